@@ -1,0 +1,10 @@
+//! The HTTP client (reqwest): the only place the TUI and the `tokens` commands do network I/O.
+
+pub mod access;
+pub mod client;
+pub mod connect;
+pub mod error;
+
+pub use access::{CreatedToken, RevokeOutcome, TokenQuery};
+pub use client::{Client, ClientOptions};
+pub use error::ApiError;

@@ -1,0 +1,1 @@
+//! Profile resolution: flags > env > config file > JFrog CLI config > embedded.

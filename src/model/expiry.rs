@@ -1,0 +1,285 @@
+//! Expiry input: "2027-01-31", "+30d", "+12h", "+6w", "+3m", "+1y", "never" -> [`Expiry`].
+
+use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use std::fmt;
+
+/// When a token expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Expiry {
+    At(DateTime<Utc>),
+    Never,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExpiryError {
+    #[error("expiry is empty: enter a date (YYYY-MM-DD), +N with h/d/w/m/y, or never")]
+    Empty,
+    #[error("\"{0}\" is not an expiry: use YYYY-MM-DD, +N with h/d/w/m/y (e.g. +90d), or never")]
+    Malformed(String),
+    #[error("{0} is not a real date")]
+    BadDate(String),
+    #[error("{0} is in the past")]
+    Past(String),
+    #[error("the amount must be at least 1")]
+    Zero,
+    #[error("expiry is too far away (the limit is 100 years)")]
+    TooFar,
+    #[error("expiry is beyond the server's limit of {max_days} days")]
+    OverLimit { max_days: u64 },
+    #[error("tokens that never expire are not allowed here")]
+    NeverNotAllowed,
+}
+
+const MAX_YEARS: u32 = 100;
+
+impl Expiry {
+    /// Parses user input relative to `now`. A bare date means the end of that day (UTC).
+    pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Expiry, ExpiryError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(ExpiryError::Empty);
+        }
+        let shown = || super::entity::shown(s);
+        if s.eq_ignore_ascii_case("never") {
+            return Ok(Expiry::Never);
+        }
+        let limit = now
+            .checked_add_months(Months::new(12 * MAX_YEARS))
+            .ok_or(ExpiryError::TooFar)?;
+        let at = if let Some(rel) = s.strip_prefix('+') {
+            relative(rel, now).ok_or_else(|| ExpiryError::Malformed(shown()))??
+        } else if looks_like_date(s) {
+            let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ExpiryError::BadDate(shown()))?;
+            let end = date.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default());
+            Utc.from_utc_datetime(&end)
+        } else if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+            dt.with_timezone(&Utc)
+        } else if let Some(at) = relative(s, now) {
+            // "90d" without the plus sign is accepted too.
+            at?
+        } else {
+            return Err(ExpiryError::Malformed(shown()));
+        };
+        if at <= now {
+            return Err(ExpiryError::Past(at.format("%Y-%m-%d").to_string()));
+        }
+        if at > limit {
+            return Err(ExpiryError::TooFar);
+        }
+        Ok(Expiry::At(at))
+    }
+
+    /// From an API `expires_in` (seconds; 0 or absent = never) counted from `issued`.
+    pub fn from_expires_in(issued: DateTime<Utc>, secs: Option<u64>) -> Expiry {
+        match secs {
+            None | Some(0) => Expiry::Never,
+            Some(s) => issued
+                .checked_add_signed(Duration::seconds(s.min(i64::MAX as u64) as i64))
+                .map_or(Expiry::Never, Expiry::At),
+        }
+    }
+
+    /// Seconds from `now` for the API's `expires_in` (0 = never).
+    pub fn expires_in(&self, now: DateTime<Utc>) -> u64 {
+        match self {
+            Expiry::Never => 0,
+            Expiry::At(at) => (*at - now).num_seconds().max(1) as u64,
+        }
+    }
+
+    /// Checks against a server's limit (`max_secs`, None = no limit) and whether "never" is allowed.
+    pub fn check_limit(
+        &self,
+        now: DateTime<Utc>,
+        max_secs: Option<u64>,
+        never_allowed: bool,
+    ) -> Result<(), ExpiryError> {
+        match (self, max_secs) {
+            (Expiry::Never, _) if !never_allowed => Err(ExpiryError::NeverNotAllowed),
+            (Expiry::At(_), Some(max)) if self.expires_in(now) > max => {
+                Err(ExpiryError::OverLimit {
+                    max_days: max / 86_400,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The preview under the form field: "2027-02-21 (in 90 d)" or "never".
+    pub fn preview(&self, now: DateTime<Utc>) -> String {
+        match self {
+            Expiry::Never => "never expires".into(),
+            Expiry::At(at) => format!("{} ({})", at.format("%Y-%m-%d"), relative_text(*at, now)),
+        }
+    }
+}
+
+impl fmt::Display for Expiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expiry::Never => f.write_str("never"),
+            Expiry::At(at) => write!(f, "{}", at.format("%Y-%m-%d %H:%M UTC")),
+        }
+    }
+}
+
+fn looks_like_date(s: &str) -> bool {
+    s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-'
+}
+
+/// "30d" -> now + 30 days. None when the shape is not N<unit>; Some(Err) when N is unusable.
+fn relative(rel: &str, now: DateTime<Utc>) -> Option<Result<DateTime<Utc>, ExpiryError>> {
+    let unit = rel.chars().last()?;
+    let digits = &rel[..rel.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let Ok(n) = digits.parse::<u64>() else {
+        return Some(Err(ExpiryError::TooFar));
+    };
+    if n == 0 {
+        return Some(Err(ExpiryError::Zero));
+    }
+    let too_far = || Some(Err(ExpiryError::TooFar));
+    let hours_limit = u64::from(MAX_YEARS) * 366 * 24;
+    let at = match unit.to_ascii_lowercase() {
+        'h' if n <= hours_limit => now.checked_add_signed(Duration::hours(n as i64)),
+        'd' if n <= hours_limit / 24 => now.checked_add_signed(Duration::days(n as i64)),
+        'w' if n <= hours_limit / 24 / 7 => now.checked_add_signed(Duration::weeks(n as i64)),
+        'm' if n <= u64::from(MAX_YEARS) * 12 => now.checked_add_months(Months::new(n as u32)),
+        'y' if n <= u64::from(MAX_YEARS) => now.checked_add_months(Months::new(n as u32 * 12)),
+        'h' | 'd' | 'w' | 'm' | 'y' => return too_far(),
+        _ => return None,
+    };
+    Some(at.ok_or(ExpiryError::TooFar))
+}
+
+/// "in 12 d", "in 5 h", "expired 3 d ago", "today".
+pub fn relative_text(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (at - now).num_seconds();
+    let abs = secs.unsigned_abs();
+    let amount = if abs >= 2 * 86_400 {
+        format!("{} d", abs / 86_400)
+    } else if abs >= 3_600 {
+        format!("{} h", abs / 3_600)
+    } else if abs >= 60 {
+        format!("{} min", abs / 60)
+    } else {
+        format!("{abs} s")
+    };
+    if secs >= 0 {
+        format!("in {amount}")
+    } else {
+        format!("expired {amount} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn forms() {
+        let n = now();
+        assert_eq!(Expiry::parse("never", n), Ok(Expiry::Never));
+        assert_eq!(
+            Expiry::parse("+12h", n),
+            Ok(Expiry::At(n + Duration::hours(12)))
+        );
+        assert_eq!(
+            Expiry::parse("+30d", n),
+            Ok(Expiry::At(n + Duration::days(30)))
+        );
+        assert_eq!(
+            Expiry::parse("90d", n),
+            Ok(Expiry::At(n + Duration::days(90)))
+        );
+        assert_eq!(
+            Expiry::parse("+6w", n),
+            Ok(Expiry::At(n + Duration::weeks(6)))
+        );
+        assert_eq!(
+            Expiry::parse("+1y", n),
+            Ok(Expiry::At(
+                Utc.with_ymd_and_hms(2027, 11, 23, 12, 0, 0).unwrap()
+            ))
+        );
+        assert_eq!(
+            Expiry::parse("+3m", n),
+            Ok(Expiry::At(
+                Utc.with_ymd_and_hms(2027, 2, 23, 12, 0, 0).unwrap()
+            ))
+        );
+        assert_eq!(
+            Expiry::parse("2027-01-31", n),
+            Ok(Expiry::At(
+                Utc.with_ymd_and_hms(2027, 1, 31, 23, 59, 59).unwrap()
+            ))
+        );
+        assert_eq!(
+            Expiry::parse("+90d", n).unwrap().preview(n),
+            "2027-02-21 (in 90 d)"
+        );
+    }
+
+    #[test]
+    fn errors_are_clear() {
+        let n = now();
+        let cases = [
+            ("", "empty"),
+            ("tomorrow", "not an expiry"),
+            ("2027-02-30", "not a real date"),
+            ("2020-01-01", "in the past"),
+            ("+0d", "at least 1"),
+            ("+999999y", "too far"),
+            ("+99999999999999999999999d", "too far"),
+            ("+5x", "not an expiry"),
+            ("+d", "not an expiry"),
+        ];
+        for (input, needle) in cases {
+            let err = Expiry::parse(input, n).unwrap_err().to_string();
+            assert!(err.contains(needle), "{input:?} -> {err}");
+        }
+    }
+
+    #[test]
+    fn limits() {
+        let n = now();
+        let e = Expiry::parse("+30d", n).unwrap();
+        assert!(e.check_limit(n, Some(31 * 86_400), false).is_ok());
+        assert!(e.check_limit(n, Some(7 * 86_400), false).is_err());
+        assert!(Expiry::Never.check_limit(n, None, false).is_err());
+        assert!(Expiry::Never.check_limit(n, None, true).is_ok());
+        assert_eq!(Expiry::Never.expires_in(n), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn relative_forms_round_trip(n in 1u32..500, unit in prop::sample::select(vec!['h','d','w','m','y'])) {
+            prop_assume!(unit != 'y' || n <= 100);
+            prop_assume!(unit != 'm' || n <= 1200);
+            let input = format!("+{n}{unit}");
+            let e = Expiry::parse(&input, now()).unwrap();
+            prop_assert!(matches!(e, Expiry::At(at) if at > now()));
+        }
+
+        #[test]
+        fn dates_round_trip(days in 1i64..30_000) {
+            let d = (now() + Duration::days(days)).date_naive();
+            let text = d.format("%Y-%m-%d").to_string();
+            let Expiry::At(at) = Expiry::parse(&text, now()).unwrap() else { panic!() };
+            prop_assert_eq!(at.date_naive().format("%Y-%m-%d").to_string(), text);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = Expiry::parse(&s, now());
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain types shared by the service, the client and the TUI. No I/O, no async.
+
+pub mod entity;
+pub mod expiry;
+pub mod sanitize;
+pub mod scope;
+pub mod token;
+pub mod wire;
+
+pub use entity::{EntityKind, EntityRef, IdError};
+pub use expiry::{Expiry, ExpiryError};
+pub use scope::{Actions, Scope, ScopeError, ScopeItem};
+pub use token::{Token, TokenStatus};

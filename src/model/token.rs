@@ -1,0 +1,133 @@
+//! A token as the table shows it, and its status.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::scope::Scope;
+
+/// Tokens expiring within this many days are "expiring".
+pub const EXPIRING_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub token_id: String,
+    pub description: String,
+    /// As the server sent it: `jfac@…/users/alice` or `alice`.
+    pub subject: String,
+    pub issuer: String,
+    pub issued_at: DateTime<Utc>,
+    pub expiry: Option<DateTime<Utc>>,
+    /// Raw scope string; real JFrog lists omit it (None = unknown until fetched).
+    pub scope: Option<String>,
+    pub refreshable: bool,
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenStatus {
+    Expired,
+    Expiring,
+    Active,
+    NeverExpires,
+}
+
+impl TokenStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Expiring => "expiring",
+            TokenStatus::Expired => "expired",
+            TokenStatus::NeverExpires => "never expires",
+        }
+    }
+    /// A symbol so status is not shown by colour alone.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "●",
+            TokenStatus::Expiring => "◐",
+            TokenStatus::Expired => "✕",
+            TokenStatus::NeverExpires => "∞",
+        }
+    }
+}
+
+/// `jfac@01fm…/users/alice` -> `alice`; anything else is returned as it is.
+pub fn subject_username(subject: &str) -> &str {
+    match subject.rfind("/users/") {
+        Some(i) => &subject[i + "/users/".len()..],
+        None => subject,
+    }
+}
+
+impl Token {
+    pub fn username(&self) -> &str {
+        subject_username(&self.subject)
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        match self.expiry {
+            None => TokenStatus::NeverExpires,
+            Some(at) if at <= now => TokenStatus::Expired,
+            Some(at) if at - now <= Duration::days(EXPIRING_DAYS) => TokenStatus::Expiring,
+            Some(_) => TokenStatus::Active,
+        }
+    }
+
+    pub fn parsed_scope(&self) -> Option<Scope> {
+        self.scope.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    /// The Scope column: Admin, User, "Custom: first (+N)", the raw text if it does not parse,
+    /// or "—" when the server did not send a scope.
+    pub fn scope_summary(&self) -> String {
+        match (&self.scope, self.parsed_scope()) {
+            (_, Some(s)) => s.summary(),
+            (Some(raw), None) => raw.clone(),
+            (None, None) => "—".into(),
+        }
+    }
+
+    pub fn is_admin_scoped(&self) -> bool {
+        self.parsed_scope().is_some_and(|s| s.is_admin())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn token(expiry: Option<DateTime<Utc>>) -> Token {
+        Token {
+            token_id: "t".into(),
+            description: String::new(),
+            subject: "jfac@01abc/users/alice".into(),
+            issuer: "jfac@01abc".into(),
+            issued_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            expiry,
+            scope: None,
+            refreshable: false,
+            last_used: None,
+        }
+    }
+
+    #[test]
+    fn status_and_subject() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        assert_eq!(token(None).status(now), TokenStatus::NeverExpires);
+        assert_eq!(
+            token(Some(now - Duration::days(1))).status(now),
+            TokenStatus::Expired
+        );
+        assert_eq!(
+            token(Some(now + Duration::days(3))).status(now),
+            TokenStatus::Expiring
+        );
+        assert_eq!(
+            token(Some(now + Duration::days(30))).status(now),
+            TokenStatus::Active
+        );
+        assert_eq!(token(None).username(), "alice");
+        assert_eq!(subject_username("bob"), "bob");
+        assert_eq!(token(None).scope_summary(), "—");
+    }
+}

@@ -1,0 +1,278 @@
+//! JSON bodies of the HTTP API (JFrog Access v1/v2 and Connect v2 shapes, plus our documented
+//! extensions). The service serializes these; the client deserializes them leniently.
+//!
+//! The secret `access_token` of a create response is deliberately absent here: the service
+//! writes it with its own type and the client reads it straight into a zeroizing secret
+//! (`secret::one_time`).
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::token::Token;
+
+/// Accepts `true`, `"true"`, `1` for booleans (JFrog's own KB sends strings).
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        B(bool),
+        S(String),
+        N(i64),
+    }
+    Ok(match Option::<B>::deserialize(d)? {
+        None => None,
+        Some(B::B(b)) => Some(b),
+        Some(B::N(n)) => Some(n != 0),
+        Some(B::S(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" | "" => Some(false),
+            _ => return Err(serde::de::Error::custom("expected a boolean")),
+        },
+    })
+}
+
+/// Accepts `3600` or `"3600"` for integers (forms send strings).
+pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        U(u64),
+        I(#[allow(dead_code)] i64),
+        S(String),
+    }
+    Ok(match Option::<N>::deserialize(d)? {
+        None => None,
+        Some(N::U(n)) => Some(n),
+        Some(N::I(_)) => return Err(serde::de::Error::custom("expires_in must be >= 0")),
+        Some(N::S(s)) if s.trim().is_empty() => None,
+        Some(N::S(s)) => Some(s.trim().parse().map_err(|_| {
+            serde::de::Error::custom("expires_in must be a whole number of seconds >= 0")
+        })?),
+    })
+}
+
+/// `POST /access/api/v1/tokens` body (JSON or form).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateTokenRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_in: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refreshable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_key: Option<String>,
+}
+
+/// The non-secret part of a create response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedTokenMeta {
+    pub token_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub token_type: String,
+}
+
+/// One entry of `GET /access/api/v1/tokens` (and `GET …/tokens/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub token_id: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<i64>,
+    #[serde(default)]
+    pub issued_at: i64,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub refreshable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Our extension (real JFrog lists omit it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+fn epoch(secs: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+impl TokenInfo {
+    /// Into the domain type. Strings stay as sent: sanitising for display is the UI's job.
+    pub fn into_token(self) -> Token {
+        Token {
+            token_id: self.token_id,
+            description: self.description.unwrap_or_default(),
+            subject: self.subject,
+            issuer: self.issuer,
+            issued_at: epoch(self.issued_at).unwrap_or_default(),
+            expiry: self.expiry.filter(|e| *e > 0).and_then(epoch),
+            scope: self.scope,
+            refreshable: self.refreshable.unwrap_or(false),
+            last_used: self.last_used.and_then(epoch),
+        }
+    }
+}
+
+/// `GET /access/api/v1/tokens`: `cursor` is our paging extension, present while more remain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenList {
+    #[serde(default)]
+    pub tokens: Vec<TokenInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `GET /access/api/v2/users` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    #[serde(default)]
+    pub users: Vec<UserInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `GET /access/api/v1/projects` entry (the response is a bare array).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectInfo {
+    pub project_key: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `GET /api/v2/{project_key}/fleets` (our extension): `{"fleets":[…]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetInfo {
+    pub name: String,
+    #[serde(default)]
+    pub project_key: String,
+    #[serde(default)]
+    pub device_count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetList {
+    #[serde(default)]
+    pub fleets: Vec<FleetInfo>,
+}
+
+/// A Connect device. `group` is the fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_uuid: String,
+    #[serde(default)]
+    pub device_name: String,
+    #[serde(default)]
+    pub project: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+}
+
+/// `GET /api/v2/{project_key}/devices`: `{"devices":[…],"after":"…"}` (what we emit; the client
+/// also accepts a bare array and other cursor names).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceList {
+    #[serde(default)]
+    pub devices: Vec<DeviceInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// `PATCH /api/v2/{project_key}/devices/{uuid}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DevicePatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+/// JFrog's array error form: `{"errors":[{"code":"BAD_REQUEST","message":"…"}]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub errors: Vec<ErrorItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorItem {
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn one(code: &str, message: impl Into<String>) -> Self {
+        ErrorBody {
+            errors: vec![ErrorItem {
+                code: code.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_fields() {
+        let r: CreateTokenRequest =
+            serde_json::from_str(r#"{"expires_in":"3600","refreshable":"true"}"#).unwrap();
+        assert_eq!(r.expires_in, Some(3600));
+        assert_eq!(r.refreshable, Some(true));
+        assert!(serde_json::from_str::<CreateTokenRequest>(r#"{"expires_in":-1}"#).is_err());
+        let t: TokenInfo =
+            serde_json::from_str(r#"{"token_id":"a","subject":"jfac@x/users/bob","issued_at":1}"#)
+                .unwrap();
+        let t = t.into_token();
+        assert_eq!(t.username(), "bob");
+        assert_eq!(t.expiry, None);
+    }
+}
