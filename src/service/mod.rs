@@ -46,3 +46,14 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
     let _ = cfg;
     Err(ServiceError::Todo)
 }
+
+/// `tokentab serve`: resolves paths and limits from the arguments, starts the service, prints
+/// `tokentab serve: listening on http://ADDR` (one line, stdout, flushed) and the admin token
+/// path, then serves until SIGINT/SIGTERM and shuts down gracefully. Exit code 0, 1 on error.
+pub async fn run_serve(
+    args: crate::cli::ServeArgs,
+    data_dir: Option<PathBuf>,
+) -> std::process::ExitCode {
+    let _ = (args, data_dir);
+    std::process::ExitCode::FAILURE
+}
