@@ -99,21 +99,35 @@ impl Xvfb {
         ClipEnv::from_vars(|k| (k == "DISPLAY").then(|| self.display.clone()))
     }
 
-    /// What another X client reads from the CLIPBOARD selection (None: nothing there).
+    /// What another X client reads from the CLIPBOARD selection (None: nothing there). Waits
+    /// out an X server reset (it resets when its last client leaves, refusing connections for
+    /// a moment).
     fn read_clipboard(&self, target: Option<&str>) -> Option<String> {
-        let mut cmd = Command::new("xclip");
-        cmd.args(["-selection", "clipboard", "-o"]);
-        if let Some(target) = target {
-            cmd.args(["-t", target]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut cmd = Command::new("xclip");
+            cmd.args(["-selection", "clipboard", "-o"]);
+            if let Some(target) = target {
+                cmd.args(["-t", target]);
+            }
+            let out = cmd
+                .env("DISPLAY", &self.display)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            if out.status.success() {
+                return Some(String::from_utf8_lossy(&out.stdout).into_owned());
+            }
+            let err = String::from_utf8_lossy(&out.stderr);
+            if err.contains("not available") {
+                return None;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "xclip cannot read the clipboard: {err}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
-        let out = cmd
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Another program copies `text` (xclip keeps serving it from the background).
@@ -282,5 +296,45 @@ impl Xvfb {
     fn kill_server(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn copy_right_after_a_clear_is_really_there() {
+    if !tools_available() {
+        return;
+    }
+    let x = Xvfb::start();
+    let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
+    let copy = |cb: &mut Clipboard, value: &str| {
+        let out = cb.copy(&OneTimeSecret::new(value.into()).unwrap(), &mut Vec::new());
+        assert_eq!(out, CopyOutcome::SystemClipboard, "{value}");
+    };
+    for round in 0..10 {
+        let (a, b, c) = (
+            format!("{TOKEN}-{round}a"),
+            format!("{TOKEN}-{round}b"),
+            format!("{TOKEN}-{round}c"),
+        );
+        copy(&mut cb, &a);
+        copy(&mut cb, &b); // replaces `a` at once
+        assert_eq!(
+            x.read_clipboard(None),
+            Some(b),
+            "round {round}: claimed but not pasteable"
+        );
+        assert_eq!(cb.clear_if_ours(&mut Vec::new()), ClearOutcome::Cleared);
+        copy(&mut cb, &c); // right after a clear
+        assert_eq!(
+            x.read_clipboard(None),
+            Some(c),
+            "round {round}: claimed but not pasteable"
+        );
+        assert_eq!(cb.clear_if_ours(&mut Vec::new()), ClearOutcome::Cleared);
+        let after = x.read_clipboard(None);
+        assert!(
+            after.as_deref().unwrap_or("").is_empty(),
+            "round {round}: {after:?}"
+        );
     }
 }

@@ -298,19 +298,19 @@ impl Clipboard {
     }
 
     fn copy_native(&mut self, secret: &OneTimeSecret) -> Result<Option<String>, String> {
-        let native = match self.native.as_mut() {
-            Some(native) => native,
-            None => self.native.insert(Native::open()?),
-        };
-        match native.set_secret(secret.expose()) {
-            Ok(()) => Ok(None),
-            Err(e) => {
-                if let Some(native) = self.native.take() {
-                    native.release();
-                }
-                Err(e)
+        if let Some(native) = self.native.as_mut() {
+            if native.set_secret(secret.expose()).is_ok() {
+                return Ok(None);
+            }
+            // The connection kept from an earlier copy is dead (display restarted): reopen.
+            if let Some(old) = self.native.take() {
+                old.release();
             }
         }
+        let mut native = Native::open()?;
+        native.set_secret(secret.expose())?;
+        self.native = Some(native);
+        Ok(None)
     }
 
     fn copy_tmux(&mut self, secret: &OneTimeSecret) -> Result<Option<String>, String> {
@@ -356,30 +356,38 @@ impl Clipboard {
     }
 
     fn clear_native(&mut self, digest: &[u8; 32]) -> ClearOutcome {
-        let Some(mut native) = self.native.take() else {
+        let Some(native) = self.native.as_mut() else {
             return ClearOutcome::NothingToClear;
         };
-        let outcome = match native.holding(digest) {
-            Holding::Ours => match native.wipe() {
-                Ok(()) => ClearOutcome::Cleared,
-                Err(e) => {
-                    // Dropping the object below still gives up the selection on X11/Wayland.
+        match native.holding(digest) {
+            Holding::Ours => {
+                if let Err(e) = native.wipe() {
+                    // Giving up the connection still ends our ownership on X11/Wayland.
                     tracing::warn!("{e}");
-                    ClearOutcome::Cleared
-                }
-            },
-            Holding::SomethingElse => ClearOutcome::LeftAlone,
-            Holding::Unknown => {
-                // Unreadable: on X11/Wayland, giving up ownership (the drop below) removes only
-                // what is ours; elsewhere the clipboard outlives us, so empty it.
-                if cfg!(any(target_os = "macos", windows)) {
-                    let _ = native.wipe();
+                    self.release_native();
                 }
                 ClearOutcome::Cleared
             }
-        };
-        native.release();
-        outcome
+            Holding::SomethingElse => ClearOutcome::LeftAlone,
+            Holding::Unknown => {
+                // Unreadable: on X11/Wayland, giving up the connection removes only what is
+                // ours; elsewhere the clipboard outlives us, so empty it.
+                if cfg!(any(target_os = "macos", windows)) {
+                    let _ = native.wipe();
+                }
+                self.release_native();
+                ClearOutcome::Cleared
+            }
+        }
+    }
+
+    /// The connection itself is kept after a clear (it holds nothing then) and reused by the
+    /// next copy: closing the last client of a bare X server makes it reset, dropping
+    /// connections made meanwhile.
+    fn release_native(&mut self) {
+        if let Some(native) = self.native.take() {
+            native.release();
+        }
     }
 
     /// True while something we copied may still be in a clipboard.
@@ -418,8 +426,6 @@ impl Drop for Clipboard {
         } else {
             self.clear_if_ours(&mut std::io::sink());
         }
-        if let Some(native) = self.native.take() {
-            native.release();
-        }
+        self.release_native();
     }
 }

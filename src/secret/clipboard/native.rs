@@ -19,6 +19,8 @@ use super::digest_eq;
 /// timeout is minutes). The UI waits at most this long; the probe thread is left to finish alone.
 pub const OPEN_TIMEOUT: Duration = Duration::from_secs(1);
 
+const RETRY_AFTER: Duration = Duration::from_millis(100);
+
 pub struct Native {
     cb: arboard::Clipboard,
 }
@@ -38,8 +40,15 @@ impl Native {
         std::thread::Builder::new()
             .name("tokentab-clipboard-open".into())
             .spawn(move || {
+                let mut opened = arboard::Clipboard::new();
+                if opened.is_err() {
+                    // An X server resets when its last client leaves (Xvfb, bare xinit) and
+                    // drops connections made during the reset: one more try shortly after.
+                    std::thread::sleep(RETRY_AFTER);
+                    opened = arboard::Clipboard::new();
+                }
                 // If the receiver timed out, this send fails and the clipboard is dropped here.
-                let _ = tx.send(arboard::Clipboard::new());
+                let _ = tx.send(opened);
             })
             .map_err(|e| format!("cannot start the clipboard thread: {e}"))?;
         match rx.recv_timeout(OPEN_TIMEOUT) {
@@ -95,12 +104,22 @@ impl Native {
         }
     }
 
-    /// Replaces our content with nothing and gives up the selection.
+    /// Replaces our content with the empty string.
+    ///
+    /// On X11 and Wayland we keep owning the (now empty) selection instead of also calling
+    /// `clear()`: giving it up sends our connection a SelectionClear that arboard's serving
+    /// thread handles asynchronously by dropping its data, and when a new copy follows quickly
+    /// that thread erases the *new* secret while we still own the selection (measured under
+    /// Xvfb: the next copy reported success, and paste got nothing). Ownership ends when the
+    /// object is released. Elsewhere the clipboard is global and is emptied outright.
     pub fn wipe(&mut self) -> Result<(), String> {
+        self.set_secret("")
+            .map_err(|e| format!("cannot clear the system clipboard: {e}"))?;
+        #[cfg(any(target_os = "macos", windows))]
         self.cb
-            .set_text("")
-            .and_then(|()| self.cb.clear())
-            .map_err(|e| format!("cannot clear the system clipboard: {e}"))
+            .clear()
+            .map_err(|e| format!("cannot clear the system clipboard: {e}"))?;
+        Ok(())
     }
 
     /// Drops the clipboard object. On X11 and Wayland this ends our ownership: if the selection
