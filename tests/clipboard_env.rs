@@ -209,3 +209,10 @@ fn the_secret_is_not_in_debug_output() {
         assert!(!shown.contains(needle), "secret leaked into: {shown}");
     }
 }
+
+#[test]
+fn the_clipboard_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Clipboard>();
+    assert_send::<CopyOutcome>();
+}

@@ -257,7 +257,7 @@ fn a_second_copy_replaces_the_first() {
     let started = Instant::now();
     let out = cb.copy(&OneTimeSecret::new(second.into()).unwrap(), &mut Vec::new());
     eprintln!(
-        "native copy (second, reconnects) took {:?}",
+        "native copy replacing the first (same connection) took {:?}",
         started.elapsed()
     );
     assert_eq!(out, CopyOutcome::SystemClipboard);
