@@ -218,3 +218,101 @@ fn a_dead_tmux_server_is_not_claimed() {
     );
     assert!(!cb.holds_secret());
 }
+
+/// A terminal attached to `server` (a client in a pty made by `script`), recording what tmux
+/// sends it. Detached and its recording deleted on drop.
+struct AttachedTerminal {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    log: std::path::PathBuf,
+}
+
+impl AttachedTerminal {
+    fn attach(server: &TmuxServer) -> AttachedTerminal {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("terminal.out");
+        let child = Command::new("script")
+            .arg("-qfc")
+            .arg(format!("tmux -S '{}' attach -t t", server.socket))
+            .arg(&log)
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::piped()) // kept open: EOF would end the session
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("`script` (util-linux, apt-get install bsdutils) is needed for this test");
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let clients = server.run(&["list-clients", "-F", "#{client_name}"]);
+            if !clients.stdout.is_empty() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the tmux client never attached");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        AttachedTerminal {
+            child,
+            _dir: dir,
+            log,
+        }
+    }
+
+    /// Waits until the terminal received `needle`.
+    fn received(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let seen = std::fs::read(&self.log).unwrap_or_default();
+            if String::from_utf8_lossy(&seen).contains(needle) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for AttachedTerminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn buffer_also_reaches_the_outer_terminal(server: &TmuxServer) {
+    use base64::Engine as _;
+    let terminal = AttachedTerminal::attach(server);
+    let mut cb = Clipboard::new(ClipboardMode::Auto, server.env());
+    assert_eq!(cb.copy(&secret(), &mut Vec::new()), CopyOutcome::TmuxBuffer);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(TOKEN);
+    assert!(
+        terminal.received(&format!("]52;;{b64}")),
+        "load-buffer -w did not forward the buffer to the attached terminal"
+    );
+    assert_eq!(cb.clear_if_ours(&mut Vec::new()), ClearOutcome::Cleared);
+    assert!(server.all_buffers().is_empty());
+}
+
+#[test]
+fn tmux_forwards_to_the_attached_terminal_with_default_settings() {
+    if !tmux_available() {
+        return;
+    }
+    buffer_also_reaches_the_outer_terminal(&TmuxServer::start());
+}
+
+#[test]
+fn tmux_forwards_to_the_attached_terminal_with_set_clipboard_on() {
+    if !tmux_available() {
+        return;
+    }
+    let server = TmuxServer::start();
+    assert!(
+        server
+            .run(&["set-option", "-s", "set-clipboard", "on"])
+            .status
+            .success()
+    );
+    buffer_also_reaches_the_outer_terminal(&server);
+}
