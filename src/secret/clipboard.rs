@@ -381,9 +381,9 @@ impl Clipboard {
         }
     }
 
-    /// The connection itself is kept after a clear (it holds nothing then) and reused by the
-    /// next copy: closing the last client of a bare X server makes it reset, dropping
-    /// connections made meanwhile.
+    /// Gives up the native connection. Otherwise it is kept after a clear (holding only the
+    /// empty string) and reused by the next copy: closing the last client of a bare X server
+    /// makes it reset, dropping connections made meanwhile.
     fn release_native(&mut self) {
         if let Some(native) = self.native.take() {
             native.release();
