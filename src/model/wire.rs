@@ -14,16 +14,16 @@ use super::token::Token;
 pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum B {
-        B(bool),
-        S(String),
-        N(i64),
+    enum Loose {
+        Bool(bool),
+        Text(String),
+        Num(i64),
     }
-    Ok(match Option::<B>::deserialize(d)? {
+    Ok(match Option::<Loose>::deserialize(d)? {
         None => None,
-        Some(B::B(b)) => Some(b),
-        Some(B::N(n)) => Some(n != 0),
-        Some(B::S(s)) => match s.to_ascii_lowercase().as_str() {
+        Some(Loose::Bool(b)) => Some(b),
+        Some(Loose::Num(n)) => Some(n != 0),
+        Some(Loose::Text(s)) => match s.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Some(true),
             "false" | "0" | "no" | "" => Some(false),
             _ => return Err(serde::de::Error::custom("expected a boolean")),
