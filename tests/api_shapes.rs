@@ -506,8 +506,7 @@ async fn base_url_with_a_prefix_and_bad_urls() {
             SecretString::from("t".to_owned()),
             ClientOptions::default(),
         )
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert!(matches!(err, ApiError::InvalidUrl { .. }), "{bad}: {err:?}");
     }
     let err = Client::new(
@@ -518,7 +517,6 @@ async fn base_url_with_a_prefix_and_bad_urls() {
             ..Default::default()
         },
     )
-    .err()
-    .expect("bad CA");
+    .expect_err("bad CA");
     assert!(matches!(err, ApiError::Setup { .. }), "{err:?}");
 }
