@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use tokentab::cli::{Cli, Command, CompletionShell, ServerArgs, TuiArgs};
-use tokentab::commands::connect::connect;
+use tokentab::commands::connect::{connect, create_private_dir, data_dir};
+use tokentab::commands::logging;
 use tokentab::tui::TuiOptions;
 
 fn main() -> ExitCode {
@@ -37,13 +38,26 @@ fn main() -> ExitCode {
             rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
         }
         Some(Command::Tokens(cmd)) => {
+            if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
+                eprintln!("tokentab: {e}");
+                return ExitCode::from(2);
+            }
             rt.block_on(tokentab::commands::tokens::run(cmd, &cli.server, &cli.tui))
         }
-        _ => rt.block_on(run_tui(&cli.server, &cli.tui)),
+        _ => rt.block_on(run_tui(&cli.server, &cli.tui, cli.log_level.as_deref())),
     }
 }
 
-async fn run_tui(server: &ServerArgs, tui: &TuiArgs) -> ExitCode {
+async fn run_tui(server: &ServerArgs, tui: &TuiArgs, log_level: Option<&str>) -> ExitCode {
+    // The log file lives in the data dir; without one the TUI runs without a log.
+    if let Ok(dir) = data_dir(server) {
+        let logged = create_private_dir(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| logging::to_file(&dir, log_level));
+        if let Err(e) = logged {
+            eprintln!("tokentab: warning: {e}");
+        }
+    }
     let conn = match connect(server).await {
         Ok(c) => c,
         Err(e) => {
@@ -81,9 +95,11 @@ fn completions(shell: CompletionShell) -> ExitCode {
         CompletionShell::Zsh => Shell::Zsh,
         CompletionShell::Fish => Shell::Fish,
     };
+    // Into memory first: clap_complete panics when its writer fails (a closed pipe).
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tokentab", &mut buf);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut Cli::command(), "tokentab", &mut out);
-    finish(out.flush())
+    finish(out.write_all(&buf).and_then(|()| out.flush()))
 }
 
 fn man() -> ExitCode {

@@ -365,3 +365,46 @@ async fn token_file_permissions() {
     );
     never_leaks_token(&o);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn url_from_the_environment() {
+    let s = FaultServer::start().await;
+    s.on("GET", TOKENS, vec![Reply::json(200, r#"{"tokens":[]}"#)]);
+    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args(["tokens", "list", "--json"])
+        .env("TOKENTAB_URL", s.url())
+        .env("TOKENTAB_TOKEN", TOKEN)
+        .output()
+        .await
+        .expect("run");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).trim(), "[]");
+    assert_eq!(s.count("GET", TOKENS), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_and_man_page() {
+    let bin = env!("CARGO_BIN_EXE_tokentab");
+    for shell in ["bash", "zsh", "fish"] {
+        let o = tokio::process::Command::new(bin)
+            .args(["completions", shell])
+            .output()
+            .await
+            .expect("run");
+        assert!(o.status.success());
+        assert!(text(&o.stdout).contains("tokens"), "{shell}");
+    }
+    let o = tokio::process::Command::new(bin)
+        .arg("man")
+        .output()
+        .await
+        .expect("run");
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains(".TH tokentab"));
+    let o = tokio::process::Command::new(bin)
+        .args(["config", "show"])
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+}

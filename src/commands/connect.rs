@@ -152,7 +152,8 @@ async fn start_embedded(
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), ConnectError> {
+/// Creates `dir` (and parents) with mode 0700 where it does not exist yet.
+pub fn create_private_dir(dir: &Path) -> Result<(), ConnectError> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]

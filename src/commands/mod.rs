@@ -2,5 +2,6 @@
 //! the `tokens` commands) and the script-facing `tokens` commands.
 
 pub mod connect;
+pub mod logging;
 pub mod table;
 pub mod tokens;
