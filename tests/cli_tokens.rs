@@ -408,3 +408,50 @@ async fn completions_and_man_page() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_that_reaches_no_clipboard_revokes_the_new_token() {
+    let s = FaultServer::start().await;
+    let secret = "SECRET-copy-abcdefghijklmnopqrstuvwxyz";
+    s.on(
+        "POST",
+        TOKENS,
+        vec![Reply::json_value(
+            200,
+            &json!({"token_id":"copy-1","access_token":secret,"expires_in":3600,
+                    "scope":"applied-permissions/user","token_type":"Bearer"}),
+        )],
+    );
+    s.on(
+        "DELETE",
+        &format!("{TOKENS}/copy-1"),
+        vec![Reply::empty(200)],
+    );
+    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args([
+            "--clipboard",
+            "off",
+            "tokens",
+            "create",
+            "-d",
+            "x",
+            "--copy",
+        ])
+        .args(["--url", &s.url()])
+        .env("TOKENTAB_TOKEN", TOKEN)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("TMUX")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let err = text(&o.stderr);
+    assert!(!err.contains(secret));
+    assert!(
+        err.contains("copy-1") && err.contains("revoked again"),
+        "{err}"
+    );
+    assert_eq!(s.count("DELETE", &format!("{TOKENS}/copy-1")), 1);
+}

@@ -191,21 +191,30 @@ impl ApiError {
         }
     }
 
-    /// From a transport error. The request URL is kept (it holds no secret), the chain of causes
-    /// is flattened into one line.
+    /// From a transport error: the server's origin, then the causes that say something
+    /// ("tcp connect error: Connection refused"), without reqwest's and hyper's wrappers.
     pub(crate) fn from_reqwest(e: &reqwest::Error) -> ApiError {
-        let mut text = String::new();
-        let mut cur: Option<&dyn std::error::Error> = Some(e);
+        let mut parts: Vec<String> = Vec::new();
+        let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
         while let Some(err) = cur {
             let s = err.to_string();
-            if !text.contains(&s) {
-                if !text.is_empty() {
-                    text.push_str(": ");
-                }
-                text.push_str(&s);
+            let wrapper = s.starts_with("client error (") || s.starts_with("error sending request");
+            if !wrapper && !parts.iter().any(|p| p.contains(&s)) {
+                parts.push(s);
             }
             cur = err.source();
         }
+        if parts.is_empty() {
+            parts.push(e.without_url_text());
+        }
+        let origin = e
+            .url()
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null");
+        let text = match origin {
+            Some(o) => format!("{o}: {}", parts.join(": ")),
+            None => parts.join(": "),
+        };
         let message = shorten(&text);
         if e.is_timeout() {
             ApiError::Timeout { message }
@@ -216,6 +225,20 @@ impl ApiError {
         } else {
             ApiError::Network { message }
         }
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_text(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_text(&self) -> String {
+        let mut s = self.to_string();
+        if let Some(u) = self.url() {
+            s = s.replace(&format!(" for url ({u})"), "");
+        }
+        s
     }
 }
 

@@ -90,7 +90,7 @@ pub async fn connect(server: &ServerArgs) -> Result<Connection, ConnectError> {
         Some(url) => {
             let token = match &server.token_file {
                 Some(path) => read_token_file(path)?,
-                None => match env_nonempty(TOKEN_ENV) {
+                None => match env_nonempty(TOKEN_ENV).map(Zeroizing::new) {
                     Some(t) => SecretString::from(t.trim().to_owned()),
                     None => {
                         return Err(ConnectError::Usage(format!(
@@ -102,6 +102,7 @@ pub async fn connect(server: &ServerArgs) -> Result<Connection, ConnectError> {
             };
             let client = Client::new(&url, token, opts)
                 .map_err(|e| ConnectError::Usage(e.user_message()))?;
+            warn_plain_http(client.base_url());
             Ok(Connection {
                 label: client.base_url().to_owned(),
                 client,
@@ -109,6 +110,25 @@ pub async fn connect(server: &ServerArgs) -> Result<Connection, ConnectError> {
             })
         }
         None => start_embedded(server, opts).await,
+    }
+}
+
+/// A bearer token over plain HTTP is readable on the way unless the host is this machine.
+fn warn_plain_http(base: &str) {
+    let Ok(url) = reqwest::Url::parse(base) else {
+        return;
+    };
+    let host = url.host_str().unwrap_or("");
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.scheme() == "http" && !local {
+        eprintln!(
+            "tokentab: warning: {base} is plain HTTP: the token crosses the network unencrypted"
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 //! stdout carries only the result (table, JSON, or the secret alone); everything else goes to
 //! stderr as `tokentab: …`. Exit codes: 0 ok, 1 API or server error, 2 usage.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use crate::model::sanitize::sanitize_line;
 use crate::model::scope::USER;
 use crate::model::wire::{CreateTokenRequest, TokenInfo};
 use crate::model::{Expiry, Scope, Token};
-use crate::secret::clipboard::{ClipEnv, Clipboard};
+use crate::secret::clipboard::{ClipEnv, Clipboard, CopyOutcome};
 
 use super::connect::{ConnectError, connect};
 use super::table;
@@ -311,12 +311,16 @@ async fn copy_secret(
     about: &str,
 ) -> Result<ExitCode, Failure> {
     let mut clip = Clipboard::new(tui.clipboard.unwrap_or_default(), ClipEnv::from_process());
-    // OSC 52 goes to the terminal only: never into a redirected file.
-    let stderr = std::io::stderr();
-    let outcome = if stderr.is_terminal() {
-        clip.copy(&created.secret, &mut stderr.lock())
-    } else {
-        clip.copy(&created.secret, &mut std::io::sink())
+    // OSC 52 must reach the terminal itself, never a redirected stderr or file.
+    let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
+    let outcome = match tty {
+        Ok(mut tty) => clip.copy(&created.secret, &mut tty),
+        Err(_) => match clip.copy(&created.secret, &mut std::io::sink()) {
+            CopyOutcome::Osc52Sent => CopyOutcome::NotCopied {
+                reason: "no terminal to send OSC 52 to".into(),
+            },
+            other => other,
+        },
     };
     if outcome.copied() {
         eprintln!("tokentab: {}; {}", sanitize_line(about), outcome.label());
