@@ -466,7 +466,20 @@ async fn other_endpoints_paths_and_encoding() {
     };
     c.patch_device("demo", "d-1", &patch).await.expect("patch");
     c.delete_device("demo", "d-1").await.expect("delete");
+    for bad in ["", ".", "..", " "] {
+        let err = c.revoke_token(bad).await.expect_err("refused locally");
+        assert!(matches!(err, ApiError::InvalidArgument { .. }), "{err:?}");
+        let err = c
+            .get_device("demo", bad)
+            .await
+            .expect_err("refused locally");
+        assert!(matches!(err, ApiError::InvalidArgument { .. }), "{err:?}");
+    }
     let reqs = s.requests();
+    assert!(
+        reqs.iter()
+            .all(|r| r.method != "DELETE" || r.path.ends_with("/d-1"))
+    );
     let users_q = &reqs
         .iter()
         .find(|r| r.path == "/access/api/v2/users")

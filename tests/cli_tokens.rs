@@ -158,6 +158,9 @@ async fn api_errors_exit_1_and_usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(Some(&s.url()), Some(TOKEN), &["list", "--bogus"]).await;
     assert_eq!(o.status.code(), Some(2));
+    let o = run(Some(&s.url()), Some(TOKEN), &["revoke", ".."]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(s.requests().iter().all(|r| r.method != "DELETE"));
 
     // Nothing listening: network error, exit 1.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")

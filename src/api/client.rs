@@ -142,6 +142,16 @@ impl Client {
 
     /// `base` + the segments, each percent-encoded as one path segment.
     pub(crate) fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
+        // The url crate drops "." and ".." segments: `revoke("..")` must not become a DELETE
+        // on the collection.
+        if let Some(bad) = segments
+            .iter()
+            .find(|s| matches!(s.trim(), "" | "." | ".."))
+        {
+            return Err(ApiError::InvalidArgument {
+                message: format!("{bad:?} is not a valid id"),
+            });
+        }
         let mut url = self.base.clone();
         {
             let mut path = url.path_segments_mut().map_err(|_| ApiError::InvalidUrl {

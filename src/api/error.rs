@@ -46,6 +46,9 @@ pub enum ApiError {
     Decode { message: String },
     #[error("invalid server URL: {message}")]
     InvalidUrl { message: String },
+    /// A caller-supplied id that cannot be a path segment (empty, `.`, `..`); nothing was sent.
+    #[error("invalid argument: {message}")]
+    InvalidArgument { message: String },
     /// The client could not be built (bad CA file…).
     #[error("client setup failed: {message}")]
     Setup { message: String },
@@ -79,6 +82,7 @@ impl ApiError {
             | ApiError::Timeout { message }
             | ApiError::Decode { message }
             | ApiError::InvalidUrl { message }
+            | ApiError::InvalidArgument { message }
             | ApiError::Setup { message } => message,
         }
     }
@@ -162,6 +166,7 @@ impl ApiError {
             ApiError::InvalidUrl { message } => {
                 format!("the server URL is not valid: {}", sanitize_line(message))
             }
+            ApiError::InvalidArgument { message } => sanitize_line(message).into_owned(),
             ApiError::Setup { message } => {
                 format!("cannot set up the HTTP client: {}", sanitize_line(message))
             }

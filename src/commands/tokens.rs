@@ -43,7 +43,10 @@ impl Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        Failure::Api(e)
+        match e {
+            ApiError::InvalidArgument { message } => Failure::Usage(message),
+            e => Failure::Api(e),
+        }
     }
 }
 
@@ -96,8 +99,11 @@ fn check_usage(cmd: &TokensCommand, server: &ServerArgs) -> Result<(), Failure> 
             build_request(a, now)?;
         }
         TokensCommand::Revoke { ids, .. } => {
-            if ids.iter().any(|i| i.trim().is_empty()) {
-                return Err(Failure::Usage("a token id is empty".into()));
+            if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
+                return Err(Failure::Usage(format!(
+                    "{:?} is not a token id",
+                    sanitize_line(bad)
+                )));
             }
         }
     }
