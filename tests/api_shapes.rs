@@ -75,6 +75,13 @@ async fn every_error_shape_is_parsed() {
             },
         ),
         (
+            Reply::empty(302).header("Location", "https://elsewhere.example/"),
+            ApiError::Status {
+                status: 302,
+                message: "the server redirects to https://elsewhere.example/: use that URL".into(),
+            },
+        ),
+        (
             Reply::empty(409),
             ApiError::Status {
                 status: 409,

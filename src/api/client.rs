@@ -272,6 +272,18 @@ pub(crate) fn retry_after(h: &HeaderMap) -> Option<Duration> {
 pub(crate) async fn read_success(resp: reqwest::Response) -> Result<Vec<u8>, ApiError> {
     let status = resp.status();
     let ra = retry_after(resp.headers());
+    // Redirects are not followed (a POST must not turn into a GET): say where it points.
+    if status.is_redirection() {
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?");
+        return Err(ApiError::Status {
+            status: status.as_u16(),
+            message: shorten(&format!("the server redirects to {to}: use that URL")),
+        });
+    }
     let body = read_limited(resp, MAX_BODY).await?;
     if status.is_success() {
         Ok(body)
@@ -317,4 +329,42 @@ pub(crate) async fn read_secret_body(
         buf.extend_from_slice(&chunk);
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let c = Client::new(
+            "http://127.0.0.1:9",
+            SecretString::from("t".to_owned()),
+            ClientOptions::default(),
+        )
+        .expect("client");
+        for attempt in 0..40 {
+            let step = (Duration::from_millis(250) * 2u32.pow(attempt.min(10)))
+                .min(Duration::from_secs(4));
+            for _ in 0..20 {
+                let w = c.backoff(attempt);
+                assert!(
+                    w >= step / 2 && w <= step,
+                    "attempt {attempt}: {w:?} vs {step:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_only() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().expect("header"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
 }
