@@ -186,10 +186,10 @@ impl Client {
                 .send()
                 .await;
             let wait = match &sent {
-                Ok(resp) if retryable_status(resp.status()) => match retry_after(resp.headers()) {
-                    Some(ra) if resp.status() == StatusCode::TOO_MANY_REQUESTS => Some(ra),
-                    _ => Some(self.backoff(attempt)),
-                },
+                // Retry-After is honoured where the server sends it (429, and 503 per RFC 9110).
+                Ok(resp) if retryable_status(resp.status()) => {
+                    Some(retry_after(resp.headers()).unwrap_or_else(|| self.backoff(attempt)))
+                }
                 Err(e) if e.is_connect() => Some(self.backoff(attempt)),
                 _ => None,
             };
