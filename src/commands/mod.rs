@@ -2,6 +2,7 @@
 //! the `tokens` commands) and the script-facing `tokens` commands.
 
 pub mod connect;
+pub mod launch;
 pub mod logging;
 pub mod table;
 pub mod tokens;
