@@ -1,12 +1,26 @@
 //! Composition root: parse the CLI, install hooks, dispatch.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-use tokentab::cli::{Cli, Command};
+use clap::{CommandFactory, Parser};
+use tokentab::cli::{Cli, Command, CompletionShell};
+use tokentab::commands::{launch, logging};
 
 fn main() -> ExitCode {
+    // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let _ = color_eyre::install();
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Completions { shell }) => return completions(shell),
+        Some(Command::Man) => return man(),
+        Some(Command::Config(_)) => {
+            eprintln!("tokentab: config: not available yet");
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -21,9 +35,48 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => {
             rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
         }
-        _ => {
-            eprintln!("tokentab: not wired yet");
-            ExitCode::from(2)
+        Some(Command::Tokens(cmd)) => {
+            if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
+                eprintln!("tokentab: {e}");
+                return ExitCode::from(2);
+            }
+            rt.block_on(tokentab::commands::tokens::run(cmd, &cli.server, &cli.tui))
+        }
+        _ => rt.block_on(launch::run_tui(
+            &cli.server,
+            &cli.tui,
+            cli.log_level.as_deref(),
+        )),
+    }
+}
+
+fn completions(shell: CompletionShell) -> ExitCode {
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+    };
+    // Into memory first: clap_complete panics when its writer fails (a closed pipe).
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tokentab", &mut buf);
+    let mut out = std::io::stdout().lock();
+    finish(out.write_all(&buf).and_then(|()| out.flush()))
+}
+
+fn man() -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let rendered = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    finish(rendered.and_then(|()| out.flush()))
+}
+
+fn finish(r: std::io::Result<()>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tokentab: cannot write: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,11 +1,13 @@
 //! JFrog Access: tokens, users, projects.
 
+use reqwest::{Method, StatusCode};
+
 use crate::model::wire::{
-    CreateTokenRequest, CreatedTokenMeta, ProjectInfo, TokenInfo, TokenList, UserList,
+    CreateTokenRequest, CreatedTokenMeta, ProjectInfo, TokenInfo, TokenList, UserInfo, UserList,
 };
 use crate::secret::one_time::OneTimeSecret;
 
-use super::client::Client;
+use super::client::{Client, read_secret_body, read_success};
 use super::error::ApiError;
 
 /// Filters of `GET /access/api/v1/tokens`.
@@ -42,6 +44,48 @@ pub enum RevokeOutcome {
     AlreadyGone,
 }
 
+/// The create response as read from the wire. The refresh and reference tokens, if sent, are
+/// skipped without being copied.
+#[derive(serde::Deserialize)]
+struct CreateWire {
+    token_id: String,
+    #[serde(default, deserialize_with = "crate::model::wire::lenient_u64")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    token_type: String,
+    access_token: OneTimeSecret,
+}
+
+/// Most pages `list_all_*` follows before giving up (a server that never stops).
+pub const MAX_PAGES: usize = 100_000;
+
+fn some_query(q: &mut Vec<(&'static str, String)>, key: &'static str, v: Option<&str>) {
+    if let Some(v) = v.filter(|v| !v.is_empty()) {
+        q.push((key, v.to_owned()));
+    }
+}
+
+/// Parses `T` from a bare array or from an object holding the array under one of `keys`.
+pub(crate) fn lenient_list<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    keys: &[&str],
+    what: &str,
+) -> Result<Vec<T>, ApiError> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::decode(what, e))?;
+    let arr = match v {
+        serde_json::Value::Array(_) => v,
+        serde_json::Value::Object(mut m) => keys
+            .iter()
+            .find_map(|k| m.remove(*k).filter(|x| x.is_array()))
+            .ok_or_else(|| ApiError::decode(what, format!("no list under {}", keys.join("/"))))?,
+        _ => return Err(ApiError::decode(what, "expected a list")),
+    };
+    serde_json::from_value(arr).map_err(|e| ApiError::decode(what, e))
+}
+
 impl Client {
     /// One page (`limit` + `cursor` extension; a real JFrog server ignores them and sends all).
     pub async fn list_tokens_page(
@@ -50,36 +94,111 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<TokenList, ApiError> {
-        let _ = (query, cursor, limit);
-        todo!()
+        let mut q = Vec::new();
+        some_query(&mut q, "description", query.description.as_deref());
+        some_query(&mut q, "username", query.username.as_deref());
+        some_query(&mut q, "token_id", query.token_id.as_deref());
+        some_query(&mut q, "order_by", query.order_by.as_deref());
+        if query.descending {
+            q.push(("descending_order", "true".into()));
+        }
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        some_query(&mut q, "cursor", cursor);
+        let mut list: TokenList = self
+            .get_json(&["access", "api", "v1", "tokens"], &q, "token list")
+            .await?;
+        list.cursor = list.cursor.filter(|c| !c.is_empty());
+        Ok(list)
     }
 
     /// Every page, following `cursor`.
     pub async fn list_all_tokens(&self, query: &TokenQuery) -> Result<Vec<TokenInfo>, ApiError> {
-        let _ = query;
-        todo!()
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .list_tokens_page(query, cursor.as_deref(), None)
+                .await?;
+            all.extend(page.tokens);
+            match page.cursor {
+                Some(next) if Some(&next) == cursor.as_ref() => {
+                    return Err(ApiError::decode(
+                        "token list",
+                        "the server repeated a cursor",
+                    ));
+                }
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+        Err(ApiError::decode("token list", "too many pages"))
     }
 
     pub async fn get_token(&self, token_id: &str) -> Result<TokenInfo, ApiError> {
-        let _ = token_id;
-        todo!()
+        self.get_json(&["access", "api", "v1", "tokens", token_id], &[], "token")
+            .await
     }
 
     /// `GET /access/api/v1/tokens/me`.
     pub async fn get_me(&self) -> Result<TokenInfo, ApiError> {
-        todo!()
+        self.get_json(&["access", "api", "v1", "tokens", "me"], &[], "token")
+            .await
     }
 
     /// Never retried. The secret goes straight from the body into zeroizing memory.
     pub async fn create_token(&self, req: &CreateTokenRequest) -> Result<CreatedToken, ApiError> {
-        let _ = req;
-        todo!()
+        let resp = self
+            .send_once(Method::POST, &["access", "api", "v1", "tokens"], Some(req))
+            .await?;
+        if !resp.status().is_success() {
+            return Err(read_success(resp)
+                .await
+                .err()
+                .unwrap_or_else(|| ApiError::decode("create response", "unexpected status")));
+        }
+        let body = read_secret_body(resp).await?;
+        // serde's message could quote a value from the body: keep only the position.
+        let wire: CreateWire = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::decode(
+                "create response",
+                format!(
+                    "{:?} error at line {} column {}",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        Ok(CreatedToken {
+            meta: CreatedTokenMeta {
+                token_id: wire.token_id,
+                expires_in: wire.expires_in,
+                scope: wire.scope,
+                token_type: wire.token_type,
+            },
+            secret: wire.access_token,
+        })
     }
 
     /// Never retried.
     pub async fn revoke_token(&self, token_id: &str) -> Result<RevokeOutcome, ApiError> {
-        let _ = token_id;
-        todo!()
+        let resp = self
+            .send_once::<()>(
+                Method::DELETE,
+                &["access", "api", "v1", "tokens", token_id],
+                None,
+            )
+            .await?;
+        match resp.status() {
+            StatusCode::NO_CONTENT => Ok(RevokeOutcome::AlreadyGone),
+            s if s.is_success() => Ok(RevokeOutcome::Revoked),
+            _ => {
+                read_success(resp).await?;
+                Err(ApiError::decode("revoke response", "unexpected status"))
+            }
+        }
     }
 
     /// `GET /access/api/v2/users` page; `username` is a contains match.
@@ -89,11 +208,47 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<UserList, ApiError> {
-        let _ = (username, cursor, limit);
-        todo!()
+        let mut q = Vec::new();
+        some_query(&mut q, "username", username);
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        some_query(&mut q, "cursor", cursor);
+        let mut list: UserList = self
+            .get_json(&["access", "api", "v2", "users"], &q, "user list")
+            .await?;
+        list.cursor = list.cursor.filter(|c| !c.is_empty());
+        Ok(list)
     }
 
+    /// Every user, following `cursor`.
+    pub async fn list_all_users(&self, username: Option<&str>) -> Result<Vec<UserInfo>, ApiError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .list_users_page(username, cursor.as_deref(), None)
+                .await?;
+            all.extend(page.users);
+            match page.cursor {
+                Some(next) if Some(&next) == cursor.as_ref() => {
+                    return Err(ApiError::decode(
+                        "user list",
+                        "the server repeated a cursor",
+                    ));
+                }
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+        Err(ApiError::decode("user list", "too many pages"))
+    }
+
+    /// A bare array (also accepted: `{"projects":[…]}`).
     pub async fn list_projects(&self) -> Result<Vec<ProjectInfo>, ApiError> {
-        todo!()
+        let body = self
+            .get_bytes(&["access", "api", "v1", "projects"], &[])
+            .await?;
+        lenient_list(&body, &["projects", "data", "items"], "project list")
     }
 }

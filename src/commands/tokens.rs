@@ -1,0 +1,397 @@
+//! `tokentab tokens list|create|revoke`: the tab's actions for scripts.
+//!
+//! stdout carries only the result (table, JSON, or the secret alone); everything else goes to
+//! stderr as `tokentab: …`. Exit codes: 0 ok, 1 API or server error, 2 usage.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::api::{ApiError, Client, CreatedToken, RevokeOutcome, TokenQuery};
+use crate::cli::{CreateArgs, ListArgs, ServerArgs, TokensCommand, TuiArgs};
+use crate::model::expiry::relative_text;
+use crate::model::sanitize::sanitize_line;
+use crate::model::scope::USER;
+use crate::model::wire::{CreateTokenRequest, TokenInfo};
+use crate::model::{Expiry, Scope, Token};
+use crate::secret::clipboard::{ClipEnv, Clipboard, CopyOutcome};
+
+use super::connect::{ConnectError, connect};
+use super::table;
+
+/// What went wrong, and which exit code it earns.
+#[derive(Debug)]
+enum Failure {
+    Usage(String),
+    Api(ApiError),
+    Other(String),
+}
+
+impl Failure {
+    fn report(&self) -> ExitCode {
+        let (msg, code) = match self {
+            Failure::Usage(m) => (m.clone(), 2),
+            Failure::Api(e) => (e.user_message(), 1),
+            Failure::Other(m) => (m.clone(), 1),
+        };
+        eprintln!("tokentab: {}", sanitize_line(&msg));
+        ExitCode::from(code)
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::InvalidArgument { message } => Failure::Usage(message),
+            e => Failure::Api(e),
+        }
+    }
+}
+
+impl From<ConnectError> for Failure {
+    fn from(e: ConnectError) -> Self {
+        match e {
+            ConnectError::Usage(m) => Failure::Usage(m),
+            ConnectError::Failed(m) => Failure::Other(m),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Other(format!("cannot write the output: {e}"))
+    }
+}
+
+/// Runs one `tokens` command end to end (connect, act, print, disconnect).
+pub async fn run(cmd: TokensCommand, server: &ServerArgs, tui: &TuiArgs) -> ExitCode {
+    if let Err(f) = check_usage(&cmd, server) {
+        return f.report();
+    }
+    let conn = match connect(server).await {
+        Ok(c) => c,
+        Err(e) => return Failure::from(e).report(),
+    };
+    let result = match cmd {
+        TokensCommand::List(args) => list(&conn.client, &args).await,
+        TokensCommand::Create(args) => create(&conn.client, &args, tui).await,
+        TokensCommand::Revoke { ids, json } => revoke(&conn.client, &ids, json).await,
+    };
+    conn.close().await;
+    match result {
+        Ok(code) => code,
+        Err(f) => f.report(),
+    }
+}
+
+/// Usage checks that need no server, so a typo never starts anything.
+fn check_usage(cmd: &TokensCommand, server: &ServerArgs) -> Result<(), Failure> {
+    let now = Utc::now();
+    match cmd {
+        TokensCommand::List(a) => {
+            if let Some(e) = &a.expiring {
+                expiring_until(e, now)?;
+            }
+        }
+        TokensCommand::Create(a) => {
+            build_request(a, now)?;
+        }
+        TokensCommand::Revoke { ids, .. } => {
+            if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
+                return Err(Failure::Usage(format!(
+                    "{:?} is not a token id",
+                    sanitize_line(bad)
+                )));
+            }
+        }
+    }
+    if server.readonly && !matches!(cmd, TokensCommand::List(_)) {
+        return Err(Failure::Usage(
+            "--readonly: creating and revoking tokens is disabled".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `7d`, `+12h`… -> the instant until which a token counts as expiring.
+fn expiring_until(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
+    let rel = format!("+{}", text.trim().trim_start_matches('+'));
+    match Expiry::parse(&rel, now) {
+        Ok(Expiry::At(at)) => Ok(at),
+        Ok(Expiry::Never) | Err(_) => Err(Failure::Usage(format!(
+            "--expiring {}: use a duration such as 7d, 12h or 2w",
+            sanitize_line(text)
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------- list
+
+async fn list(client: &Client, args: &ListArgs) -> Result<ExitCode, Failure> {
+    let now = Utc::now();
+    let until = args
+        .expiring
+        .as_deref()
+        .map(|e| expiring_until(e, now))
+        .transpose()?;
+    let query = TokenQuery {
+        description: args.description.clone(),
+        username: args.user.clone(),
+        ..TokenQuery::default()
+    };
+    let all = client.list_all_tokens(&query).await?;
+    // Filter again here: a server may ignore a filter (and `--expiring` is ours alone).
+    let kept: Vec<TokenInfo> = all
+        .into_iter()
+        .filter(|t| keep(t, args, until, now))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &kept)
+            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
+        writeln!(out)?;
+    } else {
+        let rows: Vec<Vec<String>> = kept
+            .into_iter()
+            .map(|t| row(&t.into_token(), now))
+            .collect();
+        let headers = [
+            "Description",
+            "Subject name",
+            "Token ID",
+            "Issued",
+            "Expiry",
+            "Scope",
+        ];
+        out.write_all(table::render(&headers, &rows).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn keep(t: &TokenInfo, args: &ListArgs, until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    if let Some(d) = args.description.as_deref() {
+        let desc = t.description.as_deref().unwrap_or("");
+        let ok = match d.strip_suffix('*') {
+            Some(prefix) => desc.starts_with(prefix),
+            None => desc == d,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    if let Some(u) = args.user.as_deref() {
+        if crate::model::token::subject_username(&t.subject) != u {
+            return false;
+        }
+    }
+    if let Some(until) = until {
+        let exp = t.expiry.filter(|e| *e > 0);
+        match exp.and_then(|e| DateTime::<Utc>::from_timestamp(e, 0)) {
+            Some(at) if at > now && at <= until => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn row(t: &Token, now: DateTime<Utc>) -> Vec<String> {
+    let expiry = match t.expiry {
+        None => "never".to_owned(),
+        Some(at) if at <= now => "expired".to_owned(),
+        Some(at) => relative_text(at, now),
+    };
+    vec![
+        table::fit(&sanitize_line(&t.description), 40),
+        table::fit(&sanitize_line(t.username()), 24),
+        sanitize_line(&t.token_id).into_owned(),
+        t.issued_at.format("%Y-%m-%d").to_string(),
+        expiry,
+        table::fit(&sanitize_line(&t.scope_summary()), 48),
+    ]
+}
+
+// ---------------------------------------------------------------- create
+
+fn build_request(args: &CreateArgs, now: DateTime<Utc>) -> Result<CreateTokenRequest, Failure> {
+    let desc = args.description.trim();
+    if desc.is_empty() {
+        return Err(Failure::Usage("--description must not be empty".into()));
+    }
+    if desc.chars().count() > 1024 {
+        return Err(Failure::Usage(
+            "--description is longer than 1024 characters".into(),
+        ));
+    }
+    if desc.chars().any(crate::model::sanitize::is_unsafe_char) {
+        return Err(Failure::Usage(
+            "--description contains control or invisible characters".into(),
+        ));
+    }
+    let expiry =
+        Expiry::parse(&args.expiry, now).map_err(|e| Failure::Usage(format!("--expiry: {e}")))?;
+    let mut req = CreateTokenRequest {
+        description: Some(desc.to_owned()),
+        expires_in: Some(expiry.expires_in(now)),
+        ..CreateTokenRequest::default()
+    };
+    match &args.scope {
+        Some(text) => {
+            let scope: Scope = text
+                .parse()
+                .map_err(|e| Failure::Usage(format!("--scope: {e}")))?;
+            if scope.is_custom() {
+                req.audience = Some("jfcon@*".into());
+            }
+            req.scope = Some(scope.to_string());
+        }
+        None => {
+            req.scope = Some(USER.into());
+            req.username = args.user.clone().filter(|u| !u.trim().is_empty());
+        }
+    }
+    Ok(req)
+}
+
+/// `--json` output: metadata and the secret, the secret serialized straight into stdout.
+#[derive(Serialize)]
+struct CreatedJson<'a> {
+    token_id: &'a str,
+    access_token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<u64>,
+    scope: &'a str,
+    token_type: &'a str,
+    description: &'a str,
+}
+
+async fn create(client: &Client, args: &CreateArgs, tui: &TuiArgs) -> Result<ExitCode, Failure> {
+    let now = Utc::now();
+    let req = build_request(args, now)?;
+    let created = client.create_token(&req).await?;
+    let meta = &created.meta;
+    let expiry = Expiry::from_expires_in(now, meta.expires_in);
+    let summary = match meta.scope.parse::<Scope>() {
+        Ok(s) => s.summary(),
+        Err(_) => meta.scope.clone(),
+    };
+    let about = format!(
+        "created token {} ({}), expires: {}",
+        meta.token_id,
+        summary,
+        expiry.preview(now)
+    );
+    if args.copy {
+        return copy_secret(client, &created, tui, &about).await;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let j = CreatedJson {
+            token_id: &meta.token_id,
+            access_token: created.secret.expose(),
+            expires_in: meta.expires_in,
+            scope: &meta.scope,
+            token_type: &meta.token_type,
+            description: req.description.as_deref().unwrap_or(""),
+        };
+        serde_json::to_writer(&mut out, &j)
+            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
+        writeln!(out)?;
+    } else {
+        out.write_all(created.secret.expose().as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    eprintln!("tokentab: {}", sanitize_line(&about));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--copy`: the one-time clipboard path. If nothing reached a clipboard the token would be
+/// unusable, so it is revoked at once.
+async fn copy_secret(
+    client: &Client,
+    created: &CreatedToken,
+    tui: &TuiArgs,
+    about: &str,
+) -> Result<ExitCode, Failure> {
+    let mut clip = Clipboard::new(tui.clipboard.unwrap_or_default(), ClipEnv::from_process());
+    // OSC 52 must reach the terminal itself, never a redirected stderr or file.
+    let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
+    let outcome = match tty {
+        Ok(mut tty) => clip.copy(&created.secret, &mut tty),
+        Err(_) => match clip.copy(&created.secret, &mut std::io::sink()) {
+            CopyOutcome::Osc52Sent => CopyOutcome::NotCopied {
+                reason: "no terminal to send OSC 52 to".into(),
+            },
+            other => other,
+        },
+    };
+    if outcome.copied() {
+        eprintln!("tokentab: {}; {}", sanitize_line(about), outcome.label());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = &created.meta.token_id;
+    let undo = match client.revoke_token(id).await {
+        Ok(_) => "it has been revoked again".to_owned(),
+        Err(e) => format!(
+            "revoking it failed too ({}); revoke it with: tokentab tokens revoke {id}",
+            e.user_message()
+        ),
+    };
+    Err(Failure::Other(format!(
+        "token {id} was created but {}; {undo}",
+        outcome.label()
+    )))
+}
+
+// ---------------------------------------------------------------- revoke
+
+#[derive(Serialize)]
+struct RevokeJson {
+    token_id: String,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+async fn revoke(client: &Client, ids: &[String], json: bool) -> Result<ExitCode, Failure> {
+    let mut results = Vec::new();
+    let mut failed = false;
+    for id in ids {
+        let id = id.trim();
+        let shown = sanitize_line(id).into_owned();
+        let (result, message) = match client.revoke_token(id).await {
+            Ok(RevokeOutcome::Revoked) => ("revoked", None),
+            Ok(RevokeOutcome::AlreadyGone) => ("already_gone", None),
+            Err(e) => {
+                failed = true;
+                ("error", Some(e.user_message()))
+            }
+        };
+        match (result, &message) {
+            (_, Some(m)) => eprintln!("tokentab: {shown}: {m}"),
+            _ if json => {}
+            ("revoked", _) => println!("revoked {shown}"),
+            _ => println!("{shown}: already revoked or unknown"),
+        }
+        results.push(RevokeJson {
+            token_id: shown,
+            result,
+            message,
+        });
+    }
+    if json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &results)
+            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
+        writeln!(out)?;
+        out.flush()?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
