@@ -1,7 +1,24 @@
 //! The embedded token service: axum + SQLite, the JFrog Access / Connect v2 shapes.
 
+mod auth;
+mod bootstrap;
+mod error;
+mod routes;
+mod seed;
+mod serve;
+mod state;
+pub mod store;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use auth::{hash_secret, new_secret};
+pub use error::StoreError;
+pub use serve::parse_duration;
 
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -19,15 +36,29 @@ pub struct ServiceConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("not implemented yet")]
-    Todo,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("service start-up failed: {0}")]
+    Task(String),
 }
+
+/// How long `shutdown` waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A running service. Dropping it does not stop it; call [`ServiceHandle::shutdown`].
 pub struct ServiceHandle {
     pub addr: SocketAddr,
     /// `<data dir>/admin.token`.
     pub admin_token_path: PathBuf,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
 
 impl ServiceHandle {
@@ -37,14 +68,63 @@ impl ServiceHandle {
     }
 
     /// Graceful: stops accepting, finishes in-flight requests, closes the database.
-    pub async fn shutdown(self) {}
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("token service did not stop within {SHUTDOWN_GRACE:?}");
+        }
+    }
 }
 
 /// Opens (or creates and migrates, seeds) the database, makes sure `admin.token` holds a valid
 /// admin token, binds and starts serving in a background task.
 pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
-    let _ = cfg;
-    Err(ServiceError::Todo)
+    let prepared = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || bootstrap::prepare(&cfg))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??
+    };
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| ServiceError::Io {
+            what: format!("cannot listen on {}", cfg.listen),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServiceError::Io {
+        what: "cannot read the bound address".into(),
+        source,
+    })?;
+    let app = routes::router(state::AppState {
+        store: prepared.store,
+        service_id: prepared.service_id.into(),
+        max_expiry: cfg.max_expiry,
+    });
+    let (stop, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stopped = async move {
+            // A dropped handle is not a stop request.
+            if stop_rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %e, "token service stopped with an error");
+        }
+    });
+    tracing::info!(%addr, db = %cfg.db_path.display(), "token service listening");
+    Ok(ServiceHandle {
+        addr,
+        admin_token_path: prepared.admin_token_path,
+        stop,
+        task,
+    })
 }
 
 /// `tokentab serve`: resolves paths and limits from the arguments, starts the service, prints
@@ -54,6 +134,5 @@ pub async fn run_serve(
     args: crate::cli::ServeArgs,
     data_dir: Option<PathBuf>,
 ) -> std::process::ExitCode {
-    let _ = (args, data_dir);
-    std::process::ExitCode::FAILURE
+    serve::run(args, data_dir).await
 }

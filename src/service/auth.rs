@@ -1,0 +1,196 @@
+//! Bearer secrets (generation, hashing, shape) and the caller behind a request: [`Principal`].
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::model::entity::ResourcePath;
+use crate::model::scope::{Action, Scope, ScopeItem};
+
+use super::error::{ApiErr, StoreError};
+use super::state::{AppState, now};
+use super::store::entities::DeviceFilter;
+use super::store::tokens;
+
+/// 32 random bytes as URL-safe base64 without padding.
+pub const SECRET_LEN: usize = 43;
+
+/// Refresh `last_used` at most this often per token (JFrog's is lazy too).
+const LAST_USED_GRANULARITY: i64 = 3600;
+
+/// A fresh secret: 256 bits from the OS CSPRNG, URL-safe printable ASCII.
+pub fn new_secret() -> Result<Zeroizing<String>, StoreError> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut bytes[..]).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(Zeroizing::new(URL_SAFE_NO_PAD.encode(&bytes[..])))
+}
+
+/// What the database keeps instead of the secret.
+pub fn hash_secret(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Whether `s` has the shape of one of our secrets (checked before any lookup).
+pub fn is_well_formed(s: &str) -> bool {
+    s.len() == SECRET_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The bearer secret of a request.
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiErr> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiErr::unauthorized(
+            "missing access token: send Authorization: Bearer <token>",
+        ));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiErr::unauthorized("malformed Authorization header"))?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| ApiErr::unauthorized("malformed Authorization header"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiErr::unauthorized(
+            "unsupported authorization scheme: use Bearer",
+        ));
+    }
+    let token = token.trim();
+    if !is_well_formed(token) {
+        return Err(ApiErr::unauthorized("malformed access token"));
+    }
+    Ok(token)
+}
+
+/// The token a request authenticated with, and what it may do.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub token_id: String,
+    pub username: String,
+    /// The subject user has the admin flag.
+    pub user_admin: bool,
+    pub scope: Scope,
+    /// Projects the subject user belongs to.
+    pub memberships: Vec<String>,
+}
+
+impl Principal {
+    /// Platform admin: an admin-scoped token, or an admin user's identity (user-scoped) token.
+    pub fn is_admin(&self) -> bool {
+        self.scope.is_admin() || (self.scope.is_user() && self.user_admin)
+    }
+
+    /// Acts as its user (may manage that user's tokens).
+    pub fn is_identity(&self) -> bool {
+        self.scope.is_admin() || self.scope.is_user()
+    }
+
+    /// Whether this token may do `action` on the resource at `path`.
+    pub fn can(&self, path: ResourcePath<'_>, action: Action) -> bool {
+        if self.scope.covers(path, action) {
+            return true;
+        }
+        self.scope.is_user()
+            && (self.user_admin
+                || (action == Action::Read && self.memberships.iter().any(|m| m == path.project)))
+    }
+
+    /// Whether the token has any right at all inside `project` (decides 404 against 403).
+    pub fn reaches(&self, project: &str) -> bool {
+        self.can(ResourcePath::project(project), Action::Read)
+            || self
+                .scope
+                .grants()
+                .any(|(target, _)| target.project() == project)
+    }
+
+    /// Which devices of `project` this token may read; None when none at all.
+    pub fn device_filter(&self, project: &str) -> Option<DeviceFilter> {
+        if self.can(ResourcePath::project(project), Action::Read) {
+            return Some(DeviceFilter::All);
+        }
+        let mut fleets = Vec::new();
+        let mut devices = Vec::new();
+        for item in self.scope.items() {
+            if let ScopeItem::Connect { target, actions } = item {
+                if !actions.read || target.project() != project {
+                    continue;
+                }
+                match target {
+                    crate::model::EntityRef::Fleet { fleet, .. } => fleets.push(fleet.clone()),
+                    crate::model::EntityRef::Device { device, .. } => devices.push(device.clone()),
+                    crate::model::EntityRef::Project { .. } => return Some(DeviceFilter::All),
+                }
+            }
+        }
+        if fleets.is_empty() && devices.is_empty() {
+            None
+        } else {
+            Some(DeviceFilter::Only { fleets, devices })
+        }
+    }
+}
+
+/// Authenticates a request: 401 for missing, malformed, unknown, revoked or expired tokens.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiErr> {
+    let hash = hash_secret(bearer(headers)?);
+    let row = state
+        .store
+        .read(move |c| tokens::auth_by_hash(c, &hash).map_err(ApiErr::from))
+        .await?
+        .ok_or_else(|| ApiErr::unauthorized("unknown access token"))?;
+    if row.revoked {
+        return Err(ApiErr::unauthorized("this access token has been revoked"));
+    }
+    let now = now();
+    if row.token.expiry.is_some_and(|e| e <= now) {
+        return Err(ApiErr::unauthorized("this access token has expired"));
+    }
+    let scope: Scope = row.token.scope.parse().map_err(|_| {
+        tracing::error!(token_id = %row.token.token_id, "stored scope does not parse");
+        ApiErr::unauthorized("this access token's scope is not valid")
+    })?;
+    if row
+        .token
+        .last_used
+        .is_none_or(|t| now - t >= LAST_USED_GRANULARITY)
+    {
+        let store = state.store.clone();
+        let id = row.token.token_id.clone();
+        tokio::spawn(async move {
+            let done = store
+                .write(move |tx| tokens::touch_last_used(tx, &id, now).map_err(StoreError::from))
+                .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "could not record last_used");
+            }
+        });
+    }
+    Ok(Principal {
+        token_id: row.token.token_id,
+        username: row.token.username,
+        user_admin: row.user_admin,
+        scope,
+        memberships: row.memberships,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_url_safe() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert_ne!(*a, *b);
+        assert!(is_well_formed(&a), "{}", a.len());
+        assert!(a.bytes().all(|c| c.is_ascii_graphic()));
+        assert!(!is_well_formed("short"));
+        assert!(!is_well_formed(&"a".repeat(42)));
+        assert!(!is_well_formed(&format!("{}=", "a".repeat(42))));
+    }
+}

@@ -1,0 +1,198 @@
+//! First start and every start: open the database, give it a service id, create user `admin`
+//! (and the demo account) when empty, and make sure `<data dir>/admin.token` holds a valid
+//! admin token.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension};
+use zeroize::Zeroizing;
+
+use crate::model::wire::UserInfo;
+
+use super::ServiceConfig;
+use super::ServiceError;
+use super::auth::{hash_secret, is_well_formed, new_secret};
+use super::error::StoreError;
+use super::seed;
+use super::state::now;
+use super::store::Store;
+use super::store::entities;
+use super::store::tokens::{self, NewToken};
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+
+pub struct Prepared {
+    pub store: Arc<Store>,
+    pub service_id: String,
+    pub admin_token_path: PathBuf,
+}
+
+fn random_service_id() -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    let tail: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("01{tail}"))
+}
+
+fn service_id(conn: &Connection) -> Result<String, StoreError> {
+    let found: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'service_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let id = random_service_id()?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('service_id', ?1)",
+        [&id],
+    )?;
+    Ok(id)
+}
+
+/// Blocking: everything `spawn` needs before it binds.
+pub fn prepare(cfg: &ServiceConfig) -> Result<Prepared, ServiceError> {
+    private_dir(&cfg.data_dir)?;
+    let store = Arc::new(Store::open(&cfg.db_path)?);
+    let started = now();
+    let service_id = store.write_now(|tx| {
+        let id = service_id(tx)?;
+        if entities::user_count(tx)? == 0 {
+            entities::insert_user(
+                tx,
+                &UserInfo {
+                    username: ADMIN_USER.into(),
+                    email: None,
+                    admin: Some(true),
+                    status: Some("enabled".into()),
+                    realm: Some("internal".into()),
+                },
+            )?;
+            if cfg.seed {
+                let s = seed::load(tx, started)?;
+                tracing::info!(
+                    projects = s.projects,
+                    fleets = s.fleets,
+                    devices = s.devices,
+                    users = s.users,
+                    tokens = s.tokens,
+                    "loaded the demo account"
+                );
+            }
+        }
+        Ok::<_, StoreError>(id)
+    })?;
+    let admin_token_path = ensure_admin_token(&store, &cfg.data_dir)?;
+    Ok(Prepared {
+        store,
+        service_id,
+        admin_token_path,
+    })
+}
+
+/// Whether `secret` is a live admin-scoped token of this database.
+fn is_valid_admin(store: &Store, secret: &str) -> Result<bool, StoreError> {
+    if !is_well_formed(secret) {
+        return Ok(false);
+    }
+    let hash = hash_secret(secret);
+    let row = store.read_now(|c| Ok::<_, StoreError>(tokens::auth_by_hash(c, &hash)?))?;
+    Ok(row.is_some_and(|r| {
+        !r.revoked
+            && r.token.expiry.is_none_or(|e| e > now())
+            && r.token
+                .scope
+                .parse::<crate::model::Scope>()
+                .is_ok_and(|s| s.is_admin())
+    }))
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> ServiceError {
+    ServiceError::Io {
+        what: format!("cannot write {}", path.display()),
+        source,
+    }
+}
+
+/// Keeps `admin.token` if it still works; otherwise mints a fresh admin token and writes it.
+fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<PathBuf, ServiceError> {
+    let path = data_dir.join(ADMIN_TOKEN_FILE);
+    if let Ok(text) = fs::read_to_string(&path) {
+        let text = Zeroizing::new(text);
+        if is_valid_admin(store, text.trim())? {
+            restrict(&path)?;
+            return Ok(path);
+        }
+    }
+    let secret = new_secret()?;
+    let token = NewToken {
+        token_id: uuid::Uuid::new_v4().to_string(),
+        secret_hash: hash_secret(&secret),
+        username: ADMIN_USER.into(),
+        scope: crate::model::scope::ADMIN.into(),
+        audience: "*@*".into(),
+        description: "tokentab admin token (admin.token)".into(),
+        project_key: None,
+        refreshable: false,
+        issued_at: now(),
+        expiry: None,
+    };
+    store.write_now(|tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
+    write_private(data_dir, &path, &secret)?;
+    tracing::info!(path = %path.display(), "wrote a fresh admin token");
+    Ok(path)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> Result<(), ServiceError> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| io_err(path, e))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path) -> Result<(), ServiceError> {
+    Ok(())
+}
+
+/// Creates `dir` (and its parents) readable by the owner only, if missing.
+fn private_dir(dir: &Path) -> Result<(), ServiceError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| io_err(dir, e))
+}
+
+/// Writes `secret` to `path` with mode 0600 (parent directories 0700), atomically.
+fn write_private(dir: &Path, path: &Path, secret: &str) -> Result<(), ServiceError> {
+    private_dir(dir)?;
+    let tmp = dir.join(format!(".{ADMIN_TOKEN_FILE}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(&tmp).map_err(|e| io_err(&tmp, e))?;
+    file.write_all(secret.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_err(&tmp, e))?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    restrict(path)
+}

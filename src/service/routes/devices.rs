@@ -1,0 +1,206 @@
+//! Connect v2: `GET /api/v2/{project}/fleets`, `GET /api/v2/{project}/devices`, and
+//! `GET/PATCH/DELETE /api/v2/{project}/devices/{uuid}` (r / w / d on the device).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+use crate::model::entity::{ResourcePath, validate_name, validate_project_key};
+use crate::model::scope::Action;
+use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
+
+use super::super::auth::{Principal, authenticate};
+use super::super::error::ApiErr;
+use super::super::state::AppState;
+use super::super::store::entities::{self, DeviceQuery};
+use super::query::Params;
+use super::tokens::check_description;
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+const MAX_TAGS: usize = 100;
+const MAX_TAG_LEN: usize = 64;
+
+fn check_project(key: &str) -> Result<(), ApiErr> {
+    validate_project_key(key).map_err(|e| ApiErr::bad_request(e.to_string()))
+}
+
+fn check_ids(project: &str, uuid: &str) -> Result<(), ApiErr> {
+    check_project(project)?;
+    validate_name("device id", uuid).map_err(|e| ApiErr::bad_request(e.to_string()))
+}
+
+fn no_right(action: Action, what: &str) -> ApiErr {
+    ApiErr::forbidden(format!(
+        "this token has no {} permission on {what}",
+        action.label().to_ascii_lowercase()
+    ))
+}
+
+pub async fn fleets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project): Path<String>,
+) -> Result<Json<FleetList>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    check_project(&project)?;
+    if !p.can(ResourcePath::project(&project), Action::Read) {
+        return Err(no_right(Action::Read, &format!("project {project}")));
+    }
+    let fleets = state
+        .store
+        .read(move |c| {
+            if !entities::project_exists(c, &project)? {
+                return Err(ApiErr::not_found(format!("unknown project \"{project}\"")));
+            }
+            Ok(entities::fleets(c, &project)?)
+        })
+        .await?;
+    Ok(Json(FleetList { fleets }))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<DeviceList>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    check_project(&project)?;
+    let filter = p
+        .device_filter(&project)
+        .ok_or_else(|| no_right(Action::Read, &format!("anything in project {project}")))?;
+    let q = Params::parse(query.as_deref());
+    let query = DeviceQuery {
+        fleet: q.get("group_name").map(str::to_owned),
+        tags: q.all("tags"),
+        search: q.get("search").map(str::to_owned),
+        after: q.get("after").map(str::to_owned),
+        limit: q.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT),
+        filter,
+    };
+    let (devices, after) = state
+        .store
+        .read(move |c| {
+            if !entities::project_exists(c, &project)? {
+                return Err(ApiErr::not_found(format!("unknown project \"{project}\"")));
+            }
+            Ok(entities::devices_page(c, &project, &query)?)
+        })
+        .await?;
+    Ok(Json(DeviceList { devices, after }))
+}
+
+/// 404 for an unknown device when the token reaches the project at all, 403 otherwise.
+fn missing(p: &Principal, project: &str, uuid: &str) -> ApiErr {
+    if p.reaches(project) {
+        ApiErr::not_found(format!("unknown device \"{project}/{uuid}\""))
+    } else {
+        ApiErr::forbidden(format!("this token has no permission in project {project}"))
+    }
+}
+
+fn authorize(p: &Principal, dev: &DeviceInfo, action: Action) -> Result<(), ApiErr> {
+    let path = ResourcePath::device(&dev.project, &dev.group, &dev.device_uuid);
+    if p.can(path, action) {
+        Ok(())
+    } else {
+        Err(no_right(
+            action,
+            &format!("device {}/{}", dev.project, dev.device_uuid),
+        ))
+    }
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((project, uuid)): Path<(String, String)>,
+) -> Result<Json<DeviceInfo>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    check_ids(&project, &uuid)?;
+    let dev = state
+        .store
+        .read(move |c| {
+            let dev = entities::device(c, &project, &uuid)?;
+            dev.ok_or_else(|| missing(&p, &project, &uuid))
+                .and_then(|d| authorize(&p, &d, Action::Read).map(|()| d))
+        })
+        .await?;
+    Ok(Json(dev))
+}
+
+fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
+    if let Some(d) = &patch.description {
+        check_description(d)?;
+    }
+    if let Some(tags) = &patch.tags {
+        if tags.len() > MAX_TAGS {
+            return Err(ApiErr::bad_request(format!(
+                "at most {MAX_TAGS} tags per device"
+            )));
+        }
+        for t in tags {
+            if t.trim().is_empty()
+                || t.chars().count() > MAX_TAG_LEN
+                || t.chars().any(char::is_control)
+            {
+                return Err(ApiErr::bad_request(format!(
+                    "tags must be 1 to {MAX_TAG_LEN} printable characters"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((project, uuid)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<DeviceInfo>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    check_ids(&project, &uuid)?;
+    let patch: DevicePatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiErr::bad_request(format!("invalid JSON body: {e}")))?;
+    check_patch(&patch)?;
+    let dev = state
+        .store
+        .write(move |tx| {
+            let dev = entities::device(tx, &project, &uuid)?
+                .ok_or_else(|| missing(&p, &project, &uuid))?;
+            authorize(&p, &dev, Action::Write)?;
+            entities::update_device(tx, &project, &uuid, &patch)?
+                .ok_or_else(|| missing(&p, &project, &uuid))
+        })
+        .await?;
+    Ok(Json(dev))
+}
+
+#[derive(Serialize)]
+pub struct Message {
+    message: &'static str,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((project, uuid)): Path<(String, String)>,
+) -> Result<Json<Message>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    check_ids(&project, &uuid)?;
+    state
+        .store
+        .write(move |tx| {
+            let dev = entities::device(tx, &project, &uuid)?
+                .ok_or_else(|| missing(&p, &project, &uuid))?;
+            authorize(&p, &dev, Action::Delete)?;
+            entities::delete_device(tx, &project, &uuid)?;
+            Ok::<_, ApiErr>(())
+        })
+        .await?;
+    Ok(Json(Message { message: "Success" }))
+}

@@ -1,0 +1,107 @@
+//! The HTTP surface: every endpoint of DESIGN.md's "Embedded service API" table, request logs,
+//! and JFrog's array error form for every error, axum's own rejections included.
+
+mod devices;
+mod projects;
+pub mod query;
+pub mod tokens;
+mod users;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::error::ApiErr;
+use super::state::AppState;
+use crate::model::sanitize::sanitize_line;
+
+const MAX_BODY: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/access/api/v1/system/ping", get(|| async { "OK" }))
+        .route(
+            "/access/api/v1/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .route(
+            "/access/api/v1/tokens/{id}",
+            get(tokens::get_one).delete(tokens::revoke),
+        )
+        .route("/access/api/v2/users", get(users::list))
+        .route("/access/api/v1/projects", get(projects::list))
+        .route("/api/v2/{project}/fleets", get(devices::fleets))
+        .route("/api/v2/{project}/devices", get(devices::list))
+        .route(
+            "/api/v2/{project}/devices/{uuid}",
+            get(devices::get_one)
+                .patch(devices::patch)
+                .delete(devices::delete),
+        )
+        .fallback(|| async { ApiErr::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(log_and_normalize))
+        .with_state(state)
+}
+
+/// Logs method, path, status and latency (never headers: the Authorization header carries the
+/// secret), and rewrites error responses that are not JSON (axum's rejections: bad path, 405,
+/// 413 …) into JFrog's `{"errors":[…]}` form.
+async fn log_and_normalize(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = sanitize_line(req.uri().path()).into_owned();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    tracing::info!(
+        target: "tokentab::service::http",
+        %method,
+        %path,
+        status = status.as_u16(),
+        latency_us = start.elapsed().as_micros() as u64,
+        "request"
+    );
+    if status.is_client_error() || status.is_server_error() {
+        let is_json = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
+        if !is_json {
+            return rewrite_error(status, resp.into_body()).await;
+        }
+    }
+    resp
+}
+
+async fn rewrite_error(status: StatusCode, body: Body) -> Response {
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let text = sanitize_line(text.trim()).into_owned();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_owned()
+    } else {
+        text
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "BAD_REQUEST",
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        s if s.is_server_error() => "INTERNAL_ERROR",
+        _ => "BAD_REQUEST",
+    };
+    ApiErr::new(status, code, message).into_response()
+}

@@ -1,0 +1,28 @@
+//! `GET /access/api/v1/projects`: a bare array of the projects the token may read anything in.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use crate::model::wire::ProjectInfo;
+
+use super::super::auth::authenticate;
+use super::super::error::ApiErr;
+use super::super::state::AppState;
+use super::super::store::entities;
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ProjectInfo>>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    let all = state
+        .store
+        .read(|c| entities::projects(c).map_err(ApiErr::from))
+        .await?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|proj| p.device_filter(&proj.project_key).is_some())
+            .collect(),
+    ))
+}

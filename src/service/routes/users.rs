@@ -1,0 +1,39 @@
+//! `GET /access/api/v2/users` (admin): `limit`, `cursor`, `username` contains.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+
+use crate::model::wire::UserList;
+
+use super::super::auth::authenticate;
+use super::super::error::ApiErr;
+use super::super::state::AppState;
+use super::super::store::entities;
+use super::query::Params;
+
+const DEFAULT_LIMIT: u32 = 1000;
+const MAX_LIMIT: u32 = 120_000;
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<UserList>, ApiErr> {
+    let p = authenticate(&state, &headers).await?;
+    if !p.is_admin() {
+        return Err(ApiErr::forbidden("listing users needs an admin token"));
+    }
+    let q = Params::parse(query.as_deref());
+    let limit = q.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+    let contains = q.get("username").map(str::to_owned);
+    let cursor = q.get("cursor").map(str::to_owned);
+    let (users, cursor) = state
+        .store
+        .read(move |c| {
+            entities::users_page(c, contains.as_deref(), cursor.as_deref(), limit)
+                .map_err(ApiErr::from)
+        })
+        .await?;
+    Ok(Json(UserList { users, cursor }))
+}

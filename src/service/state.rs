@@ -1,0 +1,28 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use super::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    /// `jfac@<service_id>` is the issuer; subjects are `jfac@<service_id>/users/<name>`.
+    pub service_id: Arc<str>,
+    /// Longest `expires_in` allowed (seconds); None = no limit, and "never" is allowed.
+    pub max_expiry: Option<u64>,
+}
+
+impl AppState {
+    pub fn issuer(&self) -> String {
+        format!("jfac@{}", self.service_id)
+    }
+    pub fn subject(&self, username: &str) -> String {
+        format!("jfac@{}/users/{}", self.service_id, username)
+    }
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,200 @@
+//! Starts the embedded service for a test (127.0.0.1:0, a temp dir) and talks to it over HTTP.
+//! Include with `#[path = "common/service.rs"] mod svc;`.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokentab::service::{ServiceConfig, ServiceHandle, spawn};
+
+pub struct TestService {
+    pub handle: ServiceHandle,
+    pub dir: tempfile::TempDir,
+    pub admin: String,
+    pub http: reqwest::Client,
+}
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn config(dir: &std::path::Path, seed: bool, max_expiry: Option<u64>) -> ServiceConfig {
+    ServiceConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db_path: dir.join("db").join("tokentab.db"),
+        data_dir: dir.join("data"),
+        seed,
+        max_expiry,
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+impl TestService {
+    pub async fn start(seed: bool) -> TestService {
+        Self::start_with(seed, None).await
+    }
+
+    pub async fn start_with(seed: bool, max_expiry: Option<u64>) -> TestService {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = spawn(config(dir.path(), seed, max_expiry)).await.unwrap();
+        Self::attach(handle, dir)
+    }
+
+    pub fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
+        let admin = std::fs::read_to_string(&handle.admin_token_path)
+            .unwrap()
+            .trim()
+            .to_owned();
+        TestService {
+            handle,
+            dir,
+            admin,
+            http: client(),
+        }
+    }
+
+    /// Stops the service and starts it again on the same files.
+    pub async fn restart(self) -> TestService {
+        let TestService { handle, dir, .. } = self;
+        let max = None;
+        handle.shutdown().await;
+        let handle = spawn(config(dir.path(), false, max)).await.unwrap();
+        Self::attach(handle, dir)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("db").join("tokentab.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.handle.url(), path)
+    }
+
+    /// Sends a request; returns the status and the body as JSON (Null when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, Some(token), path, None).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, Some(token), path, None).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, Some(token), path, Some(body))
+            .await
+    }
+
+    pub async fn post_token(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            Some(token),
+            "/access/api/v1/tokens",
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates a token (as admin unless `as_token` is given) and returns its secret and id.
+    pub async fn mint(&self, as_token: Option<&str>, body: Value) -> (String, String) {
+        let (status, v) = self.post_token(as_token.unwrap_or(&self.admin), body).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        (
+            v["access_token"].as_str().unwrap().to_owned(),
+            v["token_id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A user-scoped token for `user`, made by the admin.
+    pub async fn user_token(&self, user: &str) -> String {
+        self.mint(
+            None,
+            json!({"username": user, "description": format!("{user} test")}),
+        )
+        .await
+        .0
+    }
+
+    /// A custom token with this scope, made by the admin.
+    pub async fn scoped(&self, scope: &str) -> String {
+        self.mint(None, json!({"scope": scope, "description": "scoped test"}))
+            .await
+            .0
+    }
+
+    /// Every live token id, following `cursor` pages.
+    pub async fn all_token_ids(&self, token: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/access/api/v1/tokens?limit=97&cursor={c}"),
+                None => "/access/api/v1/tokens?limit=97".to_owned(),
+            };
+            let (status, v) = self.get(token, &path).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            for t in v["tokens"].as_array().unwrap() {
+                out.push(t["token_id"].as_str().unwrap().to_owned());
+            }
+            match v["cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Devices of a project fleet as seen by the admin.
+    pub async fn devices(&self, project: &str, fleet: &str) -> Vec<String> {
+        let (status, v) = self
+            .get(
+                &self.admin,
+                &format!("/api/v2/{project}/devices?group_name={fleet}&limit=1000"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["device_uuid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// The first error code of a JFrog array-form error body.
+pub fn code(v: &Value) -> &str {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or("<no errors[0].code>")
+}
+
+pub fn message(v: &Value) -> &str {
+    v["errors"][0]["message"].as_str().unwrap_or("")
+}

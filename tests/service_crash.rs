@@ -1,0 +1,157 @@
+//! The real binary killed with SIGKILL during a stream of creates: after a restart the database
+//! is intact and every create that was answered 200 is there. Also: SIGTERM stops it cleanly.
+
+#[path = "common/service.rs"]
+mod svc;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Starts `tokentab serve` on a random port; returns the child and its URL.
+async fn start(db: &Path, data: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-seed", "--db"])
+        .arg(db)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tokentab serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("no listening line within 60 s")
+        .unwrap()
+        .expect("stdout closed before the listening line");
+    let url = first
+        .strip_prefix("tokentab serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    let second = lines.next_line().await.unwrap().unwrap();
+    assert!(second.contains("admin.token"), "{second}");
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_creates_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").join("tokentab.db");
+    let data = dir.path().join("data");
+    let (mut child, url) = start(&db, &data).await;
+    let admin = std::fs::read_to_string(data.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let http = svc::client();
+
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (http, url, admin) = (http.clone(), url.clone(), admin.clone());
+        let (acked, stop) = (Arc::clone(&acked), Arc::clone(&stop));
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let resp = http
+                    .post(format!("{url}/access/api/v1/tokens"))
+                    .bearer_auth(&admin)
+                    .json(&json!({"description": format!("writer {w} #{i}")}))
+                    .send()
+                    .await;
+                let Ok(resp) = resp else { break };
+                if resp.status() != StatusCode::OK {
+                    break;
+                }
+                let Ok(v) = resp.json::<serde_json::Value>().await else {
+                    break;
+                };
+                acked
+                    .lock()
+                    .unwrap()
+                    .push(v["token_id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while acked.lock().unwrap().len() < 150 {
+        assert!(Instant::now() < deadline, "creates too slow");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // SIGKILL while the writers are still sending.
+    child.start_kill().unwrap();
+    let status = child.wait().await.unwrap();
+    assert!(!status.success());
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 150);
+
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
+    let (child, url) = start(&db, &data).await;
+    let admin = std::fs::read_to_string(data.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut listed = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut req = http
+            .get(format!("{url}/access/api/v1/tokens"))
+            .bearer_auth(&admin)
+            .query(&[("limit", "500")]);
+        if let Some(c) = &cursor {
+            req = req.query(&[("cursor", c)]);
+        }
+        let v: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+        for t in v["tokens"].as_array().unwrap() {
+            listed.insert(t["token_id"].as_str().unwrap().to_owned());
+        }
+        match v["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let missing: Vec<&String> = acked.iter().filter(|id| !listed.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged creates lost",
+        missing.len()
+    );
+
+    // SIGTERM: graceful stop, exit code 0.
+    stop_gracefully(child).await;
+}
+
+async fn stop_gracefully(mut child: Child) {
+    let pid = child.id().expect("child is running") as i32;
+    let pid = rustix::process::Pid::from_raw(pid).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("did not stop within 30 s after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
