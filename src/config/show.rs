@@ -10,7 +10,8 @@ use crate::model::sanitize::sanitize_line;
 pub fn show(r: &Resolved) -> String {
     let mut out = String::new();
     let mut line = |name: &str, value: &str, src: &Source| {
-        let _ = writeln!(out, "{name:<16} {}  [{src}]", sanitize_line(value));
+        let label = format!("{name}:");
+        let _ = writeln!(out, "{label:<17} {}  [{src}]", sanitize_line(value));
     };
     let cfg_state = if r.config_loaded {
         "(read)"
