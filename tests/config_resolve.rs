@@ -378,3 +378,28 @@ insecure = true
         Some(PathBuf::from("/etc/other.pem"))
     );
 }
+
+#[test]
+fn server_id_from_env_only_fills_gaps_but_flag_is_binding() {
+    let two = r#"{"servers":[
+        {"url":"https://jf.example.com/","accessToken":"jf-token-1","serverId":"jf","isDefault":true},
+        {"url":"https://b.example.com","accessToken":"b-token","serverId":"b"}]}"#;
+    // Profile with its own URL and no token; JFROG_CLI_SERVER_ID names another server: not used.
+    let file = "default_profile = \"p\"\n[profiles.p]\nurl = \"https://p.example.com\"\n";
+    let env = Env::new().with("JFROG_CLI_SERVER_ID", "b");
+    let r = resolve(&inputs(Some(file), env.clone(), Some(two))).unwrap();
+    let ServerChoice::Remote { token, .. } = &r.server else {
+        panic!()
+    };
+    assert_eq!(token.kind, TokenSourceKind::Prompt);
+    // Nothing else configured: JFROG_CLI_SERVER_ID picks the server.
+    let (url, ..) = remote(&inputs(None, env, Some(two)));
+    assert_eq!(url, "https://b.example.com");
+    // --server-id with a different --url is refused rather than sending b's token elsewhere.
+    let mut i = inputs(None, Env::new(), Some(two));
+    i.flags.server.server_id = Some("b".into());
+    i.flags.server.url = Some("https://elsewhere.example.com".into());
+    let e = resolve(&i).unwrap_err();
+    assert!(matches!(e, ConfigError::TokenUrlMismatch { .. }), "{e}");
+    assert!(!e.to_string().contains("b-token"));
+}

@@ -95,19 +95,22 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
     let use_jf = cfg.use_jfrog_cli.unwrap_or(true);
     let need_jf = url_hi.as_ref().is_none_or(|(u, _)| u != "embedded")
         && (url_hi.is_none() || tok_hi.is_none());
-    let jf: Option<JfrogServer> = if !need_jf {
+    // A server id from --server-id or a profile is binding; JFROG_CLI_SERVER_ID, like the
+    // default server, only fills gaps (it is often set for the `jf` CLI's own sake).
+    let strict = matches!(server_id, Some((_, Source::Flag(_) | Source::Profile(_))));
+    let id_from = server_id
+        .as_ref()
+        .map(|(id, from)| (id.as_str(), from.to_string()));
+    let id_arg = id_from.as_ref().map(|(id, from)| (*id, from.as_str()));
+    let jf: Option<JfrogServer> = if !need_jf || (id_arg.is_none() && !use_jf) {
         None
-    } else if let Some((id, from)) = &server_id {
-        jfrog_cli::select(&inp.jfrog, env, Some((id, &from.to_string())))?
-    } else if !use_jf {
-        None
-    } else if url_hi.is_none() {
-        jfrog_cli::select(&inp.jfrog, env, None)?
+    } else if strict || url_hi.is_none() {
+        jfrog_cli::select(&inp.jfrog, env, id_arg)?
     } else {
         // Only a fallback for a missing token, and only for the same URL; its problems do not
         // matter when it is not used.
         let want = url_hi.as_ref().map(|(u, _)| u.as_str());
-        jfrog_cli::select(&inp.jfrog, env, None)
+        jfrog_cli::select(&inp.jfrog, env, id_arg)
             .ok()
             .flatten()
             .filter(|s| Some(s.url.as_str()) == want)
