@@ -257,10 +257,11 @@ fn prompt(url: &str) -> Result<Zeroizing<String>, ConfigError> {
     use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
     let mut err = std::io::stderr();
     let shown = crate::model::sanitize::sanitize_line(url);
-    write!(err, "Admin token for {shown} (input hidden): ").map_err(ConfigError::Prompt)?;
-    err.flush().map_err(ConfigError::Prompt)?;
+    // Raw mode first: a key typed before it is on would be echoed by the terminal.
     crossterm::terminal::enable_raw_mode().map_err(ConfigError::Prompt)?;
     let guard = RawMode;
+    write!(err, "Admin token for {shown} (input hidden): ").map_err(ConfigError::Prompt)?;
+    err.flush().map_err(ConfigError::Prompt)?;
     let mut buf = Zeroizing::new(String::new());
     let result = loop {
         match event::read() {
