@@ -4,7 +4,10 @@
 use std::os::unix::fs::PermissionsExt;
 
 use secrecy::ExposeSecret;
-use tokentab::config::{ConfigError, Env, Flags, ServerChoice, Source, config_path, load};
+use tokentab::cli::ConfigCommand;
+use tokentab::config::{
+    ConfigError, Env, Flags, ServerChoice, Source, config_command, config_path, load,
+};
 
 #[test]
 fn load_reads_env_config_file_and_jfrog_home() {
@@ -67,6 +70,21 @@ fn load_reads_env_config_file_and_jfrog_home() {
         token.obtain_with(url, false).unwrap().expose_secret(),
         "work-tok"
     );
+
+    // `config path` and `config show` as the CLI prints them; show names sources, not tokens.
+    let path = config_command(&ConfigCommand::Path, Flags::default()).unwrap();
+    assert_eq!(path, format!("{}\n", cfg.display()));
+    let shown = config_command(&ConfigCommand::Show, Flags::default()).unwrap();
+    assert!(
+        shown.contains("https://jf.example.com") && shown.contains("JFrog CLI server 'jf'"),
+        "{shown}"
+    );
+    assert!(!shown.contains("jf-tok"), "{shown}");
+    let mut flags = Flags::default();
+    flags.server.profile = Some("work".into());
+    let shown = config_command(&ConfigCommand::Show, flags).unwrap();
+    assert!(shown.contains("from TT_LOADER_WORK_TOKEN (set)"), "{shown}");
+    assert!(!shown.contains("work-tok"), "{shown}");
 
     // A config file named by TOKENTAB_CONFIG must exist.
     unsafe { std::env::set_var("TOKENTAB_CONFIG", dir.path().join("nope.toml")) };

@@ -79,6 +79,30 @@ pub struct Flags {
     pub log_level: Option<String>,
 }
 
+impl From<&crate::cli::Cli> for Flags {
+    fn from(cli: &crate::cli::Cli) -> Self {
+        Flags {
+            server: cli.server.clone(),
+            tui: cli.tui.clone(),
+            log_level: cli.log_level.clone(),
+        }
+    }
+}
+
+/// `tokentab config path|show`: the text to print on stdout. `show` does not read the token.
+pub fn config_command(
+    cmd: &crate::cli::ConfigCommand,
+    flags: Flags,
+) -> Result<String, ConfigError> {
+    match cmd {
+        crate::cli::ConfigCommand::Path => {
+            let env = Env::from_process(KNOWN_VARS);
+            Ok(format!("{}\n", config_path(&env)?.display()))
+        }
+        crate::cli::ConfigCommand::Show => Ok(show(&load(flags)?)),
+    }
+}
+
 /// Everything resolution looks at, gathered up front.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -133,6 +157,14 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The remote server's URL; None for the embedded service.
+    pub fn remote_url(&self) -> Option<&str> {
+        match &self.server {
+            ServerChoice::Remote { url, .. } => Some(url),
+            ServerChoice::Embedded { .. } => None,
+        }
+    }
+
     pub fn source_of(&self, setting: &str) -> &Source {
         self.sources.get(setting).unwrap_or(&Source::Default)
     }
