@@ -1,1 +1,0 @@
-//! Profile resolution: flags > env > config file > JFrog CLI config > embedded.

@@ -1,0 +1,194 @@
+//! Profile resolution: flags > env > config file > JFrog CLI config > embedded.
+//!
+//! [`resolve`] is pure over [`Inputs`]; [`load`] gathers the inputs from the real environment and
+//! files. The admin token is read from its file or command only by [`TokenSource::obtain`].
+
+mod env;
+mod error;
+pub mod file;
+pub mod jfrog_cli;
+mod loader;
+mod logging;
+mod resolve;
+mod show;
+mod token_source;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use env::{Env, KNOWN_VARS};
+pub use error::ConfigError;
+pub use jfrog_cli::JfrogCliFiles;
+pub use loader::{config_path, default_data_dir, default_state_dir, load, load_inputs};
+pub use logging::{LogGuard, build_filter, init_logging, log_file_path};
+pub use resolve::resolve;
+pub use show::show;
+pub use token_source::{TokenSource, TokenSourceKind};
+
+use crate::cli::{ServerArgs, TuiArgs};
+use crate::secret::clipboard::ClipboardMode;
+
+pub const DEFAULT_CLIPBOARD_CLEAR_SECS: u64 = 30;
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// Which layer a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(String),
+    /// Top level of the config file.
+    File,
+    /// A profile of the config file.
+    Profile(String),
+    /// A server of the JFrog CLI config.
+    JfrogCli(String),
+    Default,
+}
+
+impl Source {
+    /// Higher wins: flag 4, env 3, file 2, JFrog CLI 1, default 0.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Source::Flag(_) => 4,
+            Source::Env(_) => 3,
+            Source::File | Source::Profile(_) => 2,
+            Source::JfrogCli(_) => 1,
+            Source::Default => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag(name) => write!(f, "flag {name}"),
+            Source::Env(var) => write!(f, "env {var}"),
+            Source::File => write!(f, "file"),
+            Source::Profile(p) => write!(f, "file, profile '{p}'"),
+            Source::JfrogCli(id) => write!(f, "jfrog-cli, server '{id}'"),
+            Source::Default => write!(f, "default"),
+        }
+    }
+}
+
+/// The flags that bear on configuration (straight from clap).
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub server: ServerArgs,
+    pub tui: TuiArgs,
+    pub log_level: Option<String>,
+}
+
+impl From<&crate::cli::Cli> for Flags {
+    fn from(cli: &crate::cli::Cli) -> Self {
+        Flags {
+            server: cli.server.clone(),
+            tui: cli.tui.clone(),
+            log_level: cli.log_level.clone(),
+        }
+    }
+}
+
+/// `tokentab config path|show`: the text to print on stdout. `show` does not read the token.
+pub fn config_command(
+    cmd: &crate::cli::ConfigCommand,
+    flags: Flags,
+) -> Result<String, ConfigError> {
+    match cmd {
+        crate::cli::ConfigCommand::Path => {
+            let env = Env::from_process(KNOWN_VARS);
+            Ok(format!("{}\n", config_path(&env)?.display()))
+        }
+        crate::cli::ConfigCommand::Show => Ok(show(&load(flags)?)),
+    }
+}
+
+/// Everything resolution looks at, gathered up front.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub flags: Flags,
+    pub env: Env,
+    /// The config file's path (for messages and `config show`) and where it came from.
+    pub config_path: PathBuf,
+    pub config_path_source: Option<Source>,
+    /// The config file's text; None when there is no file.
+    pub config_text: Option<String>,
+    pub jfrog: JfrogCliFiles,
+    /// The user's home, for `~/` in paths.
+    pub home: Option<PathBuf>,
+    /// Where the embedded service keeps its data unless told otherwise.
+    pub default_data_dir: PathBuf,
+}
+
+/// Which server the tab talks to.
+#[derive(Debug, Clone)]
+pub enum ServerChoice {
+    /// Start the embedded service with its data here.
+    Embedded { data_dir: PathBuf },
+    /// A `tokentab serve` or a JFrog Platform. `url` has no trailing slash.
+    Remote { url: String, token: TokenSource },
+}
+
+/// The effective configuration. Debug never shows a token.
+#[derive(Clone)]
+pub struct Resolved {
+    pub server: ServerChoice,
+    pub profile: Option<String>,
+    pub banner_color: Option<String>,
+    pub readonly: bool,
+    pub clipboard: ClipboardMode,
+    pub clipboard_clear_secs: u64,
+    pub mouse: bool,
+    pub mask_secret: bool,
+    pub no_color: bool,
+    pub log_level: String,
+    pub cacert: Option<PathBuf>,
+    pub insecure: bool,
+    /// Action name -> key, as written in `[keys]`; the TUI interprets them.
+    pub keys: BTreeMap<String, String>,
+    /// Semantic colour name -> colour, as written in `[theme]`.
+    pub theme: BTreeMap<String, String>,
+    /// The layer each setting came from, by setting name (for `config show`).
+    pub sources: BTreeMap<&'static str, Source>,
+    pub config_path: PathBuf,
+    pub config_loaded: bool,
+    /// The JFrog CLI config file that was read, if one was.
+    pub jfrog_cli_config: Option<PathBuf>,
+}
+
+impl Resolved {
+    /// The remote server's URL; None for the embedded service.
+    pub fn remote_url(&self) -> Option<&str> {
+        match &self.server {
+            ServerChoice::Remote { url, .. } => Some(url),
+            ServerChoice::Embedded { .. } => None,
+        }
+    }
+
+    pub fn source_of(&self, setting: &str) -> &Source {
+        self.sources.get(setting).unwrap_or(&Source::Default)
+    }
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // ServerChoice's Debug goes through TokenSource's, which redacts the value.
+        f.debug_struct("Resolved")
+            .field("server", &self.server)
+            .field("profile", &self.profile)
+            .field("banner_color", &self.banner_color)
+            .field("readonly", &self.readonly)
+            .field("clipboard", &self.clipboard)
+            .field("clipboard_clear_secs", &self.clipboard_clear_secs)
+            .field("mouse", &self.mouse)
+            .field("mask_secret", &self.mask_secret)
+            .field("no_color", &self.no_color)
+            .field("log_level", &self.log_level)
+            .field("cacert", &self.cacert)
+            .field("insecure", &self.insecure)
+            .field("keys", &self.keys)
+            .field("theme", &self.theme)
+            .field("config_path", &self.config_path)
+            .finish_non_exhaustive()
+    }
+}
