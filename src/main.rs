@@ -6,18 +6,27 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use tokentab::cli::{Cli, Command, CompletionShell};
 use tokentab::commands::{launch, logging};
+use tokentab::config::{self, Flags};
 
 fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let _ = color_eyre::install();
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Completions { shell }) => return completions(shell),
+    match &cli.command {
+        Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
-        Some(Command::Config(_)) => {
-            eprintln!("tokentab: config: not available yet");
-            return ExitCode::from(2);
+        Some(Command::Config(cmd)) => {
+            return match config::config_command(cmd, Flags::from(&cli)) {
+                Ok(text) => {
+                    let mut out = std::io::stdout().lock();
+                    finish(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+                }
+                Err(e) => {
+                    eprintln!("tokentab: {e}");
+                    ExitCode::from(2)
+                }
+            };
         }
         _ => {}
     }
@@ -31,23 +40,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match cli.command {
-        Some(Command::Serve(args)) => {
+    let resolved = match &cli.command {
+        Some(Command::Serve(_)) => None,
+        _ => match resolve(&cli) {
+            Ok(cfg) => Some(cfg),
+            Err(code) => return code,
+        },
+    };
+    match (cli.command, resolved) {
+        (Some(Command::Serve(args)), _) => {
             rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
         }
-        Some(Command::Tokens(cmd)) => {
+        (Some(Command::Tokens(cmd)), Some(cfg)) => {
             if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
                 eprintln!("tokentab: {e}");
                 return ExitCode::from(2);
             }
-            rt.block_on(tokentab::commands::tokens::run(cmd, &cli.server, &cli.tui))
+            rt.block_on(tokentab::commands::tokens::run(cmd, &cfg))
         }
-        _ => rt.block_on(launch::run_tui(
-            &cli.server,
-            &cli.tui,
-            cli.log_level.as_deref(),
-        )),
+        (_, Some(cfg)) => rt.block_on(launch::run_tui(&cfg)),
+        (_, None) => ExitCode::FAILURE,
     }
+}
+
+/// Flags > env > config file > JFrog CLI config > embedded service.
+fn resolve(cli: &Cli) -> Result<config::Resolved, ExitCode> {
+    config::load(Flags::from(cli)).map_err(|e| {
+        eprintln!("tokentab: {e}");
+        ExitCode::from(2)
+    })
 }
 
 fn completions(shell: CompletionShell) -> ExitCode {

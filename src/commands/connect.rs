@@ -2,17 +2,14 @@
 //! `--token-file`, or else the embedded service started here with its `admin.token`.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secrecy::SecretString;
-use zeroize::Zeroizing;
 
 use crate::api::{Client, ClientOptions};
-use crate::cli::ServerArgs;
+use crate::config::{Resolved, ServerChoice};
 use crate::service::{self, ServiceConfig, ServiceHandle};
 
-pub const URL_ENV: &str = "TOKENTAB_URL";
-pub const TOKEN_ENV: &str = "TOKENTAB_TOKEN";
 pub const DB_FILE: &str = "tokentab.db";
 
 /// Why no connection could be made. `Usage` is the caller's to fix (exit 2); `Failed` is not.
@@ -50,58 +47,30 @@ impl Connection {
     }
 }
 
-/// The data directory: `--data-dir`, else `<platform data dir>/tokentab`.
-pub fn data_dir(server: &ServerArgs) -> Result<PathBuf, ConnectError> {
-    match &server.data_dir {
-        Some(d) => Ok(d.clone()),
-        None => dirs::data_dir().map(|d| d.join("tokentab")).ok_or_else(|| {
-            ConnectError::Usage("no data directory is known for this user: use --data-dir".into())
-        }),
-    }
-}
-
-fn env_nonempty(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// Resolves and connects. Flags beat the environment; without a URL the embedded service is
-/// started (TOKENTAB_TOKEN is then ignored: it belongs to some other server).
-pub async fn connect(server: &ServerArgs) -> Result<Connection, ConnectError> {
-    if server.profile.is_some() || server.server_id.is_some() {
-        return Err(ConnectError::Usage(
-            "--profile and --server-id are not available yet: use --url with TOKENTAB_TOKEN or \
-             --token-file"
-                .into(),
-        ));
-    }
+/// Resolves the token and connects: a remote server with the token from its configured source,
+/// or the embedded service started here with its own `admin.token`.
+pub async fn connect(cfg: &Resolved) -> Result<Connection, ConnectError> {
     let mut opts = ClientOptions::default();
-    if let Some(path) = &server.cacert {
+    if let Some(path) = &cfg.cacert {
         let pem = std::fs::read(path).map_err(|e| {
             ConnectError::Usage(format!("cannot read the CA file {}: {e}", path.display()))
         })?;
         opts.cacert_pem = Some(pem);
     }
-    if server.insecure {
+    if cfg.insecure {
         eprintln!("tokentab: warning: TLS certificate verification is off (--insecure)");
         opts.insecure = true;
     }
-    let url = server.url.clone().or_else(|| env_nonempty(URL_ENV));
-    match url {
-        Some(url) => {
-            let token = match &server.token_file {
-                Some(path) => read_token_file(path)?,
-                None => match env_nonempty(TOKEN_ENV).map(Zeroizing::new) {
-                    Some(t) => SecretString::from(t.trim().to_owned()),
-                    None => {
-                        return Err(ConnectError::Usage(format!(
-                            "no token for {url}: set {TOKEN_ENV} or use --token-file FILE \
-                             (tokens are never taken from the command line)"
-                        )));
-                    }
-                },
-            };
-            let client = Client::new(&url, token, opts)
-                .map_err(|e| ConnectError::Usage(e.user_message()))?;
+    match &cfg.server {
+        ServerChoice::Remote { url, token } => {
+            let (source, shown_url) = (token.clone(), url.clone());
+            // Reading a file, running a command or prompting may block: keep it off the runtime.
+            let token = tokio::task::spawn_blocking(move || source.obtain(&shown_url))
+                .await
+                .map_err(|e| ConnectError::Failed(format!("reading the token failed: {e}")))?
+                .map_err(|e| ConnectError::Usage(e.to_string()))?;
+            let client =
+                Client::new(url, token, opts).map_err(|e| ConnectError::Usage(e.user_message()))?;
             warn_plain_http(client.base_url());
             Ok(Connection {
                 label: client.base_url().to_owned(),
@@ -109,7 +78,7 @@ pub async fn connect(server: &ServerArgs) -> Result<Connection, ConnectError> {
                 embedded: None,
             })
         }
-        None => start_embedded(server, opts).await,
+        ServerChoice::Embedded { data_dir } => start_embedded(data_dir, opts).await,
     }
 }
 
@@ -132,16 +101,12 @@ fn warn_plain_http(base: &str) {
     }
 }
 
-async fn start_embedded(
-    server: &ServerArgs,
-    opts: ClientOptions,
-) -> Result<Connection, ConnectError> {
-    let dir = data_dir(server)?;
-    create_private_dir(&dir)?;
+async fn start_embedded(dir: &Path, opts: ClientOptions) -> Result<Connection, ConnectError> {
+    create_private_dir(dir)?;
     let cfg = ServiceConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         db_path: dir.join(DB_FILE),
-        data_dir: dir.clone(),
+        data_dir: dir.to_path_buf(),
         seed: true,
         max_expiry: None,
     };
@@ -151,12 +116,8 @@ async fn start_embedded(
             dir.display()
         ))
     })?;
-    let token = match &server.token_file {
-        Some(path) => read_token_file(path),
-        None => read_token_file(&handle.admin_token_path),
-    };
     let url = handle.url();
-    let client = token.and_then(|t| {
+    let client = read_admin_token(&handle.admin_token_path).and_then(|t| {
         Client::new(&url, t, opts).map_err(|e| ConnectError::Failed(e.user_message()))
     });
     match client {
@@ -186,42 +147,15 @@ pub fn create_private_dir(dir: &Path) -> Result<(), ConnectError> {
     })
 }
 
-/// The first line of `path`, trimmed. Refused when other users may read the file; a warning
-/// when its group may.
-pub fn read_token_file(path: &Path) -> Result<SecretString, ConnectError> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ConnectError::Usage(format!("cannot read the token file {shown}: {e}")))?;
-    if !meta.is_file() {
-        return Err(ConnectError::Usage(format!(
-            "the token file {shown} is not a regular file"
-        )));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o007 != 0 {
-            return Err(ConnectError::Usage(format!(
-                "the token file {shown} can be read by other users (mode {mode:03o}); \
-                 run: chmod 600 {shown}"
-            )));
-        }
-        if mode & 0o070 != 0 {
-            eprintln!(
-                "tokentab: warning: the token file {shown} can be read by its group \
-                 (mode {mode:03o}); consider chmod 600"
-            );
-        }
-    }
+/// The embedded service's `admin.token` (mode-checked like any token file).
+fn read_admin_token(path: &Path) -> Result<SecretString, ConnectError> {
     let text =
-        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            ConnectError::Usage(format!("cannot read the token file {shown}: {e}"))
-        })?);
+        crate::config::read_token_file(path).map_err(|e| ConnectError::Failed(e.to_string()))?;
     let first = text.lines().next().unwrap_or("").trim();
     if first.is_empty() {
-        return Err(ConnectError::Usage(format!(
-            "the token file {shown} is empty"
+        return Err(ConnectError::Failed(format!(
+            "the admin token file {} is empty",
+            path.display()
         )));
     }
     Ok(SecretString::from(first.to_owned()))

@@ -1,25 +1,30 @@
 //! The default command: open the tab against the resolved server (the embedded service unless
-//! a URL is given), then shut the embedded service down.
+//! a URL is configured), then shut the embedded service down.
 
 use std::process::ExitCode;
 
-use crate::cli::{ServerArgs, TuiArgs};
+use crate::config::Resolved;
 use crate::tui::TuiOptions;
 
-use super::connect::{connect, create_private_dir, data_dir};
-use super::logging;
+use super::connect::connect;
 
-pub async fn run_tui(server: &ServerArgs, tui: &TuiArgs, log_level: Option<&str>) -> ExitCode {
-    // The log file lives in the data dir; without one the TUI runs without a log.
-    if let Ok(dir) = data_dir(server) {
-        let logged = create_private_dir(&dir)
+pub async fn run_tui(cfg: &Resolved) -> ExitCode {
+    // The TUI owns the terminal: logs go to a file only.
+    let _log = match crate::config::default_state_dir() {
+        Some(dir) => match super::connect::create_private_dir(&dir)
             .map_err(|e| e.to_string())
-            .and_then(|()| logging::to_file(&dir, log_level));
-        if let Err(e) = logged {
-            eprintln!("tokentab: warning: {e}");
-        }
-    }
-    let conn = match connect(server).await {
+            .and_then(|()| {
+                crate::config::init_logging(&dir, &cfg.log_level).map_err(|e| e.to_string())
+            }) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                eprintln!("tokentab: warning: no log file: {e}");
+                None
+            }
+        },
+        None => None,
+    };
+    let conn = match connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tokentab: {e}");
@@ -30,13 +35,13 @@ pub async fn run_tui(server: &ServerArgs, tui: &TuiArgs, log_level: Option<&str>
         client: conn.client.clone(),
         server_label: conn.label.clone(),
         embedded: conn.embedded.is_some(),
-        profile: server.profile.clone(),
-        mouse: !tui.no_mouse,
-        readonly: server.readonly,
-        clipboard_mode: tui.clipboard.unwrap_or_default(),
-        clipboard_clear_secs: tui.clipboard_clear.unwrap_or(30),
-        mask_secret: tui.mask_secret,
-        no_color: tui.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        profile: cfg.profile.clone(),
+        mouse: cfg.mouse,
+        readonly: cfg.readonly,
+        clipboard_mode: cfg.clipboard,
+        clipboard_clear_secs: cfg.clipboard_clear_secs,
+        mask_secret: cfg.mask_secret,
+        no_color: cfg.no_color,
     };
     let result = crate::tui::run(opts).await;
     conn.close().await;

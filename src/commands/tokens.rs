@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::api::{ApiError, Client, CreatedToken, RevokeOutcome, TokenQuery};
-use crate::cli::{CreateArgs, ListArgs, ServerArgs, TokensCommand, TuiArgs};
+use crate::cli::{CreateArgs, ListArgs, TokensCommand};
+use crate::config::Resolved;
 use crate::model::expiry::relative_text;
 use crate::model::sanitize::sanitize_line;
 use crate::model::scope::USER;
@@ -66,17 +67,17 @@ impl From<std::io::Error> for Failure {
 }
 
 /// Runs one `tokens` command end to end (connect, act, print, disconnect).
-pub async fn run(cmd: TokensCommand, server: &ServerArgs, tui: &TuiArgs) -> ExitCode {
-    if let Err(f) = check_usage(&cmd, server) {
+pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
+    if let Err(f) = check_usage(&cmd, cfg) {
         return f.report();
     }
-    let conn = match connect(server).await {
+    let conn = match connect(cfg).await {
         Ok(c) => c,
         Err(e) => return Failure::from(e).report(),
     };
     let result = match cmd {
         TokensCommand::List(args) => list(&conn.client, &args).await,
-        TokensCommand::Create(args) => create(&conn.client, &args, tui).await,
+        TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
         TokensCommand::Revoke { ids, json } => revoke(&conn.client, &ids, json).await,
     };
     conn.close().await;
@@ -87,7 +88,7 @@ pub async fn run(cmd: TokensCommand, server: &ServerArgs, tui: &TuiArgs) -> Exit
 }
 
 /// Usage checks that need no server, so a typo never starts anything.
-fn check_usage(cmd: &TokensCommand, server: &ServerArgs) -> Result<(), Failure> {
+fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
     let now = Utc::now();
     match cmd {
         TokensCommand::List(a) => {
@@ -107,7 +108,7 @@ fn check_usage(cmd: &TokensCommand, server: &ServerArgs) -> Result<(), Failure> 
             }
         }
     }
-    if server.readonly && !matches!(cmd, TokensCommand::List(_)) {
+    if cfg.readonly && !matches!(cmd, TokensCommand::List(_)) {
         return Err(Failure::Usage(
             "--readonly: creating and revoking tokens is disabled".into(),
         ));
@@ -267,7 +268,7 @@ struct CreatedJson<'a> {
     description: &'a str,
 }
 
-async fn create(client: &Client, args: &CreateArgs, tui: &TuiArgs) -> Result<ExitCode, Failure> {
+async fn create(client: &Client, args: &CreateArgs, cfg: &Resolved) -> Result<ExitCode, Failure> {
     let now = Utc::now();
     let req = build_request(args, now)?;
     let created = client.create_token(&req).await?;
@@ -284,7 +285,7 @@ async fn create(client: &Client, args: &CreateArgs, tui: &TuiArgs) -> Result<Exi
         expiry.preview(now)
     );
     if args.copy {
-        return copy_secret(client, &created, tui, &about).await;
+        return copy_secret(client, &created, cfg, &about).await;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -313,10 +314,10 @@ async fn create(client: &Client, args: &CreateArgs, tui: &TuiArgs) -> Result<Exi
 async fn copy_secret(
     client: &Client,
     created: &CreatedToken,
-    tui: &TuiArgs,
+    cfg: &Resolved,
     about: &str,
 ) -> Result<ExitCode, Failure> {
-    let mut clip = Clipboard::new(tui.clipboard.unwrap_or_default(), ClipEnv::from_process());
+    let mut clip = Clipboard::new(cfg.clipboard, ClipEnv::from_process());
     // OSC 52 must reach the terminal itself, never a redirected stderr or file.
     let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
     let outcome = match tty {

@@ -23,7 +23,7 @@ pub use loader::{config_path, default_data_dir, default_state_dir, load, load_in
 pub use logging::{LogGuard, build_filter, init_logging, log_file_path};
 pub use resolve::resolve;
 pub use show::show;
-pub use token_source::{TokenSource, TokenSourceKind};
+pub use token_source::{TokenSource, TokenSourceKind, read_token_file};
 
 use crate::cli::{ServerArgs, TuiArgs};
 use crate::secret::clipboard::ClipboardMode;
