@@ -341,6 +341,7 @@ async fn token_file_permissions() {
     assert!(text(&o.stderr).contains("chmod 600"), "{}", text(&o.stderr));
     assert_eq!(s.count("GET", TOKENS), 0);
 
+    // Group-readable is refused too, as ssh does for private keys.
     let group = write_token_file(dir.path(), 0o640);
     let o = run(
         Some(&s.url()),
@@ -348,8 +349,9 @@ async fn token_file_permissions() {
         &["list", "--token-file", group.to_str().expect("utf8")],
     )
     .await;
-    assert!(o.status.success());
-    assert!(text(&o.stderr).contains("warning"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("chmod 600"), "{}", text(&o.stderr));
+    assert_eq!(s.count("GET", TOKENS), 0);
 
     let private = write_token_file(dir.path(), 0o600);
     let o = run(
@@ -406,10 +408,16 @@ async fn completions_and_man_page() {
     assert!(text(&o.stdout).contains(".TH tokentab"));
     let o = tokio::process::Command::new(bin)
         .args(["config", "show"])
+        .env("TOKENTAB_URL", "http://127.0.0.1:9")
+        .env("TOKENTAB_TOKEN", TOKEN)
         .output()
         .await
         .expect("run");
-    assert_eq!(o.status.code(), Some(2));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let shown = text(&o.stdout);
+    assert!(shown.contains("http://127.0.0.1:9"), "{shown}");
+    assert!(shown.contains("TOKENTAB_TOKEN"), "{shown}");
+    never_leaks_token(&o);
 }
 
 #[tokio::test(flavor = "multi_thread")]

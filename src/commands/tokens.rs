@@ -331,6 +331,7 @@ async fn copy_secret(
     };
     if outcome.copied() {
         eprintln!("tokentab: {}; {}", sanitize_line(about), outcome.label());
+        hold_then_clear(&mut clip, cfg.clipboard_clear_secs).await;
         return Ok(ExitCode::SUCCESS);
     }
     let id = &created.meta.token_id;
@@ -345,6 +346,26 @@ async fn copy_secret(
         "token {id} was created but {}; {undo}",
         outcome.label()
     )))
+}
+
+/// The system clipboard keeps our content only while this process owns it, and a tmux buffer
+/// or a terminal clipboard keeps it until cleared: so stay for the clear timeout (Ctrl-C clears
+/// at once), then clear if it is still ours. 0 = leave it and exit.
+async fn hold_then_clear(clip: &mut Clipboard, secs: u64) {
+    if secs == 0 {
+        eprintln!("tokentab: clipboard clearing is off (--clipboard-clear 0)");
+        return;
+    }
+    eprintln!("tokentab: paste it now; the clipboard is cleared in {secs} s (Ctrl-C clears now)");
+    tokio::select! {
+        _ = tokio::time::sleep(std::time::Duration::from_secs(secs)) => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    let result = match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        Ok(mut tty) => clip.clear_if_ours(&mut tty),
+        Err(_) => clip.clear_if_ours(&mut std::io::sink()),
+    };
+    eprintln!("tokentab: clipboard {}", result.label());
 }
 
 // ---------------------------------------------------------------- revoke

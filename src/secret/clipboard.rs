@@ -80,6 +80,20 @@ pub enum ClearOutcome {
     NothingToClear,
 }
 
+impl ClearOutcome {
+    /// Words for the status line and the CLI.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ClearOutcome::Cleared => "cleared",
+            ClearOutcome::LeftAlone => "left alone: it holds something else now",
+            ClearOutcome::BlindClear => {
+                "an empty clipboard was sent to the terminal (OSC 52; cannot be confirmed)"
+            }
+            ClearOutcome::NothingToClear => "nothing of ours to clear",
+        }
+    }
+}
+
 /// The environment facts the choice of path depends on (read once from the process env).
 #[derive(Debug, Clone, Default)]
 pub struct ClipEnv {
