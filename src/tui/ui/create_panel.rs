@@ -15,7 +15,21 @@ use super::{fit, spinner};
 use crate::model::EntityKind;
 use crate::model::scope::Action;
 
-const LABEL: usize = 13;
+const LABEL: usize = 14;
+
+/// "RW-": which of Read / Write / Delete a row grants.
+fn rwd(a: crate::model::Actions) -> String {
+    Action::ALL
+        .iter()
+        .map(|x| {
+            if a.has(*x) {
+                x.label().chars().next().unwrap_or('?')
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
 
 fn radio(label: &str, on: bool) -> String {
     format!("({}) {label}", if on { "•" } else { " " })
@@ -118,16 +132,13 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             Span::styled(format!("{:<LABEL$}", "Action type"), theme.header()),
             Span::raw("Device"),
         ]));
-        let entities: Vec<String> = EntityKind::ALL
-            .iter()
-            .map(|k| radio(k.label(), *k == form.entity))
-            .collect();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Target entity"), theme.header()),
             Span::styled(
-                fit(&entities.join(" "), w.saturating_sub(LABEL)),
+                format!("◂ {:<7} ▸", form.entity.label()),
                 style_for(Field::Entity),
             ),
+            Span::styled(" ←/→", theme.dim()),
         ]));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Project"), theme.header()),
@@ -147,10 +158,8 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             ]));
             lines.extend(err_line(Field::Target));
         }
-        let mut perm = vec![Span::styled(
-            format!("{:<LABEL$}", "Permission"),
-            theme.header(),
-        )];
+        lines.push(Line::from(Span::styled("Permission type", theme.header())));
+        let mut perm = vec![Span::raw("  ")];
         for (i, a) in Action::ALL.iter().enumerate() {
             let text = format!(
                 "[{}] {}",
@@ -163,7 +172,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
                 theme.base()
             };
             perm.push(Span::styled(text, st));
-            perm.push(Span::raw(" "));
+            perm.push(Span::raw("  "));
         }
         lines.push(Line::from(perm));
         lines.extend(err_line(Field::Perms));
@@ -182,8 +191,8 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
                     " {:<7} {:<w2$} {}",
                     target.kind().label(),
                     target.target(),
-                    actions.labels(),
-                    w2 = 18
+                    rwd(actions),
+                    w2 = 20
                 ),
                 w,
             );

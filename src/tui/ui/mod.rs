@@ -220,33 +220,37 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Load::Failed(_) => "unknown user".into(),
     };
     let c = &app.rows.counts;
-    let mut left = vec![
-        Span::styled(" tokentab", theme.title()),
-        Span::raw(format!(" · {} ({kind})", clean(&app.cfg.server_label))),
-    ];
-    if let Some(p) = &app.cfg.profile {
-        left.push(Span::raw(format!(" [{}]", clean(p))));
-    }
-    left.push(Span::raw(format!(" · {who}")));
+    let mut tail = vec![Span::raw(format!(" · {who}"))];
     if matches!(app.list, Load::Loaded(_)) {
-        left.push(Span::raw(format!(" · {} tokens", c.total)));
-        left.push(Span::styled(
+        tail.push(Span::raw(format!(" · {} tokens", c.total)));
+        tail.push(Span::styled(
             format!(" · {} expiring", c.expiring),
             theme.warn(),
         ));
-        left.push(Span::styled(
+        tail.push(Span::styled(
             format!(" · {} expired", c.expired),
             theme.error(),
         ));
     }
     if app.cfg.readonly {
-        left.push(Span::styled(" · read-only", theme.warn()));
+        tail.push(Span::styled(" · read-only", theme.warn()));
     }
     let right = "? help ";
-    let line = Line::from(left);
-    let lw = line.width() as u16;
-    f.render_widget(Paragraph::new(line), area);
-    if lw + right.len() as u16 + 2 <= area.width {
+    let tail_w: usize = tail.iter().map(|s| s.width()).sum();
+    let mut server = format!(" · {} ({kind})", clean(&app.cfg.server_label));
+    if let Some(p) = &app.cfg.profile {
+        server.push_str(&format!(" [{}]", clean(p)));
+    }
+    // The server label gives way first, then the help hint.
+    let room = usize::from(area.width).saturating_sub(9 + tail_w);
+    let show_help = room >= server.width() + right.len() + 1;
+    let mut left = vec![
+        Span::styled(" tokentab", theme.title()),
+        Span::raw(fit(&server, room)),
+    ];
+    left.extend(tail);
+    f.render_widget(Paragraph::new(Line::from(left)), area);
+    if show_help {
         let r = Rect {
             x: area.x + area.width - right.len() as u16,
             width: right.len() as u16,
