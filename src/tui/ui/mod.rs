@@ -114,7 +114,7 @@ pub fn table_geometry(app: &App) -> TableGeometry {
     let area = regions(app, screen(app)).table;
     let inner_x = area.x + 1;
     let inner_w = area.width.saturating_sub(2);
-    let mut x = inner_x + token_table::LEAD;
+    let mut x = inner_x + token_table::LEAD + 1;
     let columns = token_table::layout(inner_w)
         .into_iter()
         .map(|(c, w)| {

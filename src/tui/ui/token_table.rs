@@ -80,7 +80,8 @@ impl Col {
 
 /// Columns and widths for an inner width, in display order. Description takes what is left.
 pub fn layout(inner_w: u16) -> Vec<(Col, u16)> {
-    let avail = inner_w.saturating_sub(LEAD);
+    // The lead column is followed by one space like every other column.
+    let avail = inner_w.saturating_sub(LEAD + 1);
     let mut chosen = vec![Col::Description];
     let mut used = DESC_MIN;
     for c in Col::PRIORITY.iter().skip(1) {
