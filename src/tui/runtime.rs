@@ -43,6 +43,8 @@ pub struct Deps {
     pub shutdown: Option<oneshot::Receiver<()>>,
     /// The clock (tests may pin it).
     pub clock: fn() -> DateTime<Utc>,
+    /// Published after every draw (tests and benchmarks watch the loop through it).
+    pub stats: Option<tokio::sync::watch::Sender<Stats>>,
 }
 
 impl Deps {
@@ -56,6 +58,7 @@ impl Deps {
             clipboard_clear_secs: 30,
             shutdown: None,
             clock: Utc::now,
+            stats: None,
         }
     }
 }
@@ -127,6 +130,9 @@ where
             r.sync(false);
             app.dirty = false;
             stats.draws += 1;
+            if let Some(s) = &r.deps.stats {
+                s.send_replace(stats);
+            }
         }
         match (app.tick_interval(), next_tick) {
             (Some(d), None) => next_tick = Some(Instant::now() + d),
