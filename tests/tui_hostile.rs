@@ -113,7 +113,7 @@ fn wide_text_stays_aligned_and_long_text_is_cut() {
             "{positions:?}\n{text}"
         );
         for l in text.lines() {
-            assert_eq!(l.width() <= usize::from(w), true, "{l}");
+            assert!(l.width() <= usize::from(w), "{l}");
         }
         assert!(text.contains("AAAA…"), "{text}");
         assert!(text.contains("漢字"), "{text}");

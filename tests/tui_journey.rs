@@ -39,10 +39,9 @@ fn deps() -> Deps {
     d
 }
 
-fn input() -> (
-    mpsc::UnboundedSender<Event>,
-    std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + Send>>,
-) {
+type Input = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + Send>>;
+
+fn input() -> (mpsc::UnboundedSender<Event>, Input) {
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let stream =
         futures_util::stream::unfold(

@@ -45,7 +45,7 @@ fn leave_modes() {
 pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     // ratatui's hook (raw mode, alternate screen) chains whatever was installed before it
     // (color-eyre's in main); ours also turns off mouse capture and bracketed paste first.
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave_modes();

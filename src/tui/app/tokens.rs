@@ -109,7 +109,10 @@ pub struct Counts {
 #[derive(Debug, Clone)]
 pub struct Rows {
     rows: Vec<Row>,
-    /// Indices into `rows`: filtered, then sorted.
+    /// Indices into `rows`, all of them, in sort order (recomputed when rows or sort change).
+    order: Vec<usize>,
+    /// `order` filtered: what the table shows (recomputed when the filter changes; never
+    /// re-sorted for a filter keystroke).
     view: Vec<usize>,
     filter: String,
     pub sort: Column,
@@ -127,6 +130,7 @@ impl Default for Rows {
     fn default() -> Self {
         Rows {
             rows: Vec::new(),
+            order: Vec::new(),
             view: Vec::new(),
             filter: String::new(),
             sort: Column::Issued,
@@ -151,6 +155,7 @@ impl Rows {
             .collect();
         self.marked.retain(|m| ids.contains(m.as_str()));
         self.recount(now);
+        self.resort();
         self.refilter();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -224,10 +229,26 @@ impl Rows {
 
     pub fn remove(&mut self, id: &str, now: DateTime<Utc>) {
         let keep = self.selected;
-        self.rows.retain(|r| r.token.token_id != id);
+        let Some(gone) = self.rows.iter().position(|r| r.token.token_id == id) else {
+            return;
+        };
+        self.rows.remove(gone);
+        // Indices after the removed row shift down by one; the order stays valid.
+        let shift = |i: usize| if i > gone { i - 1 } else { i };
+        self.order = self
+            .order
+            .iter()
+            .filter(|&&i| i != gone)
+            .map(|&i| shift(i))
+            .collect();
+        self.view = self
+            .view
+            .iter()
+            .filter(|&&i| i != gone)
+            .map(|&i| shift(i))
+            .collect();
         self.marked.remove(id);
         self.recount(now);
-        self.refilter();
         self.selected = keep;
         self.clamp();
     }
@@ -238,31 +259,32 @@ impl Rows {
         let narrowing = !self.filter.is_empty() && new.starts_with(&self.filter);
         self.filter = new;
         if narrowing {
-            let f = &self.filter;
+            let finder = memchr::memmem::Finder::new(self.filter.as_bytes());
             let rows = &self.rows;
-            self.view.retain(|&i| rows[i].haystack.contains(f.as_str()));
-            self.selected = 0;
-            self.offset = 0;
+            self.view
+                .retain(|&i| finder.find(rows[i].haystack.as_bytes()).is_some());
         } else {
             self.refilter();
-            self.selected = 0;
-            self.offset = 0;
         }
+        self.selected = 0;
+        self.offset = 0;
     }
 
+    /// `view` = `order` filtered (the order is kept, so nothing is sorted here).
     fn refilter(&mut self) {
-        let f = &self.filter;
-        self.view = if f.is_empty() {
-            (0..self.rows.len()).collect()
+        if self.filter.is_empty() {
+            self.view.clone_from(&self.order);
         } else {
-            self.rows
+            let finder = memchr::memmem::Finder::new(self.filter.as_bytes());
+            let rows = &self.rows;
+            self.view = self
+                .order
                 .iter()
-                .enumerate()
-                .filter(|(_, r)| r.haystack.contains(f.as_str()))
-                .map(|(i, _)| i)
-                .collect()
-        };
-        self.resort();
+                .copied()
+                .filter(|&i| finder.find(rows[i].haystack.as_bytes()).is_some())
+                .collect();
+        }
+        self.clamp();
     }
 
     pub fn set_sort(&mut self, col: Column, descending: bool) {
@@ -270,6 +292,7 @@ impl Rows {
         self.sort = col;
         self.descending = descending;
         self.resort();
+        self.refilter();
         if let Some(id) = keep {
             self.select_id(&id);
         }
@@ -296,12 +319,12 @@ impl Rows {
             };
             o.then_with(|| x.token.token_id.cmp(&y.token.token_id))
         };
+        self.order = (0..rows.len()).collect();
         if self.descending {
-            self.view.sort_unstable_by(|a, b| cmp(b, a));
+            self.order.sort_unstable_by(|a, b| cmp(b, a));
         } else {
-            self.view.sort_unstable_by(cmp);
+            self.order.sort_unstable_by(cmp);
         }
-        self.clamp();
     }
 
     pub fn clamp(&mut self) {

@@ -243,7 +243,7 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     // The server label gives way first, then the help hint.
     let room = usize::from(area.width).saturating_sub(9 + tail_w);
-    let show_help = room >= server.width() + right.len() + 1;
+    let show_help = room > server.width() + right.len();
     let mut left = vec![
         Span::styled(" tokentab", theme.title()),
         Span::raw(fit(&server, room)),
