@@ -191,3 +191,32 @@ fn too_small_and_tiny_sizes_never_panic() {
     key(&mut app, KeyCode::Char('?'));
     render_text(&mut app, 1, 1);
 }
+
+#[test]
+fn monochrome_still_shows_selection_focus_and_status() {
+    use ratatui::style::{Color, Modifier};
+    let mono = tokentab::tui::app::AppConfig {
+        mono: true,
+        ..cfg()
+    };
+    let mut app = loaded_with(mono, tui_support::sample(), 100, 30);
+    let buf = render(&mut app, 100, 30);
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "no colour in monochrome: {cell:?}"
+        );
+    }
+    // The selected row (y = 3) is in reverse video; status words are there without colour.
+    assert!(buf[(10, 3)].modifier.contains(Modifier::REVERSED));
+    let text = buffer_text(&buf);
+    assert!(text.contains("✕ expired") && text.contains("◐ expiring") && text.contains("∞ never"));
+    // The focused form field is reverse video too.
+    key(&mut app, KeyCode::Char('n'));
+    let buf = render(&mut app, 100, 30);
+    assert!(
+        buf.content()
+            .iter()
+            .any(|c| c.modifier.contains(Modifier::REVERSED | Modifier::BOLD))
+    );
+}

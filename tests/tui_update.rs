@@ -821,3 +821,21 @@ fn unauthorized_list_says_so_in_the_banner() {
         "{text}"
     );
 }
+
+#[test]
+fn the_countdown_ticks_only_while_the_view_shows_it() {
+    let mut app = loaded(100, 30);
+    open_secret(&mut app);
+    app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
+    // A list refresh is in flight after create; its answer stops the spinner.
+    let id = app.refreshing.expect("refresh after create");
+    app.update(Msg::TokensListed(id, Ok(sample())));
+    assert_eq!(app.tick_interval(), Some(std::time::Duration::from_secs(1)));
+    key(&mut app, KeyCode::Enter);
+    app.status = None;
+    app.dirty = false;
+    assert_eq!(app.tick_interval(), None);
+    app.update(Msg::Tick(now() + Duration::seconds(3)));
+    assert!(!app.dirty);
+    assert_eq!(app.countdown(), Some(27), "the clear is still scheduled");
+}

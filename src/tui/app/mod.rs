@@ -251,7 +251,7 @@ impl App {
     pub fn tick_interval(&self) -> Option<std::time::Duration> {
         if self.spinner_visible() {
             Some(std::time::Duration::from_millis(120))
-        } else if self.status.is_some() || self.countdown().is_some() {
+        } else if self.status.is_some() || self.countdown_visible() {
             Some(std::time::Duration::from_secs(1))
         } else {
             None
@@ -266,6 +266,11 @@ impl App {
             })
             || matches!(&self.overlay, Overlay::Confirm(c) if c.running())
             || matches!(&self.overlay, Overlay::Details(d) if d.load.is_loading())
+    }
+
+    /// The countdown is on screen (only inside the secret view).
+    pub fn countdown_visible(&self) -> bool {
+        matches!(self.overlay, Overlay::Secret(_)) && self.clip_clear_at.is_some()
     }
 
     /// Seconds left before the clipboard is cleared.
@@ -330,7 +335,7 @@ impl App {
             self.status = None;
             dirty = true;
         }
-        if self.countdown() != secs_before {
+        if self.countdown_visible() && self.countdown() != secs_before {
             dirty = true;
         }
         dirty

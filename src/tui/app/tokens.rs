@@ -317,7 +317,8 @@ impl Rows {
                 },
                 Column::Scope => x.scope_summary.cmp(&y.scope_summary),
             };
-            o.then_with(|| x.token.token_id.cmp(&y.token.token_id))
+            // Ties keep the server's order (cheap, and stable across refreshes).
+            o.then_with(|| a.cmp(b))
         };
         self.order = (0..rows.len()).collect();
         if self.descending {
