@@ -167,6 +167,7 @@ fn secret_view() {
 fn details() {
     snap("details", |w, h| {
         let mut app = loaded(w, h);
+        key(&mut app, KeyCode::Down);
         key(&mut app, KeyCode::Char('i'));
         app
     });

@@ -839,3 +839,21 @@ fn the_countdown_ticks_only_while_the_view_shows_it() {
     assert!(!app.dirty);
     assert_eq!(app.countdown(), Some(27), "the clear is still scheduled");
 }
+
+#[test]
+fn every_printable_key_types_into_text_fields() {
+    // Letters that are bound elsewhere (j, k, q, n, d, s…) are text in a text field.
+    let letters: String = ('a'..='z').chain('A'..='Z').chain('0'..='9').collect();
+    for mode in [
+        Mode::Filter,
+        Mode::FormText,
+        Mode::Picker,
+        Mode::ConfirmText,
+    ] {
+        let mut app = in_mode(mode);
+        let before = text_value(&app);
+        typing(&mut app, &letters);
+        assert_eq!(app.mode(), mode, "{mode:?}");
+        assert_eq!(text_value(&app), format!("{before}{letters}"), "{mode:?}");
+    }
+}

@@ -177,7 +177,7 @@ pub struct KeyMap {
 use Mode as M;
 
 const LIST: &[Mode] = &[M::Table];
-const MOVE: &[Mode] = &[M::Table, M::Menu, M::Picker, M::Form, M::Details, M::Help];
+const MOVE: &[Mode] = &[M::Table, M::Menu, M::Form, M::Details, M::Help];
 const MOVE_TEXT: &[Mode] = &[
     M::Table,
     M::Menu,
