@@ -178,3 +178,45 @@ async fn idle_means_zero_draws_and_unreachable_shows_the_banner() {
         "{text}"
     );
 }
+
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_draw_is_a_synchronized_update() {
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let (tx, stream) = input();
+    let mut d = deps();
+    let out = Shared::default();
+    d.term_out = Some(Box::new(out.clone()));
+    press(&tx, KeyCode::Char('?'));
+    press(&tx, KeyCode::Esc);
+    press(&tx, KeyCode::Char('n'));
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        press(&tx, KeyCode::Char('q'));
+        press(&tx, KeyCode::Esc);
+        press(&tx, KeyCode::Char('q'));
+    };
+    let (res, ()) = tokio::join!(
+        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
+        driver
+    );
+    let (_, stats) = res.expect("run");
+    let bytes = out.0.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&bytes);
+    let begins = text.matches("\u{1b}[?2026h").count() as u64;
+    let ends = text.matches("\u{1b}[?2026l").count() as u64;
+    assert!(stats.draws >= 1);
+    assert_eq!((begins, ends), (stats.draws, stats.draws), "{text:?}");
+}

@@ -857,3 +857,38 @@ fn every_printable_key_types_into_text_fields() {
         assert_eq!(text_value(&app), format!("{before}{letters}"), "{mode:?}");
     }
 }
+
+#[test]
+fn live_results_land_in_every_mode_without_changing_it() {
+    for mode in Mode::ALL {
+        let mut app = in_mode(mode);
+        // The list refresh (quiet, or the one after a create).
+        let id = match app.refreshing {
+            Some(id) => id,
+            None => id_of(&app.update(Msg::RefreshDue), |e| match e {
+                Effect::ListTokens(id) => Some(*id),
+                _ => None,
+            }),
+        };
+        let mut more = sample();
+        more.push(info("0000aaaa-9", "fresh", "erin", 0, Some(10), None));
+        app.update(Msg::TokensListed(id, Ok(more)));
+        assert_eq!(app.rows.len(), 6, "{mode:?}");
+        assert_eq!(app.mode(), mode, "{mode:?}");
+        // A failed refresh keeps the rows and says so.
+        let id = id_of(&app.update(Msg::RefreshDue), |e| match e {
+            Effect::ListTokens(id) => Some(*id),
+            _ => None,
+        });
+        app.update(Msg::TokensListed(id, Err("503 service unavailable".into())));
+        assert_eq!(app.rows.len(), 6, "{mode:?}");
+        assert!(matches!(app.list, Load::Failed(_)));
+        assert_eq!(app.mode(), mode, "{mode:?}");
+        // Clipboard news.
+        app.update(Msg::SecretCopied(CopyOutcome::NotCopied {
+            reason: "no display".into(),
+        }));
+        app.update(Msg::ClipboardCleared(ClearOutcome::BlindClear));
+        assert_eq!(app.mode(), mode, "{mode:?}");
+    }
+}
