@@ -232,13 +232,19 @@ impl Default for KeyMap {
         let c = Key::ch;
         let bindings = vec![
             b(BACK, Key::ctrl('c'), A::Quit, "quit", false),
-            b(LIST, c('n'), A::New, "new token", true),
-            b(LIST, p(K::Enter), A::RowActions, "row actions", true),
+            b(LIST, c('n'), A::New, "new (create a token)", true),
+            b(
+                LIST,
+                p(K::Enter),
+                A::RowActions,
+                "actions (revoke, copy ID, details)",
+                true,
+            ),
             b(LIST, c('d'), A::Revoke, "revoke", true),
             b(LIST, p(K::Delete), A::Revoke, "revoke", false),
             b(LIST, c(' '), A::Mark, "mark row", false),
             b(LIST, c('/'), A::Filter, "filter", true),
-            b(LIST, c('s'), A::SortNext, "sort by next column", true),
+            b(LIST, c('s'), A::SortNext, "sort (next column)", true),
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),
@@ -285,8 +291,8 @@ impl Default for KeyMap {
             ),
             b(MOVE_TEXT, p(K::PageUp), A::PageUp, "page up", false),
             b(MOVE_TEXT, p(K::PageDown), A::PageDown, "page down", false),
-            b(ENTER, p(K::Enter), A::Confirm, "choose / press", true),
-            b(BACK, p(K::Esc), A::Back, "close / cancel", true),
+            b(ENTER, p(K::Enter), A::Confirm, "choose (press, open)", true),
+            b(BACK, p(K::Esc), A::Back, "close (cancel, clear)", true),
             b(
                 &[M::Form, M::FormText, M::Confirm, M::ConfirmText],
                 p(K::Tab),
@@ -385,7 +391,9 @@ impl KeyMap {
                 continue;
             }
             seen.push(b.desc);
-            parts.push(format!("{} {}", b.key.label(), b.desc));
+            // The hint is the description up to its parenthesis: "sort (next column)" -> "sort".
+            let short = b.desc.split(" (").next().unwrap_or(b.desc);
+            parts.push(format!("{} {short}", b.key.label()));
         }
         parts.join(" · ")
     }
