@@ -189,7 +189,62 @@ fn main() {
     println!("  bytes, one cursor move 160x48     {moved} B   (goal <= 1024 B)");
     println!("  bytes, two moves (2 rows + 2 rows) {mid} B");
 
+    picker_10k();
     idle();
+}
+
+/// The device picker after scrolling through 10,000 devices (50 pages of 200).
+fn picker_10k() {
+    use tokentab::tui::app::form::Field;
+    use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage};
+    let mut app = loaded_with(cfg(), Vec::new(), 160, 48);
+    key(&mut app, KeyCode::Char('n'));
+    focus(&mut app, Field::ScopeKind);
+    key(&mut app, KeyCode::Char(' '));
+    focus(&mut app, Field::Project);
+    let fx = key(&mut app, KeyCode::Enter);
+    pick_first(&mut app, &fx, &[("demo", "demo")]);
+    focus(&mut app, Field::Entity);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    focus(&mut app, Field::Target);
+    let mut fx = key(&mut app, KeyCode::Enter);
+    let t = Instant::now();
+    for page in 0..50 {
+        let Some(id) = fx.iter().find_map(|e| match e {
+            Effect::Pick(id, _) => Some(*id),
+            _ => None,
+        }) else {
+            break;
+        };
+        let items = (0..200)
+            .map(|i| {
+                let n = page * 200 + i;
+                PickItem {
+                    id: format!("d-{n:05}"),
+                    label: format!("gateway-{n} · d-{n:05} · edge-eu"),
+                }
+            })
+            .collect();
+        let next = (page < 49).then(|| format!("c{page}"));
+        app.update(Msg::Picked(id, Ok(PickPage { items, next })));
+        fx = Vec::new();
+        for _ in 0..200 {
+            fx.extend(key(&mut app, KeyCode::Down));
+        }
+    }
+    let scrolled = t.elapsed();
+    let n = app.form.as_ref().and_then(|f| f.picker.as_ref()).map_or(0, |p| p.items.len());
+    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let draw = time(20, || {
+        term.draw(|f| tokentab::tui::ui::draw(f, &app)).expect("draw");
+    });
+    let key_t = time(20, || {
+        key(&mut app, KeyCode::Down);
+    });
+    println!("  picker: {n} devices paged in + 10,000 moves {}", ms(scrolled));
+    println!("  picker: draw with {n} devices       {}", ms(draw));
+    println!("  picker: one move                     {}", ms(key_t));
 }
 
 /// Counts draws of the real loop over 5 s with no input.
