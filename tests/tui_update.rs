@@ -892,3 +892,71 @@ fn live_results_land_in_every_mode_without_changing_it() {
         assert_eq!(app.mode(), mode, "{mode:?}");
     }
 }
+
+#[test]
+fn sort_matches_a_plain_sort_on_every_column() {
+    // Long shared prefixes, short strings, wide characters, equal values, never-expiring rows.
+    let descs = [
+        "token 1 for the edge pipeline",
+        "token 1 for the edge pipeline!",
+        "token 10",
+        "token 1",
+        "漢字のトークン",
+        "",
+        "Zed",
+        "token 1 for the edge pipelinf",
+    ];
+    let tokens: Vec<_> = (0..64)
+        .map(|i| {
+            info(
+                &format!("{:x}-{}", (i * 7919) % 97, i),
+                descs[i % descs.len()],
+                [
+                    "al",
+                    "alice",
+                    "al",
+                    "bob-the-very-long-username-x",
+                    "bob-the-very-long-username-y",
+                ][i % 5],
+                (i % 6) as i64,
+                if i % 5 == 0 {
+                    None
+                } else {
+                    Some((i % 13) as i64 - 4)
+                },
+                [
+                    Some("applied-permissions/user"),
+                    None,
+                    Some("connect:project:demo:r"),
+                ][i % 3],
+            )
+        })
+        .collect();
+    let mut app = loaded_with(cfg(), tokens, 100, 30);
+    for col in Column::ALL {
+        for desc in [false, true] {
+            app.rows.set_sort(col, desc);
+            let got: Vec<usize> = (0..app.rows.visible_len()).collect();
+            let key = |pos: usize| {
+                let r = app.rows.at(pos).unwrap();
+                let t = &r.token;
+                match col {
+                    Column::Description => (t.description.clone(), 0i64),
+                    Column::Subject => (r.username.clone(), 0),
+                    Column::TokenId => (t.token_id.clone(), 0),
+                    Column::Scope => (r.scope_summary.clone(), 0),
+                    Column::Issued => (String::new(), t.issued_at.timestamp()),
+                    Column::Expiry => (String::new(), t.expiry.map_or(i64::MAX, |e| e.timestamp())),
+                }
+            };
+            for w in got.windows(2) {
+                let (a, b) = (key(w[0]), key(w[1]));
+                if desc {
+                    assert!(a >= b, "{col:?} desc: {a:?} before {b:?}");
+                } else {
+                    assert!(a <= b, "{col:?} asc: {a:?} before {b:?}");
+                }
+            }
+        }
+    }
+}

@@ -234,15 +234,23 @@ fn picker_10k() {
         }
     }
     let scrolled = t.elapsed();
-    let n = app.form.as_ref().and_then(|f| f.picker.as_ref()).map_or(0, |p| p.items.len());
+    let n = app
+        .form
+        .as_ref()
+        .and_then(|f| f.picker.as_ref())
+        .map_or(0, |p| p.items.len());
     let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
     let draw = time(20, || {
-        term.draw(|f| tokentab::tui::ui::draw(f, &app)).expect("draw");
+        term.draw(|f| tokentab::tui::ui::draw(f, &app))
+            .expect("draw");
     });
     let key_t = time(20, || {
         key(&mut app, KeyCode::Down);
     });
-    println!("  picker: {n} devices paged in + 10,000 moves {}", ms(scrolled));
+    println!(
+        "  picker: {n} devices paged in + 10,000 moves {}",
+        ms(scrolled)
+    );
     println!("  picker: draw with {n} devices       {}", ms(draw));
     println!("  picker: one move                     {}", ms(key_t));
 }

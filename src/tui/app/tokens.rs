@@ -1,7 +1,6 @@
 //! The token rows: sanitised at ingestion, with the filtered + sorted index recomputed only when
 //! the rows, the filter or the sort change (never on draw).
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -87,6 +86,16 @@ impl Row {
             haystack,
         }
     }
+}
+
+/// The first 16 bytes of `s` as a big-endian number: orders like the text itself (no NUL can
+/// occur after sanitising, so zero padding sorts shorter strings first).
+fn text_prefix(s: &str) -> u128 {
+    let b = s.as_bytes();
+    let mut buf = [0u8; 16];
+    let n = b.len().min(16);
+    buf[..n].copy_from_slice(&b[..n]);
+    u128::from_be_bytes(buf)
 }
 
 /// The first 8 characters and "…" when longer.
@@ -298,34 +307,58 @@ impl Rows {
         }
     }
 
+    /// Sorts all rows by the sort column: a compact key per row (a timestamp, or the first 16
+    /// bytes of the text) sorted as plain integers, then runs of equal text prefixes ordered by
+    /// the whole text. Ties keep the server's order.
     fn resort(&mut self) {
         let rows = &self.rows;
         let col = self.sort;
-        let cmp = |a: &usize, b: &usize| -> Ordering {
-            let (x, y) = (&rows[*a], &rows[*b]);
-            let o = match col {
-                Column::Description => x.token.description.cmp(&y.token.description),
-                Column::Subject => x.username.cmp(&y.username),
-                Column::TokenId => x.token.token_id.cmp(&y.token.token_id),
-                Column::Issued => x.token.issued_at.cmp(&y.token.issued_at),
-                // Never-expiring tokens sort after every date.
-                Column::Expiry => match (x.token.expiry, y.token.expiry) {
-                    (Some(p), Some(q)) => p.cmp(&q),
-                    (None, Some(_)) => Ordering::Greater,
-                    (Some(_), None) => Ordering::Less,
-                    (None, None) => Ordering::Equal,
-                },
-                Column::Scope => x.scope_summary.cmp(&y.scope_summary),
-            };
-            // Ties keep the server's order (cheap, and stable across refreshes).
-            o.then_with(|| a.cmp(b))
-        };
-        self.order = (0..rows.len()).collect();
-        if self.descending {
-            self.order.sort_unstable_by(|a, b| cmp(b, a));
-        } else {
-            self.order.sort_unstable_by(cmp);
+        fn text(col: Column, r: &Row) -> &str {
+            match col {
+                Column::Description => &r.token.description,
+                Column::Subject => &r.username,
+                Column::TokenId => &r.token.token_id,
+                Column::Scope => &r.scope_summary,
+                Column::Issued | Column::Expiry => "",
+            }
         }
+        let time_key =
+            |t: DateTime<Utc>| (i128::from(t.timestamp()) - i128::from(i64::MIN)) as u128;
+        let mut keyed: Vec<(u128, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let k = match col {
+                    Column::Issued => time_key(r.token.issued_at),
+                    // Never-expiring tokens sort after every date.
+                    Column::Expiry => r.token.expiry.map_or(u128::MAX, time_key),
+                    _ => text_prefix(text(col, r)),
+                };
+                (k, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mut order: Vec<usize> = keyed.iter().map(|(_, i)| *i as usize).collect();
+        if !matches!(col, Column::Issued | Column::Expiry) {
+            let mut start = 0;
+            while start < keyed.len() {
+                let mut end = start + 1;
+                while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+                    end += 1;
+                }
+                let run = &mut order[start..end];
+                if run.len() > 1 && run.iter().any(|&i| text(col, &rows[i]).len() > 16) {
+                    run.sort_by(|&a, &b| {
+                        text(col, &rows[a]).cmp(text(col, &rows[b])).then(a.cmp(&b))
+                    });
+                }
+                start = end;
+            }
+        }
+        if self.descending {
+            order.reverse();
+        }
+        self.order = order;
     }
 
     pub fn clamp(&mut self) {
