@@ -220,3 +220,43 @@ async fn every_draw_is_a_synchronized_update() {
     assert!(stats.draws >= 1);
     assert_eq!((begins, ends), (stats.draws, stats.draws), "{text:?}");
 }
+
+#[tokio::test]
+async fn a_termination_signal_quits_and_a_dropped_one_does_not() {
+    // Signal: quit.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let (_tx, stream) = input();
+    let mut d = deps();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    d.shutdown = Some(stop_rx);
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stop_tx.send(()).unwrap();
+    };
+    let run = tokio::time::timeout(
+        Duration::from_secs(30),
+        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
+    );
+    let (res, ()) = tokio::join!(run, driver);
+    res.expect("quit on the signal").expect("run");
+
+    // Dropped sender: keeps running until q.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let (tx, stream) = input();
+    let mut d = deps();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    d.shutdown = Some(stop_rx);
+    drop(stop_tx);
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        press(&tx, KeyCode::Char('?'));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        press(&tx, KeyCode::Char('q'));
+    };
+    let (res, ()) = tokio::join!(
+        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
+        driver
+    );
+    let (app, _) = res.expect("run");
+    assert!(app.quitting, "quit by q, not by the dropped sender");
+}

@@ -91,7 +91,7 @@ where
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let shutdown = deps.shutdown.is_some();
+    let mut shutdown = deps.shutdown.is_some();
     let mut r = Runner {
         deps,
         tx,
@@ -170,8 +170,17 @@ where
                 next_refresh = Instant::now() + r.deps.refresh_every;
                 queue.push_back(Msg::RefreshDue);
             }
-            _ = async { if let Some(s) = stop.as_mut() { let _ = s.await; } }, if shutdown => {
-                break 'run;
+            fired = async {
+                match stop.as_mut() {
+                    Some(s) => s.await.is_ok(),
+                    None => false,
+                }
+            }, if shutdown => {
+                // A dropped sender (no signal handling available) is not a request to quit.
+                shutdown = false;
+                if fired {
+                    break 'run;
+                }
             }
         }
     }
