@@ -960,3 +960,24 @@ fn sort_matches_a_plain_sort_on_every_column() {
         }
     }
 }
+
+#[test]
+fn every_mode_renders_at_every_small_size_without_panicking() {
+    for mode in Mode::ALL {
+        for (w, h) in [
+            (1, 1),
+            (59, 15),
+            (60, 16),
+            (61, 17),
+            (75, 20),
+            (300, 16),
+            (60, 120),
+        ] {
+            let mut app = in_mode(mode);
+            let text = render_text(&mut app, w, h);
+            if w >= 60 && h >= 16 && mode == Mode::Secret && w >= 75 {
+                assert!(text.contains(SECRET), "{mode:?} {w}x{h}\n{text}");
+            }
+        }
+    }
+}
