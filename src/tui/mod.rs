@@ -1,7 +1,22 @@
 //! The terminal UI: terminal init/restore around `runtime::run`.
 
+pub mod app;
+pub mod keymap;
+pub mod msg;
+pub mod runtime;
+pub mod theme;
+pub mod ui;
+
+use std::io::stdout;
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
+use crossterm::execute;
+
 use crate::api::Client;
-use crate::secret::clipboard::ClipboardMode;
+use crate::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
 
 /// Everything the tab needs from the composition root (`main`). The TUI never knows whether the
 /// server is embedded beyond the label it shows.
@@ -22,8 +37,68 @@ pub struct TuiOptions {
     pub no_color: bool,
 }
 
+fn leave_modes() {
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+}
+
 /// Runs the tab until the user quits. Restores the terminal on every exit path.
 pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
-    let _ = opts;
-    Ok(())
+    // ratatui's hook (raw mode, alternate screen) chains whatever was installed before it
+    // (color-eyre's in main); ours also turns off mouse capture and bracketed paste first.
+    let mut terminal = ratatui::try_init()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave_modes();
+        previous(info);
+    }));
+    let entered = if opts.mouse {
+        execute!(stdout(), EnableBracketedPaste, EnableMouseCapture)
+    } else {
+        execute!(stdout(), EnableBracketedPaste)
+    };
+    if let Err(e) = entered {
+        leave_modes();
+        ratatui::restore();
+        return Err(e.into());
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let signals = tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = stop_tx.send(());
+    });
+
+    let cfg = app::AppConfig {
+        server_label: opts.server_label,
+        embedded: opts.embedded,
+        profile: opts.profile,
+        readonly: opts.readonly,
+        mask_secret: opts.mask_secret,
+        clipboard_clear_secs: opts.clipboard_clear_secs,
+        mono: theme::Theme::from_env(opts.no_color).mono,
+    };
+    let model = app::App::new(cfg, chrono::Utc::now());
+    let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
+    let mut deps = runtime::Deps::new(opts.client, clipboard);
+    deps.term_out = Some(Box::new(stdout()));
+    deps.clipboard_clear_secs = opts.clipboard_clear_secs;
+    deps.shutdown = Some(stop_rx);
+
+    let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;
+    signals.abort();
+    leave_modes();
+    ratatui::restore();
+    result.map(|_| ())
 }

@@ -1,0 +1,93 @@
+//! The revoke confirmation: it carries the typed pending action (which tokens), starts focused on
+//! Cancel, and for admin-scoped tokens asks to type the first 4 characters of the ID.
+
+use tui_input::Input;
+
+use crate::api::RevokeOutcome;
+
+use super::super::msg::ReqId;
+
+pub const PREFIX_LEN: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeState {
+    Pending,
+    Running(ReqId),
+    Done(Result<RevokeOutcome, String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: String,
+    pub description: String,
+    pub admin: bool,
+    pub state: RevokeState,
+}
+
+#[derive(Debug)]
+pub struct Confirm {
+    pub targets: Vec<Target>,
+    /// False: Cancel has focus (the default).
+    pub on_revoke: bool,
+    /// What must be typed first (admin-scoped tokens), if anything.
+    pub required: Option<String>,
+    pub typed: Input,
+    pub started: bool,
+}
+
+impl Confirm {
+    pub fn new(targets: Vec<Target>) -> Confirm {
+        let required = targets
+            .iter()
+            .find(|t| t.admin)
+            .map(|t| t.id.chars().take(PREFIX_LEN).collect());
+        Confirm {
+            targets,
+            on_revoke: false,
+            required,
+            typed: Input::default(),
+            started: false,
+        }
+    }
+
+    pub fn bulk(&self) -> bool {
+        self.targets.len() > 1
+    }
+
+    /// The typed prefix matches (or none is needed).
+    pub fn unlocked(&self) -> bool {
+        match &self.required {
+            Some(p) => self.typed.value() == p,
+            None => true,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| matches!(t.state, RevokeState::Running(_)))
+    }
+
+    pub fn finished(&self) -> bool {
+        self.started
+            && self
+                .targets
+                .iter()
+                .all(|t| matches!(t.state, RevokeState::Done(_)))
+    }
+
+    /// Records a result; the target id when the request was ours.
+    pub fn receive(
+        &mut self,
+        id: ReqId,
+        result: Result<RevokeOutcome, String>,
+    ) -> Option<(String, bool)> {
+        let t = self
+            .targets
+            .iter_mut()
+            .find(|t| t.state == RevokeState::Running(id))?;
+        let ok = result.is_ok();
+        t.state = RevokeState::Done(result);
+        Some((t.id.clone(), ok))
+    }
+}

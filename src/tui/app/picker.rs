@@ -1,0 +1,141 @@
+//! A searchable list fed page by page from the API: search as you type (debounced), load more
+//! when the selection nears the end. Only the current page window is ever drawn.
+
+use std::time::Duration;
+
+use tui_input::Input;
+
+use crate::model::sanitize::clean;
+
+use super::super::msg::{PickItem, PickKind, PickPage, PickQuery, ReqId};
+
+pub const DEBOUNCE: Duration = Duration::from_millis(250);
+/// Ask for the next page when the selection is this close to the end.
+const LOAD_AHEAD: usize = 10;
+
+#[derive(Debug)]
+pub struct Picker {
+    pub kind: PickKind,
+    pub project: Option<String>,
+    pub search: Input,
+    pub items: Vec<PickItem>,
+    pub selected: usize,
+    pub offset: usize,
+    /// The page request in flight.
+    pub loading: Option<ReqId>,
+    /// The debounce timer waiting to search.
+    pub debounce: Option<ReqId>,
+    pub next: Option<String>,
+    pub error: Option<String>,
+    /// The items belong to an older search; the next page 1 replaces them.
+    stale: bool,
+}
+
+impl Picker {
+    pub fn new(kind: PickKind, project: Option<String>) -> Picker {
+        Picker {
+            kind,
+            project,
+            search: Input::default(),
+            items: Vec::new(),
+            selected: 0,
+            offset: 0,
+            loading: None,
+            debounce: None,
+            next: None,
+            error: None,
+            stale: true,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match self.kind {
+            PickKind::User => "Choose a user".into(),
+            PickKind::Entity(k) => match &self.project {
+                Some(p) if k != crate::model::EntityKind::Project => {
+                    format!("Choose a {} in {}", k.as_str(), p)
+                }
+                _ => format!("Choose a {}", k.as_str()),
+            },
+        }
+    }
+
+    /// The query for the first page (a new search) or the next page.
+    pub fn query(&self, more: bool) -> PickQuery {
+        PickQuery {
+            kind: self.kind,
+            project: self.project.clone(),
+            search: self.search.value().trim().to_owned(),
+            cursor: if more { self.next.clone() } else { None },
+        }
+    }
+
+    /// Starts a fresh search with request `id`.
+    pub fn start(&mut self, id: ReqId) {
+        self.loading = Some(id);
+        self.next = None;
+        self.error = None;
+        self.stale = true;
+    }
+
+    /// Asks for the next page with request `id`.
+    pub fn more(&mut self, id: ReqId) {
+        self.loading = Some(id);
+        self.error = None;
+    }
+
+    /// A page arrived; true when it was the one we wait for.
+    pub fn receive(&mut self, id: ReqId, page: Result<PickPage, String>) -> bool {
+        if self.loading != Some(id) {
+            return false;
+        }
+        self.loading = None;
+        match page {
+            Ok(page) => {
+                if self.stale {
+                    self.items.clear();
+                    self.selected = 0;
+                    self.offset = 0;
+                }
+                let search = self.search.value().trim().to_lowercase();
+                self.items.extend(
+                    page.items
+                        .into_iter()
+                        .map(|i| PickItem {
+                            id: clean(&i.id),
+                            label: clean(&i.label),
+                        })
+                        // Servers that ignore the search still get filtered here.
+                        .filter(|i| {
+                            search.is_empty()
+                                || i.label.to_lowercase().contains(&search)
+                                || i.id.to_lowercase().contains(&search)
+                        }),
+                );
+                self.next = page.next;
+                self.stale = false;
+            }
+            Err(e) => self.error = Some(clean(&e)),
+        }
+        true
+    }
+
+    pub fn wants_more(&self) -> bool {
+        self.loading.is_none()
+            && self.debounce.is_none()
+            && self.next.is_some()
+            && self.selected + LOAD_AHEAD >= self.items.len()
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.items.is_empty() {
+            return;
+        }
+        let pos = self.selected as isize + delta;
+        self.selected = pos.clamp(0, self.items.len() as isize - 1) as usize;
+    }
+
+    pub fn chosen(&self) -> Option<&PickItem> {
+        self.items.get(self.selected)
+    }
+}

@@ -1,0 +1,400 @@
+//! `Action`: what a user can bind. `KeyMap::resolve(mode, key)`; key hints and help are generated
+//! from the same table, so they cannot drift from what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// User intents (the only bindable things).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Left,
+    Right,
+    Filter,
+    SortNext,
+    SortReverse,
+    New,
+    RowActions,
+    Revoke,
+    Mark,
+    Refresh,
+    Help,
+    /// Esc: close, cancel, clear.
+    Back,
+    /// Enter: choose, press, open.
+    Confirm,
+    NextField,
+    PrevField,
+    Toggle,
+    Generate,
+    Remove,
+    Reveal,
+    CopyId,
+    Details,
+}
+
+/// Where the keys go; each mode has its own bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Table,
+    Filter,
+    Menu,
+    Confirm,
+    /// The confirmation asks to type the ID prefix.
+    ConfirmText,
+    Form,
+    /// A form text field has focus.
+    FormText,
+    Picker,
+    Details,
+    Help,
+    Secret,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 11] = [
+        Mode::Table,
+        Mode::Filter,
+        Mode::Menu,
+        Mode::Confirm,
+        Mode::ConfirmText,
+        Mode::Form,
+        Mode::FormText,
+        Mode::Picker,
+        Mode::Details,
+        Mode::Help,
+        Mode::Secret,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Table => "Table",
+            Mode::Filter => "Filter",
+            Mode::Menu => "Row actions",
+            Mode::Confirm => "Confirm",
+            Mode::ConfirmText => "Confirm (typing)",
+            Mode::Form => "New token",
+            Mode::FormText => "New token (text field)",
+            Mode::Picker => "Picker",
+            Mode::Details => "Details",
+            Mode::Help => "Help",
+            Mode::Secret => "Secret view",
+        }
+    }
+
+    /// True when unbound keys are typed into a text field.
+    pub fn takes_text(self) -> bool {
+        matches!(
+            self,
+            Mode::Filter | Mode::ConfirmText | Mode::FormText | Mode::Picker
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+    const fn ch(c: char) -> Key {
+        Key::plain(KeyCode::Char(c))
+    }
+    const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// "Ctrl-S", "⏎", "j".
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "⏎".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+
+    fn matches(&self, ev: &KeyEvent) -> bool {
+        // Shift is part of the character itself ('S'), so it is ignored for Char keys.
+        let mods = match ev.code {
+            KeyCode::Char(_) | KeyCode::BackTab => ev.modifiers - KeyModifiers::SHIFT,
+            _ => ev.modifiers,
+        };
+        self.code == ev.code && self.mods == mods
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub modes: &'static [Mode],
+    pub key: Key,
+    pub action: Action,
+    pub desc: &'static str,
+    /// Shown in the hint line of its modes.
+    pub hint: bool,
+}
+
+/// The active keymap (defaults; a remapped table has the same shape).
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    bindings: Vec<Binding>,
+}
+
+use Mode as M;
+
+const LIST: &[Mode] = &[M::Table];
+const MOVE: &[Mode] = &[M::Table, M::Menu, M::Form, M::Details, M::Help];
+const MOVE_TEXT: &[Mode] = &[
+    M::Table,
+    M::Menu,
+    M::Picker,
+    M::Form,
+    M::Details,
+    M::Help,
+    M::Filter,
+];
+const FORM: &[Mode] = &[M::Form, M::FormText];
+const BACK: &[Mode] = &[
+    M::Table,
+    M::Filter,
+    M::Menu,
+    M::Confirm,
+    M::ConfirmText,
+    M::Form,
+    M::FormText,
+    M::Picker,
+    M::Details,
+    M::Help,
+    M::Secret,
+];
+const ENTER: &[Mode] = &[
+    M::Table,
+    M::Filter,
+    M::Menu,
+    M::Confirm,
+    M::ConfirmText,
+    M::Form,
+    M::FormText,
+    M::Picker,
+    M::Details,
+    M::Secret,
+];
+
+fn b(modes: &'static [Mode], key: Key, action: Action, desc: &'static str, hint: bool) -> Binding {
+    Binding {
+        modes,
+        key,
+        action,
+        desc,
+        hint,
+    }
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        use Action as A;
+        use KeyCode as K;
+        let p = Key::plain;
+        let c = Key::ch;
+        let bindings = vec![
+            b(BACK, Key::ctrl('c'), A::Quit, "quit", false),
+            b(LIST, c('n'), A::New, "new (create a token)", true),
+            b(
+                LIST,
+                p(K::Enter),
+                A::RowActions,
+                "actions (revoke, copy ID, details)",
+                true,
+            ),
+            b(LIST, c('d'), A::Revoke, "revoke", true),
+            b(LIST, p(K::Delete), A::Revoke, "revoke", false),
+            b(LIST, c(' '), A::Mark, "mark row", false),
+            b(LIST, c('/'), A::Filter, "filter", true),
+            b(LIST, c('s'), A::SortNext, "sort (next column)", true),
+            b(LIST, c('S'), A::SortReverse, "reverse sort", false),
+            b(LIST, c('r'), A::Refresh, "refresh", true),
+            b(LIST, c('y'), A::CopyId, "copy token ID", false),
+            b(LIST, c('i'), A::Details, "details", false),
+            b(&[M::Table, M::Help], c('?'), A::Help, "help", true),
+            b(
+                &[M::Table, M::Details, M::Help],
+                c('q'),
+                A::Quit,
+                "quit",
+                true,
+            ),
+            b(MOVE, c('k'), A::Up, "up", false),
+            b(MOVE_TEXT, p(K::Up), A::Up, "up", false),
+            b(MOVE, c('j'), A::Down, "down", false),
+            b(MOVE_TEXT, p(K::Down), A::Down, "down", false),
+            b(
+                &[M::Table, M::Details, M::Help],
+                c('g'),
+                A::Top,
+                "first",
+                false,
+            ),
+            b(
+                &[M::Table, M::Picker, M::Details, M::Help],
+                p(K::Home),
+                A::Top,
+                "first",
+                false,
+            ),
+            b(
+                &[M::Table, M::Details, M::Help],
+                c('G'),
+                A::Bottom,
+                "last",
+                false,
+            ),
+            b(
+                &[M::Table, M::Picker, M::Details, M::Help],
+                p(K::End),
+                A::Bottom,
+                "last",
+                false,
+            ),
+            b(MOVE_TEXT, p(K::PageUp), A::PageUp, "page up", false),
+            b(MOVE_TEXT, p(K::PageDown), A::PageDown, "page down", false),
+            b(ENTER, p(K::Enter), A::Confirm, "choose (press, open)", true),
+            b(BACK, p(K::Esc), A::Back, "close (cancel, clear)", true),
+            b(
+                &[M::Form, M::FormText, M::Confirm, M::ConfirmText],
+                p(K::Tab),
+                A::NextField,
+                "next field",
+                true,
+            ),
+            b(
+                &[M::Form, M::FormText, M::Confirm, M::ConfirmText],
+                p(K::BackTab),
+                A::PrevField,
+                "previous field",
+                false,
+            ),
+            b(
+                &[M::Form, M::Confirm],
+                p(K::Left),
+                A::Left,
+                "previous option",
+                false,
+            ),
+            b(
+                &[M::Form, M::Confirm],
+                p(K::Right),
+                A::Right,
+                "next option",
+                false,
+            ),
+            b(&[M::Form], c(' '), A::Toggle, "toggle", true),
+            b(FORM, Key::ctrl('s'), A::Generate, "generate", true),
+            b(
+                &[M::Form],
+                c('x'),
+                A::Remove,
+                "remove permission row",
+                false,
+            ),
+            b(
+                &[M::Form],
+                p(K::Delete),
+                A::Remove,
+                "remove permission row",
+                false,
+            ),
+            b(&[M::Secret], c('v'), A::Reveal, "reveal / mask", true),
+            b(&[M::Menu], c('d'), A::Revoke, "revoke", false),
+            b(&[M::Menu], c('y'), A::CopyId, "copy token ID", false),
+            b(&[M::Menu], c('i'), A::Details, "details", false),
+        ];
+        KeyMap { bindings }
+    }
+}
+
+impl KeyMap {
+    /// The action bound to `key` in `mode`, if any. Key releases resolve to nothing.
+    pub fn resolve(&self, mode: Mode, key: &KeyEvent) -> Option<Action> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        self.bindings
+            .iter()
+            .find(|b| b.modes.contains(&mode) && b.key.matches(key))
+            .map(|b| b.action)
+    }
+
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// Every binding of a mode (help screen), keys of the same action joined: "j/↓  down".
+    pub fn help(&self, mode: Mode) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.modes.contains(&mode)) {
+            let label = b.key.label();
+            match out.iter_mut().find(|(_, d)| *d == b.desc) {
+                Some((keys, _)) => {
+                    keys.push('/');
+                    keys.push_str(&label);
+                }
+                None => out.push((label, b.desc)),
+            }
+        }
+        out
+    }
+
+    /// The hint line of a mode: "n new token · ⏎ row actions · …".
+    pub fn hints(&self, mode: Mode) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut parts = Vec::new();
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| b.hint && b.modes.contains(&mode))
+        {
+            if seen.contains(&b.desc) {
+                continue;
+            }
+            seen.push(b.desc);
+            // The hint is the description up to its parenthesis: "sort (next column)" -> "sort".
+            let short = b.desc.split(" (").next().unwrap_or(b.desc);
+            parts.push(format!("{} {short}", b.key.label()));
+        }
+        parts.join(" · ")
+    }
+}

@@ -1,0 +1,107 @@
+//! `Msg`: everything `App::update` reacts to. `Effect`: everything `update` asks the runtime for.
+//! Only these values cross tasks.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::api::{CreatedToken, RevokeOutcome};
+use crate::model::EntityKind;
+use crate::model::wire::{CreateTokenRequest, TokenInfo};
+use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
+
+use super::keymap::Action;
+
+/// Identifies one request (or one debounce timer); results carrying an old id are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqId(pub u64);
+
+/// A call's result as the model keeps it: the error already in words (sanitised).
+pub type ApiResult<T> = Result<T, String>;
+
+/// One entry of a picker (users, projects, fleets, devices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickItem {
+    /// What goes into the request or scope (user name, project key, fleet name, device id).
+    pub id: String,
+    /// What the list shows.
+    pub label: String,
+}
+
+/// One page of picker results; `next` is the cursor for "load more".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PickPage {
+    pub items: Vec<PickItem>,
+    pub next: Option<String>,
+}
+
+/// What a picker lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKind {
+    User,
+    Entity(EntityKind),
+}
+
+/// A picker page request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickQuery {
+    pub kind: PickKind,
+    /// The project, for fleets and devices.
+    pub project: Option<String>,
+    pub search: String,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    /// A key resolved by the keymap.
+    Action(Action),
+    /// A key for the focused text field (not bound in the current mode).
+    Key(KeyEvent),
+    /// Bracketed paste; ignored outside text fields.
+    Paste(String),
+    /// Mouse: a left click at a cell.
+    Click {
+        x: u16,
+        y: u16,
+    },
+    /// Mouse wheel: positive scrolls down.
+    Scroll(i32),
+    Resize(u16, u16),
+    /// Clock: the runtime's `now` (update never reads the clock itself).
+    Tick(DateTime<Utc>),
+    /// The 60 s quiet refresh.
+    RefreshDue,
+    /// A debounce timer started by `Effect::Debounce` fired.
+    DebounceDue(ReqId),
+    Me(ReqId, ApiResult<TokenInfo>),
+    TokensListed(ReqId, ApiResult<Vec<TokenInfo>>),
+    TokenDetail(ReqId, ApiResult<TokenInfo>),
+    TokenCreated(ReqId, ApiResult<CreatedToken>),
+    TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
+    Picked(ReqId, ApiResult<PickPage>),
+    SecretCopied(CopyOutcome),
+    ClipboardCleared(ClearOutcome),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadMe(ReqId),
+    ListTokens(ReqId),
+    GetToken(ReqId, String),
+    CreateToken(ReqId, CreateTokenRequest),
+    RevokeToken(ReqId, String),
+    Pick(ReqId, PickQuery),
+    /// Send `Msg::DebounceDue(id)` after the delay.
+    Debounce(ReqId, Duration),
+    /// Abort an in-flight call.
+    Cancel(ReqId),
+    /// Copy plain text (a token ID) through the terminal (OSC 52).
+    CopyText(String),
+    /// Copy the secret held by the secret view, once.
+    CopySecret,
+    /// Blank the terminal before the next frame (after the secret view closes).
+    ClearScreen,
+    Quit,
+}

@@ -1,0 +1,212 @@
+//! The revoke confirmation (focused on Cancel), the row menu and the details view.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::super::app::confirm::{Confirm, RevokeState};
+use super::super::app::{App, Details, Load};
+use super::super::theme::Theme;
+use super::token_table::expiry_text;
+use super::{centered, fit, popup, spinner};
+use crate::api::RevokeOutcome;
+
+fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
+    if focused {
+        Span::styled(format!("[ {label} ]"), theme.focus())
+    } else {
+        Span::raw(format!("  {label}  "))
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
+    let list_h = c.targets.len().min(8) as u16;
+    let h = 9 + list_h + u16::from(c.required.is_some()) * 2;
+    let r = popup(f, centered(area, 66, h));
+    let title = if c.bulk() {
+        format!(" Revoke {} tokens? ", c.targets.len())
+    } else {
+        " Revoke token? ".into()
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.error()))
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let w = usize::from(inner.width);
+    let mut lines = vec![Line::from(if c.bulk() {
+        "These tokens stop working at once:"
+    } else {
+        "This token stops working at once:"
+    })];
+    for t in c.targets.iter().take(8) {
+        let state = match &t.state {
+            RevokeState::Pending => "  ".to_string(),
+            RevokeState::Running(_) => format!("{} ", spinner(app)),
+            RevokeState::Done(Ok(RevokeOutcome::Revoked)) => "✓ revoked ".into(),
+            RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => "✓ already gone ".into(),
+            RevokeState::Done(Err(e)) => format!("✕ {e} "),
+        };
+        let style = match &t.state {
+            RevokeState::Done(Err(_)) => theme.error(),
+            RevokeState::Done(Ok(_)) => theme.ok(),
+            _ => theme.base(),
+        };
+        let admin = if t.admin { " [admin]" } else { "" };
+        lines.push(Line::from(Span::styled(
+            fit(&format!("{state}\"{}\" {}{admin}", t.description, t.id), w),
+            style,
+        )));
+    }
+    if c.targets.len() > 8 {
+        lines.push(Line::from(format!("… and {} more", c.targets.len() - 8)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from("This cannot be undone."));
+    if let Some(p) = &c.required {
+        lines.push(Line::from(Span::styled(
+            format!("An admin token: type the first 4 characters of its ID ({p}):"),
+            theme.warn(),
+        )));
+        let ok = if c.unlocked() { " ✓" } else { "" };
+        lines.push(Line::from(vec![
+            Span::raw("> "),
+            Span::styled(format!("{:<4}", c.typed.value()), theme.header()),
+            Span::styled(ok, theme.ok()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    if c.finished() {
+        lines.push(Line::from(button("Close", true, theme)));
+    } else if c.started {
+        lines.push(Line::from(Span::styled(
+            format!("{} revoking… Esc cancels", spinner(app)),
+            theme.warn(),
+        )));
+    } else {
+        lines.push(Line::from(vec![
+            button("Cancel", !c.on_revoke, theme),
+            Span::raw("   "),
+            button("Revoke", c.on_revoke, theme),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    if c.required.is_some() && !c.started {
+        let y = inner.y + 3 + list_h + 2;
+        let x = inner.x + 2 + c.typed.visual_cursor() as u16;
+        if y < inner.y + inner.height && x < inner.x + inner.width {
+            f.set_cursor_position(Position::new(x, y));
+        }
+    }
+}
+
+pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rect) {
+    let items = app.menu_items();
+    let row_y = table.y + 2 + (app.rows.selected.saturating_sub(app.rows.offset)) as u16;
+    let h = items.len() as u16 + 2;
+    let y = if row_y + 1 + h <= table.y + table.height {
+        row_y + 1
+    } else {
+        row_y.saturating_sub(h).max(table.y)
+    };
+    let r = popup(
+        f,
+        Rect {
+            x: table.x + 4,
+            y,
+            width: 22.min(table.width.saturating_sub(4)),
+            height: h.min(table.height),
+        },
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Actions ", theme.title()))
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let text = format!(" {:<18}", it.label());
+            if i == sel {
+                Line::from(Span::styled(text, theme.selected()))
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: Rect) {
+    let r = popup(f, centered(area, 90, area.height.saturating_sub(2)));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Token details (Esc closes) ", theme.title()))
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines: Vec<Line> = match &d.load {
+        Load::Loading(_) | Load::Idle => {
+            vec![Line::from(format!("{} loading {}…", spinner(app), d.id))]
+        }
+        Load::Failed(e) => vec![Line::from(Span::styled(format!("✕ {e}"), theme.error()))],
+        Load::Loaded(t) => {
+            let now = app.now;
+            let status = t.status(now);
+            let kv = |k: &str, v: String| {
+                Line::from(vec![
+                    Span::styled(format!("{k:<13}"), theme.header()),
+                    Span::raw(" "),
+                    Span::raw(v),
+                ])
+            };
+            let mut l = vec![
+                kv("Token ID", t.token_id.clone()),
+                kv("Description", t.description.clone()),
+                kv("Subject", t.subject.clone()),
+                kv("User", t.username().to_owned()),
+                kv("Issuer", t.issuer.clone()),
+                kv(
+                    "Issued",
+                    t.issued_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                ),
+                kv("Expiry", expiry_text(t.expiry, now)),
+                kv("Status", format!("{} {}", status.symbol(), status.word())),
+                kv(
+                    "Refreshable",
+                    if t.refreshable { "yes" } else { "no" }.into(),
+                ),
+                kv(
+                    "Last used",
+                    t.last_used.map_or("never".into(), |u| {
+                        u.format("%Y-%m-%d %H:%M UTC").to_string()
+                    }),
+                ),
+                kv("Scope", t.scope_summary()),
+            ];
+            match t.parsed_scope() {
+                Some(s) => {
+                    for item in s.items() {
+                        l.push(Line::from(format!("  • {item}")));
+                    }
+                }
+                None => {
+                    if let Some(raw) = &t.scope {
+                        l.push(Line::from(format!("  • {raw}")));
+                    }
+                }
+            }
+            l
+        }
+    };
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((d.scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}

@@ -1,0 +1,244 @@
+//! The create panel, right of the table: fields, live expiry preview, permission rows, messages
+//! beside the fields, and the lock while the call runs.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use tui_input::Input;
+
+use super::super::app::App;
+use super::super::app::form::{Field, Form};
+use super::super::keymap::Mode;
+use super::super::theme::Theme;
+use super::{fit, spinner};
+use crate::model::EntityKind;
+use crate::model::scope::Action;
+
+const LABEL: usize = 14;
+
+/// "RW-": which of Read / Write / Delete a row grants.
+fn rwd(a: crate::model::Actions) -> String {
+    Action::ALL
+        .iter()
+        .map(|x| {
+            if a.has(*x) {
+                x.label().chars().next().unwrap_or('?')
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn radio(label: &str, on: bool) -> String {
+    format!("({}) {label}", if on { "•" } else { " " })
+}
+
+pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" New token ", theme.title()))
+        .border_style(if form.picker.is_none() {
+            theme.border_focus()
+        } else {
+            theme.dim()
+        });
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let w = usize::from(inner.width);
+    let locked = form.submitting.is_some();
+    let style_for = |field: Field| {
+        if form.focus == field && !locked && form.picker.is_none() {
+            theme.focus()
+        } else {
+            theme.base()
+        }
+    };
+    let err_line = |field: Field| -> Option<Line<'static>> {
+        form.error(field)
+            .map(|e| Line::from(Span::styled(fit(&format!("  ✕ {e}"), w), theme.error())))
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor: Option<(u16, u16)> = None;
+    let text_field =
+        |input: &Input, field: Field, lines: &mut Vec<Line>, cursor: &mut Option<(u16, u16)>| {
+            let fw = w.saturating_sub(2);
+            let scroll = input.visual_scroll(fw.saturating_sub(1));
+            let shown: String = input.value().chars().skip(scroll).collect();
+            let shown = fit(&shown, fw);
+            let pad = fw.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
+            lines.push(Line::from(vec![
+                Span::raw("["),
+                Span::styled(format!("{shown}{}", "_".repeat(pad)), style_for(field)),
+                Span::raw("]"),
+            ]));
+            if form.focus == field && app.mode() == Mode::FormText {
+                let x = 1 + input.visual_cursor().saturating_sub(scroll);
+                *cursor = Some((x.min(fw) as u16, (lines.len() - 1) as u16));
+            }
+        };
+
+    lines.push(Line::from(Span::styled("Description", theme.header())));
+    text_field(
+        &form.description,
+        Field::Description,
+        &mut lines,
+        &mut cursor,
+    );
+    lines.extend(err_line(Field::Description));
+
+    lines.push(Line::from(Span::styled("Expiration date", theme.header())));
+    text_field(&form.expiration, Field::Expiration, &mut lines, &mut cursor);
+    match (form.error(Field::Expiration), form.expiry_preview(app.now)) {
+        (Some(_), _) => lines.extend(err_line(Field::Expiration)),
+        (None, Ok(p)) => lines.push(Line::from(Span::styled(
+            fit(&format!("  {p}"), w),
+            theme.ok(),
+        ))),
+        (None, Err(e)) => lines.push(Line::from(Span::styled(
+            fit(&format!("  ✕ {e}"), w),
+            theme.error(),
+        ))),
+    }
+
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<LABEL$}", "Token scope"), theme.header()),
+        Span::styled(
+            format!(
+                "{}  {}",
+                radio("User", !form.custom),
+                radio("Custom", form.custom)
+            ),
+            style_for(Field::ScopeKind),
+        ),
+    ]));
+
+    let picker_value = |v: &Option<String>, placeholder: &str| match v {
+        Some(s) => format!("[ {} ▾]", fit(s, w.saturating_sub(LABEL + 6))),
+        None => format!("[ {placeholder} ▾]"),
+    };
+    if !form.custom {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "User"), theme.header()),
+            Span::styled(picker_value(&form.user, "choose…"), style_for(Field::User)),
+        ]));
+        lines.extend(err_line(Field::User));
+    } else {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Action type"), theme.header()),
+            Span::raw("Device"),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Target entity"), theme.header()),
+            Span::styled(
+                format!("◂ {:<7} ▸", form.entity.label()),
+                style_for(Field::Entity),
+            ),
+            Span::styled(" ←/→", theme.dim()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Project"), theme.header()),
+            Span::styled(
+                picker_value(&form.project, "choose…"),
+                style_for(Field::Project),
+            ),
+        ]));
+        lines.extend(err_line(Field::Project));
+        if form.entity != EntityKind::Project {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<LABEL$}", form.entity.label()), theme.header()),
+                Span::styled(
+                    picker_value(&form.target, "choose…"),
+                    style_for(Field::Target),
+                ),
+            ]));
+            lines.extend(err_line(Field::Target));
+        }
+        lines.push(Line::from(Span::styled("Permission type", theme.header())));
+        let mut perm = vec![Span::raw("  ")];
+        for (i, a) in Action::ALL.iter().enumerate() {
+            let text = format!(
+                "[{}] {}",
+                if form.perms.has(*a) { "x" } else { " " },
+                a.label()
+            );
+            let st = if form.focus == Field::Perms && form.perm_cursor == i && !locked {
+                theme.focus()
+            } else {
+                theme.base()
+            };
+            perm.push(Span::styled(text, st));
+            perm.push(Span::raw("  "));
+        }
+        lines.push(Line::from(perm));
+        lines.extend(err_line(Field::Perms));
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(LABEL)),
+            Span::styled("[ Add ]", style_for(Field::Add)),
+        ]));
+        let n = form.scope.grants().count();
+        lines.push(Line::from(Span::styled(
+            format!("Permissions ({n})"),
+            theme.header(),
+        )));
+        for (i, (target, actions)) in form.scope.grants().enumerate() {
+            let text = fit(
+                &format!(
+                    " {:<7} {:<w2$} {}",
+                    target.kind().label(),
+                    target.target(),
+                    rwd(actions),
+                    w2 = 20
+                ),
+                w,
+            );
+            let st = if form.focus == Field::Rows && form.row_cursor == i && !locked {
+                theme.focus()
+            } else {
+                theme.base()
+            };
+            lines.push(Line::from(Span::styled(text, st)));
+        }
+        lines.extend(err_line(Field::Rows));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::raw("   "),
+        Span::styled("[ Generate ]", style_for(Field::Generate)),
+        Span::raw("  "),
+        Span::styled("[ Cancel ]", style_for(Field::Cancel)),
+    ]));
+    lines.extend(err_line(Field::Generate));
+    if locked {
+        lines.push(Line::from(Span::styled(
+            format!("{} creating token… Esc cancels", spinner(app)),
+            theme.warn(),
+        )));
+    }
+    // Keep the focused line visible when the panel is short.
+    let focus_line = cursor.map(|c| c.1 as usize).unwrap_or(0);
+    let h = usize::from(inner.height);
+    let scroll = if lines.len() > h && focus_line >= h {
+        focus_line + 1 - h
+    } else if lines.len() > h
+        && matches!(
+            form.focus,
+            Field::Generate | Field::Cancel | Field::Rows | Field::Add
+        )
+    {
+        lines.len() - h
+    } else {
+        0
+    };
+    f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    if let Some((x, y)) = cursor {
+        let y = y as usize;
+        if y >= scroll && y - scroll < h {
+            f.set_cursor_position(Position::new(inner.x + x, inner.y + (y - scroll) as u16));
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Pure rendering: the model in, a frame out. Layout lives here; each part has its own file.
+
+pub mod confirm_dialog;
+pub mod create_panel;
+pub mod help;
+pub mod picker;
+pub mod secret_view;
+pub mod status_bar;
+pub mod token_table;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::app::{App, Load, Overlay};
+use super::theme::Theme;
+
+pub const MIN_W: u16 = 60;
+pub const MIN_H: u16 = 16;
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+/// The screen's regions for a terminal of `size`.
+#[derive(Debug, Clone, Copy)]
+pub struct Regions {
+    pub header: Rect,
+    pub banner: Option<Rect>,
+    pub table: Rect,
+    pub panel: Option<Rect>,
+    pub status: Rect,
+}
+
+pub fn regions(app: &App, area: Rect) -> Regions {
+    let header = Rect { height: 1, ..area };
+    let status = Rect {
+        y: area.y + area.height.saturating_sub(1),
+        height: 1,
+        ..area
+    };
+    let mut main = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let banner = if matches!(app.list, Load::Failed(_)) {
+        let b = Rect { height: 1, ..main };
+        main.y += 1;
+        main.height = main.height.saturating_sub(1);
+        Some(b)
+    } else {
+        None
+    };
+    let (table, panel) = if app.form.is_some() {
+        let pw = (area.width * 2 / 5).clamp(38.min(area.width), 64);
+        let tw = main.width.saturating_sub(pw);
+        (
+            Rect { width: tw, ..main },
+            Some(Rect {
+                x: main.x + tw,
+                width: pw,
+                ..main
+            }),
+        )
+    } else {
+        (main, None)
+    };
+    Regions {
+        header,
+        banner,
+        table,
+        panel,
+        status,
+    }
+}
+
+fn screen(app: &App) -> Rect {
+    Rect::new(0, 0, app.size.0, app.size.1)
+}
+
+/// Rows of the table body visible now (the model keeps the selection inside them).
+pub fn table_body_height(app: &App) -> usize {
+    usize::from(regions(app, screen(app)).table.height.saturating_sub(3)).max(1)
+}
+
+/// Where the table's header and body are, for mouse clicks.
+pub struct TableGeometry {
+    pub area: Rect,
+    pub header_y: u16,
+    pub body_y: u16,
+    pub columns: Vec<(token_table::Col, u16, u16)>,
+}
+
+impl TableGeometry {
+    pub fn area_contains(&self, x: u16, y: u16) -> bool {
+        x >= self.area.x
+            && x < self.area.x + self.area.width
+            && y >= self.area.y
+            && y < self.area.y + self.area.height
+    }
+    pub fn column_at(&self, x: u16) -> Option<super::app::tokens::Column> {
+        self.columns
+            .iter()
+            .find(|(_, cx, w)| x >= *cx && x < cx + w + 1)
+            .and_then(|(c, _, _)| c.sort_column())
+    }
+}
+
+pub fn table_geometry(app: &App) -> TableGeometry {
+    let area = regions(app, screen(app)).table;
+    let inner_x = area.x + 1;
+    let inner_w = area.width.saturating_sub(2);
+    let mut x = inner_x + token_table::LEAD + 1;
+    let columns = token_table::layout(inner_w)
+        .into_iter()
+        .map(|(c, w)| {
+            let at = x;
+            x += w + 1;
+            (c, at, w)
+        })
+        .collect();
+    TableGeometry {
+        area,
+        header_y: area.y + 1,
+        body_y: area.y + 2,
+        columns,
+    }
+}
+
+/// Cuts `s` to `width` display columns, ending with "…" when cut. Wide characters never split.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let theme = Theme { mono: app.cfg.mono };
+    if area.width < MIN_W || area.height < MIN_H {
+        let text = format!(
+            "enlarge the terminal: tokentab needs {MIN_W}×{MIN_H}, this one is {}×{}",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let r = regions(app, area);
+    header(f, app, &theme, r.header);
+    if let (Some(b), Load::Failed(msg)) = (r.banner, &app.list) {
+        let line = Line::from(vec![
+            Span::styled(" ✕ cannot load tokens: ", theme.error()),
+            Span::styled(
+                fit(msg, usize::from(b.width).saturating_sub(40)),
+                theme.error(),
+            ),
+            Span::styled(" — press r to retry", theme.base()),
+        ]);
+        f.render_widget(Paragraph::new(line), b);
+    }
+    token_table::draw(f, app, &theme, r.table);
+    if let (Some(p), Some(form)) = (r.panel, app.form.as_ref()) {
+        create_panel::draw(f, app, form, &theme, p);
+        if let Some(pk) = form.picker.as_ref() {
+            picker::draw(f, pk, app, &theme, area);
+        }
+    }
+    status_bar::draw(f, app, &theme, r.status);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Menu(sel) => confirm_dialog::draw_menu(f, app, *sel, &theme, r.table),
+        Overlay::Confirm(c) => confirm_dialog::draw(f, app, c, &theme, area),
+        Overlay::Details(d) => confirm_dialog::draw_details(f, app, d, &theme, area),
+        Overlay::Help(scroll) => help::draw(f, app, *scroll, &theme, area),
+        Overlay::Secret(v) => secret_view::draw(f, app, v, &theme, area),
+    }
+}
+
+fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    use crate::model::sanitize::clean;
+    let kind = if app.cfg.embedded {
+        "embedded"
+    } else {
+        "remote"
+    };
+    let who = match &app.me {
+        Load::Loaded(name) => name.clone(),
+        Load::Loading(_) | Load::Idle => "…".into(),
+        Load::Failed(_) => "unknown user".into(),
+    };
+    let c = &app.rows.counts;
+    let mut tail = vec![Span::raw(format!(" · {who}"))];
+    if matches!(app.list, Load::Loaded(_)) {
+        tail.push(Span::raw(format!(" · {} tokens", c.total)));
+        tail.push(Span::styled(
+            format!(" · {} expiring", c.expiring),
+            theme.warn(),
+        ));
+        tail.push(Span::styled(
+            format!(" · {} expired", c.expired),
+            theme.error(),
+        ));
+    }
+    if app.cfg.readonly {
+        tail.push(Span::styled(" · read-only", theme.warn()));
+    }
+    let right = "? help ";
+    let tail_w: usize = tail.iter().map(|s| s.width()).sum();
+    let mut server = format!(" · {} ({kind})", clean(&app.cfg.server_label));
+    if let Some(p) = &app.cfg.profile {
+        server.push_str(&format!(" [{}]", clean(p)));
+    }
+    // The server label gives way first, then the help hint.
+    let room = usize::from(area.width).saturating_sub(9 + tail_w);
+    let show_help = room > server.width() + right.len();
+    let mut left = vec![
+        Span::styled(" tokentab", theme.title()),
+        Span::raw(fit(&server, room)),
+    ];
+    left.extend(tail);
+    f.render_widget(Paragraph::new(Line::from(left)), area);
+    if show_help {
+        let r = Rect {
+            x: area.x + area.width - right.len() as u16,
+            width: right.len() as u16,
+            ..area
+        };
+        f.render_widget(Paragraph::new(Span::styled(right, theme.dim())), r);
+    }
+}
+
+/// Clears a popup's area and returns it.
+pub fn popup(f: &mut Frame, area: Rect) -> Rect {
+    f.render_widget(Clear, area);
+    area
+}

@@ -1,0 +1,71 @@
+//! The new token, once: whole on one line (never truncated), how it was copied, and the
+//! clipboard countdown.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::super::app::{App, SecretView};
+use super::super::theme::Theme;
+use super::{centered, popup};
+
+pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect) {
+    let secret = v.created.secret.expose();
+    let need = secret.len() as u16 + 4;
+    let r = popup(f, centered(area, need.max(70), 13));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Your new access token ", theme.title()))
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut lines = vec![Line::from(format!(
+        "Token ID {}",
+        crate::model::sanitize::clean(&v.created.meta.token_id)
+    ))];
+    lines.push(Line::from(""));
+    if usize::from(inner.width) < secret.len() + 2 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "The terminal is too narrow to show the whole token: it needs {} columns. Widen the window; it is never cut.",
+                secret.len() + 6
+            ),
+            theme.error(),
+        )));
+    } else if v.revealed {
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(secret, theme.secret()),
+        ]));
+    } else {
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            Span::styled("•".repeat(secret.len()), theme.secret()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "shown once — it will not be stored; copy it and keep it in a safe place",
+        theme.warn(),
+    )));
+    let copy = match &v.copy {
+        Some(c) => c.label(),
+        None => "copying…".into(),
+    };
+    lines.push(Line::from(copy));
+    match app.countdown() {
+        Some(s) => lines.push(Line::from(format!(
+            "the clipboard will be cleared in {s} s"
+        ))),
+        None => lines.push(Line::from("")),
+    }
+    lines.push(Line::from(""));
+    let keys = if app.cfg.mask_secret {
+        "⏎/Esc close (the token cannot be shown again) · v reveal / mask"
+    } else {
+        "⏎/Esc close (the token cannot be shown again)"
+    };
+    lines.push(Line::from(Span::styled(keys, theme.dim())));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
