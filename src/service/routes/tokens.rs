@@ -388,6 +388,10 @@ pub async fn revoke(
             Ok(tokens::revoke(tx, &id, now())?)
         })
         .await?;
+    if outcome == RevokeResult::Revoked {
+        // After the commit, before the answer: no later request authenticates from the cache.
+        state.auth_cache.invalidate();
+    }
     Ok(match outcome {
         RevokeResult::Revoked => (StatusCode::OK, "OK").into_response(),
         RevokeResult::Gone => StatusCode::NO_CONTENT.into_response(),

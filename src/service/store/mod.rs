@@ -7,7 +7,10 @@ mod migrations;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -17,11 +20,56 @@ use super::error::StoreError;
 /// Idle reader connections kept open; more are opened on demand under load.
 const MAX_IDLE_READERS: usize = 8;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the background checkpointer looks for new commits.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    dirty: Arc<AtomicBool>,
+    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some((stop, thread)) = self.checkpointer.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Copies the WAL back into the database file off the request path: commits never wait for a
+/// checkpoint (and its fsync), which keeps write latency flat.
+fn start_checkpointer(
+    path: &Path,
+    dirty: Arc<AtomicBool>,
+) -> Result<(mpsc::Sender<()>, JoinHandle<()>), StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("tokentab-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if dirty.swap(false, Ordering::AcqRel) {
+                    let done: rusqlite::Result<(i64, i64, i64)> =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        });
+                    if let Err(e) = done {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            }
+        })
+        .map_err(|source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    Ok((stop, thread))
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -47,10 +95,15 @@ impl Store {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
         migrations::migrate(&mut writer)?;
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let dirty = Arc::new(AtomicBool::new(true));
+        let checkpointer = Some(start_checkpointer(path, Arc::clone(&dirty))?);
         Ok(Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            dirty,
+            checkpointer,
         })
     }
 
@@ -94,6 +147,7 @@ impl Store {
             .map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        self.dirty.store(true, Ordering::Release);
         Ok(out)
     }
 
