@@ -521,3 +521,25 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
     }
     s.handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn last_used_is_recorded() {
+    let s = TestService::start(false).await;
+    let (secret, id) = s.mint(None, json!({"description": "watch me"})).await;
+    let (_, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+    assert!(v.get("last_used").is_none(), "unused so far: {v}");
+    let (st, _) = s.get(&secret, "/access/api/v1/projects").await;
+    assert_eq!(st, StatusCode::OK);
+    // Recorded off the request path: poll.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+        if let Some(t) = v["last_used"].as_i64() {
+            assert!((t - chrono::Utc::now().timestamp()).abs() < 120);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "last_used never set");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    s.handle.shutdown().await;
+}
