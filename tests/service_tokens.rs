@@ -442,13 +442,14 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
     {
         let store = Store::open(&s.db_path()).unwrap();
         let now = chrono::Utc::now().timestamp();
+        let secret_hash = tokentab::service::hash_secret(&expired);
         store
-            .write_now(|tx| {
+            .write_now(move |tx| {
                 tokens::insert(
                     tx,
                     &NewToken {
                         token_id: uuid::Uuid::new_v4().to_string(),
-                        secret_hash: tokentab::service::hash_secret(&expired),
+                        secret_hash,
                         username: "admin".into(),
                         scope: "applied-permissions/admin".into(),
                         audience: "*@*".into(),

@@ -240,7 +240,7 @@ fn fill(db: &std::path::Path) -> Result<Duration, StoreError> {
     let store = Store::open(db)?;
     let start = Instant::now();
     let now = chrono::Utc::now().timestamp();
-    store.write_now(|tx| {
+    store.write_now(move |tx| {
         tokentab::service::store::entities::insert_user(
             tx,
             &tokentab::model::wire::UserInfo {
