@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -199,6 +201,17 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
         now,
     );
     Ok(principal)
+}
+
+/// Extractor: the authenticated caller (401 otherwise). Reads only the Authorization header.
+pub struct Caller(pub Arc<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiErr> {
+        authenticate(state, &parts.headers).await.map(Caller)
+    }
 }
 
 #[cfg(test)]
