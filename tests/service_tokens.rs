@@ -71,14 +71,23 @@ async fn create_json_and_form_and_use_the_secret() {
         v["scope"],
         "connect:fleet:demo/edge-eu:rw connect:project:retail:r"
     );
-    let (status, got) = s
-        .get(
-            &s.admin,
-            &format!("{TOKENS}/{}", v["token_id"].as_str().unwrap()),
-        )
-        .await;
+    let custom_id = v["token_id"].as_str().unwrap().to_owned();
+    let (status, got) = s.get(&s.admin, &format!("{TOKENS}/{custom_id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["refreshable"], true);
+    // Audiences are not part of the wire shape: look in the database. Custom tokens are for
+    // Connect only; the rest default to every service.
+    let db = rusqlite::Connection::open(s.db_path()).unwrap();
+    let audience = |tid: &str| -> String {
+        db.query_row(
+            "SELECT audience FROM tokens WHERE token_id = ?1",
+            [tid],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(audience(&custom_id), "jfcon@*");
+    assert_eq!(audience(id), "*@*");
     assert!(got["subject"].as_str().unwrap().ends_with("/users/bob"));
 
     // Defaults: 1 year, user scope, the caller as subject.
