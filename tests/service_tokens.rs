@@ -71,14 +71,23 @@ async fn create_json_and_form_and_use_the_secret() {
         v["scope"],
         "connect:fleet:demo/edge-eu:rw connect:project:retail:r"
     );
-    let (status, got) = s
-        .get(
-            &s.admin,
-            &format!("{TOKENS}/{}", v["token_id"].as_str().unwrap()),
-        )
-        .await;
+    let custom_id = v["token_id"].as_str().unwrap().to_owned();
+    let (status, got) = s.get(&s.admin, &format!("{TOKENS}/{custom_id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["refreshable"], true);
+    // Audiences are not part of the wire shape: look in the database. Custom tokens are for
+    // Connect only; the rest default to every service.
+    let db = rusqlite::Connection::open(s.db_path()).unwrap();
+    let audience = |tid: &str| -> String {
+        db.query_row(
+            "SELECT audience FROM tokens WHERE token_id = ?1",
+            [tid],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(audience(&custom_id), "jfcon@*");
+    assert_eq!(audience(id), "*@*");
     assert!(got["subject"].as_str().unwrap().ends_with("/users/bob"));
 
     // Defaults: 1 year, user scope, the caller as subject.
@@ -442,13 +451,14 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
     {
         let store = Store::open(&s.db_path()).unwrap();
         let now = chrono::Utc::now().timestamp();
+        let secret_hash = tokentab::service::hash_secret(&expired);
         store
-            .write_now(|tx| {
+            .write_now(move |tx| {
                 tokens::insert(
                     tx,
                     &NewToken {
                         token_id: uuid::Uuid::new_v4().to_string(),
-                        secret_hash: tokentab::service::hash_secret(&expired),
+                        secret_hash,
                         username: "admin".into(),
                         scope: "applied-permissions/admin".into(),
                         audience: "*@*".into(),
@@ -518,6 +528,28 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
                 "secrets are never echoed"
             );
         }
+    }
+    s.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn last_used_is_recorded() {
+    let s = TestService::start(false).await;
+    let (secret, id) = s.mint(None, json!({"description": "watch me"})).await;
+    let (_, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+    assert!(v.get("last_used").is_none(), "unused so far: {v}");
+    let (st, _) = s.get(&secret, "/access/api/v1/projects").await;
+    assert_eq!(st, StatusCode::OK);
+    // Recorded off the request path: poll.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+        if let Some(t) = v["last_used"].as_i64() {
+            assert!((t - chrono::Utc::now().timestamp()).abs() < 120);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "last_used never set");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     s.handle.shutdown().await;
 }

@@ -1,5 +1,9 @@
 //! Bearer secrets (generation, hashing, shape) and the caller behind a request: [`Principal`].
 
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -134,9 +138,33 @@ impl Principal {
     }
 }
 
+fn record_use(state: &AppState, token_id: String, now: i64) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let done = store
+            .write(move |tx| tokens::touch_last_used(tx, &token_id, now).map_err(StoreError::from))
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not record last_used");
+        }
+    });
+}
+
 /// Authenticates a request: 401 for missing, malformed, unknown, revoked or expired tokens.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiErr> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, ApiErr> {
     let hash = hash_secret(bearer(headers)?);
+    let now = now();
+    let expired = || ApiErr::unauthorized("this access token has expired");
+    if let Some(hit) = state.auth_cache.get(&hash, now, LAST_USED_GRANULARITY) {
+        if hit.expiry.is_some_and(|e| e <= now) {
+            return Err(expired());
+        }
+        if hit.touch {
+            record_use(state, hit.principal.token_id.clone(), now);
+        }
+        return Ok(hit.principal);
+    }
+    let generation = state.auth_cache.generation();
     let row = state
         .store
         .read(move |c| tokens::auth_by_hash(c, &hash).map_err(ApiErr::from))
@@ -145,37 +173,45 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
     if row.revoked {
         return Err(ApiErr::unauthorized("this access token has been revoked"));
     }
-    let now = now();
     if row.token.expiry.is_some_and(|e| e <= now) {
-        return Err(ApiErr::unauthorized("this access token has expired"));
+        return Err(expired());
     }
     let scope: Scope = row.token.scope.parse().map_err(|_| {
         tracing::error!(token_id = %row.token.token_id, "stored scope does not parse");
         ApiErr::unauthorized("this access token's scope is not valid")
     })?;
-    if row
-        .token
-        .last_used
-        .is_none_or(|t| now - t >= LAST_USED_GRANULARITY)
-    {
-        let store = state.store.clone();
-        let id = row.token.token_id.clone();
-        tokio::spawn(async move {
-            let done = store
-                .write(move |tx| tokens::touch_last_used(tx, &id, now).map_err(StoreError::from))
-                .await;
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "could not record last_used");
-            }
-        });
+    let mut last_used = row.token.last_used;
+    if last_used.is_none_or(|t| now - t >= LAST_USED_GRANULARITY) {
+        record_use(state, row.token.token_id.clone(), now);
+        last_used = Some(now);
     }
-    Ok(Principal {
+    let principal = Arc::new(Principal {
         token_id: row.token.token_id,
         username: row.token.username,
         user_admin: row.user_admin,
         scope,
         memberships: row.memberships,
-    })
+    });
+    state.auth_cache.insert(
+        generation,
+        hash,
+        Arc::clone(&principal),
+        row.token.expiry,
+        last_used,
+        now,
+    );
+    Ok(principal)
+}
+
+/// Extractor: the authenticated caller (401 otherwise). Reads only the Authorization header.
+pub struct Caller(pub Arc<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiErr> {
+        authenticate(state, &parts.headers).await.map(Caller)
+    }
 }
 
 #[cfg(test)]

@@ -64,7 +64,8 @@ pub fn prepare(cfg: &ServiceConfig) -> Result<Prepared, ServiceError> {
     private_dir(&cfg.data_dir)?;
     let store = Arc::new(Store::open(&cfg.db_path)?);
     let started = now();
-    let service_id = store.write_now(|tx| {
+    let seed = cfg.seed;
+    let service_id = store.write_now(move |tx| {
         let id = service_id(tx)?;
         if entities::user_count(tx)? == 0 {
             entities::insert_user(
@@ -77,7 +78,7 @@ pub fn prepare(cfg: &ServiceConfig) -> Result<Prepared, ServiceError> {
                     realm: Some("internal".into()),
                 },
             )?;
-            if cfg.seed {
+            if seed {
                 let s = seed::load(tx, started)?;
                 tracing::info!(
                     projects = s.projects,
@@ -146,7 +147,7 @@ fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<PathBuf, Service
         issued_at: now(),
         expiry: None,
     };
-    store.write_now(|tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
+    store.write_now(move |tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
     write_private(data_dir, &path, &secret)?;
     tracing::info!(path = %path.display(), "wrote a fresh admin token");
     Ok(path)

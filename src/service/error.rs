@@ -76,9 +76,17 @@ impl From<rusqlite::Error> for ApiErr {
     }
 }
 
+/// Longest message sent: errors may quote input, which must not flood a client.
+const MAX_MESSAGE: usize = 500;
+
 impl IntoResponse for ApiErr {
     fn into_response(self) -> Response {
-        let body = axum::Json(ErrorBody::one(self.code, self.message));
+        let clean = crate::model::sanitize::sanitize_line(&self.message);
+        let mut message: String = clean.chars().take(MAX_MESSAGE).collect();
+        if clean.chars().count() > MAX_MESSAGE {
+            message.push('…');
+        }
+        let body = axum::Json(ErrorBody::one(self.code, message));
         let mut resp = (self.status, body).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()

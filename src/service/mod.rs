@@ -1,6 +1,7 @@
 //! The embedded token service: axum + SQLite, the JFrog Access / Connect v2 shapes.
 
 mod auth;
+mod auth_cache;
 mod bootstrap;
 mod error;
 mod routes;
@@ -102,6 +103,7 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
         store: prepared.store,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,
+        auth_cache: Default::default(),
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

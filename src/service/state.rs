@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::auth_cache::AuthCache;
 use super::store::Store;
 
 #[derive(Clone)]
@@ -11,6 +12,7 @@ pub struct AppState {
     pub service_id: Arc<str>,
     /// Longest `expires_in` allowed (seconds); None = no limit, and "never" is allowed.
     pub max_expiry: Option<u64>,
+    pub auth_cache: Arc<AuthCache>,
 }
 
 impl AppState {

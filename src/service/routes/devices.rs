@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
 use serde::Serialize;
 
 use crate::model::entity::{ResourcePath, validate_name, validate_project_key};
 use crate::model::scope::Action;
 use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 
-use super::super::auth::{Principal, authenticate};
+use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::entities::{self, DeviceQuery};
@@ -41,10 +40,9 @@ fn no_right(action: Action, what: &str) -> ApiErr {
 
 pub async fn fleets(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(project): Path<String>,
 ) -> Result<Json<FleetList>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     check_project(&project)?;
     if !p.can(ResourcePath::project(&project), Action::Read) {
         return Err(no_right(Action::Read, &format!("project {project}")));
@@ -63,11 +61,10 @@ pub async fn fleets(
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(project): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<DeviceList>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     check_project(&project)?;
     let filter = p
         .device_filter(&project)
@@ -116,10 +113,9 @@ fn authorize(p: &Principal, dev: &DeviceInfo, action: Action) -> Result<(), ApiE
 
 pub async fn get_one(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path((project, uuid)): Path<(String, String)>,
 ) -> Result<Json<DeviceInfo>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     check_ids(&project, &uuid)?;
     let dev = state
         .store
@@ -158,11 +154,10 @@ fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
 
 pub async fn patch(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path((project, uuid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<DeviceInfo>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     check_ids(&project, &uuid)?;
     let patch: DevicePatch = serde_json::from_slice(&body)
         .map_err(|e| ApiErr::bad_request(format!("invalid JSON body: {e}")))?;
@@ -187,10 +182,9 @@ pub struct Message {
 
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path((project, uuid)): Path<(String, String)>,
 ) -> Result<Json<Message>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     check_ids(&project, &uuid)?;
     state
         .store

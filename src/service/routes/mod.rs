@@ -54,19 +54,26 @@ pub fn router(state: AppState) -> Router {
 /// secret), and rewrites error responses that are not JSON (axum's rejections: bad path, 405,
 /// 413 …) into JFrog's `{"errors":[…]}` form.
 async fn log_and_normalize(req: Request, next: Next) -> Response {
+    let logging = tracing::enabled!(target: "tokentab::service::http", tracing::Level::INFO);
     let start = Instant::now();
-    let method = req.method().clone();
-    let path = sanitize_line(req.uri().path()).into_owned();
+    let seen = logging.then(|| {
+        (
+            req.method().clone(),
+            sanitize_line(req.uri().path()).into_owned(),
+        )
+    });
     let resp = next.run(req).await;
     let status = resp.status();
-    tracing::info!(
-        target: "tokentab::service::http",
-        %method,
-        %path,
-        status = status.as_u16(),
-        latency_us = start.elapsed().as_micros() as u64,
-        "request"
-    );
+    if let Some((method, path)) = seen {
+        tracing::info!(
+            target: "tokentab::service::http",
+            %method,
+            %path,
+            status = status.as_u16(),
+            latency_us = start.elapsed().as_micros() as u64,
+            "request"
+        );
+    }
     if status.is_client_error() || status.is_server_error() {
         let is_json = resp
             .headers()

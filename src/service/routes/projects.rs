@@ -2,20 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 
 use crate::model::wire::ProjectInfo;
 
-use super::super::auth::authenticate;
+use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::entities;
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
 ) -> Result<Json<Vec<ProjectInfo>>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     let all = state
         .store
         .read(|c| entities::projects(c).map_err(ApiErr::from))

@@ -13,7 +13,7 @@ use crate::model::entity::{validate_name, validate_project_key};
 use crate::model::scope::{Scope, ScopeItem};
 use crate::model::wire::{CreateTokenRequest, TokenInfo, TokenList};
 
-use super::super::auth::{Principal, authenticate, hash_secret, new_secret};
+use super::super::auth::{Caller, Principal, hash_secret, new_secret};
 use super::super::error::ApiErr;
 use super::super::state::{AppState, now};
 use super::super::store::entities;
@@ -242,10 +242,10 @@ fn check_targets(conn: &rusqlite::Connection, new: &NewToken, scope: &Scope) -> 
 
 pub async fn create(
     State(state): State<AppState>,
+    Caller(p): Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     let req = parse_body(&headers, &body)?;
     let (mut new, scope, expires_in) = plan(&state, &p, req)?;
     let secret: Zeroizing<String> = new_secret()?;
@@ -281,10 +281,9 @@ pub async fn create(
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<TokenList>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     if !p.is_identity() {
         return Err(ApiErr::forbidden(
             "this token cannot list tokens: use a user or admin token",
@@ -351,10 +350,9 @@ fn resolve_id(p: &Principal, id: String) -> String {
 
 pub async fn get_one(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<TokenInfo>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     let id = resolve_id(&p, id);
     let row = state
         .store
@@ -369,10 +367,9 @@ pub async fn get_one(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     let id = resolve_id(&p, id);
     let outcome = state
         .store
@@ -388,6 +385,10 @@ pub async fn revoke(
             Ok(tokens::revoke(tx, &id, now())?)
         })
         .await?;
+    if outcome == RevokeResult::Revoked {
+        // After the commit, before the answer: no later request authenticates from the cache.
+        state.auth_cache.invalidate();
+    }
     Ok(match outcome {
         RevokeResult::Revoked => (StatusCode::OK, "OK").into_response(),
         RevokeResult::Gone => StatusCode::NO_CONTENT.into_response(),

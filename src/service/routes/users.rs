@@ -2,11 +2,10 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
 
 use crate::model::wire::UserList;
 
-use super::super::auth::authenticate;
+use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::entities;
@@ -17,10 +16,9 @@ const MAX_LIMIT: u32 = 120_000;
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(p): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<UserList>, ApiErr> {
-    let p = authenticate(&state, &headers).await?;
     if !p.is_admin() {
         return Err(ApiErr::forbidden("listing users needs an admin token"));
     }

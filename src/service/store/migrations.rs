@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use crate::service::error::StoreError;
 
 /// Each entry moves the schema from version `i` to `i + 1`. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -70,7 +71,16 @@ CREATE INDEX tokens_live_created ON tokens(issued_at, seq) WHERE revoked_at IS N
 CREATE INDEX tokens_live_user ON tokens(username, seq) WHERE revoked_at IS NULL;
 CREATE INDEX tokens_live_expiry ON tokens(COALESCE(expiry, 9223372036854775807), seq)
     WHERE revoked_at IS NULL;
-"#];
+"#,
+    // Keyset paging by expiry needs a plain column to seek on (an expression index is only
+    // scanned for row-value comparisons).
+    r#"
+DROP INDEX tokens_live_expiry;
+ALTER TABLE tokens ADD COLUMN expiry_order INTEGER
+    GENERATED ALWAYS AS (COALESCE(expiry, 9223372036854775807)) VIRTUAL;
+CREATE INDEX tokens_live_expiry ON tokens(expiry_order, seq) WHERE revoked_at IS NULL;
+"#,
+];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

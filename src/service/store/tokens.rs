@@ -77,7 +77,7 @@ impl OrderKey {
             OrderKey::Created => "issued_at",
             OrderKey::TokenId => "token_id",
             OrderKey::Owner => "username",
-            OrderKey::Expiry => "COALESCE(expiry, 9223372036854775807)",
+            OrderKey::Expiry => "expiry_order",
         }
     }
     fn code(self) -> char {
@@ -301,14 +301,13 @@ pub fn touch_last_used(conn: &Connection, token_id: &str, now: i64) -> rusqlite:
     Ok(())
 }
 
-/// One page of live tokens. `limit` None = everything (JFrog's own list has no paging).
-pub fn list(
-    conn: &Connection,
+/// The SQL and arguments of one listing page (fetches `limit + 1` rows to detect more).
+fn list_query(
     filter: &TokenFilter,
     order: Order,
     limit: Option<u32>,
     after: Option<&TokenCursor>,
-) -> rusqlite::Result<TokenPage> {
+) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL");
     let mut args: Vec<Value> = Vec::new();
     if let Some(u) = &filter.username {
@@ -359,6 +358,18 @@ pub fn list(
         args.push(Value::Integer(i64::from(l) + 1));
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
     }
+    (sql, args)
+}
+
+/// One page of live tokens. `limit` None = everything (JFrog's own list has no paging).
+pub fn list(
+    conn: &Connection,
+    filter: &TokenFilter,
+    order: Order,
+    limit: Option<u32>,
+    after: Option<&TokenCursor>,
+) -> rusqlite::Result<TokenPage> {
+    let (sql, args) = list_query(filter, order, limit, after);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut tokens = stmt
         .query_map(rusqlite::params_from_iter(args), token_row)?
@@ -400,6 +411,45 @@ mod tests {
         assert_eq!(TokenCursor::decode(&c.encode()), Some(c));
         for bad in ["", "!!", "eA", &URL_SAFE_NO_PAD.encode("ca.x.1")] {
             assert_eq!(TokenCursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    /// Every order's next page is an index seek, so walking all pages stays linear.
+    #[test]
+    fn every_page_query_seeks_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut conn).unwrap();
+        for key in [
+            OrderKey::Created,
+            OrderKey::TokenId,
+            OrderKey::Owner,
+            OrderKey::Expiry,
+        ] {
+            for descending in [false, true] {
+                let order = Order { key, descending };
+                let cursor = TokenCursor {
+                    order,
+                    key: if key.is_integer() {
+                        Value::Integer(5)
+                    } else {
+                        Value::Text("x".into())
+                    },
+                    seq: 3,
+                };
+                let (sql, args) =
+                    list_query(&TokenFilter::default(), order, Some(500), Some(&cursor));
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                assert!(
+                    plan.len() == 1 && plan[0].starts_with("SEARCH tokens USING INDEX"),
+                    "{key:?} desc={descending}: {plan:?}"
+                );
+            }
         }
     }
 }
