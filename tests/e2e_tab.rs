@@ -209,6 +209,12 @@ fn a_tiny_terminal_asks_to_be_enlarged_then_ctrl_c_quits() {
     t.wait_text("enlarge", WAIT);
     t.tmux(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
     wait_table(&t);
+    // 1x1: the table's top-left cell is blank; the message's first letter shows once drawn.
+    t.tmux(&["resize-window", "-t", "t", "-x", "1", "-y", "1"]);
+    t.wait_for("a 1x1 frame", WAIT, |s| s.trim() == "e");
+    t.tmux(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
+    let back = wait_table(&t);
+    assert!(!back.contains("exited with"), "{back}");
     t.keys(&["C-c"]);
     assert_eq!(wait_exit(&t), 0);
     assert_restored(&t);
