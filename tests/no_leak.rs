@@ -80,6 +80,9 @@ fn create_in_tab(t: &tmux::TmuxSession, desc: &str, custom: bool) -> String {
     t.keys(&["C-s"]);
     let view = t.wait_text("Your new access token", WAIT);
     let secret = secret_on(&view);
+    let title = t.tmux(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    let title = String::from_utf8_lossy(&title.stdout);
+    assert!(!title.contains(&secret), "the secret in the window title");
     t.keys(&["Enter"]);
     let closed = t.wait_text("it cannot be shown again", WAIT);
     assert!(!closed.contains(&secret), "{closed}");
