@@ -242,3 +242,51 @@ fn sigterm_quits_cleanly_and_restores_the_terminal() {
     assert_eq!(wait_exit(&t), 0, "a clean quit");
     assert_restored(&t);
 }
+
+/// SGR mouse bytes as a terminal sends them (1-based column and row).
+fn click(t: &tmux::TmuxSession, col: u16, row: u16) {
+    t.type_text(&format!("\x1b[<0;{col};{row}M\x1b[<0;{col};{row}m"));
+}
+
+#[test]
+fn pastes_outside_a_field_do_nothing_and_the_mouse_selects_and_sorts() {
+    let home = Home::new();
+    let t = start_tab(&home, 120, 30, &[]);
+    wait_table(&t);
+
+    // A bracketed paste of "q" in the table is not a key: the tab keeps running.
+    t.tmux(&["set-buffer", "-b", "p", "qqq"]);
+    t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "t"]);
+    t.type_text("?");
+    t.wait_text("Keys (Esc closes)", WAIT);
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", WAIT, |s| !s.contains("Keys (Esc closes)"));
+    // Into the description field it is text.
+    t.type_text("n");
+    t.wait_text("New token", WAIT);
+    t.tmux(&["set-buffer", "-b", "p", "pasted into the field"]);
+    t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "t"]);
+    t.wait_text("[pasted into the field", WAIT);
+    t.keys(&["Escape"]);
+    t.wait_for("the panel closed", WAIT, |s| !s.contains("New token"));
+
+    // Click the third body row (screen row 6): it becomes the selected one.
+    let before = t.screen();
+    let row6 = before.lines().nth(5).unwrap_or("").to_owned();
+    assert!(!row6.starts_with("│▌"), "{before}");
+    click(&t, 10, 6);
+    t.wait_for("row 6 selected", WAIT, |s| {
+        s.lines().nth(5).is_some_and(|l| l.starts_with("│▌"))
+    });
+    // Click the Description header: sorted by it, ascending.
+    let header = before.lines().nth(2).unwrap_or("");
+    let col = header
+        .find("Description")
+        .map(|b| header[..b].chars().count())
+        .unwrap_or(5);
+    click(&t, col as u16 + 3, 3);
+    t.wait_text("Description▲", WAIT);
+    t.type_text("q");
+    assert_eq!(wait_exit(&t), 0);
+    assert_restored(&t);
+}
