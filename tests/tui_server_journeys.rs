@@ -624,3 +624,94 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
     assert_eq!(app.rows.len(), total);
     assert!(!last.contains("cannot load tokens"), "{last}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_sessions_own_token_then_every_call_says_the_token_was_rejected() {
+    let svc = TestService::start(true).await;
+    let (status, me) = svc.get(&svc.admin, "/access/api/v1/tokens/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let own = me["token_id"].as_str().expect("id").to_owned();
+    let own_desc = me["description"].as_str().unwrap_or("").to_owned();
+    assert!(!own_desc.is_empty());
+    let (app, _) = journey(Target::of(&svc), 120, 32, |mut p| {
+        let (own, own_desc) = (own.clone(), own_desc.clone());
+        async move {
+            p.wait("the table", |f| f.contains(" tokens ·")).await;
+            p.key(KeyCode::Char('/'));
+            p.text(&own);
+            p.wait_text("(1 of").await;
+            p.key(KeyCode::Enter);
+            p.key(KeyCode::Char('d'));
+            // An admin token: type the first 4 characters of its ID, then Revoke.
+            p.wait_text("type the first 4 characters").await;
+            p.text(&own[..4]);
+            p.wait_text(" ✓").await;
+            p.key(KeyCode::Tab);
+            p.wait_text("[ Revoke ]").await;
+            p.key(KeyCode::Enter);
+            p.wait_text(&format!("revoked \"{own_desc}\"")).await;
+            // The session's token is gone: the next call says so, in words a person can act on.
+            p.key(KeyCode::Char('r'));
+            let banner = p.wait_text("cannot load tokens").await;
+            assert!(
+                banner.contains("rejected the token"),
+                "says what is missing:\n{banner}"
+            );
+            p.key(KeyCode::Char('q'));
+        }
+    })
+    .await;
+    assert!(app.quitting);
+    let (status, _) = svc.get(&svc.admin, "/access/api/v1/tokens/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_without_the_right_is_told_what_is_missing() {
+    let svc = TestService::start(true).await;
+    let alice = svc.user_token("alice").await;
+    let target = Target {
+        url: svc.handle.url(),
+        admin: alice,
+    };
+    let (app, _) = journey(target, 120, 32, |mut p| async move {
+        let table = p.wait("alice's table", |f| f.contains(" tokens ·")).await;
+        assert!(table.contains("· alice ·"), "{table}");
+        assert!(
+            !table.contains("Platform break-glass"),
+            "only her own tokens:\n{table}"
+        );
+        // She reads demo, but a Custom token is the admin's to grant.
+        p.key(KeyCode::Char('n'));
+        p.wait_text("New token").await;
+        p.text("alice tries custom");
+        p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
+        p.wait_text("(•) Custom").await;
+        p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
+        p.wait_text("Choose a project").await;
+        let picker = p
+            .wait("her projects", |f| {
+                f.contains("2 found") && f.contains("demo — Demo")
+            })
+            .await;
+        assert!(!picker.contains("factory —"), "not hers:\n{picker}");
+        p.text("demo");
+        p.wait("demo alone", |f| f.contains("1 found")).await;
+        p.key(KeyCode::Enter);
+        p.wait_text("[ demo ▾]").await;
+        p.keys(&[KeyCode::Tab, KeyCode::Enter]);
+        p.wait_text("Permissions (1)").await;
+        p.ctrl('s');
+        let refused = p.wait_text("could not create the token").await;
+        assert!(
+            refused.contains("lacks the right"),
+            "says what is missing:\n{refused}"
+        );
+        p.key(KeyCode::Esc);
+        p.wait("the panel closed", |f| !f.contains("New token"))
+            .await;
+        p.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert!(app.quitting);
+}
