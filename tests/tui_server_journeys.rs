@@ -194,6 +194,23 @@ where
     F: FnOnce(Person) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    journey_with(t, w, h, |_| {}, drive).await
+}
+
+/// As [`journey`], with the loop's dependencies adjusted first (e.g. a faster quiet refresh).
+async fn journey_with<F, Fut>(
+    t: Target,
+    w: u16,
+    h: u16,
+    tweak: impl FnOnce(&mut Deps),
+    drive: F,
+) -> (App, String)
+where
+    F: FnOnce(Person) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut d = deps(&t);
+    tweak(&mut d);
     let (ftx, frx) = watch::channel(String::new());
     let mut terminal = Terminal::new(Mirror {
         inner: TestBackend::new(w, h),
@@ -208,7 +225,7 @@ where
         keys: ktx,
         frames: frx,
     };
-    let run = runtime::run(&mut terminal, app_for(&t), input, deps(&t));
+    let run = runtime::run(&mut terminal, app_for(&t), input, d);
     let (res, ()) = tokio::time::timeout(Duration::from_secs(240), async {
         tokio::join!(run, drive(person))
     })
@@ -714,4 +731,82 @@ async fn a_member_without_the_right_is_told_what_is_missing() {
     })
     .await;
     assert!(app.quitting);
+}
+
+/// The description of the selected row ("│▌  desc   …").
+fn selected_desc(frame: &str) -> Option<String> {
+    frame.lines().find_map(|l| {
+        l.strip_prefix("│▌").map(|rest| {
+            rest.trim_start()
+                .split("  ")
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quiet_refresh_keeps_selection_filter_and_sort() {
+    let svc = TestService::start(true).await;
+    let target = Target::of(&svc);
+    let (app, _) = journey_with(
+        target,
+        140,
+        36,
+        |d| d.refresh_every = Duration::from_millis(700),
+        |mut p| {
+            let svc = &svc;
+            async move {
+                p.wait("the table", |f| f.contains(" tokens ·")).await;
+                // Sort by the next column, reversed; filter on "e"; select the third match.
+                p.key(KeyCode::Char('s'));
+                p.key(KeyCode::Char('S'));
+                p.key(KeyCode::Char('/'));
+                p.text("e");
+                p.key(KeyCode::Enter);
+                p.keys(&[KeyCode::Char('j'), KeyCode::Char('j')]);
+                let before = p
+                    .wait("the third row selected", |f| {
+                        f.lines()
+                            .position(|l| l.starts_with("│▌"))
+                            .is_some_and(|i| i == 5)
+                    })
+                    .await;
+                let header = before.lines().nth(2).unwrap_or("").to_owned();
+                assert!(header.contains('▼') || header.contains('▲'), "{header}");
+                let chosen = selected_desc(&before).expect("a selected row");
+                let count = |f: &str| {
+                    f.split("/e (")
+                        .nth(1)
+                        .and_then(|r| r.split(' ').next())
+                        .and_then(|n| n.parse::<usize>().ok())
+                };
+                let n_before = count(&before).expect("a match count");
+
+                // Someone else creates a matching token; the quiet refresh brings it in.
+                svc.mint(
+                    None,
+                    json!({"username": "bob", "description": "zz e refresh probe"}),
+                )
+                .await;
+                let after = p
+                    .wait("the refresh brought the new token", |f| {
+                        count(f) == Some(n_before + 1)
+                    })
+                    .await;
+                assert_eq!(after.lines().nth(2).unwrap_or(""), header, "sort kept");
+                assert_eq!(
+                    selected_desc(&after).as_deref(),
+                    Some(chosen.as_str()),
+                    "{after}"
+                );
+                assert!(after.contains("/e ("), "filter kept:\n{after}");
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
+    .await;
+    assert!(app.quitting);
+    assert_eq!(app.rows.filter(), "e");
 }
