@@ -2,6 +2,8 @@
 //! HTTP: keys go in through a channel, every flushed frame comes out through a watch channel, and
 //! the driver waits for what a person would wait for on the screen.
 
+#[path = "common/fault_server.rs"]
+mod fault;
 #[path = "common/service.rs"]
 mod svc;
 mod tui_support;
@@ -809,4 +811,65 @@ async fn the_quiet_refresh_keeps_selection_filter_and_sort() {
     .await;
     assert!(app.quitting);
     assert_eq!(app.rows.filter(), "e");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_server_shows_a_spinner_that_esc_cancels_then_retry_loads() {
+    use fault::{FaultServer, Reply};
+    let server = FaultServer::start().await;
+    let now = chrono::Utc::now().timestamp();
+    let token = |id: &str, desc: &str| {
+        json!({"token_id": id, "subject": "jfac@01hq/users/admin", "issued_at": now - 86_400,
+               "expiry": now + 30 * 86_400, "issuer": "jfac@01hq", "description": desc,
+               "scope": "applied-permissions/user"})
+    };
+    server.on(
+        "GET",
+        "/access/api/v1/tokens/me",
+        vec![Reply::json_value(200, &token("me-1", "session"))],
+    );
+    // The list stalls far longer than the test waits.
+    server.on(
+        "GET",
+        "/access/api/v1/tokens",
+        vec![Reply::json_value(200, &json!({"tokens": []})).delay(Duration::from_secs(120))],
+    );
+    let target = Target {
+        url: server.url(),
+        admin: "x".repeat(43),
+    };
+    let (app, last) = journey(target, 100, 24, |mut p| {
+        let server = &server;
+        let token = &token;
+        async move {
+            p.wait_text("loading tokens…").await;
+            p.key(KeyCode::Esc);
+            let cancelled = p.wait_text("cancelled — press r to retry").await;
+            assert!(!cancelled.contains("loading tokens…"), "{cancelled}");
+            // The keyboard answers while nothing loads.
+            p.key(KeyCode::Char('?'));
+            p.wait_text("Keys (Esc closes)").await;
+            p.key(KeyCode::Esc);
+            server.on(
+                "GET",
+                "/access/api/v1/tokens",
+                vec![Reply::json_value(
+                    200,
+                    &json!({"tokens": [token("t-0001-aaaa", "arrived after retry")]}),
+                )],
+            );
+            p.key(KeyCode::Char('r'));
+            p.wait_text("arrived afte").await;
+            p.key(KeyCode::Char('q'));
+        }
+    })
+    .await;
+    assert!(app.quitting);
+    assert_eq!(app.rows.len(), 1);
+    assert!(last.contains("arrived afte"), "{last}");
+    assert_eq!(
+        server.count("GET", "/access/api/v1/tokens"),
+        2,
+        "one cancelled, one retried"
+    );
 }
