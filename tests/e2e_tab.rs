@@ -24,11 +24,11 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     let table = wait_table(&t);
     let http = Http::new(url_on(&table), &home.data());
     let total = http.tokens().len();
-    let table = t.wait_text(&format!("{total} tokens"), WAIT);
-    assert!(
-        table.contains("(embedded)") && table.contains("· admin ·"),
-        "{table}"
-    );
+    // The user name arrives by its own call: wait for it too.
+    let table = t.wait_for("the count and the user", WAIT, |s| {
+        s.contains(&format!("{total} tokens")) && s.contains("· admin ·")
+    });
+    assert!(table.contains("(embedded)"), "{table}");
     let running = t.pane_flags();
     assert!(
         running.contains("alt=1") && running.contains("mouse=1"),
