@@ -220,27 +220,40 @@ fn a_tiny_terminal_asks_to_be_enlarged_then_ctrl_c_quits() {
     assert_restored(&t);
 }
 
-#[test]
-fn sigterm_quits_cleanly_and_restores_the_terminal() {
+/// Sends `signal` to the running tab (left with its create panel open) and checks it quits
+/// cleanly (exit 0) with the terminal restored.
+fn signal_quits_cleanly(signal: &str, extra: &[&str]) {
     let home = Home::new();
-    let t = start_tab(&home, 100, 30, &["--no-mouse"]);
+    let t = start_tab(&home, 100, 30, extra);
     wait_table(&t);
+    let mouse = if extra.contains(&"--no-mouse") {
+        "mouse=0"
+    } else {
+        "mouse=1"
+    };
     let flags = t.pane_flags();
-    assert!(
-        flags.contains("alt=1") && flags.contains("mouse=0"),
-        "{flags}"
-    );
-    // Leave it in a mode with a panel open: the signal still restores everything.
+    assert!(flags.contains("alt=1") && flags.contains(mouse), "{flags}");
     t.type_text("n");
     t.wait_text("New token", WAIT);
     let pid = tab_pid(&t).to_string();
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
+        .args([&format!("-{signal}"), &pid])
         .status()
         .expect("kill");
     assert!(killed.success());
-    assert_eq!(wait_exit(&t), 0, "a clean quit");
+    assert_eq!(wait_exit(&t), 0, "a clean quit on SIG{signal}");
     assert_restored(&t);
+}
+
+#[test]
+fn sigterm_quits_cleanly_and_restores_the_terminal() {
+    signal_quits_cleanly("TERM", &["--no-mouse"]);
+    signal_quits_cleanly("TERM", &[]);
+}
+
+#[test]
+fn sighup_quits_cleanly_and_restores_the_terminal() {
+    signal_quits_cleanly("HUP", &[]);
 }
 
 /// SGR mouse bytes as a terminal sends them (1-based column and row).
