@@ -884,3 +884,26 @@ async fn a_stalled_server_shows_a_spinner_that_esc_cancels_then_retry_loads() {
         "one cancelled, one retried"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_smallest_size_a_token_is_still_created_and_shown_whole() {
+    let svc = TestService::start(true).await;
+    let mut secret = String::new();
+    let (_, _) = journey(Target::of(&svc), 60, 16, |mut p| {
+        let secret = &mut secret;
+        async move {
+            p.wait("the table", |f| f.contains("Access Tokens")).await;
+            p.key(KeyCode::Char('n'));
+            p.wait_text("New token").await;
+            p.text("tiny screen token");
+            p.ctrl('s');
+            let view = p.wait_text("Your new access token").await;
+            *secret = secret_on(&view);
+            p.key(KeyCode::Esc);
+            p.key(KeyCode::Char('q'));
+        }
+    })
+    .await;
+    let (status, _) = svc.get(&secret, "/access/api/v1/tokens/me").await;
+    assert_eq!(status, StatusCode::OK);
+}
