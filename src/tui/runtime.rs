@@ -314,7 +314,8 @@ impl Runner {
         self.tasks.insert(id, inner.abort_handle());
         tokio::spawn(async move {
             let msg = match inner.await {
-                Ok(Ok(r)) => wrap(r.map_err(|e| e.to_string())),
+                // What a person can act on ("the server rejected the token…"), not the status line.
+                Ok(Ok(r)) => wrap(r.map_err(|e| e.user_message())),
                 Ok(Err(_)) => wrap(Err(format!(
                     "the server did not answer within {} s",
                     timeout.as_secs()

@@ -179,13 +179,13 @@ pub fn draw(f: &mut Frame, app: &App) {
     let r = regions(app, area);
     header(f, app, &theme, r.header);
     if let (Some(b), Load::Failed(msg)) = (r.banner, &app.list) {
+        let (lead, retry) = (" ✕ cannot load tokens: ", " — press r to retry");
+        // The message gives way so the retry hint always shows whole.
+        let room = usize::from(b.width).saturating_sub(lead.width() + retry.width());
         let line = Line::from(vec![
-            Span::styled(" ✕ cannot load tokens: ", theme.error()),
-            Span::styled(
-                fit(msg, usize::from(b.width).saturating_sub(40)),
-                theme.error(),
-            ),
-            Span::styled(" — press r to retry", theme.base()),
+            Span::styled(lead, theme.error()),
+            Span::styled(fit(msg, room), theme.error()),
+            Span::styled(retry, theme.base()),
         ]);
         f.render_widget(Paragraph::new(line), b);
     }

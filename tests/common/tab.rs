@@ -1,0 +1,270 @@
+//! Runs the real `tokentab` in tmux with a private home, and talks to the service it started.
+//! Include with `#[path = "common/tab.rs"] mod tab;` next to `#[path = "common/tmux.rs"] mod tmux;`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use super::tmux::TmuxSession;
+
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// A private home for one run of the binary: nothing touches the real one.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    /// The environment that keeps config, state, data and any JFrog CLI config inside.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let p = |s: &str| self.dir.path().join(s).display().to_string();
+        vec![
+            ("HOME".into(), p("home")),
+            ("XDG_CONFIG_HOME".into(), p("config")),
+            ("XDG_STATE_HOME".into(), p("state")),
+            ("XDG_DATA_HOME".into(), p("xdg-data")),
+            ("XDG_CACHE_HOME".into(), p("cache")),
+            // Empty values count as unset: no server, token or profile from the outer world.
+            ("TOKENTAB_URL".into(), String::new()),
+            ("TOKENTAB_TOKEN".into(), String::new()),
+            ("TOKENTAB_TOKEN_FILE".into(), String::new()),
+            ("TOKENTAB_PROFILE".into(), String::new()),
+            ("TOKENTAB_CONFIG".into(), String::new()),
+            ("JFROG_CLI_SERVER_ID".into(), String::new()),
+            ("DISPLAY".into(), String::new()),
+            ("WAYLAND_DISPLAY".into(), String::new()),
+            ("NO_COLOR".into(), String::new()),
+        ]
+    }
+}
+
+/// Starts `tokentab` on the embedded service in a `w`x`h` tmux window, run by a shell that stays
+/// after it (so the terminal's modes can be read once it has exited, as a person's shell would
+/// see them) and prints its exit status.
+pub fn start_tab(home: &Home, w: u16, h: u16, extra: &[&str]) -> TmuxSession {
+    start_tab_logged(home, w, h, extra, None)
+}
+
+/// As [`start_tab`], with the program's stderr going to `stderr_file`.
+pub fn start_tab_logged(
+    home: &Home,
+    w: u16,
+    h: u16,
+    extra: &[&str],
+    stderr_file: Option<&Path>,
+) -> TmuxSession {
+    let data = home.data().display().to_string();
+    let script = match stderr_file {
+        Some(_) => {
+            "f=$1; shift; \"$0\" \"$@\" 2>>\"$f\"; printf '\\ntokentab exited with %s\\n' $?; exec sleep 600"
+        }
+        None => "\"$0\" \"$@\"; printf '\\ntokentab exited with %s\\n' $?; exec sleep 600",
+    };
+    let errfile = stderr_file.map(|p| p.display().to_string());
+    let mut argv = vec!["sh", "-c", script, env!("CARGO_BIN_EXE_tokentab")];
+    if let Some(f) = errfile.as_deref() {
+        argv.push(f);
+    }
+    argv.extend(["--data-dir", data.as_str(), "--clipboard", "off"]);
+    argv.extend_from_slice(extra);
+    let env = home.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TmuxSession::start(&argv, w, h, &env)
+}
+
+/// The pid of the running `tokentab` (the child of the pane's shell).
+pub fn tab_pid(t: &TmuxSession) -> u32 {
+    let out = t.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+    let shell: u32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("pane pid");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(pid) = children(shell)
+            .into_iter()
+            .find(|p| comm(*p).as_deref() == Some("tokentab"))
+        {
+            return pid;
+        }
+        assert!(start.elapsed() < WAIT, "no tokentab process under {shell}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn comm(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+}
+
+fn children(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": the comm may hold spaces, so split after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.parse::<u32>().ok());
+        if ppid == Some(parent) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// HTTP to the service the tab started.
+pub struct Http {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    pub url: String,
+    pub admin: String,
+}
+
+impl Http {
+    pub fn new(url: String, data_dir: &Path) -> Http {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let admin = std::fs::read_to_string(data_dir.join("admin.token"))
+            .expect("admin.token")
+            .trim()
+            .to_owned();
+        Http {
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+            url,
+            admin,
+        }
+    }
+
+    pub fn call(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.rt.block_on(async {
+            let mut req = self
+                .client
+                .request(method, format!("{}{path}", self.url))
+                .bearer_auth(token);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("send");
+            let status = resp.status();
+            let text = resp.text().await.expect("body");
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        })
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, token, path, None)
+    }
+
+    pub fn tokens(&self) -> Vec<Value> {
+        let (s, v) = self.get(&self.admin, "/access/api/v1/tokens?limit=1000");
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["tokens"].as_array().expect("tokens").clone()
+    }
+
+    pub fn devices(&self, project: &str, fleet: &str) -> Vec<String> {
+        let (s, v) = self.get(
+            &self.admin,
+            &format!("/api/v2/{project}/devices?group_name={fleet}&limit=1000"),
+        );
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["devices"]
+            .as_array()
+            .expect("devices")
+            .iter()
+            .filter_map(|d| d["device_uuid"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// The service URL from the header line: " tokentab · http://127.0.0.1:PORT (embedded) · …".
+pub fn url_on(screen: &str) -> String {
+    screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no service URL in the header:\n{screen}"))
+}
+
+/// The 43-character secret in the secret view.
+pub fn secret_on(screen: &str) -> String {
+    let found: Vec<&str> = screen
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| {
+            w.len() == 43
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one secret on screen:\n{screen}");
+    found[0].to_owned()
+}
+
+pub fn token_id_on(screen: &str) -> String {
+    screen
+        .lines()
+        .filter_map(|l| l.split("│Token ID ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .find(|id| id.len() >= 32)
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no token id on screen:\n{screen}"))
+}
+
+/// Waits for the program to exit (the shell prints its status) and returns the status.
+pub fn wait_exit(t: &TmuxSession) -> i32 {
+    let screen = t.wait_text("tokentab exited with ", WAIT);
+    screen
+        .lines()
+        .find_map(|l| l.split("tokentab exited with ").nth(1))
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no exit status on screen:\n{screen}"))
+}
+
+pub fn assert_restored(t: &TmuxSession) {
+    let flags = t.pane_flags();
+    assert!(
+        flags.contains("alt=0") && flags.contains("mouse=0") && flags.contains("cursor=1"),
+        "terminal restored (main screen, no mouse, cursor shown): {flags}"
+    );
+}
+
+pub fn wait_table(t: &TmuxSession) -> String {
+    t.wait_for("the token table", WAIT, |s| {
+        s.contains("Access Tokens") && s.contains(" tokens ·")
+    })
+}
