@@ -9,8 +9,14 @@ use std::time::{Duration, Instant};
 
 /// Fails loudly when tmux is missing: a person-level test must not pass silently.
 pub fn require_tmux() {
-    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "tmux is required for this test: install it (apt-get install tmux); .ci/run does");
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "tmux is required for this test: install it (apt-get install tmux); .ci/run does"
+    );
 }
 
 pub struct TmuxSession {
@@ -26,14 +32,20 @@ impl TmuxSession {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("tmux.sock");
         let mut c = Command::new("tmux");
-        c.arg("-S").arg(&socket).args(["-f", "/dev/null", "new-session", "-d", "-s", "t"]);
+        c.arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null", "new-session", "-d", "-s", "t"]);
         c.args(["-x", &width.to_string(), "-y", &height.to_string()]);
         for (k, v) in env {
             c.arg("-e").arg(format!("{k}={v}"));
         }
         c.args(cmd);
         let out = c.output().expect("run tmux");
-        assert!(out.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let s = TmuxSession { socket, _dir: dir };
         // Keep the pane after the program exits so its last screen and exit status can be read.
         s.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
@@ -45,7 +57,12 @@ impl TmuxSession {
     }
 
     pub fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("run tmux")
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
     }
 
     /// Named keys (`Enter`, `Escape`, `C-s`, `Tab`, `Down`) one by one.
@@ -112,6 +129,10 @@ impl TmuxSession {
 
 impl Drop for TmuxSession {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
     }
 }
