@@ -1066,3 +1066,94 @@ fn keys_from_the_config_drive_the_app_and_its_hints() {
         .unwrap_err();
     assert!(e.starts_with("config banner_color"), "{e}");
 }
+
+#[test]
+fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_revoke() {
+    let descs = [
+        "Edge deploy",
+        "edge reader",
+        "nightly backup",
+        "漢字 edge",
+        "CI",
+    ];
+    let tokens: Vec<_> = (0..300)
+        .map(|i| {
+            info(
+                &format!("{:04x}-{i}", (i * 7919) % 4099),
+                descs[i % descs.len()],
+                ["alice", "bob", "edgar"][i % 3],
+                (i % 7) as i64,
+                Some((i % 11) as i64 - 3),
+                [
+                    Some("applied-permissions/user"),
+                    Some("connect:fleet:demo/edge-eu:r"),
+                    None,
+                ][i % 3],
+            )
+        })
+        .collect();
+    let mut app = loaded_with(cfg(), tokens, 120, 40);
+    // What the view must be: every row (in table order) whose fields contain the query.
+    let plain = |app: &App| -> Vec<String> {
+        let q = app.rows.filter().to_lowercase();
+        let mut unfiltered = app.rows.clone();
+        unfiltered.set_filter("");
+        let mut all: Vec<_> = (0..unfiltered.visible_len())
+            .map(|p| unfiltered.at(p).unwrap().clone())
+            .collect();
+        all.retain(|r| {
+            [
+                r.token.description.as_str(),
+                r.username.as_str(),
+                r.token.token_id.as_str(),
+                r.token.scope.as_deref().unwrap_or(""),
+                r.scope_summary.as_str(),
+            ]
+            .iter()
+            .any(|f| f.to_lowercase().contains(&q))
+        });
+        all.into_iter().map(|r| r.token.token_id.clone()).collect()
+    };
+    let shown = |app: &App| -> Vec<String> {
+        (0..app.rows.visible_len())
+            .map(|p| app.rows.at(p).unwrap().token.token_id.clone())
+            .collect()
+    };
+    key(&mut app, KeyCode::Char('/'));
+    let steps: &[&str] = &[
+        "e", "d", "g", "⌫", "⌫", "x", "⌫", "⌫", "E", "D", "g", "e", "⌫", "⌫", "⌫", "⌫", "漢",
+    ];
+    for s in steps {
+        match *s {
+            "⌫" => {
+                key(&mut app, KeyCode::Backspace);
+            }
+            c => {
+                typing(&mut app, c);
+            }
+        }
+        assert_eq!(
+            shown(&app),
+            plain(&app),
+            "after {s:?}: filter {:?}",
+            app.rows.filter()
+        );
+    }
+    key(&mut app, KeyCode::Backspace);
+    typing(&mut app, "edge");
+    // A sort and a revoke in the middle of typing.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(shown(&app), plain(&app));
+    let gone = app.rows.selected_row().unwrap().token.token_id.clone();
+    app.rows.remove(&gone, now());
+    assert_eq!(shown(&app), plain(&app));
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.rows.filter(), "edg");
+    assert_eq!(shown(&app), plain(&app));
+    assert!(!shown(&app).contains(&gone));
+    typing(&mut app, "ar");
+    assert_eq!(shown(&app), plain(&app));
+    assert!(!shown(&app).is_empty(), "edgar matches");
+}

@@ -230,7 +230,7 @@ impl KeyMap {
                 if let Some(mode) = clash {
                     let what = b.action.name().unwrap_or(b.desc);
                     return Err(format!(
-                        "{name} = \"{text}\": {} is already {what} in the {} mode",
+                        "{name} = \"{text}\": {} already means \"{what}\" in {} mode",
                         key.label(),
                         mode.title()
                     ));
