@@ -314,7 +314,7 @@ impl Runner {
         self.tasks.insert(id, inner.abort_handle());
         tokio::spawn(async move {
             let msg = match inner.await {
-                Ok(Ok(r)) => wrap(r.map_err(|e| e.to_string())),
+                Ok(Ok(r)) => wrap(r.map_err(|e| in_words(&e))),
                 Ok(Err(_)) => wrap(Err(format!(
                     "the server did not answer within {} s",
                     timeout.as_secs()
@@ -324,6 +324,15 @@ impl Runner {
             };
             let _ = tx.send(msg);
         });
+    }
+}
+
+/// An API error for the screen: the status and the server's own words; a rate limit also says
+/// when to try again.
+fn in_words(e: &ApiError) -> String {
+    match e {
+        ApiError::RateLimited { .. } => format!("429 {}", e.user_message()),
+        _ => e.to_string(),
     }
 }
 

@@ -513,6 +513,13 @@ impl App {
         if c.finished() && !c.bulk() {
             let t = &c.targets[0];
             let text = match &t.state {
+                RevokeState::Done(Ok(crate::api::RevokeOutcome::AlreadyGone)) => (
+                    format!(
+                        "\"{}\" was already revoked or unknown to the server; removed from the list",
+                        t.description
+                    ),
+                    false,
+                ),
                 RevokeState::Done(Ok(_)) => (format!("revoked \"{}\"", t.description), false),
                 RevokeState::Done(Err(e)) => (format!("could not revoke: {e}"), true),
                 _ => (String::new(), false),
