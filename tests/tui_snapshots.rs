@@ -246,7 +246,13 @@ fn production_readonly_header_is_red_and_says_read_only() {
             assert_eq!(buf[(x, 0)].bg, Color::Red, "x={x}: {:?}", buf[(x, 0)]);
         }
         assert_ne!(buf[(0, 1)].bg, Color::Red);
-        // Read-only: `n` opens no form.
+        // Read-only: no create or revoke offered, and `n` opens no form.
+        let status = buffer_text(&buf).lines().last().unwrap_or("").to_owned();
+        assert!(status.contains("/ filter"), "{status}");
+        assert!(
+            !status.contains("new") && !status.contains("revoke"),
+            "{status}"
+        );
         let fx = key(&mut app, KeyCode::Char('n'));
         assert!(fx.is_empty() && app.form.is_none());
     }

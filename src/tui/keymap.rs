@@ -427,6 +427,11 @@ impl KeyMap {
     /// The hint line of a mode: "n new token · ⏎ row actions · …". Each action and each key
     /// appears once; a key shadowed by an earlier binding is not hinted.
     pub fn hints(&self, mode: Mode) -> String {
+        self.hints_except(mode, &[])
+    }
+
+    /// The hint line without some actions (a read-only session does not offer New or Revoke).
+    pub fn hints_except(&self, mode: Mode, hidden: &[Action]) -> String {
         let mut seen: Vec<&str> = Vec::new();
         let mut keys: Vec<Key> = Vec::new();
         let mut parts = Vec::new();
@@ -435,7 +440,12 @@ impl KeyMap {
             keys.push(b.key);
             // Esc in the table only clears a filter; the status bar hints it when one is on.
             let table_back = mode == Mode::Table && b.action == Action::Back;
-            if !b.hint || shadowed || table_back || seen.contains(&b.desc) {
+            if !b.hint
+                || shadowed
+                || table_back
+                || hidden.contains(&b.action)
+                || seen.contains(&b.desc)
+            {
                 continue;
             }
             seen.push(b.desc);

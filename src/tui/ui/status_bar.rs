@@ -40,7 +40,12 @@ fn activity(app: &App) -> Option<String> {
 /// The hint line: the mode's keys, and "Esc clear filter" in the table while a filter is on.
 pub fn hints(app: &App) -> String {
     let mode = app.mode();
-    let h = app.keymap.hints(mode);
+    let hidden: &[Action] = if app.cfg.readonly {
+        &[Action::New, Action::Revoke, Action::Mark, Action::Generate]
+    } else {
+        &[]
+    };
+    let h = app.keymap.hints_except(mode, hidden);
     // First, so a narrow terminal cuts something else.
     if mode == Mode::Table
         && !app.rows.filter().is_empty()
