@@ -221,3 +221,39 @@ fn monochrome_still_shows_selection_focus_and_status() {
             .any(|c| c.modifier.contains(Modifier::REVERSED | Modifier::BOLD))
     );
 }
+
+#[test]
+fn production_readonly_header_is_red_and_says_read_only() {
+    use ratatui::style::Color;
+    let c = tokentab::tui::customisation(&Default::default(), &Default::default(), Some("red"))
+        .expect("valid");
+    let prod = tokentab::tui::app::AppConfig {
+        embedded: false,
+        server_label: "https://acme.jfrog.io".into(),
+        profile: Some("production".into()),
+        readonly: true,
+        ..cfg()
+    };
+    for (w, h) in SIZES {
+        let mut app = loaded_with(prod.clone(), tui_support::sample(), w, h);
+        app.theme.banner = c.banner;
+        let buf = render(&mut app, w, h);
+        let header = buffer_text(&buf).lines().next().unwrap_or("").to_owned();
+        insta::assert_snapshot!(format!("header_production_readonly_{w}x{h}"), header);
+        assert!(header.contains("READ-ONLY"), "{header}");
+        // The whole top line sits on the banner colour; the line below does not.
+        for x in 0..w {
+            assert_eq!(buf[(x, 0)].bg, Color::Red, "x={x}: {:?}", buf[(x, 0)]);
+        }
+        assert_ne!(buf[(0, 1)].bg, Color::Red);
+        // Read-only: no create or revoke offered, and `n` opens no form.
+        let status = buffer_text(&buf).lines().last().unwrap_or("").to_owned();
+        assert!(status.contains("/ filter"), "{status}");
+        assert!(
+            !status.contains("new") && !status.contains("revoke"),
+            "{status}"
+        );
+        let fx = key(&mut app, KeyCode::Char('n'));
+        assert!(fx.is_empty() && app.form.is_none());
+    }
+}

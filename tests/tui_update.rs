@@ -981,3 +981,179 @@ fn every_mode_renders_at_every_small_size_without_panicking() {
         }
     }
 }
+
+#[test]
+fn hints_show_each_key_once_and_esc_only_with_a_filter() {
+    let mut app = loaded(160, 48);
+    let hints = |app: &App| tokentab::tui::ui::status_bar::hints(app);
+    for mode in Mode::ALL {
+        let h = app.keymap.hints(mode);
+        let labels: Vec<&str> = h
+            .split(" · ")
+            .filter_map(|p| p.split_once(' ').map(|(k, _)| k))
+            .collect();
+        let mut unique = labels.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(labels.len(), unique.len(), "{mode:?}: {h}");
+    }
+    let table = hints(&app);
+    assert!(
+        !table.contains("choose") && !table.contains("Esc"),
+        "{table}"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "edge");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Table);
+    let filtered = hints(&app);
+    assert!(
+        filtered.starts_with("Esc clear filter · n new"),
+        "{filtered}"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.rows.filter(), "");
+    assert_eq!(hints(&app), table);
+}
+
+#[test]
+fn keys_from_the_config_drive_the_app_and_its_hints() {
+    let overrides: std::collections::BTreeMap<String, String> =
+        [("new", "ctrl-n"), ("revoke", "f8"), ("help", "f1")]
+            .into_iter()
+            .map(|(a, k)| (a.to_string(), k.to_string()))
+            .collect();
+    let c = tokentab::tui::customisation(&overrides, &Default::default(), None).unwrap();
+    let mut app = loaded(160, 48);
+    app.keymap = c.keymap;
+    // The old keys do nothing now.
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.form.is_none());
+    key(&mut app, KeyCode::F(8));
+    assert_eq!(app.mode(), Mode::Confirm);
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 'n');
+    assert!(app.form.is_some());
+    key(&mut app, KeyCode::Esc);
+    let text = render_text(&mut app, 160, 48);
+    assert!(
+        text.contains("Ctrl-N new") && text.contains("F8 revoke"),
+        "{text}"
+    );
+    // The header names the help key that works.
+    assert!(
+        text.lines().next().unwrap_or("").ends_with("F1 help"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::F(1));
+    assert_eq!(app.mode(), Mode::Help);
+    let help = render_text(&mut app, 160, 48);
+    assert!(help.contains("Ctrl-N") && !help.contains("d/Del"), "{help}");
+
+    let bad: std::collections::BTreeMap<String, String> = [("new", "j")]
+        .into_iter()
+        .map(|(a, k)| (a.into(), k.into()))
+        .collect();
+    let e = tokentab::tui::customisation(&bad, &Default::default(), None).unwrap_err();
+    assert!(e.starts_with("config [keys]: new = \"j\""), "{e}");
+    let theme: std::collections::BTreeMap<String, String> = [("accent", "#12")]
+        .into_iter()
+        .map(|(a, k)| (a.into(), k.into()))
+        .collect();
+    let e = tokentab::tui::customisation(&Default::default(), &theme, None).unwrap_err();
+    assert!(e.starts_with("config [theme]: accent"), "{e}");
+    let e = tokentab::tui::customisation(&Default::default(), &Default::default(), Some("blood"))
+        .unwrap_err();
+    assert!(e.starts_with("config banner_color"), "{e}");
+}
+
+#[test]
+fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_revoke() {
+    let descs = [
+        "Edge deploy",
+        "edge reader",
+        "nightly backup",
+        "漢字 edge",
+        "CI",
+    ];
+    let tokens: Vec<_> = (0..300)
+        .map(|i| {
+            info(
+                &format!("{:04x}-{i}", (i * 7919) % 4099),
+                descs[i % descs.len()],
+                ["alice", "bob", "edgar"][i % 3],
+                (i % 7) as i64,
+                Some((i % 11) as i64 - 3),
+                [
+                    Some("applied-permissions/user"),
+                    Some("connect:fleet:demo/edge-eu:r"),
+                    None,
+                ][i % 3],
+            )
+        })
+        .collect();
+    let mut app = loaded_with(cfg(), tokens, 120, 40);
+    // What the view must be: every row (in table order) whose fields contain the query.
+    let plain = |app: &App| -> Vec<String> {
+        let q = app.rows.filter().to_lowercase();
+        let mut unfiltered = app.rows.clone();
+        unfiltered.set_filter("");
+        let mut all: Vec<_> = (0..unfiltered.visible_len())
+            .map(|p| unfiltered.at(p).unwrap().clone())
+            .collect();
+        all.retain(|r| {
+            [
+                r.token.description.as_str(),
+                r.username.as_str(),
+                r.token.token_id.as_str(),
+                r.token.scope.as_deref().unwrap_or(""),
+                r.scope_summary.as_str(),
+            ]
+            .iter()
+            .any(|f| f.to_lowercase().contains(&q))
+        });
+        all.into_iter().map(|r| r.token.token_id.clone()).collect()
+    };
+    let shown = |app: &App| -> Vec<String> {
+        (0..app.rows.visible_len())
+            .map(|p| app.rows.at(p).unwrap().token.token_id.clone())
+            .collect()
+    };
+    key(&mut app, KeyCode::Char('/'));
+    let steps: &[&str] = &[
+        "e", "d", "g", "⌫", "⌫", "x", "⌫", "⌫", "E", "D", "g", "e", "⌫", "⌫", "⌫", "⌫", "漢",
+    ];
+    for s in steps {
+        match *s {
+            "⌫" => {
+                key(&mut app, KeyCode::Backspace);
+            }
+            c => {
+                typing(&mut app, c);
+            }
+        }
+        assert_eq!(
+            shown(&app),
+            plain(&app),
+            "after {s:?}: filter {:?}",
+            app.rows.filter()
+        );
+    }
+    key(&mut app, KeyCode::Backspace);
+    typing(&mut app, "edge");
+    // A sort and a revoke in the middle of typing.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(shown(&app), plain(&app));
+    let gone = app.rows.selected_row().unwrap().token.token_id.clone();
+    app.rows.remove(&gone, now());
+    assert_eq!(shown(&app), plain(&app));
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.rows.filter(), "edg");
+    assert_eq!(shown(&app), plain(&app));
+    assert!(!shown(&app).contains(&gone));
+    typing(&mut app, "ar");
+    assert_eq!(shown(&app), plain(&app));
+    assert!(!shown(&app).is_empty(), "edgar matches");
+}

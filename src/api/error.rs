@@ -99,6 +99,31 @@ impl ApiError {
     }
 
     /// One line a user can act on.
+    /// What the server itself said (sanitised), for 400 and 403 answers whose wording matters
+    /// more than ours (a real JFrog Platform explains its refusals).
+    pub fn server_said(&self) -> Option<String> {
+        match self {
+            ApiError::Forbidden { message } | ApiError::BadRequest { message }
+                if !message.trim().is_empty() =>
+            {
+                Some(sanitize_line(message).into_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// For one-line displays: the server's own words first where it gave a reason for a
+    /// refusal, so a narrow line still shows them; otherwise [`Self::user_message`].
+    pub fn headline(&self) -> String {
+        match (self, self.server_said()) {
+            (ApiError::Forbidden { .. }, Some(m)) => {
+                format!("403 {m} — your token lacks the right")
+            }
+            (ApiError::BadRequest { .. }, Some(m)) => format!("400 {m} — refused by the server"),
+            _ => self.user_message(),
+        }
+    }
+
     pub fn user_message(&self) -> String {
         let said = |m: &str| {
             if m.is_empty() {

@@ -9,6 +9,11 @@ use crate::tui::TuiOptions;
 use super::connect::connect;
 
 pub async fn run_tui(cfg: &Resolved) -> ExitCode {
+    // A bad [keys] / [theme] entry refuses to start, before anything else happens.
+    if let Err(e) = crate::tui::customisation(&cfg.keys, &cfg.theme, cfg.banner_color.as_deref()) {
+        eprintln!("tokentab: {e}");
+        return ExitCode::from(2);
+    }
     // The TUI owns the terminal: logs go to a file only.
     let _log = match crate::config::default_state_dir() {
         Some(dir) => match super::connect::create_private_dir(&dir)
@@ -42,6 +47,9 @@ pub async fn run_tui(cfg: &Resolved) -> ExitCode {
         clipboard_clear_secs: cfg.clipboard_clear_secs,
         mask_secret: cfg.mask_secret,
         no_color: cfg.no_color,
+        keys: cfg.keys.clone(),
+        theme: cfg.theme.clone(),
+        banner_color: cfg.banner_color.clone(),
     };
     let result = crate::tui::run(opts).await;
     conn.close().await;

@@ -103,16 +103,16 @@ pub struct Key {
 }
 
 impl Key {
-    const fn plain(code: KeyCode) -> Key {
+    pub const fn plain(code: KeyCode) -> Key {
         Key {
             code,
             mods: KeyModifiers::NONE,
         }
     }
-    const fn ch(c: char) -> Key {
+    pub const fn ch(c: char) -> Key {
         Key::plain(KeyCode::Char(c))
     }
-    const fn ctrl(c: char) -> Key {
+    pub const fn ctrl(c: char) -> Key {
         Key {
             code: KeyCode::Char(c),
             mods: KeyModifiers::CONTROL,
@@ -141,14 +141,25 @@ impl Key {
             KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
+        let mut out = String::new();
         if self.mods.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{}", base.to_uppercase())
-        } else {
-            base
+            out.push_str("Ctrl-");
         }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            out.push_str("Shift-");
+        }
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            out.push_str(&base.to_uppercase());
+        } else {
+            out.push_str(&base);
+        }
+        out
     }
 
-    fn matches(&self, ev: &KeyEvent) -> bool {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
         // Shift is part of the character itself ('S'), so it is ignored for Char keys.
         let mods = match ev.code {
             KeyCode::Char(_) | KeyCode::BackTab => ev.modifiers - KeyModifiers::SHIFT,
@@ -158,9 +169,31 @@ impl Key {
     }
 }
 
+/// A set of modes (a bit per mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Modes(u16);
+
+impl Modes {
+    pub fn of(modes: &[Mode]) -> Modes {
+        Modes(modes.iter().fold(0, |acc, m| acc | Modes::bit(*m)))
+    }
+    fn bit(m: Mode) -> u16 {
+        1 << (m as u16)
+    }
+    pub fn contains(&self, m: &Mode) -> bool {
+        self.0 & Modes::bit(*m) != 0
+    }
+    pub fn union(self, other: Modes) -> Modes {
+        Modes(self.0 | other.0)
+    }
+    pub fn iter(self) -> impl Iterator<Item = Mode> {
+        Mode::ALL.into_iter().filter(move |m| self.contains(m))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Binding {
-    pub modes: &'static [Mode],
+    pub modes: Modes,
     pub key: Key,
     pub action: Action,
     pub desc: &'static str,
@@ -171,7 +204,7 @@ pub struct Binding {
 /// The active keymap (defaults; a remapped table has the same shape).
 #[derive(Debug, Clone)]
 pub struct KeyMap {
-    bindings: Vec<Binding>,
+    pub(super) bindings: Vec<Binding>,
 }
 
 use Mode as M;
@@ -201,8 +234,8 @@ const BACK: &[Mode] = &[
     M::Help,
     M::Secret,
 ];
+/// Not Table: there Enter opens the row actions.
 const ENTER: &[Mode] = &[
-    M::Table,
     M::Filter,
     M::Menu,
     M::Confirm,
@@ -214,9 +247,9 @@ const ENTER: &[Mode] = &[
     M::Secret,
 ];
 
-fn b(modes: &'static [Mode], key: Key, action: Action, desc: &'static str, hint: bool) -> Binding {
+fn b(modes: &[Mode], key: Key, action: Action, desc: &'static str, hint: bool) -> Binding {
     Binding {
-        modes,
+        modes: Modes::of(modes),
         key,
         action,
         desc,
@@ -365,7 +398,12 @@ impl KeyMap {
     /// Every binding of a mode (help screen), keys of the same action joined: "j/↓  down".
     pub fn help(&self, mode: Mode) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
+        let mut keys: Vec<Key> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.modes.contains(&mode)) {
+            if keys.contains(&b.key) {
+                continue;
+            }
+            keys.push(b.key);
             let label = b.key.label();
             match out.iter_mut().find(|(_, d)| *d == b.desc) {
                 Some((keys, _)) => {
@@ -378,16 +416,36 @@ impl KeyMap {
         out
     }
 
-    /// The hint line of a mode: "n new token · ⏎ row actions · …".
-    pub fn hints(&self, mode: Mode) -> String {
-        let mut seen: Vec<&str> = Vec::new();
-        let mut parts = Vec::new();
-        for b in self
-            .bindings
+    /// The first key bound to `action` in `mode` ("Esc"), for hints outside the keymap.
+    pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        self.bindings
             .iter()
-            .filter(|b| b.hint && b.modes.contains(&mode))
-        {
-            if seen.contains(&b.desc) {
+            .find(|b| b.action == action && b.modes.contains(&mode))
+            .map(|b| b.key)
+    }
+
+    /// The hint line of a mode: "n new token · ⏎ row actions · …". Each action and each key
+    /// appears once; a key shadowed by an earlier binding is not hinted.
+    pub fn hints(&self, mode: Mode) -> String {
+        self.hints_except(mode, &[])
+    }
+
+    /// The hint line without some actions (a read-only session does not offer New or Revoke).
+    pub fn hints_except(&self, mode: Mode, hidden: &[Action]) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut keys: Vec<Key> = Vec::new();
+        let mut parts = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.modes.contains(&mode)) {
+            let shadowed = keys.contains(&b.key);
+            keys.push(b.key);
+            // Esc in the table only clears a filter; the status bar hints it when one is on.
+            let table_back = mode == Mode::Table && b.action == Action::Back;
+            if !b.hint
+                || shadowed
+                || table_back
+                || hidden.contains(&b.action)
+                || seen.contains(&b.desc)
+            {
                 continue;
             }
             seen.push(b.desc);

@@ -1,12 +1,14 @@
 //! The terminal UI: terminal init/restore around `runtime::run`.
 
 pub mod app;
+pub mod key_overrides;
 pub mod keymap;
 pub mod msg;
 pub mod runtime;
 pub mod theme;
 pub mod ui;
 
+use std::collections::BTreeMap;
 use std::io::stdout;
 
 use crossterm::event::{
@@ -35,6 +37,41 @@ pub struct TuiOptions {
     pub clipboard_clear_secs: u64,
     pub mask_secret: bool,
     pub no_color: bool,
+    /// `[keys]` of the config file: action name -> key.
+    pub keys: BTreeMap<String, String>,
+    /// `[theme]` of the config file: semantic name -> colour.
+    pub theme: BTreeMap<String, String>,
+    /// The profile's banner colour (the header's background).
+    pub banner_color: Option<String>,
+}
+
+/// The keymap and look a session runs with, built from the config file's overrides.
+#[derive(Debug, Clone)]
+pub struct Customisation {
+    pub keymap: keymap::KeyMap,
+    pub palette: theme::Palette,
+    pub banner: Option<ratatui::style::Color>,
+}
+
+/// Checks and applies `[keys]`, `[theme]` and the banner colour. The error names the section
+/// and the bad entry: "config [keys]: unknown action \"nwe\" …".
+pub fn customisation(
+    keys: &BTreeMap<String, String>,
+    theme: &BTreeMap<String, String>,
+    banner_color: Option<&str>,
+) -> Result<Customisation, String> {
+    let keymap = keymap::KeyMap::with_overrides(keys).map_err(|e| format!("config [keys]: {e}"))?;
+    let palette =
+        theme::Palette::with_overrides(theme).map_err(|e| format!("config [theme]: {e}"))?;
+    let banner = banner_color
+        .map(theme::parse_color)
+        .transpose()
+        .map_err(|e| format!("config banner_color: {e}"))?;
+    Ok(Customisation {
+        keymap,
+        palette,
+        banner,
+    })
 }
 
 fn leave_modes() {
@@ -43,6 +80,9 @@ fn leave_modes() {
 
 /// Runs the tab until the user quits. Restores the terminal on every exit path.
 pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
+    // Checked before the terminal is touched, so the message lands on a normal screen.
+    let custom = customisation(&opts.keys, &opts.theme, opts.banner_color.as_deref())
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     // ratatui's hook (raw mode, alternate screen) chains whatever was installed before it
     // (color-eyre's in main); ours also turns off mouse capture and bracketed paste first.
     let mut terminal = ratatui::try_init()?;
@@ -89,7 +129,10 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
         clipboard_clear_secs: opts.clipboard_clear_secs,
         mono: theme::Theme::from_env(opts.no_color).mono,
     };
-    let model = app::App::new(cfg, chrono::Utc::now());
+    let mut model = app::App::new(cfg, chrono::Utc::now());
+    model.keymap = custom.keymap;
+    model.theme.palette = custom.palette;
+    model.theme.banner = custom.banner;
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
     let mut deps = runtime::Deps::new(opts.client, clipboard);
     deps.term_out = Some(Box::new(stdout()));

@@ -315,7 +315,7 @@ impl Runner {
         tokio::spawn(async move {
             let msg = match inner.await {
                 // What a person can act on ("the server rejected the token…"), not the status line.
-                Ok(Ok(r)) => wrap(r.map_err(|e| e.user_message())),
+                Ok(Ok(r)) => wrap(r.map_err(|e| e.headline())),
                 Ok(Err(_)) => wrap(Err(format!(
                     "the server did not answer within {} s",
                     timeout.as_secs()
@@ -328,6 +328,8 @@ impl Runner {
     }
 }
 
+/// An API error for the screen: the status and the server's own words; a rate limit also says
+/// when to try again.
 const PAGE: u32 = 200;
 
 /// One picker page from the API. Servers that ignore the search get filtered by the picker.

@@ -19,6 +19,7 @@ use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
 use super::keymap::{Action, KeyMap, Mode};
 use super::msg::{ApiResult, Effect, Msg, PickItem, PickKind, ReqId};
+use super::theme::Theme;
 use confirm::{Confirm, RevokeState, Target};
 use form::{Field, Form};
 use picker::Picker;
@@ -122,6 +123,8 @@ pub enum Overlay {
 pub struct App {
     pub cfg: AppConfig,
     pub keymap: KeyMap,
+    /// Colours and the header banner (`[theme]`, the profile's banner colour).
+    pub theme: Theme,
     pub now: DateTime<Utc>,
     pub size: (u16, u16),
     next_id: u64,
@@ -150,6 +153,10 @@ pub struct App {
 impl App {
     pub fn new(cfg: AppConfig, now: DateTime<Utc>) -> App {
         App {
+            theme: Theme {
+                mono: cfg.mono,
+                ..Theme::default()
+            },
             cfg,
             keymap: KeyMap::default(),
             now,
@@ -506,6 +513,13 @@ impl App {
         if c.finished() && !c.bulk() {
             let t = &c.targets[0];
             let text = match &t.state {
+                RevokeState::Done(Ok(crate::api::RevokeOutcome::AlreadyGone)) => (
+                    format!(
+                        "\"{}\" was already revoked or unknown to the server; removed from the list",
+                        t.description
+                    ),
+                    false,
+                ),
                 RevokeState::Done(Ok(_)) => (format!("revoked \"{}\"", t.description), false),
                 RevokeState::Done(Err(e)) => (format!("could not revoke: {e}"), true),
                 _ => (String::new(), false),

@@ -46,7 +46,9 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
             RevokeState::Pending => "  ".to_string(),
             RevokeState::Running(_) => format!("{} ", spinner(app)),
             RevokeState::Done(Ok(RevokeOutcome::Revoked)) => "✓ revoked ".into(),
-            RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => "✓ already gone ".into(),
+            RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => {
+                "✓ already revoked or unknown ".into()
+            }
             RevokeState::Done(Err(e)) => format!("✕ {e} "),
         };
         let style = match &t.state {

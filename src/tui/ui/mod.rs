@@ -167,7 +167,10 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
-    let theme = Theme { mono: app.cfg.mono };
+    let theme = Theme {
+        mono: app.cfg.mono,
+        ..app.theme
+    };
     if area.width < MIN_W || area.height < MIN_H {
         let text = format!(
             "enlarge the terminal: tokentab needs {MIN_W}×{MIN_H}, this one is {}×{}",
@@ -179,8 +182,15 @@ pub fn draw(f: &mut Frame, app: &App) {
     let r = regions(app, area);
     header(f, app, &theme, r.header);
     if let (Some(b), Load::Failed(msg)) = (r.banner, &app.list) {
-        let (lead, retry) = (" ✕ cannot load tokens: ", " — press r to retry");
-        // The message gives way so the retry hint always shows whole.
+        let r_key = app
+            .keymap
+            .key_for(super::keymap::Mode::Table, super::keymap::Action::Refresh)
+            .map_or_else(|| "r".into(), |k| k.label());
+        let (lead, retry) = (
+            " ✕ cannot load tokens: ",
+            format!(" — press {r_key} to retry"),
+        );
+        // The message gives way so "press r to retry" always shows.
         let room = usize::from(b.width).saturating_sub(lead.width() + retry.width());
         let line = Line::from(vec![
             Span::styled(lead, theme.error()),
@@ -209,6 +219,10 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     use crate::model::sanitize::clean;
+    use ratatui::style::{Modifier, Style};
+    let banner = theme.banner();
+    // On a banner colour every part takes the banner's colours (readable on any background).
+    let st = |s: Style| banner.map_or(s, |b| b.add_modifier(s.add_modifier));
     let kind = if app.cfg.embedded {
         "embedded"
     } else {
@@ -220,43 +234,64 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Load::Failed(_) => "unknown user".into(),
     };
     let c = &app.rows.counts;
-    let mut tail = vec![Span::raw(format!(" · {who}"))];
+    let mut tail = vec![Span::styled(format!(" · {who}"), st(theme.base()))];
     if matches!(app.list, Load::Loaded(_)) {
-        tail.push(Span::raw(format!(" · {} tokens", c.total)));
+        tail.push(Span::styled(
+            format!(" · {} tokens", c.total),
+            st(theme.base()),
+        ));
         tail.push(Span::styled(
             format!(" · {} expiring", c.expiring),
-            theme.warn(),
+            st(theme.warn()),
         ));
         tail.push(Span::styled(
             format!(" · {} expired", c.expired),
-            theme.error(),
+            st(theme.error()),
         ));
     }
     if app.cfg.readonly {
-        tail.push(Span::styled(" · read-only", theme.warn()));
+        tail.push(Span::styled(" ", st(theme.base())));
+        tail.push(Span::styled(
+            " READ-ONLY ",
+            st(theme.warn()).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
     }
-    let right = "? help ";
+    let help = app
+        .keymap
+        .key_for(super::keymap::Mode::Table, super::keymap::Action::Help)
+        .map(|k| format!("{} help ", k.label()))
+        .unwrap_or_default();
+    // The profile stays whole (it says which server this is); the server label gives way
+    // first, then the help hint.
+    let profile = app
+        .cfg
+        .profile
+        .as_deref()
+        .map(|p| format!(" [{}]", fit(&clean(p), 24)))
+        .unwrap_or_default();
     let tail_w: usize = tail.iter().map(|s| s.width()).sum();
-    let mut server = format!(" · {} ({kind})", clean(&app.cfg.server_label));
-    if let Some(p) = &app.cfg.profile {
-        server.push_str(&format!(" [{}]", clean(p)));
-    }
-    // The server label gives way first, then the help hint.
-    let room = usize::from(area.width).saturating_sub(9 + tail_w);
-    let show_help = room > server.width() + right.len();
+    let server = format!(" · {} ({kind})", clean(&app.cfg.server_label));
+    let room = usize::from(area.width).saturating_sub(9 + profile.width() + tail_w);
+    let show_help = room > server.width() + help.width();
     let mut left = vec![
-        Span::styled(" tokentab", theme.title()),
-        Span::raw(fit(&server, room)),
+        Span::styled(" tokentab", st(theme.title())),
+        Span::styled(profile, st(theme.title())),
+        Span::styled(fit(&server, room), st(theme.base())),
     ];
     left.extend(tail);
-    f.render_widget(Paragraph::new(Line::from(left)), area);
+    let mut line = Paragraph::new(Line::from(left));
+    if let Some(b) = banner {
+        line = line.style(b);
+    }
+    f.render_widget(line, area);
     if show_help {
+        let w = help.width() as u16;
         let r = Rect {
-            x: area.x + area.width - right.len() as u16,
-            width: right.len() as u16,
+            x: area.x + area.width - w,
+            width: w,
             ..area
         };
-        f.render_widget(Paragraph::new(Span::styled(right, theme.dim())), r);
+        f.render_widget(Paragraph::new(Span::styled(help, st(theme.dim()))), r);
     }
 }
 

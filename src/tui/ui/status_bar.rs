@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::super::app::{App, Load, Overlay};
+use super::super::keymap::{Action, Mode};
 use super::super::theme::Theme;
 use super::{fit, spinner};
 
@@ -36,6 +37,25 @@ fn activity(app: &App) -> Option<String> {
     None
 }
 
+/// The hint line: the mode's keys, and "Esc clear filter" in the table while a filter is on.
+pub fn hints(app: &App) -> String {
+    let mode = app.mode();
+    let hidden: &[Action] = if app.cfg.readonly {
+        &[Action::New, Action::Revoke, Action::Mark, Action::Generate]
+    } else {
+        &[]
+    };
+    let h = app.keymap.hints_except(mode, hidden);
+    // First, so a narrow terminal cuts something else.
+    if mode == Mode::Table
+        && !app.rows.filter().is_empty()
+        && let Some(k) = app.keymap.key_for(Mode::Table, Action::Back)
+    {
+        return format!("{} clear filter · {h}", k.label());
+    }
+    h
+}
+
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let right = activity(app).unwrap_or_default();
     let rw = right.width() as u16;
@@ -43,10 +63,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let left = match &app.status {
         Some(s) if s.error => Span::styled(fit(&format!(" ✕ {}", s.text), left_w), theme.error()),
         Some(s) => Span::styled(fit(&format!(" ✓ {}", s.text), left_w), theme.ok()),
-        None => Span::styled(
-            fit(&format!(" {}", app.keymap.hints(app.mode())), left_w),
-            theme.dim(),
-        ),
+        None => Span::styled(fit(&format!(" {}", hints(app)), left_w), theme.dim()),
     };
     f.render_widget(Paragraph::new(Line::from(left)), area);
     if rw > 0 && rw + 1 < area.width {
