@@ -235,9 +235,11 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let c = &app.rows.counts;
     let mut tail = vec![Span::styled(format!(" · {who}"), st(theme.base()))];
-    if matches!(app.list, Load::Loaded(_)) {
+    // Counts stay while rows are shown, also after a failed refresh.
+    if matches!(app.list, Load::Loaded(_)) || c.total > 0 {
+        let noun = if c.total == 1 { "token" } else { "tokens" };
         tail.push(Span::styled(
-            format!(" · {} tokens", c.total),
+            format!(" · {} {noun}", c.total),
             st(theme.base()),
         ));
         tail.push(Span::styled(

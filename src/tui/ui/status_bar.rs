@@ -40,12 +40,15 @@ fn activity(app: &App) -> Option<String> {
 /// The hint line: the mode's keys, and "Esc clear filter" in the table while a filter is on.
 pub fn hints(app: &App) -> String {
     let mode = app.mode();
-    let hidden: &[Action] = if app.cfg.readonly {
-        &[Action::New, Action::Revoke, Action::Mark, Action::Generate]
-    } else {
-        &[]
-    };
-    let h = app.keymap.hints_except(mode, hidden);
+    let mut hidden: Vec<Action> = Vec::new();
+    if app.cfg.readonly {
+        hidden.extend([Action::New, Action::Revoke, Action::Mark, Action::Generate]);
+    }
+    if !app.cfg.mask_secret {
+        // Reveal only means something for a masked secret.
+        hidden.push(Action::Reveal);
+    }
+    let h = app.keymap.hints_except(mode, &hidden);
     // First, so a narrow terminal cuts something else.
     if mode == Mode::Table
         && !app.rows.filter().is_empty()

@@ -16,6 +16,8 @@ use crate::model::expiry::relative_text;
 /// Width of the leading selection/mark column.
 pub const LEAD: u16 = 2;
 const DESC_MIN: u16 = 12;
+/// Lower-priority columns are added only while the description keeps at least this much.
+const DESC_PREF: u16 = 22;
 
 /// Display columns (Status is shown apart from Expiry so it reads without colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +58,7 @@ impl Col {
             Col::TokenId => 9,
             Col::Issued => 10,
             Col::Status => 10,
-            Col::Expiry => 26,
+            Col::Expiry => 20,
             Col::Scope => 20,
         }
     }
@@ -83,7 +85,7 @@ pub fn layout(inner_w: u16) -> Vec<(Col, u16)> {
     // The lead column is followed by one space like every other column.
     let avail = inner_w.saturating_sub(LEAD + 1);
     let mut chosen = vec![Col::Description];
-    let mut used = DESC_MIN;
+    let mut used = DESC_PREF;
     for c in Col::PRIORITY.iter().skip(1) {
         if used + 1 + c.width() <= avail {
             used += 1 + c.width();
@@ -102,7 +104,7 @@ pub fn layout(inner_w: u16) -> Vec<(Col, u16)> {
         .filter(|c| chosen.contains(c))
         .map(|c| {
             let w = match c {
-                Col::Description => DESC_MIN + extra - scope_extra,
+                Col::Description => (DESC_PREF + extra - scope_extra).min(avail.max(DESC_MIN)),
                 Col::Scope => c.width() + scope_extra,
                 other => other.width(),
             };
@@ -251,13 +253,18 @@ fn short_word(s: TokenStatus) -> &'static str {
     }
 }
 
-/// "2026-12-05 in 12 d", "2026-11-20 expired 3 d ago", "never".
+/// "2026-12-05 in 12 d", "2026-11-20 3 d ago", "never".
 pub fn expiry_text(
     expiry: Option<chrono::DateTime<chrono::Utc>>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
     match expiry {
         None => "never".into(),
-        Some(at) => format!("{} {}", at.format("%Y-%m-%d"), relative_text(at, now)),
+        // The Status column already says "expired": "2026-11-20 3 d ago" keeps the column narrow.
+        Some(at) => {
+            let rel = relative_text(at, now);
+            let rel = rel.strip_prefix("expired ").unwrap_or(&rel);
+            format!("{} {rel}", at.format("%Y-%m-%d"))
+        }
     }
 }
