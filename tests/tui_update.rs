@@ -162,6 +162,8 @@ fn every_msg_in_every_mode() {
         app.update(Msg::Scroll(-1));
         app.update(Msg::Click { x: 10, y: 5 });
         app.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer));
+        let fx = app.update(Msg::TextCopied("t-1".into(), CopyOutcome::TmuxBuffer));
+        assert!(fx.is_empty(), "{mode:?}: {fx:?}");
         app.update(Msg::ClipboardCleared(ClearOutcome::Cleared));
         assert_eq!(app.mode(), mode);
 
@@ -784,6 +786,26 @@ fn copy_id_asks_for_a_plain_copy() {
         fx,
         vec![Effect::CopyText("e1e2e3e4-3333-4444-8555-ee05".into())]
     );
+}
+
+#[test]
+fn copy_id_says_how_it_went_and_never_claims_a_copy_that_failed() {
+    let mut app = loaded(100, 30);
+    app.update(Msg::TextCopied("e1e2e3e4".into(), CopyOutcome::TmuxBuffer));
+    let s = app.status.as_ref().expect("a message");
+    assert!(
+        !s.error && s.text.contains("e1e2e3e4") && s.text.contains("tmux buffer"),
+        "{}",
+        s.text
+    );
+    app.update(Msg::TextCopied(
+        "e1e2e3e4".into(),
+        CopyOutcome::NotCopied {
+            reason: "TERM=linux".into(),
+        },
+    ));
+    let s = app.status.as_ref().expect("a message");
+    assert!(s.error && s.text.contains("not copied"), "{}", s.text);
 }
 
 #[test]

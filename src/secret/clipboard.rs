@@ -274,6 +274,12 @@ impl Clipboard {
     ///
     /// A previous copy still held is cleared first.
     pub fn copy(&mut self, secret: &OneTimeSecret, term: &mut dyn Write) -> CopyOutcome {
+        self.copy_text(secret.expose(), term)
+    }
+
+    /// The same paths for any printable text (a token ID): what [`Clipboard::copy`] does with
+    /// the borrowed secret. The copy is held like a secret, so the timed clear applies.
+    pub fn copy_text(&mut self, text: &str, term: &mut dyn Write) -> CopyOutcome {
         if self.held.is_some() {
             self.clear_if_ours(term);
         }
@@ -286,15 +292,15 @@ impl Clipboard {
         let mut failures = Vec::with_capacity(paths.len());
         for path in paths {
             let tried = match path {
-                ClipPath::Native => self.copy_native(secret),
-                ClipPath::Tmux => self.copy_tmux(secret),
-                ClipPath::Osc52 => copy_osc52(secret, self.env.screen, term).map(|()| None),
+                ClipPath::Native => self.copy_native(text),
+                ClipPath::Tmux => self.copy_tmux(text),
+                ClipPath::Osc52 => copy_osc52(text, self.env.screen, term).map(|()| None),
             };
             match tried {
                 Ok(tmux_buffer) => {
                     self.held = Some(Held {
                         path,
-                        digest: secret.digest(),
+                        digest: sha256(text),
                         tmux_buffer,
                     });
                     return match path {
@@ -311,9 +317,9 @@ impl Clipboard {
         }
     }
 
-    fn copy_native(&mut self, secret: &OneTimeSecret) -> Result<Option<String>, String> {
+    fn copy_native(&mut self, text: &str) -> Result<Option<String>, String> {
         if let Some(native) = self.native.as_mut() {
-            if native.set_secret(secret.expose()).is_ok() {
+            if native.set_secret(text).is_ok() {
                 return Ok(None);
             }
             // The connection kept from an earlier copy is dead (display restarted): reopen.
@@ -322,18 +328,14 @@ impl Clipboard {
             }
         }
         let mut native = Native::open()?;
-        native.set_secret(secret.expose())?;
+        native.set_secret(text)?;
         self.native = Some(native);
         Ok(None)
     }
 
-    fn copy_tmux(&mut self, secret: &OneTimeSecret) -> Result<Option<String>, String> {
+    fn copy_tmux(&mut self, text: &str) -> Result<Option<String>, String> {
         let name = tmux::new_buffer_name()?;
-        tmux::load(
-            self.env.tmux_socket.as_deref(),
-            &name,
-            secret.expose().as_bytes(),
-        )?;
+        tmux::load(self.env.tmux_socket.as_deref(), &name, text.as_bytes())?;
         Ok(Some(name))
     }
 
@@ -420,8 +422,14 @@ impl Clipboard {
     }
 }
 
-fn copy_osc52(secret: &OneTimeSecret, screen: bool, term: &mut dyn Write) -> Result<(), String> {
-    let seq = osc52::set_sequence(secret.expose().as_bytes(), screen)
+/// SHA-256, as [`OneTimeSecret::digest`] computes it, to recognise our copy at the clear.
+fn sha256(text: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).into()
+}
+
+fn copy_osc52(text: &str, screen: bool, term: &mut dyn Write) -> Result<(), String> {
+    let seq = osc52::set_sequence(text.as_bytes(), screen)
         .ok_or_else(|| "too long for OSC 52".to_string())?;
     term.write_all(&seq)
         .and_then(|()| term.flush())

@@ -82,6 +82,8 @@ pub enum Msg {
     TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
     Picked(ReqId, ApiResult<PickPage>),
     SecretCopied(CopyOutcome),
+    /// A plain copy (a token ID) went this way.
+    TextCopied(String, CopyOutcome),
     ClipboardCleared(ClearOutcome),
 }
 

@@ -7,7 +7,6 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
@@ -213,10 +212,6 @@ impl Write for TermWriter<'_> {
 }
 
 impl Runner {
-    fn writer(&mut self) -> TermWriter<'_> {
-        TermWriter(self.deps.term_out.as_mut())
-    }
-
     fn clear_clipboard(&mut self) -> crate::secret::clipboard::ClearOutcome {
         let mut w = TermWriter(self.deps.term_out.as_mut());
         self.deps.clipboard.clear_if_ours(&mut w)
@@ -276,10 +271,10 @@ impl Runner {
                 self.tasks.retain(|_, h| !h.is_finished());
             }
             Effect::CopyText(text) => {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-                let mut w = self.writer();
-                let _ = write!(w, "\x1b]52;c;{b64}\x07");
-                let _ = w.flush();
+                // The same path choice as the secret (system clipboard, tmux buffer, OSC 52).
+                let mut w = TermWriter(self.deps.term_out.as_mut());
+                let outcome = self.deps.clipboard.copy_text(&text, &mut w);
+                queue.push_back(Msg::TextCopied(text, outcome));
             }
             Effect::CopySecret => {
                 if let Some(secret) = app.secret() {

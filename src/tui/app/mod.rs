@@ -397,6 +397,11 @@ impl App {
                     p.receive(id, r);
                 }
             }
+            Msg::TextCopied(text, outcome) => {
+                // A failed copy says why; the text stays readable in Details.
+                let what = format!("token ID {}: {}", clean(&text), outcome.label());
+                self.say(what, !outcome.copied());
+            }
             Msg::SecretCopied(outcome) => {
                 if outcome.copied() && self.cfg.clipboard_clear_secs > 0 {
                     let secs = self.cfg.clipboard_clear_secs.min(i64::MAX as u64) as i64;
@@ -839,11 +844,7 @@ impl App {
 
     fn copy_id(&mut self, fx: &mut Vec<Effect>) {
         if let Some(id) = self.rows.selected_row().map(|r| r.token.token_id.clone()) {
-            fx.push(Effect::CopyText(id.clone()));
-            self.say(
-                format!("token ID {id} sent to the terminal clipboard (OSC 52)"),
-                false,
-            );
+            fx.push(Effect::CopyText(id));
         }
     }
 
