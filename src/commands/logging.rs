@@ -2,8 +2,6 @@
 //! to a file: `config::init_logging`).
 //! The level comes from `--log-level`, else TOKENTAB_LOG (an EnvFilter directive).
 
-use tracing_subscriber::EnvFilter;
-
 pub const LOG_ENV: &str = "TOKENTAB_LOG";
 
 fn directive(flag: Option<&str>) -> Option<String> {
@@ -12,17 +10,14 @@ fn directive(flag: Option<&str>) -> Option<String> {
         .filter(|d| !d.trim().is_empty())
 }
 
-fn filter(d: &str) -> Result<EnvFilter, String> {
-    EnvFilter::try_new(d).map_err(|e| format!("log level {d:?}: {e}"))
-}
-
 /// Logs to stderr, only when a level was asked for.
 pub fn to_stderr(flag: Option<&str>) -> Result<(), String> {
     let Some(d) = directive(flag) else {
         return Ok(());
     };
     tracing_subscriber::fmt()
-        .with_env_filter(filter(&d)?)
+        // The same filter as the TUI's log file (HTTP internals kept quiet unless trace).
+        .with_env_filter(crate::config::build_filter(&d).map_err(|e| e.to_string())?)
         .with_writer(std::io::stderr)
         .try_init()
         .map_err(|e| format!("cannot start logging: {e}"))
