@@ -3,6 +3,7 @@
 pub mod app;
 pub mod key_overrides;
 pub mod keymap;
+pub mod layout;
 pub mod msg;
 pub mod runtime;
 pub mod theme;
@@ -136,7 +137,6 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
     let mut deps = runtime::Deps::new(opts.client, clipboard);
     deps.term_out = Some(Box::new(stdout()));
-    deps.clipboard_clear_secs = opts.clipboard_clear_secs;
     deps.shutdown = Some(stop_rx);
 
     let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;

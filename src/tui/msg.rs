@@ -99,10 +99,14 @@ pub enum Effect {
     Debounce(ReqId, Duration),
     /// Abort an in-flight call.
     Cancel(ReqId),
-    /// Copy plain text (a token ID) through the terminal (OSC 52).
+    /// Copy plain text (a token ID) the way the clipboard chooses (system clipboard, tmux buffer,
+    /// OSC 52); the outcome comes back as `Msg::TextCopied`.
     CopyText(String),
     /// Copy the secret held by the secret view, once.
     CopySecret,
+    /// Clear the clipboard after the delay if it still holds the secret; the outcome comes back
+    /// as `Msg::ClipboardCleared`. A later request replaces an earlier one.
+    ClearClipboardIn(Duration),
     /// Blank the terminal before the next frame (after the secret view closes).
     ClearScreen,
     Quit,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::Event;
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::{mpsc, oneshot};
@@ -36,8 +36,6 @@ pub struct Deps {
     pub request_timeout: Duration,
     /// The quiet refresh while idle.
     pub refresh_every: Duration,
-    /// 0 = never clear.
-    pub clipboard_clear_secs: u64,
     /// Fires on SIGTERM / SIGINT: quit cleanly.
     pub shutdown: Option<oneshot::Receiver<()>>,
     /// The clock (tests may pin it).
@@ -54,7 +52,6 @@ impl Deps {
             term_out: None,
             request_timeout: Duration::from_secs(30),
             refresh_every: Duration::from_secs(60),
-            clipboard_clear_secs: 30,
             shutdown: None,
             clock: Utc::now,
             stats: None,
@@ -110,13 +107,28 @@ where
     let mut next_refresh = Instant::now() + r.deps.refresh_every;
     let mut next_tick: Option<Instant> = None;
     'run: loop {
-        while let Some(msg) = queue.pop_front() {
-            stats.messages += 1;
-            for fx in app.update(msg) {
-                if fx == Effect::Quit {
-                    break 'run;
+        // Everything ready is applied before one draw: a burst of results costs one frame.
+        loop {
+            while let Some(msg) = queue.pop_front() {
+                stats.messages += 1;
+                for fx in app.update(msg) {
+                    if fx == Effect::Quit {
+                        break 'run;
+                    }
+                    r.effect(fx, &app, &mut queue);
                 }
-                r.effect(fx, &app, &mut queue);
+            }
+            if let Ok(msg) = rx.try_recv() {
+                queue.push_back(msg);
+                continue;
+            }
+            match input.next().now_or_never() {
+                None => break,
+                Some(Some(Ok(ev))) => {
+                    next_refresh = Instant::now() + r.deps.refresh_every;
+                    r.on_event(&ev, &app, &mut queue);
+                }
+                Some(Some(Err(_)) | None) => break 'run,
             }
         }
         if app.dirty {
@@ -146,13 +158,7 @@ where
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
                     next_refresh = Instant::now() + r.deps.refresh_every;
-                    let now = (r.deps.clock)();
-                    if (now - app.now).num_milliseconds().abs() >= 1000 {
-                        queue.push_back(Msg::Tick(now));
-                    }
-                    if let Some(m) = app.translate(&ev) {
-                        queue.push_back(m);
-                    }
+                    r.on_event(&ev, &app, &mut queue);
                 }
                 Some(Err(_)) | None => break 'run,
             },
@@ -212,6 +218,17 @@ impl Write for TermWriter<'_> {
 }
 
 impl Runner {
+    /// A terminal event: the clock first when it moved a second or more, then the message.
+    fn on_event(&self, ev: &Event, app: &App, queue: &mut VecDeque<Msg>) {
+        let now = (self.deps.clock)();
+        if (now - app.now).num_milliseconds().abs() >= 1000 {
+            queue.push_back(Msg::Tick(now));
+        }
+        if let Some(m) = app.translate(ev) {
+            queue.push_back(m);
+        }
+    }
+
     fn clear_clipboard(&mut self) -> crate::secret::clipboard::ClearOutcome {
         let mut w = TermWriter(self.deps.term_out.as_mut());
         self.deps.clipboard.clear_if_ours(&mut w)
@@ -280,14 +297,10 @@ impl Runner {
                 if let Some(secret) = app.secret() {
                     let mut w = TermWriter(self.deps.term_out.as_mut());
                     let outcome = self.deps.clipboard.copy(secret, &mut w);
-                    if outcome.copied() && self.deps.clipboard_clear_secs > 0 {
-                        self.clear_at = Some(
-                            Instant::now() + Duration::from_secs(self.deps.clipboard_clear_secs),
-                        );
-                    }
                     queue.push_back(Msg::SecretCopied(outcome));
                 }
             }
+            Effect::ClearClipboardIn(d) => self.clear_at = Some(Instant::now() + d),
             Effect::ClearScreen => self.clear_screen = true,
         }
     }
@@ -323,8 +336,7 @@ impl Runner {
     }
 }
 
-/// An API error for the screen: the status and the server's own words; a rate limit also says
-/// when to try again.
+/// Items asked for per picker page.
 const PAGE: u32 = 200;
 
 /// One picker page from the API. Servers that ignore the search get filtered by the picker.

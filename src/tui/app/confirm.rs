@@ -5,7 +5,9 @@ use tui_input::Input;
 
 use crate::api::RevokeOutcome;
 
-use super::super::msg::ReqId;
+use super::super::keymap::Action;
+use super::super::msg::{Effect, ReqId};
+use super::ctx::Ctx;
 
 pub const PREFIX_LEN: usize = 4;
 
@@ -89,5 +91,46 @@ impl Confirm {
         let ok = result.is_ok();
         t.state = RevokeState::Done(result);
         Some((t.id.clone(), ok))
+    }
+
+    /// Keys of the dialog; true when it closes.
+    pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> bool {
+        match a {
+            Action::Left | Action::Right | Action::NextField | Action::PrevField
+                if !self.started =>
+            {
+                self.on_revoke = !self.on_revoke;
+            }
+            Action::Back => {
+                for t in &mut self.targets {
+                    if let RevokeState::Running(id) = t.state {
+                        cx.emit(Effect::Cancel(id));
+                        t.state = RevokeState::Done(Err("cancelled".into()));
+                    }
+                }
+                return true;
+            }
+            Action::Confirm => {
+                if self.finished() || (!self.started && !self.on_revoke) {
+                    return true;
+                } else if self.started {
+                    // Running: Esc cancels.
+                } else if !self.unlocked() {
+                    cx.say(
+                        "type the first 4 characters of the token ID to confirm",
+                        true,
+                    );
+                } else {
+                    self.started = true;
+                    for t in &mut self.targets {
+                        let rid = cx.next_id();
+                        t.state = RevokeState::Running(rid);
+                        cx.emit(Effect::RevokeToken(rid, t.id.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        false
     }
 }

@@ -4,13 +4,16 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::model::scope::USER;
-
-/// Custom tokens carry the Connect audience (DESIGN.md).
-pub const CONNECT_AUDIENCE: &str = "jfcon@*";
 use crate::model::wire::CreateTokenRequest;
 use crate::model::{Actions, EntityKind, EntityRef, Expiry, Scope};
 
-use super::super::msg::ReqId;
+use super::super::keymap::Action;
+use super::super::msg::{Effect, PickItem, PickKind, ReqId};
+use super::ctx::Ctx;
+use super::picker::{Picker, PickerOutcome};
+
+/// Custom tokens carry the Connect audience (`jfcon@*`, as the JFrog Platform gives them).
+pub const CONNECT_AUDIENCE: &str = "jfcon@*";
 
 pub const MAX_DESCRIPTION: usize = 1024;
 pub const DEFAULT_EXPIRY: &str = "+90d";
@@ -57,7 +60,7 @@ pub struct Form {
     /// Set while the create call runs: the form is locked.
     pub submitting: Option<ReqId>,
     /// The open picker (user, project, fleet or device).
-    pub picker: Option<super::picker::Picker>,
+    pub picker: Option<Picker>,
 }
 
 impl Form {
@@ -266,4 +269,151 @@ impl Form {
             .into_iter()
             .find(|f| self.errors.iter().any(|(e, _)| e == f))
     }
+
+    /// Keys of the panel (the picker's keys go to [`Form::on_picker_action`]).
+    pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> FormOutcome {
+        if let Some(id) = self.submitting {
+            if a == Action::Back {
+                cx.emit(Effect::Cancel(id));
+                self.submitting = None;
+                cx.say(
+                    "creation cancelled; the server may still have made the token — refresh to check",
+                    true,
+                );
+            }
+            return FormOutcome::Open;
+        }
+        match (a, self.focus) {
+            (Action::Back, _) | (Action::Confirm | Action::Toggle, Field::Cancel) => {
+                return FormOutcome::Closed;
+            }
+            (Action::Generate, _) | (Action::Confirm | Action::Toggle, Field::Generate) => {
+                self.generate(cx)
+            }
+            (Action::NextField, _) | (Action::Confirm, Field::Description | Field::Expiration) => {
+                self.focus_step(1)
+            }
+            (Action::PrevField, _) => self.focus_step(-1),
+            (Action::Up, Field::Rows) => self.row_cursor = self.row_cursor.saturating_sub(1),
+            (Action::Down, Field::Rows) => {
+                let n = self.scope.grants().count();
+                self.row_cursor = (self.row_cursor + 1).min(n.saturating_sub(1));
+            }
+            (Action::Up, _) => self.focus_step(-1),
+            (Action::Down, _) => self.focus_step(1),
+            (Action::Left | Action::Right | Action::Toggle | Action::Confirm, Field::ScopeKind) => {
+                self.toggle_scope_kind()
+            }
+            (Action::Left, Field::Entity) => self.cycle_entity(-1),
+            (Action::Right | Action::Toggle | Action::Confirm, Field::Entity) => {
+                self.cycle_entity(1)
+            }
+            (Action::Left, Field::Perms) => self.perm_cursor = self.perm_cursor.saturating_sub(1),
+            (Action::Right, Field::Perms) => self.perm_cursor = (self.perm_cursor + 1).min(2),
+            (Action::Toggle | Action::Confirm, Field::Perms) => self.toggle_perm(),
+            (Action::Toggle | Action::Confirm, Field::Add) => {
+                self.add_permission();
+            }
+            (Action::Remove, Field::Rows) => self.remove_row(),
+            (Action::Left | Action::Right, Field::Generate) => self.focus = Field::Cancel,
+            (Action::Left | Action::Right, Field::Cancel) => self.focus = Field::Generate,
+            (Action::Confirm | Action::Toggle, Field::User | Field::Project | Field::Target) => {
+                self.open_picker(cx)
+            }
+            _ => {}
+        }
+        FormOutcome::Open
+    }
+
+    /// Validates and, when every field is right, sends the create request (the form locks).
+    fn generate(&mut self, cx: &mut Ctx) {
+        match self.validate(cx.now) {
+            Some(req) => {
+                let id = cx.next_id();
+                self.submitting = Some(id);
+                cx.emit(Effect::CreateToken(id, req));
+            }
+            None => {
+                if let Some(field) = self.first_error_field() {
+                    self.focus = field;
+                }
+                cx.say("fix the fields marked ✕ and generate again", true);
+            }
+        }
+    }
+
+    /// Opens the picker of the focused field and asks for its first page.
+    fn open_picker(&mut self, cx: &mut Ctx) {
+        let (kind, project) = match self.focus {
+            Field::User => (PickKind::User, None),
+            Field::Project => (PickKind::Entity(EntityKind::Project), None),
+            Field::Target => {
+                let Some(p) = self.project.clone() else {
+                    self.set_error(Field::Target, "choose a project first");
+                    return;
+                };
+                (PickKind::Entity(self.entity), Some(p))
+            }
+            _ => return,
+        };
+        let id = cx.next_id();
+        let mut p = Picker::new(kind, project);
+        p.start(id);
+        cx.emit(Effect::Pick(id, p.query(false)));
+        self.picker = Some(p);
+    }
+
+    /// Keys of the open picker; a choice fills the focused field and moves on.
+    pub fn on_picker_action(&mut self, a: Action, cx: &mut Ctx) {
+        let Some(p) = self.picker.as_mut() else {
+            return;
+        };
+        let kind = p.kind;
+        match p.on_action(a, cx) {
+            PickerOutcome::Open => {}
+            PickerOutcome::Closed => self.picker = None,
+            PickerOutcome::Chosen(item) => {
+                self.picker = None;
+                self.choose(kind, item);
+            }
+        }
+    }
+
+    fn choose(&mut self, kind: PickKind, item: PickItem) {
+        match (kind, self.focus) {
+            (PickKind::User, _) => {
+                self.user = Some(item.id);
+                self.clear_error(Field::User);
+            }
+            (_, Field::Project) => {
+                if self.project.as_deref() != Some(item.id.as_str()) {
+                    self.target = None;
+                }
+                self.project = Some(item.id);
+                self.clear_error(Field::Project);
+            }
+            (_, Field::Target) => {
+                self.target = Some(item.id);
+                self.clear_error(Field::Target);
+            }
+            _ => {}
+        }
+        self.focus_step(1);
+    }
+
+    /// The focused text field, when one has focus.
+    pub fn text_field(&mut self) -> Option<&mut Input> {
+        match self.focus {
+            Field::Description => Some(&mut self.description),
+            Field::Expiration => Some(&mut self.expiration),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the panel stays after a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    Open,
+    Closed,
 }

@@ -7,7 +7,9 @@ use tui_input::Input;
 
 use crate::model::sanitize::clean;
 
-use super::super::msg::{PickItem, PickKind, PickPage, PickQuery, ReqId};
+use super::super::keymap::Action;
+use super::super::msg::{Effect, PickItem, PickKind, PickPage, PickQuery, ReqId};
+use super::ctx::Ctx;
 
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
 /// Ask for the next page when the selection is this close to the end.
@@ -138,4 +140,73 @@ impl Picker {
     pub fn chosen(&self) -> Option<&PickItem> {
         self.items.get(self.selected)
     }
+
+    /// Moves the selection; near the end of what is loaded, asks for the next page.
+    pub fn scroll(&mut self, delta: isize, cx: &mut Ctx) {
+        self.move_by(delta);
+        if self.wants_more() {
+            let id = cx.next_id();
+            self.more(id);
+            cx.emit(Effect::Pick(id, self.query(true)));
+        }
+    }
+
+    /// The search text changed: cancel the page in flight and search after a pause.
+    pub fn search_changed(&mut self, cx: &mut Ctx) {
+        if let Some(old) = self.loading.take() {
+            cx.emit(Effect::Cancel(old));
+        }
+        let id = cx.next_id();
+        self.debounce = Some(id);
+        cx.emit(Effect::Debounce(id, DEBOUNCE));
+    }
+
+    /// A debounce timer fired: when it is the latest one, search now.
+    pub fn debounce_due(&mut self, id: ReqId, cx: &mut Ctx) {
+        if self.debounce != Some(id) {
+            return;
+        }
+        self.debounce = None;
+        let rid = cx.next_id();
+        self.start(rid);
+        cx.emit(Effect::Pick(rid, self.query(false)));
+    }
+
+    /// Keys of the open picker.
+    pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> PickerOutcome {
+        match a {
+            Action::Up => self.scroll(-1, cx),
+            Action::Down => self.scroll(1, cx),
+            Action::PageUp => self.scroll(-10, cx),
+            Action::PageDown => self.scroll(10, cx),
+            Action::Top => self.scroll(isize::MIN / 2, cx),
+            Action::Bottom => self.scroll(isize::MAX / 2, cx),
+            Action::Back => {
+                self.cancel(cx);
+                return PickerOutcome::Closed;
+            }
+            Action::Confirm => {
+                if let Some(item) = self.chosen().cloned() {
+                    self.cancel(cx);
+                    return PickerOutcome::Chosen(item);
+                }
+            }
+            _ => {}
+        }
+        PickerOutcome::Open
+    }
+
+    fn cancel(&mut self, cx: &mut Ctx) {
+        if let Some(id) = self.loading {
+            cx.emit(Effect::Cancel(id));
+        }
+    }
+}
+
+/// What became of the picker after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickerOutcome {
+    Open,
+    Closed,
+    Chosen(PickItem),
 }

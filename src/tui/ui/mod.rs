@@ -1,4 +1,5 @@
-//! Pure rendering: the model in, a frame out. Layout lives here; each part has its own file.
+//! Pure rendering: the model in, a frame out; where things go comes from `tui::layout`. Each part
+//! has its own file.
 
 pub mod confirm_dialog;
 pub mod create_panel;
@@ -15,6 +16,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Load, Overlay};
+use super::layout::{self, Regions};
 use super::theme::Theme;
 
 pub const MIN_W: u16 = 60;
@@ -25,110 +27,9 @@ pub fn spinner(app: &App) -> &'static str {
     SPINNER[app.spinner % SPINNER.len()]
 }
 
-/// The screen's regions for a terminal of `size`.
-#[derive(Debug, Clone, Copy)]
-pub struct Regions {
-    pub header: Rect,
-    pub banner: Option<Rect>,
-    pub table: Rect,
-    pub panel: Option<Rect>,
-    pub status: Rect,
-}
-
+/// The screen's regions for `area` in the model's present shape.
 pub fn regions(app: &App, area: Rect) -> Regions {
-    let header = Rect { height: 1, ..area };
-    let status = Rect {
-        y: area.y + area.height.saturating_sub(1),
-        height: 1,
-        ..area
-    };
-    let mut main = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(2),
-        ..area
-    };
-    let banner = if matches!(app.list, Load::Failed(_)) {
-        let b = Rect { height: 1, ..main };
-        main.y += 1;
-        main.height = main.height.saturating_sub(1);
-        Some(b)
-    } else {
-        None
-    };
-    let (table, panel) = if app.form.is_some() {
-        let pw = (area.width * 2 / 5).clamp(38.min(area.width), 64);
-        let tw = main.width.saturating_sub(pw);
-        (
-            Rect { width: tw, ..main },
-            Some(Rect {
-                x: main.x + tw,
-                width: pw,
-                ..main
-            }),
-        )
-    } else {
-        (main, None)
-    };
-    Regions {
-        header,
-        banner,
-        table,
-        panel,
-        status,
-    }
-}
-
-fn screen(app: &App) -> Rect {
-    Rect::new(0, 0, app.size.0, app.size.1)
-}
-
-/// Rows of the table body visible now (the model keeps the selection inside them).
-pub fn table_body_height(app: &App) -> usize {
-    usize::from(regions(app, screen(app)).table.height.saturating_sub(3)).max(1)
-}
-
-/// Where the table's header and body are, for mouse clicks.
-pub struct TableGeometry {
-    pub area: Rect,
-    pub header_y: u16,
-    pub body_y: u16,
-    pub columns: Vec<(token_table::Col, u16, u16)>,
-}
-
-impl TableGeometry {
-    pub fn area_contains(&self, x: u16, y: u16) -> bool {
-        x >= self.area.x
-            && x < self.area.x + self.area.width
-            && y >= self.area.y
-            && y < self.area.y + self.area.height
-    }
-    pub fn column_at(&self, x: u16) -> Option<super::app::tokens::Column> {
-        self.columns
-            .iter()
-            .find(|(_, cx, w)| x >= *cx && x < cx + w + 1)
-            .and_then(|(c, _, _)| c.sort_column())
-    }
-}
-
-pub fn table_geometry(app: &App) -> TableGeometry {
-    let area = regions(app, screen(app)).table;
-    let inner_x = area.x + 1;
-    let inner_w = area.width.saturating_sub(2);
-    let mut x = inner_x + token_table::LEAD + 1;
-    let columns = token_table::layout(inner_w)
-        .into_iter()
-        .map(|(c, w)| {
-            let at = x;
-            x += w + 1;
-            (c, at, w)
-        })
-        .collect();
-    TableGeometry {
-        area,
-        header_y: area.y + 1,
-        body_y: area.y + 2,
-        columns,
-    }
+    layout::regions(area, app.shape())
 }
 
 /// Cuts `s` to `width` display columns, ending with "…" when cut. Wide characters never split.

@@ -6,111 +6,21 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
+use super::super::app::table::sort_column;
 use super::super::app::tokens::Column;
 use super::super::app::{App, Load};
+use super::super::layout::{Col, LEAD, columns};
 use super::super::theme::Theme;
 use super::{fit, spinner};
 use crate::model::TokenStatus;
 use crate::model::expiry::relative_text;
 
-/// Width of the leading selection/mark column.
-pub const LEAD: u16 = 2;
-const DESC_MIN: u16 = 12;
-/// Lower-priority columns are added only while the description keeps at least this much.
-const DESC_PREF: u16 = 22;
-
-/// Display columns (Status is shown apart from Expiry so it reads without colour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Col {
-    Description,
-    Subject,
-    TokenId,
-    Issued,
-    Status,
-    Expiry,
-    Scope,
-}
-
-impl Col {
-    const ORDER: [Col; 7] = [
-        Col::Description,
-        Col::Subject,
-        Col::TokenId,
-        Col::Issued,
-        Col::Status,
-        Col::Expiry,
-        Col::Scope,
-    ];
-    /// Kept first when space is short.
-    const PRIORITY: [Col; 7] = [
-        Col::Description,
-        Col::Status,
-        Col::Expiry,
-        Col::Scope,
-        Col::Subject,
-        Col::TokenId,
-        Col::Issued,
-    ];
-    fn width(self) -> u16 {
-        match self {
-            Col::Description => DESC_MIN,
-            Col::Subject => 12,
-            Col::TokenId => 9,
-            Col::Issued => 10,
-            Col::Status => 10,
-            Col::Expiry => 20,
-            Col::Scope => 20,
-        }
+/// A column's title (the sort column's own name; Status has none of its own).
+fn col_title(col: Col) -> &'static str {
+    match col {
+        Col::Status => "Status",
+        other => sort_column(other).map_or("", Column::title),
     }
-    pub fn sort_column(self) -> Option<Column> {
-        Some(match self {
-            Col::Description => Column::Description,
-            Col::Subject => Column::Subject,
-            Col::TokenId => Column::TokenId,
-            Col::Issued => Column::Issued,
-            Col::Status | Col::Expiry => Column::Expiry,
-            Col::Scope => Column::Scope,
-        })
-    }
-    fn title(self) -> &'static str {
-        match self {
-            Col::Status => "Status",
-            other => other.sort_column().map_or("", Column::title),
-        }
-    }
-}
-
-/// Columns and widths for an inner width, in display order. Description takes what is left.
-pub fn layout(inner_w: u16) -> Vec<(Col, u16)> {
-    // The lead column is followed by one space like every other column.
-    let avail = inner_w.saturating_sub(LEAD + 1);
-    let mut chosen = vec![Col::Description];
-    let mut used = DESC_PREF;
-    for c in Col::PRIORITY.iter().skip(1) {
-        if used + 1 + c.width() <= avail {
-            used += 1 + c.width();
-            chosen.push(*c);
-        }
-    }
-    let extra = avail.saturating_sub(used);
-    // Scope gets a little of the room too; the description takes the rest.
-    let scope_extra = if chosen.contains(&Col::Scope) {
-        (extra / 4).min(20)
-    } else {
-        0
-    };
-    Col::ORDER
-        .iter()
-        .filter(|c| chosen.contains(c))
-        .map(|c| {
-            let w = match c {
-                Col::Description => (DESC_PREF + extra - scope_extra).min(avail.max(DESC_MIN)),
-                Col::Scope => c.width() + scope_extra,
-                other => other.width(),
-            };
-            (*c, w)
-        })
-        .collect()
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -148,14 +58,14 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let cols = layout(inner.width);
+    let cols = columns(inner.width);
     let body_h = usize::from(inner.height.saturating_sub(1));
 
     let header = Row::new(
         std::iter::once(Cell::from(""))
             .chain(cols.iter().map(|(c, w)| {
-                let mut t = c.title().to_string();
-                if c.sort_column() == Some(rows.sort) && *c != Col::Status {
+                let mut t = col_title(*c).to_string();
+                if sort_column(*c) == Some(rows.sort) && *c != Col::Status {
                     t.push(if rows.descending { '▼' } else { '▲' });
                 }
                 Cell::from(fit(&t, usize::from(*w)))

@@ -1,0 +1,94 @@
+//! Typed text and pastes for the focused field: the filter, the confirmation prefix, the form's
+//! description and expiration, and the picker's search.
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::{Input, InputRequest};
+
+use crate::model::sanitize::is_unsafe_char;
+
+use super::super::keymap::Mode;
+use super::super::msg::{Effect, ReqId};
+use super::ctx::Ctx;
+use super::{App, Overlay};
+
+impl App {
+    /// The text field that takes keys in `mode`.
+    fn text_input(&mut self, mode: Mode) -> Option<&mut Input> {
+        match mode {
+            Mode::Filter => Some(&mut self.filter),
+            Mode::ConfirmText => match &mut self.overlay {
+                Overlay::Confirm(c) => Some(&mut c.typed),
+                _ => None,
+            },
+            Mode::FormText => self.form.as_mut().and_then(|f| f.text_field()),
+            Mode::Picker => self
+                .form
+                .as_mut()
+                .and_then(|f| f.picker.as_mut())
+                .map(|p| &mut p.search),
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_key(&mut self, k: KeyEvent, fx: &mut Vec<Effect>) {
+        let mode = self.mode();
+        let Some(input) = self.text_input(mode) else {
+            return;
+        };
+        // Control characters never enter a field (tui-input inserts any Char).
+        if let KeyCode::Char(c) = k.code
+            && is_unsafe_char(c)
+        {
+            return;
+        }
+        if input.handle_event(&Event::Key(k)).is_some() {
+            self.after_text_change(mode, fx);
+        }
+    }
+
+    /// Bracketed paste: into the focused text field only, without control characters.
+    pub(super) fn on_paste(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        let mode = self.mode();
+        if !mode.takes_text() {
+            return;
+        }
+        let Some(input) = self.text_input(mode) else {
+            return;
+        };
+        for c in text.chars().filter(|c| !is_unsafe_char(*c)) {
+            input.handle(InputRequest::InsertChar(c));
+        }
+        self.after_text_change(mode, fx);
+    }
+
+    fn after_text_change(&mut self, mode: Mode, fx: &mut Vec<Effect>) {
+        match mode {
+            Mode::Filter => {
+                let v = self.filter.value().to_owned();
+                self.rows.set_filter(&v);
+            }
+            Mode::FormText => {
+                if let Some(f) = self.form.as_mut() {
+                    let field = f.focus;
+                    f.clear_error(field);
+                }
+            }
+            Mode::Picker => {
+                if let Some(p) = self.form.as_mut().and_then(|f| f.picker.as_mut()) {
+                    p.search_changed(&mut Ctx::new(self.now, &mut self.ids, fx, &mut self.status));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn on_debounce(&mut self, id: ReqId, fx: &mut Vec<Effect>) {
+        if let Some(p) = self.form.as_mut().and_then(|f| f.picker.as_mut()) {
+            p.debounce_due(
+                id,
+                &mut Ctx::new(self.now, &mut self.ids, fx, &mut self.status),
+            );
+        }
+    }
+}
