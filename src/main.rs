@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use tokentab::cli::{Cli, Command, CompletionShell};
+use tokentab::commands::config::{config_command, flags};
 use tokentab::commands::{launch, logging};
-use tokentab::config::{self, Flags};
+use tokentab::config;
 
 fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
         Some(Command::Config(cmd)) => {
-            return match config::config_command(cmd, Flags::from(&cli)) {
+            return match config_command(cmd, flags(&cli)) {
                 Ok(text) => {
                     let mut out = std::io::stdout().lock();
                     finish(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
 
 /// Flags > env > config file > JFrog CLI config > embedded service.
 fn resolve(cli: &Cli) -> Result<config::Resolved, ExitCode> {
-    config::load(Flags::from(cli)).map_err(|e| {
+    config::load(flags(cli)).map_err(|e| {
         eprintln!("tokentab: {e}");
         ExitCode::from(2)
     })

@@ -5,9 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 
 use secrecy::ExposeSecret;
 use tokentab::cli::ConfigCommand;
-use tokentab::config::{
-    ConfigError, Env, Flags, ServerChoice, Source, config_command, config_path, load,
-};
+use tokentab::commands::config::config_command;
+use tokentab::config::{ConfigError, Env, Flags, ServerChoice, Source, config_path, load};
 
 #[test]
 fn load_reads_env_config_file_and_jfrog_home() {

@@ -7,9 +7,11 @@ mod env;
 mod error;
 pub mod file;
 pub mod jfrog_cli;
+mod layers;
 mod loader;
 mod logging;
 mod resolve;
+mod server_choice;
 mod show;
 mod token_source;
 
@@ -25,7 +27,6 @@ pub use resolve::resolve;
 pub use show::show;
 pub use token_source::{TokenSource, TokenSourceKind, read_token_file};
 
-use crate::cli::{ServerArgs, TuiArgs};
 use crate::secret::clipboard::ClipboardMode;
 
 pub const DEFAULT_CLIPBOARD_CLEAR_SECS: u64 = 30;
@@ -71,36 +72,36 @@ impl std::fmt::Display for Source {
     }
 }
 
-/// The flags that bear on configuration (straight from clap).
+/// The command-line flags that bear on configuration, as plain values (the `commands` layer
+/// fills them from clap's types).
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
-    pub server: ServerArgs,
-    pub tui: TuiArgs,
+    pub server: ServerFlags,
+    pub tui: TuiFlags,
     pub log_level: Option<String>,
 }
 
-impl From<&crate::cli::Cli> for Flags {
-    fn from(cli: &crate::cli::Cli) -> Self {
-        Flags {
-            server: cli.server.clone(),
-            tui: cli.tui.clone(),
-            log_level: cli.log_level.clone(),
-        }
-    }
+/// Which server to talk to and how to authenticate (`--url`, `--token-file`, …).
+#[derive(Debug, Clone, Default)]
+pub struct ServerFlags {
+    pub url: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub server_id: Option<String>,
+    pub cacert: Option<PathBuf>,
+    pub insecure: bool,
+    pub readonly: bool,
+    pub data_dir: Option<PathBuf>,
 }
 
-/// `tokentab config path|show`: the text to print on stdout. `show` does not read the token.
-pub fn config_command(
-    cmd: &crate::cli::ConfigCommand,
-    flags: Flags,
-) -> Result<String, ConfigError> {
-    match cmd {
-        crate::cli::ConfigCommand::Path => {
-            let env = Env::from_process(KNOWN_VARS);
-            Ok(format!("{}\n", config_path(&env)?.display()))
-        }
-        crate::cli::ConfigCommand::Show => Ok(show(&load(flags)?)),
-    }
+/// Options of the tab itself (`--clipboard`, `--no-mouse`, …).
+#[derive(Debug, Clone, Default)]
+pub struct TuiFlags {
+    pub no_mouse: bool,
+    pub clipboard: Option<ClipboardMode>,
+    pub clipboard_clear: Option<u64>,
+    pub mask_secret: bool,
+    pub no_color: bool,
 }
 
 /// Everything resolution looks at, gathered up front.

@@ -1,344 +1,46 @@
-//! The pure resolution: [`Inputs`] in, [`Resolved`] out. No I/O.
+//! The pure resolution: [`Inputs`] in, [`Resolved`] out. No I/O. Each setting is picked by its
+//! own function from the layers flag > env > profile > file > default.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use clap::ValueEnum;
-use secrecy::SecretString;
+use std::path::PathBuf;
 
 use super::error::ConfigError;
-use super::file::{self, FileConfig, Profile, ProfileToken};
-use super::jfrog_cli::{self, JfrogServer};
-use super::token_source::{DEFAULT_COMMAND_TIMEOUT_SECS, TokenSource, TokenSourceKind};
-use super::{
-    DEFAULT_CLIPBOARD_CLEAR_SECS, DEFAULT_LOG_LEVEL, Env, Inputs, Resolved, ServerChoice, Source,
-};
+use super::file::{self, FileConfig, Profile};
+use super::layers::{Sources, env_bool, env_clipboard, env_u64, env_val, expand, first, pick};
+use super::server_choice::{ProfilePick, server_choice};
+use super::{DEFAULT_CLIPBOARD_CLEAR_SECS, DEFAULT_LOG_LEVEL, Inputs, Resolved, Source};
 use crate::secret::clipboard::ClipboardMode;
-
-/// A token candidate and the URL it belongs to, if it belongs to one.
-struct TokenPick {
-    source: TokenSource,
-    bound_url: Option<String>,
-}
 
 pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
     let cfg = match &inp.config_text {
         Some(text) => file::parse(text, &inp.config_path)?,
         None => FileConfig::default(),
     };
-    let env = &inp.env;
-    let flags = &inp.flags;
-    let mut sources: BTreeMap<&'static str, Source> = BTreeMap::new();
-
-    // Profile: --profile > TOKENTAB_PROFILE > default_profile.
-    let profile_pick = first([
-        flags
-            .server
-            .profile
-            .clone()
-            .map(|p| (p, Source::Flag("--profile"))),
-        env_val(env, "TOKENTAB_PROFILE"),
-        cfg.default_profile.clone().map(|p| (p, Source::File)),
-    ]);
-    let profile: Option<(&str, &Profile)> = match &profile_pick {
-        Some((name, from)) => {
-            let p = cfg
-                .profiles
-                .get(name)
-                .ok_or_else(|| ConfigError::UnknownProfile {
-                    name: name.clone(),
-                    from: from.to_string(),
-                    known: known_profiles(&cfg),
-                })?;
-            sources.insert("profile", from.clone());
-            Some((name.as_str(), p))
-        }
-        None => None,
-    };
-    let psrc = |name: &str| Source::Profile(name.to_string());
+    let mut sources = Sources::new();
+    let profile = profile(inp, &cfg, &mut sources)?;
     let ptoken = match profile {
         Some((name, p)) => p.token_source(name, &inp.config_path)?,
         None => None,
     };
-
-    // JFrog CLI server id: --server-id > JFROG_CLI_SERVER_ID > the profile's jfrog_server_id.
-    let server_id = first([
-        flags
-            .server
-            .server_id
-            .clone()
-            .map(|s| (s, Source::Flag("--server-id"))),
-        env_val(env, "JFROG_CLI_SERVER_ID"),
-        match (&ptoken, profile) {
-            (Some(ProfileToken::JfrogServer(id)), Some((name, _))) => {
-                Some((id.clone(), psrc(name)))
-            }
-            _ => None,
-        },
-    ]);
-
-    // URL above the JFrog CLI layer.
-    let url_hi = first([
-        flags.server.url.clone().map(|u| (u, Source::Flag("--url"))),
-        env_val(env, "TOKENTAB_URL"),
-        profile.and_then(|(name, p)| p.url.clone().map(|u| (u, psrc(name)))),
-    ]);
-    let url_hi = match url_hi {
-        Some((u, s)) => Some((check_url(&u, &s)?, s)),
-        None => None,
-    };
-
-    // Token above the JFrog CLI layer.
-    let tok_hi = token_above_jfrog(inp, profile, ptoken.as_ref())?;
-
-    // The JFrog CLI layer, only when something is still missing.
-    let use_jf = cfg.use_jfrog_cli.unwrap_or(true);
-    let need_jf = url_hi.as_ref().is_none_or(|(u, _)| u != "embedded")
-        && (url_hi.is_none() || tok_hi.is_none());
-    // A server id from --server-id or a profile is binding; JFROG_CLI_SERVER_ID, like the
-    // default server, only fills gaps (it is often set for the `jf` CLI's own sake).
-    let strict = matches!(server_id, Some((_, Source::Flag(_) | Source::Profile(_))));
-    let id_from = server_id
-        .as_ref()
-        .map(|(id, from)| (id.as_str(), from.to_string()));
-    let id_arg = id_from.as_ref().map(|(id, from)| (*id, from.as_str()));
-    let jf: Option<JfrogServer> = if !need_jf || (id_arg.is_none() && !use_jf) {
-        None
-    } else if strict || url_hi.is_none() {
-        jfrog_cli::select(&inp.jfrog, env, id_arg)?
-    } else {
-        // Only a fallback for a missing token, and only for the same URL; its problems do not
-        // matter when it is not used.
-        let want = url_hi.as_ref().map(|(u, _)| u.as_str());
-        jfrog_cli::select(&inp.jfrog, env, id_arg)
-            .ok()
-            .flatten()
-            .filter(|s| Some(s.url.as_str()) == want)
-    };
-
-    let profile_jf_token = matches!(ptoken, Some(ProfileToken::JfrogServer(_)));
-    let url_pick = match (url_hi, &jf) {
-        (Some(u), _) => Some(u),
-        (None, Some(s)) => Some((s.url.clone(), Source::JfrogCli(s.server_id.clone()))),
-        (None, None) => None,
-    };
-
-    let token_pick = match (tok_hi, &jf) {
-        (Some(t), _) => Some(t),
-        (None, Some(s)) => {
-            // A profile that names a JFrog CLI server owns that token (and may pin the url).
-            let (origin, bound) = match profile {
-                Some((name, p)) if profile_jf_token => (
-                    psrc(name),
-                    p.url.as_deref().map(normalize).or(Some(s.url.clone())),
-                ),
-                _ => (Source::JfrogCli(s.server_id.clone()), Some(s.url.clone())),
-            };
-            Some(TokenPick {
-                source: TokenSource::with_value(
-                    TokenSourceKind::JfrogCli {
-                        server_id: s.server_id.clone(),
-                    },
-                    origin,
-                    s.access_token.clone(),
-                ),
-                bound_url: bound,
-            })
-        }
-        (None, None) => None,
-    };
-
-    let data_dir = first([
-        flags
-            .server
-            .data_dir
-            .clone()
-            .map(|d| (d, Source::Flag("--data-dir"))),
-        cfg.data_dir
-            .clone()
-            .map(|d| (expand(&d, inp), Source::File)),
-    ]);
-    let server = match url_pick {
-        Some((url, _)) if url == "embedded" => embedded(data_dir, inp, &mut sources),
-        None => {
-            if let Some(t) = token_pick {
-                return Err(ConfigError::TokenWithoutUrl {
-                    what: format!("a token ({}, {})", t.source.kind, t.source.origin),
-                });
-            }
-            embedded(data_dir, inp, &mut sources)
-        }
-        Some((url, url_from)) => {
-            let token = match token_pick {
-                Some(t) => {
-                    if t.source.origin.rank() < url_from.rank()
-                        && let Some(bound) = &t.bound_url
-                        && *bound != url
-                    {
-                        return Err(ConfigError::TokenUrlMismatch {
-                            token_from: format!("{} ({})", t.source.kind, t.source.origin),
-                            bound_url: bound.clone(),
-                            url,
-                            url_from: url_from.to_string(),
-                        });
-                    }
-                    t.source
-                }
-                None => TokenSource::deferred(TokenSourceKind::Prompt, Source::Default),
-            };
-            sources.insert("url", url_from);
-            sources.insert("token", token.origin.clone());
-            ServerChoice::Remote { url, token }
-        }
-    };
-
-    let pget = |f: fn(&Profile) -> Option<bool>| {
-        profile.and_then(|(name, p)| f(p).map(|v| (v, psrc(name))))
-    };
-
-    let readonly = pick(
-        &mut sources,
-        "readonly",
-        [
-            flags
-                .server
-                .readonly
-                .then_some((true, Source::Flag("--readonly"))),
-            env_bool(env, "TOKENTAB_READONLY")?,
-            pget(|p| p.readonly),
-            cfg.readonly.map(|v| (v, Source::File)),
-        ],
-        false,
-    );
-    let clipboard = pick(
-        &mut sources,
-        "clipboard",
-        [
-            flags
-                .tui
-                .clipboard
-                .map(|m| (m, Source::Flag("--clipboard"))),
-            env_clipboard(env)?,
-            cfg.clipboard.map(|m| (m, Source::File)),
-        ],
-        ClipboardMode::Auto,
-    );
-    let clipboard_clear_secs = pick(
-        &mut sources,
-        "clipboard_clear",
-        [
-            flags
-                .tui
-                .clipboard_clear
-                .map(|s| (s, Source::Flag("--clipboard-clear"))),
-            env_u64(env, "TOKENTAB_CLIPBOARD_CLEAR")?,
-            cfg.clipboard_clear.map(|s| (s, Source::File)),
-        ],
-        DEFAULT_CLIPBOARD_CLEAR_SECS,
-    );
-    let mouse = pick(
-        &mut sources,
-        "mouse",
-        [
-            flags
-                .tui
-                .no_mouse
-                .then_some((false, Source::Flag("--no-mouse"))),
-            cfg.mouse.map(|m| (m, Source::File)),
-        ],
-        true,
-    );
-    let mask_secret = pick(
-        &mut sources,
-        "mask_secret",
-        [
-            flags
-                .tui
-                .mask_secret
-                .then_some((true, Source::Flag("--mask-secret"))),
-            env_bool(env, "TOKENTAB_MASK_SECRET")?,
-            cfg.mask_secret.map(|m| (m, Source::File)),
-        ],
-        false,
-    );
-    let no_color = pick(
-        &mut sources,
-        "no_color",
-        [
-            flags
-                .tui
-                .no_color
-                .then_some((true, Source::Flag("--no-color"))),
-            // no-color.org: any non-empty value.
-            env.get("NO_COLOR")
-                .map(|_| (true, Source::Env("NO_COLOR".into()))),
-            cfg.no_color.map(|m| (m, Source::File)),
-        ],
-        false,
-    );
-    let log_level = pick(
-        &mut sources,
-        "log_level",
-        [
-            flags
-                .log_level
-                .clone()
-                .map(|l| (l, Source::Flag("--log-level"))),
-            env_val(env, "TOKENTAB_LOG"),
-            cfg.log_level.clone().map(|l| (l, Source::File)),
-        ],
-        DEFAULT_LOG_LEVEL.to_string(),
-    );
-    let cacert = first([
-        flags
-            .server
-            .cacert
-            .clone()
-            .map(|c| (c, Source::Flag("--cacert"))),
-        profile.and_then(|(name, p)| p.cacert.as_ref().map(|c| (expand(c, inp), psrc(name)))),
-    ]);
-    if let Some((_, s)) = &cacert {
-        sources.insert("cacert", s.clone());
-    }
-    let insecure = pick(
-        &mut sources,
-        "insecure",
-        [
-            flags
-                .server
-                .insecure
-                .then_some((true, Source::Flag("--insecure"))),
-            pget(|p| p.insecure),
-        ],
-        false,
-    );
-    let banner_color = profile.and_then(|(name, p)| {
-        p.banner_color.clone().inspect(|_| {
-            sources.insert("banner_color", psrc(name));
-        })
-    });
-    if !cfg.keys.is_empty() {
-        sources.insert("keys", Source::File);
-    }
-    if !cfg.theme.is_empty() {
-        sources.insert("theme", Source::File);
-    }
-    if let Some(s) = &inp.config_path_source {
-        sources.insert("config_path", s.clone());
-    }
+    let server = server_choice(inp, &cfg, profile, ptoken.as_ref(), &mut sources)?;
+    let readonly = readonly(inp, &cfg, profile, &mut sources)?;
+    let tui = tui_settings(inp, &cfg, &mut sources)?;
+    let log_level = log_level(inp, &cfg, &mut sources);
+    let (cacert, insecure) = tls(inp, profile, &mut sources);
+    let banner_color = banner_color(profile, &mut sources);
+    note_file_sections(inp, &cfg, &mut sources);
 
     Ok(Resolved {
         server,
         profile: profile.map(|(n, _)| n.to_string()),
         banner_color,
         readonly,
-        clipboard,
-        clipboard_clear_secs,
-        mouse,
-        mask_secret,
-        no_color,
+        clipboard: tui.clipboard,
+        clipboard_clear_secs: tui.clipboard_clear_secs,
+        mouse: tui.mouse,
+        mask_secret: tui.mask_secret,
+        no_color: tui.no_color,
         log_level,
-        cacert: cacert.map(|(c, _)| c),
+        cacert,
         insecure,
         keys: cfg.keys,
         theme: cfg.theme,
@@ -349,197 +51,204 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
     })
 }
 
-fn token_above_jfrog(
+/// Profile: --profile > TOKENTAB_PROFILE > default_profile; a name that is not in the file is
+/// an error that lists the known ones.
+fn profile<'a>(
     inp: &Inputs,
-    profile: Option<(&str, &Profile)>,
-    ptoken: Option<&ProfileToken>,
-) -> Result<Option<TokenPick>, ConfigError> {
-    let env = &inp.env;
-    if let Some(path) = &inp.flags.server.token_file {
-        return Ok(Some(TokenPick {
-            source: TokenSource::deferred(
-                TokenSourceKind::File { path: path.clone() },
-                Source::Flag("--token-file"),
-            ),
-            bound_url: None,
-        }));
-    }
-    match (env.get("TOKENTAB_TOKEN"), env.get("TOKENTAB_TOKEN_FILE")) {
-        (Some(_), Some(_)) => {
-            return Err(ConfigError::Conflict(
-                "both TOKENTAB_TOKEN and TOKENTAB_TOKEN_FILE are set; unset one of them".into(),
-            ));
-        }
-        (Some(v), None) => {
-            return Ok(Some(TokenPick {
-                source: TokenSource::with_value(
-                    TokenSourceKind::Env {
-                        var: "TOKENTAB_TOKEN".into(),
-                    },
-                    Source::Env("TOKENTAB_TOKEN".into()),
-                    SecretString::from(v.to_string()),
-                ),
-                bound_url: None,
-            }));
-        }
-        (None, Some(f)) => {
-            return Ok(Some(TokenPick {
-                source: TokenSource::deferred(
-                    TokenSourceKind::File {
-                        path: expand(Path::new(f), inp),
-                    },
-                    Source::Env("TOKENTAB_TOKEN_FILE".into()),
-                ),
-                bound_url: None,
-            }));
-        }
-        (None, None) => {}
-    }
-    let (Some((name, p)), Some(t)) = (profile, ptoken) else {
+    cfg: &'a FileConfig,
+    sources: &mut Sources,
+) -> Result<ProfilePick<'a>, ConfigError> {
+    let pick = first([
+        inp.flags
+            .server
+            .profile
+            .clone()
+            .map(|p| (p, Source::Flag("--profile"))),
+        env_val(&inp.env, "TOKENTAB_PROFILE"),
+        cfg.default_profile.clone().map(|p| (p, Source::File)),
+    ]);
+    let Some((name, from)) = pick else {
         return Ok(None);
     };
-    let origin = Source::Profile(name.to_string());
-    let bound_url = p.url.as_deref().map(normalize);
-    let source = match t {
-        ProfileToken::Env(var) => match env.get(var) {
-            Some(v) => TokenSource::with_value(
-                TokenSourceKind::Env { var: var.clone() },
-                origin,
-                SecretString::from(v.to_string()),
-            ),
-            None => {
-                return Err(ConfigError::Conflict(format!(
-                    "profile '{name}' reads its token from ${var}, which is not set"
-                )));
-            }
-        },
-        ProfileToken::File(path) => TokenSource::deferred(
-            TokenSourceKind::File {
-                path: expand(path, inp),
-            },
-            origin,
-        ),
-        ProfileToken::Command(argv) => TokenSource::deferred(
-            TokenSourceKind::Command {
-                argv: argv.clone(),
-                timeout_secs: p
-                    .token_command_timeout
-                    .unwrap_or(DEFAULT_COMMAND_TIMEOUT_SECS),
-            },
-            origin,
-        ),
-        // Resolved with the JFrog CLI layer.
-        ProfileToken::JfrogServer(_) => return Ok(None),
-    };
-    Ok(Some(TokenPick { source, bound_url }))
+    let (name, p) =
+        cfg.profiles
+            .get_key_value(&name)
+            .ok_or_else(|| ConfigError::UnknownProfile {
+                name: name.clone(),
+                from: from.to_string(),
+                known: known_profiles(cfg),
+            })?;
+    sources.insert("profile", from);
+    Ok(Some((name.as_str(), p)))
 }
 
-fn embedded(
-    data_dir: Option<(PathBuf, Source)>,
+/// A profile's own value of a setting, marked as coming from that profile.
+fn from_profile<T>(profile: ProfilePick, f: fn(&Profile) -> Option<T>) -> Option<(T, Source)> {
+    profile.and_then(|(name, p)| f(p).map(|v| (v, Source::Profile(name.to_string()))))
+}
+
+fn readonly(
     inp: &Inputs,
-    sources: &mut BTreeMap<&'static str, Source>,
-) -> ServerChoice {
-    let (dir, from) = data_dir.unwrap_or((inp.default_data_dir.clone(), Source::Default));
-    sources.insert("url", from.clone());
-    sources.insert("data_dir", from);
-    ServerChoice::Embedded { data_dir: dir }
+    cfg: &FileConfig,
+    profile: ProfilePick,
+    sources: &mut Sources,
+) -> Result<bool, ConfigError> {
+    Ok(pick(
+        sources,
+        "readonly",
+        [
+            inp.flags
+                .server
+                .readonly
+                .then_some((true, Source::Flag("--readonly"))),
+            env_bool(&inp.env, "TOKENTAB_READONLY")?,
+            from_profile(profile, |p| p.readonly),
+            cfg.readonly.map(|v| (v, Source::File)),
+        ],
+        false,
+    ))
 }
 
-fn first<T, const N: usize>(cands: [Option<(T, Source)>; N]) -> Option<(T, Source)> {
-    cands.into_iter().flatten().next()
+/// The tab's own settings.
+struct TuiSettings {
+    clipboard: ClipboardMode,
+    clipboard_clear_secs: u64,
+    mouse: bool,
+    mask_secret: bool,
+    no_color: bool,
 }
 
-fn pick<T, const N: usize>(
-    sources: &mut BTreeMap<&'static str, Source>,
-    name: &'static str,
-    cands: [Option<(T, Source)>; N],
-    default: T,
-) -> T {
-    let (v, s) = first(cands).unwrap_or((default, Source::Default));
-    sources.insert(name, s);
-    v
+fn tui_settings(
+    inp: &Inputs,
+    cfg: &FileConfig,
+    sources: &mut Sources,
+) -> Result<TuiSettings, ConfigError> {
+    let (env, flags) = (&inp.env, &inp.flags.tui);
+    let clipboard = pick(
+        sources,
+        "clipboard",
+        [
+            flags.clipboard.map(|m| (m, Source::Flag("--clipboard"))),
+            env_clipboard(env)?,
+            cfg.clipboard.map(|m| (m, Source::File)),
+        ],
+        ClipboardMode::Auto,
+    );
+    let clipboard_clear_secs = pick(
+        sources,
+        "clipboard_clear",
+        [
+            flags
+                .clipboard_clear
+                .map(|s| (s, Source::Flag("--clipboard-clear"))),
+            env_u64(env, "TOKENTAB_CLIPBOARD_CLEAR")?,
+            cfg.clipboard_clear.map(|s| (s, Source::File)),
+        ],
+        DEFAULT_CLIPBOARD_CLEAR_SECS,
+    );
+    let mouse = pick(
+        sources,
+        "mouse",
+        [
+            flags
+                .no_mouse
+                .then_some((false, Source::Flag("--no-mouse"))),
+            cfg.mouse.map(|m| (m, Source::File)),
+        ],
+        true,
+    );
+    let mask_secret = pick(
+        sources,
+        "mask_secret",
+        [
+            flags
+                .mask_secret
+                .then_some((true, Source::Flag("--mask-secret"))),
+            env_bool(env, "TOKENTAB_MASK_SECRET")?,
+            cfg.mask_secret.map(|m| (m, Source::File)),
+        ],
+        false,
+    );
+    let no_color = pick(
+        sources,
+        "no_color",
+        [
+            flags.no_color.then_some((true, Source::Flag("--no-color"))),
+            // no-color.org: any non-empty value.
+            env.get("NO_COLOR")
+                .map(|_| (true, Source::Env("NO_COLOR".into()))),
+            cfg.no_color.map(|m| (m, Source::File)),
+        ],
+        false,
+    );
+    Ok(TuiSettings {
+        clipboard,
+        clipboard_clear_secs,
+        mouse,
+        mask_secret,
+        no_color,
+    })
 }
 
-fn env_val(env: &Env, var: &str) -> Option<(String, Source)> {
-    env.get(var)
-        .map(|v| (v.to_string(), Source::Env(var.to_string())))
+fn log_level(inp: &Inputs, cfg: &FileConfig, sources: &mut Sources) -> String {
+    pick(
+        sources,
+        "log_level",
+        [
+            inp.flags
+                .log_level
+                .clone()
+                .map(|l| (l, Source::Flag("--log-level"))),
+            env_val(&inp.env, "TOKENTAB_LOG"),
+            cfg.log_level.clone().map(|l| (l, Source::File)),
+        ],
+        DEFAULT_LOG_LEVEL.to_string(),
+    )
 }
 
-fn env_bool(env: &Env, var: &str) -> Result<Option<(bool, Source)>, ConfigError> {
-    let Some(v) = env.get(var) else {
-        return Ok(None);
-    };
-    let b = match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => true,
-        "0" | "false" | "no" | "off" => false,
-        _ => {
-            return Err(ConfigError::BadValue {
-                name: var.into(),
-                value: v.into(),
-                expected: "use true or false (1/0, yes/no, on/off)".into(),
-            });
-        }
-    };
-    Ok(Some((b, Source::Env(var.into()))))
-}
-
-fn env_u64(env: &Env, var: &str) -> Result<Option<(u64, Source)>, ConfigError> {
-    let Some(v) = env.get(var) else {
-        return Ok(None);
-    };
-    let n = v.trim().parse().map_err(|_| ConfigError::BadValue {
-        name: var.into(),
-        value: v.into(),
-        expected: "a whole number of seconds".into(),
-    })?;
-    Ok(Some((n, Source::Env(var.into()))))
-}
-
-fn env_clipboard(env: &Env) -> Result<Option<(ClipboardMode, Source)>, ConfigError> {
-    let var = "TOKENTAB_CLIPBOARD";
-    let Some(v) = env.get(var) else {
-        return Ok(None);
-    };
-    let m = ClipboardMode::from_str(v.trim(), true).map_err(|_| ConfigError::BadValue {
-        name: var.into(),
-        value: v.into(),
-        expected: "one of auto, native, tmux, osc52, off".into(),
-    })?;
-    Ok(Some((m, Source::Env(var.into()))))
-}
-
-fn normalize(url: &str) -> String {
-    url.trim().trim_end_matches('/').to_string()
-}
-
-/// `embedded`, or an http(s) URL without the trailing slash.
-fn check_url(url: &str, from: &Source) -> Result<String, ConfigError> {
-    let u = normalize(url);
-    if u.eq_ignore_ascii_case("embedded") {
-        return Ok("embedded".into());
-    }
-    let lower = u.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(host)
-            if !host.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control()) =>
-        {
-            Ok(u)
-        }
-        _ => Err(ConfigError::BadValue {
-            name: format!("the URL (from {from})"),
-            value: url.into(),
-            expected: "use http://HOST[:PORT] or https://HOST, or `embedded`".into(),
+/// TLS: an extra CA (flag or profile; recorded only when set) and `insecure`.
+fn tls(inp: &Inputs, profile: ProfilePick, sources: &mut Sources) -> (Option<PathBuf>, bool) {
+    let flags = &inp.flags.server;
+    let cacert = first([
+        flags.cacert.clone().map(|c| (c, Source::Flag("--cacert"))),
+        profile.and_then(|(name, p)| {
+            p.cacert
+                .as_ref()
+                .map(|c| (expand(c, inp), Source::Profile(name.to_string())))
         }),
+    ]);
+    if let Some((_, s)) = &cacert {
+        sources.insert("cacert", s.clone());
     }
+    let insecure = pick(
+        sources,
+        "insecure",
+        [
+            flags.insecure.then_some((true, Source::Flag("--insecure"))),
+            from_profile(profile, |p| p.insecure),
+        ],
+        false,
+    );
+    (cacert.map(|(c, _)| c), insecure)
 }
 
-fn expand(p: &Path, inp: &Inputs) -> PathBuf {
-    match (p.strip_prefix("~"), &inp.home) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => p.to_path_buf(),
+/// The profile's banner colour (the header's background), recorded only when set.
+fn banner_color(profile: ProfilePick, sources: &mut Sources) -> Option<String> {
+    let (color, from) = from_profile(profile, |p| p.banner_color.clone())?;
+    sources.insert("banner_color", from);
+    Some(color)
+}
+
+/// `[keys]`, `[theme]` and the config path are shown with their origin when present.
+fn note_file_sections(inp: &Inputs, cfg: &FileConfig, sources: &mut Sources) {
+    if !cfg.keys.is_empty() {
+        sources.insert("keys", Source::File);
+    }
+    if !cfg.theme.is_empty() {
+        sources.insert("theme", Source::File);
+    }
+    if let Some(s) = &inp.config_path_source {
+        sources.insert("config_path", s.clone());
     }
 }
 
