@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::{CreatedToken, RevokeOutcome};
+use crate::api::{ApiError, CreatedToken, RevokeOutcome};
 use crate::model::EntityKind;
 use crate::model::wire::{CreateTokenRequest, TokenInfo};
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
@@ -17,8 +17,49 @@ use super::keymap::Action;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ReqId(pub u64);
 
-/// A call's result as the model keeps it: the error already in words (sanitised).
-pub type ApiResult<T> = Result<T, String>;
+/// A call's result as it reaches the model; the error stays typed until it is shown.
+pub type ApiResult<T> = Result<T, CallError>;
+
+/// Why a call brought no result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// What a person can act on ("the server rejected the token…"), not the status line.
+    #[error("{}", .0.headline())]
+    Api(ApiError),
+    #[error("the server did not answer within {secs} s")]
+    TimedOut { secs: u64 },
+    /// The call's task ended without a result (it panicked).
+    #[error("the request failed unexpectedly")]
+    Lost,
+    /// Words only (a reason made up outside the client).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CallError {
+    /// The words for the screen, safe for a terminal.
+    pub fn shown(&self) -> String {
+        crate::model::sanitize::clean(&self.to_string())
+    }
+}
+
+impl From<ApiError> for CallError {
+    fn from(e: ApiError) -> Self {
+        CallError::Api(e)
+    }
+}
+
+impl From<&str> for CallError {
+    fn from(s: &str) -> Self {
+        CallError::Other(s.to_owned())
+    }
+}
+
+impl From<String> for CallError {
+    fn from(s: String) -> Self {
+        CallError::Other(s)
+    }
+}
 
 /// One entry of a picker (users, projects, fleets, devices).
 #[derive(Debug, Clone, PartialEq, Eq)]

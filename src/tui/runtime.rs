@@ -22,7 +22,9 @@ use crate::model::EntityKind;
 use crate::secret::clipboard::Clipboard;
 
 use super::app::App;
-use super::msg::{ApiResult, Effect, Msg, PickItem, PickKind, PickPage, PickQuery, ReqId};
+use super::msg::{
+    ApiResult, CallError, Effect, Msg, PickItem, PickKind, PickPage, PickQuery, ReqId,
+};
 use super::ui;
 
 /// What the loop needs besides the terminal, the model and the input.
@@ -322,14 +324,12 @@ impl Runner {
         self.tasks.insert(id, inner.abort_handle());
         tokio::spawn(async move {
             let msg = match inner.await {
-                // What a person can act on ("the server rejected the token…"), not the status line.
-                Ok(Ok(r)) => wrap(r.map_err(|e| e.headline())),
-                Ok(Err(_)) => wrap(Err(format!(
-                    "the server did not answer within {} s",
-                    timeout.as_secs()
-                ))),
+                Ok(Ok(r)) => wrap(r.map_err(CallError::Api)),
+                Ok(Err(_)) => wrap(Err(CallError::TimedOut {
+                    secs: timeout.as_secs(),
+                })),
                 Err(e) if e.is_cancelled() => return,
-                Err(_) => wrap(Err("the request failed unexpectedly".into())),
+                Err(_) => wrap(Err(CallError::Lost)),
             };
             let _ = tx.send(msg);
         });
@@ -339,62 +339,33 @@ impl Runner {
 /// Items asked for per picker page.
 const PAGE: u32 = 200;
 
-/// One picker page from the API. Servers that ignore the search get filtered by the picker.
+/// One picker page from the API, its entries as the model words them. Servers that ignore the
+/// search get filtered by the picker.
 async fn pick(c: Client, q: PickQuery) -> Result<PickPage, ApiError> {
+    fn items<T: Into<PickItem>>(list: Vec<T>) -> Vec<PickItem> {
+        list.into_iter().map(Into::into).collect()
+    }
     let search = (!q.search.is_empty()).then_some(q.search.clone());
-    match q.kind {
+    let project = q.project.unwrap_or_default();
+    Ok(match q.kind {
         PickKind::User => {
             let page = c
                 .list_users_page(search.as_deref(), q.cursor.as_deref(), Some(PAGE))
                 .await?;
-            Ok(PickPage {
-                items: page
-                    .users
-                    .into_iter()
-                    .map(|u| PickItem {
-                        label: match &u.email {
-                            Some(e) => format!("{} <{e}>", u.username),
-                            None => u.username.clone(),
-                        },
-                        id: u.username,
-                    })
-                    .collect(),
+            PickPage {
+                items: items(page.users),
                 next: page.cursor,
-            })
+            }
         }
-        PickKind::Entity(EntityKind::Project) => {
-            let list = c.list_projects().await?;
-            Ok(PickPage {
-                items: list
-                    .into_iter()
-                    .map(|p| PickItem {
-                        label: if p.display_name.is_empty() {
-                            p.project_key.clone()
-                        } else {
-                            format!("{} — {}", p.project_key, p.display_name)
-                        },
-                        id: p.project_key,
-                    })
-                    .collect(),
-                next: None,
-            })
-        }
-        PickKind::Entity(EntityKind::Fleet) => {
-            let project = q.project.unwrap_or_default();
-            let list = c.list_fleets(&project).await?;
-            Ok(PickPage {
-                items: list
-                    .into_iter()
-                    .map(|f| PickItem {
-                        label: format!("{} ({} devices)", f.name, f.device_count),
-                        id: f.name,
-                    })
-                    .collect(),
-                next: None,
-            })
-        }
+        PickKind::Entity(EntityKind::Project) => PickPage {
+            items: items(c.list_projects().await?),
+            next: None,
+        },
+        PickKind::Entity(EntityKind::Fleet) => PickPage {
+            items: items(c.list_fleets(&project).await?),
+            next: None,
+        },
         PickKind::Entity(EntityKind::Device) => {
-            let project = q.project.unwrap_or_default();
             let query = DeviceQuery {
                 fleet: None,
                 search,
@@ -402,17 +373,96 @@ async fn pick(c: Client, q: PickQuery) -> Result<PickPage, ApiError> {
                 limit: Some(PAGE),
             };
             let page = c.list_devices_page(&project, &query).await?;
-            Ok(PickPage {
-                items: page
-                    .devices
-                    .into_iter()
-                    .map(|d| PickItem {
-                        label: format!("{} · {} · {}", d.device_name, d.device_uuid, d.group),
-                        id: d.device_uuid,
-                    })
-                    .collect(),
+            PickPage {
+                items: items(page.devices),
                 next: page.after,
-            })
+            }
         }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ClientOptions;
+    use crate::secret::clipboard::{ClipEnv, ClipboardMode};
+    use crate::tui::app::AppConfig;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::backend::TestBackend;
+    use secrecy::SecretString;
+
+    fn key(code: KeyCode) -> io::Result<Event> {
+        Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    /// Waits (bounded) until the loop has published stats that satisfy `ok`.
+    async fn until(
+        rx: &mut tokio::sync::watch::Receiver<Stats>,
+        ok: impl Fn(&Stats) -> bool,
+    ) -> Stats {
+        let seen = tokio::time::timeout(Duration::from_secs(20), rx.wait_for(|s| ok(s)))
+            .await
+            .expect("the loop did not get there within 20 s")
+            .expect("the loop ended");
+        *seen
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_ready_messages_costs_one_draw() {
+        // Nothing listens on this port: both start-up calls fail at once, the model then sits
+        // still (no spinner, no status), so only the burst below can cause a draw.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let opts = ClientOptions {
+            max_retries: 0,
+            ..ClientOptions::default()
+        };
+        let client = Client::new(
+            &format!("http://127.0.0.1:{port}"),
+            SecretString::from("t"),
+            opts,
+        )
+        .expect("client");
+        let mut deps = Deps::new(
+            client,
+            Clipboard::new(ClipboardMode::Off, ClipEnv::default()),
+        );
+        let (stats_tx, mut stats) = tokio::sync::watch::channel(Stats::default());
+        deps.stats = Some(stats_tx);
+        deps.clock = || DateTime::<Utc>::UNIX_EPOCH;
+        let (keys_tx, keys_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+        let input = futures_util::stream::unfold(keys_rx, |mut rx| async move {
+            rx.recv().await.map(|ev| (ev, rx))
+        });
+        let app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let run = tokio::spawn(async move {
+            run(&mut terminal, app, Box::pin(input), deps)
+                .await
+                .map(|(_, s)| s)
+        });
+
+        // Start-up: tick, resize, and both failed calls are in.
+        let settled = until(&mut stats, |s| s.messages >= 4).await;
+        // Twenty keys at once: all are ready before the loop wakes.
+        for _ in 0..20 {
+            keys_tx.send(key(KeyCode::Down)).expect("loop alive");
+        }
+        let after = until(&mut stats, |s| s.messages >= settled.messages + 20).await;
+        assert_eq!(
+            after.draws,
+            settled.draws + 1,
+            "20 ready keys are applied, then drawn once: {settled:?} -> {after:?}"
+        );
+
+        keys_tx.send(key(KeyCode::Char('q'))).expect("loop alive");
+        let end = tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .expect("the loop quits")
+            .expect("no panic")
+            .expect("no error");
+        assert_eq!(end.draws, after.draws, "quitting draws nothing more");
     }
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 use tui_input::Input;
 
 use crate::model::sanitize::clean;
+use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 
 use super::super::keymap::Action;
-use super::super::msg::{Effect, PickItem, PickKind, PickPage, PickQuery, ReqId};
+use super::super::msg::{ApiResult, Effect, PickItem, PickKind, PickPage, PickQuery, ReqId};
 use super::ctx::Ctx;
 
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -87,7 +88,7 @@ impl Picker {
     }
 
     /// A page arrived; true when it was the one we wait for.
-    pub fn receive(&mut self, id: ReqId, page: Result<PickPage, String>) -> bool {
+    pub fn receive(&mut self, id: ReqId, page: ApiResult<PickPage>) -> bool {
         if self.loading != Some(id) {
             return false;
         }
@@ -117,7 +118,7 @@ impl Picker {
                 self.next = page.next;
                 self.stale = false;
             }
-            Err(e) => self.error = Some(clean(&e)),
+            Err(e) => self.error = Some(e.shown()),
         }
         true
     }
@@ -209,4 +210,49 @@ pub enum PickerOutcome {
     Open,
     Closed,
     Chosen(PickItem),
+}
+
+// What each kind of entry shows in the list (the runtime only fetches the pages).
+
+impl From<UserInfo> for PickItem {
+    fn from(u: UserInfo) -> PickItem {
+        PickItem {
+            label: match &u.email {
+                Some(e) => format!("{} <{e}>", u.username),
+                None => u.username.clone(),
+            },
+            id: u.username,
+        }
+    }
+}
+
+impl From<ProjectInfo> for PickItem {
+    fn from(p: ProjectInfo) -> PickItem {
+        PickItem {
+            label: if p.display_name.is_empty() {
+                p.project_key.clone()
+            } else {
+                format!("{} — {}", p.project_key, p.display_name)
+            },
+            id: p.project_key,
+        }
+    }
+}
+
+impl From<FleetInfo> for PickItem {
+    fn from(f: FleetInfo) -> PickItem {
+        PickItem {
+            label: format!("{} ({} devices)", f.name, f.device_count),
+            id: f.name,
+        }
+    }
+}
+
+impl From<DeviceInfo> for PickItem {
+    fn from(d: DeviceInfo) -> PickItem {
+        PickItem {
+            label: format!("{} · {} · {}", d.device_name, d.device_uuid, d.group),
+            id: d.device_uuid,
+        }
+    }
 }

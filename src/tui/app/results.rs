@@ -25,7 +25,7 @@ impl App {
         }
         self.me = match r {
             Ok(info) => Load::Loaded(clean(subject_username(&info.subject))),
-            Err(e) => Load::Failed(clean(&e)),
+            Err(e) => Load::Failed(e.shown()),
         };
         let me = self.me_name().map(str::to_owned);
         if let (Some(f), Some(me)) = (self.form.as_mut(), me)
@@ -51,7 +51,7 @@ impl App {
                 }
             }
             Err(e) => {
-                let e = clean(&e);
+                let e = e.shown();
                 if matches!(self.list, Load::Loaded(_)) && !self.rows.is_empty() {
                     self.say(format!("refresh failed: {e}"), true);
                 }
@@ -74,7 +74,7 @@ impl App {
                 let row = Row::new(token);
                 d.load = Load::Loaded(row.token);
             }
-            Err(e) => d.load = Load::Failed(clean(&e)),
+            Err(e) => d.load = Load::Failed(e.shown()),
         }
     }
 
@@ -107,7 +107,7 @@ impl App {
                 fx.push(Effect::ListTokens(rid));
             }
             Err(e) => {
-                let e = clean(&e);
+                let e = e.shown();
                 form.errors.retain(|(f, _)| *f != Field::Generate);
                 form.errors
                     .push((Field::Generate, format!("could not create the token: {e}")));
@@ -120,7 +120,7 @@ impl App {
         let Overlay::Confirm(c) = &mut self.overlay else {
             return;
         };
-        let r = r.map_err(|e| clean(&e));
+        let r = r.map_err(|e| e.shown());
         let Some((token_id, ok)) = c.receive(id, r) else {
             return;
         };
