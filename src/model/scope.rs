@@ -1,5 +1,5 @@
-//! The scope grammar (DESIGN.md "Scope grammar"): JFrog's own items kept as they are, plus
-//! `connect:<kind>:<target>:<actions>` resource items.
+//! The scope grammar (README, "The embedded token service"): JFrog's own items kept as they are,
+//! plus `connect:<kind>:<target>:<actions>` resource items.
 
 use std::fmt;
 use std::str::FromStr;

@@ -278,7 +278,8 @@ impl Clipboard {
     }
 
     /// The same paths for any printable text (a token ID): what [`Clipboard::copy`] does with
-    /// the borrowed secret. The copy is held like a secret, so the timed clear applies.
+    /// the borrowed secret. The copy is held like a secret: the next copy or quitting clears it
+    /// while it is still ours. Only a secret's copy gets a timed clear (the model asks for it).
     pub fn copy_text(&mut self, text: &str, term: &mut dyn Write) -> CopyOutcome {
         if self.held.is_some() {
             self.clear_if_ours(term);

@@ -1,9 +1,10 @@
-//! `Action`: what a user can bind. `KeyMap::resolve(mode, key)`; key hints and help are generated
+//! `Action`: what a key means. `KeyMap::resolve(mode, key)`; key hints and help are generated
 //! from the same table, so they cannot drift from what the keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-/// User intents (the only bindable things).
+/// User intents: what a key resolves to in a mode. The config file may rebind those named in
+/// `key_overrides::BINDABLE`; Enter, Esc, Tab, the form's arrows and Ctrl-C stay fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,

@@ -1,5 +1,6 @@
-//! The HTTP surface: every endpoint of DESIGN.md's "Embedded service API" table, request logs,
-//! and JFrog's array error form for every error, axum's own rejections included.
+//! The HTTP surface: the JFrog Access and Connect endpoints the service speaks (README, "The
+//! embedded token service"), request logs, and JFrog's array error form for every error, axum's
+//! own rejections included.
 
 mod devices;
 mod projects;
