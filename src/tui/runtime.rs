@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::Event;
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::{mpsc, oneshot};
@@ -124,7 +124,7 @@ where
                 queue.push_back(msg);
                 continue;
             }
-            match input.next().now_or_never() {
+            match ready_now(&mut input).await {
                 None => break,
                 Some(Some(Ok(ev))) => {
                     next_refresh = Instant::now() + r.deps.refresh_every;
@@ -199,6 +199,20 @@ where
         h.abort();
     }
     Ok((app, stats))
+}
+
+/// The stream's next item if one is ready now (`None` when it would wait). Polled with this
+/// task's own waker: crossterm's `EventStream` keeps the first waker it is given until it fires,
+/// so a throwaway waker here would leave the loop deaf to later keys.
+async fn ready_now<S>(input: &mut S) -> Option<Option<S::Item>>
+where
+    S: Stream + Unpin,
+{
+    std::future::poll_fn(|cx| match input.poll_next_unpin(cx) {
+        std::task::Poll::Ready(item) => std::task::Poll::Ready(Some(item)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
 }
 
 /// Writes to the terminal's stream when there is one, else nowhere.
@@ -302,7 +316,7 @@ impl Runner {
                     queue.push_back(Msg::SecretCopied(outcome));
                 }
             }
-            Effect::ClearClipboardIn(d) => self.clear_at = Some(Instant::now() + d),
+            Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
         }
     }
@@ -395,6 +409,46 @@ mod tests {
         Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
     }
 
+    /// Keys the test types, delivered the way crossterm's `EventStream` does: the waker of the
+    /// first poll that found nothing is kept, and woken, once.
+    #[derive(Clone, Default)]
+    struct Keys(std::sync::Arc<std::sync::Mutex<KeysState>>);
+
+    #[derive(Default)]
+    struct KeysState {
+        ready: VecDeque<io::Result<Event>>,
+        waker: Option<std::task::Waker>,
+    }
+
+    impl Keys {
+        fn send(&self, ev: io::Result<Event>) {
+            let mut st = self.0.lock().expect("keys lock");
+            st.ready.push_back(ev);
+            if let Some(w) = st.waker.take() {
+                w.wake();
+            }
+        }
+    }
+
+    impl Stream for Keys {
+        type Item = io::Result<Event>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            let mut st = self.0.lock().expect("keys lock");
+            match st.ready.pop_front() {
+                Some(ev) => std::task::Poll::Ready(Some(ev)),
+                None => {
+                    if st.waker.is_none() {
+                        st.waker = Some(cx.waker().clone());
+                    }
+                    std::task::Poll::Pending
+                }
+            }
+        }
+    }
+
     /// Waits (bounded) until the loop has published stats that satisfy `ok`.
     async fn until(
         rx: &mut tokio::sync::watch::Receiver<Stats>,
@@ -432,23 +486,18 @@ mod tests {
         let (stats_tx, mut stats) = tokio::sync::watch::channel(Stats::default());
         deps.stats = Some(stats_tx);
         deps.clock = || DateTime::<Utc>::UNIX_EPOCH;
-        let (keys_tx, keys_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
-        let input = futures_util::stream::unfold(keys_rx, |mut rx| async move {
-            rx.recv().await.map(|ev| (ev, rx))
-        });
+        let keys_tx = Keys::default();
+        let input = keys_tx.clone();
         let app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        let run = tokio::spawn(async move {
-            run(&mut terminal, app, Box::pin(input), deps)
-                .await
-                .map(|(_, s)| s)
-        });
+        let run =
+            tokio::spawn(async move { run(&mut terminal, app, input, deps).await.map(|(_, s)| s) });
 
         // Start-up: tick, resize, and both failed calls are in.
         let settled = until(&mut stats, |s| s.messages >= 4).await;
         // Twenty keys at once: all are ready before the loop wakes.
         for _ in 0..20 {
-            keys_tx.send(key(KeyCode::Down)).expect("loop alive");
+            keys_tx.send(key(KeyCode::Down));
         }
         let after = until(&mut stats, |s| s.messages >= settled.messages + 20).await;
         assert_eq!(
@@ -457,7 +506,7 @@ mod tests {
             "20 ready keys are applied, then drawn once: {settled:?} -> {after:?}"
         );
 
-        keys_tx.send(key(KeyCode::Char('q'))).expect("loop alive");
+        keys_tx.send(key(KeyCode::Char('q')));
         let end = tokio::time::timeout(Duration::from_secs(20), run)
             .await
             .expect("the loop quits")

@@ -162,11 +162,14 @@ impl App {
     /// then.
     pub(super) fn on_secret_copied(&mut self, outcome: CopyOutcome, fx: &mut Vec<Effect>) {
         if outcome.copied() && self.cfg.clipboard_clear_secs > 0 {
-            let secs = self.cfg.clipboard_clear_secs.min(i64::MAX as u64) as i64;
-            self.clip_clear_at = Some(self.now + Span::seconds(secs));
-            fx.push(Effect::ClearClipboardIn(Duration::from_secs(
-                self.cfg.clipboard_clear_secs,
-            )));
+            let delay = Duration::from_secs(self.cfg.clipboard_clear_secs);
+            // A delay past the calendar's end is as good as never.
+            self.clip_clear_at = Span::from_std(delay)
+                .ok()
+                .and_then(|d| self.now.checked_add_signed(d));
+            if self.clip_clear_at.is_some() {
+                fx.push(Effect::ClearClipboardIn(delay));
+            }
         }
         if let Overlay::Secret(v) = &mut self.overlay {
             v.copy = Some(outcome);
@@ -186,5 +189,51 @@ impl App {
             ),
             ClearOutcome::NothingToClear => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::super::AppConfig;
+    use super::*;
+    use crate::tui::msg::Msg;
+
+    fn app(clear_secs: u64) -> App {
+        let cfg = AppConfig {
+            clipboard_clear_secs: clear_secs,
+            ..AppConfig::default()
+        };
+        App::new(cfg, Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn the_model_sets_the_clear_deadline_and_asks_the_runtime_for_the_timer() {
+        let mut a = app(30);
+        let fx = a.update(Msg::SecretCopied(CopyOutcome::SystemClipboard));
+        assert_eq!(fx, vec![Effect::ClearClipboardIn(Duration::from_secs(30))]);
+        assert_eq!(a.clip_clear_at, Some(a.now + Span::seconds(30)));
+    }
+
+    #[test]
+    fn no_timer_when_nothing_was_copied_or_clearing_is_off() {
+        let mut a = app(30);
+        let fx = a.update(Msg::SecretCopied(CopyOutcome::NotCopied {
+            reason: "no clipboard".into(),
+        }));
+        assert!(fx.is_empty() && a.clip_clear_at.is_none());
+        let mut a = app(0);
+        assert!(
+            a.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer))
+                .is_empty()
+        );
+        // A delay past what the calendar holds means never, not a panic.
+        let mut a = app(u64::MAX);
+        assert!(
+            a.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer))
+                .is_empty()
+        );
+        assert!(a.clip_clear_at.is_none());
     }
 }
