@@ -552,4 +552,75 @@ mod tests {
             .expect("no error");
         assert_eq!(end.draws, after.draws, "quitting draws nothing more");
     }
+
+    /// A terminal byte stream the test can read.
+    #[derive(Clone, Default)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("sink lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_clear_timer_is_the_one_the_model_asks_for() {
+        use crate::api::CreatedToken;
+        use crate::model::wire::CreatedTokenMeta;
+        use crate::secret::OneTimeSecret;
+        use crate::tui::app::{Overlay, SecretView};
+
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let mut deps = refusing_deps();
+        deps.clipboard = Clipboard::new(ClipboardMode::Osc52, ClipEnv::default());
+        let sink = Sink::default();
+        deps.term_out = Some(Box::new(sink.clone()));
+        let mut r = Runner {
+            deps,
+            tx,
+            tasks: HashMap::new(),
+            clear_at: None,
+            clear_screen: false,
+        };
+        let cfg = AppConfig {
+            clipboard_clear_secs: 7,
+            ..AppConfig::default()
+        };
+        let mut app = App::new(cfg, DateTime::<Utc>::UNIX_EPOCH);
+        app.overlay = Overlay::Secret(SecretView {
+            created: CreatedToken {
+                meta: CreatedTokenMeta {
+                    token_id: "t1".into(),
+                    expires_in: None,
+                    scope: String::new(),
+                    token_type: String::new(),
+                },
+                secret: OneTimeSecret::new("s3cr3t-value".into()).expect("secret"),
+            },
+            copy: None,
+            revealed: true,
+        });
+        let mut queue = VecDeque::new();
+        let before = Instant::now();
+        r.effect(Effect::CopySecret, &app, &mut queue);
+        assert_eq!(r.clear_at, None, "copying alone arms nothing");
+        let mut stats = Stats::default();
+        r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats);
+        // OSC 52 went to the terminal stream; the model set the deadline and the runtime armed
+        // exactly that delay.
+        assert!(!sink.0.lock().expect("sink lock").is_empty());
+        assert_eq!(
+            app.clip_clear_at,
+            Some(DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(7))
+        );
+        let armed = r.clear_at.expect("a clear timer") - before;
+        assert!(
+            armed >= Duration::from_secs(7) && armed < Duration::from_secs(8),
+            "{armed:?}"
+        );
+    }
 }
