@@ -1,11 +1,10 @@
 //! Retry policy and timeouts of the API client against a misbehaving server.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
+mod common;
 
 use std::time::{Duration, Instant};
 
-use fault_server::{FaultServer, Reply};
+use common::fault_server::{FaultServer, Reply};
 use secrecy::SecretString;
 use tokentab::api::client::RetryTiming;
 use tokentab::api::{ApiError, Client, ClientOptions, TokenQuery};

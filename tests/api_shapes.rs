@@ -1,10 +1,9 @@
 //! Answer shapes of real JFrog servers and of our service: error bodies, create, revoke, lists,
 //! lenient device pages, paging, and what must never leak.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
+mod common;
 
-use fault_server::{FaultServer, Reply};
+use common::fault_server::{FaultServer, Reply};
 use secrecy::SecretString;
 use serde_json::json;
 use tokentab::api::connect::DeviceQuery;

@@ -2,16 +2,15 @@
 //! and a Custom token read off the screen and tried over HTTP, revoke, quit, small terminals,
 //! Ctrl-C and SIGTERM, and a terminal left as it was found.
 
-#[path = "common/tab.rs"]
-mod tab;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
 
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tab::*;
+use common::screen::{secret_on, token_id_on, url_on};
+use common::tab::*;
+use common::tmux;
 
 fn scope_items(s: &str) -> BTreeSet<String> {
     s.split_whitespace().map(str::to_owned).collect()

@@ -4,16 +4,15 @@
 //! (/proc/PID/cmdline), or stdout beyond the one intended print (`tokens create`) and the one
 //! display in the secret view.
 
-#[path = "common/tab.rs"]
-mod tab;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use reqwest::StatusCode;
-use tab::*;
+use common::screen::{secret_on, token_id_on, url_on};
+use common::tab::*;
+use common::tmux;
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,6 +1,6 @@
 //! `App::update` without a terminal or tokio: every Msg in every mode, and the flows.
 
-mod tui_support;
+mod common;
 
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,7 +12,7 @@ use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load, Overlay};
 use tokentab::tui::keymap::{Action, Mode};
 use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage, ReqId};
-use tui_support::*;
+use common::fixtures::*;
 
 const ALL_ACTIONS: [Action; 28] = [
     Action::Quit,

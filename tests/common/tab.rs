@@ -1,6 +1,4 @@
 //! Runs the real `tokentab` in tmux with a private home, and talks to the service it started.
-//! Include with `#[path = "common/tab.rs"] mod tab;` next to `#[path = "common/tmux.rs"] mod tmux;`.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -210,39 +208,6 @@ impl Http {
             .filter_map(|d| d["device_uuid"].as_str().map(str::to_owned))
             .collect()
     }
-}
-
-/// The service URL from the header line: " tokentab · http://127.0.0.1:PORT (embedded) · …".
-pub fn url_on(screen: &str) -> String {
-    screen
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no service URL in the header:\n{screen}"))
-}
-
-/// The 43-character secret in the secret view.
-pub fn secret_on(screen: &str) -> String {
-    let found: Vec<&str> = screen
-        .split(|c: char| c.is_whitespace() || c == '│')
-        .filter(|w| {
-            w.len() == 43
-                && w.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .collect();
-    assert_eq!(found.len(), 1, "one secret on screen:\n{screen}");
-    found[0].to_owned()
-}
-
-pub fn token_id_on(screen: &str) -> String {
-    screen
-        .lines()
-        .filter_map(|l| l.split("│Token ID ").nth(1))
-        .filter_map(|rest| rest.split_whitespace().next())
-        .find(|id| id.len() >= 32)
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no token id on screen:\n{screen}"))
 }
 
 /// Waits for the program to exit (the shell prints its status) and returns the status.

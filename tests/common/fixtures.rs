@@ -1,4 +1,5 @@
 //! Shared fixtures for the TUI tests: a fixed clock, sample tokens, rendering to text.
+//! (Also included by the benches through `#[path]`.)
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
