@@ -8,6 +8,7 @@ pub mod fault_server;
 pub mod fixtures;
 pub mod journey;
 pub mod screen;
+pub mod served;
 pub mod service;
 pub mod tab;
 pub mod tmux;

@@ -65,6 +65,21 @@ pub fn start_tab_logged(
     extra: &[&str],
     stderr_file: Option<&Path>,
 ) -> TmuxSession {
+    let mut args = vec!["--clipboard", "off"];
+    args.extend_from_slice(extra);
+    launch(home, w, h, &args, stderr_file, &[])
+}
+
+/// Starts `tokentab --data-dir <home data> ARGS` (nothing else implied: the clipboard is as the
+/// arguments say) with the home's environment plus `env` (which wins).
+pub fn launch(
+    home: &Home,
+    w: u16,
+    h: u16,
+    args: &[&str],
+    stderr_file: Option<&Path>,
+    env: &[(&str, &str)],
+) -> TmuxSession {
     let data = home.data().display().to_string();
     let script = match stderr_file {
         Some(_) => {
@@ -77,11 +92,15 @@ pub fn start_tab_logged(
     if let Some(f) = errfile.as_deref() {
         argv.push(f);
     }
-    argv.extend(["--data-dir", data.as_str(), "--clipboard", "off"]);
-    argv.extend_from_slice(extra);
-    let env = home.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TmuxSession::start(&argv, w, h, &env)
+    argv.extend(["--data-dir", data.as_str()]);
+    argv.extend_from_slice(args);
+    let mut vars = home.env();
+    for (k, v) in env {
+        vars.retain(|(name, _)| name != k);
+        vars.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TmuxSession::start(&argv, w, h, &vars)
 }
 
 /// The pid of the running `tokentab` (the child of the pane's shell).
