@@ -238,8 +238,10 @@ async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
     let server = &server;
     let drive = |mut p: Person| async move {
         let text = p.wait_text("cannot load tokens").await;
+        // Generous: it protects against sleeping through the 120 s Retry-After; 60 s tells the
+        // two apart on any machine.
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(60),
             "no 120 s wait before saying so"
         );
         assert!(text.contains("try again in 120 s"), "{text}");
