@@ -70,7 +70,7 @@ fn tmux_with_set_clipboard_on() {
     let server = TmuxSession::idle();
     assert!(
         server
-            .run(&["set-option", "-s", "set-clipboard", "on"])
+            .tmux(&["set-option", "-s", "set-clipboard", "on"])
             .status
             .success()
     );
@@ -146,7 +146,10 @@ impl AttachedTerminal {
         let log = dir.path().join("terminal.out");
         let child = Command::new("script")
             .arg("-qfc")
-            .arg(format!("tmux -S '{}' attach -t t", server.socket().display()))
+            .arg(format!(
+                "tmux -S '{}' attach -t t",
+                server.socket().display()
+            ))
             .arg(&log)
             .env("TERM", "xterm-256color")
             .stdin(Stdio::piped()) // kept open: EOF would end the session
@@ -217,7 +220,7 @@ fn tmux_forwards_to_the_attached_terminal_with_set_clipboard_on() {
     let server = TmuxSession::idle();
     assert!(
         server
-            .run(&["set-option", "-s", "set-clipboard", "on"])
+            .tmux(&["set-option", "-s", "set-clipboard", "on"])
             .status
             .success()
     );

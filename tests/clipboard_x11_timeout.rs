@@ -41,7 +41,10 @@ fn an_unanswering_display_does_not_block_the_copy() {
     );
     // The silent display never answers: without the ~1 s give-up the copy blocks until the
     // test times out. 20 s is far above the give-up, so load cannot make this fail by chance.
-    assert!(took < Duration::from_secs(20), "{took:?}: blocked on the display");
+    assert!(
+        took < Duration::from_secs(20),
+        "{took:?}: blocked on the display"
+    );
     assert!(term.starts_with(b"\x1b]52;c;"));
     auto.clear_if_ours(&mut Vec::new());
 

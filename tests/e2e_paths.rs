@@ -60,7 +60,10 @@ fn the_secret_view_copies_once_into_the_tmux_buffer_and_the_timed_clear_removes_
         &[],
     );
     let set_clipboard = t.tmux(&["show-options", "-sv", "set-clipboard"]);
-    assert_eq!(String::from_utf8_lossy(&set_clipboard.stdout).trim(), "external");
+    assert_eq!(
+        String::from_utf8_lossy(&set_clipboard.stdout).trim(),
+        "external"
+    );
     wait_table(&t);
     create_user_token(&t, "copied once token");
     let view = t.wait_text("copied to a tmux buffer", WAIT);
@@ -84,7 +87,10 @@ fn the_secret_view_copies_once_into_the_tmux_buffer_and_the_timed_clear_removes_
     assert!(t.all_buffers().iter().all(|b| !b.contains(&secret)));
     t.keys(&["Enter"]);
     t.wait_text("it cannot be shown again", WAIT);
-    assert!(tokentab_buffers(&t).is_empty(), "closing the view copies nothing");
+    assert!(
+        tokentab_buffers(&t).is_empty(),
+        "closing the view copies nothing"
+    );
     t.type_text("q");
     assert_eq!(wait_exit(&t), 0);
 }
@@ -191,7 +197,14 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
         &home,
         150,
         40,
-        &["--url", &proxy, "--token-file", &token_file, "--clipboard", "off"],
+        &[
+            "--url",
+            &proxy,
+            "--token-file",
+            &token_file,
+            "--clipboard",
+            "off",
+        ],
         None,
         &[],
     );
@@ -213,7 +226,8 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
     for i in [0, 2] {
         let (_, id) = &minted[i];
         assert!(
-            done.lines().any(|l| l.contains("✓ revoked") && l.contains(id.as_str())),
+            done.lines()
+                .any(|l| l.contains("✓ revoked") && l.contains(id.as_str())),
             "token {i} revoked:\n{done}"
         );
     }
@@ -307,7 +321,9 @@ fn choosing_another_user_in_the_picker_makes_a_token_for_that_user() {
     t.keys(&["Tab", "Tab", "Tab", "Enter"]);
     t.wait_text("Choose a user", WAIT);
     t.type_text("bob");
-    t.wait_for("bob alone", WAIT, |s| s.contains("1 found") && s.contains("bob"));
+    t.wait_for("bob alone", WAIT, |s| {
+        s.contains("1 found") && s.contains("bob")
+    });
     t.keys(&["Enter"]);
     t.wait_text("[ bob ▾]", WAIT);
     t.keys(&["C-s"]);
@@ -315,7 +331,11 @@ fn choosing_another_user_in_the_picker_makes_a_token_for_that_user() {
     let secret = secret_on(&view);
     let (status, me) = http.get(&secret, "/access/api/v1/tokens/me");
     assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(username(me["subject"].as_str().unwrap_or("")), "bob", "{me}");
+    assert_eq!(
+        username(me["subject"].as_str().unwrap_or("")),
+        "bob",
+        "{me}"
+    );
     assert_eq!(me["description"].as_str(), Some("zq token for bob"));
     t.keys(&["Enter"]);
     t.type_text("q");
@@ -373,7 +393,10 @@ fn jfrog_cli_config_drives_the_cli_and_the_tab(key: Option<&str>) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains(desc), "the service's tokens are listed:\n{stdout}");
+    assert!(
+        stdout.contains(desc),
+        "the service's tokens are listed:\n{stdout}"
+    );
     assert!(!stdout.contains(s.admin()) && !stderr.contains(s.admin()));
 
     // The tab, the same way: the service's URL in the header, not the embedded one.

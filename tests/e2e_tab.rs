@@ -6,11 +6,11 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use reqwest::{Method, StatusCode};
-use serde_json::json;
 use common::screen::{secret_on, token_id_on, url_on};
 use common::tab::*;
 use common::tmux;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 /// The normal screen saved beneath the alternate one while the tab runs (`capture-pane -a`).
 fn normal_screen_beneath(t: &tmux::TmuxSession) -> String {
@@ -171,7 +171,10 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     let closed = t.wait_text("it cannot be shown again", WAIT);
     assert!(!closed.contains(&secret), "{closed}");
     let beneath = normal_screen_beneath(&t);
-    assert!(!beneath.contains(&secret) && !beneath.contains(&user_secret), "{beneath}");
+    assert!(
+        !beneath.contains(&secret) && !beneath.contains(&user_secret),
+        "{beneath}"
+    );
     t.wait_text(desc, WAIT);
 
     // Revoke it from the table (the new row is selected).

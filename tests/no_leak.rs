@@ -9,10 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reqwest::StatusCode;
 use common::screen::{secret_on, url_on};
 use common::tab::*;
 use common::tmux;
+use reqwest::StatusCode;
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {

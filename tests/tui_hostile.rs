@@ -3,11 +3,11 @@
 
 mod common;
 
+use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::sanitize::is_unsafe_char;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::msg::Msg;
-use common::fixtures::*;
 use unicode_width::UnicodeWidthStr;
 
 fn hostile() -> Vec<TokenInfo> {

@@ -100,10 +100,11 @@ async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand(
         assert_eq!(server.count("GET", &format!("{TOKENS}/{A}")), 1);
         p.key(KeyCode::Esc);
         // The row learnt its scope; opening Details again does not fetch again.
-        let text = p.wait("the scope in the row", |s| {
-            !s.contains("Details") && row_of(s, "ci deploy").contains("User")
-        })
-        .await;
+        let text = p
+            .wait("the scope in the row", |s| {
+                !s.contains("Details") && row_of(s, "ci deploy").contains("User")
+            })
+            .await;
         assert!(row_of(&text, "break-glass").contains('—'), "{text}");
         p.key(KeyCode::Char('i'));
         p.wait_text("applied-permissions/user").await;
@@ -287,7 +288,9 @@ async fn a_custom_token_asks_for_connect_scope_and_jfcon_audience_and_shows_the_
         p.wait_text("3 tokens").await;
         p.ctrl('s');
         // The server's own words, as they came.
-        let text = p.wait_text("Audience jfcon@* is not enabled on this platform").await;
+        let text = p
+            .wait_text("Audience jfcon@* is not enabled on this platform")
+            .await;
         assert!(text.contains("403"), "{text}");
         p.ctrl('s');
         let text = p.wait_text(SECRET).await;

@@ -47,13 +47,15 @@ async fn open_form_validate_help_and_quit() {
         p.event(Event::Paste("x".into()));
         p.wait_text("+0dx").await;
         p.key(KeyCode::Esc);
-        p.wait("the form closed", |f| !f.contains("New token")).await;
+        p.wait("the form closed", |f| !f.contains("New token"))
+            .await;
         p.key(KeyCode::Char('?'));
         p.wait_text("Keys (Esc closes)").await;
         p.key(KeyCode::Esc);
         p.key(KeyCode::Char('q'));
     };
-    let (app, stats, text) = play_counted(App::new(cfg(), now()), deps(&down), 100, 30, drive).await;
+    let (app, stats, text) =
+        play_counted(App::new(cfg(), now()), deps(&down), 100, 30, drive).await;
     assert!(app.quitting);
     assert!(app.form.is_none());
     assert!(stats.draws >= 1);
@@ -119,7 +121,10 @@ async fn idle_means_zero_draws_and_unreachable_shows_the_banner() {
             }
         };
         p.key(KeyCode::Char('q'));
-        assert!(quiet, "the loop never stayed {IDLE_WINDOW:?} without a draw while idle");
+        assert!(
+            quiet,
+            "the loop never stayed {IDLE_WINDOW:?} without a draw while idle"
+        );
     };
     let (app, text) = play(App::new(cfg(), now()), d, 120, 30, drive).await;
     assert!(matches!(app.list, Load::Failed(_)), "{:?}", app.list);
@@ -155,7 +160,8 @@ async fn every_draw_is_a_synchronized_update() {
         p.wait_text("New token").await;
         p.key(KeyCode::Char('q'));
         p.key(KeyCode::Esc);
-        p.wait("the form closed", |f| !f.contains("New token")).await;
+        p.wait("the form closed", |f| !f.contains("New token"))
+            .await;
         p.key(KeyCode::Char('q'));
     };
     let (_, stats, _) = play_counted(App::new(cfg(), now()), d, 100, 30, drive).await;

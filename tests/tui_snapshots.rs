@@ -2,11 +2,11 @@
 
 mod common;
 
+use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::secret::clipboard::CopyOutcome;
 use tokentab::tui::app::App;
 use tokentab::tui::msg::{Effect, Msg};
-use common::fixtures::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 

@@ -3,6 +3,7 @@
 mod common;
 
 use chrono::Duration;
+use common::fixtures::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokentab::api::RevokeOutcome;
 use tokentab::model::sanitize::is_unsafe_char;
@@ -12,7 +13,6 @@ use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load, Overlay};
 use tokentab::tui::keymap::{Action, Mode};
 use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage, ReqId};
-use common::fixtures::*;
 
 const ALL_ACTIONS: [Action; 28] = [
     Action::Quit,

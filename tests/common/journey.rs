@@ -92,9 +92,11 @@ pub type Input = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + S
 /// A key channel and the input stream the loop reads it from.
 pub fn input() -> (mpsc::UnboundedSender<Event>, Input) {
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok(e), rx))
-    });
+    let stream =
+        futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+        );
     (tx, Box::pin(stream))
 }
 
@@ -174,8 +176,7 @@ pub fn deps(url: &str, token: &str) -> Deps {
 /// As [`deps`] with the client's options given.
 pub fn deps_with(url: &str, token: &str, options: ClientOptions) -> Deps {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client =
-        Client::new(url, SecretString::from(token.to_owned()), options).expect("client");
+    let client = Client::new(url, SecretString::from(token.to_owned()), options).expect("client");
     let mut d = Deps::new(
         client,
         Clipboard::new(ClipboardMode::Off, ClipEnv::default()),

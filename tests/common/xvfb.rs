@@ -14,7 +14,6 @@ use tokentab::secret::clipboard::ClipEnv;
 /// Held by every test of a binary that reads or writes `$DISPLAY`.
 pub static DISPLAY_LOCK: Mutex<()> = Mutex::new(());
 
-
 /// A private X server on a display number it picks itself (`-displayfd`), killed on drop.
 /// While it lives, `$DISPLAY` of this process names it.
 pub struct Xvfb {
