@@ -60,22 +60,14 @@ fn copy_reaches_tmux_and_clear_removes_it(server: &TmuxSession) {
 #[test]
 fn tmux_default_settings() {
     let server = TmuxSession::idle();
-    let setting = server.tmux(&["show-options", "-sv", "set-clipboard"]);
-    assert_eq!(String::from_utf8_lossy(&setting.stdout).trim(), "external");
+    assert_eq!(server.server_option("set-clipboard"), "external");
     copy_reaches_tmux_and_clear_removes_it(&server);
 }
 
 #[test]
 fn tmux_with_set_clipboard_on() {
     let server = TmuxSession::idle();
-    assert!(
-        server
-            .tmux(&["set-option", "-s", "set-clipboard", "on"])
-            .status
-            .success()
-    );
-    let setting = server.tmux(&["show-options", "-sv", "set-clipboard"]);
-    assert_eq!(String::from_utf8_lossy(&setting.stdout).trim(), "on");
+    server.set_server_option("set-clipboard", "on");
     copy_reaches_tmux_and_clear_removes_it(&server);
 }
 
@@ -218,11 +210,6 @@ fn tmux_forwards_to_the_attached_terminal_with_default_settings() {
 #[test]
 fn tmux_forwards_to_the_attached_terminal_with_set_clipboard_on() {
     let server = TmuxSession::idle();
-    assert!(
-        server
-            .tmux(&["set-option", "-s", "set-clipboard", "on"])
-            .status
-            .success()
-    );
+    server.set_server_option("set-clipboard", "on");
     buffer_also_reaches_the_outer_terminal(&server);
 }

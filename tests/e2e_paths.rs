@@ -20,6 +20,12 @@ use common::tab::*;
 use common::tmux::TmuxSession;
 use common::xvfb::Xvfb;
 
+/// The tab in a 150x40 tmux window: `tokentab --data-dir <home> ARGS` with the home's
+/// environment plus `env`.
+fn tab(home: &Home, args: &[&str], env: &[(&str, &str)]) -> TmuxSession {
+    launch(home, 150, 40, args, None, env)
+}
+
 /// Waits until `cond` holds (polling); panics naming `what` after [`WAIT`].
 fn wait_until(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
@@ -51,19 +57,12 @@ fn the_secret_view_copies_once_into_the_tmux_buffer_and_the_timed_clear_removes_
     let home = Home::new();
     // A private tmux server that reads no config: tmux's default settings (OSC 52 from panes
     // dropped), so the copy must go to a named buffer.
-    let t = launch(
+    let t = tab(
         &home,
-        120,
-        36,
         &["--clipboard", "auto", "--clipboard-clear", "3"],
-        None,
         &[],
     );
-    let set_clipboard = t.tmux(&["show-options", "-sv", "set-clipboard"]);
-    assert_eq!(
-        String::from_utf8_lossy(&set_clipboard.stdout).trim(),
-        "external"
-    );
+    assert_eq!(t.server_option("set-clipboard"), "external");
     wait_table(&t);
     create_user_token(&t, "copied once token");
     let view = t.wait_text("copied to a tmux buffer", WAIT);
@@ -99,12 +98,9 @@ fn the_secret_view_copies_once_into_the_tmux_buffer_and_the_timed_clear_removes_
 fn quitting_clears_the_tmux_buffer_at_once() {
     let home = Home::new();
     // A clear deadline far away: only the quit can remove the buffer in this test's lifetime.
-    let t = launch(
+    let t = tab(
         &home,
-        120,
-        36,
         &["--clipboard", "auto", "--clipboard-clear", "3600"],
-        None,
         &[],
     );
     wait_table(&t);
@@ -134,12 +130,9 @@ fn native_clipboard_under_x_timed_clear_and_a_value_copied_since_is_left_alone()
     let x = Xvfb::start();
     let home = Home::new();
     let display = x.display.clone();
-    let t = launch(
+    let t = tab(
         &home,
-        120,
-        36,
         &["--clipboard", "native", "--clipboard-clear", "3"],
-        None,
         &[("DISPLAY", display.as_str())],
     );
     wait_table(&t);
@@ -193,10 +186,8 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
     );
     let home = Home::new();
     let token_file = s.admin_token_file().display().to_string();
-    let t = launch(
+    let t = tab(
         &home,
-        150,
-        40,
         &[
             "--url",
             &proxy,
@@ -205,7 +196,6 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
             "--clipboard",
             "off",
         ],
-        None,
         &[],
     );
     wait_table(&t);
@@ -261,7 +251,7 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
 #[test]
 fn the_row_menu_copies_the_token_id_and_revokes() {
     let home = Home::new();
-    let t = launch(&home, 140, 40, &["--clipboard", "auto"], None, &[]);
+    let t = tab(&home, &["--clipboard", "auto"], &[]);
     let table = wait_table(&t);
     let http = Http::new(url_on(&table), &home.data());
     let (status, made) = http.call(
@@ -310,7 +300,7 @@ fn the_row_menu_copies_the_token_id_and_revokes() {
 #[test]
 fn choosing_another_user_in_the_picker_makes_a_token_for_that_user() {
     let home = Home::new();
-    let t = launch(&home, 140, 40, &["--clipboard", "off"], None, &[]);
+    let t = tab(&home, &["--clipboard", "off"], &[]);
     let table = wait_table(&t);
     let http = Http::new(url_on(&table), &home.data());
     t.wait_text("· admin ·", WAIT);
@@ -400,14 +390,7 @@ fn jfrog_cli_config_drives_the_cli_and_the_tab(key: Option<&str>) {
     assert!(!stdout.contains(s.admin()) && !stderr.contains(s.admin()));
 
     // The tab, the same way: the service's URL in the header, not the embedded one.
-    let t = launch(
-        &home,
-        150,
-        40,
-        &["--server-id", "acme", "--clipboard", "off"],
-        None,
-        &env,
-    );
+    let t = tab(&home, &["--server-id", "acme", "--clipboard", "off"], &env);
     let table = wait_table(&t);
     assert!(table.contains(&s.url()), "{table}");
     assert!(!table.contains("(embedded)"), "{table}");

@@ -44,6 +44,34 @@ fn jf_token(
     t
 }
 
+/// A scripted platform that knows the signed-in user and, when given, lists `tokens`.
+async fn platform(tokens: Option<Value>) -> FaultServer {
+    let server = FaultServer::start().await;
+    me_route(&server);
+    if let Some(t) = tokens {
+        server.on("GET", TOKENS, vec![Reply::json_value(200, &t)]);
+    }
+    server
+}
+
+/// The tab against `server` in a 160x48 terminal while `drive` plays the person.
+async fn tab_on<F, Fut>(server: &FaultServer, app: App, drive: F) -> (App, String)
+where
+    F: FnOnce(Person) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await
+}
+
+/// JFrog's 429 with a Retry-After of `secs`.
+fn rate_limited(secs: &str) -> Reply {
+    Reply::json(
+        429,
+        r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
+    )
+    .header("Retry-After", secs)
+}
+
 fn me_route(s: &FaultServer) {
     s.on(
         "GET",
@@ -69,9 +97,7 @@ fn three_tokens() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     let mut detail = jf_token(A, "ci deploy", "alice", 1, Some(30));
     detail["scope"] = json!("applied-permissions/user");
     server.on(
@@ -112,14 +138,12 @@ async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand(
         assert_eq!(server.count("GET", &format!("{TOKENS}/{A}")), 1);
         p.key(KeyCode::Char('q'));
     };
-    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await;
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     server.on("DELETE", &format!("{TOKENS}/{A}"), vec![Reply::empty(204)]);
     server.on(
         "DELETE",
@@ -163,13 +187,12 @@ async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
         assert_eq!(server.count("DELETE", &format!("{TOKENS}/{B}")), 1);
         p.key(KeyCode::Char('q'));
     };
-    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await;
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
-    let server = FaultServer::start().await;
-    me_route(&server);
+    let server = platform(None).await;
     let tokens: Vec<Value> = (0..20_000)
         .map(|i| {
             jf_token(
@@ -185,11 +208,7 @@ async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
         "GET",
         TOKENS,
         vec![
-            Reply::json(
-                429,
-                r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
-            )
-            .header("Retry-After", "2"),
+            rate_limited("2"),
             Reply::json_value(200, &json!({ "tokens": tokens })),
         ],
     );
@@ -215,25 +234,14 @@ async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
         p.key(KeyCode::Char('G'));
         p.key(KeyCode::Char('q'));
     };
-    let (app, _) = play(app, deps(&server.url(), ADMIN), 160, 48, drive).await;
+    let (app, _) = tab_on(server, app, drive).await;
     assert_eq!(app.rows.len(), 20_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on(
-        "GET",
-        TOKENS,
-        vec![
-            Reply::json(
-                429,
-                r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
-            )
-            .header("Retry-After", "120"),
-        ],
-    );
+    let server = platform(None).await;
+    server.on("GET", TOKENS, vec![rate_limited("120")]);
     let app = App::new(cfg(), now());
     let started = Instant::now();
     let server = &server;
@@ -254,14 +262,12 @@ async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
         );
         p.key(KeyCode::Char('q'));
     };
-    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await;
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_token_asks_for_connect_scope_and_jfcon_audience_and_shows_the_answer_as_is() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     let created = json!({
         "token_id": "f00dfeed-4444-4555-8666-ff0600000001",
         "access_token": SECRET,
@@ -299,7 +305,7 @@ async fn a_custom_token_asks_for_connect_scope_and_jfcon_audience_and_shows_the_
         p.wait_text("cannot be shown again").await;
         p.key(KeyCode::Char('q'));
     };
-    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await;
+    tab_on(server, app, drive).await;
     let posts: Vec<_> = server
         .requests()
         .into_iter()

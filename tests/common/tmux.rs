@@ -45,6 +45,22 @@ impl TmuxSession {
         Self::start(&["sh", "-c", "exec sleep 3600"], 80, 24, &[])
     }
 
+    /// A server option's value (`show-options -sv`), e.g. `set-clipboard`.
+    pub fn server_option(&self, name: &str) -> String {
+        let out = self.tmux(&["show-options", "-sv", name]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Sets a server option and checks that it took.
+    pub fn set_server_option(&self, name: &str, value: &str) {
+        let out = self.tmux(&["set-option", "-s", name, value]);
+        assert!(
+            out.status.success(),
+            "tmux set-option -s {name} {value}: {out:?}"
+        );
+        assert_eq!(self.server_option(name), value);
+    }
+
     /// The contents of the paste buffer `name`, if the server has it.
     pub fn buffer(&self, name: &str) -> Option<String> {
         let out = self.tmux(&["show-buffer", "-b", name]);
