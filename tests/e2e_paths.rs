@@ -26,6 +26,15 @@ fn tab(home: &Home, args: &[&str], env: &[(&str, &str)]) -> TmuxSession {
     launch(home, 150, 40, args, None, env)
 }
 
+/// The tab on its embedded service, its table shown, and HTTP to that service.
+fn embedded(args: &[&str]) -> (Home, TmuxSession, Http) {
+    let home = Home::new();
+    let t = tab(&home, args, &[]);
+    let table = wait_table(&t);
+    let http = Http::new(url_on(&table), &home.data());
+    (home, t, http)
+}
+
 /// Waits until `cond` holds (polling); panics naming `what` after [`WAIT`].
 fn wait_until(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
@@ -250,10 +259,7 @@ fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_w
 
 #[test]
 fn the_row_menu_copies_the_token_id_and_revokes() {
-    let home = Home::new();
-    let t = tab(&home, &["--clipboard", "auto"], &[]);
-    let table = wait_table(&t);
-    let http = Http::new(url_on(&table), &home.data());
+    let (_home, t, http) = embedded(&["--clipboard", "auto"]);
     let (status, made) = http.call(
         Method::POST,
         &http.admin,
@@ -299,10 +305,7 @@ fn the_row_menu_copies_the_token_id_and_revokes() {
 
 #[test]
 fn choosing_another_user_in_the_picker_makes_a_token_for_that_user() {
-    let home = Home::new();
-    let t = tab(&home, &["--clipboard", "off"], &[]);
-    let table = wait_table(&t);
-    let http = Http::new(url_on(&table), &home.data());
+    let (_home, t, http) = embedded(&["--clipboard", "off"]);
     t.wait_text("· admin ·", WAIT);
     t.type_text("n");
     t.wait_text("[ admin ▾]", WAIT);
@@ -310,12 +313,7 @@ fn choosing_another_user_in_the_picker_makes_a_token_for_that_user() {
     // Description -> Expiration -> Token scope -> User.
     t.keys(&["Tab", "Tab", "Tab", "Enter"]);
     t.wait_text("Choose a user", WAIT);
-    t.type_text("bob");
-    t.wait_for("bob alone", WAIT, |s| {
-        s.contains("1 found") && s.contains("bob")
-    });
-    t.keys(&["Enter"]);
-    t.wait_text("[ bob ▾]", WAIT);
+    pick_only(&t, "bob", "bob", "[ bob ▾]");
     t.keys(&["C-s"]);
     let view = t.wait_text("Your new access token", WAIT);
     let secret = secret_on(&view);

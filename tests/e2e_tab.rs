@@ -95,20 +95,10 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.wait_text("◂ Fleet", WAIT);
     t.keys(&["Tab", "Enter"]);
     t.wait_text("Choose a project", WAIT);
-    t.type_text("demo");
-    t.wait_for("the demo project alone", WAIT, |s| {
-        s.contains("1 found") && s.contains("demo — Demo")
-    });
-    t.keys(&["Enter"]);
-    t.wait_text("[ demo ▾]", WAIT);
+    pick_only(&t, "demo", "demo — Demo", "[ demo ▾]");
     t.keys(&["Enter"]);
     t.wait_text("Choose a fleet in demo", WAIT);
-    t.type_text("edge-eu");
-    t.wait_for("edge-eu alone", WAIT, |s| {
-        s.contains("1 found") && s.contains("edge-eu (")
-    });
-    t.keys(&["Enter"]);
-    t.wait_text("[ edge-eu ▾]", WAIT);
+    pick_only(&t, "edge-eu", "edge-eu (", "[ edge-eu ▾]");
     t.keys(&["Right", "Space"]);
     t.wait_text("[x] Read  [x] Write  [ ] Delete", WAIT);
     t.keys(&["Tab", "Enter"]);
@@ -117,12 +107,12 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.wait_text("◂ Device", WAIT);
     t.keys(&["Tab", "Tab", "Enter"]);
     t.wait_text("Choose a device in demo", WAIT);
-    t.type_text(&chosen);
-    t.wait_for("the chosen device alone", WAIT, |s| {
-        s.contains("1 found") && s.contains(&format!(" · {chosen} · lab"))
-    });
-    t.keys(&["Enter"]);
-    t.wait_text(&format!("[ {chosen} ▾]"), WAIT);
+    pick_only(
+        &t,
+        &chosen,
+        &format!(" · {chosen} · lab"),
+        &format!("[ {chosen} ▾]"),
+    );
     t.keys(&["Space", "Left", "Space", "Right", "Right", "Space"]);
     t.wait_text("[ ] Read  [ ] Write  [x] Delete", WAIT);
     t.keys(&["Tab", "Enter"]);

@@ -67,12 +67,7 @@ fn create_in_tab(t: &tmux::TmuxSession, desc: &str, custom: bool) -> String {
         t.wait_text("(•) Custom", WAIT);
         t.keys(&["Tab", "Tab", "Enter"]);
         t.wait_text("Choose a project", WAIT);
-        t.type_text("retail");
-        t.wait_for("the retail project alone", WAIT, |s| {
-            s.contains("1 found") && s.contains("retail — Retail")
-        });
-        t.keys(&["Enter"]);
-        t.wait_text("[ retail ▾]", WAIT);
+        pick_only(&t, "retail", "retail — Retail", "[ retail ▾]");
         t.keys(&["Tab", "Enter"]);
         t.wait_text("Permissions (1)", WAIT);
     }

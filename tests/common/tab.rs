@@ -247,6 +247,17 @@ pub fn assert_restored(t: &TmuxSession) {
     );
 }
 
+/// In an open picker: types `query`, waits until one entry is found and `label` is on screen,
+/// picks it, and waits for the field to show `shown` (`[ value ▾]`).
+pub fn pick_only(t: &TmuxSession, query: &str, label: &str, shown: &str) {
+    t.type_text(query);
+    t.wait_for(&format!("{label} alone"), WAIT, |s| {
+        s.contains("1 found") && s.contains(label)
+    });
+    t.keys(&["Enter"]);
+    t.wait_text(shown, WAIT);
+}
+
 pub fn wait_table(t: &TmuxSession) -> String {
     t.wait_for("the token table", WAIT, |s| {
         s.contains("Access Tokens") && s.contains(" tokens ·")
