@@ -406,3 +406,34 @@ fn a_plain_jfrog_cli_config_drives_tokens_list_and_the_tab() {
 fn an_encrypted_jfrog_cli_config_drives_tokens_list_and_the_tab() {
     jfrog_cli_config_drives_the_cli_and_the_tab(Some("0123456789abcdef0123456789abcdef"));
 }
+
+#[test]
+fn a_masked_secret_view_shows_dots_until_revealed() {
+    let (_home, t, http) = embedded(&["--clipboard", "off", "--mask-secret"]);
+    create_user_token(&t, "masked token");
+    // Masked: 43 dots where the token goes, and no token-like word anywhere on the screen.
+    let masked = t.wait_text(&"•".repeat(43), WAIT);
+    let words = |s: &str| {
+        s.split(|c: char| c.is_whitespace() || c == '│')
+            .filter(|w| {
+                w.len() == 43
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .count()
+    };
+    assert_eq!(words(&masked), 0, "{masked}");
+    // Revealed on request: exactly the token, once; it authenticates.
+    t.type_text("v");
+    let shown = t.wait_for("the token revealed", WAIT, |s| words(s) == 1);
+    let secret = secret_on(&shown);
+    let (status, v) = http.get(&secret, "/access/api/v1/tokens/me");
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // Masked again: gone from the screen.
+    t.type_text("v");
+    let again = t.wait_text(&"•".repeat(43), WAIT);
+    assert!(!again.contains(&secret), "{again}");
+    t.keys(&["Enter"]);
+    t.type_text("q");
+    assert_eq!(wait_exit(&t), 0);
+}
