@@ -67,7 +67,7 @@ fn create_in_tab(t: &tmux::TmuxSession, desc: &str, custom: bool) -> String {
         t.wait_text("(•) Custom", WAIT);
         t.keys(&["Tab", "Tab", "Enter"]);
         t.wait_text("Choose a project", WAIT);
-        pick_only(&t, "retail", "retail — Retail", "[ retail ▾]");
+        pick_only(t, "retail", "retail — Retail", "[ retail ▾]");
         t.keys(&["Tab", "Enter"]);
         t.wait_text("Permissions (1)", WAIT);
     }
