@@ -1,12 +1,11 @@
 //! The real `tokentab tokens …` binary against a scripted server: stdout, stderr, exit codes.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
+mod common;
 
 use std::path::Path;
 use std::process::Output;
 
-use fault_server::{FaultServer, Reply};
+use common::fault_server::{FaultServer, Reply};
 use serde_json::json;
 
 const TOKENS: &str = "/access/api/v1/tokens";

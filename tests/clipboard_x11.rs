@@ -2,16 +2,14 @@
 //! another process with xclip: the token is there after the copy, gone after the clear, and a
 //! value someone else copied in between is left alone.
 //!
-//! arboard takes the display from `$DISPLAY`, which is process-wide: the tests of this binary
-//! take turns (a lock) and each sets it for its own Xvfb.
-//!
-//! Needs Xvfb and xclip (`apt-get install xvfb xclip`); set TOKENTAB_SKIP_X11_TESTS=1 to skip
-//! explicitly.
+//! The Xvfb harness is `common::xvfb`; a missing Xvfb or xclip fails the test with the install
+//! line.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::xvfb::{DISPLAY_LOCK, Xvfb};
 
 use tokentab::secret::OneTimeSecret;
 use tokentab::secret::clipboard::{
@@ -21,160 +19,12 @@ use tokentab::secret::clipboard::{
 const TOKEN: &str = "eyJ2ZXIiOiIyIn0.cmVmdGtuOngxMS10ZXN0LXRva2Vu.c2lnbmF0dXJl";
 const OTHER: &str = "something the user copied since";
 
-static DISPLAY_LOCK: Mutex<()> = Mutex::new(());
-
-fn tools_available() -> bool {
-    let missing: Vec<&str> = [("Xvfb", "-help"), ("xclip", "-version")]
-        .into_iter()
-        .filter(|(tool, arg)| {
-            Command::new(tool)
-                .arg(arg)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_err()
-        })
-        .map(|(tool, _)| tool)
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("TOKENTAB_SKIP_X11_TESTS").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: {missing:?} not installed and TOKENTAB_SKIP_X11_TESTS=1");
-        return false;
-    }
-    panic!(
-        "{missing:?} required for this test: install them (apt-get install xvfb xclip), \
-         or set TOKENTAB_SKIP_X11_TESTS=1 to skip it explicitly"
-    );
-}
-
-/// A private X server on a display number it picks itself (`-displayfd`), killed on drop.
-/// While it lives, `$DISPLAY` of this process names it.
-struct Xvfb {
-    child: Child,
-    display: String,
-    _turn: MutexGuard<'static, ()>,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let turn = DISPLAY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-nolisten",
-                "tcp",
-                "-screen",
-                "0",
-                "320x240x24",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Xvfb writes the display number once it accepts connections.
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let number = line.trim();
-        assert!(!number.is_empty(), "Xvfb did not start");
-        let display = format!(":{number}");
-        // SAFETY: the tests of this binary that read or write DISPLAY hold DISPLAY_LOCK.
-        unsafe {
-            std::env::set_var("DISPLAY", &display);
-            std::env::remove_var("WAYLAND_DISPLAY");
-        }
-        Xvfb {
-            child,
-            display,
-            _turn: turn,
-        }
-    }
-
-    fn env(&self) -> ClipEnv {
-        ClipEnv::from_vars(|k| (k == "DISPLAY").then(|| self.display.clone()))
-    }
-
-    /// What another X client reads from the CLIPBOARD selection (None: nothing there). Waits
-    /// out an X server reset (it resets when its last client leaves, refusing connections for
-    /// a moment).
-    fn read_clipboard(&self, target: Option<&str>) -> Option<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let mut cmd = Command::new("xclip");
-            cmd.args(["-selection", "clipboard", "-o"]);
-            if let Some(target) = target {
-                cmd.args(["-t", target]);
-            }
-            let out = cmd
-                .env("DISPLAY", &self.display)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            if out.status.success() {
-                return Some(String::from_utf8_lossy(&out.stdout).into_owned());
-            }
-            let err = String::from_utf8_lossy(&out.stderr);
-            if err.contains("not available") {
-                return None;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "xclip cannot read the clipboard: {err}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Another program copies `text` (xclip keeps serving it from the background).
-    fn copy_from_elsewhere(&self, text: &str) {
-        let mut xclip = Command::new("xclip")
-            .args(["-selection", "clipboard", "-i"])
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        xclip
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        assert!(xclip.wait().unwrap().success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.read_clipboard(None).as_deref() != Some(text) {
-            assert!(Instant::now() < deadline, "xclip never took the clipboard");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM, so Xvfb removes its lock file and socket for the next one.
-        let pid = rustix::process::Pid::from_child(&self.child);
-        if rustix::process::kill_process(pid, rustix::process::Signal::TERM).is_err() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
 fn secret() -> OneTimeSecret {
     OneTimeSecret::new(TOKEN.to_string()).unwrap()
 }
 
 #[test]
 fn holds_the_token_after_copy_and_not_after_clear() {
-    if !tools_available() {
-        return;
-    }
     let x = Xvfb::start();
     let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
     let mut term = Vec::new();
@@ -210,9 +60,6 @@ fn holds_the_token_after_copy_and_not_after_clear() {
 
 #[test]
 fn a_value_copied_in_between_is_left_alone() {
-    if !tools_available() {
-        return;
-    }
     let x = Xvfb::start();
     let mut cb = Clipboard::new(ClipboardMode::Native, x.env());
     assert_eq!(
@@ -231,9 +78,6 @@ fn a_value_copied_in_between_is_left_alone() {
 
 #[test]
 fn dropping_the_clipboard_clears_it() {
-    if !tools_available() {
-        return;
-    }
     let x = Xvfb::start();
     let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
     assert_eq!(
@@ -248,9 +92,6 @@ fn dropping_the_clipboard_clears_it() {
 
 #[test]
 fn a_second_copy_replaces_the_first() {
-    if !tools_available() {
-        return;
-    }
     let x = Xvfb::start();
     let mut cb = Clipboard::new(ClipboardMode::Native, x.env());
     let second = "c2Vjb25kLXRva2VuLXZhbHVlLWZvci10ZXN0";
@@ -293,7 +134,13 @@ fn a_dead_display_falls_to_the_next_path_and_never_claims_a_copy() {
         "native copy on a dead display gave up after {:?}",
         started.elapsed()
     );
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // Generous on purpose: what this protects against is a copy that hangs on a dead display
+    // (arboard's connect would wait forever); a loaded machine only makes a good run slower.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the copy hung on a dead display: {:?}",
+        started.elapsed()
+    );
     assert!(!out.copied(), "{out:?}");
     assert!(out.label().contains("not copied") && !out.label().contains(TOKEN));
     assert!(!native_only.holds_secret());
@@ -310,9 +157,6 @@ fn a_dead_display_falls_to_the_next_path_and_never_claims_a_copy() {
 
 #[test]
 fn copy_right_after_a_clear_is_really_there() {
-    if !tools_available() {
-        return;
-    }
     let x = Xvfb::start();
     let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
     let copy = |cb: &mut Clipboard, value: &str| {

@@ -1,6 +1,8 @@
 //! The masked prompt, on a real pseudo-terminal (util-linux `script`): the typed token is read,
 //! Backspace works, and nothing of it is echoed.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -46,10 +48,7 @@ fn wait_for(buf: &Arc<Mutex<Vec<u8>>>, needle: &str, limit: Duration) -> String 
 
 #[test]
 fn prompt_reads_hidden_input() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: util-linux script is not installed");
-        return;
-    }
+    common::tools::require_script();
     let exe = std::env::current_exe().unwrap();
     let cmd = format!(
         "'{}' --exact prompt_child --ignored --nocapture --test-threads=1",

@@ -138,6 +138,7 @@ fn token_command_failures() {
         matches!(e, ConfigError::CommandTimeout { secs: 1, .. }),
         "{e}"
     );
+    // Protects: the 1 s timeout kills `sleep 30` instead of waiting it out; 20 s tells them apart.
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
 

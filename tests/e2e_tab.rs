@@ -2,16 +2,26 @@
 //! and a Custom token read off the screen and tried over HTTP, revoke, quit, small terminals,
 //! Ctrl-C and SIGTERM, and a terminal left as it was found.
 
-#[path = "common/tab.rs"]
-mod tab;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
 
 use std::collections::BTreeSet;
 
+use common::screen::{secret_on, token_id_on, url_on};
+use common::tab::*;
+use common::tmux;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tab::*;
+
+/// The normal screen saved beneath the alternate one while the tab runs (`capture-pane -a`).
+fn normal_screen_beneath(t: &tmux::TmuxSession) -> String {
+    let out = t.tmux(&["capture-pane", "-a", "-p", "-t", "t"]);
+    assert!(
+        out.status.success(),
+        "the pane is on its alternate screen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 fn scope_items(s: &str) -> BTreeSet<String> {
     s.split_whitespace().map(str::to_owned).collect()
@@ -85,20 +95,10 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.wait_text("◂ Fleet", WAIT);
     t.keys(&["Tab", "Enter"]);
     t.wait_text("Choose a project", WAIT);
-    t.type_text("demo");
-    t.wait_for("the demo project alone", WAIT, |s| {
-        s.contains("1 found") && s.contains("demo — Demo")
-    });
-    t.keys(&["Enter"]);
-    t.wait_text("[ demo ▾]", WAIT);
+    pick_only(&t, "demo", "demo — Demo", "[ demo ▾]");
     t.keys(&["Enter"]);
     t.wait_text("Choose a fleet in demo", WAIT);
-    t.type_text("edge-eu");
-    t.wait_for("edge-eu alone", WAIT, |s| {
-        s.contains("1 found") && s.contains("edge-eu (")
-    });
-    t.keys(&["Enter"]);
-    t.wait_text("[ edge-eu ▾]", WAIT);
+    pick_only(&t, "edge-eu", "edge-eu (", "[ edge-eu ▾]");
     t.keys(&["Right", "Space"]);
     t.wait_text("[x] Read  [x] Write  [ ] Delete", WAIT);
     t.keys(&["Tab", "Enter"]);
@@ -107,12 +107,12 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.wait_text("◂ Device", WAIT);
     t.keys(&["Tab", "Tab", "Enter"]);
     t.wait_text("Choose a device in demo", WAIT);
-    t.type_text(&chosen);
-    t.wait_for("the chosen device alone", WAIT, |s| {
-        s.contains("1 found") && s.contains(&format!(" · {chosen} · lab"))
-    });
-    t.keys(&["Enter"]);
-    t.wait_text(&format!("[ {chosen} ▾]"), WAIT);
+    pick_only(
+        &t,
+        &chosen,
+        &format!(" · {chosen} · lab"),
+        &format!("[ {chosen} ▾]"),
+    );
     t.keys(&["Space", "Left", "Space", "Right", "Right", "Space"]);
     t.wait_text("[ ] Read  [ ] Write  [x] Delete", WAIT);
     t.keys(&["Tab", "Enter"]);
@@ -154,13 +154,17 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     let (s, v) = http.call(Method::DELETE, &secret, &dev("demo", &chosen), None);
     assert_eq!(s, StatusCode::OK, "delete the chosen device: {v}");
 
-    // Close the view: the token leaves the screen (and never reached the scrollback).
+    // Close the view: the token leaves the (alternate) screen, and the normal screen kept
+    // beneath it while the tab runs never received it (a print before entering the alternate
+    // screen, or a stray write to the main one, would land there).
     t.keys(&["Escape"]);
     let closed = t.wait_text("it cannot be shown again", WAIT);
     assert!(!closed.contains(&secret), "{closed}");
-    let history = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "t"]);
-    let history = String::from_utf8_lossy(&history.stdout);
-    assert!(!history.contains(&secret) && !history.contains(&user_secret));
+    let beneath = normal_screen_beneath(&t);
+    assert!(
+        !beneath.contains(&secret) && !beneath.contains(&user_secret),
+        "{beneath}"
+    );
     t.wait_text(desc, WAIT);
 
     // Revoke it from the table (the new row is selected).
@@ -192,8 +196,11 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     assert_restored(&t);
     let after = t.screen();
     assert!(!after.contains("Access Tokens"), "{after}");
+    // The normal screen and its whole scrollback, now the one shown: where anything the tab
+    // printed on the way out would be. The shell's exit line proves it is that screen.
     let history = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "t"]);
     let history = String::from_utf8_lossy(&history.stdout);
+    assert!(history.contains("tokentab exited with 0"), "{history}");
     assert!(!history.contains(&secret) && !history.contains(&user_secret));
 }
 

@@ -4,16 +4,15 @@
 //! (/proc/PID/cmdline), or stdout beyond the one intended print (`tokens create`) and the one
 //! display in the secret view.
 
-#[path = "common/tab.rs"]
-mod tab;
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::screen::{secret_on, url_on};
+use common::tab::*;
+use common::tmux;
 use reqwest::StatusCode;
-use tab::*;
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -68,17 +67,13 @@ fn create_in_tab(t: &tmux::TmuxSession, desc: &str, custom: bool) -> String {
         t.wait_text("(•) Custom", WAIT);
         t.keys(&["Tab", "Tab", "Enter"]);
         t.wait_text("Choose a project", WAIT);
-        t.type_text("retail");
-        t.wait_for("the retail project alone", WAIT, |s| {
-            s.contains("1 found") && s.contains("retail — Retail")
-        });
-        t.keys(&["Enter"]);
-        t.wait_text("[ retail ▾]", WAIT);
+        pick_only(t, "retail", "retail — Retail", "[ retail ▾]");
         t.keys(&["Tab", "Enter"]);
         t.wait_text("Permissions (1)", WAIT);
     }
     t.keys(&["C-s"]);
-    let view = t.wait_text("Your new access token", WAIT);
+    t.wait_text("Your new access token", WAIT);
+    let view = t.wait_text("copied to a tmux buffer", WAIT);
     let secret = secret_on(&view);
     let title = t.tmux(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
     let title = String::from_utf8_lossy(&title.stdout);
@@ -96,13 +91,16 @@ fn no_issued_token_is_left_anywhere_at_trace_level() {
     let stderr_file = out_dir.path().join("tab.stderr");
     let stdout_file = out_dir.path().join("tab.stdout");
 
-    // The tab, at trace level, its stderr to a file and its terminal output captured.
-    let t = start_tab_logged(
+    // The tab, at trace level, its stderr to a file and its terminal output captured. The
+    // clipboard is on (auto: inside tmux, a named tmux buffer), so the copy path runs and the
+    // OSC 52 check below can catch a copy that went to the terminal instead.
+    let t = launch(
         &home,
         120,
         36,
-        &["--log-level", "trace"],
+        &["--clipboard", "auto", "--log-level", "trace"],
         Some(&stderr_file),
+        &[],
     );
     t.tmux(&[
         "pipe-pane",
@@ -148,6 +146,12 @@ fn no_issued_token_is_left_anywhere_at_trace_level() {
 
     t.type_text("q");
     assert_eq!(wait_exit(&t), 0);
+    // The copies went to tmux buffers; quitting cleared them.
+    for b in t.all_buffers() {
+        for (what, s) in &tab_secrets {
+            assert!(!b.contains(s), "{what} left in a tmux buffer");
+        }
+    }
 
     // `tokens create` at trace level (TOKENTAB_LOG this time; its log goes to stderr).
     let cli = Command::new(env!("CARGO_BIN_EXE_tokentab"))
@@ -204,7 +208,9 @@ fn no_issued_token_is_left_anywhere_at_trace_level() {
 
     // The tab's own output: nothing on stderr; on the terminal each of its tokens at most once
     // (the secret view draws it once; later frames only redraw changed cells).
-    let err = std::fs::read(&stderr_file).unwrap_or_default();
+    // The shell opened the file for the tab's stderr before starting it: missing means the
+    // capture never happened, which must not pass as "clean".
+    let err = std::fs::read(&stderr_file).expect("the tab's stderr file");
     for (what, s) in &all {
         assert_eq!(count(&err, s), 0, "{what} on the tab's stderr");
     }

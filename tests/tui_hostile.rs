@@ -1,13 +1,13 @@
 //! Hostile server strings render inert and aligned: no control character, no bidi control
 //! reaches any buffer cell; double-width text keeps the columns; long text is cut with "…".
 
-mod tui_support;
+mod common;
 
+use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::sanitize::is_unsafe_char;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::msg::Msg;
-use tui_support::*;
 use unicode_width::UnicodeWidthStr;
 
 fn hostile() -> Vec<TokenInfo> {

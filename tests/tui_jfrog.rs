@@ -3,140 +3,21 @@
 //! body, 429 + Retry-After, one non-paged list of 20,000). Whole journeys through `runtime::run`;
 //! the screen is read while the loop runs.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
-mod tui_support;
+mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::Stream;
-use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
-use secrecy::SecretString;
+use crossterm::event::KeyCode;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
-use fault_server::{FaultServer, Reply};
-use tokentab::api::{Client, ClientOptions};
-use tokentab::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
+use common::fault_server::{FaultServer, Reply};
+use common::fixtures::*;
+use common::journey::{Person, deps, play};
+use common::screen::row_of;
 use tokentab::tui::app::App;
-use tokentab::tui::runtime::{self, Deps};
-use tui_support::*;
 
-/// A TestBackend the test can read while the loop draws on it.
-#[derive(Clone)]
-struct Screen(Arc<Mutex<TestBackend>>);
-
-impl Screen {
-    fn new(w: u16, h: u16) -> Screen {
-        Screen(Arc::new(Mutex::new(TestBackend::new(w, h))))
-    }
-    fn text(&self) -> String {
-        buffer_text(self.0.lock().unwrap().buffer())
-    }
-}
-
-impl Backend for Screen {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.0.lock().unwrap().draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.0.lock().unwrap().get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().clear_region(t)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.0.lock().unwrap().size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.0.lock().unwrap().window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().flush()
-    }
-}
-
-type Input = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + Send>>;
-
-fn input() -> (mpsc::UnboundedSender<Event>, Input) {
-    let (tx, rx) = mpsc::unbounded_channel::<Event>();
-    let stream =
-        futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
-        );
-    (tx, Box::pin(stream))
-}
-
-fn press(tx: &mpsc::UnboundedSender<Event>, code: KeyCode) {
-    tx.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-        .unwrap();
-}
-
-fn ctrl_key(tx: &mpsc::UnboundedSender<Event>, c: char) {
-    tx.send(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
-    .unwrap();
-}
-
-fn deps(url: &str) -> Deps {
-    let client = Client::new(
-        url,
-        SecretString::from("jfrog-admin-token".to_string()),
-        ClientOptions::default(),
-    )
-    .expect("client");
-    let mut d = Deps::new(
-        client,
-        Clipboard::new(ClipboardMode::Off, ClipEnv::default()),
-    );
-    d.request_timeout = Duration::from_secs(60);
-    d
-}
-
-/// Polls the screen until `pred` holds (generous: a loaded 2-core machine).
-async fn wait_for(screen: &Screen, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let start = Instant::now();
-    loop {
-        let text = screen.text();
-        if pred(&text) {
-            return text;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}; screen:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_text(screen: &Screen, text: &str) -> String {
-    wait_for(screen, text, |s| s.contains(text)).await
-}
-
+/// The admin token the scripted server expects in the header.
+const ADMIN: &str = "jfrog-admin-token";
 const SVC: &str = "jfac@01hq7x2k9mzv3f8e0b1c2d3e4f";
 const TOKENS: &str = "/access/api/v1/tokens";
 
@@ -163,6 +44,34 @@ fn jf_token(
     t
 }
 
+/// A scripted platform that knows the signed-in user and, when given, lists `tokens`.
+async fn platform(tokens: Option<Value>) -> FaultServer {
+    let server = FaultServer::start().await;
+    me_route(&server);
+    if let Some(t) = tokens {
+        server.on("GET", TOKENS, vec![Reply::json_value(200, &t)]);
+    }
+    server
+}
+
+/// The tab against `server` in a 160x48 terminal while `drive` plays the person.
+async fn tab_on<F, Fut>(server: &FaultServer, app: App, drive: F) -> (App, String)
+where
+    F: FnOnce(Person) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    play(app, deps(&server.url(), ADMIN), 160, 48, drive).await
+}
+
+/// JFrog's 429 with a Retry-After of `secs`.
+fn rate_limited(secs: &str) -> Reply {
+    Reply::json(
+        429,
+        r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
+    )
+    .header("Retry-After", secs)
+}
+
 fn me_route(s: &FaultServer) {
     s.on(
         "GET",
@@ -186,18 +95,9 @@ fn three_tokens() -> Value {
     ]})
 }
 
-fn row_of<'a>(screen: &'a str, needle: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no row with {needle}:\n{screen}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     let mut detail = jf_token(A, "ci deploy", "alice", 1, Some(30));
     detail["scope"] = json!("applied-permissions/user");
     server.on(
@@ -205,12 +105,10 @@ async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand(
         &format!("{TOKENS}/{A}"),
         vec![Reply::json_value(200, &detail).delay(Duration::from_millis(300))],
     );
-    let screen = Screen::new(160, 48);
-    let mut term = Terminal::new(screen.clone()).unwrap();
-    let (tx, stream) = input();
     let app = App::new(cfg(), now());
-    let driver = async {
-        let text = wait_text(&screen, "3 tokens").await;
+    let server = &server;
+    let drive = |mut p: Person| async move {
+        let text = p.wait_text("3 tokens").await;
         // Subjects are user names; the jfac@ form never reaches the table.
         assert!(!text.contains("jfac@"), "{text}");
         assert!(row_of(&text, "ci deploy").contains("alice"), "{text}");
@@ -222,35 +120,30 @@ async fn lists_without_scope_show_a_dash_and_details_are_fetched_once_on_demand(
         // No expiry: "never".
         assert!(row_of(&text, "break-glass").contains("never"), "{text}");
         // Details of the newest row (ci deploy) fetch GET /tokens/{id}.
-        press(&tx, KeyCode::Char('i'));
-        let text = wait_text(&screen, "applied-permissions/user").await;
+        p.key(KeyCode::Char('i'));
+        let text = p.wait_text("applied-permissions/user").await;
         assert!(text.contains(A), "the full ID is in Details: {text}");
         assert_eq!(server.count("GET", &format!("{TOKENS}/{A}")), 1);
-        press(&tx, KeyCode::Esc);
+        p.key(KeyCode::Esc);
         // The row learnt its scope; opening Details again does not fetch again.
-        let text = wait_for(&screen, "the scope in the row", |s| {
-            !s.contains("Details") && row_of(s, "ci deploy").contains("User")
-        })
-        .await;
+        let text = p
+            .wait("the scope in the row", |s| {
+                !s.contains("Details") && row_of(s, "ci deploy").contains("User")
+            })
+            .await;
         assert!(row_of(&text, "break-glass").contains('—'), "{text}");
-        press(&tx, KeyCode::Char('i'));
-        wait_text(&screen, "applied-permissions/user").await;
-        press(&tx, KeyCode::Esc);
+        p.key(KeyCode::Char('i'));
+        p.wait_text("applied-permissions/user").await;
+        p.key(KeyCode::Esc);
         assert_eq!(server.count("GET", &format!("{TOKENS}/{A}")), 1);
-        press(&tx, KeyCode::Char('q'));
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut term, app, stream, deps(&server.url())),
-        driver
-    );
-    res.expect("run");
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     server.on("DELETE", &format!("{TOKENS}/{A}"), vec![Reply::empty(204)]);
     server.on(
         "DELETE",
@@ -260,18 +153,16 @@ async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
             r#"{"code":"BAD_REQUEST","message":"Token not revocable","detail":"Token not revocable. Token expirationTimeMillis: 1767225600000, issuedAtMillis: 1767222000000, revocableExpiryThresholdMillis: 21600000"}"#,
         )],
     );
-    let screen = Screen::new(160, 48);
-    let mut term = Terminal::new(screen.clone()).unwrap();
-    let (tx, stream) = input();
     let app = App::new(cfg(), now());
-    let driver = async {
-        wait_text(&screen, "3 tokens").await;
+    let server = &server;
+    let drive = |mut p: Person| async move {
+        p.wait_text("3 tokens").await;
         // Newest first: ci deploy is selected. Revoke: the dialog starts on Cancel.
-        press(&tx, KeyCode::Char('d'));
-        wait_text(&screen, "Cancel").await;
-        press(&tx, KeyCode::Tab);
-        press(&tx, KeyCode::Enter);
-        let text = wait_text(&screen, "already revoked or unknown").await;
+        p.key(KeyCode::Char('d'));
+        p.wait_text("Cancel").await;
+        p.key(KeyCode::Tab);
+        p.key(KeyCode::Enter);
+        let text = p.wait_text("already revoked or unknown").await;
         assert!(text.contains("2 tokens"), "{text}");
         assert!(
             !text
@@ -282,11 +173,11 @@ async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
         );
         assert_eq!(server.count("DELETE", &format!("{TOKENS}/{A}")), 1);
         // break-glass is selected now: the server refuses with the flat 400 body.
-        press(&tx, KeyCode::Char('d'));
-        wait_text(&screen, "Cancel").await;
-        press(&tx, KeyCode::Tab);
-        press(&tx, KeyCode::Enter);
-        let text = wait_text(&screen, "Token not revocable").await;
+        p.key(KeyCode::Char('d'));
+        p.wait_text("Cancel").await;
+        p.key(KeyCode::Tab);
+        p.key(KeyCode::Enter);
+        let text = p.wait_text("Token not revocable").await;
         assert!(text.contains("could not revoke"), "{text}");
         assert!(text.contains("2 tokens"), "{text}");
         assert!(
@@ -294,19 +185,14 @@ async fn revoke_204_is_already_gone_and_not_revocable_keeps_the_row() {
             "the row stays: {text}"
         );
         assert_eq!(server.count("DELETE", &format!("{TOKENS}/{B}")), 1);
-        press(&tx, KeyCode::Char('q'));
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut term, app, stream, deps(&server.url())),
-        driver
-    );
-    res.expect("run");
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
-    let server = FaultServer::start().await;
-    me_route(&server);
+    let server = platform(None).await;
     let tokens: Vec<Value> = (0..20_000)
         .map(|i| {
             jf_token(
@@ -322,70 +208,49 @@ async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
         "GET",
         TOKENS,
         vec![
-            Reply::json(
-                429,
-                r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
-            )
-            .header("Retry-After", "2"),
+            rate_limited("2"),
             Reply::json_value(200, &json!({ "tokens": tokens })),
         ],
     );
-    let screen = Screen::new(160, 48);
-    let mut term = Terminal::new(screen.clone()).unwrap();
-    let (tx, stream) = input();
     let app = App::new(cfg(), now());
-    let driver = async {
+    let server = &server;
+    let drive = |mut p: Person| async move {
         // While the client waits out Retry-After, the tab still answers keys.
-        wait_text(&screen, "loading tokens").await;
-        press(&tx, KeyCode::Char('?'));
-        wait_text(&screen, "Keys (Esc closes)").await;
-        press(&tx, KeyCode::Esc);
-        let text = wait_text(&screen, "20000 tokens").await;
+        p.wait_text("loading tokens").await;
+        p.key(KeyCode::Char('?'));
+        p.wait_text("Keys (Esc closes)").await;
+        p.key(KeyCode::Esc);
+        let text = p.wait_text("20000 tokens").await;
         assert!(!text.contains("jfac@"), "{text}");
         assert_eq!(server.count("GET", TOKENS), 2, "one 429, one retry");
         // The whole list is there: the filter finds the last one.
-        press(&tx, KeyCode::Char('/'));
+        p.key(KeyCode::Char('/'));
         for c in "token 19999".chars() {
-            press(&tx, KeyCode::Char(c));
+            p.key(KeyCode::Char(c));
         }
-        let text = wait_text(&screen, "(1 of 20000)").await;
+        let text = p.wait_text("(1 of 20000)").await;
         assert!(text.contains("pipeline token 19999"), "{text}");
-        press(&tx, KeyCode::Esc);
-        press(&tx, KeyCode::Char('G'));
-        press(&tx, KeyCode::Char('q'));
+        p.key(KeyCode::Esc);
+        p.key(KeyCode::Char('G'));
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut term, app, stream, deps(&server.url())),
-        driver
-    );
-    let (app, _) = res.expect("run");
+    let (app, _) = tab_on(server, app, drive).await;
     assert_eq!(app.rows.len(), 20_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on(
-        "GET",
-        TOKENS,
-        vec![
-            Reply::json(
-                429,
-                r#"{"errors":[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]}"#,
-            )
-            .header("Retry-After", "120"),
-        ],
-    );
-    let screen = Screen::new(160, 48);
-    let mut term = Terminal::new(screen.clone()).unwrap();
-    let (tx, stream) = input();
+    let server = platform(None).await;
+    server.on("GET", TOKENS, vec![rate_limited("120")]);
     let app = App::new(cfg(), now());
     let started = Instant::now();
-    let driver = async {
-        let text = wait_text(&screen, "cannot load tokens").await;
+    let server = &server;
+    let drive = |mut p: Person| async move {
+        let text = p.wait_text("cannot load tokens").await;
+        // Generous: it protects against sleeping through the 120 s Retry-After; 60 s tells the
+        // two apart on any machine.
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(60),
             "no 120 s wait before saying so"
         );
         assert!(text.contains("try again in 120 s"), "{text}");
@@ -395,20 +260,14 @@ async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
             1,
             "no retry loop against a 429"
         );
-        press(&tx, KeyCode::Char('q'));
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut term, app, stream, deps(&server.url())),
-        driver
-    );
-    res.expect("run");
+    tab_on(server, app, drive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_token_asks_for_connect_scope_and_jfcon_audience_and_shows_the_answer_as_is() {
-    let server = FaultServer::start().await;
-    me_route(&server);
-    server.on("GET", TOKENS, vec![Reply::json_value(200, &three_tokens())]);
+    let server = platform(Some(three_tokens())).await;
     let created = json!({
         "token_id": "f00dfeed-4444-4555-8666-ff0600000001",
         "access_token": SECRET,
@@ -430,27 +289,23 @@ async fn a_custom_token_asks_for_connect_scope_and_jfcon_audience_and_shows_the_
     // The form is filled in the model (pickers answered in place), then the loop takes over.
     let mut app = loaded_with(cfg(), Vec::new(), 160, 48);
     custom_three_rows(&mut app);
-    let screen = Screen::new(160, 48);
-    let mut term = Terminal::new(screen.clone()).unwrap();
-    let (tx, stream) = input();
-    let driver = async {
-        wait_text(&screen, "3 tokens").await;
-        ctrl_key(&tx, 's');
+    let server = &server;
+    let drive = |mut p: Person| async move {
+        p.wait_text("3 tokens").await;
+        p.ctrl('s');
         // The server's own words, as they came.
-        let text = wait_text(&screen, "Audience jfcon@* is not enabled on this platform").await;
+        let text = p
+            .wait_text("Audience jfcon@* is not enabled on this platform")
+            .await;
         assert!(text.contains("403"), "{text}");
-        ctrl_key(&tx, 's');
-        let text = wait_text(&screen, SECRET).await;
+        p.ctrl('s');
+        let text = p.wait_text(SECRET).await;
         assert!(text.contains("shown once"), "{text}");
-        press(&tx, KeyCode::Esc);
-        wait_text(&screen, "cannot be shown again").await;
-        press(&tx, KeyCode::Char('q'));
+        p.key(KeyCode::Esc);
+        p.wait_text("cannot be shown again").await;
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut term, app, stream, deps(&server.url())),
-        driver
-    );
-    res.expect("run");
+    tab_on(server, app, drive).await;
     let posts: Vec<_> = server
         .requests()
         .into_iter()

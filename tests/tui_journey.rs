@@ -1,68 +1,84 @@
 //! Whole journeys through `runtime::run` on TestBackend, keys fed through a channel. These need
-//! no server: the client points at a closed port, so every call fails like an unreachable
-//! service would.
+//! no server: the client points at a port where the server is "down" (every connection is
+//! dropped at once), so every call fails like an unreachable service would.
 
-mod tui_support;
+mod common;
 
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::Stream;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use secrecy::SecretString;
-use tokio::sync::{mpsc, watch};
+use crossterm::event::{Event, KeyCode};
+use tokio::sync::watch;
 
-use tokentab::api::{Client, ClientOptions};
-use tokentab::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
+use common::fixtures::*;
+use common::journey::{DownServer, Person, deps_with, play, play_counted};
+use tokentab::api::ClientOptions;
 use tokentab::tui::app::form::Field;
 use tokentab::tui::app::{App, Load};
 use tokentab::tui::keymap::Mode;
-use tokentab::tui::runtime::{self, Deps, Stats};
-use tui_support::*;
+use tokentab::tui::runtime::{Deps, Stats};
 
-fn deps() -> Deps {
-    let client = Client::new(
-        "http://127.0.0.1:9",
-        SecretString::from("not-a-token".to_string()),
+fn deps(down: &DownServer) -> Deps {
+    let mut d = deps_with(
+        &down.url,
+        "not-a-token",
         ClientOptions {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             max_retries: 0,
             ..ClientOptions::default()
         },
-    )
-    .expect("client");
-    let clipboard = Clipboard::new(ClipboardMode::Off, ClipEnv::default());
-    let mut d = Deps::new(client, clipboard);
+    );
     d.request_timeout = Duration::from_secs(10);
     d
 }
 
-type Input = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + Send>>;
-
-fn input() -> (mpsc::UnboundedSender<Event>, Input) {
-    let (tx, rx) = mpsc::unbounded_channel::<Event>();
-    let stream =
-        futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
-        );
-    (tx, Box::pin(stream))
+#[tokio::test]
+async fn open_form_validate_help_and_quit() {
+    let down = DownServer::start();
+    let drive = |mut p: Person| async move {
+        // Everything is queued at once: the loop must process it all in order.
+        p.key(KeyCode::Char('n'));
+        p.text("journey token");
+        p.key(KeyCode::Tab);
+        p.keys(&[KeyCode::Backspace; 4]);
+        p.text("+0d");
+        p.ctrl('s');
+        // A paste into the focused field is text; then help, close it, close the form.
+        p.event(Event::Paste("x".into()));
+        p.wait_text("+0dx").await;
+        p.key(KeyCode::Esc);
+        p.wait("the form closed", |f| !f.contains("New token"))
+            .await;
+        p.key(KeyCode::Char('?'));
+        p.wait_text("Keys (Esc closes)").await;
+        p.key(KeyCode::Esc);
+        p.key(KeyCode::Char('q'));
+    };
+    let (app, stats, text) =
+        play_counted(App::new(cfg(), now()), deps(&down), 100, 30, drive).await;
+    assert!(app.quitting);
+    assert!(app.form.is_none());
+    assert!(stats.draws >= 1);
+    assert_eq!(app.mode(), Mode::Table);
+    assert!(text.contains("Access Tokens"), "{text}");
 }
 
-fn press(tx: &mpsc::UnboundedSender<Event>, code: KeyCode) {
-    tx.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-        .unwrap();
+#[tokio::test]
+async fn validation_messages_show_in_the_running_app() {
+    let down = DownServer::start();
+    let drive = |mut p: Person| async move {
+        p.key(KeyCode::Char('n'));
+        p.ctrl('s');
+        p.wait_text("a description is required").await;
+        p.ctrl('c');
+    };
+    let (app, text) = play(App::new(cfg(), now()), deps(&down), 100, 30, drive).await;
+    let f = app.form.as_ref().expect("the form stays open");
+    assert!(f.error(Field::Description).is_some());
+    assert!(text.contains("a description is required"), "{text}");
 }
 
-fn type_text(tx: &mpsc::UnboundedSender<Event>, s: &str) {
-    for c in s.chars() {
-        press(tx, KeyCode::Char(c));
-    }
-}
-
-/// Waits (polling) until the published stats satisfy `cond`.
+/// Waits until the published stats satisfy `cond` (a generous bound: a loaded 2-core machine).
 async fn until(rx: &mut watch::Receiver<Stats>, cond: impl Fn(&Stats) -> bool) -> Stats {
     tokio::time::timeout(Duration::from_secs(60), async {
         loop {
@@ -80,99 +96,38 @@ async fn until(rx: &mut watch::Receiver<Stats>, cond: impl Fn(&Stats) -> bool) -
 }
 
 #[tokio::test]
-async fn open_form_validate_help_and_quit() {
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let (tx, stream) = input();
-    let d = deps();
-    // Everything is queued before the loop starts: it must process it all in order.
-    press(&tx, KeyCode::Char('n'));
-    type_text(&tx, "journey token");
-    press(&tx, KeyCode::Tab);
-    for _ in 0..4 {
-        press(&tx, KeyCode::Backspace);
-    }
-    type_text(&tx, "+0d");
-    tx.send(Event::Key(KeyEvent::new(
-        KeyCode::Char('s'),
-        KeyModifiers::CONTROL,
-    )))
-    .unwrap();
-    // A paste into the focused field is text; then help, close it, close the form.
-    tx.send(Event::Paste("x".into())).unwrap();
-    let app = App::new(cfg(), now());
-    let driver = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        press(&tx, KeyCode::Esc);
-        press(&tx, KeyCode::Char('?'));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        press(&tx, KeyCode::Esc);
-        press(&tx, KeyCode::Char('q'));
-    };
-    let run = runtime::run(&mut terminal, app, stream, d);
-    let (res, ()) = tokio::join!(run, driver);
-    let (app, stats) = res.expect("run");
-    assert!(app.quitting);
-    assert!(app.form.is_none());
-    assert!(stats.draws >= 1);
-    assert_eq!(app.mode(), Mode::Table);
-    let text = buffer_text(terminal.backend().buffer());
-    assert!(text.contains("Access Tokens"), "{text}");
-}
-
-#[tokio::test]
-async fn validation_messages_show_in_the_running_app() {
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let (tx, stream) = input();
-    let mut d = deps();
-    let (stx, mut srx) = watch::channel(Stats::default());
-    d.stats = Some(stx);
-    press(&tx, KeyCode::Char('n'));
-    tx.send(Event::Key(KeyEvent::new(
-        KeyCode::Char('s'),
-        KeyModifiers::CONTROL,
-    )))
-    .unwrap();
-    let app = App::new(cfg(), now());
-    let driver = async {
-        let seen = until(&mut srx, |s| s.messages >= 4).await;
-        assert!(seen.draws >= 1);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        tx.send(Event::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        )))
-        .unwrap();
-    };
-    let (res, ()) = tokio::join!(runtime::run(&mut terminal, app, stream, d), driver);
-    let (app, _) = res.expect("run");
-    let f = app.form.as_ref().expect("the form stays open");
-    assert!(f.error(Field::Description).is_some());
-    let text = buffer_text(terminal.backend().buffer());
-    assert!(text.contains("a description is required"), "{text}");
-}
-
-#[tokio::test]
 async fn idle_means_zero_draws_and_unreachable_shows_the_banner() {
-    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    let (tx, stream) = input();
-    let mut d = deps();
+    let down = DownServer::start();
+    let mut d = deps(&down);
     let (stx, mut srx) = watch::channel(Stats::default());
     d.stats = Some(stx);
-    let app = App::new(cfg(), now());
-    let driver = async {
-        // Settle: both start-up calls answered (they fail: nothing listens on port 9).
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let before = *srx.borrow_and_update();
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let after = *srx.borrow();
-        press(&tx, KeyCode::Char('q'));
-        (before, after)
+    // The idle window: an idle loop draws nothing at all, while a timer or spinner left running
+    // by mistake draws several times a second, so 2 s without a draw tells them apart with a wide
+    // margin. A late start-up answer may still land in the first window; the test looks for one
+    // quiet window within a minute, so only a loop that never goes quiet fails.
+    const IDLE_WINDOW: Duration = Duration::from_secs(2);
+    let drive = |mut p: Person| async move {
+        p.wait_text("cannot load tokens").await;
+        until(&mut srx, |s| s.draws >= 1).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let quiet = loop {
+            let before = srx.borrow_and_update().draws;
+            tokio::time::sleep(IDLE_WINDOW).await;
+            if srx.borrow().draws == before {
+                break true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                break false;
+            }
+        };
+        p.key(KeyCode::Char('q'));
+        assert!(
+            quiet,
+            "the loop never stayed {IDLE_WINDOW:?} without a draw while idle"
+        );
     };
-    let (res, (before, after)) = tokio::join!(runtime::run(&mut terminal, app, stream, d), driver);
-    let (app, _) = res.expect("run");
+    let (app, text) = play(App::new(cfg(), now()), d, 120, 30, drive).await;
     assert!(matches!(app.list, Load::Failed(_)), "{:?}", app.list);
-    assert_eq!(before.draws, after.draws, "no draw while idle");
-    let text = buffer_text(terminal.backend().buffer());
     assert!(
         text.contains("cannot load tokens") && text.contains("press r to retry"),
         "{text}"
@@ -194,25 +149,22 @@ impl std::io::Write for Shared {
 
 #[tokio::test]
 async fn every_draw_is_a_synchronized_update() {
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let (tx, stream) = input();
-    let mut d = deps();
+    let down = DownServer::start();
+    let mut d = deps(&down);
     let out = Shared::default();
     d.term_out = Some(Box::new(out.clone()));
-    press(&tx, KeyCode::Char('?'));
-    press(&tx, KeyCode::Esc);
-    press(&tx, KeyCode::Char('n'));
-    let driver = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        press(&tx, KeyCode::Char('q'));
-        press(&tx, KeyCode::Esc);
-        press(&tx, KeyCode::Char('q'));
+    let drive = |mut p: Person| async move {
+        p.key(KeyCode::Char('?'));
+        p.key(KeyCode::Esc);
+        p.key(KeyCode::Char('n'));
+        p.wait_text("New token").await;
+        p.key(KeyCode::Char('q'));
+        p.key(KeyCode::Esc);
+        p.wait("the form closed", |f| !f.contains("New token"))
+            .await;
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
-        driver
-    );
-    let (_, stats) = res.expect("run");
+    let (_, stats, _) = play_counted(App::new(cfg(), now()), d, 100, 30, drive).await;
     let bytes = out.0.lock().unwrap().clone();
     let text = String::from_utf8_lossy(&bytes);
     let begins = text.matches("\u{1b}[?2026h").count() as u64;
@@ -223,40 +175,31 @@ async fn every_draw_is_a_synchronized_update() {
 
 #[tokio::test]
 async fn a_termination_signal_quits_and_a_dropped_one_does_not() {
-    // Signal: quit.
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let (_tx, stream) = input();
-    let mut d = deps();
+    // Signal: quit, with no key pressed.
+    let down = DownServer::start();
+    let mut d = deps(&down);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
     d.shutdown = Some(stop_rx);
-    let driver = async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let drive = |mut p: Person| async move {
+        p.wait_text("Access Tokens").await;
         stop_tx.send(()).unwrap();
     };
-    let run = tokio::time::timeout(
-        Duration::from_secs(30),
-        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
-    );
-    let (res, ()) = tokio::join!(run, driver);
-    res.expect("quit on the signal").expect("run");
+    // `play` returns only once the loop has ended (a loop that ignored the signal would run
+    // until play's bound and fail there).
+    play(App::new(cfg(), now()), d, 80, 24, drive).await;
 
-    // Dropped sender: keeps running until q.
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let (tx, stream) = input();
-    let mut d = deps();
+    // Dropped sender: the loop keeps running (it still answers keys) until q.
+    let mut d = deps(&down);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     d.shutdown = Some(stop_rx);
     drop(stop_tx);
-    let driver = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        press(&tx, KeyCode::Char('?'));
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        press(&tx, KeyCode::Char('q'));
+    let drive = |mut p: Person| async move {
+        p.wait_text("Access Tokens").await;
+        p.key(KeyCode::Char('?'));
+        p.wait_text("Keys (Esc closes)").await;
+        p.key(KeyCode::Esc);
+        p.key(KeyCode::Char('q'));
     };
-    let (res, ()) = tokio::join!(
-        runtime::run(&mut terminal, App::new(cfg(), now()), stream, d),
-        driver
-    );
-    let (app, _) = res.expect("run");
+    let (app, _) = play(App::new(cfg(), now()), d, 80, 24, drive).await;
     assert!(app.quitting, "quit by q, not by the dropped sender");
 }

@@ -2,145 +2,22 @@
 //! HTTP: keys go in through a channel, every flushed frame comes out through a watch channel, and
 //! the driver waits for what a person would wait for on the screen.
 
-#[path = "common/fault_server.rs"]
-mod fault;
-#[path = "common/service.rs"]
-mod svc;
-mod tui_support;
+mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::Stream;
-use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use crossterm::event::KeyCode;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
 
-use svc::TestService;
-use tokentab::api::{Client, ClientOptions};
-use tokentab::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
+use common::fault_server as fault;
+use common::journey::{self as harness, Person, WAIT};
+use common::screen::{secret_on, token_id_on, username};
+use common::service::{self as svc, TestService};
 use tokentab::tui::app::{App, AppConfig, Overlay};
 use tokentab::tui::keymap::Mode;
-use tokentab::tui::runtime::{self, Deps};
-use tui_support::buffer_text;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-/// A TestBackend that publishes its whole screen as text after every flush (once per frame).
-struct Mirror {
-    inner: TestBackend,
-    frames: watch::Sender<String>,
-}
-
-impl Backend for Mirror {
-    type Error = <TestBackend as Backend>::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.inner.flush()?;
-        self.frames.send_replace(buffer_text(self.inner.buffer()));
-        Ok(())
-    }
-}
-
-type Input = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Event>> + Send>>;
-
-/// The person at the keyboard: sends keys, reads frames.
-struct Person {
-    keys: mpsc::UnboundedSender<Event>,
-    frames: watch::Receiver<String>,
-}
-
-impl Person {
-    fn key(&self, code: KeyCode) {
-        self.keys
-            .send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-            .expect("the loop takes keys");
-    }
-
-    fn keys(&self, codes: &[KeyCode]) {
-        for c in codes {
-            self.key(*c);
-        }
-    }
-
-    fn ctrl(&self, c: char) {
-        self.keys
-            .send(Event::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::CONTROL,
-            )))
-            .expect("the loop takes keys");
-    }
-
-    fn text(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    /// Waits until a frame satisfies `pred`; panics with the last frame after a generous timeout.
-    async fn wait(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let found = tokio::time::timeout(WAIT, async {
-            loop {
-                let frame = self.frames.borrow_and_update().clone();
-                if pred(&frame) {
-                    return Some(frame);
-                }
-                if self.frames.changed().await.is_err() {
-                    return None;
-                }
-            }
-        })
-        .await;
-        match found {
-            Ok(Some(frame)) => frame,
-            _ => panic!(
-                "timed out waiting for {what}; last frame:\n{}",
-                self.frames.borrow().as_str()
-            ),
-        }
-    }
-
-    async fn wait_text(&mut self, text: &str) -> String {
-        self.wait(text, |f| f.contains(text)).await
-    }
-}
+use tokentab::tui::runtime::Deps;
 
 /// Where the tab connects and as whom.
 #[derive(Clone)]
@@ -159,22 +36,7 @@ impl Target {
 }
 
 fn deps(t: &Target) -> Deps {
-    svc::install_crypto();
-    let client = Client::new(
-        &t.url,
-        SecretString::from(t.admin.clone()),
-        ClientOptions {
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(20),
-            max_retries: 0,
-            ..ClientOptions::default()
-        },
-    )
-    .expect("client");
-    let mut d = Deps::new(
-        client,
-        Clipboard::new(ClipboardMode::Off, ClipEnv::default()),
-    );
+    let mut d = harness::deps_with(&t.url, &t.admin, harness::no_retries());
     d.request_timeout = Duration::from_secs(30);
     d
 }
@@ -213,54 +75,7 @@ where
 {
     let mut d = deps(&t);
     tweak(&mut d);
-    let (ftx, frx) = watch::channel(String::new());
-    let mut terminal = Terminal::new(Mirror {
-        inner: TestBackend::new(w, h),
-        frames: ftx,
-    })
-    .expect("terminal");
-    let (ktx, krx) = mpsc::unbounded_channel::<Event>();
-    let input: Input = Box::pin(futures_util::stream::unfold(krx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok(e), rx))
-    }));
-    let person = Person {
-        keys: ktx,
-        frames: frx,
-    };
-    let run = runtime::run(&mut terminal, app_for(&t), input, d);
-    let (res, ()) = tokio::time::timeout(Duration::from_secs(240), async {
-        tokio::join!(run, drive(person))
-    })
-    .await
-    .expect("the journey finished (nothing froze)");
-    let (app, _) = res.expect("run");
-    let last = buffer_text(terminal.backend().inner.buffer());
-    (app, last)
-}
-
-/// The 43-character secret shown in the secret view.
-fn secret_on(frame: &str) -> String {
-    let found: Vec<&str> = frame
-        .split(|c: char| c.is_whitespace() || c == '│')
-        .filter(|w| {
-            w.len() == 43
-                && w.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .collect();
-    assert_eq!(found.len(), 1, "one secret on screen:\n{frame}");
-    found[0].to_owned()
-}
-
-/// The token id shown in the secret view ("Token ID <id>").
-fn token_id_on(frame: &str) -> String {
-    frame
-        .lines()
-        .filter_map(|l| l.split("│Token ID ").nth(1))
-        .filter_map(|rest| rest.split_whitespace().next())
-        .find(|id| id.len() >= 32)
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no token id on screen:\n{frame}"))
+    harness::play(app_for(&t), d, w, h, drive).await
 }
 
 /// Every token the admin sees, as JSON.
@@ -271,10 +86,6 @@ async fn all_tokens(svc: &TestService) -> Vec<Value> {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(v["cursor"].is_null(), "one page holds the demo data");
     v["tokens"].as_array().expect("tokens").clone()
-}
-
-fn username(subject: &str) -> &str {
-    subject.rsplit('/').next().unwrap_or(subject)
 }
 
 fn scope_items(s: &str) -> BTreeSet<String> {

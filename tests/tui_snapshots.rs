@@ -1,12 +1,12 @@
 //! Insta snapshots of every screen state at 80×24 and 160×48, with a fixed clock.
 
-mod tui_support;
+mod common;
 
+use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::secret::clipboard::CopyOutcome;
 use tokentab::tui::app::App;
 use tokentab::tui::msg::{Effect, Msg};
-use tui_support::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -200,7 +200,7 @@ fn monochrome_still_shows_selection_focus_and_status() {
         mono: true,
         ..cfg()
     };
-    let mut app = loaded_with(mono, tui_support::sample(), 100, 30);
+    let mut app = loaded_with(mono, common::fixtures::sample(), 100, 30);
     let buf = render(&mut app, 100, 30);
     for cell in buf.content() {
         assert!(
@@ -235,7 +235,7 @@ fn production_readonly_header_is_red_and_says_read_only() {
         ..cfg()
     };
     for (w, h) in SIZES {
-        let mut app = loaded_with(prod.clone(), tui_support::sample(), w, h);
+        let mut app = loaded_with(prod.clone(), common::fixtures::sample(), w, h);
         app.theme.banner = c.banner;
         let buf = render(&mut app, w, h);
         let header = buffer_text(&buf).lines().next().unwrap_or("").to_owned();

@@ -1,8 +1,9 @@
 //! `App::update` without a terminal or tokio: every Msg in every mode, and the flows.
 
-mod tui_support;
+mod common;
 
 use chrono::Duration;
+use common::fixtures::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokentab::api::RevokeOutcome;
 use tokentab::model::sanitize::is_unsafe_char;
@@ -12,7 +13,6 @@ use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load, Overlay};
 use tokentab::tui::keymap::{Action, Mode};
 use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage, ReqId};
-use tui_support::*;
 
 const ALL_ACTIONS: [Action; 28] = [
     Action::Quit,

@@ -1,7 +1,7 @@
 //! TUI figures (not timed tests): draw, filter and sort over 100,000 tokens; bytes written for
 //! one cursor move; draws while idle. Prints a table; finishes well under a minute.
 
-#[path = "../tui_support/mod.rs"]
+#[path = "../common/fixtures.rs"]
 mod tui_support;
 
 use std::io::{self, Write};

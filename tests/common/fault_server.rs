@@ -85,6 +85,18 @@ struct State {
     log: Vec<Recorded>,
 }
 
+/// A port of our own where nothing listens: bound but not listening, so every connect is refused
+/// (as for a server that is down or not up yet), and no other process can take the port
+/// meanwhile, unlike a freed one. [`FaultServer::start_listening`] brings a server up on it.
+pub fn refusing_port() -> (tokio::net::TcpSocket, SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    (socket, addr)
+}
+
 pub struct FaultServer {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
@@ -104,7 +116,15 @@ impl FaultServer {
 
     /// On a given address (a port a client already failed to reach).
     pub async fn start_on(addr: SocketAddr) -> FaultServer {
-        let listener = TcpListener::bind(addr).await.expect("bind");
+        FaultServer::start_with(TcpListener::bind(addr).await.expect("bind"))
+    }
+
+    /// On a port reserved earlier with [`refusing_port`]: it starts listening now.
+    pub fn start_listening(socket: tokio::net::TcpSocket) -> FaultServer {
+        FaultServer::start_with(socket.listen(64).expect("listen"))
+    }
+
+    fn start_with(listener: TcpListener) -> FaultServer {
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(Mutex::new(State::default()));
         let st = state.clone();

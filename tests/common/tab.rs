@@ -1,6 +1,4 @@
 //! Runs the real `tokentab` in tmux with a private home, and talks to the service it started.
-//! Include with `#[path = "common/tab.rs"] mod tab;` next to `#[path = "common/tmux.rs"] mod tmux;`.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -67,6 +65,21 @@ pub fn start_tab_logged(
     extra: &[&str],
     stderr_file: Option<&Path>,
 ) -> TmuxSession {
+    let mut args = vec!["--clipboard", "off"];
+    args.extend_from_slice(extra);
+    launch(home, w, h, &args, stderr_file, &[])
+}
+
+/// Starts `tokentab --data-dir <home data> ARGS` (nothing else implied: the clipboard is as the
+/// arguments say) with the home's environment plus `env` (which wins).
+pub fn launch(
+    home: &Home,
+    w: u16,
+    h: u16,
+    args: &[&str],
+    stderr_file: Option<&Path>,
+    env: &[(&str, &str)],
+) -> TmuxSession {
     let data = home.data().display().to_string();
     let script = match stderr_file {
         Some(_) => {
@@ -79,11 +92,15 @@ pub fn start_tab_logged(
     if let Some(f) = errfile.as_deref() {
         argv.push(f);
     }
-    argv.extend(["--data-dir", data.as_str(), "--clipboard", "off"]);
-    argv.extend_from_slice(extra);
-    let env = home.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TmuxSession::start(&argv, w, h, &env)
+    argv.extend(["--data-dir", data.as_str()]);
+    argv.extend_from_slice(args);
+    let mut vars = home.env();
+    for (k, v) in env {
+        vars.retain(|(name, _)| name != k);
+        vars.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TmuxSession::start(&argv, w, h, &vars)
 }
 
 /// The pid of the running `tokentab` (the child of the pane's shell).
@@ -212,39 +229,6 @@ impl Http {
     }
 }
 
-/// The service URL from the header line: " tokentab · http://127.0.0.1:PORT (embedded) · …".
-pub fn url_on(screen: &str) -> String {
-    screen
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no service URL in the header:\n{screen}"))
-}
-
-/// The 43-character secret in the secret view.
-pub fn secret_on(screen: &str) -> String {
-    let found: Vec<&str> = screen
-        .split(|c: char| c.is_whitespace() || c == '│')
-        .filter(|w| {
-            w.len() == 43
-                && w.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .collect();
-    assert_eq!(found.len(), 1, "one secret on screen:\n{screen}");
-    found[0].to_owned()
-}
-
-pub fn token_id_on(screen: &str) -> String {
-    screen
-        .lines()
-        .filter_map(|l| l.split("│Token ID ").nth(1))
-        .filter_map(|rest| rest.split_whitespace().next())
-        .find(|id| id.len() >= 32)
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no token id on screen:\n{screen}"))
-}
-
 /// Waits for the program to exit (the shell prints its status) and returns the status.
 pub fn wait_exit(t: &TmuxSession) -> i32 {
     let screen = t.wait_text("tokentab exited with ", WAIT);
@@ -261,6 +245,17 @@ pub fn assert_restored(t: &TmuxSession) {
         flags.contains("alt=0") && flags.contains("mouse=0") && flags.contains("cursor=1"),
         "terminal restored (main screen, no mouse, cursor shown): {flags}"
     );
+}
+
+/// In an open picker: types `query`, waits until one entry is found and `label` is on screen,
+/// picks it, and waits for the field to show `shown` (`[ value ▾]`).
+pub fn pick_only(t: &TmuxSession, query: &str, label: &str, shown: &str) {
+    t.type_text(query);
+    t.wait_for(&format!("{label} alone"), WAIT, |s| {
+        s.contains("1 found") && s.contains(label)
+    });
+    t.keys(&["Enter"]);
+    t.wait_text(shown, WAIT);
 }
 
 pub fn wait_table(t: &TmuxSession) -> String {

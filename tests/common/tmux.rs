@@ -1,23 +1,11 @@
 //! Drives the real binary inside a private tmux server, as a person at a terminal would:
 //! send-keys to type, capture-pane to read the screen.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// Fails loudly when tmux is missing: a person-level test must not pass silently.
-pub fn require_tmux() {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "tmux is required for this test: install it (apt-get install tmux); .ci/run does"
-    );
-}
+pub use super::tools::require_tmux;
 
 pub struct TmuxSession {
     socket: PathBuf,
@@ -50,6 +38,52 @@ impl TmuxSession {
         // Keep the pane after the program exits so its last screen and exit status can be read.
         s.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
         s
+    }
+
+    /// A server whose one pane only waits: for tests that need tmux itself, not a program in it.
+    pub fn idle() -> Self {
+        Self::start(&["sh", "-c", "exec sleep 3600"], 80, 24, &[])
+    }
+
+    /// A server option's value (`show-options -sv`), e.g. `set-clipboard`.
+    pub fn server_option(&self, name: &str) -> String {
+        let out = self.tmux(&["show-options", "-sv", name]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Sets a server option and checks that it took.
+    pub fn set_server_option(&self, name: &str, value: &str) {
+        let out = self.tmux(&["set-option", "-s", name, value]);
+        assert!(
+            out.status.success(),
+            "tmux set-option -s {name} {value}: {out:?}"
+        );
+        assert_eq!(self.server_option(name), value);
+    }
+
+    /// The contents of the paste buffer `name`, if the server has it.
+    pub fn buffer(&self, name: &str) -> Option<String> {
+        let out = self.tmux(&["show-buffer", "-b", name]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The names of every paste buffer the server holds.
+    pub fn buffer_names(&self) -> Vec<String> {
+        let names = self.tmux(&["list-buffers", "-F", "#{buffer_name}"]);
+        String::from_utf8_lossy(&names.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The contents of every paste buffer the server holds.
+    pub fn all_buffers(&self) -> Vec<String> {
+        self.buffer_names()
+            .iter()
+            .filter_map(|name| self.buffer(name))
+            .collect()
     }
 
     pub fn socket(&self) -> &Path {

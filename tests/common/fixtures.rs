@@ -1,4 +1,5 @@
 //! Shared fixtures for the TUI tests: a fixed clock, sample tokens, rendering to text.
+//! (Also included by the benches through `#[path]`.)
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -241,29 +242,23 @@ pub fn custom_three_rows(app: &mut App) {
     focus(app, Field::Add);
     key(app, KeyCode::Enter);
     // Fleet row: Read + Write.
-    focus(app, Field::Entity);
-    key(app, KeyCode::Right);
-    focus(app, Field::Target);
-    let fx = key(app, KeyCode::Enter);
-    pick_first(app, &fx, &[("edge-eu", "edge-eu (120 devices)")]);
-    focus(app, Field::Perms);
-    key(app, KeyCode::Right);
-    key(app, KeyCode::Char(' '));
-    focus(app, Field::Add);
-    key(app, KeyCode::Enter);
+    add_row(app, ("edge-eu", "edge-eu (120 devices)"), 1);
     // Device row: Read + Write + Delete.
+    add_row(app, ("d-feaf-d9aa", "gateway-7 · d-feaf-d9aa · edge-eu"), 2);
+}
+
+/// Adds a row for the next kind of entity (one step right), its target picked as `item`, with
+/// the permission `perm_right` steps right of Read turned on too.
+fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
     focus(app, Field::Entity);
     key(app, KeyCode::Right);
     focus(app, Field::Target);
     let fx = key(app, KeyCode::Enter);
-    pick_first(
-        app,
-        &fx,
-        &[("d-feaf-d9aa", "gateway-7 · d-feaf-d9aa · edge-eu")],
-    );
+    pick_first(app, &fx, &[item]);
     focus(app, Field::Perms);
-    key(app, KeyCode::Right);
-    key(app, KeyCode::Right);
+    for _ in 0..perm_right {
+        key(app, KeyCode::Right);
+    }
     key(app, KeyCode::Char(' '));
     focus(app, Field::Add);
     key(app, KeyCode::Enter);

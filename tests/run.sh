@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The one test command: installs the system tools the tests need, then runs what CI runs
+# (rustfmt check, clippy with warnings as errors, the whole suite with the locked Cargo.lock).
+#
+#   bash tests/run.sh                  # everything
+#   bash tests/run.sh --test e2e_paths # extra arguments go to `cargo test`
+#
+# Needs the Rust toolchain; the tools are installed with apt-get (sudo when not root). On a
+# system without apt-get it prints the packages to install and stops. `.ci/run` calls this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The system tools the tests use, one per line: "<command to look for> <Debian package>".
+TOOLS=(
+  "tmux tmux"           # the real binary in a terminal (e2e_*, no_leak, clipboard_tmux)
+  "Xvfb xvfb"           # a real X server for the native clipboard (clipboard_x11, e2e_paths)
+  "xclip xclip"         # reads and writes that clipboard as another program would
+  "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)
+  "openssl openssl"     # test certificates (api_tls)
+  "cc build-essential"  # C compiler for the bundled SQLite and ring
+)
+
+# A tool that needs a step after its install (start a server, make a user…) gets a function
+# named setup_<package>, run on every invocation. Example, for a later database:
+#   setup_postgresql() { pg_lsclusters -h | while read -r v c _; do pg_ctlcluster "$v" "$c" start || true; done; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "tests/run.sh: need root or sudo to run: $*" >&2
+    exit 1
+  fi
+}
+
+install_tools() {
+  local missing=() entry cmd pkg
+  for entry in "${TOOLS[@]}"; do
+    read -r cmd pkg <<<"$entry"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: no apt-get here. Install these (Debian package names; yours may differ):" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    exit 1
+  fi
+  echo "== installing: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup_tools() {
+  local entry cmd pkg
+  for entry in "${TOOLS[@]}"; do
+    read -r cmd pkg <<<"$entry"
+    if declare -F "setup_${pkg//-/_}" >/dev/null; then
+      echo "== setting up $pkg"
+      "setup_${pkg//-/_}"
+    fi
+  done
+}
+
+rust_components() {
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 || {
+      echo "tests/run.sh: cargo fmt / cargo clippy missing and no rustup to add them" >&2
+      exit 1
+    }
+    rustup component add rustfmt clippy
+  fi
+}
+
+install_tools
+setup_tools
+rust_components
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --locked "$@"
+echo "== all green in ${SECONDS} s"
