@@ -141,6 +141,11 @@ pub struct Resolved {
     pub mouse: bool,
     pub mask_secret: bool,
     pub no_color: bool,
+    /// The glyph set and why it was chosen ("TERM=linux: the Linux console's font").
+    pub glyphs: crate::tui::glyphs::GlyphSet,
+    pub glyphs_reason: String,
+    /// Seconds between quiet refreshes; 0 = off.
+    pub refresh_secs: u64,
     pub log_level: String,
     pub cacert: Option<PathBuf>,
     pub insecure: bool,
@@ -183,6 +188,8 @@ impl std::fmt::Debug for Resolved {
             .field("mouse", &self.mouse)
             .field("mask_secret", &self.mask_secret)
             .field("no_color", &self.no_color)
+            .field("glyphs", &self.glyphs)
+            .field("refresh_secs", &self.refresh_secs)
             .field("log_level", &self.log_level)
             .field("cacert", &self.cacert)
             .field("insecure", &self.insecure)

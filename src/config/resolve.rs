@@ -14,6 +14,10 @@ use super::{
     DEFAULT_CLIPBOARD_CLEAR_SECS, DEFAULT_LOG_LEVEL, Env, Inputs, Resolved, ServerChoice, Source,
 };
 use crate::secret::clipboard::ClipboardMode;
+use crate::tui::glyphs::{self, GlyphSet};
+
+/// The quiet refresh, when nothing sets `--refresh` / `refresh`.
+const DEFAULT_REFRESH_SECS: u64 = 60;
 
 /// A token candidate and the URL it belongs to, if it belongs to one.
 struct TokenPick {
@@ -276,6 +280,35 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
         ],
         false,
     );
+    let glyph_choice = first([
+        flags.tui.glyphs.map(|g| (g, Source::Flag("--glyphs"))),
+        env_glyphs(env)?,
+        cfg.glyphs.map(|g| (g, Source::File)),
+    ]);
+    let (glyphs, glyphs_reason) = match glyph_choice {
+        Some((g, from)) => {
+            sources.insert("glyphs", from.clone());
+            (g, "as asked".to_string())
+        }
+        None => {
+            sources.insert("glyphs", Source::Default);
+            glyphs::detect(&glyphs::Terminal {
+                lc_all: env.get("LC_ALL"),
+                lc_ctype: env.get("LC_CTYPE"),
+                lang: env.get("LANG"),
+                term: env.get("TERM"),
+            })
+        }
+    };
+    let refresh_secs = pick(
+        &mut sources,
+        "refresh",
+        [
+            flags.tui.refresh.map(|s| (s, Source::Flag("--refresh"))),
+            cfg.refresh.map(|s| (s, Source::File)),
+        ],
+        DEFAULT_REFRESH_SECS,
+    );
     let log_level = pick(
         &mut sources,
         "log_level",
@@ -337,6 +370,9 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
         mouse,
         mask_secret,
         no_color,
+        glyphs,
+        glyphs_reason,
+        refresh_secs,
         log_level,
         cacert: cacert.map(|(c, _)| c),
         insecure,
@@ -506,6 +542,19 @@ fn env_clipboard(env: &Env) -> Result<Option<(ClipboardMode, Source)>, ConfigErr
         expected: "one of auto, native, tmux, osc52, off".into(),
     })?;
     Ok(Some((m, Source::Env(var.into()))))
+}
+
+fn env_glyphs(env: &Env) -> Result<Option<(GlyphSet, Source)>, ConfigError> {
+    let var = "TOKENTAB_GLYPHS";
+    let Some(v) = env.get(var) else {
+        return Ok(None);
+    };
+    let g = GlyphSet::parse(v).ok_or_else(|| ConfigError::BadValue {
+        name: var.into(),
+        value: v.into(),
+        expected: "one of unicode, vt, ascii".into(),
+    })?;
+    Ok(Some((g, Source::Env(var.into()))))
 }
 
 fn normalize(url: &str) -> String {
