@@ -339,8 +339,14 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             who = None;
         }
     }
+    // A read-only production session at 60 columns: the app's name goes before any count.
+    let title = if server.is_none() && who.is_none() && fixed(&who) > width {
+        ""
+    } else {
+        " tokentab"
+    };
     let mut left = vec![
-        Span::styled(" tokentab", st(theme.title())),
+        Span::styled(title, st(theme.title())),
         Span::styled(profile.clone(), st(theme.title())),
     ];
     if let Some(s) = server {
@@ -348,6 +354,9 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     if let Some(w) = who {
         left.push(Span::styled(format!("{sep}{w}"), st(theme.base())));
+    }
+    if readonly.len() == 2 && spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width {
+        readonly.remove(0);
     }
     // Still too wide (a very long profile): whole counts go from the right, never half of one.
     while spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width && !counts.is_empty() {
