@@ -39,7 +39,7 @@ pub fn draw(f: &mut Frame, app: &App, scroll: usize, theme: &Theme, area: Rect) 
             Some(t) => Line::from(Span::styled(t, theme.header())),
             None => Line::from(vec![
                 Span::styled(
-                    theme.text(&format!("  {keys:<22}")).into_owned(),
+                    format!("  {:<22}", theme.text(&keys)),
                     theme.title(),
                 ),
                 Span::raw(theme.text(desc).into_owned()),
