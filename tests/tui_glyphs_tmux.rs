@@ -97,7 +97,10 @@ fn journey(env: &[&str], set: GlyphSet) {
 
 #[test]
 fn linux_console_draws_only_console_font_characters() {
-    journey(&["TERM=linux", "LANG=C.UTF-8", "LC_ALL=", "LC_CTYPE="], GlyphSet::Vt);
+    journey(
+        &["TERM=linux", "LANG=C.UTF-8", "LC_ALL=", "LC_CTYPE="],
+        GlyphSet::Vt,
+    );
 }
 
 #[test]

@@ -314,9 +314,13 @@ pub struct Terminal<'a> {
 
 /// The automatic choice and why, e.g. `(Vt, "TERM=linux (the Linux console's font)")`.
 pub fn detect(t: &Terminal) -> (GlyphSet, String) {
-    let locale = [("LC_ALL", t.lc_all), ("LC_CTYPE", t.lc_ctype), ("LANG", t.lang)]
-        .into_iter()
-        .find_map(|(name, v)| v.filter(|v| !v.is_empty()).map(|v| (name, v)));
+    let locale = [
+        ("LC_ALL", t.lc_all),
+        ("LC_CTYPE", t.lc_ctype),
+        ("LANG", t.lang),
+    ]
+    .into_iter()
+    .find_map(|(name, v)| v.filter(|v| !v.is_empty()).map(|v| (name, v)));
     match locale {
         None => {
             return (
@@ -325,10 +329,7 @@ pub fn detect(t: &Terminal) -> (GlyphSet, String) {
             );
         }
         Some((name, v)) if !utf8_locale(v) => {
-            return (
-                GlyphSet::Ascii,
-                format!("{name}={v} is not a UTF-8 locale"),
-            );
+            return (GlyphSet::Ascii, format!("{name}={v} is not a UTF-8 locale"));
         }
         Some(_) => {}
     }
@@ -336,10 +337,7 @@ pub fn detect(t: &Terminal) -> (GlyphSet, String) {
     let base = term.split('-').next().unwrap_or("");
     if matches!(base, "vt100" | "vt102" | "vt220" | "vt52" | "dumb") || base.is_empty() {
         let shown = if term.is_empty() { "(unset)" } else { term };
-        return (
-            GlyphSet::Ascii,
-            format!("TERM={shown} is a 7-bit terminal"),
-        );
+        return (GlyphSet::Ascii, format!("TERM={shown} is a 7-bit terminal"));
     }
     if base == "linux" {
         return (
@@ -347,10 +345,7 @@ pub fn detect(t: &Terminal) -> (GlyphSet, String) {
             format!("TERM={term}: the Linux console's font"),
         );
     }
-    (
-        GlyphSet::Unicode,
-        format!("UTF-8 locale and TERM={term}"),
-    )
+    (GlyphSet::Unicode, format!("UTF-8 locale and TERM={term}"))
 }
 
 /// `en_US.UTF-8`, `C.utf8`, `de_DE.utf-8@euro` are UTF-8; `C`, `POSIX`, `en_US.ISO-8859-1` not.

@@ -517,7 +517,8 @@ fn slow_link() {
                 *counter.0.lock().expect("lock") = 0;
                 let mut out = counter.clone();
                 crossterm::execute!(out, BeginSynchronizedUpdate).expect("begin");
-                term.draw(|f| tokentab::tui::ui::draw(f, app)).expect("draw");
+                term.draw(|f| tokentab::tui::ui::draw(f, app))
+                    .expect("draw");
                 crossterm::execute!(out, EndSynchronizedUpdate).expect("end");
                 *counter.0.lock().expect("lock")
             };

@@ -175,7 +175,9 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
             )]
         }
         Load::Failed(e) => vec![Line::from(Span::styled(
-            theme.text(&format!("{} {e}", theme.glyphs.error)).into_owned(),
+            theme
+                .text(&format!("{} {e}", theme.glyphs.error))
+                .into_owned(),
             theme.error(),
         ))],
         Load::Loaded(t) => {

@@ -9,8 +9,8 @@ use tui_input::Input;
 
 use super::super::app::App;
 use super::super::app::form::{Field, Form};
-use super::super::keymap::Mode;
 use super::super::glyphs::Glyphs;
+use super::super::keymap::Mode;
 use super::super::theme::Theme;
 use super::spinner;
 use crate::model::EntityKind;
@@ -62,13 +62,12 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         }
     };
     let err_line = |field: Field| -> Option<Line<'static>> {
-        form.error(field)
-            .map(|e| {
-                Line::from(Span::styled(
-                    theme.fit(&format!("  {} {e}", g.error), w),
-                    theme.error(),
-                ))
-            })
+        form.error(field).map(|e| {
+            Line::from(Span::styled(
+                theme.fit(&format!("  {} {e}", g.error), w),
+                theme.error(),
+            ))
+        })
     };
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;

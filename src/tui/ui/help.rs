@@ -38,10 +38,7 @@ pub fn draw(f: &mut Frame, app: &App, scroll: usize, theme: &Theme, area: Rect) 
         .map(|(title, keys, desc)| match title {
             Some(t) => Line::from(Span::styled(t, theme.header())),
             None => Line::from(vec![
-                Span::styled(
-                    format!("  {:<22}", theme.text(&keys)),
-                    theme.title(),
-                ),
+                Span::styled(format!("  {:<22}", theme.text(&keys)), theme.title()),
                 Span::raw(theme.text(desc).into_owned()),
             ]),
         })

@@ -218,7 +218,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         let g = theme.glyphs;
         let (lead, retry) = (
             format!(" {} cannot load tokens: ", g.error),
-            theme.text(&format!(" {} press {r_key} to retry", g.dash)).into_owned(),
+            theme
+                .text(&format!(" {} press {r_key} to retry", g.dash))
+                .into_owned(),
         );
         // The message gives way so "press r to retry" always shows.
         let room = usize::from(b.width).saturating_sub(lead.width() + retry.width());

@@ -54,7 +54,9 @@ pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
         })
         .collect();
     let foot = if p.loading.is_some() || p.debounce.is_some() {
-        theme.text(&format!("{} loading…", spinner(app))).into_owned()
+        theme
+            .text(&format!("{} loading…", spinner(app)))
+            .into_owned()
     } else if let Some(e) = &p.error {
         format!("{} {e}", theme.glyphs.error)
     } else if p.items.is_empty() {
