@@ -87,6 +87,15 @@ pub struct TuiArgs {
     /// No colours (also NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Symbols to draw: unicode, vt (the Linux console's font) or ascii (7-bit). Default: from
+    /// the locale and TERM (also TOKENTAB_GLYPHS).
+    #[arg(long, value_enum, value_name = "SET")]
+    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+
+    /// Seconds between quiet refreshes of the table (0 = off). Default 60.
+    #[arg(long, value_name = "SECS")]
+    pub refresh: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

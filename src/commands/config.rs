@@ -35,6 +35,8 @@ fn tui_flags(a: &TuiArgs) -> TuiFlags {
         clipboard_clear: a.clipboard_clear,
         mask_secret: a.mask_secret,
         no_color: a.no_color,
+        glyphs: a.glyphs,
+        refresh: a.refresh,
     }
 }
 

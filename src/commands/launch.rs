@@ -47,6 +47,8 @@ pub async fn run_tui(cfg: &Resolved) -> ExitCode {
         clipboard_clear_secs: cfg.clipboard_clear_secs,
         mask_secret: cfg.mask_secret,
         no_color: cfg.no_color,
+        glyphs: cfg.glyphs,
+        refresh_secs: cfg.refresh_secs,
         keys: cfg.keys.clone(),
         theme: cfg.theme.clone(),
         banner_color: cfg.banner_color.clone(),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// The variables tokentab reads (a profile's `token_env` names are added by the loader).
-pub const KNOWN_VARS: [&str; 16] = [
+pub const KNOWN_VARS: [&str; 21] = [
     "TOKENTAB_URL",
     "TOKENTAB_TOKEN",
     "TOKENTAB_TOKEN_FILE",
@@ -14,6 +14,12 @@ pub const KNOWN_VARS: [&str; 16] = [
     "TOKENTAB_CLIPBOARD",
     "TOKENTAB_CLIPBOARD_CLEAR",
     "TOKENTAB_MASK_SECRET",
+    "TOKENTAB_GLYPHS",
+    // The automatic glyph set reads the locale and the terminal type.
+    "LC_ALL",
+    "LC_CTYPE",
+    "LANG",
+    "TERM",
     "JFROG_CLI_SERVER_ID",
     "JFROG_CLI_HOME_DIR",
     "JFROG_CLI_ENCRYPTION_KEY",

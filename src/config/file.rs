@@ -18,6 +18,9 @@ pub struct FileConfig {
     pub mouse: Option<bool>,
     pub mask_secret: Option<bool>,
     pub no_color: Option<bool>,
+    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    /// Seconds between quiet refreshes; 0 = off.
+    pub refresh: Option<u64>,
     pub log_level: Option<String>,
     pub readonly: Option<bool>,
     pub data_dir: Option<PathBuf>,

@@ -102,6 +102,8 @@ pub struct TuiFlags {
     pub clipboard_clear: Option<u64>,
     pub mask_secret: bool,
     pub no_color: bool,
+    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    pub refresh: Option<u64>,
 }
 
 /// Everything resolution looks at, gathered up front.
@@ -142,6 +144,11 @@ pub struct Resolved {
     pub mouse: bool,
     pub mask_secret: bool,
     pub no_color: bool,
+    /// The glyph set and why it was chosen ("TERM=linux: the Linux console's font").
+    pub glyphs: crate::tui::glyphs::GlyphSet,
+    pub glyphs_reason: String,
+    /// Seconds between quiet refreshes; 0 = off.
+    pub refresh_secs: u64,
     pub log_level: String,
     pub cacert: Option<PathBuf>,
     pub insecure: bool,
@@ -184,6 +191,8 @@ impl std::fmt::Debug for Resolved {
             .field("mouse", &self.mouse)
             .field("mask_secret", &self.mask_secret)
             .field("no_color", &self.no_color)
+            .field("glyphs", &self.glyphs)
+            .field("refresh_secs", &self.refresh_secs)
             .field("log_level", &self.log_level)
             .field("cacert", &self.cacert)
             .field("insecure", &self.insecure)

@@ -9,6 +9,10 @@ use super::layers::{Sources, env_bool, env_clipboard, env_u64, env_val, expand, 
 use super::server_choice::{ProfilePick, server_choice};
 use super::{DEFAULT_CLIPBOARD_CLEAR_SECS, DEFAULT_LOG_LEVEL, Inputs, Resolved, Source};
 use crate::secret::clipboard::ClipboardMode;
+use crate::tui::glyphs::{self, GlyphSet};
+
+/// The quiet refresh, when nothing sets `--refresh` / `refresh`.
+const DEFAULT_REFRESH_SECS: u64 = 60;
 
 pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
     let cfg = match &inp.config_text {
@@ -39,6 +43,9 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
         mouse: tui.mouse,
         mask_secret: tui.mask_secret,
         no_color: tui.no_color,
+        glyphs: tui.glyphs,
+        glyphs_reason: tui.glyphs_reason,
+        refresh_secs: tui.refresh_secs,
         log_level,
         cacert,
         insecure,
@@ -116,6 +123,9 @@ struct TuiSettings {
     mouse: bool,
     mask_secret: bool,
     no_color: bool,
+    glyphs: GlyphSet,
+    glyphs_reason: String,
+    refresh_secs: u64,
 }
 
 fn tui_settings(
@@ -181,13 +191,68 @@ fn tui_settings(
         ],
         false,
     );
+    let (glyphs, glyphs_reason) = glyph_set(inp, cfg, sources)?;
+    let refresh_secs = pick(
+        sources,
+        "refresh",
+        [
+            flags.refresh.map(|s| (s, Source::Flag("--refresh"))),
+            cfg.refresh.map(|s| (s, Source::File)),
+        ],
+        DEFAULT_REFRESH_SECS,
+    );
     Ok(TuiSettings {
         clipboard,
         clipboard_clear_secs,
         mouse,
         mask_secret,
         no_color,
+        glyphs,
+        glyphs_reason,
+        refresh_secs,
     })
+}
+
+/// Glyphs: --glyphs > TOKENTAB_GLYPHS > file, else detected from the locale and TERM.
+fn glyph_set(
+    inp: &Inputs,
+    cfg: &FileConfig,
+    sources: &mut Sources,
+) -> Result<(GlyphSet, String), ConfigError> {
+    let env = &inp.env;
+    let chosen = first([
+        inp.flags.tui.glyphs.map(|g| (g, Source::Flag("--glyphs"))),
+        env_glyphs(env)?,
+        cfg.glyphs.map(|g| (g, Source::File)),
+    ]);
+    Ok(match chosen {
+        Some((g, from)) => {
+            sources.insert("glyphs", from);
+            (g, "as asked".to_string())
+        }
+        None => {
+            sources.insert("glyphs", Source::Default);
+            glyphs::detect(&glyphs::Terminal {
+                lc_all: env.get("LC_ALL"),
+                lc_ctype: env.get("LC_CTYPE"),
+                lang: env.get("LANG"),
+                term: env.get("TERM"),
+            })
+        }
+    })
+}
+
+fn env_glyphs(env: &super::Env) -> Result<Option<(GlyphSet, Source)>, ConfigError> {
+    let var = "TOKENTAB_GLYPHS";
+    let Some(v) = env.get(var) else {
+        return Ok(None);
+    };
+    let g = GlyphSet::parse(v).ok_or_else(|| ConfigError::BadValue {
+        name: var.into(),
+        value: v.into(),
+        expected: "one of unicode, vt, ascii".into(),
+    })?;
+    Ok(Some((g, Source::Env(var.into()))))
 }
 
 fn log_level(inp: &Inputs, cfg: &FileConfig, sources: &mut Sources) -> String {

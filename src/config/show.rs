@@ -87,6 +87,16 @@ pub fn show(r: &Resolved) -> String {
     line("mouse", on(r.mouse), r.source_of("mouse"));
     line("mask_secret", on(r.mask_secret), r.source_of("mask_secret"));
     line("no_color", on(r.no_color), r.source_of("no_color"));
+    line(
+        "glyphs",
+        &format!("{} ({})", r.glyphs.name(), r.glyphs_reason),
+        r.source_of("glyphs"),
+    );
+    let refresh = match r.refresh_secs {
+        0 => "off".to_string(),
+        s => format!("every {s} s"),
+    };
+    line("refresh", &refresh, r.source_of("refresh"));
     line("log_level", &r.log_level, r.source_of("log_level"));
     let map = |m: &std::collections::BTreeMap<String, String>| {
         if m.is_empty() {

@@ -433,6 +433,16 @@ impl KeyMap {
 
     /// The hint line without some actions (a read-only session does not offer New or Revoke).
     pub fn hints_except(&self, mode: Mode, hidden: &[Action]) -> String {
+        let parts: Vec<String> = self
+            .hint_parts(mode, hidden)
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect();
+        parts.join(" · ")
+    }
+
+    /// The hints of a mode one by one, with their action ("n new"), in keymap order.
+    pub fn hint_parts(&self, mode: Mode, hidden: &[Action]) -> Vec<(Action, String)> {
         let mut seen: Vec<&str> = Vec::new();
         let mut keys: Vec<Key> = Vec::new();
         let mut parts = Vec::new();
@@ -452,8 +462,8 @@ impl KeyMap {
             seen.push(b.desc);
             // The hint is the description up to its parenthesis: "sort (next column)" -> "sort".
             let short = b.desc.split(" (").next().unwrap_or(b.desc);
-            parts.push(format!("{} {short}", b.key.label()));
+            parts.push((b.action, format!("{} {short}", b.key.label())));
         }
-        parts.join(" · ")
+        parts
     }
 }

@@ -1,6 +1,7 @@
 //! The terminal UI: terminal init/restore around `runtime::run`.
 
 pub mod app;
+pub mod glyphs;
 pub mod key_overrides;
 pub mod keymap;
 pub mod layout;
@@ -38,6 +39,9 @@ pub struct TuiOptions {
     pub clipboard_clear_secs: u64,
     pub mask_secret: bool,
     pub no_color: bool,
+    pub glyphs: glyphs::GlyphSet,
+    /// Seconds between quiet refreshes; 0 = off.
+    pub refresh_secs: u64,
     /// `[keys]` of the config file: action name -> key.
     pub keys: BTreeMap<String, String>,
     /// `[theme]` of the config file: semantic name -> colour.
@@ -134,9 +138,11 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     model.keymap = custom.keymap;
     model.theme.palette = custom.palette;
     model.theme.banner = custom.banner;
+    model.theme.glyphs = opts.glyphs.glyphs();
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
     let mut deps = runtime::Deps::new(opts.client, clipboard);
     deps.term_out = Some(Box::new(stdout()));
+    deps.refresh_every = std::time::Duration::from_secs(opts.refresh_secs);
     deps.shutdown = Some(stop_rx);
 
     let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;

@@ -36,7 +36,7 @@ pub struct Deps {
     pub term_out: Option<Box<dyn Write + Send>>,
     /// Each API call is abandoned after this long.
     pub request_timeout: Duration,
-    /// The quiet refresh while idle.
+    /// The quiet refresh while idle; zero = off.
     pub refresh_every: Duration,
     /// Fires on SIGTERM / SIGINT: quit cleanly.
     pub shutdown: Option<oneshot::Receiver<()>>,
@@ -153,7 +153,7 @@ where
                 let outcome = r.clear_clipboard();
                 queue.push_back(Msg::ClipboardCleared(outcome));
             }
-            _ = tokio::time::sleep_until(next_refresh) => {
+            _ = tokio::time::sleep_until(next_refresh), if !r.deps.refresh_every.is_zero() => {
                 next_refresh = Instant::now() + r.deps.refresh_every;
                 queue.push_back(Msg::RefreshDue);
             }

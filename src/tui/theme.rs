@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 
+use super::glyphs::{Glyphs, UNICODE};
+
 /// The colours behind the semantic styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Palette {
@@ -94,12 +96,25 @@ impl Palette {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub mono: bool,
     pub palette: Palette,
     /// The header's background (the profile's banner colour, e.g. red for production).
     pub banner: Option<Color>,
+    /// The symbols drawn (unicode, vt or ascii).
+    pub glyphs: &'static Glyphs,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme {
+            mono: false,
+            palette: Palette::default(),
+            banner: None,
+            glyphs: &UNICODE,
+        }
+    }
 }
 
 impl Theme {
@@ -118,6 +133,16 @@ impl Theme {
         } else {
             Style::default().fg(fg)
         }
+    }
+
+    /// Text from other layers in the chosen glyph set.
+    pub fn text<'a>(&self, s: &'a str) -> std::borrow::Cow<'a, str> {
+        self.glyphs.text(s)
+    }
+
+    /// `fit` with the set's ellipsis; `s` is put in the set first.
+    pub fn fit(&self, s: &str, width: usize) -> String {
+        super::ui::fit_with(&self.glyphs.text(s), width, self.glyphs.ellipsis)
     }
 
     pub fn base(&self) -> Style {
@@ -246,8 +271,8 @@ mod tests {
     fn monochrome_ignores_colours_but_keeps_the_banner_visible() {
         let t = Theme {
             mono: true,
-            palette: Palette::default(),
             banner: Some(Color::Red),
+            ..Theme::default()
         };
         assert_eq!(t.title().fg, None);
         let b = t.banner().unwrap();

@@ -1,5 +1,6 @@
 //! TUI figures (not timed tests): draw, filter and sort over 100,000 tokens; bytes written for
-//! one cursor move; draws while idle. Prints a table; finishes well under a minute.
+//! one cursor move (in each glyph set, and what that costs at 9600 baud); draws while idle.
+//! Prints a table; finishes well under a minute.
 
 #[path = "../common/fixtures.rs"]
 mod tui_support;
@@ -117,6 +118,9 @@ fn main() {
     }
     if run("startup") {
         startup();
+    }
+    if run("slowlink") {
+        slow_link();
     }
 }
 
@@ -419,6 +423,8 @@ fn startup() {
             "-i".into(),
             "PATH=/usr/bin:/bin".into(),
             "TERM=tmux-256color".into(),
+            // A UTF-8 locale, so the automatic glyph set is unicode as on a usual desktop.
+            "LANG=C.UTF-8".into(),
             env("HOME", &home),
             env("XDG_CONFIG_HOME", &home.join("config")),
             env("XDG_STATE_HOME", &home.join("state")),
@@ -485,4 +491,66 @@ fn startup() {
     };
     report("fresh data dir (seeds)", fresh);
     report("existing data dir    ", existing);
+}
+
+/// Bytes written per cursor move in each glyph set, as the runtime writes them (the frame inside
+/// a synchronized update), and what they cost on a 9600-baud line (960 bytes a second).
+fn slow_link() {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    use tokentab::tui::glyphs::GlyphSet;
+
+    println!("  slow link: bytes per cursor move (goal <= 1024 B), time at 9600 baud");
+    let rows: Vec<TokenInfo> = tokens().into_iter().take(2_000).collect();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        for set in [GlyphSet::Unicode, GlyphSet::Vt, GlyphSet::Ascii] {
+            let mut app: App = loaded_with(cfg(), rows.clone(), w, h);
+            app.theme.glyphs = set.glyphs();
+            let counter = Counter::default();
+            let mut term = Terminal::with_options(
+                CrosstermBackend::new(counter.clone()),
+                ratatui::TerminalOptions {
+                    viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+                },
+            )
+            .expect("terminal");
+            let mut frame = |app: &App| -> usize {
+                *counter.0.lock().expect("lock") = 0;
+                let mut out = counter.clone();
+                crossterm::execute!(out, BeginSynchronizedUpdate).expect("begin");
+                term.draw(|f| tokentab::tui::ui::draw(f, app))
+                    .expect("draw");
+                crossterm::execute!(out, EndSynchronizedUpdate).expect("end");
+                *counter.0.lock().expect("lock")
+            };
+            key(&mut app, KeyCode::Char('g'));
+            let full = frame(&app);
+            // Moves inside the window: the old and the new selected row are redrawn.
+            let mut inside = Vec::new();
+            for _ in 0..5 {
+                key(&mut app, KeyCode::Down);
+                inside.push(frame(&app));
+            }
+            key(&mut app, KeyCode::Up);
+            inside.push(frame(&app));
+            let worst_inside = inside.iter().copied().max().unwrap_or(0);
+            // A move past the bottom scrolls the window: every body row changes.
+            let body = usize::from(h);
+            for _ in 0..body {
+                key(&mut app, KeyCode::Down);
+                frame(&app);
+            }
+            key(&mut app, KeyCode::Down);
+            let scroll = frame(&app);
+            let at_9600 = |b: usize| format!("{:.0} ms", b as f64 / 960.0 * 1e3);
+            println!(
+                "      {w}x{h} {:<7} move {:>5} B ({:>6} at 9600)   scrolling move {:>5} B ({:>6})   full frame {:>6} B",
+                set.name(),
+                worst_inside,
+                at_9600(worst_inside),
+                scroll,
+                at_9600(scroll),
+                full
+            );
+        }
+    }
 }

@@ -46,6 +46,9 @@ impl Home {
             ("DISPLAY".into(), String::new()),
             ("WAYLAND_DISPLAY".into(), String::new()),
             ("NO_COLOR".into(), String::new()),
+            // The screens these tests read are drawn with the unicode set whatever the outer
+            // locale is (tests/tui_glyphs_tmux.rs covers the automatic choice).
+            ("TOKENTAB_GLYPHS".into(), "unicode".into()),
         ]
     }
 }

@@ -9,7 +9,8 @@ use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
 use super::super::theme::Theme;
 use super::token_table::expiry_text;
-use super::{centered, fit, popup, spinner};
+use super::token_table::status_mark;
+use super::{centered, popup, spinner};
 use crate::api::RevokeOutcome;
 
 fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
@@ -21,6 +22,7 @@ fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
 }
 
 pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
+    let g = theme.glyphs;
     let list_h = c.targets.len().min(8) as u16;
     let h = 9 + list_h + u16::from(c.required.is_some()) * 2;
     let r = popup(f, centered(area, 66, h));
@@ -31,6 +33,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Span::styled(title, theme.error()))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
@@ -45,11 +48,11 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
         let state = match &t.state {
             RevokeState::Pending => "  ".to_string(),
             RevokeState::Running(_) => format!("{} ", spinner(app)),
-            RevokeState::Done(Ok(RevokeOutcome::Revoked)) => "✓ revoked ".into(),
+            RevokeState::Done(Ok(RevokeOutcome::Revoked)) => format!("{} revoked ", g.ok),
             RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => {
-                "✓ already revoked or unknown ".into()
+                format!("{} already revoked or unknown ", g.ok)
             }
-            RevokeState::Done(Err(e)) => format!("✕ {e} "),
+            RevokeState::Done(Err(e)) => format!("{} {e} ", g.error),
         };
         let style = match &t.state {
             RevokeState::Done(Err(_)) => theme.error(),
@@ -58,12 +61,16 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
         };
         let admin = if t.admin { " [admin]" } else { "" };
         lines.push(Line::from(Span::styled(
-            fit(&format!("{state}\"{}\" {}{admin}", t.description, t.id), w),
+            theme.fit(&format!("{state}\"{}\" {}{admin}", t.description, t.id), w),
             style,
         )));
     }
     if c.targets.len() > 8 {
-        lines.push(Line::from(format!("… and {} more", c.targets.len() - 8)));
+        lines.push(Line::from(format!(
+            "{} and {} more",
+            g.ellipsis,
+            c.targets.len() - 8
+        )));
     }
     lines.push(Line::from(""));
     lines.push(Line::from("This cannot be undone."));
@@ -72,7 +79,11 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
             format!("An admin token: type the first 4 characters of its ID ({p}):"),
             theme.warn(),
         )));
-        let ok = if c.unlocked() { " ✓" } else { "" };
+        let ok = if c.unlocked() {
+            format!(" {}", g.ok)
+        } else {
+            String::new()
+        };
         lines.push(Line::from(vec![
             Span::raw("> "),
             Span::styled(format!("{:<4}", c.typed.value()), theme.header()),
@@ -84,7 +95,9 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
         lines.push(Line::from(button("Close", true, theme)));
     } else if c.started {
         lines.push(Line::from(Span::styled(
-            format!("{} revoking… Esc cancels", spinner(app)),
+            theme
+                .text(&format!("{} revoking… Esc cancels", spinner(app)))
+                .into_owned(),
             theme.warn(),
         )));
     } else {
@@ -124,6 +137,7 @@ pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rec
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Span::styled(" Actions ", theme.title()))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
@@ -132,7 +146,7 @@ pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rec
         .iter()
         .enumerate()
         .map(|(i, it)| {
-            let text = format!(" {:<18}", it.label());
+            let text = theme.text(&format!(" {:<18}", it.label())).into_owned();
             if i == sel {
                 Line::from(Span::styled(text, theme.selected()))
             } else {
@@ -147,15 +161,25 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
     let r = popup(f, centered(area, 90, area.height.saturating_sub(2)));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Span::styled(" Token details (Esc closes) ", theme.title()))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
     f.render_widget(block, r);
     let lines: Vec<Line> = match &d.load {
         Load::Loading(_) | Load::Idle => {
-            vec![Line::from(format!("{} loading {}…", spinner(app), d.id))]
+            vec![Line::from(
+                theme
+                    .text(&format!("{} loading {}…", spinner(app), d.id))
+                    .into_owned(),
+            )]
         }
-        Load::Failed(e) => vec![Line::from(Span::styled(format!("✕ {e}"), theme.error()))],
+        Load::Failed(e) => vec![Line::from(Span::styled(
+            theme
+                .text(&format!("{} {e}", theme.glyphs.error))
+                .into_owned(),
+            theme.error(),
+        ))],
         Load::Loaded(t) => {
             let now = app.now;
             let status = t.status(now);
@@ -163,7 +187,7 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 Line::from(vec![
                     Span::styled(format!("{k:<13}"), theme.header()),
                     Span::raw(" "),
-                    Span::raw(v),
+                    Span::raw(theme.text(&v).into_owned()),
                 ])
             };
             let mut l = vec![
@@ -177,7 +201,10 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                     t.issued_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 ),
                 kv("Expiry", expiry_text(t.expiry, now)),
-                kv("Status", format!("{} {}", status.symbol(), status.word())),
+                kv(
+                    "Status",
+                    format!("{} {}", status_mark(theme.glyphs, status), status.word()),
+                ),
                 kv(
                     "Refreshable",
                     if t.refreshable { "yes" } else { "no" }.into(),
@@ -193,12 +220,20 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
             match t.parsed_scope() {
                 Some(s) => {
                     for item in s.items() {
-                        l.push(Line::from(format!("  • {item}")));
+                        l.push(Line::from(
+                            theme
+                                .text(&format!("  {} {item}", theme.glyphs.bullet))
+                                .into_owned(),
+                        ));
                     }
                 }
                 None => {
                     if let Some(raw) = &t.scope {
-                        l.push(Line::from(format!("  • {raw}")));
+                        l.push(Line::from(
+                            theme
+                                .text(&format!("  {} {raw}", theme.glyphs.bullet))
+                                .into_owned(),
+                        ));
                     }
                 }
             }

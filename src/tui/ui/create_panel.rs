@@ -9,9 +9,10 @@ use tui_input::Input;
 
 use super::super::app::App;
 use super::super::app::form::{Field, Form};
+use super::super::glyphs::Glyphs;
 use super::super::keymap::Mode;
 use super::super::theme::Theme;
-use super::{fit, spinner};
+use super::spinner;
 use crate::model::EntityKind;
 use crate::model::scope::Action;
 
@@ -31,13 +32,15 @@ fn rwd(a: crate::model::Actions) -> String {
         .collect()
 }
 
-fn radio(label: &str, on: bool) -> String {
-    format!("({}) {label}", if on { "•" } else { " " })
+fn radio(g: &Glyphs, label: &str, on: bool) -> String {
+    format!("{} {label}", if on { g.radio_on } else { g.radio_off })
 }
 
 pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
+    let g = theme.glyphs;
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(g.border)
         .title(Span::styled(" New token ", theme.title()))
         .border_style(if form.picker.is_none() {
             theme.border_focus()
@@ -59,8 +62,12 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         }
     };
     let err_line = |field: Field| -> Option<Line<'static>> {
-        form.error(field)
-            .map(|e| Line::from(Span::styled(fit(&format!("  ✕ {e}"), w), theme.error())))
+        form.error(field).map(|e| {
+            Line::from(Span::styled(
+                theme.fit(&format!("  {} {e}", g.error), w),
+                theme.error(),
+            ))
+        })
     };
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;
@@ -69,7 +76,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             let fw = w.saturating_sub(2);
             let scroll = input.visual_scroll(fw.saturating_sub(1));
             let shown: String = input.value().chars().skip(scroll).collect();
-            let shown = fit(&shown, fw);
+            let shown = theme.fit(&shown, fw);
             let pad = fw.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
             lines.push(Line::from(vec![
                 Span::raw("["),
@@ -96,11 +103,11 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     match (form.error(Field::Expiration), form.expiry_preview(app.now)) {
         (Some(_), _) => lines.extend(err_line(Field::Expiration)),
         (None, Ok(p)) => lines.push(Line::from(Span::styled(
-            fit(&format!("  {p}"), w),
+            theme.fit(&format!("  {p}"), w),
             theme.ok(),
         ))),
         (None, Err(e)) => lines.push(Line::from(Span::styled(
-            fit(&format!("  ✕ {e}"), w),
+            theme.fit(&format!("  {} {e}", g.error), w),
             theme.error(),
         ))),
     }
@@ -110,16 +117,20 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         Span::styled(
             format!(
                 "{}  {}",
-                radio("User", !form.custom),
-                radio("Custom", form.custom)
+                radio(g, "User", !form.custom),
+                radio(g, "Custom", form.custom)
             ),
             style_for(Field::ScopeKind),
         ),
     ]));
 
     let picker_value = |v: &Option<String>, placeholder: &str| match v {
-        Some(s) => format!("[ {} ▾]", fit(s, w.saturating_sub(LABEL + 6))),
-        None => format!("[ {placeholder} ▾]"),
+        Some(s) => format!(
+            "[ {} {}]",
+            theme.fit(s, w.saturating_sub(LABEL + 6)),
+            g.dropdown
+        ),
+        None => format!("[ {} {}]", theme.text(placeholder), g.dropdown),
     };
     if !form.custom {
         lines.push(Line::from(vec![
@@ -135,10 +146,10 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Target entity"), theme.header()),
             Span::styled(
-                format!("◂ {:<7} ▸", form.entity.label()),
+                format!("{} {:<7} {}", g.prev, form.entity.label(), g.next),
                 style_for(Field::Entity),
             ),
-            Span::styled(" ←/→", theme.dim()),
+            Span::styled(format!(" {}/{}", g.left, g.right), theme.dim()),
         ]));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Project"), theme.header()),
@@ -162,8 +173,12 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         let mut perm = vec![Span::raw("  ")];
         for (i, a) in Action::ALL.iter().enumerate() {
             let text = format!(
-                "[{}] {}",
-                if form.perms.has(*a) { "x" } else { " " },
+                "{} {}",
+                if form.perms.has(*a) {
+                    g.check_on
+                } else {
+                    g.check_off
+                },
                 a.label()
             );
             let st = if form.focus == Field::Perms && form.perm_cursor == i && !locked {
@@ -186,7 +201,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             theme.header(),
         )));
         for (i, (target, actions)) in form.scope.grants().enumerate() {
-            let text = fit(
+            let text = theme.fit(
                 &format!(
                     " {:<7} {:<w2$} {}",
                     target.kind().label(),
@@ -215,7 +230,9 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     lines.extend(err_line(Field::Generate));
     if locked {
         lines.push(Line::from(Span::styled(
-            format!("{} creating token… Esc cancels", spinner(app)),
+            theme
+                .text(&format!("{} creating token… Esc cancels", spinner(app)))
+                .into_owned(),
             theme.warn(),
         )));
     }

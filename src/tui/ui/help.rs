@@ -25,6 +25,7 @@ pub fn draw(f: &mut Frame, app: &App, scroll: usize, theme: &Theme, area: Rect) 
     let r = popup(f, centered(area, 64, area.height.saturating_sub(2)));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Span::styled(" Keys (Esc closes) ", theme.title()))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
@@ -37,8 +38,8 @@ pub fn draw(f: &mut Frame, app: &App, scroll: usize, theme: &Theme, area: Rect) 
         .map(|(title, keys, desc)| match title {
             Some(t) => Line::from(Span::styled(t, theme.header())),
             None => Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), theme.title()),
-                Span::raw(desc),
+                Span::styled(format!("  {:<22}", theme.text(&keys)), theme.title()),
+                Span::raw(theme.text(desc).into_owned()),
             ]),
         })
         .collect();

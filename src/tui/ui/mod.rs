@@ -21,10 +21,10 @@ use super::theme::Theme;
 
 pub const MIN_W: u16 = 60;
 pub const MIN_H: u16 = 16;
-pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+/// The spinner frame now, in the session's glyph set.
 pub fn spinner(app: &App) -> &'static str {
-    SPINNER[app.spinner % SPINNER.len()]
+    app.theme.glyphs.spin(app.spinner)
 }
 
 /// The screen's regions for `area` in the model's present shape.
@@ -34,24 +34,52 @@ pub fn regions(app: &App, area: Rect) -> Regions {
 
 /// Cuts `s` to `width` display columns, ending with "…" when cut. Wide characters never split.
 pub fn fit(s: &str, width: usize) -> String {
+    fit_with(s, width, "…")
+}
+
+/// `fit` with another ellipsis ("..." in the ascii set). The ellipsis itself is cut when the
+/// width is smaller than it.
+pub fn fit_with(s: &str, width: usize, ellipsis: &str) -> String {
     if s.width() <= width {
         return s.to_owned();
     }
-    if width == 0 {
-        return String::new();
-    }
+    let ell: String = take_width(ellipsis, width);
+    let room = width - ell.width();
+    let mut out = take_width(s, room);
+    out.push_str(&ell);
+    out
+}
+
+/// The longest prefix of `s` at most `width` columns wide.
+fn take_width(s: &str, width: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     for c in s.chars() {
         let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
+        if used + w > width {
             break;
         }
         out.push(c);
         used += w;
     }
-    out.push('…');
     out
+}
+
+/// Shortens `s` to `width` columns by taking out its middle ("https://tok…:8443"), so both
+/// ends stay readable.
+pub fn fit_middle(s: &str, width: usize, ellipsis: &str) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let ew = ellipsis.width();
+    if width <= ew + 2 {
+        return fit_with(s, width, ellipsis);
+    }
+    let keep = width - ew;
+    let head = take_width(s, keep - keep / 2);
+    let rev: String = s.chars().rev().collect();
+    let tail: String = take_width(&rev, keep / 2).chars().rev().collect();
+    format!("{head}{ellipsis}{tail}")
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
@@ -73,8 +101,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         ..app.theme
     };
     if area.width < MIN_W || area.height < MIN_H {
+        let x = theme.glyphs.times;
         let text = format!(
-            "enlarge the terminal: tokentab needs {MIN_W}×{MIN_H}, this one is {}×{}",
+            "enlarge the terminal: tokentab needs {MIN_W}{x}{MIN_H}, this one is {}{x}{}",
             area.width, area.height
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
@@ -87,15 +116,18 @@ pub fn draw(f: &mut Frame, app: &App) {
             .keymap
             .key_for(super::keymap::Mode::Table, super::keymap::Action::Refresh)
             .map_or_else(|| "r".into(), |k| k.label());
+        let g = theme.glyphs;
         let (lead, retry) = (
-            " ✕ cannot load tokens: ",
-            format!(" — press {r_key} to retry"),
+            format!(" {} cannot load tokens: ", g.error),
+            theme
+                .text(&format!(" {} press {r_key} to retry", g.dash))
+                .into_owned(),
         );
         // The message gives way so "press r to retry" always shows.
         let room = usize::from(b.width).saturating_sub(lead.width() + retry.width());
         let line = Line::from(vec![
             Span::styled(lead, theme.error()),
-            Span::styled(fit(msg, room), theme.error()),
+            Span::styled(theme.fit(msg, room), theme.error()),
             Span::styled(retry, theme.base()),
         ]);
         f.render_widget(Paragraph::new(line), b);
@@ -121,6 +153,8 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     use crate::model::sanitize::clean;
     use ratatui::style::{Modifier, Style};
+    let g = theme.glyphs;
+    let sep = g.sep;
     let banner = theme.banner();
     // On a banner colour every part takes the banner's colours (readable on any background).
     let st = |s: Style| banner.map_or(s, |b| b.add_modifier(s.add_modifier));
@@ -130,31 +164,32 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         "remote"
     };
     let who = match &app.me {
-        Load::Loaded(name) => name.clone(),
-        Load::Loading(_) | Load::Idle => "…".into(),
+        Load::Loaded(name) => theme.text(name).into_owned(),
+        Load::Loading(_) | Load::Idle => g.ellipsis.into(),
         Load::Failed(_) => "unknown user".into(),
     };
     let c = &app.rows.counts;
-    let mut tail = vec![Span::styled(format!(" · {who}"), st(theme.base()))];
+    let mut counts = Vec::new();
     // Counts stay while rows are shown, also after a failed refresh.
     if matches!(app.list, Load::Loaded(_)) || c.total > 0 {
         let noun = if c.total == 1 { "token" } else { "tokens" };
-        tail.push(Span::styled(
-            format!(" · {} {noun}", c.total),
+        counts.push(Span::styled(
+            format!("{sep}{} {noun}", c.total),
             st(theme.base()),
         ));
-        tail.push(Span::styled(
-            format!(" · {} expiring", c.expiring),
+        counts.push(Span::styled(
+            format!("{sep}{} expiring", c.expiring),
             st(theme.warn()),
         ));
-        tail.push(Span::styled(
-            format!(" · {} expired", c.expired),
+        counts.push(Span::styled(
+            format!("{sep}{} expired", c.expired),
             st(theme.error()),
         ));
     }
+    let mut readonly = Vec::new();
     if app.cfg.readonly {
-        tail.push(Span::styled(" ", st(theme.base())));
-        tail.push(Span::styled(
+        readonly.push(Span::styled(" ", st(theme.base())));
+        readonly.push(Span::styled(
             " READ-ONLY ",
             st(theme.warn()).add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
@@ -162,26 +197,76 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let help = app
         .keymap
         .key_for(super::keymap::Mode::Table, super::keymap::Action::Help)
-        .map(|k| format!("{} help ", k.label()))
+        .map(|k| format!("{} help ", theme.text(&k.label())))
         .unwrap_or_default();
-    // The profile stays whole (it says which server this is); the server label gives way
-    // first, then the help hint.
     let profile = app
         .cfg
         .profile
         .as_deref()
-        .map(|p| format!(" [{}]", fit(&clean(p), 24)))
+        .map(|p| format!(" [{}]", theme.fit(&clean(p), 24)))
         .unwrap_or_default();
-    let tail_w: usize = tail.iter().map(|s| s.width()).sum();
-    let server = format!(" · {} ({kind})", clean(&app.cfg.server_label));
-    let room = usize::from(area.width).saturating_sub(9 + profile.width() + tail_w);
-    let show_help = room > server.width() + help.width();
+    let url = theme.text(&clean(&app.cfg.server_label)).into_owned();
+    let kind = format!(" ({kind})");
+    let mut who = Some(who);
+    let width = usize::from(area.width);
+    let spans_w = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
+    // Nothing is cut inside a word: the help hint goes first (the hint line has it too), then
+    // the URL loses its middle, then the server and the user go whole. The profile and the
+    // counts stay.
+    let fixed = |who: &Option<String>| {
+        9 + profile.width()
+            + who.as_ref().map_or(0, |w| sep.width() + w.width())
+            + spans_w(&counts)
+            + spans_w(&readonly)
+    };
+    let full_server = sep.width() + url.width() + kind.width();
+    let show_help = !help.is_empty() && fixed(&who) + full_server + 1 + help.width() <= width;
+    let mut server = Some(format!("{sep}{url}{kind}"));
+    if !show_help && fixed(&who) + full_server > width {
+        let bare = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(&url);
+        let room = width.saturating_sub(fixed(&who) + sep.width());
+        server = if room >= 10 + kind.width() {
+            Some(format!(
+                "{sep}{}{kind}",
+                fit_middle(bare, room - kind.width(), g.ellipsis)
+            ))
+        } else if room >= 10 {
+            Some(format!("{sep}{}", fit_middle(bare, room, g.ellipsis)))
+        } else {
+            None
+        };
+        if server.is_none() && fixed(&who) > width {
+            who = None;
+        }
+    }
+    // A read-only production session at 60 columns: the app's name goes before any count.
+    let title = if server.is_none() && who.is_none() && fixed(&who) > width {
+        ""
+    } else {
+        " tokentab"
+    };
     let mut left = vec![
-        Span::styled(" tokentab", st(theme.title())),
-        Span::styled(profile, st(theme.title())),
-        Span::styled(fit(&server, room), st(theme.base())),
+        Span::styled(title, st(theme.title())),
+        Span::styled(profile.clone(), st(theme.title())),
     ];
-    left.extend(tail);
+    if let Some(s) = server {
+        left.push(Span::styled(s, st(theme.base())));
+    }
+    if let Some(w) = who {
+        left.push(Span::styled(format!("{sep}{w}"), st(theme.base())));
+    }
+    if readonly.len() == 2 && spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width {
+        readonly.remove(0);
+    }
+    // Still too wide (a very long profile): whole counts go from the right, never half of one.
+    while spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width && !counts.is_empty() {
+        counts.pop();
+    }
+    left.extend(counts);
+    left.extend(readonly);
     let mut line = Paragraph::new(Line::from(left));
     if let Some(b) = banner {
         line = line.style(b);

@@ -8,13 +8,17 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::super::app::App;
 use super::super::app::picker::Picker;
 use super::super::theme::Theme;
-use super::{centered, fit, popup, spinner};
+use super::{centered, popup, spinner};
 
 pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 56, 18));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(format!(" {} ", p.title()), theme.title()))
+        .border_set(theme.glyphs.border)
+        .title(Span::styled(
+            theme.text(&format!(" {} ", p.title())).into_owned(),
+            theme.title(),
+        ))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -26,7 +30,7 @@ pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
     let shown: String = p.search.value().chars().skip(scroll).collect();
     let search = Line::from(vec![
         Span::styled("Search: ", theme.header()),
-        Span::raw(fit(&shown, w.saturating_sub(9))),
+        Span::raw(theme.fit(&shown, w.saturating_sub(9))),
     ]);
     f.render_widget(Paragraph::new(search), Rect { height: 1, ..inner });
     let cx = inner.x + 8 + (p.search.visual_cursor().saturating_sub(scroll)) as u16;
@@ -41,7 +45,7 @@ pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
         .skip(offset)
         .take(list_h)
         .map(|(i, item)| {
-            let text = fit(&format!(" {}", item.label), w);
+            let text = theme.fit(&format!(" {}", item.label), w);
             if i == p.selected {
                 Line::from(Span::styled(format!("{text:<w$}"), theme.selected()))
             } else {
@@ -50,13 +54,15 @@ pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
         })
         .collect();
     let foot = if p.loading.is_some() || p.debounce.is_some() {
-        format!("{} loading…", spinner(app))
+        theme
+            .text(&format!("{} loading…", spinner(app)))
+            .into_owned()
     } else if let Some(e) = &p.error {
-        format!("✕ {e}")
+        format!("{} {e}", theme.glyphs.error)
     } else if p.items.is_empty() {
         "nothing found".into()
     } else if p.next.is_some() {
-        format!("{} shown · more below", p.items.len())
+        format!("{} shown{}more below", p.items.len(), theme.glyphs.sep)
     } else {
         format!("{} found", p.items.len())
     };
@@ -64,7 +70,7 @@ pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(
-        fit(&foot, w),
+        theme.fit(&foot, w),
         if p.error.is_some() {
             theme.error()
         } else {

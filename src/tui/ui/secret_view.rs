@@ -16,6 +16,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
     let r = popup(f, centered(area, need.max(70), 13));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Span::styled(" Your new access token ", theme.title()))
         .border_style(theme.border_focus());
     let inner = block.inner(r);
@@ -41,17 +42,20 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
     } else {
         lines.push(Line::from(vec![
             Span::raw(" "),
-            Span::styled("•".repeat(secret.len()), theme.secret()),
+            Span::styled(theme.glyphs.bullet.repeat(secret.len()), theme.secret()),
         ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "shown once — it will not be stored; copy it and keep it in a safe place",
+        format!(
+            "shown once {} it will not be stored; copy it and keep it in a safe place",
+            theme.glyphs.dash
+        ),
         theme.warn(),
     )));
     let copy = match &v.copy {
-        Some(c) => c.label(),
-        None => "copying…".into(),
+        Some(c) => theme.text(&c.label()).into_owned(),
+        None => theme.text("copying…").into_owned(),
     };
     lines.push(Line::from(copy));
     match app.countdown() {
@@ -66,6 +70,9 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
     } else {
         "⏎/Esc close (the token cannot be shown again)"
     };
-    lines.push(Line::from(Span::styled(keys, theme.dim())));
+    lines.push(Line::from(Span::styled(
+        theme.text(keys).into_owned(),
+        theme.dim(),
+    )));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -9,9 +9,10 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use super::super::app::table::sort_column;
 use super::super::app::tokens::Column;
 use super::super::app::{App, Load};
+use super::super::glyphs::Glyphs;
 use super::super::layout::{Col, LEAD, columns};
 use super::super::theme::Theme;
-use super::{fit, spinner};
+use super::spinner;
 use crate::model::TokenStatus;
 use crate::model::expiry::relative_text;
 
@@ -27,11 +28,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = &app.rows;
     let mut title = vec![Span::styled(" Access Tokens ", theme.title())];
     if !rows.filter().is_empty() || app.filtering {
-        let cursor = if app.filtering { "▏" } else { "" };
+        let g = theme.glyphs;
+        let cursor = if app.filtering { g.text_cursor } else { "" };
         title.push(Span::styled(
             format!(
                 "/{}{cursor} ({} of {}) ",
-                fit(app.filter.value(), 30),
+                theme.fit(app.filter.value(), 30),
                 rows.visible_len(),
                 rows.len()
             ),
@@ -44,9 +46,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.marked(),
         ));
     }
+    let g = theme.glyphs;
     let focused = app.form.is_none();
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(g.border)
         .title(Line::from(title))
         .border_style(if focused {
             theme.border_focus()
@@ -66,9 +70,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             .chain(cols.iter().map(|(c, w)| {
                 let mut t = col_title(*c).to_string();
                 if sort_column(*c) == Some(rows.sort) && *c != Col::Status {
-                    t.push(if rows.descending { '▼' } else { '▲' });
+                    t.push_str(if rows.descending {
+                        g.sort_desc
+                    } else {
+                        g.sort_asc
+                    });
                 }
-                Cell::from(fit(&t, usize::from(*w)))
+                Cell::from(theme.fit(&t, usize::from(*w)))
             }))
             .collect::<Vec<_>>(),
     )
@@ -78,11 +86,15 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Load::Loading(_) | Load::Idle if rows.is_empty() => {
             Some(format!("{} loading tokens…", spinner(app)))
         }
-        Load::Failed(e) if rows.is_empty() => Some(format!("✕ {e}")),
-        _ if rows.is_empty() => Some("No access tokens yet — press n to create one".into()),
+        Load::Failed(e) if rows.is_empty() => Some(format!("{} {e}", g.error)),
+        _ if rows.is_empty() => Some(format!(
+            "No access tokens yet {} press n to create one",
+            g.dash
+        )),
         _ if rows.visible_len() == 0 => Some(format!(
-            "No token matches /{} — Esc clears the filter",
-            rows.filter()
+            "No token matches /{} {} Esc clears the filter",
+            rows.filter(),
+            g.dash
         )),
         _ => None,
     };
@@ -97,8 +109,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             let marked = rows.marked.contains(&t.token_id);
             let lead = format!(
                 "{}{}",
-                if sel { "▌" } else { " " },
-                if marked { "✓" } else { " " }
+                if sel { g.selected } else { " " },
+                if marked { g.marked } else { " " }
             );
             let status_style = match status {
                 TokenStatus::Expired => theme.error(),
@@ -109,16 +121,19 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             let cells = std::iter::once(Cell::from(lead)).chain(cols.iter().map(|(c, w)| {
                 let w = usize::from(*w);
                 match c {
-                    Col::Description => Cell::from(fit(&t.description, w)),
-                    Col::Subject => Cell::from(fit(&r.username, w)),
-                    Col::TokenId => Cell::from(fit(&r.id_short, w)),
-                    Col::Issued => Cell::from(fit(&r.issued, w)),
+                    Col::Description => Cell::from(theme.fit(&t.description, w)),
+                    Col::Subject => Cell::from(theme.fit(&r.username, w)),
+                    Col::TokenId => Cell::from(theme.fit(&r.id_short, w)),
+                    Col::Issued => Cell::from(theme.fit(&r.issued, w)),
                     Col::Status => Cell::from(Span::styled(
-                        fit(&format!("{} {}", status.symbol(), short_word(status)), w),
+                        theme.fit(
+                            &format!("{} {}", status_mark(g, status), short_word(status)),
+                            w,
+                        ),
                         status_style,
                     )),
-                    Col::Expiry => Cell::from(fit(&expiry_text(t.expiry, now), w)),
-                    Col::Scope => Cell::from(fit(&r.scope_summary, w)),
+                    Col::Expiry => Cell::from(theme.fit(&expiry_text(t.expiry, now), w)),
+                    Col::Scope => Cell::from(theme.fit(&r.scope_summary, w)),
                 }
             }));
             let row = Row::new(cells.collect::<Vec<_>>());
@@ -150,9 +165,19 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.dim()
         };
         f.render_widget(
-            Paragraph::new(Span::styled(fit(&msg, usize::from(r.width)), style)),
+            Paragraph::new(Span::styled(theme.fit(&msg, usize::from(r.width)), style)),
             r,
         );
+    }
+}
+
+/// The status symbol of the session's glyph set.
+pub fn status_mark(g: &Glyphs, s: TokenStatus) -> &'static str {
+    match s {
+        TokenStatus::Active => g.active,
+        TokenStatus::Expiring => g.expiring,
+        TokenStatus::Expired => g.expired,
+        TokenStatus::NeverExpires => g.never,
     }
 }
 

@@ -1,0 +1,520 @@
+//! Every symbol the UI draws, in three sets: `unicode` (the full look), `vt` (only what the Linux
+//! console's standard font `Uni2-Fixed16` has) and `ascii` (7-bit, for serial lines and `LANG=C`).
+//! The choice is made once at start (flag, `TOKENTAB_GLYPHS`, config `glyphs`, else [`detect`]);
+//! the renderer reads the chosen [`Glyphs`] from the theme. Text that comes from elsewhere (key
+//! labels, messages, user data) goes through [`Glyphs::text`], which swaps what the set lacks.
+
+mod vt_font;
+
+use std::borrow::Cow;
+
+use ratatui::symbols::border;
+
+pub use vt_font::UNI2_FIXED16;
+
+/// The three sets (`--glyphs`, `TOKENTAB_GLYPHS`, config `glyphs`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Deserialize,
+    serde::Serialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum GlyphSet {
+    #[default]
+    Unicode,
+    Vt,
+    Ascii,
+}
+
+impl GlyphSet {
+    pub fn name(self) -> &'static str {
+        match self {
+            GlyphSet::Unicode => "unicode",
+            GlyphSet::Vt => "vt",
+            GlyphSet::Ascii => "ascii",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GlyphSet> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "unicode" => Some(GlyphSet::Unicode),
+            "vt" => Some(GlyphSet::Vt),
+            "ascii" => Some(GlyphSet::Ascii),
+            _ => None,
+        }
+    }
+
+    pub fn glyphs(self) -> &'static Glyphs {
+        match self {
+            GlyphSet::Unicode => &UNICODE,
+            GlyphSet::Vt => &VT,
+            GlyphSet::Ascii => &ASCII,
+        }
+    }
+
+    /// Whether `c` may be drawn in this set.
+    pub fn allows(self, c: char) -> bool {
+        match self {
+            GlyphSet::Unicode => true,
+            GlyphSet::Vt => in_vt_font(c),
+            GlyphSet::Ascii => c == ' ' || c.is_ascii_graphic(),
+        }
+    }
+}
+
+/// Whether the Linux console's `Uni2-Fixed16` font has `c`.
+pub fn in_vt_font(c: char) -> bool {
+    UNI2_FIXED16
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// One set's symbols. Widths may differ between sets (`[x]`, `...`); the renderer measures.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Glyphs {
+    pub set: GlyphSet,
+    // Token status (always followed by a word, so it reads without colour).
+    pub active: &'static str,
+    pub expiring: &'static str,
+    pub expired: &'static str,
+    pub never: &'static str,
+    /// The selected row's lead cell (one column).
+    pub selected: &'static str,
+    /// A marked row's lead cell (one column).
+    pub marked: &'static str,
+    pub sort_asc: &'static str,
+    pub sort_desc: &'static str,
+    pub check_on: &'static str,
+    pub check_off: &'static str,
+    pub radio_on: &'static str,
+    pub radio_off: &'static str,
+    /// "opens a list" after a picker value.
+    pub dropdown: &'static str,
+    pub prev: &'static str,
+    pub next: &'static str,
+    /// "gives", as in "+90d → 2027-02-21".
+    pub arrow: &'static str,
+    pub enter: &'static str,
+    pub up: &'static str,
+    pub down: &'static str,
+    pub left: &'static str,
+    pub right: &'static str,
+    pub ok: &'static str,
+    pub error: &'static str,
+    pub ellipsis: &'static str,
+    /// Between hints and header parts, spaces included.
+    pub sep: &'static str,
+    pub dash: &'static str,
+    pub bullet: &'static str,
+    pub times: &'static str,
+    /// The filter's text cursor in the table title.
+    pub text_cursor: &'static str,
+    pub spinner: &'static [&'static str],
+    pub border: border::Set<'static>,
+}
+
+pub const UNICODE: Glyphs = Glyphs {
+    set: GlyphSet::Unicode,
+    active: "●",
+    expiring: "◐",
+    expired: "✕",
+    never: "∞",
+    selected: "▌",
+    marked: "✓",
+    sort_asc: "▲",
+    sort_desc: "▼",
+    check_on: "[x]",
+    check_off: "[ ]",
+    radio_on: "(•)",
+    radio_off: "( )",
+    dropdown: "▾",
+    prev: "◂",
+    next: "▸",
+    arrow: "→",
+    enter: "⏎",
+    up: "↑",
+    down: "↓",
+    left: "←",
+    right: "→",
+    ok: "✓",
+    error: "✕",
+    ellipsis: "…",
+    sep: " · ",
+    dash: "—",
+    bullet: "•",
+    times: "×",
+    text_cursor: "▏",
+    spinner: &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
+    border: border::PLAIN,
+};
+
+const LINE_SPINNER: &[&str] = &["|", "/", "-", "\\"];
+
+/// Only characters of `Uni2-Fixed16` (checked by a test against [`UNI2_FIXED16`]).
+pub const VT: Glyphs = Glyphs {
+    set: GlyphSet::Vt,
+    active: "●",
+    expiring: "▒",
+    expired: "✗",
+    never: "∞",
+    selected: "█",
+    marked: "√",
+    sort_asc: "▲",
+    sort_desc: "▼",
+    check_on: "[x]",
+    check_off: "[ ]",
+    radio_on: "(•)",
+    radio_off: "( )",
+    dropdown: "▼",
+    prev: "◂",
+    next: "▸",
+    arrow: "→",
+    enter: "Enter",
+    up: "↑",
+    down: "↓",
+    left: "←",
+    right: "→",
+    ok: "√",
+    error: "✗",
+    ellipsis: "…",
+    sep: " · ",
+    dash: "—",
+    bullet: "•",
+    times: "×",
+    text_cursor: "_",
+    spinner: LINE_SPINNER,
+    border: border::PLAIN,
+};
+
+pub const ASCII: Glyphs = Glyphs {
+    set: GlyphSet::Ascii,
+    active: "*",
+    expiring: "!",
+    expired: "x",
+    never: "~",
+    selected: ">",
+    marked: "+",
+    sort_asc: "^",
+    sort_desc: "v",
+    check_on: "[x]",
+    check_off: "[ ]",
+    radio_on: "(*)",
+    radio_off: "( )",
+    dropdown: "v",
+    prev: "<",
+    next: ">",
+    arrow: "->",
+    enter: "Enter",
+    up: "Up",
+    down: "Down",
+    left: "Left",
+    right: "Right",
+    ok: "+",
+    error: "!",
+    ellipsis: "...",
+    sep: " | ",
+    dash: "-",
+    bullet: "*",
+    times: "x",
+    text_cursor: "_",
+    spinner: LINE_SPINNER,
+    border: border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    },
+};
+
+impl Glyphs {
+    /// `s` with every character this set lacks swapped for its stand-in (the unicode set
+    /// returns `s` as it is). For text from other layers: key labels, messages, user data.
+    pub fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        if s.chars().all(|c| self.set.allows(c)) {
+            return Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if self.set.allows(c) {
+                out.push(c);
+            } else {
+                out.push_str(self.stand_in(c));
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// What to draw for a character outside the set.
+    fn stand_in(&self, c: char) -> &'static str {
+        match c {
+            '●' => self.active,
+            '◐' => self.expiring,
+            '✕' | '✗' => self.error,
+            '∞' => self.never,
+            '▌' | '█' => self.selected,
+            '✓' | '√' => self.ok,
+            '▲' => self.sort_asc,
+            '▼' => self.sort_desc,
+            '▾' => self.dropdown,
+            '◂' | '◀' => self.prev,
+            '▸' | '▶' => self.next,
+            '→' => self.arrow,
+            '←' => self.left,
+            '↑' => self.up,
+            '↓' => self.down,
+            '⏎' | '↵' => self.enter,
+            '…' => self.ellipsis,
+            '·' => self.sep.trim(),
+            '—' | '–' | '‐' | '−' => self.dash,
+            '•' => self.bullet,
+            '×' => self.times,
+            '‘' | '’' => "'",
+            '“' | '”' => "\"",
+            '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' => " ",
+            _ if ('\u{2800}'..='\u{28ff}').contains(&c) => self.spinner[0],
+            '│' | '┃' | '║' => "|",
+            '─' | '━' | '═' => "-",
+            '\u{2500}'..='\u{257f}' => "+",
+            _ => "?",
+        }
+    }
+
+    /// A spinner frame for a tick count.
+    pub fn spin(&self, n: usize) -> &'static str {
+        self.spinner[n % self.spinner.len()]
+    }
+}
+
+/// What the automatic choice looks at (passed in, so the choice is a pure function).
+#[derive(Debug, Clone, Default)]
+pub struct Terminal<'a> {
+    pub lc_all: Option<&'a str>,
+    pub lc_ctype: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    pub term: Option<&'a str>,
+}
+
+/// The automatic choice and why, e.g. `(Vt, "TERM=linux (the Linux console's font)")`.
+pub fn detect(t: &Terminal) -> (GlyphSet, String) {
+    let locale = [
+        ("LC_ALL", t.lc_all),
+        ("LC_CTYPE", t.lc_ctype),
+        ("LANG", t.lang),
+    ]
+    .into_iter()
+    .find_map(|(name, v)| v.filter(|v| !v.is_empty()).map(|v| (name, v)));
+    match locale {
+        None => {
+            return (
+                GlyphSet::Ascii,
+                "no locale set (LC_ALL, LC_CTYPE and LANG empty): not UTF-8".into(),
+            );
+        }
+        Some((name, v)) if !utf8_locale(v) => {
+            return (GlyphSet::Ascii, format!("{name}={v} is not a UTF-8 locale"));
+        }
+        Some(_) => {}
+    }
+    let term = t.term.unwrap_or("");
+    let base = term.split('-').next().unwrap_or("");
+    if matches!(base, "vt100" | "vt102" | "vt220" | "vt52" | "dumb") || base.is_empty() {
+        let shown = if term.is_empty() { "(unset)" } else { term };
+        return (GlyphSet::Ascii, format!("TERM={shown} is a 7-bit terminal"));
+    }
+    if base == "linux" {
+        return (
+            GlyphSet::Vt,
+            format!("TERM={term}: the Linux console's font"),
+        );
+    }
+    (GlyphSet::Unicode, format!("UTF-8 locale and TERM={term}"))
+}
+
+/// `en_US.UTF-8`, `C.utf8`, `de_DE.utf-8@euro` are UTF-8; `C`, `POSIX`, `en_US.ISO-8859-1` not.
+fn utf8_locale(v: &str) -> bool {
+    let charset = v
+        .split('@')
+        .next()
+        .and_then(|s| s.split_once('.'))
+        .map_or("", |(_, cs)| cs);
+    let cs = charset.to_ascii_lowercase().replace('-', "");
+    cs == "utf8"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term<'a>(pairs: &[(&str, &'a str)]) -> Terminal<'a> {
+        let mut t = Terminal::default();
+        for (k, v) in pairs {
+            match *k {
+                "LC_ALL" => t.lc_all = Some(v),
+                "LC_CTYPE" => t.lc_ctype = Some(v),
+                "LANG" => t.lang = Some(v),
+                "TERM" => t.term = Some(v),
+                _ => unreachable!(),
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn term_linux_gets_the_console_font_set() {
+        let (set, why) = detect(&term(&[("LANG", "en_US.UTF-8"), ("TERM", "linux")]));
+        assert_eq!(set, GlyphSet::Vt, "{why}");
+        assert!(why.contains("TERM=linux"), "{why}");
+    }
+
+    #[test]
+    fn term_vt220_gets_ascii() {
+        let (set, why) = detect(&term(&[("LANG", "en_US.UTF-8"), ("TERM", "vt220")]));
+        assert_eq!(set, GlyphSet::Ascii, "{why}");
+        assert!(why.contains("vt220"), "{why}");
+        for t in ["vt100", "vt102", "dumb", "vt100-am"] {
+            let (set, _) = detect(&term(&[("LANG", "C.UTF-8"), ("TERM", t)]));
+            assert_eq!(set, GlyphSet::Ascii, "{t}");
+        }
+    }
+
+    #[test]
+    fn lang_c_gets_ascii_even_on_a_capable_terminal() {
+        let (set, why) = detect(&term(&[("LANG", "C"), ("TERM", "xterm-256color")]));
+        assert_eq!(set, GlyphSet::Ascii, "{why}");
+        assert!(why.contains("LANG=C"), "{why}");
+        for l in ["POSIX", "en_US.ISO-8859-1", "en_US"] {
+            let (set, _) = detect(&term(&[("LANG", l), ("TERM", "xterm")]));
+            assert_eq!(set, GlyphSet::Ascii, "{l}");
+        }
+        let (set, _) = detect(&term(&[("TERM", "xterm")]));
+        assert_eq!(set, GlyphSet::Ascii, "no locale at all");
+    }
+
+    #[test]
+    fn lc_all_utf8_wins_over_lang_c() {
+        let (set, why) = detect(&term(&[
+            ("LC_ALL", "en_US.UTF-8"),
+            ("LANG", "C"),
+            ("TERM", "xterm-256color"),
+        ]));
+        assert_eq!(set, GlyphSet::Unicode, "{why}");
+        // An empty LC_ALL does not count; LC_CTYPE is next.
+        let (set, why) = detect(&term(&[
+            ("LC_ALL", ""),
+            ("LC_CTYPE", "C"),
+            ("LANG", "en_US.UTF-8"),
+            ("TERM", "xterm"),
+        ]));
+        assert_eq!(set, GlyphSet::Ascii, "{why}");
+        assert!(why.contains("LC_CTYPE=C"), "{why}");
+        for l in ["C.UTF-8", "de_DE.utf8@euro", "en_US.utf-8"] {
+            assert!(utf8_locale(l), "{l}");
+        }
+    }
+
+    fn symbols(g: &Glyphs) -> Vec<&'static str> {
+        let b = g.border;
+        let mut v = vec![
+            g.active,
+            g.expiring,
+            g.expired,
+            g.never,
+            g.selected,
+            g.marked,
+            g.sort_asc,
+            g.sort_desc,
+            g.check_on,
+            g.check_off,
+            g.radio_on,
+            g.radio_off,
+            g.dropdown,
+            g.prev,
+            g.next,
+            g.arrow,
+            g.enter,
+            g.up,
+            g.down,
+            g.left,
+            g.right,
+            g.ok,
+            g.error,
+            g.ellipsis,
+            g.sep,
+            g.dash,
+            g.bullet,
+            g.times,
+            g.text_cursor,
+            b.top_left,
+            b.top_right,
+            b.bottom_left,
+            b.bottom_right,
+            b.vertical_left,
+            b.vertical_right,
+            b.horizontal_top,
+            b.horizontal_bottom,
+        ];
+        v.extend(g.spinner);
+        v
+    }
+
+    #[test]
+    fn each_set_draws_only_its_own_characters() {
+        for g in [&VT, &ASCII] {
+            for s in symbols(g) {
+                for c in s.chars() {
+                    assert!(g.set.allows(c), "{:?} {s:?} has {c:?}", g.set);
+                }
+            }
+        }
+        // Status marks differ from each other in every set (they stand beside a word too).
+        for g in [&UNICODE, &VT, &ASCII] {
+            let marks = [g.active, g.expiring, g.expired, g.never];
+            for (i, a) in marks.iter().enumerate() {
+                assert!(!marks[i + 1..].contains(a), "{:?}", g.set);
+            }
+        }
+    }
+
+    #[test]
+    fn text_swaps_what_a_set_lacks() {
+        assert_eq!(UNICODE.text("⏎ actions · q quit"), "⏎ actions · q quit");
+        assert_eq!(VT.text("⏎ actions · q quit"), "Enter actions · q quit");
+        assert_eq!(ASCII.text("⏎ actions · q quit"), "Enter actions | q quit");
+        assert_eq!(ASCII.text("shown once — café…"), "shown once - caf?...");
+        assert_eq!(VT.text("✓ copied — café"), "√ copied — café");
+        for g in [&VT, &ASCII] {
+            let all: String = (0x20u32..0x3000).filter_map(char::from_u32).collect();
+            assert!(g.text(&all).chars().all(|c| g.set.allows(c)), "{:?}", g.set);
+        }
+    }
+
+    #[test]
+    fn the_font_table_is_sorted_and_has_the_basics() {
+        assert!(UNI2_FIXED16.windows(2).all(|w| w[0].1 < w[1].0));
+        for c in "Az~é·•←↑→↓█│─┌┐└┘…∞●".chars() {
+            assert!(in_vt_font(c), "{c:?}");
+        }
+        // The issue's finding: these are missing from the console font.
+        for c in "◐✕▌⏎✓▀▄".chars() {
+            assert!(!in_vt_font(c), "{c:?}");
+        }
+    }
+}
