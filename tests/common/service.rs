@@ -21,11 +21,13 @@ pub fn install_crypto() {
 
 pub fn config(dir: &std::path::Path, seed: bool, max_expiry: Option<u64>) -> ServiceConfig {
     ServiceConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db_path: dir.join("db").join("tokentab.db"),
-        data_dir: dir.join("data"),
         seed,
         max_expiry,
+        ..ServiceConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            dir.join("db").join("tokentab.db"),
+            dir.join("data"),
+        )
     }
 }
 
