@@ -76,7 +76,10 @@ async fn hostile_values_get_errors_and_the_service_stays_up() {
     }
     // Legal but unusual text is stored verbatim; a bidi override is refused, by code point.
     let (st, v) = s
-        .post_token(&s.admin, json!({"description": "déploiement \u{202e}txt.exe"}))
+        .post_token(
+            &s.admin,
+            json!({"description": "déploiement \u{202e}txt.exe"}),
+        )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(

@@ -416,10 +416,16 @@ async fn non_admin_limits() {
     let unknown = uuid::Uuid::new_v4();
     let (status, v) = s.get(&alice, &format!("{TOKENS}/{bob_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!((status, v), s.get(&alice, &format!("{TOKENS}/{unknown}")).await);
+    assert_eq!(
+        (status, v),
+        s.get(&alice, &format!("{TOKENS}/{unknown}")).await
+    );
     let (status, v) = s.delete(&alice, &format!("{TOKENS}/{bob_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!((status, v), s.delete(&alice, &format!("{TOKENS}/{unknown}")).await);
+    assert_eq!(
+        (status, v),
+        s.delete(&alice, &format!("{TOKENS}/{unknown}")).await
+    );
     let (status, _) = s.get(&s.admin, &format!("{TOKENS}/{bob_id}")).await;
     assert_eq!(status, StatusCode::OK, "still there");
     let (status, _) = s.delete(&alice, &format!("{TOKENS}/{alice_second}")).await;

@@ -25,9 +25,11 @@ pub fn unsafe_kind(c: char) -> Option<&'static str> {
         return None;
     }
     Some(match c {
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-            "bidi control"
-        }
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => "bidi control",
         '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' => "zero-width character",
         c if c.is_control() => "control character",
         _ => "invisible format character",
@@ -89,11 +91,26 @@ mod tests {
     #[test]
     fn first_unsafe_char_names_the_kind() {
         assert_eq!(first_unsafe_char("plain 漢字"), None);
-        assert_eq!(first_unsafe_char("a\u{202E}b"), Some(('\u{202E}', "bidi control")));
-        assert_eq!(first_unsafe_char("a\u{200B}"), Some(('\u{200B}', "zero-width character")));
-        assert_eq!(first_unsafe_char("\u{7}"), Some(('\u{7}', "control character")));
-        assert_eq!(first_unsafe_char("\u{9b}"), Some(('\u{9b}', "control character")));
-        assert_eq!(first_unsafe_char("soft\u{AD}"), Some(('\u{AD}', "invisible format character")));
+        assert_eq!(
+            first_unsafe_char("a\u{202E}b"),
+            Some(('\u{202E}', "bidi control"))
+        );
+        assert_eq!(
+            first_unsafe_char("a\u{200B}"),
+            Some(('\u{200B}', "zero-width character"))
+        );
+        assert_eq!(
+            first_unsafe_char("\u{7}"),
+            Some(('\u{7}', "control character"))
+        );
+        assert_eq!(
+            first_unsafe_char("\u{9b}"),
+            Some(('\u{9b}', "control character"))
+        );
+        assert_eq!(
+            first_unsafe_char("soft\u{AD}"),
+            Some(('\u{AD}', "invisible format character"))
+        );
     }
 
     #[test]

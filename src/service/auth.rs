@@ -149,7 +149,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
     let epoch = state.auth_cache.epochs.current(state.store.path())?;
     let now = now();
     let expired = || ApiErr::unauthorized("this access token has expired");
-    if let Some(hit) = state.auth_cache.get(epoch, &hash, now, LAST_USED_GRANULARITY) {
+    if let Some(hit) = state
+        .auth_cache
+        .get(epoch, &hash, now, LAST_USED_GRANULARITY)
+    {
         if hit.expiry.is_some_and(|e| e <= now) {
             return Err(expired());
         }

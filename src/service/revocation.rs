@@ -113,7 +113,9 @@ pub fn recheck_caller(tx: &Connection, token_id: &str, now: i64) -> Result<(), A
         .optional()?;
     match row {
         None => Err(ApiErr::unauthorized("unknown access token")),
-        Some((true, _)) => Err(ApiErr::unauthorized("this access token has been revoked")),
+        Some((true, _)) => Err(ApiErr::unauthorized(
+            "this access token has been revoked (found when writing)",
+        )),
         Some((false, Some(e))) if e <= now => {
             Err(ApiErr::unauthorized("this access token has expired"))
         }

@@ -103,7 +103,9 @@ fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Opt
         }
     };
     match requested {
-        None => Ok(Some(max.map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m)))),
+        None => Ok(Some(
+            max.map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m)),
+        )),
         Some(0) if !admin => Err(ApiErr::forbidden(format!(
             "only an admin can create tokens that never expire (expires_in 0); the longest \
              lifetime allowed is {}",
@@ -273,7 +275,12 @@ fn check_targets(
 }
 
 /// 400 when a non-admin already holds the most live tokens allowed.
-fn check_cap(conn: &rusqlite::Connection, state_cap: u32, username: &str, now: i64) -> Result<(), ApiErr> {
+fn check_cap(
+    conn: &rusqlite::Connection,
+    state_cap: u32,
+    username: &str,
+    now: i64,
+) -> Result<(), ApiErr> {
     if state_cap == 0 {
         return Ok(());
     }
@@ -308,7 +315,11 @@ pub async fn create(
         }
     }
     if refresh.is_some() || access.is_some() {
-        let which = if refresh.is_some() { "refresh_token" } else { "access_token" };
+        let which = if refresh.is_some() {
+            "refresh_token"
+        } else {
+            "access_token"
+        };
         return Err(ApiErr::bad_request(format!(
             "{which} is only accepted with grant_type=refresh_token"
         )));

@@ -29,7 +29,10 @@ fn refuse_changes(req: &CreateTokenRequest, p: &Principal) -> Result<(), ApiErr>
         ("description", req.description.is_some()),
         ("audience", req.audience.is_some()),
         ("project_key", req.project_key.is_some()),
-        ("include_reference_token", req.include_reference_token == Some(true)),
+        (
+            "include_reference_token",
+            req.include_reference_token == Some(true),
+        ),
         ("refreshable", req.refreshable == Some(false)),
         (
             "username",
@@ -77,8 +80,7 @@ pub async fn refresh(
             let now = now();
             recheck_caller(tx, &p.token_id, now)?;
             let old = tokens::by_refresh_hash(tx, &refresh_hash)?.ok_or_else(not_found)?;
-            if old.token.username != p.username
-                || access_hash.is_some_and(|h| h != old.secret_hash)
+            if old.token.username != p.username || access_hash.is_some_and(|h| h != old.secret_hash)
             {
                 return Err(not_found());
             }

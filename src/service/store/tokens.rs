@@ -305,7 +305,11 @@ pub fn live_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
 }
 
 /// Keeps the SHA-256 of a token's refresh token.
-pub fn set_refresh_hash(conn: &Connection, token_id: &str, hash: &[u8; 32]) -> rusqlite::Result<()> {
+pub fn set_refresh_hash(
+    conn: &Connection,
+    token_id: &str,
+    hash: &[u8; 32],
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tokens SET refresh_hash = ?2 WHERE token_id = ?1")?
         .execute(params![token_id, &hash[..]])?;
     Ok(())
