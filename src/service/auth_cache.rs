@@ -100,3 +100,37 @@ impl AuthCache {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scope;
+
+    fn principal(id: &str) -> Arc<Principal> {
+        Arc::new(Principal {
+            token_id: id.into(),
+            username: "u".into(),
+            user_admin: false,
+            scope: crate::model::scope::USER.parse::<Scope>().unwrap(),
+            memberships: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn entries_live_only_within_their_epoch() {
+        let cache = AuthCache::default();
+        cache.insert(3, [1; 32], principal("a"), None, Some(0));
+        assert!(cache.get(3, &[1; 32], 10, 3600).is_some());
+        // A newer epoch (something was revoked) drops every entry.
+        assert!(cache.get(4, &[1; 32], 10, 3600).is_none());
+        assert!(cache.get(3, &[1; 32], 10, 3600).is_none());
+        // A row read under an older epoch is never cached once a newer one was seen.
+        cache.insert(3, [2; 32], principal("b"), None, Some(0));
+        assert!(cache.get(4, &[2; 32], 10, 3600).is_none());
+        cache.insert(4, [2; 32], principal("b"), None, Some(0));
+        let hit = cache.get(4, &[2; 32], 10, 3600).unwrap();
+        assert_eq!(hit.principal.token_id, "b");
+        assert!(!hit.touch, "used 10 s after the last recorded use");
+        assert!(cache.get(4, &[2; 32], 4000, 3600).unwrap().touch);
+    }
+}
