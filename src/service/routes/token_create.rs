@@ -106,11 +106,14 @@ fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Opt
         None => Ok(Some(
             max.map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m)),
         )),
-        Some(0) if !admin => Err(ApiErr::forbidden(format!(
-            "only an admin can create tokens that never expire (expires_in 0); the longest \
-             lifetime allowed is {}",
-            max.map_or_else(|| "unlimited".to_owned(), limit_name)
-        ))),
+        Some(0) if !admin => Err(ApiErr::forbidden(match max {
+            Some(m) => format!(
+                "only an admin can create tokens that never expire (expires_in 0); the longest \
+                 lifetime allowed is {}",
+                limit_name(m)
+            ),
+            None => "only an admin can create tokens that never expire (expires_in 0)".to_owned(),
+        })),
         Some(0) => match max {
             None => Ok(None),
             Some(m) => Err(ApiErr::forbidden(format!(
