@@ -135,6 +135,15 @@ pub struct ServeArgs {
     /// refused. Default: no limit.
     #[arg(long, value_name = "DURATION")]
     pub max_expiry: Option<String>,
+
+    /// Longest token lifetime a non-admin may ask for, e.g. 90d, 1y; `none` lifts it (non-admins
+    /// still never get tokens that never expire).
+    #[arg(long, value_name = "DURATION", default_value = "1y")]
+    pub max_user_expiry: String,
+
+    /// Most live tokens a non-admin user may hold (0 = no cap).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_tokens_per_user: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -255,6 +255,8 @@ fn no_issued_token_is_left_anywhere_at_trace_level() {
             data_dir: home.data(),
             seed: false,
             max_expiry: None,
+            max_user_expiry: Some(tokentab::service::DEFAULT_MAX_USER_EXPIRY),
+            max_tokens_per_user: tokentab::service::DEFAULT_MAX_TOKENS_PER_USER,
         })
         .await
         .expect("service");

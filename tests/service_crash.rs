@@ -1,47 +1,22 @@
 //! The real binary killed with SIGKILL during a stream of creates: after a restart the database
 //! is intact and every create that was answered 200 is there. Also: SIGTERM stops it cleanly.
 
+#[path = "common/serve_process.rs"]
+mod serve_process;
 #[path = "common/service.rs"]
 mod svc;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-/// Starts `tokentab serve` on a random port; returns the child and its URL.
 async fn start(db: &Path, data: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tokentab"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-seed", "--db"])
-        .arg(db)
-        .arg("--data-dir")
-        .arg(data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start tokentab serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("no listening line within 60 s")
-        .unwrap()
-        .expect("stdout closed before the listening line");
-    let url = first
-        .strip_prefix("tokentab serve: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-        .to_owned();
-    let second = lines.next_line().await.unwrap().unwrap();
-    assert!(second.contains("admin.token"), "{second}");
-    (child, url)
+    serve_process::start(db, data, &["--no-seed"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

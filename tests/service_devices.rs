@@ -5,7 +5,7 @@ mod svc;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use svc::{TestService, code};
+use svc::{TestService, code, message};
 
 fn ids(v: &Value) -> Vec<String> {
     v["devices"]
@@ -35,7 +35,10 @@ async fn authorization_matrix_kind_by_action_by_verb() {
     let retail = s.devices("retail", "signage").await;
     assert!(eu.len() >= 20 && us.len() >= 20 && !retail.is_empty());
     let ok = StatusCode::OK;
+    // Some right on the device but not this one: 403. No right on it at all: 404, the same
+    // answer as a device that does not exist.
     let no = StatusCode::FORBIDDEN;
+    let hidden = StatusCode::NOT_FOUND;
     let mut case = 0;
     for kind in ["project", "fleet", "device"] {
         for (action, expect) in [
@@ -56,7 +59,7 @@ async fn authorization_matrix_kind_by_action_by_verb() {
             let other_project = verbs(&s, &token, "retail", &retail[0]).await;
             assert_eq!(
                 other_project,
-                [no, no, no],
+                [hidden, hidden, hidden],
                 "{kind}:{action} must not reach retail"
             );
             let other_fleet = verbs(&s, &token, "demo", other).await;
@@ -67,13 +70,17 @@ async fn authorization_matrix_kind_by_action_by_verb() {
             } else if kind == "fleet" {
                 assert_eq!(
                     other_fleet,
-                    [no, no, no],
+                    [hidden, hidden, hidden],
                     "fleet covers its own devices only"
                 );
                 assert_eq!(sibling_got[..2], expect[..2]);
             } else {
-                assert_eq!(other_fleet, [no, no, no]);
-                assert_eq!(sibling_got, [no, no, no], "device covers only itself");
+                assert_eq!(other_fleet, [hidden, hidden, hidden]);
+                assert_eq!(
+                    sibling_got,
+                    [hidden, hidden, hidden],
+                    "device covers only itself"
+                );
             }
             let got = verbs(&s, &token, "demo", dev).await;
             assert_eq!(got, expect, "connect:{kind}:{target}:{action}");
@@ -105,10 +112,11 @@ async fn user_scoped_tokens_act_with_the_users_rights() {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (st, _) = s
+    // Outside her projects a device is as good as absent.
+    let (st, v) = s
         .get(&alice, &format!("/api/v2/factory/devices/{}", factory[0]))
         .await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
     let (st, v) = s.get(&alice, "/access/api/v1/projects").await;
     assert_eq!(st, StatusCode::OK);
     let keys: Vec<&str> = v
@@ -311,12 +319,19 @@ async fn device_get_patch_delete_and_errors() {
     }
     let (st, _) = s.get(&s.admin, "/api/v2/demo/devices/bad:id").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    // Unknown device in a project the token cannot reach: 403, not 404.
+    // In a project the token cannot reach, an unknown device and an existing one get the same
+    // 404 (no existence probe).
     let retail_reader = s.scoped("connect:project:retail:r").await;
-    let (st, _) = s
+    let (st, v) = s
         .get(&retail_reader, "/api/v2/demo/devices/d-0000-0000")
         .await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(message(&v), "unknown device \"demo/d-0000-0000\"");
+    let (st, v) = s
+        .get(&retail_reader, &format!("/api/v2/demo/devices/{}", lab[4]))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(message(&v), format!("unknown device \"demo/{}\"", lab[4]));
     let (st, _) = s
         .get(&retail_reader, "/api/v2/retail/devices/d-0000-0000")
         .await;

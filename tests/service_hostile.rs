@@ -74,8 +74,19 @@ async fn hostile_values_get_errors_and_the_service_stays_up() {
         assert!(st.is_client_error(), "{body}: {st} {v}");
         assert!(v["errors"][0]["code"].is_string(), "{body}: {v}");
     }
-    // Legal but unusual text is stored verbatim (display safety is the client's job).
-    let text = "déploiement 日本語 🚀 \u{202e}txt.exe";
+    // Legal but unusual text is stored verbatim; a bidi override is refused, by code point.
+    let (st, v) = s
+        .post_token(
+            &s.admin,
+            json!({"description": "déploiement \u{202e}txt.exe"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "description contains U+202E (bidi control)"
+    );
+    let text = "déploiement 日本語 🚀 txt.exe";
     let (secret, id) = s.mint(None, json!({"description": text})).await;
     let (st, v) = s.get(&secret, &format!("/access/api/v1/tokens/{id}")).await;
     assert_eq!(st, StatusCode::OK);

@@ -411,11 +411,21 @@ async fn non_admin_limits() {
     assert!(subjects.iter().all(|s| s.ends_with("/users/alice")));
     let (_, v) = s.get(&alice, &format!("{TOKENS}?username=bob")).await;
     assert!(v["tokens"].as_array().unwrap().is_empty());
-    // Others' tokens: 403 to read or revoke; her own: fine.
-    let (status, _) = s.get(&alice, &format!("{TOKENS}/{bob_id}")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = s.delete(&alice, &format!("{TOKENS}/{bob_id}")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Others' tokens answer exactly like missing ones: 404 to read, 204 to revoke (and stay
+    // live); her own: fine.
+    let unknown = uuid::Uuid::new_v4();
+    let (status, v) = s.get(&alice, &format!("{TOKENS}/{bob_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (status, v),
+        s.get(&alice, &format!("{TOKENS}/{unknown}")).await
+    );
+    let (status, v) = s.delete(&alice, &format!("{TOKENS}/{bob_id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        (status, v),
+        s.delete(&alice, &format!("{TOKENS}/{unknown}")).await
+    );
     let (status, _) = s.get(&s.admin, &format!("{TOKENS}/{bob_id}")).await;
     assert_eq!(status, StatusCode::OK, "still there");
     let (status, _) = s.delete(&alice, &format!("{TOKENS}/{alice_second}")).await;

@@ -365,10 +365,11 @@ async fn check_custom_powers(
         StatusCode::FORBIDDEN,
         "delete only on the device: {v}"
     );
+    // No right at all: answered like a device that does not exist.
     let (status, v) = svc.get(secret, &dev("demo", &edge_us[0])).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "another fleet: {v}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "another fleet: {v}");
     let (status, v) = svc.get(secret, &dev("retail", &retail[0])).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "another project: {v}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "another project: {v}");
     let (status, v) = svc
         .post_token(secret, json!({"scope": "applied-permissions/admin"}))
         .await;

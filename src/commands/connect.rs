@@ -103,13 +103,11 @@ fn warn_plain_http(base: &str) {
 
 async fn start_embedded(dir: &Path, opts: ClientOptions) -> Result<Connection, ConnectError> {
     create_private_dir(dir)?;
-    let cfg = ServiceConfig {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        db_path: dir.join(DB_FILE),
-        data_dir: dir.to_path_buf(),
-        seed: true,
-        max_expiry: None,
-    };
+    let cfg = ServiceConfig::new(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        dir.join(DB_FILE),
+        dir.to_path_buf(),
+    );
     let handle = service::spawn(cfg).await.map_err(|e| {
         ConnectError::Failed(format!(
             "cannot start the embedded token service in {}: {e}",

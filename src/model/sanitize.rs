@@ -19,6 +19,29 @@ pub fn is_unsafe_char(c: char) -> bool {
         )
 }
 
+/// What kind of unsafe character `c` is, for error messages; None when it is safe.
+pub fn unsafe_kind(c: char) -> Option<&'static str> {
+    if !is_unsafe_char(c) {
+        return None;
+    }
+    Some(match c {
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => "bidi control",
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' => "zero-width character",
+        c if c.is_control() => "control character",
+        _ => "invisible format character",
+    })
+}
+
+/// The first character of `text` that [`is_unsafe_char`] refuses, with its kind: the one
+/// predicate the TUI's sanitiser and the service's input checks share.
+pub fn first_unsafe_char(text: &str) -> Option<(char, &'static str)> {
+    text.chars().find_map(|c| unsafe_kind(c).map(|k| (c, k)))
+}
+
 /// One line of display text: every unsafe character becomes U+FFFD (newlines and tabs included,
 /// so a table cell never breaks).
 pub fn sanitize_line(input: &str) -> Cow<'_, str> {
@@ -63,6 +86,31 @@ mod tests {
         assert!(!out.chars().any(is_unsafe_char));
         assert!(out.starts_with('a'));
         assert!(out.contains("[2J"), "printable rest stays visible: {out}");
+    }
+
+    #[test]
+    fn first_unsafe_char_names_the_kind() {
+        assert_eq!(first_unsafe_char("plain 漢字"), None);
+        assert_eq!(
+            first_unsafe_char("a\u{202E}b"),
+            Some(('\u{202E}', "bidi control"))
+        );
+        assert_eq!(
+            first_unsafe_char("a\u{200B}"),
+            Some(('\u{200B}', "zero-width character"))
+        );
+        assert_eq!(
+            first_unsafe_char("\u{7}"),
+            Some(('\u{7}', "control character"))
+        );
+        assert_eq!(
+            first_unsafe_char("\u{9b}"),
+            Some(('\u{9b}', "control character"))
+        );
+        assert_eq!(
+            first_unsafe_char("soft\u{AD}"),
+            Some(('\u{AD}', "invisible format character"))
+        );
     }
 
     #[test]

@@ -51,8 +51,11 @@ pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     })
 }
 
-/// `POST /access/api/v1/tokens` body (JSON or form).
+/// `POST /access/api/v1/tokens` body (JSON or form). Every JFrog create field except the two
+/// secrets (`refresh_token`, `access_token`), which the service takes apart so they never sit in
+/// a type that derives Debug; any other field is refused by name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
@@ -78,6 +81,18 @@ pub struct CreateTokenRequest {
     pub audience: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_key: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub include_reference_token: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub force_revocable: Option<bool>,
 }
 
 /// The non-secret part of a create response.

@@ -1,4 +1,5 @@
 //! Bearer secrets (generation, hashing, shape) and the caller behind a request: [`Principal`].
+//! When a token stops working (the revocation rule and its proof): [`super::revocation`].
 
 use std::sync::Arc;
 
@@ -102,15 +103,6 @@ impl Principal {
                 || (action == Action::Read && self.memberships.iter().any(|m| m == path.project)))
     }
 
-    /// Whether the token has any right at all inside `project` (decides 404 against 403).
-    pub fn reaches(&self, project: &str) -> bool {
-        self.can(ResourcePath::project(project), Action::Read)
-            || self
-                .scope
-                .grants()
-                .any(|(target, _)| target.project() == project)
-    }
-
     /// Which devices of `project` this token may read; None when none at all.
     pub fn device_filter(&self, project: &str) -> Option<DeviceFilter> {
         if self.can(ResourcePath::project(project), Action::Read) {
@@ -151,11 +143,16 @@ fn record_use(state: &AppState, token_id: String, now: i64) {
 }
 
 /// Authenticates a request: 401 for missing, malformed, unknown, revoked or expired tokens.
+/// Validity is read after the request arrived (see [`super::revocation`]).
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, ApiErr> {
     let hash = hash_secret(bearer(headers)?);
+    let epoch = state.auth_cache.epochs.current(state.store.path())?;
     let now = now();
     let expired = || ApiErr::unauthorized("this access token has expired");
-    if let Some(hit) = state.auth_cache.get(&hash, now, LAST_USED_GRANULARITY) {
+    if let Some(hit) = state
+        .auth_cache
+        .get(epoch, &hash, now, LAST_USED_GRANULARITY)
+    {
         if hit.expiry.is_some_and(|e| e <= now) {
             return Err(expired());
         }
@@ -164,7 +161,6 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
         }
         return Ok(hit.principal);
     }
-    let generation = state.auth_cache.generation();
     let row = state
         .store
         .read(move |c| tokens::auth_by_hash(c, &hash).map_err(ApiErr::from))
@@ -193,12 +189,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
         memberships: row.memberships,
     });
     state.auth_cache.insert(
-        generation,
+        epoch,
         hash,
         Arc::clone(&principal),
         row.token.expiry,
         last_used,
-        now,
     );
     Ok(principal)
 }

@@ -1,15 +1,16 @@
-//! Recently authenticated tokens, so a busy client does not cost a database lookup per request.
+//! Principals by secret hash, so a busy client does not cost a database lookup per request.
 //!
-//! Correctness: a revoke (in this process) clears the cache and bumps a generation before it
-//! answers; an entry computed from a read that started before that bump is never inserted. A
-//! revoke made by another process sharing the database file is seen within [`TTL_SECS`].
+//! Holds only what cannot change without bumping the revocation epoch (the parsed scope, the
+//! user's admin flag and memberships, the token's fixed expiry). Every entry is tagged with the
+//! epoch it was read under and used only while that is still the current epoch; the rule and
+//! its proof are in [`super::revocation`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::auth::Principal;
+use super::revocation::EpochReader;
 
-const TTL_SECS: i64 = 5;
 const MAX_ENTRIES: usize = 10_000;
 
 #[derive(Clone)]
@@ -17,18 +18,19 @@ struct Entry {
     principal: Arc<Principal>,
     expiry: Option<i64>,
     last_used: Option<i64>,
-    cached_at: i64,
 }
 
 #[derive(Default)]
 struct Inner {
-    generation: u64,
+    /// The newest epoch seen; entries belong to it.
+    epoch: u64,
     map: HashMap<[u8; 32], Entry>,
 }
 
 #[derive(Default)]
 pub struct AuthCache {
     inner: Mutex<Inner>,
+    pub epochs: EpochReader,
 }
 
 /// A cache hit.
@@ -39,16 +41,26 @@ pub struct Hit {
     pub touch: bool,
 }
 
+impl Inner {
+    /// Moves to `epoch` if it is newer (dropping every entry); whether `epoch` is current.
+    fn advance(&mut self, epoch: u64) -> bool {
+        if epoch > self.epoch {
+            self.epoch = epoch;
+            self.map.clear();
+        }
+        epoch == self.epoch
+    }
+}
+
 impl AuthCache {
-    /// The entry for `hash` if fresh; marks it used at `now` when its last use is older than
-    /// `granularity`.
-    pub fn get(&self, hash: &[u8; 32], now: i64, granularity: i64) -> Option<Hit> {
+    /// The entry for `hash` read under `epoch` (just read from the database); marks it used at
+    /// `now` when its last use is older than `granularity`.
+    pub fn get(&self, epoch: u64, hash: &[u8; 32], now: i64, granularity: i64) -> Option<Hit> {
         let mut inner = self.inner.lock().ok()?;
-        let entry = inner.map.get_mut(hash)?;
-        if now - entry.cached_at >= TTL_SECS {
-            inner.map.remove(hash);
+        if !inner.advance(epoch) {
             return None;
         }
+        let entry = inner.map.get_mut(hash)?;
         let touch = entry.last_used.is_none_or(|t| now - t >= granularity);
         if touch {
             entry.last_used = Some(now);
@@ -60,24 +72,19 @@ impl AuthCache {
         })
     }
 
-    /// Read before the database lookup whose result may be inserted.
-    pub fn generation(&self) -> u64 {
-        self.inner.lock().map_or(u64::MAX, |i| i.generation)
-    }
-
+    /// Caches a principal whose row was read after `epoch` was read.
     pub fn insert(
         &self,
-        generation: u64,
+        epoch: u64,
         hash: [u8; 32],
         principal: Arc<Principal>,
         expiry: Option<i64>,
         last_used: Option<i64>,
-        now: i64,
     ) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        if inner.generation != generation {
+        if !inner.advance(epoch) {
             return;
         }
         if inner.map.len() >= MAX_ENTRIES {
@@ -89,16 +96,41 @@ impl AuthCache {
                 principal,
                 expiry,
                 last_used,
-                cached_at: now,
             },
         );
     }
+}
 
-    /// Forget everything (a token was revoked).
-    pub fn invalidate(&self) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.generation = inner.generation.wrapping_add(1);
-            inner.map.clear();
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scope;
+
+    fn principal(id: &str) -> Arc<Principal> {
+        Arc::new(Principal {
+            token_id: id.into(),
+            username: "u".into(),
+            user_admin: false,
+            scope: crate::model::scope::USER.parse::<Scope>().unwrap(),
+            memberships: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn entries_live_only_within_their_epoch() {
+        let cache = AuthCache::default();
+        cache.insert(3, [1; 32], principal("a"), None, Some(0));
+        assert!(cache.get(3, &[1; 32], 10, 3600).is_some());
+        // A newer epoch (something was revoked) drops every entry.
+        assert!(cache.get(4, &[1; 32], 10, 3600).is_none());
+        assert!(cache.get(3, &[1; 32], 10, 3600).is_none());
+        // A row read under an older epoch is never cached once a newer one was seen.
+        cache.insert(3, [2; 32], principal("b"), None, Some(0));
+        assert!(cache.get(4, &[2; 32], 10, 3600).is_none());
+        cache.insert(4, [2; 32], principal("b"), None, Some(0));
+        let hit = cache.get(4, &[2; 32], 10, 3600).unwrap();
+        assert_eq!(hit.principal.token_id, "b");
+        assert!(!hit.touch, "used 10 s after the last recorded use");
+        assert!(cache.get(4, &[2; 32], 4000, 3600).unwrap().touch);
     }
 }

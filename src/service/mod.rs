@@ -4,6 +4,7 @@ mod auth;
 mod auth_cache;
 mod bootstrap;
 mod error;
+mod revocation;
 mod routes;
 mod seed;
 mod serve;
@@ -33,6 +34,30 @@ pub struct ServiceConfig {
     pub seed: bool,
     /// Upper bound for `expires_in` in seconds (None = no limit; then `0` = never is allowed).
     pub max_expiry: Option<u64>,
+    /// Longest lifetime a non-admin may ask for (None = no bound beyond `max_expiry`); non-admins
+    /// never get never-expiring tokens.
+    pub max_user_expiry: Option<u64>,
+    /// Most live tokens a non-admin user may hold (0 = no cap).
+    pub max_tokens_per_user: u32,
+}
+
+/// JFrog's default expiry: one year.
+pub const DEFAULT_MAX_USER_EXPIRY: u64 = 365 * 86_400;
+pub const DEFAULT_MAX_TOKENS_PER_USER: u32 = 1_000;
+
+impl ServiceConfig {
+    /// The defaults: seeded, no `max_expiry`, non-admins limited to one year and 1,000 tokens.
+    pub fn new(listen: SocketAddr, db_path: PathBuf, data_dir: PathBuf) -> ServiceConfig {
+        ServiceConfig {
+            listen,
+            db_path,
+            data_dir,
+            seed: true,
+            max_expiry: None,
+            max_user_expiry: Some(DEFAULT_MAX_USER_EXPIRY),
+            max_tokens_per_user: DEFAULT_MAX_TOKENS_PER_USER,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +128,8 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
         store: prepared.store,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,
+        max_user_expiry: cfg.max_user_expiry,
+        max_tokens_per_user: cfg.max_tokens_per_user,
         auth_cache: Default::default(),
     });
     let (stop, stop_rx) = oneshot::channel::<()>();

@@ -73,6 +73,9 @@ fn config(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ServiceConfig, S
         data_dir,
         seed: !args.no_seed,
         max_expiry,
+        max_user_expiry: parse_duration(&args.max_user_expiry)
+            .map_err(|e| ServiceError::Config(format!("--max-user-expiry: {e}")))?,
+        max_tokens_per_user: args.max_tokens_per_user,
     })
 }
 

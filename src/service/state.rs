@@ -12,6 +12,10 @@ pub struct AppState {
     pub service_id: Arc<str>,
     /// Longest `expires_in` allowed (seconds); None = no limit, and "never" is allowed.
     pub max_expiry: Option<u64>,
+    /// Longest `expires_in` for non-admins (None = only `max_expiry` applies).
+    pub max_user_expiry: Option<u64>,
+    /// Most live tokens per non-admin user (0 = no cap).
+    pub max_tokens_per_user: u32,
     pub auth_cache: Arc<AuthCache>,
 }
 

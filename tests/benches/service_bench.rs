@@ -61,6 +61,8 @@ fn config(dir: &std::path::Path, seed: bool) -> ServiceConfig {
         data_dir: dir.to_owned(),
         seed,
         max_expiry: None,
+        max_user_expiry: Some(tokentab::service::DEFAULT_MAX_USER_EXPIRY),
+        max_tokens_per_user: tokentab::service::DEFAULT_MAX_TOKENS_PER_USER,
     }
 }
 

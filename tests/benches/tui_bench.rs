@@ -316,6 +316,8 @@ fn idle() {
             data_dir: dir.path().join("data"),
             seed: true,
             max_expiry: None,
+            max_user_expiry: Some(tokentab::service::DEFAULT_MAX_USER_EXPIRY),
+            max_tokens_per_user: tokentab::service::DEFAULT_MAX_TOKENS_PER_USER,
         })
         .await
         .expect("service");

@@ -21,11 +21,13 @@ pub fn install_crypto() {
 
 pub fn config(dir: &std::path::Path, seed: bool, max_expiry: Option<u64>) -> ServiceConfig {
     ServiceConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db_path: dir.join("db").join("tokentab.db"),
-        data_dir: dir.join("data"),
         seed,
         max_expiry,
+        ..ServiceConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            dir.join("db").join("tokentab.db"),
+            dir.join("data"),
+        )
     }
 }
 
@@ -86,17 +88,7 @@ impl TestService {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        call_url(&self.http, method, token, &self.url(path), body).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
@@ -186,6 +178,28 @@ impl TestService {
             .map(|d| d["device_uuid"].as_str().unwrap().to_owned())
             .collect()
     }
+}
+
+/// Sends a request to any URL (e.g. a `tokentab serve` process); returns the status and the
+/// body as JSON (Null when empty or not JSON).
+pub async fn call_url(
+    http: &reqwest::Client,
+    method: Method,
+    token: Option<&str>,
+    url: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// The first error code of a JFrog array-form error body.

@@ -1,5 +1,9 @@
 //! Connect v2: `GET /api/v2/{project}/fleets`, `GET /api/v2/{project}/devices`, and
 //! `GET/PATCH/DELETE /api/v2/{project}/devices/{uuid}` (r / w / d on the device).
+//!
+//! A device the token has no right on at all (r, w nor d) answers exactly like one that does
+//! not exist: 404 `unknown device "<project>/<uuid>"`. A device it has some right on but not the
+//! one asked for answers 403: the scope grammar already lets the token see that device.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,10 +16,12 @@ use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 
 use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
-use super::super::state::AppState;
+use super::super::revocation::recheck_caller;
+use super::super::state::{AppState, now};
 use super::super::store::entities::{self, DeviceQuery};
+use super::body::check_text;
 use super::query::Params;
-use super::tokens::check_description;
+use super::token_create::MAX_DESCRIPTION;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
@@ -90,25 +96,35 @@ pub async fn list(
     Ok(Json(DeviceList { devices, after }))
 }
 
-/// 404 for an unknown device when the token reaches the project at all, 403 otherwise.
-fn missing(p: &Principal, project: &str, uuid: &str) -> ApiErr {
-    if p.reaches(project) {
-        ApiErr::not_found(format!("unknown device \"{project}/{uuid}\""))
-    } else {
-        ApiErr::forbidden(format!("this token has no permission in project {project}"))
-    }
+/// The one answer for a device that does not exist and one the token may not see.
+fn missing(project: &str, uuid: &str) -> ApiErr {
+    ApiErr::not_found(format!("unknown device \"{project}/{uuid}\""))
 }
 
-fn authorize(p: &Principal, dev: &DeviceInfo, action: Action) -> Result<(), ApiErr> {
+/// The device if the token has any right on it, else [`missing`]; then 403 unless it may do
+/// `action`.
+fn authorize(
+    p: &Principal,
+    dev: Option<DeviceInfo>,
+    project: &str,
+    uuid: &str,
+    action: Action,
+) -> Result<DeviceInfo, ApiErr> {
+    let dev = dev.ok_or_else(|| missing(project, uuid))?;
     let path = ResourcePath::device(&dev.project, &dev.group, &dev.device_uuid);
     if p.can(path, action) {
-        Ok(())
-    } else {
-        Err(no_right(
-            action,
-            &format!("device {}/{}", dev.project, dev.device_uuid),
-        ))
+        return Ok(dev);
     }
+    let visible = [Action::Read, Action::Write, Action::Delete]
+        .into_iter()
+        .any(|a| p.can(path, a));
+    if !visible {
+        return Err(missing(project, uuid));
+    }
+    Err(no_right(
+        action,
+        &format!("device {}/{}", dev.project, dev.device_uuid),
+    ))
 }
 
 pub async fn get_one(
@@ -121,8 +137,7 @@ pub async fn get_one(
         .store
         .read(move |c| {
             let dev = entities::device(c, &project, &uuid)?;
-            dev.ok_or_else(|| missing(&p, &project, &uuid))
-                .and_then(|d| authorize(&p, &d, Action::Read).map(|()| d))
+            authorize(&p, dev, &project, &uuid, Action::Read)
         })
         .await?;
     Ok(Json(dev))
@@ -130,7 +145,7 @@ pub async fn get_one(
 
 fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
     if let Some(d) = &patch.description {
-        check_description(d)?;
+        check_text("description", d, MAX_DESCRIPTION)?;
     }
     if let Some(tags) = &patch.tags {
         if tags.len() > MAX_TAGS {
@@ -139,14 +154,12 @@ fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
             )));
         }
         for t in tags {
-            if t.trim().is_empty()
-                || t.chars().count() > MAX_TAG_LEN
-                || t.chars().any(char::is_control)
-            {
+            if t.trim().is_empty() {
                 return Err(ApiErr::bad_request(format!(
                     "tags must be 1 to {MAX_TAG_LEN} printable characters"
                 )));
             }
+            check_text("tag", t, MAX_TAG_LEN)?;
         }
     }
     Ok(())
@@ -165,11 +178,11 @@ pub async fn patch(
     let dev = state
         .store
         .write(move |tx| {
-            let dev = entities::device(tx, &project, &uuid)?
-                .ok_or_else(|| missing(&p, &project, &uuid))?;
-            authorize(&p, &dev, Action::Write)?;
+            recheck_caller(tx, &p.token_id, now())?;
+            let dev = entities::device(tx, &project, &uuid)?;
+            authorize(&p, dev, &project, &uuid, Action::Write)?;
             entities::update_device(tx, &project, &uuid, &patch)?
-                .ok_or_else(|| missing(&p, &project, &uuid))
+                .ok_or_else(|| missing(&project, &uuid))
         })
         .await?;
     Ok(Json(dev))
@@ -189,9 +202,9 @@ pub async fn delete(
     state
         .store
         .write(move |tx| {
-            let dev = entities::device(tx, &project, &uuid)?
-                .ok_or_else(|| missing(&p, &project, &uuid))?;
-            authorize(&p, &dev, Action::Delete)?;
+            recheck_caller(tx, &p.token_id, now())?;
+            let dev = entities::device(tx, &project, &uuid)?;
+            authorize(&p, dev, &project, &uuid, Action::Delete)?;
             entities::delete_device(tx, &project, &uuid)?;
             Ok::<_, ApiErr>(())
         })

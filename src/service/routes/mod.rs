@@ -2,9 +2,12 @@
 //! embedded token service"), request logs, and JFrog's array error form for every error, axum's
 //! own rejections included.
 
+mod body;
 mod devices;
 mod projects;
 pub mod query;
+mod token_create;
+mod token_refresh;
 pub mod tokens;
 mod users;
 
@@ -29,7 +32,11 @@ pub fn router(state: AppState) -> Router {
         .route("/access/api/v1/system/ping", get(|| async { "OK" }))
         .route(
             "/access/api/v1/tokens",
-            get(tokens::list).post(tokens::create),
+            get(tokens::list).post(token_create::create),
+        )
+        .route(
+            "/access/api/v1/tokens/revoke",
+            axum::routing::delete(tokens::revoke_by_value),
         )
         .route(
             "/access/api/v1/tokens/{id}",

@@ -116,6 +116,11 @@ pub fn projects(conn: &Connection) -> rusqlite::Result<Vec<ProjectInfo>> {
     rows.collect()
 }
 
+pub fn is_member(conn: &Connection, username: &str, project: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM memberships WHERE username = ?1 AND project_key = ?2")?
+        .exists(params![username, project])
+}
+
 pub fn project_exists(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM projects WHERE project_key = ?1")?
         .exists([key])

@@ -80,6 +80,33 @@ ALTER TABLE tokens ADD COLUMN expiry_order INTEGER
     GENERATED ALWAYS AS (COALESCE(expiry, 9223372036854775807)) VIRTUAL;
 CREATE INDEX tokens_live_expiry ON tokens(expiry_order, seq) WHERE revoked_at IS NULL;
 "#,
+    // Revocation epoch (see service/revocation.rs): bumped by triggers in the same transaction
+    // as anything that can make a cached principal wrong, whoever writes it. Refresh tokens are
+    // kept as SHA-256 hashes like access tokens.
+    r#"
+CREATE TABLE revocation_epoch (
+    id    INTEGER PRIMARY KEY CHECK (id = 0),
+    epoch INTEGER NOT NULL
+);
+INSERT INTO revocation_epoch (id, epoch) VALUES (0, 0);
+CREATE TRIGGER epoch_token_revoked AFTER UPDATE OF revoked_at ON tokens
+    WHEN NEW.revoked_at IS NOT OLD.revoked_at
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_token_deleted AFTER DELETE ON tokens
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_token_changed AFTER UPDATE OF secret_hash, username, scope, expiry ON tokens
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_user_changed AFTER UPDATE OF admin, username ON users
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_user_deleted AFTER DELETE ON users
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_membership_deleted AFTER DELETE ON memberships
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+CREATE TRIGGER epoch_membership_added AFTER INSERT ON memberships
+    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0; END;
+ALTER TABLE tokens ADD COLUMN refresh_hash BLOB;
+CREATE UNIQUE INDEX tokens_refresh ON tokens(refresh_hash) WHERE refresh_hash IS NOT NULL;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -239,6 +239,10 @@ impl Store {
         })
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn open_reader(&self) -> Result<Connection, StoreError> {
         let conn = Connection::open_with_flags(
             &self.path,

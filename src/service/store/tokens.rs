@@ -295,6 +295,59 @@ pub fn revoke(conn: &Connection, token_id: &str, now: i64) -> rusqlite::Result<R
     })
 }
 
+/// A live token by secret hash (revoke by value).
+pub fn live_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<TokenRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tokens WHERE secret_hash = ?1 AND revoked_at IS NULL"
+    ))?
+    .query_row([&hash[..]], token_row)
+    .optional()
+}
+
+/// Keeps the SHA-256 of a token's refresh token.
+pub fn set_refresh_hash(
+    conn: &Connection,
+    token_id: &str,
+    hash: &[u8; 32],
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tokens SET refresh_hash = ?2 WHERE token_id = ?1")?
+        .execute(params![token_id, &hash[..]])?;
+    Ok(())
+}
+
+/// The live token a refresh token belongs to, with what a refresh copies.
+#[derive(Debug, Clone)]
+pub struct RefreshRow {
+    pub token: TokenRow,
+    pub audience: String,
+    pub secret_hash: [u8; 32],
+}
+
+pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<RefreshRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, audience, secret_hash FROM tokens \
+         WHERE refresh_hash = ?1 AND revoked_at IS NULL"
+    ))?
+    .query_row([&hash[..]], |r| {
+        let secret: Vec<u8> = r.get(11)?;
+        Ok(RefreshRow {
+            token: token_row(r)?,
+            audience: r.get(10)?,
+            secret_hash: secret.try_into().unwrap_or([0; 32]),
+        })
+    })
+    .optional()
+}
+
+/// Live (not revoked, not expired) tokens of `username`, counted up to `cap`.
+pub fn live_count(conn: &Connection, username: &str, now: i64, cap: u32) -> rusqlite::Result<u32> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM (SELECT 1 FROM tokens WHERE username = ?1 AND revoked_at IS NULL \
+         AND (expiry IS NULL OR expiry > ?2) LIMIT ?3)",
+    )?
+    .query_row(params![username, now, cap], |r| r.get(0))
+}
+
 pub fn touch_last_used(conn: &Connection, token_id: &str, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tokens SET last_used = ?2 WHERE token_id = ?1")?
         .execute(params![token_id, now])?;

@@ -1,0 +1,76 @@
+//! Request bodies: JSON or form (415 for anything else), secrets taken out into zeroizing
+//! strings, and the text-field rule every write path shares.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::model::sanitize::first_unsafe_char;
+
+use super::super::error::ApiErr;
+use super::query::Params;
+
+/// The fields of a JSON object or form body. An empty body without a content type is an empty
+/// object; any other body must say `application/json` or `application/x-www-form-urlencoded`.
+pub fn fields(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiErr> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    let blank = body.iter().all(u8::is_ascii_whitespace);
+    let media = content_type
+        .as_deref()
+        .map(|ct| ct.split(';').next().unwrap_or_default().trim());
+    match media {
+        Some("application/x-www-form-urlencoded") => Ok(Params::from_bytes(body)
+            .pairs()
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect()),
+        Some("application/json") if blank => Ok(Map::new()),
+        Some("application/json") => match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(ApiErr::bad_request("the JSON body must be an object")),
+            Err(e) => Err(ApiErr::bad_request(format!("invalid JSON body: {e}"))),
+        },
+        None if blank => Ok(Map::new()),
+        other => Err(ApiErr::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!(
+                "Content-Type {} is not supported: send application/json or \
+                 application/x-www-form-urlencoded",
+                other.unwrap_or("(none)")
+            ),
+        )),
+    }
+}
+
+/// Removes a secret field (a string) from `fields`.
+pub fn take_secret(
+    fields: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<Zeroizing<String>>, ApiErr> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(Zeroizing::new(s))),
+        Some(_) => Err(ApiErr::bad_request(format!("{name} must be a string"))),
+    }
+}
+
+/// A free-text field: at most `max` characters, none that a terminal could misread
+/// (`model::sanitize::first_unsafe_char`: controls, bidi controls, zero-width characters).
+pub fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiErr> {
+    if text.chars().count() > max {
+        return Err(ApiErr::bad_request(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    if let Some((c, kind)) = first_unsafe_char(text) {
+        return Err(ApiErr::bad_request(format!(
+            "{field} contains U+{:04X} ({kind})",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! `POST /access/api/v1/tokens` with `grant_type=client_credentials` (the default): JSON or
+//! form, every JFrog field honoured or refused by name, the limits a non-admin cannot stretch.
+//! `grant_type=refresh_token` goes to [`super::token_refresh`].
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::model::EntityRef;
+use crate::model::entity::{validate_name, validate_project_key};
+use crate::model::scope::{Scope, ScopeItem};
+use crate::model::wire::CreateTokenRequest;
+
+use super::super::auth::{Caller, Principal, hash_secret, new_secret};
+use super::super::error::ApiErr;
+use super::super::revocation::recheck_caller;
+use super::super::state::{AppState, now};
+use super::super::store::entities;
+use super::super::store::tokens::{self, NewToken};
+use super::body::{check_text, fields, take_secret};
+use super::token_refresh;
+
+pub const MAX_DESCRIPTION: usize = 1024;
+pub const MAX_AUDIENCE: usize = 255;
+/// Used when `expires_in` is absent (JFrog's default-expiry), capped by the service limits.
+pub const DEFAULT_EXPIRES_IN: u64 = 365 * 86_400;
+/// Nothing beyond 100 years.
+const MAX_EXPIRES_IN: u64 = 100 * 366 * 86_400;
+/// The audience of every custom (`connect:`) token.
+const CUSTOM_AUDIENCE: &str = "jfcon@*";
+
+/// The create (and refresh) response: JFrog's fields, with the secrets.
+#[derive(Serialize)]
+struct CreatedBody<'a> {
+    token_id: &'a str,
+    access_token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<u64>,
+    scope: &'a str,
+    token_type: &'static str,
+}
+
+/// 200 with the secrets; `Cache-Control: no-store`. Nothing else keeps them.
+pub fn created_response(
+    token: &NewToken,
+    access: &str,
+    refresh: Option<&str>,
+    expires_in: Option<u64>,
+) -> Result<Response, ApiErr> {
+    let body = serde_json::to_vec(&CreatedBody {
+        token_id: &token.token_id,
+        access_token: access,
+        refresh_token: refresh,
+        expires_in,
+        scope: &token.scope,
+        token_type: "Bearer",
+    })
+    .map_err(|_| ApiErr::internal())?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A create body's fields as JFrog names them; unknown fields are refused by name.
+pub fn parse_request(fields: Map<String, Value>) -> Result<CreateTokenRequest, ApiErr> {
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiErr::bad_request(format!("invalid field: {e}")))
+}
+
+fn days(secs: u64) -> String {
+    if secs % 86_400 == 0 {
+        format!("{} days", secs / 86_400)
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// Seconds to live (None = never) under the service's limits; `admin` callers are held only to
+/// `--max-expiry`, others also to `--max-user-expiry` and never get "never".
+fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Option<u64>, ApiErr> {
+    let user_max = if admin { None } else { state.max_user_expiry };
+    let max = match (state.max_expiry, user_max) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let limit_name = |m: u64| {
+        if Some(m) == user_max && state.max_expiry.is_none_or(|a| a > m) {
+            format!("the non-admin limit (--max-user-expiry) of {}", days(m))
+        } else {
+            format!("this server's limit of {}", days(m))
+        }
+    };
+    match requested {
+        None => Ok(Some(
+            max.map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m)),
+        )),
+        Some(0) if !admin => Err(ApiErr::forbidden(match max {
+            Some(m) => format!(
+                "only an admin can create tokens that never expire (expires_in 0); the longest \
+                 lifetime allowed is {}",
+                limit_name(m)
+            ),
+            None => "only an admin can create tokens that never expire (expires_in 0)".to_owned(),
+        })),
+        Some(0) => match max {
+            None => Ok(None),
+            Some(m) => Err(ApiErr::forbidden(format!(
+                "tokens that never expire are not allowed here: the longest lifetime is {}",
+                days(m)
+            ))),
+        },
+        Some(n) if max.is_some_and(|m| n > m) => {
+            let m = max.unwrap_or_default();
+            Err(ApiErr::forbidden(format!(
+                "expires_in {n} is above {}",
+                limit_name(m)
+            )))
+        }
+        Some(n) if n > MAX_EXPIRES_IN => Err(ApiErr::bad_request(
+            "expires_in is too large (at most 100 years)",
+        )),
+        Some(n) => Ok(Some(n)),
+    }
+}
+
+/// The audience a token gets: custom tokens are always `jfcon@*`.
+fn audience(requested: Option<String>, scope: &Scope) -> Result<String, ApiErr> {
+    let requested = requested.filter(|a| !a.trim().is_empty());
+    if let Some(a) = &requested {
+        check_text("audience", a, MAX_AUDIENCE)?;
+    }
+    if scope.is_custom() {
+        return match requested {
+            None => Ok(CUSTOM_AUDIENCE.to_owned()),
+            Some(a) if a == CUSTOM_AUDIENCE => Ok(a),
+            Some(_) => Err(ApiErr::bad_request(format!(
+                "audience: a token with connect: scope items always has audience {CUSTOM_AUDIENCE}"
+            ))),
+        };
+    }
+    Ok(requested.unwrap_or_else(|| "*@*".to_owned()))
+}
+
+/// A validated create: the row to insert and what the response echoes.
+struct Plan {
+    new: NewToken,
+    scope: Scope,
+    expires_in: Option<u64>,
+    /// Non-admin creates count against the per-user cap and need project membership.
+    limited: bool,
+}
+
+/// Validates a create request and checks the caller's rights, without touching the database.
+fn plan(state: &AppState, p: &Principal, req: CreateTokenRequest) -> Result<Plan, ApiErr> {
+    if !p.is_identity() {
+        return Err(ApiErr::forbidden(
+            "this token cannot create tokens: use a user or admin token",
+        ));
+    }
+    if req.include_reference_token == Some(true) {
+        return Err(ApiErr::bad_request(
+            "include_reference_token is not supported: this server issues no reference tokens",
+        ));
+    }
+    // force_revocable: every token of this server can be revoked, so either value holds.
+    let description = req.description.unwrap_or_default();
+    check_text("description", &description, MAX_DESCRIPTION)?;
+    let scope_text = req
+        .scope
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| crate::model::scope::USER.to_owned());
+    let scope: Scope = scope_text
+        .parse()
+        .map_err(|e| ApiErr::bad_request(format!("invalid scope: {e}")))?;
+    let username = req.username.unwrap_or_else(|| p.username.clone());
+    validate_name("username", &username).map_err(|e| ApiErr::bad_request(e.to_string()))?;
+    if let Some(key) = &req.project_key {
+        validate_project_key(key).map_err(|e| ApiErr::bad_request(e.to_string()))?;
+    }
+    let audience = audience(req.audience, &scope)?;
+    let admin = p.is_admin();
+    if !admin {
+        if username != p.username {
+            return Err(ApiErr::forbidden(
+                "only an admin can create tokens for another user",
+            ));
+        }
+        if scope.items() != [ScopeItem::User] {
+            return Err(ApiErr::forbidden(
+                "only an admin can create admin-scoped or custom tokens",
+            ));
+        }
+    }
+    let expires_in = lifetime(state, req.expires_in, admin)?;
+    let issued_at = now();
+    let new = NewToken {
+        token_id: uuid::Uuid::new_v4().to_string(),
+        secret_hash: [0; 32],
+        username,
+        scope: scope.to_string(),
+        audience,
+        description,
+        project_key: req.project_key,
+        refreshable: req.refreshable.unwrap_or(false),
+        issued_at,
+        expiry: expires_in.map(|s| issued_at.saturating_add(s as i64)),
+    };
+    Ok(Plan {
+        new,
+        scope,
+        expires_in,
+        limited: !admin,
+    })
+}
+
+/// 400 naming the first user, project, fleet or device that does not exist; 403 for a
+/// `project_key` a non-admin does not belong to.
+fn check_targets(
+    conn: &rusqlite::Connection,
+    new: &NewToken,
+    scope: &Scope,
+    limited: bool,
+) -> Result<(), ApiErr> {
+    if entities::user(conn, &new.username)?.is_none() {
+        return Err(ApiErr::bad_request(format!(
+            "unknown user \"{}\"",
+            new.username
+        )));
+    }
+    if let Some(key) = &new.project_key {
+        if !limited && !entities::project_exists(conn, key)? {
+            return Err(ApiErr::bad_request(format!("unknown project \"{key}\"")));
+        }
+        // A non-admin gets the same answer for a project that does not exist and one it is
+        // not a member of.
+        if limited && !entities::is_member(conn, &new.username, key)? {
+            return Err(ApiErr::forbidden(format!(
+                "project_key \"{key}\": {} is not a member of this project",
+                new.username
+            )));
+        }
+    }
+    for (target, _) in scope.grants() {
+        if !entities::project_exists(conn, target.project())? {
+            return Err(ApiErr::bad_request(format!(
+                "unknown project \"{}\"",
+                target.project()
+            )));
+        }
+        let found = match target {
+            EntityRef::Project { .. } => true,
+            EntityRef::Fleet { project, fleet } => entities::fleet_exists(conn, project, fleet)?,
+            EntityRef::Device { project, device } => {
+                entities::device_exists(conn, project, device)?
+            }
+        };
+        if !found {
+            return Err(ApiErr::bad_request(format!(
+                "unknown {} \"{}\"",
+                target.kind(),
+                target.target()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// 400 when a non-admin already holds the most live tokens allowed.
+fn check_cap(
+    conn: &rusqlite::Connection,
+    state_cap: u32,
+    username: &str,
+    now: i64,
+) -> Result<(), ApiErr> {
+    if state_cap == 0 {
+        return Ok(());
+    }
+    if tokens::live_count(conn, username, now, state_cap)? >= state_cap {
+        return Err(ApiErr::bad_request(format!(
+            "{username} already has {state_cap} live tokens, the most a user may hold \
+             (--max-tokens-per-user): revoke some first"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiErr> {
+    let mut fields = fields(&headers, &body)?;
+    let refresh = take_secret(&mut fields, "refresh_token")?;
+    let access = take_secret(&mut fields, "access_token")?;
+    let req = parse_request(fields)?;
+    match req.grant_type.as_deref() {
+        None | Some("") | Some("client_credentials") => {}
+        Some("refresh_token") => {
+            return token_refresh::refresh(state, p, req, refresh, access).await;
+        }
+        Some(_) => {
+            return Err(ApiErr::bad_request(
+                "grant_type must be client_credentials or refresh_token",
+            ));
+        }
+    }
+    if refresh.is_some() || access.is_some() {
+        let which = if refresh.is_some() {
+            "refresh_token"
+        } else {
+            "access_token"
+        };
+        return Err(ApiErr::bad_request(format!(
+            "{which} is only accepted with grant_type=refresh_token"
+        )));
+    }
+    let Plan {
+        mut new,
+        scope,
+        expires_in,
+        limited,
+    } = plan(&state, &p, req)?;
+    let secret: Zeroizing<String> = new_secret()?;
+    new.secret_hash = hash_secret(&secret);
+    let refresh_secret = if new.refreshable {
+        Some(new_secret()?)
+    } else {
+        None
+    };
+    let refresh_hash = refresh_secret.as_ref().map(|s| hash_secret(s));
+    let stored = new.clone();
+    let cap = state.max_tokens_per_user;
+    state
+        .store
+        .write(move |tx| {
+            let now = now();
+            recheck_caller(tx, &p.token_id, now)?;
+            check_targets(tx, &stored, &scope, limited)?;
+            if limited {
+                check_cap(tx, cap, &stored.username, now)?;
+            }
+            tokens::insert(tx, &stored)?;
+            if let Some(h) = &refresh_hash {
+                tokens::set_refresh_hash(tx, &stored.token_id, h)?;
+            }
+            Ok::<_, ApiErr>(())
+        })
+        .await?;
+    created_response(
+        &new,
+        &secret,
+        refresh_secret.as_ref().map(|s| s.as_str()),
+        expires_in,
+    )
+}
