@@ -112,13 +112,13 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     };
     let foot = match &p.stage {
         Stage::Connecting { .. } => format!(
-            "{} connecting{} {} cancels",
+            " {} connecting{} {} cancels",
             spinner(app),
             g.ellipsis,
             key(Action::Back, "Esc")
         ),
         _ => format!(
-            "{} connect{}{} close{}{mark} current",
+            " {} connect{}{} close{}{mark} current",
             key(Action::Confirm, "Enter"),
             g.sep,
             key(Action::Back, "Esc"),
