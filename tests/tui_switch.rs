@@ -69,8 +69,8 @@ fn on_dev() -> App {
 }
 
 fn session(url: &str) -> Session {
-    let client = Client::new(url, SecretString::from("t"), ClientOptions::default())
-        .expect("client");
+    let client =
+        Client::new(url, SecretString::from("t"), ClientOptions::default()).expect("client");
     Session {
         client: SessionClient(Arc::new(client)),
         label: url.into(),
@@ -196,7 +196,10 @@ fn success_uses_the_new_client_and_starts_afresh() {
     assert_eq!(app.theme.banner, Some(Color::Red));
     assert_eq!(app.current_server.as_deref(), Some("profile:prod"));
     let status = app.status.as_ref().expect("a message");
-    assert!(!status.error && status.text.contains("switched to prod"), "{status:?}");
+    assert!(
+        !status.error && status.text.contains("switched to prod"),
+        "{status:?}"
+    );
     // The list of the new server fills the table.
     let list = id_of(&fx, |e| match e {
         Effect::ListTokens(id) => Some(*id),
@@ -241,7 +244,10 @@ fn a_broken_entry_is_refused_with_its_problem() {
     let fx = key(&mut app, KeyCode::Enter);
     assert!(fx.is_empty(), "{fx:?}");
     let status = app.status.as_ref().expect("a message");
-    assert!(status.error && status.text.contains("bad url"), "{status:?}");
+    assert!(
+        status.error && status.text.contains("bad url"),
+        "{status:?}"
+    );
 }
 
 #[test]

@@ -60,10 +60,16 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
     let alpha = TestService::start(false).await;
     let bravo = TestService::start(false).await;
     alpha
-        .mint(None, json!({"username": "admin", "description": "alpha marker"}))
+        .mint(
+            None,
+            json!({"username": "admin", "description": "alpha marker"}),
+        )
         .await;
     bravo
-        .mint(None, json!({"username": "admin", "description": "bravo marker"}))
+        .mint(
+            None,
+            json!({"username": "admin", "description": "bravo marker"}),
+        )
         .await;
     let alpha_before = descriptions(&alpha).await;
 
@@ -127,7 +133,10 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
             })
             .await;
         assert!(!on_bravo.contains("alpha marker"), "{on_bravo}");
-        assert!(on_bravo.contains("[bravo]"), "the header names it:\n{on_bravo}");
+        assert!(
+            on_bravo.contains("[bravo]"),
+            "the header names it:\n{on_bravo}"
+        );
 
         // Create on bravo.
         p.key(KeyCode::Char('n'));
@@ -177,7 +186,10 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
                 f.contains("alpha marker") && f.contains("switched to alpha")
             })
             .await;
-        assert!(!back.contains("bravo marker") && !back.contains(desc), "{back}");
+        assert!(
+            !back.contains("bravo marker") && !back.contains(desc),
+            "{back}"
+        );
         p.key(KeyCode::Char('q'));
     })
     .await;

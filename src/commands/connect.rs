@@ -86,9 +86,9 @@ pub async fn connect_with(cfg: &Resolved, term: Terminal) -> Result<Connection, 
                 Terminal::Free => source.obtain(&shown_url),
                 Terminal::Taken => source.obtain_with(&shown_url, false),
             })
-                .await
-                .map_err(|e| ConnectError::Failed(format!("reading the token failed: {e}")))?
-                .map_err(|e| ConnectError::Usage(e.to_string()))?;
+            .await
+            .map_err(|e| ConnectError::Failed(format!("reading the token failed: {e}")))?
+            .map_err(|e| ConnectError::Usage(e.to_string()))?;
             let client =
                 Client::new(url, token, opts).map_err(|e| ConnectError::Usage(e.user_message()))?;
             warn_plain_http(client.base_url(), term);

@@ -5,7 +5,7 @@
 pub mod config;
 pub mod connect;
 pub mod launch;
-pub mod switch;
 pub mod logging;
+pub mod switch;
 pub mod table;
 pub mod tokens;

@@ -48,17 +48,19 @@ pub struct Target {
 /// Every target: profiles (by name), then JFrog CLI servers, then the embedded service.
 pub fn targets(inp: &Inputs) -> Vec<Target> {
     let mut out = Vec::new();
-    let profiles = inp
+    let cfg = inp
         .config_text
         .as_deref()
         .and_then(|t| file::parse(t, &inp.config_path).ok())
-        .map(|cfg| cfg.profiles.into_keys().collect::<Vec<_>>())
         .unwrap_or_default();
-    for name in profiles {
-        out.push(target(inp, TargetKind::Profile, &name));
+    for name in cfg.profiles.keys() {
+        out.push(target(inp, TargetKind::Profile, name));
     }
-    for id in jfrog_cli::server_ids(&inp.jfrog) {
-        out.push(target(inp, TargetKind::JfrogCli, &id));
+    // `use_jfrog_cli = false`: its servers are not offered.
+    if cfg.use_jfrog_cli.unwrap_or(true) {
+        for id in jfrog_cli::server_ids(&inp.jfrog) {
+            out.push(target(inp, TargetKind::JfrogCli, &id));
+        }
     }
     out.push(target(inp, TargetKind::Embedded, EMBEDDED));
     out
@@ -190,6 +192,23 @@ mod tests {
         let e = resolve_target(&inp, EMBEDDED).expect("embedded");
         assert!(matches!(e.server, ServerChoice::Embedded { .. }));
         assert_eq!(e.profile, None);
+    }
+
+    #[test]
+    fn jfrog_cli_servers_are_listed_unless_turned_off() {
+        let mut inp = inputs("");
+        inp.jfrog.config = Some((
+            PathBuf::from("/jf/jfrog-cli.conf.v6"),
+            r#"{"servers":[{"serverId":"corp","url":"https://corp.jfrog.io/","accessToken":"abc","isDefault":true}]}"#.into(),
+        ));
+        let t = targets(&inp);
+        let corp = t.iter().find(|t| t.key == "jfrog:corp").expect("listed");
+        assert_eq!(
+            (corp.kind, corp.url.as_str(), &corp.problem),
+            (TargetKind::JfrogCli, "https://corp.jfrog.io", &None)
+        );
+        inp.config_text = Some("use_jfrog_cli = false\n".into());
+        assert!(targets(&inp).iter().all(|t| t.kind != TargetKind::JfrogCli));
     }
 
     #[test]

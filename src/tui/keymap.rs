@@ -283,7 +283,13 @@ impl Default for KeyMap {
             b(LIST, c('s'), A::SortNext, "sort (next column)", true),
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
-            b(LIST, c('P'), A::SwitchServer, "servers (switch profile)", true),
+            b(
+                LIST,
+                c('P'),
+                A::SwitchServer,
+                "servers (switch profile)",
+                true,
+            ),
             b(
                 &[M::Form, M::Secret],
                 c('P'),

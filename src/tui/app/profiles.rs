@@ -22,10 +22,15 @@ pub struct ServerPicker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
     /// The open form has input: discard it first? (false: Cancel has focus).
-    Discard { on_discard: bool },
+    Discard {
+        on_discard: bool,
+    },
     Choose,
     /// Connecting to the entry with this key.
-    Connecting { id: ReqId, key: String },
+    Connecting {
+        id: ReqId,
+        key: String,
+    },
 }
 
 impl ServerPicker {
@@ -49,7 +54,10 @@ impl App {
     /// with input asks first; then the list of servers opens on the current one.
     pub(super) fn open_switch(&mut self, fx: &mut Vec<Effect>) {
         if self.servers.is_empty() {
-            self.say("no other servers: add [profiles.NAME] to the config file", true);
+            self.say(
+                "no other servers: add [profiles.NAME] to the config file",
+                true,
+            );
             return;
         }
         if self.form.as_ref().is_some_and(|f| f.submitting.is_some()) {
@@ -85,9 +93,7 @@ impl App {
                 Stage::Discard { on_discard },
                 Action::Left | Action::Right | Action::NextField | Action::PrevField,
             ) => *on_discard = !*on_discard,
-            (Stage::Discard { on_discard: false }, Action::Confirm) => {
-                self.overlay = Overlay::None
-            }
+            (Stage::Discard { on_discard: false }, Action::Confirm) => self.overlay = Overlay::None,
             (Stage::Discard { on_discard: true }, Action::Confirm) => {
                 self.form = None;
                 p.stage = Stage::Choose;
