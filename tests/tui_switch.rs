@@ -336,3 +336,60 @@ fn the_picker_at_80x24() {
     key(&mut app, KeyCode::Down);
     insta::assert_snapshot!("switch_picker_80x24", render_text(&mut app, 80, 24));
 }
+
+#[test]
+fn every_key_in_every_stage_of_the_switch_is_handled() {
+    use tokentab::tui::keymap::Action;
+    let actions = [
+        Action::Quit,
+        Action::Up,
+        Action::Down,
+        Action::Top,
+        Action::Bottom,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Left,
+        Action::Right,
+        Action::Filter,
+        Action::New,
+        Action::Revoke,
+        Action::Mark,
+        Action::Refresh,
+        Action::Help,
+        Action::Back,
+        Action::Confirm,
+        Action::NextField,
+        Action::PrevField,
+        Action::Toggle,
+        Action::Generate,
+        Action::SwitchServer,
+    ];
+    for stage in 0..3 {
+        for a in actions {
+            let mut app = on_dev();
+            match stage {
+                0 => {
+                    key(&mut app, KeyCode::Char('n'));
+                    typing(&mut app, "x");
+                    key(&mut app, KeyCode::Tab);
+                    key(&mut app, KeyCode::Tab);
+                    key(&mut app, KeyCode::Char('P'));
+                }
+                1 => {
+                    key(&mut app, KeyCode::Char('P'));
+                }
+                _ => {
+                    choose(&mut app, 1);
+                }
+            }
+            assert!(matches!(app.overlay, Overlay::Switch(_)), "stage {stage}");
+            app.update(Msg::Action(a));
+            for c in ['x', 'P', '/'] {
+                key(&mut app, KeyCode::Char(c));
+            }
+            app.update(Msg::Paste("pasted".into()));
+            render_text(&mut app, 80, 24);
+            assert_eq!(app.cfg.server_label, "http://127.0.0.1:40123");
+        }
+    }
+}

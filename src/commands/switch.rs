@@ -90,24 +90,30 @@ impl Connector for ProfileConnector {
                 .map_err(|e| format!("its banner_color: {e}"))?;
             let (client, label, is_embedded) = match &cfg.server {
                 ServerChoice::Embedded { data_dir } => {
-                    let mut running = embedded.lock().await;
-                    match running.iter().find(|r| &r.data_dir == data_dir) {
-                        Some(r) => (r.client.clone(), r.label.clone(), true),
-                        None => {
-                            let mut conn = connect_with(&cfg, Terminal::Taken)
-                                .await
-                                .map_err(|e| e.to_string())?;
-                            if let Some(handle) = conn.embedded.take() {
-                                running.push(Running {
-                                    data_dir: data_dir.clone(),
-                                    client: conn.client.clone(),
-                                    label: conn.label.clone(),
-                                    handle,
-                                });
-                            }
-                            (conn.client, conn.label, true)
+                    // On its own task: a switch cancelled mid-start still leaves the service
+                    // registered, so `close` stops it.
+                    let (cfg, data_dir) = (cfg.clone(), data_dir.clone());
+                    let start = tokio::spawn(async move {
+                        let mut running = embedded.lock().await;
+                        if let Some(r) = running.iter().find(|r| r.data_dir == data_dir) {
+                            return Ok((r.client.clone(), r.label.clone(), true));
                         }
-                    }
+                        let mut conn = connect_with(&cfg, Terminal::Taken)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        if let Some(handle) = conn.embedded.take() {
+                            running.push(Running {
+                                data_dir,
+                                client: conn.client.clone(),
+                                label: conn.label.clone(),
+                                handle,
+                            });
+                        }
+                        Ok::<_, String>((conn.client, conn.label, true))
+                    });
+                    start
+                        .await
+                        .map_err(|e| format!("starting the embedded service failed: {e}"))??
                 }
                 ServerChoice::Remote { .. } => {
                     let conn = connect_with(&cfg, Terminal::Taken)
