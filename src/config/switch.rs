@@ -207,6 +207,9 @@ mod tests {
             (corp.kind, corp.url.as_str(), &corp.problem),
             (TargetKind::JfrogCli, "https://corp.jfrog.io", &None)
         );
+        // Started on the JFrog CLI's default server: that entry is the current one.
+        let started = crate::config::resolve(&inp).expect("resolves");
+        assert_eq!(current_key(&started).as_deref(), Some("jfrog:corp"));
         inp.config_text = Some("use_jfrog_cli = false\n".into());
         assert!(targets(&inp).iter().all(|t| t.kind != TargetKind::JfrogCli));
     }
