@@ -52,24 +52,27 @@ fn main() -> ExitCode {
         (Some(Command::Serve(args)), _) => {
             rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
         }
-        (Some(Command::Tokens(cmd)), Some(cfg)) => {
+        (Some(Command::Tokens(cmd)), Some((cfg, _))) => {
             if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
                 eprintln!("tokentab: {e}");
                 return ExitCode::from(2);
             }
             rt.block_on(tokentab::commands::tokens::run(cmd, &cfg))
         }
-        (_, Some(cfg)) => rt.block_on(launch::run_tui(&cfg)),
+        (_, Some((cfg, inputs))) => rt.block_on(launch::run_tui(&cfg, inputs)),
         (_, None) => ExitCode::FAILURE,
     }
 }
 
-/// Flags > env > config file > JFrog CLI config > embedded service.
-fn resolve(cli: &Cli) -> Result<config::Resolved, ExitCode> {
-    config::load(flags(cli)).map_err(|e| {
-        eprintln!("tokentab: {e}");
-        ExitCode::from(2)
-    })
+/// Flags > env > config file > JFrog CLI config > embedded service; the inputs stay for
+/// switching servers inside the tab.
+fn resolve(cli: &Cli) -> Result<(config::Resolved, config::Inputs), ExitCode> {
+    config::load_inputs(flags(cli))
+        .and_then(|inputs| Ok((config::resolve(&inputs)?, inputs)))
+        .map_err(|e| {
+            eprintln!("tokentab: {e}");
+            ExitCode::from(2)
+        })
 }
 
 fn completions(shell: CompletionShell) -> ExitCode {

@@ -50,6 +50,20 @@ impl Connection {
 /// Resolves the token and connects: a remote server with the token from its configured source,
 /// or the embedded service started here with its own `admin.token`.
 pub async fn connect(cfg: &Resolved) -> Result<Connection, ConnectError> {
+    connect_with(cfg, Terminal::Free).await
+}
+
+/// Whether the terminal may be used for warnings and a token prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terminal {
+    /// Before the tab starts, or without one: warnings on stderr, a prompt when interactive.
+    Free,
+    /// The tab owns the screen: warnings go to the log, a prompt is refused.
+    Taken,
+}
+
+/// `connect`, minding who owns the terminal.
+pub async fn connect_with(cfg: &Resolved, term: Terminal) -> Result<Connection, ConnectError> {
     let mut opts = ClientOptions::default();
     if let Some(path) = &cfg.cacert {
         let pem = std::fs::read(path).map_err(|e| {
@@ -58,20 +72,26 @@ pub async fn connect(cfg: &Resolved) -> Result<Connection, ConnectError> {
         opts.cacert_pem = Some(pem);
     }
     if cfg.insecure {
-        eprintln!("tokentab: warning: TLS certificate verification is off (--insecure)");
+        warn(
+            term,
+            "TLS certificate verification is off (--insecure)".into(),
+        );
         opts.insecure = true;
     }
     match &cfg.server {
         ServerChoice::Remote { url, token } => {
             let (source, shown_url) = (token.clone(), url.clone());
             // Reading a file, running a command or prompting may block: keep it off the runtime.
-            let token = tokio::task::spawn_blocking(move || source.obtain(&shown_url))
-                .await
-                .map_err(|e| ConnectError::Failed(format!("reading the token failed: {e}")))?
-                .map_err(|e| ConnectError::Usage(e.to_string()))?;
+            let token = tokio::task::spawn_blocking(move || match term {
+                Terminal::Free => source.obtain(&shown_url),
+                Terminal::Taken => source.obtain_with(&shown_url, false),
+            })
+            .await
+            .map_err(|e| ConnectError::Failed(format!("reading the token failed: {e}")))?
+            .map_err(|e| ConnectError::Usage(e.to_string()))?;
             let client =
                 Client::new(url, token, opts).map_err(|e| ConnectError::Usage(e.user_message()))?;
-            warn_plain_http(client.base_url());
+            warn_plain_http(client.base_url(), term);
             Ok(Connection {
                 label: client.base_url().to_owned(),
                 client,
@@ -83,7 +103,14 @@ pub async fn connect(cfg: &Resolved) -> Result<Connection, ConnectError> {
 }
 
 /// A bearer token over plain HTTP is readable on the way unless the host is this machine.
-fn warn_plain_http(base: &str) {
+fn warn(term: Terminal, text: String) {
+    match term {
+        Terminal::Free => eprintln!("tokentab: warning: {text}"),
+        Terminal::Taken => tracing::warn!("{text}"),
+    }
+}
+
+fn warn_plain_http(base: &str, term: Terminal) {
     let Ok(url) = reqwest::Url::parse(base) else {
         return;
     };
@@ -95,8 +122,9 @@ fn warn_plain_http(base: &str) {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     if url.scheme() == "http" && !local {
-        eprintln!(
-            "tokentab: warning: {base} is plain HTTP: the token crosses the network unencrypted"
+        warn(
+            term,
+            format!("{base} is plain HTTP: the token crosses the network unencrypted"),
         );
     }
 }

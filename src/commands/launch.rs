@@ -3,12 +3,17 @@
 
 use std::process::ExitCode;
 
-use crate::config::Resolved;
+use std::sync::Arc;
+
+use crate::config::{Inputs, Resolved};
 use crate::tui::TuiOptions;
 
 use super::connect::connect;
+use super::switch::ProfileConnector;
 
-pub async fn run_tui(cfg: &Resolved) -> ExitCode {
+/// `inputs`: what `cfg` was resolved from; switching servers (`P`) resolves the other entries
+/// from them.
+pub async fn run_tui(cfg: &Resolved, inputs: Inputs) -> ExitCode {
     // A bad [keys] / [theme] entry refuses to start, before anything else happens.
     if let Err(e) = crate::tui::customisation(&cfg.keys, &cfg.theme, cfg.banner_color.as_deref()) {
         eprintln!("tokentab: {e}");
@@ -29,17 +34,20 @@ pub async fn run_tui(cfg: &Resolved) -> ExitCode {
         },
         None => None,
     };
-    let conn = match connect(cfg).await {
+    let mut conn = match connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tokentab: {e}");
             return ExitCode::from(e.exit_code());
         }
     };
+    let embedded = conn.embedded.is_some();
+    // The connector owns the embedded service from here on (it may start it later, too).
+    let connector = Arc::new(ProfileConnector::new(inputs, cfg, &mut conn));
     let opts = TuiOptions {
         client: conn.client.clone(),
         server_label: conn.label.clone(),
-        embedded: conn.embedded.is_some(),
+        embedded,
         profile: cfg.profile.clone(),
         mouse: cfg.mouse,
         readonly: cfg.readonly,
@@ -52,9 +60,13 @@ pub async fn run_tui(cfg: &Resolved) -> ExitCode {
         keys: cfg.keys.clone(),
         theme: cfg.theme.clone(),
         banner_color: cfg.banner_color.clone(),
+        servers: connector.entries(),
+        current_server: crate::config::switch::current_key(cfg),
+        connector: Some(connector.clone()),
     };
     let result = crate::tui::run(opts).await;
     conn.close().await;
+    connector.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

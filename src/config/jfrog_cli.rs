@@ -227,6 +227,16 @@ pub fn select(
     }))
 }
 
+/// The server ids of the JFrog CLI config, in its order (none when there is no readable file).
+pub fn server_ids(files: &JfrogCliFiles) -> Vec<String> {
+    let Some((_, text)) = &files.config else {
+        return Vec::new();
+    };
+    serde_json::from_str::<RawConfig>(text)
+        .map(|raw| raw.servers.into_iter().map(|s| s.server_id).collect())
+        .unwrap_or_default()
+}
+
 fn known_ids(servers: &[RawServer]) -> String {
     if servers.is_empty() {
         return "(none)".into();

@@ -13,6 +13,7 @@ mod logging;
 mod resolve;
 mod server_choice;
 mod show;
+pub mod switch;
 mod token_source;
 
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ pub use error::ConfigError;
 pub use jfrog_cli::JfrogCliFiles;
 pub use loader::{config_path, default_data_dir, default_state_dir, load, load_inputs};
 pub use logging::{LogGuard, build_filter, init_logging, log_file_path};
-pub use resolve::resolve;
+pub use resolve::{ProfileChoice, resolve, resolve_as};
 pub use show::show;
 pub use token_source::{TokenSource, TokenSourceKind, read_token_file};
 

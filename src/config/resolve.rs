@@ -15,12 +15,25 @@ use crate::tui::glyphs::{self, GlyphSet};
 const DEFAULT_REFRESH_SECS: u64 = 60;
 
 pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
+    resolve_as(inp, ProfileChoice::Configured)
+}
+
+/// Which profile resolution starts from: the configured one (flag > env > `default_profile`),
+/// one chosen by name (switching inside the tab), or none (a JFrog CLI server, the embedded one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileChoice<'a> {
+    Configured,
+    Named(&'a str),
+    NoProfile,
+}
+
+pub fn resolve_as(inp: &Inputs, choice: ProfileChoice) -> Result<Resolved, ConfigError> {
     let cfg = match &inp.config_text {
         Some(text) => file::parse(text, &inp.config_path)?,
         None => FileConfig::default(),
     };
     let mut sources = Sources::new();
-    let profile = profile(inp, &cfg, &mut sources)?;
+    let profile = profile(inp, &cfg, choice, &mut sources)?;
     let ptoken = match profile {
         Some((name, p)) => p.token_source(name, &inp.config_path)?,
         None => None,
@@ -63,17 +76,25 @@ pub fn resolve(inp: &Inputs) -> Result<Resolved, ConfigError> {
 fn profile<'a>(
     inp: &Inputs,
     cfg: &'a FileConfig,
+    choice: ProfileChoice,
     sources: &mut Sources,
 ) -> Result<ProfilePick<'a>, ConfigError> {
-    let pick = first([
-        inp.flags
-            .server
-            .profile
-            .clone()
-            .map(|p| (p, Source::Flag("--profile"))),
-        env_val(&inp.env, "TOKENTAB_PROFILE"),
-        cfg.default_profile.clone().map(|p| (p, Source::File)),
-    ]);
+    let chosen = match choice {
+        ProfileChoice::Configured => None,
+        ProfileChoice::Named(n) => Some((n.to_string(), Source::Flag("--profile"))),
+        ProfileChoice::NoProfile => return Ok(None),
+    };
+    let pick = chosen.or_else(|| {
+        first([
+            inp.flags
+                .server
+                .profile
+                .clone()
+                .map(|p| (p, Source::Flag("--profile"))),
+            env_val(&inp.env, "TOKENTAB_PROFILE"),
+            cfg.default_profile.clone().map(|p| (p, Source::File)),
+        ])
+    });
     let Some((name, from)) = pick else {
         return Ok(None);
     };

@@ -31,6 +31,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("generate", Action::Generate),
     ("reveal", Action::Reveal),
     ("remove", Action::Remove),
+    ("switch_server", Action::SwitchServer),
 ];
 
 impl Action {

@@ -37,6 +37,8 @@ pub enum Action {
     Reveal,
     CopyId,
     Details,
+    /// Switch to another configured server (profile).
+    SwitchServer,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -281,6 +283,20 @@ impl Default for KeyMap {
             b(LIST, c('s'), A::SortNext, "sort (next column)", true),
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
+            b(
+                LIST,
+                c('P'),
+                A::SwitchServer,
+                "servers (switch profile)",
+                true,
+            ),
+            b(
+                &[M::Form, M::Secret],
+                c('P'),
+                A::SwitchServer,
+                "servers (switch profile)",
+                false,
+            ),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),
             b(LIST, c('i'), A::Details, "details", false),
             b(&[M::Table, M::Help], c('?'), A::Help, "help", true),

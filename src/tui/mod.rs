@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod layout;
 pub mod msg;
 pub mod runtime;
+pub mod switch;
 pub mod theme;
 pub mod ui;
 
@@ -48,6 +49,10 @@ pub struct TuiOptions {
     pub theme: BTreeMap<String, String>,
     /// The profile's banner colour (the header's background).
     pub banner_color: Option<String>,
+    /// The servers `P` offers, the one talked to now, and how to reach another.
+    pub servers: Vec<switch::ServerEntry>,
+    pub current_server: Option<String>,
+    pub connector: Option<std::sync::Arc<dyn switch::Connector>>,
 }
 
 /// The keymap and look a session runs with, built from the config file's overrides.
@@ -139,11 +144,14 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     model.theme.palette = custom.palette;
     model.theme.banner = custom.banner;
     model.theme.glyphs = opts.glyphs.glyphs();
+    model.servers = opts.servers;
+    model.current_server = opts.current_server;
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
     let mut deps = runtime::Deps::new(opts.client, clipboard);
     deps.term_out = Some(Box::new(stdout()));
     deps.refresh_every = std::time::Duration::from_secs(opts.refresh_secs);
     deps.shutdown = Some(stop_rx);
+    deps.connector = opts.connector;
 
     let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;
     signals.abort();

@@ -12,6 +12,7 @@ use crate::model::wire::{CreateTokenRequest, TokenInfo};
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
 use super::keymap::Action;
+use super::switch::{Session, SessionClient};
 
 /// Identifies one request (or one debounce timer); results carrying an old id are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,6 +123,8 @@ pub enum Msg {
     TokenCreated(ReqId, ApiResult<CreatedToken>),
     TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
     Picked(ReqId, ApiResult<PickPage>),
+    /// The connector's answer to `Effect::Connect` (the error is the sentence to show).
+    Connected(ReqId, Result<Session, String>),
     SecretCopied(CopyOutcome),
     /// A plain copy (a token ID) went this way.
     TextCopied(String, CopyOutcome),
@@ -136,6 +139,10 @@ pub enum Effect {
     CreateToken(ReqId, CreateTokenRequest),
     RevokeToken(ReqId, String),
     Pick(ReqId, PickQuery),
+    /// Connect to the server entry with this key (token, service start, a first check).
+    Connect(ReqId, String),
+    /// From now on every call goes to this client; calls still running are abandoned.
+    UseSession(SessionClient),
     /// Send `Msg::DebounceDue(id)` after the delay.
     Debounce(ReqId, Duration),
     /// Abort an in-flight call.

@@ -25,6 +25,7 @@ use super::app::App;
 use super::msg::{
     ApiResult, CallError, Effect, Msg, PickItem, PickKind, PickPage, PickQuery, ReqId,
 };
+use super::switch::Connector;
 use super::ui;
 
 /// What the loop needs besides the terminal, the model and the input.
@@ -44,6 +45,8 @@ pub struct Deps {
     pub clock: fn() -> DateTime<Utc>,
     /// Published after every draw (tests and benchmarks watch the loop through it).
     pub stats: Option<tokio::sync::watch::Sender<Stats>>,
+    /// Turns a server entry into a session (`P`); None: switching is not available.
+    pub connector: Option<std::sync::Arc<dyn Connector>>,
 }
 
 impl Deps {
@@ -57,6 +60,7 @@ impl Deps {
             shutdown: None,
             clock: Utc::now,
             stats: None,
+            connector: None,
         }
     }
 }
@@ -291,6 +295,14 @@ impl Runner {
                 })
             }
             Effect::Pick(id, q) => self.call(id, pick(c, q), move |r| Msg::Picked(id, r)),
+            Effect::Connect(id, key) => self.connect(id, key),
+            Effect::UseSession(s) => {
+                // Whatever still runs was for the old server.
+                for (_, h) in self.tasks.drain() {
+                    h.abort();
+                }
+                self.deps.client = (*s.0).clone();
+            }
             Effect::Debounce(id, d) => {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
@@ -320,6 +332,24 @@ impl Runner {
             Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
         }
+    }
+
+    /// Spawns a switch through the connector (cancellable like a call).
+    fn connect(&mut self, id: ReqId, key: String) {
+        let tx = self.tx.clone();
+        let Some(connector) = self.deps.connector.clone() else {
+            let _ = tx.send(Msg::Connected(
+                id,
+                Err("switching servers is not available here".into()),
+            ));
+            return;
+        };
+        let check = self.deps.request_timeout;
+        let task = tokio::spawn(async move {
+            let r = super::switch::connect_and_check(connector, key, check).await;
+            let _ = tx.send(Msg::Connected(id, r));
+        });
+        self.tasks.insert(id, task.abort_handle());
     }
 
     /// Spawns one API call with its id: abortable (Esc), bounded by the timeout; its result

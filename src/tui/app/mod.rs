@@ -10,6 +10,7 @@ pub mod details;
 pub mod form;
 pub mod help;
 pub mod picker;
+pub mod profiles;
 pub mod results;
 pub mod secret;
 pub mod table;
@@ -26,6 +27,7 @@ use crate::secret::OneTimeSecret;
 use super::keymap::{Action, KeyMap, Mode};
 use super::layout::{self, Regions, Shape};
 use super::msg::{Effect, Msg, ReqId};
+use super::switch::ServerEntry;
 use super::theme::Theme;
 use confirm::Confirm;
 use ctx::{Ctx, IdGen};
@@ -34,6 +36,7 @@ use tokens::Rows;
 
 pub use ctx::{MESSAGE_SECS, Status};
 pub use details::Details;
+pub use profiles::{ServerPicker, Stage};
 pub use secret::SecretView;
 pub use table::MenuItem;
 
@@ -78,6 +81,8 @@ pub enum Overlay {
     Details(Details),
     Help(usize),
     Secret(SecretView),
+    /// The server list (`P`).
+    Switch(ServerPicker),
 }
 
 #[derive(Debug)]
@@ -96,6 +101,10 @@ pub struct App {
     /// A refresh in flight while rows are shown.
     pub refreshing: Option<ReqId>,
     pub rows: Rows,
+    /// The servers `P` offers (empty: switching is not available).
+    pub servers: Vec<ServerEntry>,
+    /// The key of the entry the session talks to, if it is one of them.
+    pub current_server: Option<String>,
     pub filter: Input,
     pub filtering: bool,
     pub overlay: Overlay,
@@ -127,6 +136,8 @@ impl App {
             list: Load::Idle,
             refreshing: None,
             rows: Rows::default(),
+            servers: Vec::new(),
+            current_server: None,
             filter: Input::default(),
             filtering: false,
             overlay: Overlay::None,
@@ -172,6 +183,8 @@ impl App {
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Secret(_) => Mode::Secret,
+            Overlay::Switch(p) if matches!(p.stage, Stage::Discard { .. }) => Mode::Confirm,
+            Overlay::Switch(_) => Mode::Picker,
             Overlay::Help(_) => Mode::Help,
             Overlay::Details(_) => Mode::Details,
             Overlay::Confirm(c) if c.required.is_some() && !c.started => Mode::ConfirmText,
@@ -234,6 +247,7 @@ impl App {
             })
             || matches!(&self.overlay, Overlay::Confirm(c) if c.running())
             || matches!(&self.overlay, Overlay::Details(d) if d.load.is_loading())
+            || matches!(&self.overlay, Overlay::Switch(p) if p.connecting())
     }
 
     /// The countdown is on screen (only inside the secret view).
@@ -331,6 +345,7 @@ impl App {
             Msg::TokenCreated(id, r) => self.on_created(id, r, fx),
             Msg::TokenRevoked(id, r) => self.on_revoked(id, r),
             Msg::Picked(id, r) => self.on_picked(id, r),
+            Msg::Connected(id, r) => self.on_connected(id, r, fx),
             Msg::TextCopied(text, outcome) => self.on_text_copied(&text, outcome),
             Msg::SecretCopied(outcome) => self.on_secret_copied(outcome, fx),
             Msg::ClipboardCleared(outcome) => self.on_clipboard_cleared(outcome),
@@ -343,6 +358,12 @@ impl App {
             self.quitting = true;
             fx.push(Effect::Quit);
             return;
+        }
+        if matches!(self.overlay, Overlay::Switch(_)) {
+            return self.switch_action(a, fx);
+        }
+        if a == Action::SwitchServer {
+            return self.open_switch(fx);
         }
         let mode = self.mode();
         let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);

@@ -1,0 +1,187 @@
+//! Switching servers (`P`): the picker of configured servers, the discard question when a form
+//! has input, the reconnect (run by the runtime through its connector) and the fresh start on
+//! the new server. A failure leaves the session on the server it was on.
+
+use tui_input::Input;
+
+use super::super::keymap::Action;
+use super::super::msg::{Effect, ReqId};
+use super::super::switch::Session;
+use super::form::{DEFAULT_EXPIRY, Form};
+use super::tokens::Rows;
+use super::{App, Load, Overlay};
+
+/// The switch overlay's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPicker {
+    /// The entry with the cursor.
+    pub selected: usize,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// The open form has input: discard it first? (false: Cancel has focus).
+    Discard {
+        on_discard: bool,
+    },
+    Choose,
+    /// Connecting to the entry with this key.
+    Connecting {
+        id: ReqId,
+        key: String,
+    },
+}
+
+impl ServerPicker {
+    pub fn connecting(&self) -> bool {
+        matches!(self.stage, Stage::Connecting { .. })
+    }
+}
+
+/// Whether closing the form would lose something the user typed or chose.
+pub fn form_has_input(f: &Form) -> bool {
+    !f.description.value().is_empty()
+        || f.expiration.value() != DEFAULT_EXPIRY
+        || f.custom
+        || !f.scope.is_empty()
+        || f.project.is_some()
+        || f.target.is_some()
+}
+
+impl App {
+    /// `P`: the secret view closes (its secret is dropped), a form without input closes, a form
+    /// with input asks first; then the list of servers opens on the current one.
+    pub(super) fn open_switch(&mut self, fx: &mut Vec<Effect>) {
+        if self.servers.is_empty() {
+            self.say(
+                "no other servers: add [profiles.NAME] to the config file",
+                true,
+            );
+            return;
+        }
+        if self.form.as_ref().is_some_and(|f| f.submitting.is_some()) {
+            self.say("a token is being created: switch when it is done", true);
+            return;
+        }
+        if matches!(self.overlay, Overlay::Secret(_)) {
+            self.close_secret(fx);
+        }
+        let stage = if self.form.as_ref().is_some_and(form_has_input) {
+            Stage::Discard { on_discard: false }
+        } else {
+            self.form = None;
+            Stage::Choose
+        };
+        let selected = self
+            .current_server
+            .as_ref()
+            .and_then(|k| self.servers.iter().position(|s| &s.key == k))
+            .unwrap_or(0);
+        self.overlay = Overlay::Switch(ServerPicker { selected, stage });
+    }
+
+    /// Keys while the switch overlay is open.
+    pub(super) fn switch_action(&mut self, a: Action, fx: &mut Vec<Effect>) {
+        let Overlay::Switch(p) = &mut self.overlay else {
+            return;
+        };
+        let last = self.servers.len().saturating_sub(1);
+        match (&mut p.stage, a) {
+            (Stage::Discard { .. }, Action::Back) => self.overlay = Overlay::None,
+            (
+                Stage::Discard { on_discard },
+                Action::Left | Action::Right | Action::NextField | Action::PrevField,
+            ) => *on_discard = !*on_discard,
+            (Stage::Discard { on_discard: false }, Action::Confirm) => self.overlay = Overlay::None,
+            (Stage::Discard { on_discard: true }, Action::Confirm) => {
+                self.form = None;
+                p.stage = Stage::Choose;
+            }
+            (Stage::Choose, Action::Back) => self.overlay = Overlay::None,
+            (Stage::Choose, Action::Up) => p.selected = p.selected.saturating_sub(1),
+            (Stage::Choose, Action::Down) => p.selected = (p.selected + 1).min(last),
+            (Stage::Choose, Action::Top | Action::PageUp) => p.selected = 0,
+            (Stage::Choose, Action::Bottom | Action::PageDown) => p.selected = last,
+            (Stage::Choose, Action::Confirm) => {
+                let Some(entry) = self.servers.get(p.selected) else {
+                    return;
+                };
+                if let Some(problem) = &entry.problem {
+                    let text = format!("cannot use {}: {problem}", entry.name);
+                    self.say(text, true);
+                    return;
+                }
+                let key = entry.key.clone();
+                let id = self.ids.next_id();
+                p.stage = Stage::Connecting {
+                    id,
+                    key: key.clone(),
+                };
+                fx.push(Effect::Connect(id, key));
+            }
+            (Stage::Connecting { id, .. }, Action::Back) => {
+                fx.push(Effect::Cancel(*id));
+                p.stage = Stage::Choose;
+                self.say("switch cancelled: still on this server", false);
+            }
+            _ => {}
+        }
+    }
+
+    /// The connector's answer. Success: the new client first, then a fresh start (filter, sort
+    /// and marks reset, list reloaded); failure: the same server, and why.
+    pub(super) fn on_connected(
+        &mut self,
+        id: ReqId,
+        result: Result<Session, String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let key = match &self.overlay {
+            Overlay::Switch(ServerPicker {
+                stage: Stage::Connecting { id: awaited, key },
+                ..
+            }) if *awaited == id => key.clone(),
+            _ => return,
+        };
+        self.overlay = Overlay::None;
+        let name = self
+            .servers
+            .iter()
+            .find(|s| s.key == key)
+            .map_or_else(|| key.clone(), |s| s.name.clone());
+        let s = match result {
+            Ok(s) => s,
+            Err(why) => {
+                let still = self.cfg.server_label.clone();
+                self.say(
+                    format!("cannot switch to {name}: {why} (still on {still})"),
+                    true,
+                );
+                return;
+            }
+        };
+        fx.push(Effect::UseSession(s.client));
+        self.cfg.server_label = s.label.clone();
+        self.cfg.profile = s.profile;
+        self.cfg.embedded = s.embedded;
+        self.cfg.readonly = s.readonly;
+        self.theme.banner = s.banner;
+        self.current_server = Some(key);
+        self.reset_for_new_server();
+        fx.extend(self.init());
+        self.say(format!("switched to {name} ({})", s.label), false);
+    }
+
+    /// Nothing of the old server stays: rows, filter, sort, marks, pending work.
+    fn reset_for_new_server(&mut self) {
+        self.rows = Rows::default();
+        self.filter = Input::default();
+        self.filtering = false;
+        self.form = None;
+        self.refreshing = None;
+        self.pending_select = None;
+        self.me = Load::Idle;
+        self.list = Load::Idle;
+    }
+}
