@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use tokentab::cli::{Cli, Command, CompletionShell};
+use tokentab::cli::{Cli, Command, CompletionShell, ConfigCommand, ServerArgs, TokensCommand};
 use tokentab::commands::{launch, logging};
 use tokentab::config::{self, Flags};
 
@@ -12,7 +12,10 @@ fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let _ = color_eyre::install();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(sub) = client_flags_of_subcommand(&mut cli.command) {
+        overlay(&mut cli.server, sub);
+    }
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
@@ -48,9 +51,11 @@ fn main() -> ExitCode {
         },
     };
     match (cli.command, resolved) {
-        (Some(Command::Serve(args)), _) => {
-            rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
-        }
+        (Some(Command::Serve(args)), _) => rt.block_on(tokentab::commands::serve::run(
+            args,
+            cli.server.data_dir,
+            cli.log_level.as_deref(),
+        )),
         (Some(Command::Tokens(cmd)), Some(cfg)) => {
             if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
                 eprintln!("tokentab: {e}");
@@ -61,6 +66,40 @@ fn main() -> ExitCode {
         (_, Some(cfg)) => rt.block_on(launch::run_tui(&cfg)),
         (_, None) => ExitCode::FAILURE,
     }
+}
+
+/// The client flags given after a subcommand (`tokens list --url …`), taken out of it.
+fn client_flags_of_subcommand(command: &mut Option<Command>) -> Option<ServerArgs> {
+    let taken = std::mem::take;
+    match command.as_mut()? {
+        Command::Tokens(TokensCommand::List(a)) => Some(taken(&mut a.server)),
+        Command::Tokens(TokensCommand::Create(a)) => Some(taken(&mut a.server)),
+        Command::Tokens(TokensCommand::Revoke { server, .. }) => Some(taken(server)),
+        Command::Config(ConfigCommand::Show { server }) => Some(taken(server)),
+        _ => None,
+    }
+}
+
+/// Flags given after the subcommand win over the same flags given before it.
+fn overlay(base: &mut ServerArgs, later: ServerArgs) {
+    let ServerArgs {
+        url,
+        token_file,
+        profile,
+        server_id,
+        cacert,
+        insecure,
+        readonly,
+        data_dir,
+    } = later;
+    base.url = url.or(base.url.take());
+    base.token_file = token_file.or(base.token_file.take());
+    base.profile = profile.or(base.profile.take());
+    base.server_id = server_id.or(base.server_id.take());
+    base.cacert = cacert.or(base.cacert.take());
+    base.insecure |= insecure;
+    base.readonly |= readonly;
+    base.data_dir = data_dir.or(base.data_dir.take());
 }
 
 /// Flags > env > config file > JFrog CLI config > embedded service.

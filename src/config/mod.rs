@@ -99,7 +99,7 @@ pub fn config_command(
             let env = Env::from_process(KNOWN_VARS);
             Ok(format!("{}\n", config_path(&env)?.display()))
         }
-        crate::cli::ConfigCommand::Show => Ok(show(&load(flags)?)),
+        crate::cli::ConfigCommand::Show { .. } => Ok(show(&load(flags)?)),
     }
 }
 

@@ -7,9 +7,16 @@
 //!   are queued in one transaction, each job inside its own savepoint (a failing job rolls back
 //!   alone), and answers every job only after the commit: group commit, so concurrent writers
 //!   do not queue behind one commit each.
-//! - A checkpointer thread copies the WAL into the database file off the request path.
+//! - A checkpointer thread copies the WAL into the database file off the request path, and
+//!   keeps the WAL file bounded: when it passes [`WAL_CHECKPOINT_BYTES`] (the writer looks after
+//!   every commit and wakes the checkpointer), a PASSIVE checkpoint copies what it can without
+//!   blocking anyone, then a TRUNCATE checkpoint waits for readers to leave the WAL and empties the
+//!   file (writers wait meanwhile; the PASSIVE pass left it little to copy).
+//! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
+//!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
 pub mod entities;
+mod files;
 mod migrations;
 pub mod tokens;
 
@@ -33,6 +40,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// Checkpoint at least this often while writes never pause.
 const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
+/// A WAL file larger than this is checkpointed at once, in a mode that lets it restart.
+pub const WAL_CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+/// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
+const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
 
 /// Called once the batch's fate is known: None = committed.
 type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
@@ -45,6 +56,7 @@ pub struct Store {
     writer: Option<JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
     read_slots: tokio::sync::Semaphore,
+    /// Dropping the sender (after the writer's) stops the checkpointer.
     checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
 
@@ -69,6 +81,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
@@ -89,39 +102,80 @@ fn spawn_thread(
 
 /// Copies the WAL back into the database file off the request path, preferably when writes
 /// pause: a checkpoint's fsync then never lands in the middle of a burst of commits. Under
-/// continuous writing it still runs every [`CHECKPOINT_AT_LEAST`].
+/// continuous writing it still runs every [`CHECKPOINT_AT_LEAST`], and at once when the WAL file
+/// outgrows [`WAL_CHECKPOINT_BYTES`] (the writer sends a nudge). Stops when every sender of
+/// `nudges` is gone.
 fn start_checkpointer(
     path: &Path,
     dirty: Arc<AtomicBool>,
-) -> Result<(mpsc::Sender<()>, JoinHandle<()>), StoreError> {
+    nudged: Arc<AtomicBool>,
+    nudges: mpsc::Receiver<()>,
+) -> Result<JoinHandle<()>, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = spawn_thread("tokentab-checkpoint", path, move || {
+    conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
+    let wal = files::wal_path(path);
+    spawn_thread("tokentab-checkpoint", path, move || {
         let mut last = std::time::Instant::now();
         let mut pending = false;
-        while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        loop {
+            let nudged_flag = &nudged;
+            let nudged = match nudges.recv_timeout(CHECKPOINT_EVERY) {
+                Ok(()) => true,
+                Err(mpsc::RecvTimeoutError::Timeout) => false,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             // `dirty` set again since the last tick means writes are still going on.
             let busy = dirty.swap(false, Ordering::AcqRel);
             pending |= busy;
-            if !pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST) {
+            let too_big = nudged || (pending && files::size(&wal) > WAL_CHECKPOINT_BYTES);
+            if too_big {
+                checkpoint(&conn, "PASSIVE");
+                checkpoint(&conn, "TRUNCATE");
+                nudged_flag.store(false, Ordering::Release);
+            } else if !pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST) {
                 continue;
-            }
-            let done: rusqlite::Result<(i64, i64, i64)> =
-                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                });
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+            } else {
+                checkpoint(&conn, "PASSIVE");
             }
             pending = false;
             last = std::time::Instant::now();
         }
-    })?;
-    Ok((stop, thread))
+    })
 }
 
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, dirty: Arc<AtomicBool>) {
+fn checkpoint(conn: &Connection, mode: &str) {
+    let done: rusqlite::Result<(i64, i64, i64)> =
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        });
+    if let Err(e) = done {
+        tracing::warn!(error = %e, mode, "WAL checkpoint failed");
+    }
+}
+
+/// What the writer needs to keep the WAL bounded.
+struct WalWatch {
+    wal: PathBuf,
+    dirty: Arc<AtomicBool>,
+    /// Set while a nudge is on its way, so a burst of commits sends one.
+    nudged: Arc<AtomicBool>,
+    nudge: mpsc::Sender<()>,
+}
+
+impl WalWatch {
+    /// After a commit: a stat call, and a nudge to the checkpointer if the WAL is too big.
+    fn committed(&self) {
+        self.dirty.store(true, Ordering::Release);
+        if files::size(&self.wal) > WAL_CHECKPOINT_BYTES
+            && !self.nudged.swap(true, Ordering::AcqRel)
+        {
+            let _ = self.nudge.send(());
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, watch: WalWatch) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -152,7 +206,7 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, dirty: Arc<AtomicBoo
         if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         } else {
-            dirty.store(true, Ordering::Release);
+            watch.committed();
         }
         let failure = committed.err();
         for d in deliveries {
@@ -211,23 +265,29 @@ fn writer_gone() -> StoreError {
 }
 
 impl Store {
-    /// Opens or creates the database file (and its directory) and migrates it.
+    /// Opens or creates the database file (and its directory, 0700) and migrates it. The
+    /// database file and its `-wal` and `-shm` are made 0600.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+        files::prepare(path)?;
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
         migrations::migrate(&mut writer)?;
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         let dirty = Arc::new(AtomicBool::new(true));
-        let checkpointer = Some(start_checkpointer(path, Arc::clone(&dirty))?);
+        let nudged = Arc::new(AtomicBool::new(false));
+        let (nudge, nudges) = mpsc::channel::<()>();
+        let checkpoint_thread =
+            start_checkpointer(path, Arc::clone(&dirty), Arc::clone(&nudged), nudges)?;
+        let checkpointer = Some((nudge.clone(), checkpoint_thread));
+        let watch = WalWatch {
+            wal: files::wal_path(path),
+            dirty,
+            nudged,
+            nudge,
+        };
         let (jobs, queue) = mpsc::channel::<Job>();
         let writer = spawn_thread("tokentab-writer", path, move || {
-            writer_loop(writer, queue, dirty)
+            writer_loop(writer, queue, watch)
         })?;
         Ok(Store {
             path: path.to_owned(),
