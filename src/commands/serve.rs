@@ -84,38 +84,48 @@ fn exit_code(e: &ServiceError) -> ExitCode {
     }
 }
 
-async fn stop_signal() {
+/// SIGINT/SIGTERM (stop) and SIGHUP (reload TLS), registered before the start-up lines are
+/// printed: a signal sent as soon as they appear is never lost to the default action.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
 }
 
-/// Reloads the certificate on every SIGHUP; never returns.
-async fn reload_on_hangup(handle: &service::ServiceHandle) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut hup) = signal(SignalKind::hangup()) {
-            while hup.recv().await.is_some() {
-                match handle.reload_tls() {
-                    Ok(()) => tracing::info!("reloaded the TLS certificate and key"),
-                    Err(e) => {
-                        tracing::error!(error = %e, "TLS reload failed; the old certificate stays")
-                    }
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = (|| {
+                Some([
+                    signal(SignalKind::interrupt()).ok()?,
+                    signal(SignalKind::terminate()).ok()?,
+                    signal(SignalKind::hangup()).ok()?,
+                ])
+            })();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Serves SIGHUPs (TLS reload) until a stop signal comes.
+    async fn until_stop(&mut self, handle: &service::ServiceHandle) {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.unix {
+            loop {
+                tokio::select! {
+                    _ = int.recv() => return,
+                    _ = term.recv() => return,
+                    _ = hup.recv() => match handle.reload_tls() {
+                        Ok(()) => tracing::info!("reloaded the TLS certificate and key"),
+                        Err(e) => tracing::error!(error = %e, "TLS reload failed; the old certificate stays"),
+                    },
                 }
             }
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    std::future::pending::<()>().await;
 }
 
 fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
@@ -147,6 +157,7 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
         }
     };
     let listen = cfg.listen;
+    let mut signals = Signals::install();
     let handle = match service::spawn_with(cfg, opts).await {
         Ok(h) => h,
         Err(e) => {
@@ -163,10 +174,7 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     if let Err(e) = print_start(&handle) {
         eprintln!("tokentab serve: cannot write to stdout: {e}");
     }
-    tokio::select! {
-        () = stop_signal() => {}
-        () = reload_on_hangup(&handle) => {}
-    }
+    signals.until_stop(&handle).await;
     tracing::info!("stopping");
     handle.shutdown().await;
     ExitCode::SUCCESS
