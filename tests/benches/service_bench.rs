@@ -6,7 +6,7 @@
 //! runtime or its CPU accounting with the client. Both servers run in this (parent) process.
 //!
 //! 1. GET one device with a device-scoped token, rotating over 1,000 distinct tokens (each for
-//!    its own device, so no single cached token is measured), beside a bare axum handler that
+//!    a device of the demo account, so no single cached token is measured), beside a bare axum handler that
 //!    returns the same JSON without auth or database, same load generator, same layout
 //!    (goal: ratio >= 0.5).
 //! 2. Token create at 16 concurrent clients for 60 s (10 s quick): creates/s, p50, p99
@@ -225,35 +225,53 @@ async fn json(req: reqwest::RequestBuilder) -> Value {
     resp.json().await.expect("json")
 }
 
-/// 1,000 device-scoped tokens, each for its own device: (device path, token).
+/// 1,000 device-scoped tokens over every device of the demo account: (device path, token).
 async fn device_tokens(
     http: &reqwest::Client,
     svc: &ServiceHandle,
     admin: &str,
 ) -> Vec<(String, String)> {
-    let list = json(
-        http.get(format!("{}/api/v2/demo/devices?limit=1000", svc.url()))
+    let projects = json(
+        http.get(format!("{}/access/api/v1/projects", svc.url()))
             .bearer_auth(admin),
     )
     .await;
-    let devices: Vec<String> = list["devices"]
+    let mut devices: Vec<(String, String)> = Vec::new();
+    for key in projects
         .as_array()
-        .expect("devices")
+        .expect("projects")
         .iter()
-        .filter_map(|d| d["device_uuid"].as_str().map(str::to_owned))
-        .collect();
+        .filter_map(|p| p["project_key"].as_str())
+    {
+        let list = json(
+            http.get(format!("{}/api/v2/{key}/devices?limit=1000", svc.url()))
+                .bearer_auth(admin),
+        )
+        .await;
+        devices.extend(
+            list["devices"]
+                .as_array()
+                .expect("devices")
+                .iter()
+                .filter_map(|d| d["device_uuid"].as_str())
+                .map(|u| (key.to_owned(), u.to_owned())),
+        );
+    }
     assert!(!devices.is_empty());
     let mut out = Vec::with_capacity(DISTINCT_TOKENS);
     for i in 0..DISTINCT_TOKENS {
-        let uuid = &devices[i % devices.len()];
+        let (project, uuid) = &devices[i % devices.len()];
         let created = json(
             http.post(format!("{}/access/api/v1/tokens", svc.url()))
                 .bearer_auth(admin)
-                .json(&json!({"scope": format!("connect:device:demo/{uuid}:r"), "description": format!("bench reader {i}")})),
+                .json(&json!({
+                    "scope": format!("connect:device:{project}/{uuid}:r"),
+                    "description": format!("bench reader {i}")
+                })),
         )
         .await;
         let token = created["access_token"].as_str().expect("secret").to_owned();
-        out.push((format!("/api/v2/demo/devices/{uuid}"), token));
+        out.push((format!("/api/v2/{project}/devices/{uuid}"), token));
     }
     out
 }
