@@ -42,6 +42,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
 /// A WAL file larger than this is checkpointed at once, in a mode that lets it restart.
 pub const WAL_CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest a checkpoint waits for a writer or reader to finish.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(250);
 /// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
 const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
 
@@ -112,7 +114,9 @@ fn start_checkpointer(
     nudges: mpsc::Receiver<()>,
 ) -> Result<JoinHandle<()>, StoreError> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // A TRUNCATE checkpoint holds writers back while it waits for readers: wait briefly, and
+    // leave it to the next nudge when a long read is in the way.
+    conn.busy_timeout(CHECKPOINT_WAIT)?;
     conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
     let wal = files::wal_path(path);
     spawn_thread("tokentab-checkpoint", path, move || {
