@@ -256,3 +256,45 @@ async fn unreadable_certificate_is_refused_with_exit_2() {
         );
     }
 }
+
+#[test]
+fn serve_help_lists_only_the_flags_serve_uses() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("run tokentab serve --help");
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for used in [
+        "--listen",
+        "--db",
+        "--data-dir",
+        "--no-seed",
+        "--max-expiry",
+        "--tls-cert",
+        "--tls-key",
+        "--plain-http-on-network",
+        "--rotate-admin-token",
+    ] {
+        assert!(help.contains(used), "{used} missing:\n{help}");
+    }
+    for client_only in [
+        "--url",
+        "--token-file",
+        "--profile",
+        "--server-id",
+        "--cacert",
+        "--insecure",
+        "--readonly",
+        "--no-color",
+        "--clipboard",
+    ] {
+        assert!(!help.contains(client_only), "{client_only} listed:\n{help}");
+    }
+    // And a client flag given to serve is an error, not silently ignored.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args(["serve", "--readonly"])
+        .output()
+        .expect("run tokentab serve --readonly");
+    assert_eq!(out.status.code(), Some(2));
+}
