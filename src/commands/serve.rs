@@ -118,7 +118,8 @@ impl Signals {
                     _ = int.recv() => return,
                     _ = term.recv() => return,
                     _ = hup.recv() => match handle.reload_tls() {
-                        Ok(()) => tracing::info!("reloaded the TLS certificate and key"),
+                        Ok(true) => tracing::info!("reloaded the TLS certificate and key"),
+                        Ok(false) => tracing::info!("SIGHUP: nothing to reload (no TLS)"),
                         Err(e) => tracing::error!(error = %e, "TLS reload failed; the old certificate stays"),
                     },
                 }

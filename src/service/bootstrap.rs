@@ -42,7 +42,7 @@ pub enum AdminToken {
     Kept,
     /// None worked (first start, expired, revoked, or longer than `--max-expiry`): a new one.
     Minted,
-    /// Replaced on request; the old one is revoked.
+    /// Replaced on request (`--rotate-admin-token`); the old one is revoked.
     Rotated,
 }
 
@@ -188,21 +188,25 @@ fn ensure_admin_token(
     };
     store.write_now(move |tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
     write_private(data_dir, &path, &secret)?;
-    if let Some(old) = old {
-        // Only after the new file is in place: a failure above leaves the old token working.
-        let id = old.token.token_id;
-        tracing::info!(path = %path.display(), revoked = %id, "replaced the admin token");
-        store.write_now(move |tx| {
-            tokens::revoke(tx, &id, now())?;
-            Ok::<_, StoreError>(())
-        })?;
-    } else {
-        tracing::info!(path = %path.display(), "wrote a fresh admin token");
-    }
-    let outcome = if rotate {
-        AdminToken::Rotated
-    } else {
-        AdminToken::Minted
+    let outcome = match old {
+        Some(old) => {
+            // Only after the new file is in place: a failure above leaves the old token working.
+            let id = old.token.token_id;
+            tracing::info!(path = %path.display(), revoked = %id, "replaced the admin token");
+            store.write_now(move |tx| {
+                tokens::revoke(tx, &id, now())?;
+                Ok::<_, StoreError>(())
+            })?;
+            if rotate {
+                AdminToken::Rotated
+            } else {
+                AdminToken::Minted
+            }
+        }
+        None => {
+            tracing::info!(path = %path.display(), "wrote a fresh admin token");
+            AdminToken::Minted
+        }
     };
     Ok((path, outcome))
 }

@@ -90,11 +90,11 @@ impl ServiceHandle {
     }
 
     /// Reads the certificate and key files again (SIGHUP); new connections get the new pair.
-    /// Without TLS there is nothing to do. On error the current certificate stays.
-    pub fn reload_tls(&self) -> Result<(), TlsError> {
+    /// Ok(false) without TLS (nothing to do). On error the current certificate stays.
+    pub fn reload_tls(&self) -> Result<bool, TlsError> {
         match &self.tls {
-            Some(t) => t.reload(),
-            None => Ok(()),
+            Some(t) => t.reload().map(|()| true),
+            None => Ok(false),
         }
     }
 
