@@ -113,18 +113,15 @@ fn spawn_thread(
 fn start_checkpointer(
     path: &Path,
     dirty: Arc<AtomicBool>,
-    nudged: Arc<AtomicBool>,
     nudges: mpsc::Receiver<()>,
 ) -> Result<JoinHandle<()>, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
-    let wal = files::wal_path(path);
     spawn_thread("tokentab-checkpoint", path, move || {
         let mut last = std::time::Instant::now();
         let mut pending = false;
         loop {
-            let nudged_flag = &nudged;
             let nudged = match nudges.recv_timeout(CHECKPOINT_EVERY) {
                 Ok(()) => true,
                 Err(mpsc::RecvTimeoutError::Timeout) => false,
@@ -133,10 +130,10 @@ fn start_checkpointer(
             // `dirty` set again since the last tick means writes are still going on.
             let busy = dirty.swap(false, Ordering::AcqRel);
             pending |= busy;
-            let too_big = nudged || (pending && files::size(&wal) > WAL_CHECKPOINT_BYTES);
-            if too_big {
+            if nudged {
+                // The writer nudges once per WAL cycle (until it has emptied the WAL), so this
+                // pass does not keep the checkpoint lock from the writer's TRUNCATE.
                 checkpoint(&conn, "PASSIVE");
-                nudged_flag.store(false, Ordering::Release);
             } else if !pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST) {
                 continue;
             } else {
@@ -148,13 +145,19 @@ fn start_checkpointer(
     })
 }
 
-fn checkpoint(conn: &Connection, mode: &str) {
+/// Runs a checkpoint; whether it completed (false: another checkpoint was running, or readers
+/// stayed on the WAL, or it failed).
+fn checkpoint(conn: &Connection, mode: &str) -> bool {
     let done: rusqlite::Result<(i64, i64, i64)> =
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         });
-    if let Err(e) = done {
-        tracing::warn!(error = %e, mode, "WAL checkpoint failed");
+    match done {
+        Ok((busy, _, _)) => busy == 0,
+        Err(e) => {
+            tracing::warn!(error = %e, mode, "WAL checkpoint failed");
+            false
+        }
     }
 }
 
@@ -162,7 +165,7 @@ fn checkpoint(conn: &Connection, mode: &str) {
 struct WalWatch {
     wal: PathBuf,
     dirty: Arc<AtomicBool>,
-    /// Set while a nudge is on its way, so a burst of commits sends one.
+    /// Set from the nudge until the writer empties the WAL: one nudge per WAL cycle.
     nudged: Arc<AtomicBool>,
     nudge: mpsc::Sender<()>,
 }
@@ -174,7 +177,10 @@ impl WalWatch {
         self.dirty.store(true, Ordering::Release);
         let size = files::size(&self.wal);
         if size > WAL_TRUNCATE_BYTES {
-            checkpoint(conn, "TRUNCATE");
+            // Busy while the checkpointer's PASSIVE pass runs: tried again after the next commit.
+            if checkpoint(conn, "TRUNCATE") {
+                self.nudged.store(false, Ordering::Release);
+            }
         } else if size > WAL_CHECKPOINT_BYTES && !self.nudged.swap(true, Ordering::AcqRel) {
             let _ = self.nudge.send(());
         }
@@ -282,8 +288,7 @@ impl Store {
         let dirty = Arc::new(AtomicBool::new(true));
         let nudged = Arc::new(AtomicBool::new(false));
         let (nudge, nudges) = mpsc::channel::<()>();
-        let checkpoint_thread =
-            start_checkpointer(path, Arc::clone(&dirty), Arc::clone(&nudged), nudges)?;
+        let checkpoint_thread = start_checkpointer(path, Arc::clone(&dirty), nudges)?;
         let checkpointer = Some((nudge.clone(), checkpoint_thread));
         let watch = WalWatch {
             wal: files::wal_path(path),
