@@ -11,7 +11,7 @@
 //!   helps keep the WAL file bounded. The writer looks at the WAL's size after every commit:
 //!   past [`WAL_CHECKPOINT_BYTES`] it wakes the checkpointer for a PASSIVE checkpoint (copies
 //!   what it can, blocks no one); past [`WAL_TRUNCATE_BYTES`] it runs a TRUNCATE checkpoint
-//!   itself, between two batches. Only the writer can be sure to get that checkpoint's write
+//!   itself, between two batches (past [`WAL_HARD_BYTES`] it retries until that works). Only the writer can be sure to get that checkpoint's write
 //!   lock under a continuous stream of commits, and while readers never pause a PASSIVE
 //!   checkpoint alone never lets the WAL start over (measured: 8 GB in 25 s). The TRUNCATE pass
 //!   has little left to copy after the PASSIVE ones, so commits wait for it only briefly.
@@ -47,6 +47,11 @@ const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
 pub const WAL_CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
 /// A WAL file larger than this is emptied by the writer (TRUNCATE checkpoint).
 pub const WAL_TRUNCATE_BYTES: u64 = 24 * 1024 * 1024;
+/// Past this the writer commits nothing more until the WAL is emptied (backpressure: a slow
+/// PASSIVE pass holding the checkpoint lock must not let the WAL grow without bound).
+pub const WAL_HARD_BYTES: u64 = 48 * 1024 * 1024;
+/// How long the writer keeps retrying past [`WAL_HARD_BYTES`] before it commits again anyway.
+const WAL_HARD_WAIT: Duration = Duration::from_secs(5);
 /// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
 const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
 
@@ -177,8 +182,15 @@ impl WalWatch {
         self.dirty.store(true, Ordering::Release);
         let size = files::size(&self.wal);
         if size > WAL_TRUNCATE_BYTES {
-            // Busy while the checkpointer's PASSIVE pass runs: tried again after the next commit.
-            if checkpoint(conn, "TRUNCATE") {
+            // Busy while the checkpointer's PASSIVE pass runs: tried again after the next
+            // commit, or, past the hard limit, until it works.
+            let started = std::time::Instant::now();
+            let mut emptied = checkpoint(conn, "TRUNCATE");
+            while !emptied && size > WAL_HARD_BYTES && started.elapsed() < WAL_HARD_WAIT {
+                std::thread::sleep(Duration::from_millis(2));
+                emptied = checkpoint(conn, "TRUNCATE");
+            }
+            if emptied {
                 self.nudged.store(false, Ordering::Release);
             }
         } else if size > WAL_CHECKPOINT_BYTES && !self.nudged.swap(true, Ordering::AcqRel) {
