@@ -29,39 +29,40 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Which server to talk to and how to authenticate.
+/// Which server to talk to and how to authenticate. On the top-level command and on every
+/// command that talks to a server (`tokens …`, `config show`), not on `serve`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ServerArgs {
     /// Server URL (a `tokentab serve` or a JFrog Platform). Also TOKENTAB_URL.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub url: Option<String>,
 
     /// Read the access token from this file (first line). The token itself is never an argument.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
     /// A profile from the config file.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// A server id from the JFrog CLI config (~/.jfrog). Also JFROG_CLI_SERVER_ID.
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(long, value_name = "ID")]
     pub server_id: Option<String>,
 
     /// Extra PEM CA certificate to trust.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
     /// Do not verify TLS certificates (dangerous).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub insecure: bool,
 
     /// No create or revoke.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub readonly: bool,
 
     /// Data directory for the embedded service (default: the platform data dir).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
 
@@ -85,7 +86,7 @@ pub struct TuiArgs {
     pub mask_secret: bool,
 
     /// No colours (also NO_COLOR).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_color: bool,
 
     /// Symbols to draw: unicode, vt (the Linux console's font) or ascii (7-bit). Default: from
@@ -117,9 +118,15 @@ pub enum Command {
     Man,
 }
 
+/// `tokentab serve`. Without --tls-cert/--tls-key it serves plain HTTP, and then only on a
+/// loopback address unless --plain-http-on-network is given.
 #[derive(Debug, Args, Clone)]
+#[command(after_help = "SIGHUP reloads the TLS certificate and key files.\n\
+    --rotate-admin-token is for a normal start: it replaces the token, says where the new one \
+    is, and goes on serving.")]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on. A non-loopback address needs --tls-cert and --tls-key (or
+    /// --plain-http-on-network).
     #[arg(long, default_value = "127.0.0.1:8082", value_name = "ADDR")]
     pub listen: SocketAddr,
 
@@ -127,12 +134,17 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
 
+    /// Data directory: admin.token and the default database (default: the platform data dir).
+    /// Created 0700; refused when the group or others can write to it.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// Do not load the demo account into an empty database.
     #[arg(long)]
     pub no_seed: bool,
 
     /// Longest allowed token lifetime, e.g. 90d, 12h, 1y; tokens that never expire are then
-    /// refused. Default: no limit.
+    /// refused, and the admin token expires after it too. Default: no limit.
     #[arg(long, value_name = "DURATION")]
     pub max_expiry: Option<String>,
 
@@ -144,6 +156,22 @@ pub struct ServeArgs {
     /// Most live tokens a non-admin user may hold (0 = no cap).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_tokens_per_user: u32,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Allow plain HTTP on a non-loopback --listen address (tokens then cross the network in
+    /// clear text; a warning is logged).
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub plain_http_on_network: bool,
+
+    /// Replace admin.token with a new admin token and revoke the old one, then serve.
+    #[arg(long)]
+    pub rotate_admin_token: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +186,8 @@ pub enum TokensCommand {
         ids: Vec<String>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 
@@ -175,6 +205,8 @@ pub struct ListArgs {
     /// Only tokens of this user.
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -197,6 +229,8 @@ pub struct CreateArgs {
     /// Copy the secret with the one-time clipboard path instead of printing it.
     #[arg(long, conflicts_with = "json")]
     pub copy: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,7 +238,10 @@ pub enum ConfigCommand {
     /// Print the config file path.
     Path,
     /// Print the effective configuration (never secrets).
-    Show,
+    Show {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

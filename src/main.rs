@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use tokentab::cli::{Cli, Command, CompletionShell};
-use tokentab::commands::config::{config_command, flags};
+use tokentab::commands::config::{config_command, flags, take_subcommand_client_flags};
 use tokentab::commands::{launch, logging};
 use tokentab::config;
 
@@ -13,7 +13,8 @@ fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let _ = color_eyre::install();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    take_subcommand_client_flags(&mut cli);
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
@@ -49,9 +50,11 @@ fn main() -> ExitCode {
         },
     };
     match (cli.command, resolved) {
-        (Some(Command::Serve(args)), _) => {
-            rt.block_on(tokentab::service::run_serve(args, cli.server.data_dir))
-        }
+        (Some(Command::Serve(args)), _) => rt.block_on(tokentab::commands::serve::run(
+            args,
+            cli.server.data_dir,
+            cli.log_level.as_deref(),
+        )),
         (Some(Command::Tokens(cmd)), Some((cfg, _))) => {
             if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
                 eprintln!("tokentab: {e}");

@@ -73,7 +73,13 @@ fn load_reads_env_config_file_and_jfrog_home() {
     // `config path` and `config show` as the CLI prints them; show names sources, not tokens.
     let path = config_command(&ConfigCommand::Path, Flags::default()).unwrap();
     assert_eq!(path, format!("{}\n", cfg.display()));
-    let shown = config_command(&ConfigCommand::Show, Flags::default()).unwrap();
+    let shown = config_command(
+        &ConfigCommand::Show {
+            server: Default::default(),
+        },
+        Flags::default(),
+    )
+    .unwrap();
     assert!(
         shown.contains("https://jf.example.com") && shown.contains("JFrog CLI server 'jf'"),
         "{shown}"
@@ -81,7 +87,13 @@ fn load_reads_env_config_file_and_jfrog_home() {
     assert!(!shown.contains("jf-tok"), "{shown}");
     let mut flags = Flags::default();
     flags.server.profile = Some("work".into());
-    let shown = config_command(&ConfigCommand::Show, flags).unwrap();
+    let shown = config_command(
+        &ConfigCommand::Show {
+            server: Default::default(),
+        },
+        flags,
+    )
+    .unwrap();
     assert!(shown.contains("from TT_LOADER_WORK_TOKEN (set)"), "{shown}");
     assert!(!shown.contains("work-tok"), "{shown}");
 

@@ -1,7 +1,7 @@
 //! `tokentab config path|show`, and the conversion of clap's flags into the config layer's own
 //! plain [`Flags`] (config never sees clap).
 
-use crate::cli::{Cli, ConfigCommand, ServerArgs, TuiArgs};
+use crate::cli::{Cli, Command, ConfigCommand, ServerArgs, TokensCommand, TuiArgs};
 use crate::config::{
     self, ConfigError, Env, Flags, KNOWN_VARS, ServerFlags, TuiFlags, config_path,
 };
@@ -47,6 +47,48 @@ pub fn config_command(cmd: &ConfigCommand, flags: Flags) -> Result<String, Confi
             let env = Env::from_process(KNOWN_VARS);
             Ok(format!("{}\n", config_path(&env)?.display()))
         }
-        ConfigCommand::Show => Ok(config::show(&config::load(flags)?)),
+        ConfigCommand::Show { .. } => Ok(config::show(&config::load(flags)?)),
     }
+}
+
+/// Client flags given after a subcommand (`tokens list --url …`) win over the same flags given
+/// before it; afterwards `cli.server` holds them all.
+pub fn take_subcommand_client_flags(cli: &mut Cli) {
+    if let Some(sub) = client_flags_of_subcommand(&mut cli.command) {
+        overlay(&mut cli.server, sub);
+    }
+}
+
+/// The client flags given after a subcommand, taken out of it.
+fn client_flags_of_subcommand(command: &mut Option<Command>) -> Option<ServerArgs> {
+    let taken = std::mem::take;
+    match command.as_mut()? {
+        Command::Tokens(TokensCommand::List(a)) => Some(taken(&mut a.server)),
+        Command::Tokens(TokensCommand::Create(a)) => Some(taken(&mut a.server)),
+        Command::Tokens(TokensCommand::Revoke { server, .. }) => Some(taken(server)),
+        Command::Config(ConfigCommand::Show { server }) => Some(taken(server)),
+        _ => None,
+    }
+}
+
+/// Flags given after the subcommand win over the same flags given before it.
+fn overlay(base: &mut ServerArgs, later: ServerArgs) {
+    let ServerArgs {
+        url,
+        token_file,
+        profile,
+        server_id,
+        cacert,
+        insecure,
+        readonly,
+        data_dir,
+    } = later;
+    base.url = url.or(base.url.take());
+    base.token_file = token_file.or(base.token_file.take());
+    base.profile = profile.or(base.profile.take());
+    base.server_id = server_id.or(base.server_id.take());
+    base.cacert = cacert.or(base.cacert.take());
+    base.insecure |= insecure;
+    base.readonly |= readonly;
+    base.data_dir = data_dir.or(base.data_dir.take());
 }

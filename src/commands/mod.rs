@@ -1,11 +1,12 @@
 //! The composition root's helpers: resolving the server and token (shared by the TUI launch and
-//! the `tokens` commands), the script-facing `tokens` commands and `config path|show`. Only here
-//! and in `main` are clap's types turned into each layer's own options.
+//! the `tokens` commands), the script-facing `tokens` commands, `serve` and `config path|show`.
+//! Only here and in `main` are clap's types turned into each layer's own options.
 
 pub mod config;
 pub mod connect;
 pub mod launch;
 pub mod logging;
+pub mod serve;
 pub mod switch;
 pub mod table;
 pub mod tokens;

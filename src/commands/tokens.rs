@@ -78,7 +78,7 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
     let result = match cmd {
         TokensCommand::List(args) => list(&conn.client, &args).await,
         TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
-        TokensCommand::Revoke { ids, json } => revoke(&conn.client, &ids, json).await,
+        TokensCommand::Revoke { ids, json, .. } => revoke(&conn.client, &ids, json).await,
     };
     conn.close().await;
     match result {

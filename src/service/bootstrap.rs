@@ -1,6 +1,9 @@
 //! First start and every start: open the database, give it a service id, create user `admin`
 //! (and the demo account) when empty, and make sure `<data dir>/admin.token` holds a valid
-//! admin token.
+//! admin token whose lifetime respects `--max-expiry` (or replace it: `--rotate-admin-token`).
+//!
+//! The data dir is the owner's alone: created 0700, and refused when the group or others may
+//! write to it (they could swap `admin.token` or the database under us).
 
 use std::fs;
 use std::io::Write;
@@ -29,6 +32,18 @@ pub struct Prepared {
     pub store: Arc<Store>,
     pub service_id: String,
     pub admin_token_path: PathBuf,
+    pub admin_token: AdminToken,
+}
+
+/// What start-up did with `admin.token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminToken {
+    /// The file's token still works and fits the limits: kept.
+    Kept,
+    /// None worked (first start, expired, revoked, or longer than `--max-expiry`): a new one.
+    Minted,
+    /// Replaced on request (`--rotate-admin-token`); the old one is revoked.
+    Rotated,
 }
 
 fn random_service_id() -> Result<String, StoreError> {
@@ -60,8 +75,9 @@ fn service_id(conn: &Connection) -> Result<String, StoreError> {
 }
 
 /// Blocking: everything `spawn` needs before it binds.
-pub fn prepare(cfg: &ServiceConfig) -> Result<Prepared, ServiceError> {
+pub fn prepare(cfg: &ServiceConfig, rotate: bool) -> Result<Prepared, ServiceError> {
     private_dir(&cfg.data_dir)?;
+    refuse_shared_dir(&cfg.data_dir)?;
     let store = Arc::new(Store::open(&cfg.db_path)?);
     let started = now();
     let seed = cfg.seed;
@@ -92,22 +108,24 @@ pub fn prepare(cfg: &ServiceConfig) -> Result<Prepared, ServiceError> {
         }
         Ok::<_, StoreError>(id)
     })?;
-    let admin_token_path = ensure_admin_token(&store, &cfg.data_dir)?;
+    let (admin_token_path, admin_token) =
+        ensure_admin_token(&store, &cfg.data_dir, cfg.max_expiry, rotate)?;
     Ok(Prepared {
         store,
         service_id,
         admin_token_path,
+        admin_token,
     })
 }
 
-/// Whether `secret` is a live admin-scoped token of this database.
-fn is_valid_admin(store: &Store, secret: &str) -> Result<bool, StoreError> {
+/// The live admin-scoped token of this database that `secret` is, if any.
+fn live_admin(store: &Store, secret: &str) -> Result<Option<tokens::AuthRow>, StoreError> {
     if !is_well_formed(secret) {
-        return Ok(false);
+        return Ok(None);
     }
     let hash = hash_secret(secret);
     let row = store.read_now(|c| Ok::<_, StoreError>(tokens::auth_by_hash(c, &hash)?))?;
-    Ok(row.is_some_and(|r| {
+    Ok(row.filter(|r| {
         !r.revoked
             && r.token.expiry.is_none_or(|e| e > now())
             && r.token
@@ -117,6 +135,15 @@ fn is_valid_admin(store: &Store, secret: &str) -> Result<bool, StoreError> {
     }))
 }
 
+/// Whether a token expiring at `expiry` lives no longer than `max_expiry` from now.
+fn fits(expiry: Option<i64>, max_expiry: Option<u64>) -> bool {
+    match (max_expiry, expiry) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(max), Some(e)) => e <= now().saturating_add(i64::try_from(max).unwrap_or(i64::MAX)),
+    }
+}
+
 fn io_err(path: &Path, source: std::io::Error) -> ServiceError {
     ServiceError::Io {
         what: format!("cannot write {}", path.display()),
@@ -124,17 +151,29 @@ fn io_err(path: &Path, source: std::io::Error) -> ServiceError {
     }
 }
 
-/// Keeps `admin.token` if it still works; otherwise mints a fresh admin token and writes it.
-fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<PathBuf, ServiceError> {
+/// Keeps `admin.token` if it still works and fits `max_expiry` (and no rotation is asked);
+/// otherwise mints a fresh admin token (expiring after `max_expiry`, if set), writes it, and
+/// revokes the old one when it was still live.
+fn ensure_admin_token(
+    store: &Store,
+    data_dir: &Path,
+    max_expiry: Option<u64>,
+    rotate: bool,
+) -> Result<(PathBuf, AdminToken), ServiceError> {
     let path = data_dir.join(ADMIN_TOKEN_FILE);
-    if let Ok(text) = fs::read_to_string(&path) {
-        let text = Zeroizing::new(text);
-        if is_valid_admin(store, text.trim())? {
+    let old = match fs::read_to_string(&path) {
+        Ok(text) => live_admin(store, Zeroizing::new(text).trim())?,
+        Err(_) => None,
+    };
+    if let Some(old) = &old {
+        if !rotate && fits(old.token.expiry, max_expiry) {
             restrict(&path)?;
-            return Ok(path);
+            return Ok((path, AdminToken::Kept));
         }
     }
     let secret = new_secret()?;
+    let issued_at = now();
+    let expiry = max_expiry.map(|m| issued_at.saturating_add(i64::try_from(m).unwrap_or(i64::MAX)));
     let token = NewToken {
         token_id: uuid::Uuid::new_v4().to_string(),
         secret_hash: hash_secret(&secret),
@@ -144,13 +183,65 @@ fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<PathBuf, Service
         description: "tokentab admin token (admin.token)".into(),
         project_key: None,
         refreshable: false,
-        issued_at: now(),
-        expiry: None,
+        issued_at,
+        expiry,
     };
     store.write_now(move |tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
     write_private(data_dir, &path, &secret)?;
-    tracing::info!(path = %path.display(), "wrote a fresh admin token");
-    Ok(path)
+    let outcome = match old {
+        Some(old) => {
+            // Only after the new file is in place: a failure above leaves the old token working.
+            let id = old.token.token_id;
+            tracing::info!(path = %path.display(), revoked = %id, "replaced the admin token");
+            store.write_now(move |tx| {
+                tokens::revoke(tx, &id, now())?;
+                Ok::<_, StoreError>(())
+            })?;
+            if rotate {
+                AdminToken::Rotated
+            } else {
+                AdminToken::Minted
+            }
+        }
+        None => {
+            tracing::info!(path = %path.display(), "wrote a fresh admin token");
+            AdminToken::Minted
+        }
+    };
+    Ok((path, outcome))
+}
+
+/// Refuses a data dir that the group or others may write to, naming the fix.
+#[cfg(unix)]
+fn refuse_shared_dir(dir: &Path) -> Result<(), ServiceError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(dir)
+        .map_err(|source| ServiceError::Io {
+            what: format!("cannot read {}", dir.display()),
+            source,
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o022 != 0 {
+        return Err(ServiceError::Config(format!(
+            "the data directory {} can be written by {} (mode {:o}); it holds the admin token \
+             and the database: run `chmod 700 {}`",
+            dir.display(),
+            if mode & 0o002 != 0 {
+                "anyone"
+            } else {
+                "its group"
+            },
+            mode & 0o777,
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_dir(_dir: &Path) -> Result<(), ServiceError> {
+    Ok(())
 }
 
 #[cfg(unix)]

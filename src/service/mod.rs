@@ -3,6 +3,7 @@
 mod auth;
 mod auth_cache;
 mod bootstrap;
+mod duration;
 mod error;
 mod revocation;
 mod routes;
@@ -10,17 +11,22 @@ mod seed;
 mod serve;
 mod state;
 pub mod store;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use auth::{hash_secret, new_secret};
+pub use bootstrap::AdminToken;
+pub use duration::parse_duration;
 pub use error::StoreError;
-pub use serve::parse_duration;
+pub use serve::is_loopback;
+pub use tls::{TlsError, TlsFiles};
 
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -60,6 +66,15 @@ impl ServiceConfig {
     }
 }
 
+/// How `tokentab serve` runs beyond [`ServiceConfig`] (the embedded service uses the defaults).
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Serve HTTPS with this certificate and key (PEM).
+    pub tls: Option<TlsFiles>,
+    /// Replace `admin.token` with a new token and revoke the old one.
+    pub rotate_admin_token: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
@@ -71,6 +86,8 @@ pub enum ServiceError {
     },
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error("service start-up failed: {0}")]
     Task(String),
 }
@@ -83,14 +100,27 @@ pub struct ServiceHandle {
     pub addr: SocketAddr,
     /// `<data dir>/admin.token`.
     pub admin_token_path: PathBuf,
+    /// Whether start-up kept, minted or rotated that token.
+    pub admin_token: AdminToken,
+    tls: Option<Arc<tls::Tls>>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
 impl ServiceHandle {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Reads the certificate and key files again (SIGHUP); new connections get the new pair.
+    /// Ok(false) without TLS (nothing to do). On error the current certificate stays.
+    pub fn reload_tls(&self) -> Result<bool, TlsError> {
+        match &self.tls {
+            Some(t) => t.reload().map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// Graceful: stops accepting, finishes in-flight requests, closes the database.
@@ -108,9 +138,23 @@ impl ServiceHandle {
 /// Opens (or creates and migrates, seeds) the database, makes sure `admin.token` holds a valid
 /// admin token, binds and starts serving in a background task.
 pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
+    spawn_with(cfg, ServeOptions::default()).await
+}
+
+/// [`spawn`] with TLS and admin token rotation.
+pub async fn spawn_with(
+    cfg: ServiceConfig,
+    opts: ServeOptions,
+) -> Result<ServiceHandle, ServiceError> {
+    // Certificate problems first: they are quick to report and need no database.
+    let tls = match &opts.tls {
+        Some(files) => Some(Arc::new(tls::Tls::new(files.clone())?)),
+        None => None,
+    };
     let prepared = {
         let cfg = cfg.clone();
-        tokio::task::spawn_blocking(move || bootstrap::prepare(&cfg))
+        let rotate = opts.rotate_admin_token;
+        tokio::task::spawn_blocking(move || bootstrap::prepare(&cfg, rotate))
             .await
             .map_err(|e| ServiceError::Task(e.to_string()))??
     };
@@ -133,35 +177,20 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
         auth_cache: Default::default(),
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let stopped = async move {
-            // A dropped handle is not a stop request.
-            if stop_rx.await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
-            tracing::error!(error = %e, "token service stopped with an error");
+    let stopped = async move {
+        // A dropped handle is not a stop request.
+        if stop_rx.await.is_err() {
+            std::future::pending::<()>().await;
         }
-    });
-    tracing::info!(%addr, db = %cfg.db_path.display(), "token service listening");
+    };
+    let task = tokio::spawn(serve::run(listener, app, tls.clone(), stopped));
+    tracing::info!(%addr, tls = tls.is_some(), db = %cfg.db_path.display(), "token service listening");
     Ok(ServiceHandle {
         addr,
         admin_token_path: prepared.admin_token_path,
+        admin_token: prepared.admin_token,
+        tls,
         stop,
         task,
     })
-}
-
-/// `tokentab serve`: resolves paths and limits from the arguments, starts the service, prints
-/// `tokentab serve: listening on http://ADDR` (one line, stdout, flushed) and the admin token
-/// path, then serves until SIGINT/SIGTERM and shuts down gracefully. Exit code 0, 1 on error.
-pub async fn run_serve(
-    args: crate::cli::ServeArgs,
-    data_dir: Option<PathBuf>,
-) -> std::process::ExitCode {
-    serve::run(args, data_dir).await
 }

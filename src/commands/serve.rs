@@ -1,0 +1,185 @@
+//! `tokentab serve`: clap's [`ServeArgs`] to the service's own [`ServiceConfig`] and
+//! [`ServeOptions`], the exposure rule, the lines printed at start, and signals.
+//!
+//! Exit codes: 0 after a stop signal, 2 for bad arguments (a plain-HTTP network address, a bad
+//! duration, an unreadable certificate, an unsafe data dir), 1 when the service fails.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::ServeArgs;
+use crate::service::{
+    self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
+    parse_duration,
+};
+
+/// A refusal before anything starts: exit code 2.
+struct Usage(String);
+
+fn init_logging(level: Option<&str>) {
+    let filter = level
+        .and_then(|l| tracing_subscriber::EnvFilter::try_new(l).ok())
+        .or_else(|| tracing_subscriber::EnvFilter::try_from_env("TOKENTAB_LOG").ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn default_data_dir() -> Result<PathBuf, Usage> {
+    dirs::data_dir()
+        .map(|d| d.join("tokentab"))
+        .ok_or_else(|| Usage("cannot find the user's data directory: pass --data-dir".into()))
+}
+
+/// The service's plain option structs from the command line. `data_dir` is the top-level
+/// `--data-dir`, used when `serve` got none of its own.
+fn options(
+    args: ServeArgs,
+    data_dir: Option<PathBuf>,
+) -> Result<(ServiceConfig, ServeOptions), Usage> {
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        // clap's `requires` already refuses these.
+        _ => return Err(Usage("--tls-cert and --tls-key go together".into())),
+    };
+    if tls.is_none() && !is_loopback(&args.listen) && !args.plain_http_on_network {
+        return Err(Usage(format!(
+            "refusing to serve plain HTTP on {}: tokens would cross the network in clear text. \
+             Give --tls-cert FILE --tls-key FILE to serve HTTPS, listen on 127.0.0.1, or pass \
+             --plain-http-on-network if a proxy in front of it does TLS",
+            args.listen
+        )));
+    }
+    let data_dir = match args.data_dir.or(data_dir) {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    let max_expiry = match &args.max_expiry {
+        None => None,
+        Some(text) => parse_duration(text).map_err(|e| Usage(format!("--max-expiry: {e}")))?,
+    };
+    let cfg = ServiceConfig {
+        listen: args.listen,
+        db_path: args.db.unwrap_or_else(|| data_dir.join("tokentab.db")),
+        data_dir,
+        seed: !args.no_seed,
+        max_expiry,
+        max_user_expiry: parse_duration(&args.max_user_expiry)
+            .map_err(|e| Usage(format!("--max-user-expiry: {e}")))?,
+        max_tokens_per_user: args.max_tokens_per_user,
+    };
+    let opts = ServeOptions {
+        tls,
+        rotate_admin_token: args.rotate_admin_token,
+    };
+    Ok((cfg, opts))
+}
+
+/// Errors that are the operator's to fix (exit 2) rather than a failure of the service (1).
+fn exit_code(e: &ServiceError) -> ExitCode {
+    match e {
+        ServiceError::Config(_) | ServiceError::Tls(_) => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// SIGINT/SIGTERM (stop) and SIGHUP (reload TLS), registered before the start-up lines are
+/// printed: a signal sent as soon as they appear is never lost to the default action.
+struct Signals {
+    #[cfg(unix)]
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = (|| {
+                Some([
+                    signal(SignalKind::interrupt()).ok()?,
+                    signal(SignalKind::terminate()).ok()?,
+                    signal(SignalKind::hangup()).ok()?,
+                ])
+            })();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Serves SIGHUPs (TLS reload) until a stop signal comes.
+    async fn until_stop(&mut self, handle: &service::ServiceHandle) {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.unix {
+            loop {
+                tokio::select! {
+                    _ = int.recv() => return,
+                    _ = term.recv() => return,
+                    _ = hup.recv() => match handle.reload_tls() {
+                        Ok(true) => tracing::info!("reloaded the TLS certificate and key"),
+                        Ok(false) => tracing::info!("SIGHUP: nothing to reload (no TLS)"),
+                        Err(e) => tracing::error!(error = %e, "TLS reload failed; the old certificate stays"),
+                    },
+                }
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "tokentab serve: listening on {}", handle.url())?;
+    let path = handle.admin_token_path.display();
+    match handle.admin_token {
+        AdminToken::Rotated => writeln!(
+            out,
+            "tokentab serve: admin token rotated: the old one is revoked, the new one is in {path}"
+        )?,
+        AdminToken::Kept | AdminToken::Minted => {
+            writeln!(out, "tokentab serve: admin token in {path}")?
+        }
+    }
+    out.flush()
+}
+
+/// Starts the service, prints `tokentab serve: listening on URL` and the admin token path
+/// (stdout, flushed), then serves until SIGINT/SIGTERM and shuts down gracefully.
+pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&str>) -> ExitCode {
+    init_logging(log_level);
+    let plain_on_network = args.plain_http_on_network && !is_loopback(&args.listen);
+    let (cfg, opts) = match options(args, data_dir) {
+        Ok(o) => o,
+        Err(Usage(msg)) => {
+            eprintln!("tokentab serve: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let listen = cfg.listen;
+    let mut signals = Signals::install();
+    let handle = match service::spawn_with(cfg, opts).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("tokentab serve: {e}");
+            return exit_code(&e);
+        }
+    };
+    if plain_on_network {
+        tracing::warn!(%listen, "serving plain HTTP on a network address (--plain-http-on-network)");
+        eprintln!(
+            "tokentab serve: warning: plain HTTP on {listen}: tokens cross the network in clear text"
+        );
+    }
+    if let Err(e) = print_start(&handle) {
+        eprintln!("tokentab serve: cannot write to stdout: {e}");
+    }
+    signals.until_stop(&handle).await;
+    tracing::info!("stopping");
+    handle.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,80 @@
+//! The database's files on disk: private modes whatever the umask, and the WAL's size.
+//!
+//! SQLite creates a database file with mode 0644 (its `SQLITE_DEFAULT_FILE_PERMISSIONS`, forced
+//! with fchmod, so the umask does not narrow it) and gives the `-wal` and `-shm` files the mode
+//! of the database file. Creating the database file 0600 before SQLite opens it therefore makes
+//! all three 0600; files left by an older version are narrowed here.
+
+use std::path::{Path, PathBuf};
+
+use crate::service::error::StoreError;
+
+fn io(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn with_suffix(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+pub fn wal_path(db: &Path) -> PathBuf {
+    with_suffix(db, "-wal")
+}
+
+/// The file's size in bytes; 0 when it does not exist.
+pub fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// Creates the database's directory (0700) when missing, and the database file (0600) when
+/// missing; narrows an existing database, `-wal` and `-shm` to 0600.
+pub fn prepare(db: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(|e| io(dir, e))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    drop(opts.open(db).map_err(|e| io(db, e))?);
+    for path in [
+        db.to_owned(),
+        with_suffix(db, "-wal"),
+        with_suffix(db, "-shm"),
+    ] {
+        private(&path)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.permissions().mode() & 0o777 == 0o600 => Ok(()),
+        Ok(_) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(path, e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn private(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
+}

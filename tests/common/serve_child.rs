@@ -1,0 +1,142 @@
+//! Starts the real `tokentab serve` binary as a child process and reads its start-up lines.
+//! Include with `#[path = "common/serve_child.rs"] mod serve_child;`.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, Command};
+
+/// Generous: a loaded CI machine may take long to start a debug binary.
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct ServeChild {
+    pub child: Child,
+    /// As printed: `http://ADDR` or `https://ADDR`.
+    pub url: String,
+    /// The second start-up line (where the admin token is).
+    pub token_line: String,
+    pub stderr: Lines<BufReader<ChildStderr>>,
+}
+
+/// `tokentab serve ARGS`, run through `sh -c 'umask U; exec …'` when `umask` is given.
+pub fn command(args: &[&str], umask: Option<&str>) -> Command {
+    let bin = env!("CARGO_BIN_EXE_tokentab");
+    let mut cmd = match umask {
+        Some(u) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("umask {u}; exec \"$0\" \"$@\""))
+                .arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    cmd.arg("serve")
+        .args(args)
+        .env_remove("TOKENTAB_LOG")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn line<R: AsyncRead + Unpin>(lines: &mut Lines<BufReader<R>>, what: &str) -> String {
+    tokio::time::timeout(START_TIMEOUT, lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("no {what} within {START_TIMEOUT:?}"))
+        .expect("read the child's output")
+        .unwrap_or_else(|| panic!("the child closed its output before the {what}"))
+}
+
+/// Starts `serve` and waits for its two start-up lines.
+pub async fn start(args: &[&str], umask: Option<&str>) -> ServeChild {
+    let mut child = command(args, umask)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tokentab serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = line(&mut out, "listening line").await;
+    let url = first
+        .strip_prefix("tokentab serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    let token_line = line(&mut out, "admin token line").await;
+    ServeChild {
+        child,
+        url,
+        token_line,
+        stderr,
+    }
+}
+
+/// Runs `serve ARGS` expecting it to stop by itself (a refusal); its output.
+pub async fn refused(args: &[&str]) -> Output {
+    let child = command(args, None)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tokentab serve");
+    tokio::time::timeout(START_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("serve should have stopped by itself")
+        .expect("wait for tokentab serve")
+}
+
+impl ServeChild {
+    /// The port, for URLs on 127.0.0.1 when it listens on every interface.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {}", self.url))
+    }
+
+    /// Waits for a stderr line containing `text`; returns it.
+    pub async fn stderr_line_with(&mut self, text: &str) -> String {
+        let wait = async {
+            while let Some(l) = self.stderr.next_line().await.expect("read stderr") {
+                if l.contains(text) {
+                    return l;
+                }
+            }
+            panic!("stderr closed without a line containing {text:?}");
+        };
+        tokio::time::timeout(START_TIMEOUT, wait)
+            .await
+            .unwrap_or_else(|_| panic!("no stderr line with {text:?} within {START_TIMEOUT:?}"))
+    }
+
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("still running").to_string();
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("run kill")
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub async fn stop(mut self) {
+        self.signal("TERM");
+        let status = tokio::time::timeout(START_TIMEOUT, self.child.wait())
+            .await
+            .expect("serve stops within the timeout after SIGTERM")
+            .expect("wait");
+        assert!(status.success(), "serve exited with {status}");
+    }
+}
+
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
