@@ -1,8 +1,8 @@
 //! The real binary killed with SIGKILL during a stream of creates: after a restart the database
 //! is intact and every create that was answered 200 is there. Also: SIGTERM stops it cleanly.
 
-#[path = "common/serve_process.rs"]
-mod serve_process;
+#[path = "common/serve_child.rs"]
+mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -16,7 +16,7 @@ use serde_json::json;
 use tokio::process::Child;
 
 async fn start(db: &Path, data: &Path) -> (Child, String) {
-    serve_process::start(db, data, &["--no-seed"]).await
+    serve_child::start_on(db, data, &["--no-seed"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

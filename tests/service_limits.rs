@@ -2,8 +2,8 @@
 //! membership, list page cap, live tokens per user), text fields a terminal could misread, and
 //! one answer for what a caller may not see.
 
-#[path = "common/serve_process.rs"]
-mod serve_process;
+#[path = "common/serve_child.rs"]
+mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -78,7 +78,7 @@ async fn non_admins_get_bounded_lifetimes_and_only_their_projects() {
 async fn serve_flags_set_the_user_limits() {
     let dir = tempfile::tempdir().unwrap();
     let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
-    let (_child, url) = serve_process::start(
+    let (_child, url) = serve_child::start_on(
         &db,
         &data,
         &["--max-user-expiry", "30d", "--max-tokens-per-user", "3"],

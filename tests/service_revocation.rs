@@ -3,8 +3,8 @@
 //! next request, and a write by a token revoked while it was in flight is refused inside its own
 //! transaction.
 
-#[path = "common/serve_process.rs"]
-mod serve_process;
+#[path = "common/serve_child.rs"]
+mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -76,7 +76,7 @@ fn files() -> Files {
 }
 
 async fn serve(f: &Files) -> (Child, Node) {
-    let (child, url) = serve_process::start(&f.db, &f.data, &[]).await;
+    let (child, url) = serve_child::start_on(&f.db, &f.data, &[]).await;
     (
         child,
         Node {
@@ -183,7 +183,7 @@ async fn revoke_on_one_serve_process_is_honoured_by_the_next_request_on_another(
 async fn the_embedded_service_and_a_serve_process_honour_each_others_revokes() {
     // The tab's embedded service (service::spawn), and `tokentab serve` on the same files.
     let s = TestService::start(true).await;
-    let (_child, url) = serve_process::start(&s.db_path(), &s.dir.path().join("data"), &[]).await;
+    let (_child, url) = serve_child::start_on(&s.db_path(), &s.dir.path().join("data"), &[]).await;
     let embedded = Node {
         url: s.handle.url(),
         http: svc::client(),

@@ -73,6 +73,28 @@ pub async fn start(args: &[&str], umask: Option<&str>) -> ServeChild {
     }
 }
 
+/// `serve --listen 127.0.0.1:0 --db DB --data-dir DATA EXTRA…` with its stderr discarded (for
+/// long runs that log a lot); the child (killed on drop) and its URL.
+pub async fn start_on(db: &Path, data: &Path, extra: &[&str]) -> (Child, String) {
+    let (db, data) = (db.to_string_lossy(), data.to_string_lossy());
+    let mut args = vec!["--listen", "127.0.0.1:0", "--db", &db, "--data-dir", &data];
+    args.extend_from_slice(extra);
+    let mut child = command(&args, None)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tokentab serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = line(&mut out, "listening line").await;
+    let url = first
+        .strip_prefix("tokentab serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    let second = line(&mut out, "admin token line").await;
+    assert!(second.contains("admin.token"), "{second}");
+    (child, url)
+}
+
 /// Runs `serve ARGS` expecting it to stop by itself (a refusal); its output.
 pub async fn refused(args: &[&str]) -> Output {
     let child = command(args, None)
