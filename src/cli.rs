@@ -143,6 +143,15 @@ pub enum TokensCommand {
     List(ListArgs),
     /// Create a token; prints the secret alone on stdout, once.
     Create(CreateArgs),
+    /// Replace a token (same scope, description, owner, lifetime length), then revoke it;
+    /// prints the new secret alone on stdout, once.
+    Rotate {
+        #[arg(value_name = "TOKEN_ID")]
+        id: String,
+        /// Print everything as JSON (the new secret included).
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke tokens by id.
     Revoke {
         #[arg(required = true, value_name = "TOKEN_ID")]

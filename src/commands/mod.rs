@@ -6,5 +6,6 @@ pub mod config;
 pub mod connect;
 pub mod launch;
 pub mod logging;
+mod rotate;
 pub mod table;
 pub mod tokens;

@@ -24,14 +24,14 @@ use super::table;
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Api(ApiError),
     Other(String),
 }
 
 impl Failure {
-    fn report(&self) -> ExitCode {
+    pub(super) fn report(&self) -> ExitCode {
         let (msg, code) = match self {
             Failure::Usage(m) => (m.clone(), 2),
             Failure::Api(e) => (e.user_message(), 1),
@@ -79,6 +79,7 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
         TokensCommand::List(args) => list(&conn.client, &args).await,
         TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
         TokensCommand::Revoke { ids, json } => revoke(&conn.client, &ids, json).await,
+        TokensCommand::Rotate { id, json } => super::rotate::rotate(&conn.client, &id, json).await,
     };
     conn.close().await;
     match result {
@@ -99,6 +100,7 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
         TokensCommand::Create(a) => {
             build_request(a, now)?;
         }
+        TokensCommand::Rotate { id, .. } => check_id(id)?,
         TokensCommand::Revoke { ids, .. } => {
             if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
                 return Err(Failure::Usage(format!(
@@ -112,6 +114,16 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
         return Err(Failure::Usage(
             "--readonly: creating and revoking tokens is disabled".into(),
         ));
+    }
+    Ok(())
+}
+
+fn check_id(id: &str) -> Result<(), Failure> {
+    if matches!(id.trim(), "" | "." | "..") {
+        return Err(Failure::Usage(format!(
+            "{:?} is not a token id",
+            sanitize_line(id)
+        )));
     }
     Ok(())
 }

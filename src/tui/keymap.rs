@@ -37,6 +37,7 @@ pub enum Action {
     Reveal,
     CopyId,
     Details,
+    Rotate,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -275,6 +276,13 @@ impl Default for KeyMap {
                 true,
             ),
             b(LIST, c('d'), A::Revoke, "revoke", true),
+            b(
+                LIST,
+                c('R'),
+                A::Rotate,
+                "rotate (replace, then revoke)",
+                false,
+            ),
             b(LIST, p(K::Delete), A::Revoke, "revoke", false),
             b(LIST, c(' '), A::Mark, "mark row", false),
             b(LIST, c('/'), A::Filter, "filter", true),
@@ -375,6 +383,7 @@ impl Default for KeyMap {
             b(&[M::Menu], c('d'), A::Revoke, "revoke", false),
             b(&[M::Menu], c('y'), A::CopyId, "copy token ID", false),
             b(&[M::Menu], c('i'), A::Details, "details", false),
+            b(&[M::Menu], c('R'), A::Rotate, "rotate", false),
         ];
         KeyMap { bindings }
     }

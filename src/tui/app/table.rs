@@ -13,6 +13,7 @@ use super::{App, Load, Overlay};
 /// The row menu (Enter on a row, like the web UI's ⋯).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuItem {
+    Rotate,
     Revoke,
     CopyId,
     Details,
@@ -21,6 +22,7 @@ pub enum MenuItem {
 impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
+            MenuItem::Rotate => "Rotate",
             MenuItem::Revoke => "Revoke",
             MenuItem::CopyId => "Copy token ID",
             MenuItem::Details => "Details",
@@ -54,6 +56,7 @@ impl App {
         let mut v = Vec::new();
         if !self.cfg.readonly {
             v.push(MenuItem::Revoke);
+            v.push(MenuItem::Rotate);
         }
         v.push(MenuItem::CopyId);
         v.push(MenuItem::Details);
@@ -89,6 +92,7 @@ impl App {
                 self.overlay = Overlay::Menu(0);
             }
             Action::Revoke => self.open_revoke(),
+            Action::Rotate => self.open_rotate(fx),
             Action::Mark => {
                 if self.cfg.readonly {
                     self.refuse_readonly("revoking tokens");
@@ -249,6 +253,9 @@ impl App {
                 .then_some(MenuItem::Revoke),
             Action::CopyId => Some(MenuItem::CopyId),
             Action::Details => Some(MenuItem::Details),
+            Action::Rotate => items
+                .contains(&MenuItem::Rotate)
+                .then_some(MenuItem::Rotate),
             _ => None,
         };
         if let Some(item) = chosen {
@@ -260,6 +267,7 @@ impl App {
                         self.overlay = Overlay::Confirm(Confirm::new(vec![t]));
                     }
                 }
+                MenuItem::Rotate => self.open_rotate(fx),
                 MenuItem::CopyId => self.copy_id(fx),
                 MenuItem::Details => self.open_details(fx),
             }

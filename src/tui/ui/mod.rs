@@ -5,6 +5,7 @@ pub mod confirm_dialog;
 pub mod create_panel;
 pub mod help;
 pub mod picker;
+pub mod rotate_dialog;
 pub mod secret_view;
 pub mod status_bar;
 pub mod token_table;
@@ -147,6 +148,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Details(d) => confirm_dialog::draw_details(f, app, d, &theme, area),
         Overlay::Help(scroll) => help::draw(f, app, *scroll, &theme, area),
         Overlay::Secret(v) => secret_view::draw(f, app, v, &theme, area),
+        Overlay::Rotate(d) => rotate_dialog::draw(f, app, d, &theme, area),
     }
 }
 
