@@ -96,6 +96,9 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             if let Some(e) = &a.expiring {
                 expiring_until(e, now)?;
             }
+            if let Some(u) = &a.unused {
+                unused_age(u)?;
+            }
         }
         TokensCommand::Create(a) => {
             build_request(a, now)?;
@@ -128,6 +131,16 @@ fn check_id(id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--unused 30d` -> the age.
+fn unused_age(text: &str) -> Result<chrono::Duration, Failure> {
+    crate::model::filter_query::parse_age(text).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--unused {}: use a duration such as 30d, 12h or 2w",
+            sanitize_line(text)
+        ))
+    })
+}
+
 /// `7d`, `+12h`… -> the instant until which a token counts as expiring.
 fn expiring_until(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
     let rel = format!("+{}", text.trim().trim_start_matches('+'));
@@ -156,9 +169,15 @@ async fn list(client: &Client, args: &ListArgs) -> Result<ExitCode, Failure> {
     };
     let all = client.list_all_tokens(&query).await?;
     // Filter again here: a server may ignore a filter (and `--expiring` is ours alone).
+    let unused = args.unused.as_deref().map(unused_age).transpose()?;
     let kept: Vec<TokenInfo> = all
         .into_iter()
         .filter(|t| keep(t, args, until, now))
+        .filter(|t| {
+            unused.is_none_or(|age| {
+                crate::model::filter_query::unused_for(&t.clone().into_token(), age, now)
+            })
+        })
         .collect();
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -2,6 +2,7 @@
 
 pub mod entity;
 pub mod expiry;
+pub mod filter_query;
 pub mod rotate;
 pub mod sanitize;
 pub mod scope;

@@ -38,6 +38,7 @@ pub fn sort_column(col: Col) -> Option<Column> {
         Col::TokenId => Column::TokenId,
         Col::Issued => Column::Issued,
         Col::Status | Col::Expiry => Column::Expiry,
+        Col::LastUsed => Column::LastUsed,
         Col::Scope => Column::Scope,
     })
 }

@@ -33,7 +33,7 @@ fn lifetime_words(d: &RotateDialog) -> String {
 
 pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
-    let r = popup(f, centered(area, 70, 15));
+    let r = popup(f, centered(area, 70, 13));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(g.border)
@@ -54,7 +54,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rec
         )),
         Line::from(theme.fit(
             &format!(
-                "{} {}  expiry {}",
+                "{} {} expiry {}",
                 t.username(),
                 g.dash,
                 expiry_text(t.expiry, app.now)
