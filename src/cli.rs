@@ -175,6 +175,9 @@ pub struct ListArgs {
     /// Only tokens of this user.
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+    /// CSV output (RFC 4180, ISO 8601 UTC times, formula-looking cells prefixed with ').
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
     /// Only tokens not used for this long (or never used and issued before), e.g. 30d.
     #[arg(long, value_name = "DURATION")]
     pub unused: Option<String>,

@@ -180,7 +180,10 @@ async fn list(client: &Client, args: &ListArgs) -> Result<ExitCode, Failure> {
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if args.csv {
+        let tokens: Vec<Token> = kept.into_iter().map(TokenInfo::into_token).collect();
+        crate::model::csv::write_tokens(&mut out, &tokens, now)?;
+    } else if args.json {
         serde_json::to_writer_pretty(&mut out, &kept)
             .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
         writeln!(out)?;

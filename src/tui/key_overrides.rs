@@ -22,6 +22,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("copy_id", Action::CopyId),
     ("details", Action::Details),
     ("rotate", Action::Rotate),
+    ("export", Action::Export),
     ("row_actions", Action::RowActions),
     ("up", Action::Up),
     ("down", Action::Down),

@@ -38,6 +38,7 @@ pub enum Action {
     CopyId,
     Details,
     Rotate,
+    Export,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -289,6 +290,13 @@ impl Default for KeyMap {
             b(LIST, c('s'), A::SortNext, "sort (next column)", true),
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
+            b(
+                LIST,
+                c('e'),
+                A::Export,
+                "export the rows shown (CSV)",
+                false,
+            ),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),
             b(LIST, c('i'), A::Details, "details", false),
             b(&[M::Table, M::Help], c('?'), A::Help, "help", true),

@@ -7,6 +7,7 @@
 pub mod confirm;
 pub mod ctx;
 pub mod details;
+pub mod export;
 pub mod form;
 pub mod help;
 pub mod picker;
@@ -80,6 +81,7 @@ pub enum Overlay {
     Help(usize),
     Secret(SecretView),
     Rotate(rotate::RotateDialog),
+    Export(export::ExportPrompt),
 }
 
 #[derive(Debug)]
@@ -181,6 +183,8 @@ impl App {
             Overlay::Details(_) => Mode::Details,
             Overlay::Confirm(c) if c.required.is_some() && !c.started => Mode::ConfirmText,
             Overlay::Confirm(_) | Overlay::Rotate(_) => Mode::Confirm,
+            Overlay::Export(p) if p.typing() => Mode::ConfirmText,
+            Overlay::Export(_) => Mode::Confirm,
             Overlay::Menu(_) => Mode::Menu,
             Overlay::None => match &self.form {
                 Some(f) if f.picker.is_some() => Mode::Picker,
@@ -239,6 +243,7 @@ impl App {
             })
             || matches!(&self.overlay, Overlay::Confirm(c) if c.running())
             || matches!(&self.overlay, Overlay::Rotate(d) if d.running())
+            || matches!(&self.overlay, Overlay::Export(p) if matches!(p.step, export::ExportStep::Writing(_)))
             || self.rotation.as_ref().is_some_and(|r| r.revoke.is_some())
             || matches!(&self.overlay, Overlay::Details(d) if d.load.is_loading())
     }
@@ -353,6 +358,7 @@ impl App {
             Msg::TextCopied(text, outcome) => self.on_text_copied(&text, outcome),
             Msg::SecretCopied(outcome) => self.on_secret_copied(outcome, fx),
             Msg::ClipboardCleared(outcome) => self.on_clipboard_cleared(outcome),
+            Msg::Exported(id, r) => self.on_exported(id, r),
         }
     }
 
@@ -366,6 +372,9 @@ impl App {
         let mode = self.mode();
         if matches!(self.overlay, Overlay::Rotate(_)) {
             return self.rotate_action(a, fx);
+        }
+        if matches!(self.overlay, Overlay::Export(_)) {
+            return self.export_action(a, fx);
         }
         let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
         let close_overlay = match (mode, &mut self.overlay, self.form.as_mut()) {

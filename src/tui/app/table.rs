@@ -94,6 +94,7 @@ impl App {
             }
             Action::Revoke => self.open_revoke(),
             Action::Rotate => self.open_rotate(fx),
+            Action::Export => self.open_export(),
             Action::Mark => {
                 if self.cfg.readonly {
                     self.refuse_readonly("revoking tokens");

@@ -3,6 +3,7 @@
 
 pub mod confirm_dialog;
 pub mod create_panel;
+pub mod export_prompt;
 pub mod help;
 pub mod picker;
 pub mod rotate_dialog;
@@ -149,6 +150,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Help(scroll) => help::draw(f, app, *scroll, &theme, area),
         Overlay::Secret(v) => secret_view::draw(f, app, v, &theme, area),
         Overlay::Rotate(d) => rotate_dialog::draw(f, app, d, &theme, area),
+        Overlay::Export(p) => export_prompt::draw(f, app, p, &theme, area),
     }
 }
 

@@ -26,6 +26,12 @@ fn activity(app: &App) -> Option<String> {
     match &app.overlay {
         Overlay::Confirm(c) if c.running() => return Some(format!("{s} revoking…")),
         Overlay::Rotate(d) if d.running() => return Some(format!("{s} rotating…")),
+        Overlay::Export(p)
+            if !p.typing()
+                && matches!(p.step, super::super::app::export::ExportStep::Writing(_)) =>
+        {
+            return Some(format!("{s} writing CSV…"));
+        }
         Overlay::Details(d) if d.load.is_loading() => return Some(format!("{s} loading details…")),
         _ => {}
     }
