@@ -66,3 +66,94 @@ fn unused_filter() {
         app
     });
 }
+
+/// The admin (signed in) owns two tokens expiring within 7 days, one later, one expired; bob
+/// owns one expiring.
+fn mine_sample() -> Vec<tokentab::model::wire::TokenInfo> {
+    vec![
+        info(
+            "a1000000-0000-4000-8000-000000000001",
+            "admin soon",
+            "admin",
+            80,
+            Some(2),
+            Some("applied-permissions/user"),
+        ),
+        info(
+            "a2000000-0000-4000-8000-000000000002",
+            "admin sooner",
+            "admin",
+            30,
+            Some(6),
+            Some("connect:project:demo:r"),
+        ),
+        info(
+            "a3000000-0000-4000-8000-000000000003",
+            "admin later",
+            "admin",
+            3,
+            Some(60),
+            Some("applied-permissions/user"),
+        ),
+        info(
+            "a4000000-0000-4000-8000-000000000004",
+            "admin gone",
+            "admin",
+            90,
+            Some(-1),
+            Some("applied-permissions/user"),
+        ),
+        info(
+            "b1000000-0000-4000-8000-000000000005",
+            "bob soon",
+            "bob",
+            10,
+            Some(3),
+            Some("applied-permissions/user"),
+        ),
+    ]
+}
+
+#[test]
+fn expiry_notice_and_x() {
+    snap("expiry_notice", |w, h| {
+        let app = loaded_with(cfg(), mine_sample(), w, h);
+        assert_eq!(app.mine_expiring, 2);
+        app
+    });
+    snap("expiry_notice_x", |w, h| {
+        let mut app = loaded_with(cfg(), mine_sample(), w, h);
+        key(&mut app, KeyCode::Char('x'));
+        assert_eq!(app.filter.value(), "user:admin status:expiring");
+        let shown: Vec<&str> = (0..app.rows.visible_len())
+            .map(|i| app.rows.at(i).unwrap().token.description.as_str())
+            .collect();
+        assert_eq!(shown, vec!["admin sooner", "admin soon"]);
+        app
+    });
+}
+
+#[test]
+fn the_notice_is_recounted_after_each_refresh() {
+    use tokentab::tui::msg::{Effect, Msg};
+    let mut app = loaded_with(cfg(), mine_sample(), 160, 48);
+    assert_eq!(app.mine_expiring, 2);
+    let fx = key(&mut app, KeyCode::Char('r'));
+    let id = id_of(&fx, |e| match e {
+        Effect::ListTokens(id) => Some(*id),
+        _ => None,
+    });
+    let mut later = mine_sample();
+    later.truncate(1);
+    app.update(Msg::TokensListed(id, Ok(later)));
+    assert_eq!(app.mine_expiring, 1);
+    assert!(render_text(&mut app, 160, 48).contains("1 yours expiring (x)"));
+    let fx = key(&mut app, KeyCode::Char('r'));
+    let id = id_of(&fx, |e| match e {
+        Effect::ListTokens(id) => Some(*id),
+        _ => None,
+    });
+    app.update(Msg::TokensListed(id, Ok(vec![])));
+    assert_eq!(app.mine_expiring, 0);
+    assert!(!render_text(&mut app, 160, 48).contains("yours expiring"));
+}

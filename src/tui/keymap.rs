@@ -39,6 +39,7 @@ pub enum Action {
     Details,
     Rotate,
     Export,
+    MineExpiring,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -290,6 +291,13 @@ impl Default for KeyMap {
             b(LIST, c('s'), A::SortNext, "sort (next column)", true),
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
+            b(
+                LIST,
+                c('x'),
+                A::MineExpiring,
+                "filter: mine expiring in 7 d",
+                false,
+            ),
             b(
                 LIST,
                 c('e'),

@@ -7,6 +7,7 @@
 pub mod confirm;
 pub mod ctx;
 pub mod details;
+pub mod expiry_notice;
 pub mod export;
 pub mod form;
 pub mod help;
@@ -110,6 +111,8 @@ pub struct App {
     pub clip_clear_at: Option<DateTime<Utc>>,
     /// A row to select when the next list arrives (the token just created).
     pending_select: Option<String>,
+    /// The signed-in user's own tokens expiring within 7 days (the header's notice).
+    pub mine_expiring: usize,
     /// A rotation whose replacement exists: the old token's revoke and its outcome.
     pub rotation: Option<rotate::Rotation>,
     /// Something visible changed since the last draw.
@@ -142,6 +145,7 @@ impl App {
             clip_clear_at: None,
             pending_select: None,
             rotation: None,
+            mine_expiring: 0,
             dirty: true,
             quitting: false,
         }
@@ -337,8 +341,14 @@ impl App {
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Tick(_) | Msg::RefreshDue => {}
             Msg::DebounceDue(id) => self.on_debounce(id, fx),
-            Msg::Me(id, r) => self.on_me(id, r),
-            Msg::TokensListed(id, r) => self.on_listed(id, r),
+            Msg::Me(id, r) => {
+                self.on_me(id, r);
+                self.recount_mine();
+            }
+            Msg::TokensListed(id, r) => {
+                self.on_listed(id, r);
+                self.recount_mine();
+            }
             Msg::TokenDetail(id, r) => {
                 if !self.on_rotate_detail(id, &r) {
                     self.on_detail(id, r)

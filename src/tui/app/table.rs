@@ -57,10 +57,13 @@ impl App {
         let mut v = Vec::new();
         if !self.cfg.readonly {
             v.push(MenuItem::Revoke);
-            v.push(MenuItem::Rotate);
         }
         v.push(MenuItem::CopyId);
         v.push(MenuItem::Details);
+        // Last, so the items before it keep their places.
+        if !self.cfg.readonly {
+            v.push(MenuItem::Rotate);
+        }
         v
     }
 
@@ -95,6 +98,7 @@ impl App {
             Action::Revoke => self.open_revoke(),
             Action::Rotate => self.open_rotate(fx),
             Action::Export => self.open_export(),
+            Action::MineExpiring => self.filter_mine_expiring(),
             Action::Mark => {
                 if self.cfg.readonly {
                     self.refuse_readonly("revoking tokens");

@@ -237,6 +237,10 @@ impl Rows {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+    /// How many rows (shown or not) satisfy `pred`.
+    pub fn count_where(&self, pred: impl Fn(&Token) -> bool) -> usize {
+        self.rows.iter().filter(|r| pred(&r.token)).count()
+    }
     pub fn visible_len(&self) -> usize {
         self.view.len()
     }

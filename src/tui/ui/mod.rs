@@ -189,6 +189,20 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!("{sep}{} expired", c.expired),
             st(theme.error()),
         ));
+        if app.mine_expiring > 0 {
+            let key = app
+                .keymap
+                .key_for(
+                    super::keymap::Mode::Table,
+                    super::keymap::Action::MineExpiring,
+                )
+                .map(|k| format!(" ({})", theme.text(&k.label())))
+                .unwrap_or_default();
+            counts.push(Span::styled(
+                format!("{sep}{} yours expiring{key}", app.mine_expiring),
+                st(theme.warn()),
+            ));
+        }
     }
     let mut readonly = Vec::new();
     if app.cfg.readonly {
