@@ -146,10 +146,11 @@ impl Query {
             return false;
         }
         if let Some(st) = self.status {
-            let word = match s.expiry_days {
+            // Hours from now to the expiry (the token's expiry is d days and one hour away).
+            let word = match s.expiry_days.map(|d| d * 24 + 1) {
                 None => "never",
-                Some(d) if d * 24 + 1 <= 0 => "expired",
-                Some(d) if d * 24 + 1 <= 7 * 24 => "expiring",
+                Some(h) if h <= 0 => "expired",
+                Some(h) if h <= 7 * 24 => "expiring",
                 Some(_) => "active",
             };
             if STATUSES[st] != word {

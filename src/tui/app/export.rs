@@ -90,14 +90,10 @@ impl App {
         match (&mut p.step, a) {
             (ExportStep::Typing, Action::Back) => self.overlay = Overlay::None,
             (ExportStep::Typing, Action::Confirm) => self.start_export(false, fx),
-            (ExportStep::Overwrite { yes }, a)
-                if matches!(
-                    a,
-                    Action::Left | Action::Right | Action::NextField | Action::PrevField
-                ) =>
-            {
-                *yes = !*yes
-            }
+            (
+                ExportStep::Overwrite { yes },
+                Action::Left | Action::Right | Action::NextField | Action::PrevField,
+            ) => *yes = !*yes,
             (ExportStep::Overwrite { yes: true }, Action::Confirm) => self.start_export(true, fx),
             (ExportStep::Overwrite { .. }, Action::Confirm | Action::Back) => {
                 p.step = ExportStep::Typing
