@@ -108,7 +108,9 @@ impl App {
             {
                 d.on_rotate = !d.on_rotate;
             }
-            Action::Back => {
+            // Esc, or Enter on Cancel: close; a read in flight is dropped (a create in flight
+            // too: its secret is dropped unseen, and no revoke follows).
+            Action::Back | Action::Confirm if a == Action::Back || !d.on_rotate => {
                 if let RotateStep::Fetching(id) | RotateStep::Creating(id) = d.step {
                     fx.push(Effect::Cancel(id));
                 }
@@ -116,7 +118,6 @@ impl App {
             }
             Action::Confirm => match &d.step {
                 RotateStep::Failed(_) => self.overlay = Overlay::None,
-                _ if !d.on_rotate => self.overlay = Overlay::None,
                 RotateStep::Ready => match replacement_request(&d.token, now) {
                     Ok(req) => {
                         let id = self.ids.next_id();
