@@ -151,6 +151,10 @@ pub enum TokensCommand {
         /// Print everything as JSON (the new secret included).
         #[arg(long)]
         json: bool,
+        /// When the server does not report the token's scope (real JFrog), replace it with a
+        /// User token (it acts with its owner's rights).
+        #[arg(long)]
+        as_user_token: bool,
     },
     /// Revoke tokens by id.
     Revoke {

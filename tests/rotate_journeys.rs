@@ -327,3 +327,72 @@ fn cli_rotate_with_the_revoke_refused_prints_the_secret_and_fails() {
     assert!(o.stdout.is_empty());
     assert_eq!(live_ids(&s).len(), before);
 }
+
+// ---------------------------------------------------------------- JFrog shapes
+
+/// A JFrog Platform as its docs describe it: the token's record has no scope; create answers
+/// with the secret; revoke by id answers 200.
+#[test]
+fn cli_rotate_against_jfrog_shapes_needs_as_user_token_and_then_makes_a_user_token() {
+    use common::fault_server::{FaultServer, Reply};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let s = rt.block_on(FaultServer::start());
+    let now = chrono::Utc::now().timestamp();
+    let record = json!({"token_id": "tid-j1", "subject": "jfac@01fm/users/alice",
+        "issuer": "jfac@01fm", "issued_at": now - 10 * 86_400, "expiry": now + 20 * 86_400,
+        "description": "jf CLI on laptop", "refreshable": false});
+    let path = format!("{TOKENS}/tid-j1");
+    let secret = "Zk9xQ2dWb0JmT3lqS2hQZ1F4UjVtWnBvZ2RzQ0xOVmE";
+    let created = json!({"token_id": "tid-j2", "access_token": secret, "expires_in": 30 * 86_400,
+        "scope": "applied-permissions/user", "token_type": "Bearer"});
+    s.on(
+        "GET",
+        &path,
+        vec![
+            Reply::json_value(200, &record),
+            Reply::json_value(200, &record),
+        ],
+    );
+    s.on("POST", TOKENS, vec![Reply::json_value(200, &created)]);
+    s.on("DELETE", &path, vec![Reply::text(200, "OK")]);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "jfrog-admin-token-value").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let o = cli(&s.url(), &token_file, &["rotate", "tid-j1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--as-user-token"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty());
+    assert_eq!(s.count("POST", TOKENS), 0, "nothing created on a guess");
+
+    let o = cli(
+        &s.url(),
+        &token_file,
+        &["rotate", "tid-j1", "--as-user-token"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), format!("{secret}\n"));
+    let post = s
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("a create");
+    let body: Value = serde_json::from_slice(&post.body).expect("JSON body");
+    assert_eq!(body["scope"], "applied-permissions/user");
+    assert_eq!(body["username"], "alice");
+    assert_eq!(body["description"], "jf CLI on laptop");
+    assert_eq!(body["expires_in"], 30 * 86_400);
+    assert!(body.get("audience").is_none());
+    assert_eq!(s.count("DELETE", &path), 1, "the old one revoked by id");
+    assert!(text(&o.stderr).contains("tid-j2") && text(&o.stderr).contains("tid-j1"));
+}

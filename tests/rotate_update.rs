@@ -134,3 +134,33 @@ fn read_only_sessions_do_not_rotate() {
     assert!(matches!(app.overlay, Overlay::None));
     assert!(app.status.as_ref().unwrap().text.contains("read-only"));
 }
+
+#[test]
+fn no_scope_even_in_the_details_says_it_becomes_a_user_token() {
+    let mut app = loaded(160, 48);
+    let fx = key(&mut app, KeyCode::Char('R'));
+    let id = id_of(&fx, |e| match e {
+        Effect::GetToken(id, _) => Some(*id),
+        _ => None,
+    });
+    // JFrog's record of the token: no scope either.
+    app.update(Msg::TokenDetail(id, Ok(sample().pop().unwrap())));
+    let text = render_text(&mut app, 160, 48);
+    assert!(
+        text.contains("a User token (acts with carol's rights)"),
+        "{text}"
+    );
+    assert!(text.contains("[ Cancel ]"), "{text}");
+    key(&mut app, KeyCode::Right);
+    let fx = key(&mut app, KeyCode::Enter);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::CreateToken(_, r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a create");
+    assert_eq!(req.scope.as_deref(), Some("applied-permissions/user"));
+    assert_eq!(req.username.as_deref(), Some("carol"));
+    assert_eq!(req.audience, None);
+}

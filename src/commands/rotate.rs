@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::api::{Client, RevokeOutcome};
-use crate::model::rotate::replacement_request;
+use crate::model::rotate::{RotateError, UnknownScope, replacement_request};
 use crate::model::sanitize::sanitize_line;
 
 use super::tokens::Failure;
@@ -32,11 +32,27 @@ struct RotatedJson<'a> {
     message: Option<String>,
 }
 
-pub(super) async fn rotate(client: &Client, id: &str, json: bool) -> Result<ExitCode, Failure> {
+pub(super) async fn rotate(
+    client: &Client,
+    id: &str,
+    json: bool,
+    as_user_token: bool,
+) -> Result<ExitCode, Failure> {
     let id = id.trim();
     // The list may omit the scope (real JFrog): the token's own record is read first.
     let old = client.get_token(id).await?.into_token();
-    let req = replacement_request(&old, Utc::now()).map_err(|e| Failure::Other(e.to_string()))?;
+    let unknown = if as_user_token {
+        UnknownScope::AsUser
+    } else {
+        UnknownScope::Refuse
+    };
+    let req = replacement_request(&old, Utc::now(), unknown).map_err(|e| match e {
+        RotateError::UnknownScope(_) => Failure::Other(format!(
+            "{e}; if it is a User token, rotate it with --as-user-token (the replacement acts \
+             with its owner's rights)"
+        )),
+        e => Failure::Other(e.to_string()),
+    })?;
     let created = client.create_token(&req).await?;
     let meta = &created.meta;
     let new_id = sanitize_line(&meta.token_id).into_owned();

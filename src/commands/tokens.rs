@@ -79,7 +79,11 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
         TokensCommand::List(args) => list(&conn.client, &args).await,
         TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
         TokensCommand::Revoke { ids, json } => revoke(&conn.client, &ids, json).await,
-        TokensCommand::Rotate { id, json } => super::rotate::rotate(&conn.client, &id, json).await,
+        TokensCommand::Rotate {
+            id,
+            json,
+            as_user_token,
+        } => super::rotate::rotate(&conn.client, &id, json, as_user_token).await,
     };
     conn.close().await;
     match result {

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::scope::Scope;
+use super::scope::{Scope, USER};
 use super::token::Token;
 use super::wire::CreateTokenRequest;
 
@@ -18,7 +18,7 @@ pub const CONNECT_AUDIENCE: &str = "jfcon@*";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RotateError {
-    #[error("the server did not say what token {0} may do (no scope), so it cannot be copied")]
+    #[error("the server did not say what token {0} may do (no scope; real JFrog never does)")]
     UnknownScope(String),
     #[error("token {id} has a scope this client cannot read: {reason}")]
     BadScope { id: String, reason: String },
@@ -31,16 +31,26 @@ pub fn lifetime_secs(token: &Token) -> Option<u64> {
         .map(|at| (at - token.issued_at).num_seconds().max(1) as u64)
 }
 
+/// How to treat a token whose scope the server does not report (real JFrog omits it from the
+/// list and from `GET /tokens/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownScope {
+    Refuse,
+    /// The person said it is a User token (it acts with its owner's rights).
+    AsUser,
+}
+
 /// The request that creates `token`'s replacement at `now`.
 pub fn replacement_request(
     token: &Token,
     _now: DateTime<Utc>,
+    unknown: UnknownScope,
 ) -> Result<CreateTokenRequest, RotateError> {
-    let raw = token
-        .scope
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| RotateError::UnknownScope(token.token_id.clone()))?;
+    let raw = match token.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => s,
+        None if unknown == UnknownScope::AsUser => USER,
+        None => return Err(RotateError::UnknownScope(token.token_id.clone())),
+    };
     let scope: Scope = raw
         .parse()
         .map_err(|e: super::ScopeError| RotateError::BadScope {
@@ -87,7 +97,8 @@ mod tests {
         let scope =
             "connect:project:demo:r connect:fleet:demo/edge-eu:rw connect:device:demo/d-1:rwd";
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-        let r = replacement_request(&token(Some(scope), Some(90)), now).unwrap();
+        let r =
+            replacement_request(&token(Some(scope), Some(90)), now, UnknownScope::Refuse).unwrap();
         assert_eq!(r.scope.as_deref(), Some(scope));
         assert_eq!(r.username.as_deref(), Some("alice"));
         assert_eq!(r.description.as_deref(), Some("ci deploy"));
@@ -98,7 +109,12 @@ mod tests {
     #[test]
     fn a_user_token_that_never_expires_asks_for_never() {
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-        let r = replacement_request(&token(Some("applied-permissions/user"), None), now).unwrap();
+        let r = replacement_request(
+            &token(Some("applied-permissions/user"), None),
+            now,
+            UnknownScope::Refuse,
+        )
+        .unwrap();
         assert_eq!(r.expires_in, Some(0));
         assert_eq!(r.audience, None);
     }
@@ -107,11 +123,17 @@ mod tests {
     fn no_scope_is_refused_not_guessed() {
         let now = Utc::now();
         assert_eq!(
-            replacement_request(&token(None, Some(1)), now),
+            replacement_request(&token(None, Some(1)), now, UnknownScope::Refuse),
             Err(RotateError::UnknownScope("old".into()))
         );
+        let as_user = replacement_request(&token(None, Some(1)), now, UnknownScope::AsUser);
+        assert_eq!(as_user.unwrap().scope.as_deref(), Some(USER));
         assert!(matches!(
-            replacement_request(&token(Some("connect:nope"), Some(1)), now),
+            replacement_request(
+                &token(Some("connect:nope"), Some(1)),
+                now,
+                UnknownScope::AsUser
+            ),
             Err(RotateError::BadScope { .. })
         ));
     }

@@ -5,7 +5,7 @@
 
 use crate::api::{CreatedToken, RevokeOutcome};
 use crate::model::Token;
-use crate::model::rotate::replacement_request;
+use crate::model::rotate::{UnknownScope, replacement_request};
 use crate::model::sanitize::clean;
 use crate::model::wire::TokenInfo;
 
@@ -28,6 +28,9 @@ pub enum RotateStep {
 #[derive(Debug)]
 pub struct RotateDialog {
     pub token: Token,
+    /// The server reports no scope even in the token's details (real JFrog): the replacement
+    /// is a User token, and the dialog says so before anything happens.
+    pub scope_unknown: bool,
     /// False: Cancel has focus (the default).
     pub on_rotate: bool,
     pub step: RotateStep,
@@ -92,6 +95,7 @@ impl App {
         };
         self.overlay = Overlay::Rotate(RotateDialog {
             token,
+            scope_unknown: false,
             on_rotate: false,
             step,
         });
@@ -118,7 +122,15 @@ impl App {
             }
             Action::Confirm => match &d.step {
                 RotateStep::Failed(_) => self.overlay = Overlay::None,
-                RotateStep::Ready => match replacement_request(&d.token, now) {
+                RotateStep::Ready => match replacement_request(
+                    &d.token,
+                    now,
+                    if d.scope_unknown {
+                        UnknownScope::AsUser
+                    } else {
+                        UnknownScope::Refuse
+                    },
+                ) {
                     Ok(req) => {
                         let id = self.ids.next_id();
                         d.step = RotateStep::Creating(id);
@@ -144,15 +156,9 @@ impl App {
         match r {
             Ok(info) => {
                 let token = info.clone().into_token();
-                if token.scope.is_some() {
-                    d.token.scope = token.scope.as_deref().map(clean);
-                    d.step = RotateStep::Ready;
-                } else {
-                    d.step = RotateStep::Failed(format!(
-                        "the server did not say what token {} may do (no scope), so it cannot be copied; nothing was changed",
-                        d.token.token_id
-                    ));
-                }
+                d.token.scope = token.scope.as_deref().map(clean);
+                d.scope_unknown = d.token.scope.is_none();
+                d.step = RotateStep::Ready;
             }
             Err(e) => {
                 d.step = RotateStep::Failed(format!(

@@ -33,7 +33,8 @@ fn lifetime_words(d: &RotateDialog) -> String {
 
 pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
-    let r = popup(f, centered(area, 70, 13));
+    let h = if d.scope_unknown { 16 } else { 13 };
+    let r = popup(f, centered(area, 70, h));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(g.border)
@@ -45,6 +46,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rec
     let t = &d.token;
     let scope = match &t.scope {
         Some(_) => t.scope_summary(),
+        None if d.scope_unknown => "not reported by the server".into(),
         None => "(reading the scope…)".into(),
     };
     let mut lines = vec![
@@ -76,6 +78,19 @@ pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rec
         ),
         Line::from(""),
     ];
+    if d.scope_unknown {
+        lines.push(Line::from(Span::styled(
+            theme
+                .text(&format!(
+                    "{} The server does not say what this token may do: the replacement is a User \
+                     token (acts with {}'s rights). Cancel if this is a Custom or admin token.",
+                    g.error,
+                    t.username()
+                ))
+                .into_owned(),
+            theme.warn(),
+        )));
+    }
     match &d.step {
         RotateStep::Failed(e) => {
             lines.push(Line::from(Span::styled(
