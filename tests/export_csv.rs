@@ -203,3 +203,57 @@ async fn tab_exports_the_rows_shown_and_asks_before_replacing() {
         "the file holds the rows shown, in their order"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_unused_keeps_tokens_idle_that_long_or_never_used_and_old() {
+    let n = chrono::Utc::now().timestamp();
+    let day = 86_400;
+    let t = |id: &str, issued_days: i64, used_days: Option<i64>| {
+        let mut v = json!({"token_id": id, "subject": "jfac@01fm/users/alice", "issuer": "jfac@01fm",
+            "issued_at": n - issued_days * day, "description": id});
+        if let Some(u) = used_days {
+            v["last_used"] = json!(n - u * day);
+        }
+        v
+    };
+    let tokens = vec![
+        t("used-yesterday", 90, Some(1)),
+        t("idle-40d", 90, Some(40)),
+        t("never-used-old", 60, None),
+        t("never-used-new", 5, None),
+    ];
+    let s = FaultServer::start().await;
+    s.on(
+        "GET",
+        TOKENS,
+        vec![Reply::json_value(200, &json!({"tokens": tokens})); 2],
+    );
+    let run = |args: Vec<String>| {
+        let url = s.url();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+                .env_remove("TOKENTAB_URL")
+                .env("TOKENTAB_TOKEN", TOKEN)
+                .arg("tokens")
+                .arg("list")
+                .args(args)
+                .args(["--url", &url])
+                .output()
+                .await
+                .expect("run tokentab")
+        }
+    };
+    let o = run(vec!["--unused".into(), "30d".into(), "--json".into()]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["token_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["idle-40d", "never-used-old"]);
+    let o = run(vec!["--unused".into(), "soon".into()]).await;
+    assert_eq!(o.status.code(), Some(2), "usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--unused soon"));
+}
