@@ -157,3 +157,71 @@ fn the_notice_is_recounted_after_each_refresh() {
     assert_eq!(app.mine_expiring, 0);
     assert!(!render_text(&mut app, 160, 48).contains("yours expiring"));
 }
+
+/// The new screens draw only what each glyph set has (vt: the console font; ascii: 7-bit).
+#[test]
+fn new_screens_stay_inside_each_glyph_set() {
+    use tokentab::tui::glyphs::GlyphSet;
+    use tokentab::tui::msg::{Effect, Msg};
+    for set in [GlyphSet::Vt, GlyphSet::Ascii] {
+        let scenes: Vec<(&str, Box<dyn Fn(&mut App)>)> = vec![
+            (
+                "rotate",
+                Box::new(|a: &mut App| {
+                    key(a, KeyCode::Down);
+                    key(a, KeyCode::Char('R'));
+                }),
+            ),
+            (
+                "rotate_unknown_scope",
+                Box::new(|a: &mut App| {
+                    let fx = key(a, KeyCode::Char('R'));
+                    let id = id_of(&fx, |e| match e {
+                        Effect::GetToken(id, _) => Some(*id),
+                        _ => None,
+                    });
+                    a.update(Msg::TokenDetail(id, Ok(sample().pop().unwrap())));
+                }),
+            ),
+            (
+                "rotated_secret",
+                Box::new(|a: &mut App| {
+                    key(a, KeyCode::Down);
+                    key(a, KeyCode::Char('R'));
+                    key(a, KeyCode::Right);
+                    let fx = key(a, KeyCode::Enter);
+                    let id = id_of(&fx, |e| match e {
+                        Effect::CreateToken(id, _) => Some(*id),
+                        _ => None,
+                    });
+                    a.update(Msg::TokenCreated(id, Ok(created())));
+                }),
+            ),
+            (
+                "export",
+                Box::new(|a: &mut App| {
+                    key(a, KeyCode::Char('e'));
+                }),
+            ),
+            (
+                "notice_and_last_used",
+                Box::new(|a: &mut App| {
+                    key(a, KeyCode::Char('x'));
+                }),
+            ),
+        ];
+        for (name, act) in scenes {
+            for (w, h) in SIZES {
+                let mut app = loaded_with(cfg(), used_sample(), w, h);
+                app.theme.glyphs = set.glyphs();
+                act(&mut app);
+                let text = render_text(&mut app, w, h);
+                let bad: Vec<char> = text
+                    .chars()
+                    .filter(|c| *c != '\n' && !set.allows(*c))
+                    .collect();
+                assert!(bad.is_empty(), "{set:?} {name} {w}x{h}: {bad:?}\n{text}");
+            }
+        }
+    }
+}
