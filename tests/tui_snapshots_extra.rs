@@ -158,13 +158,16 @@ fn the_notice_is_recounted_after_each_refresh() {
     assert!(!render_text(&mut app, 160, 48).contains("yours expiring"));
 }
 
+/// A way to bring the model to one screen.
+type Scene = Box<dyn Fn(&mut App)>;
+
 /// The new screens draw only what each glyph set has (vt: the console font; ascii: 7-bit).
 #[test]
 fn new_screens_stay_inside_each_glyph_set() {
     use tokentab::tui::glyphs::GlyphSet;
     use tokentab::tui::msg::{Effect, Msg};
     for set in [GlyphSet::Vt, GlyphSet::Ascii] {
-        let scenes: Vec<(&str, Box<dyn Fn(&mut App)>)> = vec![
+        let scenes: Vec<(&str, Scene)> = vec![
             (
                 "rotate",
                 Box::new(|a: &mut App| {
