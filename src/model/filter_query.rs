@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::entity::EntityKind;
 use super::expiry::Expiry;
-use super::scope::ScopeItem;
+use super::scope::{Scope, ScopeItem};
 use super::token::{Token, TokenStatus};
 
 /// The keys the filter understands, with their values, for `?` help and error messages.
@@ -113,23 +113,78 @@ impl FilterQuery {
         Ok(q)
     }
 
+    /// Whether `scope:` terms are given (they need [`scope_kinds`] of each row).
+    pub fn needs_scope_kinds(&self) -> bool {
+        !self.scopes.is_empty()
+    }
+
     /// The key terms (the free text is matched by the caller against its own haystack).
     pub fn keys_match(&self, t: &Token, now: DateTime<Utc>) -> bool {
+        let kinds = if self.needs_scope_kinds() {
+            scope_kinds(t)
+        } else {
+            0
+        };
+        self.keys_match_kinds(t, kinds, now)
+    }
+
+    /// As [`FilterQuery::keys_match`] with the row's [`scope_kinds`] computed beforehand (a
+    /// scope string is parsed once per list, not once per keystroke).
+    pub fn keys_match_kinds(&self, t: &Token, kinds: u8, now: DateTime<Utc>) -> bool {
         if let Some(age) = self.unused
             && !unused_for(t, age, now)
         {
             return false;
         }
-        let user = t.username().to_lowercase();
-        if !self.users.iter().all(|u| *u == user) {
+        // Most names are ASCII: no allocation per row for them.
+        let user = t.username();
+        if !self
+            .users
+            .iter()
+            .all(|u| u.eq_ignore_ascii_case(user) || *u == user.to_lowercase())
+        {
             return false;
         }
         let status = t.status(now);
         if !self.statuses.iter().all(|s| *s == status) {
             return false;
         }
-        self.scopes.iter().all(|k| scope_is(t, *k))
+        self.scopes.iter().all(|k| kinds & k.bit() != 0)
     }
+}
+
+impl ScopeKind {
+    pub const ALL: [ScopeKind; 6] = [
+        ScopeKind::User,
+        ScopeKind::Admin,
+        ScopeKind::Custom,
+        ScopeKind::Entity(EntityKind::Project),
+        ScopeKind::Entity(EntityKind::Fleet),
+        ScopeKind::Entity(EntityKind::Device),
+    ];
+
+    fn bit(self) -> u8 {
+        match self {
+            ScopeKind::User => 1,
+            ScopeKind::Admin => 2,
+            ScopeKind::Custom => 4,
+            ScopeKind::Entity(EntityKind::Project) => 8,
+            ScopeKind::Entity(EntityKind::Fleet) => 16,
+            ScopeKind::Entity(EntityKind::Device) => 32,
+        }
+    }
+}
+
+/// Every kind the token's scope is of, one bit each (0 for an unknown scope); the scope is
+/// parsed once.
+pub fn scope_kinds(t: &Token) -> u8 {
+    let Some(s) = t.parsed_scope() else {
+        return 0;
+    };
+    ScopeKind::ALL
+        .iter()
+        .filter(|k| scope_of_kind(&s, **k))
+        .fold(0, |acc, k| acc | k.bit())
 }
 
 /// Not used for `age` (before `now`), or never used and issued longer ago than that.
@@ -145,9 +200,10 @@ pub fn unused_for(t: &Token, age: Duration, now: DateTime<Utc>) -> bool {
 
 /// Whether the token's scope is of this kind; an unknown scope is of none.
 pub fn scope_is(t: &Token, kind: ScopeKind) -> bool {
-    let Some(s) = t.parsed_scope() else {
-        return false;
-    };
+    t.parsed_scope().is_some_and(|s| scope_of_kind(&s, kind))
+}
+
+fn scope_of_kind(s: &Scope, kind: ScopeKind) -> bool {
     match kind {
         ScopeKind::User => s.is_user(),
         ScopeKind::Admin => s.is_admin(),

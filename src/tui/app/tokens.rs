@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::filter_query::FilterQuery;
+use crate::model::filter_query::{FilterQuery, scope_kinds};
 use crate::model::sanitize::clean;
 use crate::model::{Token, TokenStatus};
 
@@ -134,6 +134,9 @@ pub struct Rows {
     pub query_error: Option<String>,
     /// The clock of the last load, for `status:` and `unused:`.
     now: DateTime<Utc>,
+    /// Each row's scope kinds for `scope:` (computed at the first such query after the rows
+    /// change; empty until then).
+    scope_kinds: Vec<u8>,
     /// Every row's haystack back to back; row i is `hay[hay_at[i]..hay_at[i + 1]]`. One
     /// contiguous buffer: a full filter is one SIMD scan, not 100,000 small ones.
     hay: Vec<u8>,
@@ -163,6 +166,7 @@ impl Default for Rows {
             query: None,
             query_error: None,
             now: DateTime::<Utc>::UNIX_EPOCH,
+            scope_kinds: Vec::new(),
             hay: Vec::new(),
             hay_at: vec![0],
             history: Vec::new(),
@@ -197,6 +201,7 @@ impl Rows {
     }
 
     fn rebuild_hay(&mut self) {
+        self.scope_kinds.clear();
         let total: usize = self.rows.iter().map(|r| r.haystack.len() + 1).sum();
         self.hay.clear();
         self.hay.reserve(total);
@@ -399,6 +404,9 @@ impl Rows {
         if self.query_error.is_some() {
             self.view.clear();
         } else if let Some(q) = &self.query {
+            if q.needs_scope_kinds() && self.scope_kinds.len() != self.rows.len() {
+                self.scope_kinds = self.rows.iter().map(|r| scope_kinds(&r.token)).collect();
+            }
             // An empty needle matches everywhere; the scan expects a real one.
             let hit = if q.text.is_empty() {
                 vec![true; self.rows.len()]
@@ -410,7 +418,10 @@ impl Rows {
                 .order
                 .iter()
                 .copied()
-                .filter(|&i| hit[i] && q.keys_match(&rows[i].token, self.now))
+                .filter(|&i| {
+                    let kinds = self.scope_kinds.get(i).copied().unwrap_or(0);
+                    hit[i] && q.keys_match_kinds(&rows[i].token, kinds, self.now)
+                })
                 .collect();
         } else if self.filter.is_empty() {
             self.view.clone_from(&self.order);
