@@ -180,6 +180,21 @@ pub enum TokensCommand {
     List(ListArgs),
     /// Create a token; prints the secret alone on stdout, once.
     Create(CreateArgs),
+    /// Replace a token (same scope, description, owner, lifetime length), then revoke it;
+    /// prints the new secret alone on stdout, once.
+    Rotate {
+        #[arg(value_name = "TOKEN_ID")]
+        id: String,
+        /// Print everything as JSON (the new secret included).
+        #[arg(long)]
+        json: bool,
+        /// When the server does not report the token's scope (real JFrog), replace it with a
+        /// User token (it acts with its owner's rights).
+        #[arg(long)]
+        as_user_token: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Revoke tokens by id.
     Revoke {
         #[arg(required = true, value_name = "TOKEN_ID")]
@@ -207,6 +222,12 @@ pub struct ListArgs {
     pub user: Option<String>,
     #[command(flatten)]
     pub server: ServerArgs,
+    /// CSV output (RFC 4180, ISO 8601 UTC times, formula-looking cells prefixed with ').
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Only tokens not used for this long (or never used and issued before), e.g. 30d.
+    #[arg(long, value_name = "DURATION")]
+    pub unused: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

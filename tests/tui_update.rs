@@ -969,6 +969,10 @@ fn sort_matches_a_plain_sort_on_every_column() {
                     Column::Scope => (r.scope_summary.clone(), 0),
                     Column::Issued => (String::new(), t.issued_at.timestamp()),
                     Column::Expiry => (String::new(), t.expiry.map_or(i64::MAX, |e| e.timestamp())),
+                    Column::LastUsed => (
+                        String::new(),
+                        t.last_used.map_or(i64::MIN, |e| e.timestamp()),
+                    ),
                 }
             };
             for w in got.windows(2) {

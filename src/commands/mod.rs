@@ -6,6 +6,7 @@ pub mod config;
 pub mod connect;
 pub mod launch;
 pub mod logging;
+mod rotate;
 pub mod serve;
 pub mod switch;
 pub mod table;

@@ -24,14 +24,14 @@ use super::table;
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Api(ApiError),
     Other(String),
 }
 
 impl Failure {
-    fn report(&self) -> ExitCode {
+    pub(super) fn report(&self) -> ExitCode {
         let (msg, code) = match self {
             Failure::Usage(m) => (m.clone(), 2),
             Failure::Api(e) => (e.user_message(), 1),
@@ -79,6 +79,12 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
         TokensCommand::List(args) => list(&conn.client, &args).await,
         TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
         TokensCommand::Revoke { ids, json, .. } => revoke(&conn.client, &ids, json).await,
+        TokensCommand::Rotate {
+            id,
+            json,
+            as_user_token,
+            ..
+        } => super::rotate::rotate(&conn.client, &id, json, as_user_token).await,
     };
     conn.close().await;
     match result {
@@ -95,10 +101,14 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             if let Some(e) = &a.expiring {
                 expiring_until(e, now)?;
             }
+            if let Some(u) = &a.unused {
+                unused_age(u)?;
+            }
         }
         TokensCommand::Create(a) => {
             build_request(a, now)?;
         }
+        TokensCommand::Rotate { id, .. } => check_id(id)?,
         TokensCommand::Revoke { ids, .. } => {
             if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
                 return Err(Failure::Usage(format!(
@@ -114,6 +124,26 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+fn check_id(id: &str) -> Result<(), Failure> {
+    if matches!(id.trim(), "" | "." | "..") {
+        return Err(Failure::Usage(format!(
+            "{:?} is not a token id",
+            sanitize_line(id)
+        )));
+    }
+    Ok(())
+}
+
+/// `--unused 30d` -> the age.
+fn unused_age(text: &str) -> Result<chrono::Duration, Failure> {
+    crate::model::filter_query::parse_age(text).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--unused {}: use a duration such as 30d, 12h or 2w",
+            sanitize_line(text)
+        ))
+    })
 }
 
 /// `7d`, `+12h`… -> the instant until which a token counts as expiring.
@@ -144,12 +174,21 @@ async fn list(client: &Client, args: &ListArgs) -> Result<ExitCode, Failure> {
     };
     let all = client.list_all_tokens(&query).await?;
     // Filter again here: a server may ignore a filter (and `--expiring` is ours alone).
+    let unused = args.unused.as_deref().map(unused_age).transpose()?;
     let kept: Vec<TokenInfo> = all
         .into_iter()
         .filter(|t| keep(t, args, until, now))
+        .filter(|t| {
+            unused.is_none_or(|age| {
+                crate::model::filter_query::unused_for(&t.clone().into_token(), age, now)
+            })
+        })
         .collect();
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if args.csv {
+        let tokens: Vec<Token> = kept.into_iter().map(TokenInfo::into_token).collect();
+        crate::model::csv::write_tokens(&mut out, &tokens, now)?;
+    } else if args.json {
         serde_json::to_writer_pretty(&mut out, &kept)
             .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
         writeln!(out)?;

@@ -1,7 +1,10 @@
 //! Domain types shared by the service, the client and the TUI. No I/O, no async.
 
+pub mod csv;
 pub mod entity;
 pub mod expiry;
+pub mod filter_query;
+pub mod rotate;
 pub mod sanitize;
 pub mod scope;
 pub mod token;

@@ -21,6 +21,9 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("mark", Action::Mark),
     ("copy_id", Action::CopyId),
     ("details", Action::Details),
+    ("rotate", Action::Rotate),
+    ("export", Action::Export),
+    ("mine_expiring", Action::MineExpiring),
     ("row_actions", Action::RowActions),
     ("up", Action::Up),
     ("down", Action::Down),
@@ -308,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_plain_character_does_not_steal_typing_and_ctrl_c_stays() {
-        let km = KeyMap::with_overrides(&map(&[("up", "p"), ("quit", "x")])).unwrap();
+        let km = KeyMap::with_overrides(&map(&[("up", "p"), ("quit", "z")])).unwrap();
         let p = ev(KeyCode::Char('p'), KeyModifiers::NONE);
         assert_eq!(km.resolve(Mode::Table, &p), Some(Action::Up));
         assert_eq!(km.resolve(Mode::Filter, &p), None);
@@ -320,7 +323,7 @@ mod tests {
         for mode in Mode::ALL {
             assert_eq!(km.resolve(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
         }
-        let x = ev(KeyCode::Char('x'), KeyModifiers::NONE);
+        let x = ev(KeyCode::Char('z'), KeyModifiers::NONE);
         assert_eq!(km.resolve(Mode::Table, &x), Some(Action::Quit));
         let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(km.resolve(Mode::Table, &q), None);

@@ -39,6 +39,9 @@ pub enum Action {
     Details,
     /// Switch to another configured server (profile).
     SwitchServer,
+    Rotate,
+    Export,
+    MineExpiring,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -277,6 +280,13 @@ impl Default for KeyMap {
                 true,
             ),
             b(LIST, c('d'), A::Revoke, "revoke", true),
+            b(
+                LIST,
+                c('R'),
+                A::Rotate,
+                "rotate (replace, then revoke)",
+                false,
+            ),
             b(LIST, p(K::Delete), A::Revoke, "revoke", false),
             b(LIST, c(' '), A::Mark, "mark row", false),
             b(LIST, c('/'), A::Filter, "filter", true),
@@ -295,6 +305,20 @@ impl Default for KeyMap {
                 c('P'),
                 A::SwitchServer,
                 "servers (switch profile)",
+                false,
+            ),
+            b(
+                LIST,
+                c('x'),
+                A::MineExpiring,
+                "filter: mine expiring in 7 d",
+                false,
+            ),
+            b(
+                LIST,
+                c('e'),
+                A::Export,
+                "export the rows shown (CSV)",
                 false,
             ),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),
@@ -391,6 +415,7 @@ impl Default for KeyMap {
             b(&[M::Menu], c('d'), A::Revoke, "revoke", false),
             b(&[M::Menu], c('y'), A::CopyId, "copy token ID", false),
             b(&[M::Menu], c('i'), A::Details, "details", false),
+            b(&[M::Menu], c('R'), A::Rotate, "rotate", false),
         ];
         KeyMap { bindings }
     }

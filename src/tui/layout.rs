@@ -86,26 +86,31 @@ pub enum Col {
     Issued,
     Status,
     Expiry,
+    LastUsed,
     Scope,
 }
 
 impl Col {
-    const ORDER: [Col; 7] = [
+    const ORDER: [Col; 8] = [
         Col::Description,
         Col::Subject,
         Col::TokenId,
         Col::Issued,
         Col::Status,
         Col::Expiry,
+        Col::LastUsed,
         Col::Scope,
     ];
-    /// Kept first when space is short.
-    const PRIORITY: [Col; 7] = [
+    /// Kept first when space is short. Last used comes after who owns a token (finding unused
+    /// tokens is a clean-up chore, less often needed than owner and scope) and before the ID
+    /// and issue date, which Details shows too.
+    const PRIORITY: [Col; 8] = [
         Col::Description,
         Col::Status,
         Col::Expiry,
         Col::Scope,
         Col::Subject,
+        Col::LastUsed,
         Col::TokenId,
         Col::Issued,
     ];
@@ -117,6 +122,8 @@ impl Col {
             Col::Issued => 10,
             Col::Status => 10,
             Col::Expiry => 20,
+            // "59 min ago", "never".
+            Col::LastUsed => 10,
             Col::Scope => 20,
         }
     }

@@ -1,6 +1,7 @@
 //! The terminal UI: terminal init/restore around `runtime::run`.
 
 pub mod app;
+pub mod export_file;
 pub mod glyphs;
 pub mod key_overrides;
 pub mod keymap;

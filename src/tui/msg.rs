@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use crate::api::{ApiError, CreatedToken, RevokeOutcome};
-use crate::model::EntityKind;
 use crate::model::wire::{CreateTokenRequest, TokenInfo};
+use crate::model::{EntityKind, Token};
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
 use super::keymap::Action;
@@ -95,6 +95,31 @@ pub struct PickQuery {
     pub cursor: Option<String>,
 }
 
+/// A CSV export that was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub rows: usize,
+    /// Where it went (absolute when the system could say).
+    pub path: String,
+}
+
+impl Exported {
+    pub fn message(&self) -> String {
+        let noun = if self.rows == 1 { "row" } else { "rows" };
+        format!("exported {} {noun} to {}", self.rows, self.path)
+    }
+}
+
+/// Why a CSV export wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// The file is there and replacing it was not confirmed.
+    #[error("the file exists")]
+    Exists,
+    #[error("{0}")]
+    Failed(String),
+}
+
 #[derive(Debug)]
 pub enum Msg {
     /// A key resolved by the keymap.
@@ -129,6 +154,7 @@ pub enum Msg {
     /// A plain copy (a token ID) went this way.
     TextCopied(String, CopyOutcome),
     ClipboardCleared(ClearOutcome),
+    Exported(ReqId, Result<Exported, ExportError>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,5 +183,14 @@ pub enum Effect {
     ClearClipboardIn(Duration),
     /// Blank the terminal before the next frame (after the secret view closes).
     ClearScreen,
+    /// Write these rows as CSV to `path` off the UI task; an existing file is replaced only
+    /// with `overwrite`. The outcome comes back as `Msg::Exported`.
+    ExportCsv {
+        id: ReqId,
+        path: String,
+        tokens: Vec<Token>,
+        now: DateTime<Utc>,
+        overwrite: bool,
+    },
     Quit,
 }

@@ -331,6 +331,19 @@ impl Runner {
             }
             Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
+            Effect::ExportCsv {
+                id,
+                path,
+                tokens,
+                now,
+                overwrite,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = super::export_file::write_csv_file(&path, &tokens, now, overwrite);
+                    let _ = tx.send(Msg::Exported(id, r));
+                });
+            }
         }
     }
 

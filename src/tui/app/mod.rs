@@ -7,11 +7,14 @@
 pub mod confirm;
 pub mod ctx;
 pub mod details;
+pub mod expiry_notice;
+pub mod export;
 pub mod form;
 pub mod help;
 pub mod picker;
 pub mod profiles;
 pub mod results;
+pub mod rotate;
 pub mod secret;
 pub mod table;
 mod text;
@@ -83,6 +86,8 @@ pub enum Overlay {
     Secret(SecretView),
     /// The server list (`P`).
     Switch(ServerPicker),
+    Rotate(rotate::RotateDialog),
+    Export(export::ExportPrompt),
 }
 
 #[derive(Debug)]
@@ -115,6 +120,10 @@ pub struct App {
     pub clip_clear_at: Option<DateTime<Utc>>,
     /// A row to select when the next list arrives (the token just created).
     pending_select: Option<String>,
+    /// The signed-in user's own tokens expiring within 7 days (the header's notice).
+    pub mine_expiring: usize,
+    /// A rotation whose replacement exists: the old token's revoke and its outcome.
+    pub rotation: Option<rotate::Rotation>,
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quitting: bool,
@@ -146,6 +155,8 @@ impl App {
             spinner: 0,
             clip_clear_at: None,
             pending_select: None,
+            rotation: None,
+            mine_expiring: 0,
             dirty: true,
             quitting: false,
         }
@@ -188,7 +199,9 @@ impl App {
             Overlay::Help(_) => Mode::Help,
             Overlay::Details(_) => Mode::Details,
             Overlay::Confirm(c) if c.required.is_some() && !c.started => Mode::ConfirmText,
-            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Confirm(_) | Overlay::Rotate(_) => Mode::Confirm,
+            Overlay::Export(p) if p.typing() => Mode::ConfirmText,
+            Overlay::Export(_) => Mode::Confirm,
             Overlay::Menu(_) => Mode::Menu,
             Overlay::None => match &self.form {
                 Some(f) if f.picker.is_some() => Mode::Picker,
@@ -246,6 +259,9 @@ impl App {
                 f.submitting.is_some() || f.picker.as_ref().is_some_and(|p| p.loading.is_some())
             })
             || matches!(&self.overlay, Overlay::Confirm(c) if c.running())
+            || matches!(&self.overlay, Overlay::Rotate(d) if d.running())
+            || matches!(&self.overlay, Overlay::Export(p) if matches!(p.step, export::ExportStep::Writing(_)))
+            || self.rotation.as_ref().is_some_and(|r| r.revoke.is_some())
             || matches!(&self.overlay, Overlay::Details(d) if d.load.is_loading())
             || matches!(&self.overlay, Overlay::Switch(p) if p.connecting())
     }
@@ -339,16 +355,35 @@ impl App {
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Tick(_) | Msg::RefreshDue => {}
             Msg::DebounceDue(id) => self.on_debounce(id, fx),
-            Msg::Me(id, r) => self.on_me(id, r),
-            Msg::TokensListed(id, r) => self.on_listed(id, r),
-            Msg::TokenDetail(id, r) => self.on_detail(id, r),
-            Msg::TokenCreated(id, r) => self.on_created(id, r, fx),
-            Msg::TokenRevoked(id, r) => self.on_revoked(id, r),
+            Msg::Me(id, r) => {
+                self.on_me(id, r);
+                self.recount_mine();
+            }
+            Msg::TokensListed(id, r) => {
+                self.on_listed(id, r);
+                self.recount_mine();
+            }
+            Msg::TokenDetail(id, r) => {
+                if !self.on_rotate_detail(id, &r) {
+                    self.on_detail(id, r)
+                }
+            }
+            Msg::TokenCreated(id, r) => {
+                if let Some(r) = self.on_rotate_created(id, r, fx) {
+                    self.on_created(id, r, fx)
+                }
+            }
+            Msg::TokenRevoked(id, r) => {
+                if let Some(r) = self.on_rotate_revoked(id, r, fx) {
+                    self.on_revoked(id, r)
+                }
+            }
             Msg::Picked(id, r) => self.on_picked(id, r),
             Msg::Connected(id, r) => self.on_connected(id, r, fx),
             Msg::TextCopied(text, outcome) => self.on_text_copied(&text, outcome),
             Msg::SecretCopied(outcome) => self.on_secret_copied(outcome, fx),
             Msg::ClipboardCleared(outcome) => self.on_clipboard_cleared(outcome),
+            Msg::Exported(id, r) => self.on_exported(id, r),
         }
     }
 
@@ -366,6 +401,12 @@ impl App {
             return self.open_switch(fx);
         }
         let mode = self.mode();
+        if matches!(self.overlay, Overlay::Rotate(_)) {
+            return self.rotate_action(a, fx);
+        }
+        if matches!(self.overlay, Overlay::Export(_)) {
+            return self.export_action(a, fx);
+        }
         let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
         let close_overlay = match (mode, &mut self.overlay, self.form.as_mut()) {
             (Mode::Confirm | Mode::ConfirmText, Overlay::Confirm(c), _) => c.on_action(a, &mut cx),
@@ -419,9 +460,19 @@ impl App {
         // Dropping the view drops the CreatedToken: its secret is zeroized now.
         self.overlay = Overlay::None;
         fx.push(Effect::ClearScreen);
-        self.say(
-            "the token is gone from this screen; it cannot be shown again",
-            false,
-        );
+        let gone = "the token is gone from this screen; it cannot be shown again";
+        match self
+            .rotation
+            .as_ref()
+            .map(|r| (r.outcome.is_some(), r.message()))
+        {
+            Some((done, (text, error))) => {
+                if done {
+                    self.rotation = None;
+                }
+                self.say(format!("{text}; {gone}"), error);
+            }
+            None => self.say(gone, false),
+        }
     }
 }

@@ -13,6 +13,7 @@ use super::{App, Load, Overlay};
 /// The row menu (Enter on a row, like the web UI's ⋯).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuItem {
+    Rotate,
     Revoke,
     CopyId,
     Details,
@@ -21,6 +22,7 @@ pub enum MenuItem {
 impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
+            MenuItem::Rotate => "Rotate",
             MenuItem::Revoke => "Revoke",
             MenuItem::CopyId => "Copy token ID",
             MenuItem::Details => "Details",
@@ -36,6 +38,7 @@ pub fn sort_column(col: Col) -> Option<Column> {
         Col::TokenId => Column::TokenId,
         Col::Issued => Column::Issued,
         Col::Status | Col::Expiry => Column::Expiry,
+        Col::LastUsed => Column::LastUsed,
         Col::Scope => Column::Scope,
     })
 }
@@ -57,6 +60,10 @@ impl App {
         }
         v.push(MenuItem::CopyId);
         v.push(MenuItem::Details);
+        // Last, so the items before it keep their places.
+        if !self.cfg.readonly {
+            v.push(MenuItem::Rotate);
+        }
         v
     }
 
@@ -89,6 +96,9 @@ impl App {
                 self.overlay = Overlay::Menu(0);
             }
             Action::Revoke => self.open_revoke(),
+            Action::Rotate => self.open_rotate(fx),
+            Action::Export => self.open_export(),
+            Action::MineExpiring => self.filter_mine_expiring(),
             Action::Mark => {
                 if self.cfg.readonly {
                     self.refuse_readonly("revoking tokens");
@@ -249,6 +259,9 @@ impl App {
                 .then_some(MenuItem::Revoke),
             Action::CopyId => Some(MenuItem::CopyId),
             Action::Details => Some(MenuItem::Details),
+            Action::Rotate => items
+                .contains(&MenuItem::Rotate)
+                .then_some(MenuItem::Rotate),
             _ => None,
         };
         if let Some(item) = chosen {
@@ -260,6 +273,7 @@ impl App {
                         self.overlay = Overlay::Confirm(Confirm::new(vec![t]));
                     }
                 }
+                MenuItem::Rotate => self.open_rotate(fx),
                 MenuItem::CopyId => self.copy_id(fx),
                 MenuItem::Details => self.open_details(fx),
             }

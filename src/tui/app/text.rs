@@ -19,6 +19,7 @@ impl App {
             Mode::Filter => Some(&mut self.filter),
             Mode::ConfirmText => match &mut self.overlay {
                 Overlay::Confirm(c) => Some(&mut c.typed),
+                Overlay::Export(p) => Some(&mut p.path),
                 _ => None,
             },
             Mode::FormText => self.form.as_mut().and_then(|f| f.text_field()),

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use crate::model::filter_query::{FilterQuery, scope_kinds};
 use crate::model::sanitize::clean;
 use crate::model::{Token, TokenStatus};
 
@@ -16,16 +17,18 @@ pub enum Column {
     TokenId,
     Issued,
     Expiry,
+    LastUsed,
     Scope,
 }
 
 impl Column {
-    pub const ALL: [Column; 6] = [
+    pub const ALL: [Column; 7] = [
         Column::Description,
         Column::Subject,
         Column::TokenId,
         Column::Issued,
         Column::Expiry,
+        Column::LastUsed,
         Column::Scope,
     ];
     pub fn title(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Column {
             Column::TokenId => "Token ID",
             Column::Issued => "Issued",
             Column::Expiry => "Expiry",
+            Column::LastUsed => "Last used",
             Column::Scope => "Scope",
         }
     }
@@ -124,6 +128,15 @@ pub struct Rows {
     /// re-sorted for a filter keystroke).
     view: Vec<usize>,
     filter: String,
+    /// The filter's key terms (`user:`, `status:`…); None when it is plain text.
+    query: Option<FilterQuery>,
+    /// Why the filter's words do not parse (the view is empty meanwhile).
+    pub query_error: Option<String>,
+    /// The clock of the last load, for `status:` and `unused:`.
+    now: DateTime<Utc>,
+    /// Each row's scope kinds for `scope:` (computed at the first such query after the rows
+    /// change; empty until then).
+    scope_kinds: Vec<u8>,
     /// Every row's haystack back to back; row i is `hay[hay_at[i]..hay_at[i + 1]]`. One
     /// contiguous buffer: a full filter is one SIMD scan, not 100,000 small ones.
     hay: Vec<u8>,
@@ -150,6 +163,10 @@ impl Default for Rows {
             order: Vec::new(),
             view: Vec::new(),
             filter: String::new(),
+            query: None,
+            query_error: None,
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            scope_kinds: Vec::new(),
             hay: Vec::new(),
             hay_at: vec![0],
             history: Vec::new(),
@@ -184,6 +201,7 @@ impl Rows {
     }
 
     fn rebuild_hay(&mut self) {
+        self.scope_kinds.clear();
         let total: usize = self.rows.iter().map(|r| r.haystack.len() + 1).sum();
         self.hay.clear();
         self.hay.reserve(total);
@@ -203,6 +221,7 @@ impl Rows {
     }
 
     pub fn recount(&mut self, now: DateTime<Utc>) {
+        self.now = now;
         let mut c = Counts {
             total: self.rows.len(),
             ..Counts::default()
@@ -222,6 +241,10 @@ impl Rows {
     }
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+    /// How many rows (shown or not) satisfy `pred`.
+    pub fn count_where(&self, pred: impl Fn(&Token) -> bool) -> usize {
+        self.rows.iter().filter(|r| pred(&r.token)).count()
     }
     pub fn visible_len(&self) -> usize {
         self.view.len()
@@ -301,6 +324,22 @@ impl Rows {
     /// a shorter query (Backspace) restores that query's view; anything else is one scan.
     pub fn set_filter(&mut self, filter: &str) {
         let new = filter.to_lowercase();
+        self.query_error = None;
+        self.query = None;
+        match FilterQuery::parse(&new) {
+            Ok(q) if q.is_plain() => {}
+            parsed => {
+                match parsed {
+                    Ok(q) => self.query = Some(q),
+                    Err(e) => self.query_error = Some(e.to_string()),
+                }
+                self.filter = new;
+                self.refilter();
+                self.selected = 0;
+                self.offset = 0;
+                return;
+            }
+        }
         while self
             .history
             .last()
@@ -339,7 +378,11 @@ impl Rows {
     /// Which rows contain the filter: one scan of the whole buffer, jumping to the next row
     /// after each hit.
     fn scan(&self) -> Vec<bool> {
-        let finder = memchr::memmem::Finder::new(self.filter.as_bytes());
+        let needle = self
+            .query
+            .as_ref()
+            .map_or(self.filter.as_str(), |q| &q.text);
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
         let mut hit = vec![false; self.rows.len()];
         let (mut pos, mut row) = (0, 0);
         while let Some(m) = finder.find(&self.hay[pos..]) {
@@ -358,7 +401,29 @@ impl Rows {
     /// `view` = `order` filtered (the order is kept, so nothing is sorted here).
     fn refilter(&mut self) {
         self.history.clear();
-        if self.filter.is_empty() {
+        if self.query_error.is_some() {
+            self.view.clear();
+        } else if let Some(q) = &self.query {
+            if q.needs_scope_kinds() && self.scope_kinds.len() != self.rows.len() {
+                self.scope_kinds = self.rows.iter().map(|r| scope_kinds(&r.token)).collect();
+            }
+            // An empty needle matches everywhere; the scan expects a real one.
+            let hit = if q.text.is_empty() {
+                vec![true; self.rows.len()]
+            } else {
+                self.scan()
+            };
+            let rows = &self.rows;
+            self.view = self
+                .order
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let kinds = self.scope_kinds.get(i).copied().unwrap_or(0);
+                    hit[i] && q.keys_match_kinds(&rows[i].token, kinds, self.now)
+                })
+                .collect();
+        } else if self.filter.is_empty() {
             self.view.clone_from(&self.order);
         } else {
             let hit = self.scan();
@@ -391,7 +456,7 @@ impl Rows {
                 Column::Subject => &r.username,
                 Column::TokenId => &r.token.token_id,
                 Column::Scope => &r.scope_summary,
-                Column::Issued | Column::Expiry => "",
+                Column::Issued | Column::Expiry | Column::LastUsed => "",
             }
         }
         let time_key =
@@ -404,6 +469,8 @@ impl Rows {
                     Column::Issued => time_key(r.token.issued_at),
                     // Never-expiring tokens sort after every date.
                     Column::Expiry => r.token.expiry.map_or(u128::MAX, time_key),
+                    // Never-used tokens sort before every date (the longest unused).
+                    Column::LastUsed => r.token.last_used.map_or(0, time_key),
                     _ => text_prefix(text(col, r)),
                 };
                 (k, i as u32)
@@ -411,7 +478,7 @@ impl Rows {
             .collect();
         keyed.sort_unstable();
         let mut order: Vec<usize> = keyed.iter().map(|(_, i)| *i as usize).collect();
-        if !matches!(col, Column::Issued | Column::Expiry) {
+        if !matches!(col, Column::Issued | Column::Expiry | Column::LastUsed) {
             let mut start = 0;
             while start < keyed.len() {
                 let mut end = start + 1;

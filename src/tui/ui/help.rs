@@ -18,6 +18,14 @@ pub fn lines(app: &App) -> Vec<(Option<&'static str>, String, &'static str)> {
             out.push((None, keys, desc));
         }
     }
+    out.push((
+        Some("Filter words (with free text; all must match)"),
+        String::new(),
+        "",
+    ));
+    for (word, desc) in crate::model::filter_query::KEYS {
+        out.push((None, (*word).to_owned(), desc));
+    }
     out
 }
 

@@ -3,9 +3,11 @@
 
 pub mod confirm_dialog;
 pub mod create_panel;
+pub mod export_prompt;
 pub mod help;
 pub mod picker;
 pub mod profile_picker;
+pub mod rotate_dialog;
 pub mod secret_view;
 pub mod status_bar;
 pub mod token_table;
@@ -149,6 +151,8 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Help(scroll) => help::draw(f, app, *scroll, &theme, area),
         Overlay::Secret(v) => secret_view::draw(f, app, v, &theme, area),
         Overlay::Switch(p) => profile_picker::draw(f, app, p, &theme, area),
+        Overlay::Rotate(d) => rotate_dialog::draw(f, app, d, &theme, area),
+        Overlay::Export(p) => export_prompt::draw(f, app, p, &theme, area),
     }
 }
 
@@ -187,6 +191,20 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!("{sep}{} expired", c.expired),
             st(theme.error()),
         ));
+        if app.mine_expiring > 0 {
+            let key = app
+                .keymap
+                .key_for(
+                    super::keymap::Mode::Table,
+                    super::keymap::Action::MineExpiring,
+                )
+                .map(|k| format!(" ({})", theme.text(&k.label())))
+                .unwrap_or_default();
+            counts.push(Span::styled(
+                format!("{sep}{} yours expiring{key}", app.mine_expiring),
+                st(theme.warn()),
+            ));
+        }
     }
     let mut readonly = Vec::new();
     if app.cfg.readonly {

@@ -13,7 +13,9 @@ use super::{centered, popup};
 pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect) {
     let secret = v.created.secret.expose();
     let need = secret.len() as u16 + 4;
-    let r = popup(f, centered(area, need.max(70), 13));
+    let rotation = app.rotation.as_ref().map(|r| r.message());
+    let extra = if rotation.is_some() { 3 } else { 0 };
+    let r = popup(f, centered(area, need.max(70), 13 + extra));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(theme.glyphs.border)
@@ -65,6 +67,14 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
         None => lines.push(Line::from("")),
     }
     lines.push(Line::from(""));
+    if let Some((text, error)) = rotation {
+        let style = if error { theme.error() } else { theme.ok() };
+        lines.push(Line::from(Span::styled(
+            theme.text(&text).into_owned(),
+            style,
+        )));
+        lines.push(Line::from(""));
+    }
     let keys = if app.cfg.mask_secret {
         "⏎/Esc close (the token cannot be shown again) · v reveal / mask"
     } else {

@@ -25,8 +25,18 @@ fn activity(app: &App) -> Option<String> {
     }
     match &app.overlay {
         Overlay::Confirm(c) if c.running() => return Some(format!("{s} revoking…")),
+        Overlay::Rotate(d) if d.running() => return Some(format!("{s} rotating…")),
+        Overlay::Export(p)
+            if !p.typing()
+                && matches!(p.step, super::super::app::export::ExportStep::Writing(_)) =>
+        {
+            return Some(format!("{s} writing CSV…"));
+        }
         Overlay::Details(d) if d.load.is_loading() => return Some(format!("{s} loading details…")),
         _ => {}
+    }
+    if app.rotation.as_ref().is_some_and(|r| r.revoke.is_some()) {
+        return Some(format!("{s} revoking the old token…"));
     }
     if let Load::Loading(_) = app.list {
         return Some(format!("{s} loading tokens…"));

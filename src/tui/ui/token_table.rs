@@ -15,6 +15,7 @@ use super::super::theme::Theme;
 use super::spinner;
 use crate::model::TokenStatus;
 use crate::model::expiry::relative_text;
+use crate::model::filter_query::last_used_text;
 
 /// A column's title (the sort column's own name; Status has none of its own).
 fn col_title(col: Col) -> &'static str {
@@ -91,6 +92,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             "No access tokens yet {} press n to create one",
             g.dash
         )),
+        _ if rows.query_error.is_some() => Some(format!(
+            "{} {}",
+            g.error,
+            rows.query_error.as_deref().unwrap_or("")
+        )),
         _ if rows.visible_len() == 0 => Some(format!(
             "No token matches /{} {} Esc clears the filter",
             rows.filter(),
@@ -133,6 +139,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                         status_style,
                     )),
                     Col::Expiry => Cell::from(theme.fit(&expiry_text(t.expiry, now), w)),
+                    Col::LastUsed => Cell::from(theme.fit(&last_used_text(t.last_used, now), w)),
                     Col::Scope => Cell::from(theme.fit(&r.scope_summary, w)),
                 }
             }));

@@ -1,0 +1,41 @@
+//! The header's notice: how many of the signed-in user's own tokens expire within 7 days,
+//! recounted on start and after each list; `x` sets the filter to exactly those.
+
+use tui_input::Input;
+
+use crate::model::TokenStatus;
+
+use super::App;
+
+impl App {
+    /// The filter `x` sets for the signed-in user.
+    pub fn mine_expiring_filter(&self) -> Option<String> {
+        self.me_name()
+            .filter(|me| !me.is_empty() && !me.contains(char::is_whitespace))
+            .map(|me| format!("user:{me} status:expiring"))
+    }
+
+    pub(super) fn recount_mine(&mut self) {
+        let now = self.now;
+        self.mine_expiring = match self.me_name().map(str::to_lowercase) {
+            Some(me) => self.rows.count_where(|t| {
+                t.username().to_lowercase() == me && t.status(now) == TokenStatus::Expiring
+            }),
+            None => 0,
+        };
+    }
+
+    pub(super) fn filter_mine_expiring(&mut self) {
+        match self.mine_expiring_filter() {
+            Some(q) => {
+                self.rows.set_filter(&q);
+                self.filter = Input::new(q);
+                self.filtering = false;
+            }
+            None => self.say(
+                "who you are is not known yet; try again after a refresh",
+                true,
+            ),
+        }
+    }
+}
