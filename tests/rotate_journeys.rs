@@ -67,8 +67,9 @@ fn custom_case(s: &Served) -> (String, Vec<Probe>) {
         (dev("demo", &eu[0]), StatusCode::OK),
         (dev("demo", &lab[0]), StatusCode::OK),
         (dev("retail", &kiosk[0]), StatusCode::OK),
-        (dev("demo", &eu[1]), StatusCode::FORBIDDEN),
-        (dev("demo", &us[0]), StatusCode::FORBIDDEN),
+        // No right at all on these: the same 404 as for a device that does not exist (issue 8).
+        (dev("demo", &eu[1]), StatusCode::NOT_FOUND),
+        (dev("demo", &us[0]), StatusCode::NOT_FOUND),
     ];
     (scope, probes)
 }
@@ -81,7 +82,7 @@ fn user_probes(s: &Served) -> Vec<Probe> {
         (format!("/api/v2/demo/devices/{}", eu[0]), StatusCode::OK),
         (
             format!("/api/v2/factory/devices/{}", vision[0]),
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
         ),
     ]
 }
