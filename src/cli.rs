@@ -172,6 +172,11 @@ pub struct ServeArgs {
     /// Replace admin.token with a new admin token and revoke the old one, then serve.
     #[arg(long)]
     pub rotate_admin_token: bool,
+
+    /// Keep audit rows this long, e.g. 90d, 1y (`none` keeps them forever); older ones are
+    /// deleted at start and every hour.
+    #[arg(long, value_name = "DURATION", default_value = "365d")]
+    pub audit_retention: String,
 }
 
 #[derive(Debug, Subcommand)]
