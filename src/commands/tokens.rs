@@ -24,7 +24,7 @@ use super::table;
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Api(ApiError),
     Other(String),
@@ -79,6 +79,7 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
         TokensCommand::List(args) => list(&conn.client, &args).await,
         TokensCommand::Create(args) => create(&conn.client, &args, cfg).await,
         TokensCommand::Revoke { ids, json, .. } => revoke(&conn.client, &ids, json).await,
+        TokensCommand::Audit(args) => super::audit::run(&conn.client, &args).await,
     };
     conn.close().await;
     match result {
@@ -99,6 +100,9 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
         TokensCommand::Create(a) => {
             build_request(a, now)?;
         }
+        TokensCommand::Audit(a) => {
+            super::audit::query(a, now)?;
+        }
         TokensCommand::Revoke { ids, .. } => {
             if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
                 return Err(Failure::Usage(format!(
@@ -108,7 +112,7 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             }
         }
     }
-    if cfg.readonly && !matches!(cmd, TokensCommand::List(_)) {
+    if cfg.readonly && !matches!(cmd, TokensCommand::List(_) | TokensCommand::Audit(_)) {
         return Err(Failure::Usage(
             "--readonly: creating and revoking tokens is disabled".into(),
         ));

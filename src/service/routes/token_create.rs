@@ -330,8 +330,8 @@ pub async fn create(
             "{which} is only accepted with grant_type=refresh_token"
         )));
     }
+    // A refused request's description is not checked text: only a planned one is recorded.
     let mut rec = audit_by(&p, "create", source);
-    rec.description = req.description.clone();
     let Plan {
         mut new,
         scope,
@@ -342,6 +342,7 @@ pub async fn create(
         Err(e) => return Err(refused(&state, rec, e).await),
     };
     rec.token_id = Some(new.token_id.clone());
+    rec.description = Some(new.description.clone());
     let secret: Zeroizing<String> = new_secret()?;
     new.secret_hash = hash_secret(&secret);
     let refresh_secret = if new.refreshable {
