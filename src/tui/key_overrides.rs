@@ -21,6 +21,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("mark", Action::Mark),
     ("copy_id", Action::CopyId),
     ("details", Action::Details),
+    ("audit", Action::Audit),
     ("row_actions", Action::RowActions),
     ("up", Action::Up),
     ("down", Action::Down),

@@ -6,9 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use crate::api::audit::AuditQuery;
 use crate::api::{ApiError, CreatedToken, RevokeOutcome};
 use crate::model::EntityKind;
-use crate::model::wire::{CreateTokenRequest, TokenInfo};
+use crate::model::wire::{AuditEntry, CreateTokenRequest, TokenInfo};
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
 use super::keymap::Action;
@@ -123,6 +124,7 @@ pub enum Msg {
     TokenCreated(ReqId, ApiResult<CreatedToken>),
     TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
     Picked(ReqId, ApiResult<PickPage>),
+    AuditListed(ReqId, ApiResult<Vec<AuditEntry>>),
     /// The connector's answer to `Effect::Connect` (the error is the sentence to show).
     Connected(ReqId, Result<Session, String>),
     SecretCopied(CopyOutcome),
@@ -139,6 +141,7 @@ pub enum Effect {
     CreateToken(ReqId, CreateTokenRequest),
     RevokeToken(ReqId, String),
     Pick(ReqId, PickQuery),
+    ListAudit(ReqId, AuditQuery),
     /// Connect to the server entry with this key (token, service start, a first check).
     Connect(ReqId, String),
     /// From now on every call goes to this client; calls still running are abandoned.
