@@ -13,7 +13,7 @@ use crate::model::wire::AuditEntry;
 use super::super::app::audit::AuditView;
 use super::super::app::{App, Load};
 use super::super::theme::Theme;
-use super::{centered, popup, spinner};
+use super::{popup, spinner};
 
 /// Wider than this, the description and source columns appear.
 const WIDE: u16 = 120;
@@ -44,10 +44,9 @@ fn widths(width: u16) -> [usize; 7] {
         let fixed = 19 + 12 + 15 + 36 + 21 + 6 * 2;
         [19, 12, 15, 36, w.saturating_sub(fixed + 16).max(8), 21, 16]
     } else {
-        let fixed = 11 + 10 + 15 + 6 * 2;
-        let rest = w.saturating_sub(fixed);
-        let target = (rest * 3 / 5).max(8);
-        [11, 10, 15, target, 0, 0, rest.saturating_sub(target).max(6)]
+        // The result column fits "404 NOT_FOUND"; the target (ids, cut) takes the rest.
+        let fixed = 11 + 10 + 15 + 13 + 4 * 2;
+        [11, 10, 15, w.saturating_sub(fixed).max(8), 0, 0, 13]
     }
 }
 
@@ -64,13 +63,14 @@ fn row_line(cells: [String; 7], w: [usize; 7], theme: &Theme) -> String {
 }
 
 pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) {
+    // Between the header line and the hint line: the keys stay in view.
     let r = popup(
         f,
-        centered(
-            area,
-            area.width.saturating_sub(2),
-            area.height.saturating_sub(2),
-        ),
+        Rect {
+            y: area.y.saturating_add(1),
+            height: area.height.saturating_sub(2),
+            ..area
+        },
     );
     let about = match (&v.token, v.everyone) {
         (Some((id, desc)), false) => {
@@ -96,7 +96,10 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
     let filter_line = if v.filtering {
         format!("/ {}{}", v.filter.value(), theme.glyphs.text_cursor)
     } else if v.filter.value().is_empty() {
-        String::new()
+        match &v.load {
+            Load::Loaded(rows) => format!("{} rows, newest first", rows.len()),
+            _ => String::new(),
+        }
     } else {
         format!("/ {}", v.filter.value())
     };
