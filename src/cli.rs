@@ -172,6 +172,11 @@ pub struct ServeArgs {
     /// Replace admin.token with a new admin token and revoke the old one, then serve.
     #[arg(long)]
     pub rotate_admin_token: bool,
+
+    /// Keep audit rows this long, e.g. 90d, 1y (`none` keeps them forever); older ones are
+    /// deleted at start and every hour.
+    #[arg(long, value_name = "DURATION", default_value = "365d")]
+    pub audit_retention: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +209,27 @@ pub enum TokensCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// The audit trail of a `tokentab serve` server (admins only): who created, revoked,
+    /// refreshed which token or changed which device, when and from where.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct AuditArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    /// Only rows this recent: a duration (7d, 12h) or a time (2026-11-01, RFC 3339).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only rows about this token id.
+    #[arg(long = "token", value_name = "ID")]
+    pub token_id: Option<String>,
+    /// Only rows of this acting user.
+    #[arg(long, value_name = "NAME")]
+    pub actor: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

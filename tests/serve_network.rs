@@ -214,6 +214,27 @@ async fn https_serve_answers_our_client_and_tokens_list_with_cacert() {
         .await
         .expect("still serving HTTPS");
 
+    // The audit trail records the client's address over TLS too.
+    let tls = client(&url, &admin, Some(&certs.ca));
+    let made = tls
+        .create_token(&tokentab::model::wire::CreateTokenRequest {
+            description: Some("over tls".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("create over HTTPS");
+    let rows = tls
+        .list_audit(&tokentab::api::audit::AuditQuery {
+            token_id: Some(made.meta.token_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit over HTTPS");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].action, "create");
+    let source = rows[0].source.as_deref().unwrap_or_default();
+    assert!(source.starts_with("127.0.0.1:"), "{source:?}");
+
     // SIGHUP: a certificate from another CA replaces the first for new connections.
     let second = make_certs(dir.path(), "two");
     s.signal("HUP");
@@ -275,6 +296,7 @@ fn serve_help_lists_only_the_flags_serve_uses() {
         "--tls-key",
         "--plain-http-on-network",
         "--rotate-admin-token",
+        "--audit-retention",
     ] {
         assert!(help.contains(used), "{used} missing:\n{help}");
     }

@@ -94,6 +94,13 @@ fn in_mode(mode: Mode) -> App {
             key(&mut app, KeyCode::Char('?'));
         }
         Mode::Secret => open_secret(&mut app),
+        Mode::Audit => {
+            key(&mut app, KeyCode::Char('A'));
+        }
+        Mode::AuditFilter => {
+            key(&mut app, KeyCode::Char('A'));
+            key(&mut app, KeyCode::Char('/'));
+        }
     }
     assert_eq!(app.mode(), mode, "setup for {mode:?}");
     app
@@ -117,6 +124,10 @@ fn text_value(app: &App) -> String {
             Overlay::Confirm(c) => c.typed.value().to_owned(),
             _ => unreachable!(),
         },
+        Mode::AuditFilter => match &app.overlay {
+            Overlay::Audit(v) => v.filter.value().to_owned(),
+            _ => unreachable!(),
+        },
         _ => String::new(),
     }
 }
@@ -136,6 +147,7 @@ fn every_msg_in_every_mode() {
             Box::new(|| Msg::TokenCreated(STALE, Err("x".into()))),
             Box::new(|| Msg::TokenRevoked(STALE, Ok(RevokeOutcome::Revoked))),
             Box::new(|| Msg::Picked(STALE, Ok(PickPage::default()))),
+            Box::new(|| Msg::AuditListed(STALE, Ok(vec![]))),
             Box::new(|| Msg::DebounceDue(STALE)),
         ];
         for make in &stale {

@@ -65,6 +65,7 @@ fn client_flags_of_subcommand(command: &mut Option<Command>) -> Option<ServerArg
     match command.as_mut()? {
         Command::Tokens(TokensCommand::List(a)) => Some(taken(&mut a.server)),
         Command::Tokens(TokensCommand::Create(a)) => Some(taken(&mut a.server)),
+        Command::Tokens(TokensCommand::Audit(a)) => Some(taken(&mut a.server)),
         Command::Tokens(TokensCommand::Revoke { server, .. }) => Some(taken(server)),
         Command::Tokens(TokensCommand::Rotate { server, .. }) => Some(taken(server)),
         Command::Config(ConfigCommand::Show { server }) => Some(taken(server)),

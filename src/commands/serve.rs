@@ -75,6 +75,11 @@ fn options(
     let opts = ServeOptions {
         tls,
         rotate_admin_token: args.rotate_admin_token,
+        audit_retention: Some(std::time::Duration::from_secs(
+            parse_duration(&args.audit_retention)
+                .map_err(|e| Usage(format!("--audit-retention: {e}")))?
+                .unwrap_or(u64::MAX),
+        )),
     };
     Ok((cfg, opts))
 }

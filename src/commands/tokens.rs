@@ -85,6 +85,7 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
             as_user_token,
             ..
         } => super::rotate::rotate(&conn.client, &id, json, as_user_token).await,
+        TokensCommand::Audit(args) => super::audit::run(&conn.client, &args).await,
     };
     conn.close().await;
     match result {
@@ -109,6 +110,9 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             build_request(a, now)?;
         }
         TokensCommand::Rotate { id, .. } => check_id(id)?,
+        TokensCommand::Audit(a) => {
+            super::audit::query(a, now)?;
+        }
         TokensCommand::Revoke { ids, .. } => {
             if let Some(bad) = ids.iter().find(|i| matches!(i.trim(), "" | "." | "..")) {
                 return Err(Failure::Usage(format!(
@@ -118,7 +122,7 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             }
         }
     }
-    if cfg.readonly && !matches!(cmd, TokensCommand::List(_)) {
+    if cfg.readonly && !matches!(cmd, TokensCommand::List(_) | TokensCommand::Audit(_)) {
         return Err(Failure::Usage(
             "--readonly: creating and revoking tokens is disabled".into(),
         ));

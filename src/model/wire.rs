@@ -291,3 +291,41 @@ mod tests {
         assert_eq!(t.expiry, None);
     }
 }
+
+/// One row of `GET /tokentab/api/v1/audit` (our extension; the JFrog Platform has no such
+/// endpoint). Never carries a secret or a hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Row number: newer rows have larger ones.
+    pub id: i64,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// The user whose token made the request.
+    pub actor: String,
+    /// The id of the token the request was made with.
+    pub actor_token_id: String,
+    /// `create`, `revoke`, `revoke_by_value`, `revoke_self`, `refresh`, `device_update`,
+    /// `device_delete`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `project/uuid` for device changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The client's address as the server saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `ok`, or the refusal (`403 FORBIDDEN`, `404 NOT_FOUND`, `204 gone` …).
+    pub result: String,
+}
+
+/// `GET /tokentab/api/v1/audit`: newest first; `cursor` present while more remain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditList {
+    #[serde(default)]
+    pub entries: Vec<AuditEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}

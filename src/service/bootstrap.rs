@@ -22,6 +22,7 @@ use super::error::StoreError;
 use super::seed;
 use super::state::now;
 use super::store::Store;
+use super::store::audit;
 use super::store::entities;
 use super::store::tokens::{self, NewToken};
 
@@ -186,16 +187,22 @@ fn ensure_admin_token(
         issued_at,
         expiry,
     };
-    store.write_now(move |tx| Ok::<_, StoreError>(tokens::insert(tx, &token)?))?;
+    let made = by_service("create", &token.token_id, &token.description);
+    store.write_now(move |tx| {
+        tokens::insert(tx, &token)?;
+        audit::record(tx, &made, issued_at, audit::OK)
+    })?;
     write_private(data_dir, &path, &secret)?;
     let outcome = match old {
         Some(old) => {
             // Only after the new file is in place: a failure above leaves the old token working.
             let id = old.token.token_id;
             tracing::info!(path = %path.display(), revoked = %id, "replaced the admin token");
+            let revoked = by_service("revoke", &id, &old.token.description);
             store.write_now(move |tx| {
-                tokens::revoke(tx, &id, now())?;
-                Ok::<_, StoreError>(())
+                let now = now();
+                tokens::revoke(tx, &id, now)?;
+                audit::record(tx, &revoked, now, audit::OK)
             })?;
             if rotate {
                 AdminToken::Rotated
@@ -209,6 +216,18 @@ fn ensure_admin_token(
         }
     };
     Ok((path, outcome))
+}
+
+/// An audit row for what start-up itself does to the admin token (no request, no caller token).
+fn by_service(action: &'static str, token_id: &str, description: &str) -> audit::Record {
+    audit::Record {
+        actor: "tokentab serve".into(),
+        actor_token_id: "-".into(),
+        action,
+        token_id: Some(token_id.to_owned()),
+        description: Some(description.to_owned()),
+        ..audit::Record::default()
+    }
 }
 
 /// Refuses a data dir that the group or others may write to, naming the fix.

@@ -73,7 +73,14 @@ pub struct ServeOptions {
     pub tls: Option<TlsFiles>,
     /// Replace `admin.token` with a new token and revoke the old one.
     pub rotate_admin_token: bool,
+    /// Audit rows older than this are deleted at start and every hour (None = 365 days).
+    pub audit_retention: Option<Duration>,
 }
+
+/// How long audit rows are kept unless `--audit-retention` says otherwise.
+pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(365 * 86_400);
+/// How often old audit rows are pruned while the service runs.
+const AUDIT_PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -135,6 +142,26 @@ impl ServiceHandle {
     }
 }
 
+/// Deletes audit rows older than `retention` (a job on the writer thread).
+async fn prune_audit_once(store: &Arc<store::Store>, retention: Duration) {
+    let before = state::now().saturating_sub(retention.as_secs().min(i64::MAX as u64) as i64);
+    match store.write(move |tx| store::audit::prune(tx, before)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned old audit rows"),
+        Err(e) => tracing::warn!(error = %e, "could not prune old audit rows"),
+    }
+}
+
+/// [`prune_audit_once`] every [`AUDIT_PRUNE_EVERY`] (start-up did the first).
+async fn prune_audit(store: Arc<store::Store>, retention: Duration) {
+    let mut every = tokio::time::interval(AUDIT_PRUNE_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        prune_audit_once(&store, retention).await;
+    }
+}
+
 /// Opens (or creates and migrates, seeds) the database, makes sure `admin.token` holds a valid
 /// admin token, binds and starts serving in a background task.
 pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
@@ -168,6 +195,9 @@ pub async fn spawn_with(
         what: "cannot read the bound address".into(),
         source,
     })?;
+    let retention = opts.audit_retention.unwrap_or(DEFAULT_AUDIT_RETENTION);
+    prune_audit_once(&prepared.store, retention).await;
+    let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.store), retention));
     let app = routes::router(state::AppState {
         store: prepared.store,
         service_id: prepared.service_id.into(),
@@ -183,7 +213,13 @@ pub async fn spawn_with(
             std::future::pending::<()>().await;
         }
     };
-    let task = tokio::spawn(serve::run(listener, app, tls.clone(), stopped));
+    let serving = serve::run(listener, app, tls.clone(), stopped);
+    let task = tokio::spawn(async move {
+        serving.await;
+        // The pruner holds the store: it must go for the database to close.
+        pruner.abort();
+        let _ = pruner.await;
+    });
     tracing::info!(%addr, tls = tls.is_some(), db = %cfg.db_path.display(), "token service listening");
     Ok(ServiceHandle {
         addr,

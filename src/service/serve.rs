@@ -30,9 +30,12 @@ pub async fn run(
     match tls {
         Some(tls) => super::tls::serve(listener, app, tls, stop).await,
         None => {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
+            if let Err(e) = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stop)
+            .await
             {
                 tracing::error!(error = %e, "token service stopped with an error");
             }

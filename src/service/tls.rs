@@ -137,7 +137,11 @@ pub async fn serve(
         };
         let acceptor = tls.acceptor();
         let watcher = graceful.watcher();
-        let service = TowerToHyperService::new(app.clone());
+        // Handlers read the client's address as axum's plain server gives it.
+        let app = app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let service = TowerToHyperService::new(app);
         tokio::spawn(async move {
             let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock)).await
             {

@@ -24,6 +24,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("rotate", Action::Rotate),
     ("export", Action::Export),
     ("mine_expiring", Action::MineExpiring),
+    ("audit", Action::Audit),
     ("row_actions", Action::RowActions),
     ("up", Action::Up),
     ("down", Action::Down),

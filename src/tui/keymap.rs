@@ -42,6 +42,8 @@ pub enum Action {
     Rotate,
     Export,
     MineExpiring,
+    /// The audit trail (tokentab serve only).
+    Audit,
 }
 
 /// Where the keys go; each mode has its own bindings.
@@ -60,10 +62,14 @@ pub enum Mode {
     Details,
     Help,
     Secret,
+    /// The audit view.
+    Audit,
+    /// The audit view's filter has focus.
+    AuditFilter,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Table,
         Mode::Filter,
         Mode::Menu,
@@ -75,6 +81,8 @@ impl Mode {
         Mode::Details,
         Mode::Help,
         Mode::Secret,
+        Mode::Audit,
+        Mode::AuditFilter,
     ];
 
     pub fn title(self) -> &'static str {
@@ -90,6 +98,8 @@ impl Mode {
             Mode::Details => "Details",
             Mode::Help => "Help",
             Mode::Secret => "Secret view",
+            Mode::Audit => "Audit trail",
+            Mode::AuditFilter => "Audit trail (filter)",
         }
     }
 
@@ -97,7 +107,7 @@ impl Mode {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Mode::Filter | Mode::ConfirmText | Mode::FormText | Mode::Picker
+            Mode::Filter | Mode::ConfirmText | Mode::FormText | Mode::Picker | Mode::AuditFilter
         )
     }
 }
@@ -216,7 +226,7 @@ pub struct KeyMap {
 use Mode as M;
 
 const LIST: &[Mode] = &[M::Table];
-const MOVE: &[Mode] = &[M::Table, M::Menu, M::Form, M::Details, M::Help];
+const MOVE: &[Mode] = &[M::Table, M::Menu, M::Form, M::Details, M::Help, M::Audit];
 const MOVE_TEXT: &[Mode] = &[
     M::Table,
     M::Menu,
@@ -225,6 +235,8 @@ const MOVE_TEXT: &[Mode] = &[
     M::Details,
     M::Help,
     M::Filter,
+    M::Audit,
+    M::AuditFilter,
 ];
 const FORM: &[Mode] = &[M::Form, M::FormText];
 const BACK: &[Mode] = &[
@@ -239,6 +251,8 @@ const BACK: &[Mode] = &[
     M::Details,
     M::Help,
     M::Secret,
+    M::Audit,
+    M::AuditFilter,
 ];
 /// Not Table: there Enter opens the row actions.
 const ENTER: &[Mode] = &[
@@ -251,6 +265,7 @@ const ENTER: &[Mode] = &[
     M::Picker,
     M::Details,
     M::Secret,
+    M::AuditFilter,
 ];
 
 fn b(modes: &[Mode], key: Key, action: Action, desc: &'static str, hint: bool) -> Binding {
@@ -322,10 +337,26 @@ impl Default for KeyMap {
                 false,
             ),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),
+            b(
+                LIST,
+                c('A'),
+                A::Audit,
+                "audit trail (tokentab serve)",
+                false,
+            ),
+            b(
+                &[M::Audit],
+                p(K::Tab),
+                A::NextField,
+                "this token / everyone",
+                true,
+            ),
+            b(&[M::Audit], c('/'), A::Filter, "filter", true),
+            b(&[M::Audit], c('r'), A::Refresh, "reload", false),
             b(LIST, c('i'), A::Details, "details", false),
             b(&[M::Table, M::Help], c('?'), A::Help, "help", true),
             b(
-                &[M::Table, M::Details, M::Help],
+                &[M::Table, M::Details, M::Help, M::Audit],
                 c('q'),
                 A::Quit,
                 "quit",
@@ -336,28 +367,28 @@ impl Default for KeyMap {
             b(MOVE, c('j'), A::Down, "down", false),
             b(MOVE_TEXT, p(K::Down), A::Down, "down", false),
             b(
-                &[M::Table, M::Details, M::Help],
+                &[M::Table, M::Details, M::Help, M::Audit],
                 c('g'),
                 A::Top,
                 "first",
                 false,
             ),
             b(
-                &[M::Table, M::Picker, M::Details, M::Help],
+                &[M::Table, M::Picker, M::Details, M::Help, M::Audit],
                 p(K::Home),
                 A::Top,
                 "first",
                 false,
             ),
             b(
-                &[M::Table, M::Details, M::Help],
+                &[M::Table, M::Details, M::Help, M::Audit],
                 c('G'),
                 A::Bottom,
                 "last",
                 false,
             ),
             b(
-                &[M::Table, M::Picker, M::Details, M::Help],
+                &[M::Table, M::Picker, M::Details, M::Help, M::Audit],
                 p(K::End),
                 A::Bottom,
                 "last",

@@ -6,8 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use crate::api::audit::AuditQuery;
 use crate::api::{ApiError, CreatedToken, RevokeOutcome};
-use crate::model::wire::{CreateTokenRequest, TokenInfo};
+use crate::model::wire::{AuditEntry, CreateTokenRequest, TokenInfo};
 use crate::model::{EntityKind, Token};
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
@@ -148,6 +149,7 @@ pub enum Msg {
     TokenCreated(ReqId, ApiResult<CreatedToken>),
     TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
     Picked(ReqId, ApiResult<PickPage>),
+    AuditListed(ReqId, ApiResult<Vec<AuditEntry>>),
     /// The connector's answer to `Effect::Connect` (the error is the sentence to show).
     Connected(ReqId, Result<Session, String>),
     SecretCopied(CopyOutcome),
@@ -165,6 +167,7 @@ pub enum Effect {
     CreateToken(ReqId, CreateTokenRequest),
     RevokeToken(ReqId, String),
     Pick(ReqId, PickQuery),
+    ListAudit(ReqId, AuditQuery),
     /// Connect to the server entry with this key (token, service start, a first check).
     Connect(ReqId, String),
     /// From now on every call goes to this client; calls still running are abandoned.

@@ -295,6 +295,11 @@ impl Runner {
                 })
             }
             Effect::Pick(id, q) => self.call(id, pick(c, q), move |r| Msg::Picked(id, r)),
+            Effect::ListAudit(id, q) => {
+                self.call(id, async move { c.list_audit(&q).await }, move |r| {
+                    Msg::AuditListed(id, r)
+                })
+            }
             Effect::Connect(id, key) => self.connect(id, key),
             Effect::UseSession(s) => {
                 // Whatever still runs was for the old server.

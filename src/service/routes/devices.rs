@@ -18,7 +18,9 @@ use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
 use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
+use super::super::store::audit;
 use super::super::store::entities::{self, DeviceQuery};
+use super::audit::{Source, by as audit_by, refused};
 use super::body::check_text;
 use super::query::Params;
 use super::token_create::MAX_DESCRIPTION;
@@ -168,6 +170,7 @@ fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
 pub async fn patch(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     Path((project, uuid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<DeviceInfo>, ApiErr> {
@@ -175,17 +178,26 @@ pub async fn patch(
     let patch: DevicePatch = serde_json::from_slice(&body)
         .map_err(|e| ApiErr::bad_request(format!("invalid JSON body: {e}")))?;
     check_patch(&patch)?;
+    let mut rec = audit_by(&p, "device_update", source);
+    rec.device = Some(format!("{project}/{uuid}"));
+    let failed = rec.clone();
     let dev = state
         .store
         .write(move |tx| {
-            recheck_caller(tx, &p.token_id, now())?;
+            let now = now();
+            recheck_caller(tx, &p.token_id, now)?;
             let dev = entities::device(tx, &project, &uuid)?;
             authorize(&p, dev, &project, &uuid, Action::Write)?;
-            entities::update_device(tx, &project, &uuid, &patch)?
-                .ok_or_else(|| missing(&project, &uuid))
+            let dev = entities::update_device(tx, &project, &uuid, &patch)?
+                .ok_or_else(|| missing(&project, &uuid))?;
+            audit::record(tx, &rec, now, audit::OK)?;
+            Ok::<_, ApiErr>(dev)
         })
-        .await?;
-    Ok(Json(dev))
+        .await;
+    match dev {
+        Ok(dev) => Ok(Json(dev)),
+        Err(e) => Err(refused(&state, failed, e).await),
+    }
 }
 
 #[derive(Serialize)]
@@ -196,18 +208,27 @@ pub struct Message {
 pub async fn delete(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     Path((project, uuid)): Path<(String, String)>,
 ) -> Result<Json<Message>, ApiErr> {
     check_ids(&project, &uuid)?;
-    state
+    let mut rec = audit_by(&p, "device_delete", source);
+    rec.device = Some(format!("{project}/{uuid}"));
+    let failed = rec.clone();
+    let deleted = state
         .store
         .write(move |tx| {
-            recheck_caller(tx, &p.token_id, now())?;
+            let now = now();
+            recheck_caller(tx, &p.token_id, now)?;
             let dev = entities::device(tx, &project, &uuid)?;
             authorize(&p, dev, &project, &uuid, Action::Delete)?;
             entities::delete_device(tx, &project, &uuid)?;
+            audit::record(tx, &rec, now, audit::OK)?;
             Ok::<_, ApiErr>(())
         })
-        .await?;
+        .await;
+    if let Err(e) = deleted {
+        return Err(refused(&state, failed, e).await);
+    }
     Ok(Json(Message { message: "Success" }))
 }

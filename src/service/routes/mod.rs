@@ -2,6 +2,7 @@
 //! embedded token service"), request logs, and JFrog's array error form for every error, axum's
 //! own rejections included.
 
+mod audit;
 mod body;
 mod devices;
 mod projects;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             get(tokens::get_one).delete(tokens::revoke),
         )
         .route("/access/api/v2/users", get(users::list))
+        .route("/tokentab/api/v1/audit", get(audit::list))
         .route("/access/api/v1/projects", get(projects::list))
         .route("/api/v2/{project}/fleets", get(devices::fleets))
         .route("/api/v2/{project}/devices", get(devices::list))

@@ -19,8 +19,10 @@ use super::super::auth::{Caller, Principal, hash_secret, new_secret};
 use super::super::error::ApiErr;
 use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
+use super::super::store::audit;
 use super::super::store::entities;
 use super::super::store::tokens::{self, NewToken};
+use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, fields, take_secret};
 use super::token_refresh;
 
@@ -299,6 +301,7 @@ fn check_cap(
 pub async fn create(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiErr> {
@@ -309,7 +312,7 @@ pub async fn create(
     match req.grant_type.as_deref() {
         None | Some("") | Some("client_credentials") => {}
         Some("refresh_token") => {
-            return token_refresh::refresh(state, p, req, refresh, access).await;
+            return token_refresh::refresh(state, p, source, req, refresh, access).await;
         }
         Some(_) => {
             return Err(ApiErr::bad_request(
@@ -327,12 +330,19 @@ pub async fn create(
             "{which} is only accepted with grant_type=refresh_token"
         )));
     }
+    // A refused request's description is not checked text: only a planned one is recorded.
+    let mut rec = audit_by(&p, "create", source);
     let Plan {
         mut new,
         scope,
         expires_in,
         limited,
-    } = plan(&state, &p, req)?;
+    } = match plan(&state, &p, req) {
+        Ok(plan) => plan,
+        Err(e) => return Err(refused(&state, rec, e).await),
+    };
+    rec.token_id = Some(new.token_id.clone());
+    rec.description = Some(new.description.clone());
     let secret: Zeroizing<String> = new_secret()?;
     new.secret_hash = hash_secret(&secret);
     let refresh_secret = if new.refreshable {
@@ -343,7 +353,8 @@ pub async fn create(
     let refresh_hash = refresh_secret.as_ref().map(|s| hash_secret(s));
     let stored = new.clone();
     let cap = state.max_tokens_per_user;
-    state
+    let failed = rec.clone();
+    let written = state
         .store
         .write(move |tx| {
             let now = now();
@@ -356,9 +367,13 @@ pub async fn create(
             if let Some(h) = &refresh_hash {
                 tokens::set_refresh_hash(tx, &stored.token_id, h)?;
             }
+            audit::record(tx, &rec, now, audit::OK)?;
             Ok::<_, ApiErr>(())
         })
-        .await?;
+        .await;
+    if let Err(e) = written {
+        return Err(refused(&state, failed, e).await);
+    }
     created_response(
         &new,
         &secret,

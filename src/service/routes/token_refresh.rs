@@ -14,7 +14,9 @@ use super::super::auth::{Principal, hash_secret, is_well_formed, new_secret};
 use super::super::error::ApiErr;
 use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
+use super::super::store::audit::{self, Record};
 use super::super::store::tokens::{self, NewToken};
+use super::audit::{Source, by as audit_by, refused};
 use super::token_create::created_response;
 
 fn not_found() -> ApiErr {
@@ -50,6 +52,7 @@ fn refuse_changes(req: &CreateTokenRequest, p: &Principal) -> Result<(), ApiErr>
 pub async fn refresh(
     state: AppState,
     p: Arc<Principal>,
+    source: Source,
     req: CreateTokenRequest,
     refresh: Option<Zeroizing<String>>,
     access: Option<Zeroizing<String>>,
@@ -66,15 +69,17 @@ pub async fn refresh(
         ));
     };
     if !is_well_formed(&refresh) {
-        return Err(not_found());
+        return Err(refused(&state, audit_by(&p, "refresh", source), not_found()).await);
     }
+    let rec = audit_by(&p, "refresh", source);
+    let failed = rec.clone();
     let refresh_hash = hash_secret(&refresh);
     let access_hash = access.as_ref().map(|a| hash_secret(a));
     let secret = new_secret()?;
     let next_refresh = new_secret()?;
     let secret_hash = hash_secret(&secret);
     let next_refresh_hash = hash_secret(&next_refresh);
-    let (new, expires_in) = state
+    let written = state
         .store
         .write(move |tx| {
             let now = now();
@@ -103,8 +108,25 @@ pub async fn refresh(
             tokens::revoke(tx, &old.token.token_id, now)?;
             tokens::insert(tx, &new)?;
             tokens::set_refresh_hash(tx, &new.token_id, &next_refresh_hash)?;
+            // One row per token: the old one refreshed away, the new one created by it.
+            let old_rec = Record {
+                token_id: Some(old.token.token_id.clone()),
+                description: Some(new.description.clone()),
+                ..rec.clone()
+            };
+            audit::record(tx, &old_rec, now, "ok: replaced")?;
+            let new_rec = Record {
+                token_id: Some(new.token_id.clone()),
+                description: Some(new.description.clone()),
+                ..rec
+            };
+            audit::record(tx, &new_rec, now, audit::OK)?;
             Ok::<_, ApiErr>((new, lifetime))
         })
-        .await?;
+        .await;
+    let (new, expires_in) = match written {
+        Ok(v) => v,
+        Err(e) => return Err(refused(&state, failed, e).await),
+    };
     created_response(&new, &secret, Some(&next_refresh), expires_in)
 }

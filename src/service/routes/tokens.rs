@@ -19,9 +19,11 @@ use super::super::auth::{Caller, Principal, hash_secret, is_well_formed};
 use super::super::error::ApiErr;
 use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
+use super::super::store::audit::{self, Record};
 use super::super::store::tokens::{
     self, Order, OrderKey, RevokeResult, TokenCursor, TokenFilter, TokenRow,
 };
+use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
 
@@ -140,23 +142,38 @@ pub async fn get_one(
 pub async fn revoke(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     Path(id): Path<String>,
 ) -> Result<Response, ApiErr> {
     let id = resolve_id(&p, id);
+    let action = if id == p.token_id {
+        "revoke_self"
+    } else {
+        "revoke"
+    };
+    let mut rec = audit_by(&p, action, source);
+    rec.token_id = Some(id.clone());
     if !p.is_identity() && id != p.token_id {
-        return Err(ApiErr::forbidden(
-            "this token can revoke only itself: use a user or admin token",
-        ));
+        let e = ApiErr::forbidden("this token can revoke only itself: use a user or admin token");
+        return Err(refused(&state, rec, e).await);
     }
     let outcome = state
         .store
         .write(move |tx| {
             let now = now();
             recheck_caller(tx, &p.token_id, now)?;
-            match tokens::by_id(tx, &id)? {
-                Some(row) if may_manage(&p, &row) => Ok(tokens::revoke(tx, &id, now)?),
-                _ => Ok::<_, ApiErr>(RevokeResult::Gone),
-            }
+            let (result, out) = match tokens::by_id(tx, &id)? {
+                Some(row) if may_manage(&p, &row) => {
+                    rec.description = Some(row.description);
+                    match tokens::revoke(tx, &id, now)? {
+                        RevokeResult::Revoked => (audit::OK, RevokeResult::Revoked),
+                        RevokeResult::Gone => ("204 already revoked", RevokeResult::Gone),
+                    }
+                }
+                _ => ("204 not found", RevokeResult::Gone),
+            };
+            audit::record(tx, &rec, now, result)?;
+            Ok::<_, ApiErr>(out)
         })
         .await?;
     Ok(match outcome {
@@ -176,6 +193,7 @@ pub struct RevokedBody {
 pub async fn revoke_by_value(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RevokedBody>, ApiErr> {
@@ -188,9 +206,12 @@ pub async fn revoke_by_value(
         )));
     }
     if !is_well_formed(&token) {
-        return Err(token_not_found());
+        let rec = audit_by(&p, "revoke_by_value", source);
+        return Err(refused(&state, rec, token_not_found()).await);
     }
     let hash = hash_secret(&token);
+    let rec = audit_by(&p, "revoke_by_value", source);
+    let failed = rec.clone();
     let revoked = state
         .store
         .write(move |tx| {
@@ -200,9 +221,19 @@ pub async fn revoke_by_value(
                 .filter(|row| may_manage(&p, row))
                 .ok_or_else(token_not_found)?;
             tokens::revoke(tx, &row.token_id, now)?;
+            let rec = Record {
+                token_id: Some(row.token_id.clone()),
+                description: Some(row.description),
+                ..rec
+            };
+            audit::record(tx, &rec, now, audit::OK)?;
             Ok::<_, ApiErr>(row.token_id)
         })
-        .await?;
+        .await;
+    let revoked = match revoked {
+        Ok(id) => id,
+        Err(e) => return Err(refused(&state, failed, e).await),
+    };
     Ok(Json(RevokedBody {
         revoked_token_id: revoked,
     }))

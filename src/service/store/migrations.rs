@@ -107,6 +107,25 @@ CREATE TRIGGER epoch_membership_added AFTER INSERT ON memberships
 ALTER TABLE tokens ADD COLUMN refresh_hash BLOB;
 CREATE UNIQUE INDEX tokens_refresh ON tokens(refresh_hash) WHERE refresh_hash IS NOT NULL;
 "#,
+    // Audit trail (store/audit.rs): one row per token or device change, written in the
+    // change's own transaction. No secret or hash column, ever.
+    r#"
+CREATE TABLE audit (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              INTEGER NOT NULL,
+    actor           TEXT NOT NULL,
+    actor_token_id  TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    target_token_id TEXT,
+    description     TEXT,
+    device          TEXT,
+    source          TEXT,
+    result          TEXT NOT NULL
+);
+CREATE INDEX audit_at ON audit(at);
+CREATE INDEX audit_target ON audit(target_token_id, seq);
+CREATE INDEX audit_actor ON audit(actor, seq);
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

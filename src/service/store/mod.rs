@@ -18,6 +18,7 @@
 //! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
+pub mod audit;
 pub mod entities;
 mod files;
 mod migrations;

@@ -4,6 +4,7 @@
 //! menu, form, picker, confirm, details, help, secret view, typed text) and the results of
 //! calls and copies are taken in `results`. Handlers return effects; the runtime runs them.
 
+pub mod audit;
 pub mod confirm;
 pub mod ctx;
 pub mod details;
@@ -32,6 +33,7 @@ use super::layout::{self, Regions, Shape};
 use super::msg::{Effect, Msg, ReqId};
 use super::switch::ServerEntry;
 use super::theme::Theme;
+use audit::AuditView;
 use confirm::Confirm;
 use ctx::{Ctx, IdGen};
 use form::{Form, FormOutcome};
@@ -88,6 +90,8 @@ pub enum Overlay {
     Switch(ServerPicker),
     Rotate(rotate::RotateDialog),
     Export(export::ExportPrompt),
+    /// The audit trail (`A`).
+    Audit(AuditView),
 }
 
 #[derive(Debug)]
@@ -197,6 +201,8 @@ impl App {
             Overlay::Switch(p) if matches!(p.stage, Stage::Discard { .. }) => Mode::Confirm,
             Overlay::Switch(_) => Mode::Picker,
             Overlay::Help(_) => Mode::Help,
+            Overlay::Audit(v) if v.filtering => Mode::AuditFilter,
+            Overlay::Audit(_) => Mode::Audit,
             Overlay::Details(_) => Mode::Details,
             Overlay::Confirm(c) if c.required.is_some() && !c.started => Mode::ConfirmText,
             Overlay::Confirm(_) | Overlay::Rotate(_) => Mode::Confirm,
@@ -263,6 +269,7 @@ impl App {
             || matches!(&self.overlay, Overlay::Export(p) if matches!(p.step, export::ExportStep::Writing(_)))
             || self.rotation.as_ref().is_some_and(|r| r.revoke.is_some())
             || matches!(&self.overlay, Overlay::Details(d) if d.load.is_loading())
+            || matches!(&self.overlay, Overlay::Audit(v) if v.load.is_loading())
             || matches!(&self.overlay, Overlay::Switch(p) if p.connecting())
     }
 
@@ -379,6 +386,7 @@ impl App {
                 }
             }
             Msg::Picked(id, r) => self.on_picked(id, r),
+            Msg::AuditListed(id, r) => self.on_audit_listed(id, r),
             Msg::Connected(id, r) => self.on_connected(id, r, fx),
             Msg::TextCopied(text, outcome) => self.on_text_copied(&text, outcome),
             Msg::SecretCopied(outcome) => self.on_secret_copied(outcome, fx),
@@ -411,6 +419,7 @@ impl App {
         let close_overlay = match (mode, &mut self.overlay, self.form.as_mut()) {
             (Mode::Confirm | Mode::ConfirmText, Overlay::Confirm(c), _) => c.on_action(a, &mut cx),
             (Mode::Details, Overlay::Details(d), _) => d.on_action(a, &mut cx),
+            (Mode::Audit | Mode::AuditFilter, Overlay::Audit(v), _) => v.on_action(a, &mut cx),
             (Mode::Help, Overlay::Help(scroll), _) => help::on_action(scroll, a),
             (Mode::Secret, Overlay::Secret(v), _) => {
                 if v.on_action(a) {
@@ -451,6 +460,12 @@ impl App {
             (Mode::Help, Overlay::Help(s), _) => *s = s.saturating_add_signed(delta),
             (Mode::Details, Overlay::Details(d), _) => {
                 d.scroll = d.scroll.saturating_add_signed(delta)
+            }
+            (Mode::Audit | Mode::AuditFilter, Overlay::Audit(v), _) => {
+                let a = if delta < 0 { Action::Up } else { Action::Down };
+                for _ in 0..delta.unsigned_abs() {
+                    v.on_action(a, &mut cx);
+                }
             }
             _ => {}
         }

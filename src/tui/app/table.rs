@@ -112,6 +112,7 @@ impl App {
             Action::Back => self.table_back(fx),
             Action::CopyId => self.copy_id(fx),
             Action::Details => self.open_details(fx),
+            Action::Audit => self.open_audit(fx),
             _ => {}
         }
     }

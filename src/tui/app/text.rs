@@ -23,6 +23,10 @@ impl App {
                 _ => None,
             },
             Mode::FormText => self.form.as_mut().and_then(|f| f.text_field()),
+            Mode::AuditFilter => match &mut self.overlay {
+                Overlay::Audit(v) => Some(&mut v.filter),
+                _ => None,
+            },
             Mode::Picker => self
                 .form
                 .as_mut()
@@ -68,6 +72,11 @@ impl App {
             Mode::Filter => {
                 let v = self.filter.value().to_owned();
                 self.rows.set_filter(&v);
+            }
+            Mode::AuditFilter => {
+                if let Overlay::Audit(v) = &mut self.overlay {
+                    v.filter_changed();
+                }
             }
             Mode::FormText => {
                 if let Some(f) = self.form.as_mut() {

@@ -1,6 +1,7 @@
 //! Pure rendering: the model in, a frame out; where things go comes from `tui::layout`. Each part
 //! has its own file.
 
+pub mod audit_view;
 pub mod confirm_dialog;
 pub mod create_panel;
 pub mod export_prompt;
@@ -153,6 +154,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Switch(p) => profile_picker::draw(f, app, p, &theme, area),
         Overlay::Rotate(d) => rotate_dialog::draw(f, app, d, &theme, area),
         Overlay::Export(p) => export_prompt::draw(f, app, p, &theme, area),
+        Overlay::Audit(v) => audit_view::draw(f, app, v, &theme, area),
     }
 }
 
