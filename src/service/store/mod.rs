@@ -9,8 +9,12 @@
 //!   do not queue behind one commit each.
 //! - A checkpointer thread copies the WAL into the database file off the request path.
 
+pub mod backend;
 pub mod entities;
 mod migrations;
+pub mod pg;
+pub mod sqlite;
+pub mod target;
 pub mod tokens;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
