@@ -114,9 +114,15 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8082", value_name = "ADDR")]
     pub listen: SocketAddr,
 
-    /// SQLite database file (default: tokentab.db in the data dir).
-    #[arg(long, value_name = "FILE")]
+    /// SQLite database file (default: tokentab.db in the data dir), or a PostgreSQL URL
+    /// postgres://user@host:port/db (no password in it: PGPASSWORD, ~/.pgpass or
+    /// ?password_file=PATH).
+    #[arg(long, value_name = "FILE|URL", env = "TOKENTAB_DB")]
     pub db: Option<PathBuf>,
+
+    /// Log lines as plain text or as one JSON object per line (stderr).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Do not load the demo account into an empty database.
     #[arg(long)]
@@ -126,6 +132,12 @@ pub struct ServeArgs {
     /// refused. Default: no limit.
     #[arg(long, value_name = "DURATION")]
     pub max_expiry: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ mod auth;
 mod auth_cache;
 mod bootstrap;
 mod error;
+mod operator;
 mod routes;
 mod seed;
 mod serve;
@@ -99,7 +100,11 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
         what: "cannot read the bound address".into(),
         source,
     })?;
+    let ops = operator::Operator::new(store::backend::Db::Sqlite(
+        store::sqlite::SqliteDb::from_store(prepared.store.clone(), &cfg.db_path),
+    ));
     let app = routes::router(state::AppState {
+        ops: std::sync::Arc::new(ops),
         store: prepared.store,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,

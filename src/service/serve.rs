@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::store::target::DbTarget;
 use super::{ServiceConfig, ServiceError, spawn};
 use crate::cli::ServeArgs;
 
@@ -41,13 +42,16 @@ pub fn parse_duration(text: &str) -> Result<Option<u64>, String> {
     }
 }
 
-fn init_logging() {
+fn init_logging(format: crate::cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TOKENTAB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        crate::cli::LogFormat::Text => fmt.try_init(),
+        crate::cli::LogFormat::Json => fmt.json().flatten_event(true).try_init(),
+    };
 }
 
 fn config(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ServiceConfig, ServiceError> {
@@ -67,9 +71,18 @@ fn config(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ServiceConfig, S
             parse_duration(text).map_err(|e| ServiceError::Config(format!("--max-expiry: {e}")))?
         }
     };
+    let db_path = match args.db.as_deref().map(DbTarget::parse).transpose()? {
+        None => data_dir.join("tokentab.db"),
+        Some(DbTarget::Sqlite(path)) => path,
+        Some(DbTarget::Postgres(t)) => {
+            return Err(ServiceError::Config(format!(
+                "--db {t}: PostgreSQL storage is not served by this build yet: use a SQLite file"
+            )));
+        }
+    };
     Ok(ServiceConfig {
         listen: args.listen,
-        db_path: args.db.unwrap_or_else(|| data_dir.join("tokentab.db")),
+        db_path,
         data_dir,
         seed: !args.no_seed,
         max_expiry,
@@ -92,7 +105,7 @@ async fn stop_signal() {
 }
 
 pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>) -> ExitCode {
-    init_logging();
+    init_logging(args.log_format);
     let cfg = match config(args, data_dir) {
         Ok(c) => c,
         Err(e) => {

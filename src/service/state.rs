@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::auth_cache::AuthCache;
+use super::operator::Operator;
 use super::store::Store;
 
 #[derive(Clone)]
@@ -13,6 +14,8 @@ pub struct AppState {
     /// Longest `expires_in` allowed (seconds); None = no limit, and "never" is allowed.
     pub max_expiry: Option<u64>,
     pub auth_cache: Arc<AuthCache>,
+    /// Metrics and readiness.
+    pub ops: Arc<Operator>,
 }
 
 impl AppState {
