@@ -51,7 +51,11 @@ fn parse_labels(text: &str) -> BTreeMap<String, String> {
 /// Parses the exposition strictly (every line a comment or a sample, `# EOF` last).
 fn parse(text: &str) -> BTreeMap<Key, f64> {
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.last(), Some(&"# EOF"), "OpenMetrics text ends with # EOF");
+    assert_eq!(
+        lines.last(),
+        Some(&"# EOF"),
+        "OpenMetrics text ends with # EOF"
+    );
     let mut samples = BTreeMap::new();
     for line in &lines[..lines.len() - 1] {
         if let Some(comment) = line.strip_prefix("# ") {
@@ -116,14 +120,16 @@ async fn metrics_parse_and_follow_the_requests() {
     let (secret, id) = s.mint(None, json!({"description": "metrics"})).await;
     let (status, _) = s.get(&secret, "/access/api/v1/tokens/me").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, v) = s
-        .get(&s.admin, "/api/v2/demo/devices?limit=1")
-        .await;
+    let (status, v) = s.get(&s.admin, "/api/v2/demo/devices?limit=1").await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let uuid = v["devices"][0]["device_uuid"].as_str().unwrap().to_owned();
-    let (status, _) = s.get(&s.admin, &format!("/api/v2/demo/devices/{uuid}")).await;
+    let (status, _) = s
+        .get(&s.admin, &format!("/api/v2/demo/devices/{uuid}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    let (status, _) = s
+        .delete(&s.admin, &format!("/access/api/v1/tokens/{id}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = s.get(&secret, "/access/api/v1/tokens/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -139,7 +145,10 @@ async fn metrics_parse_and_follow_the_requests() {
         ("method", "GET"),
         ("status", "200"),
     ];
-    assert_eq!(value(&after, "tokentab_http_requests_total", &device_route), 1.0);
+    assert_eq!(
+        value(&after, "tokentab_http_requests_total", &device_route),
+        1.0
+    );
     assert_eq!(
         value(
             &after,
@@ -182,7 +191,10 @@ async fn wait_ready(s: &TestService, want: StatusCode) -> (Option<String>, serde
         if status == want {
             return (retry, body);
         }
-        assert!(Instant::now() < deadline, "readiness stayed {status}: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "readiness stayed {status}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -201,9 +201,13 @@ async fn tokens_insert_auth_revoke(place: Place) {
         fleet: "ghost".into(),
     };
     assert_eq!(
-        db.create_token(token("t-x", "alice", 1, None, ""), vec![fleet.clone()], None)
-            .await
-            .unwrap(),
+        db.create_token(
+            token("t-x", "alice", 1, None, ""),
+            vec![fleet.clone()],
+            None
+        )
+        .await
+        .unwrap(),
         CreateCheck::UnknownTarget(fleet)
     );
     assert_eq!(
@@ -243,7 +247,10 @@ async fn tokens_insert_auth_revoke(place: Place) {
         .await
         .unwrap()
         .unwrap();
-    assert!(row.revoked, "the revoked token is still found, marked revoked");
+    assert!(
+        row.revoked,
+        "the revoked token is still found, marked revoked"
+    );
 }
 
 async fn writes_recheck_their_caller(place: Place) {
@@ -266,7 +273,8 @@ async fn writes_recheck_their_caller(place: Place) {
     ));
     assert!(db.token_by_id("second".into()).await.unwrap().is_none());
     assert!(matches!(
-        db.revoke_token_if("victim".into(), 11, me(), |_| true).await,
+        db.revoke_token_if("victim".into(), 11, me(), |_| true)
+            .await,
         Err(StoreError::CallerRevoked)
     ));
     assert!(db.token_by_id("victim".into()).await.unwrap().is_some());
@@ -350,10 +358,26 @@ async fn token_pages_walk_every_order(place: Place) {
     let users = ["alice", "bob", "admin"];
     for i in 0..23i64 {
         // Equal sort keys on purpose: the seq tie-break must keep pages disjoint.
-        let expiry = if i % 5 == 0 { None } else { Some(10_000 + (i % 4)) };
-        let id = format!("tok-{:02}{}", (i * 7) % 23, if i % 6 == 0 { "r" } else { "" });
-        let desc = if i % 2 == 0 { "ci deploy" } else { "Ünïcode ✓" };
-        create(&db, token(&id, users[i as usize % 3], 1_000 + i / 3, expiry, desc)).await;
+        let expiry = if i % 5 == 0 {
+            None
+        } else {
+            Some(10_000 + (i % 4))
+        };
+        let id = format!(
+            "tok-{:02}{}",
+            (i * 7) % 23,
+            if i % 6 == 0 { "r" } else { "" }
+        );
+        let desc = if i % 2 == 0 {
+            "ci deploy"
+        } else {
+            "Ünïcode ✓"
+        };
+        create(
+            &db,
+            token(&id, users[i as usize % 3], 1_000 + i / 3, expiry, desc),
+        )
+        .await;
     }
     create(&db, token("gone", "alice", 1_000, None, "ci deploy")).await;
     db.revoke_token_if("gone".into(), 5, None, |_| true)
@@ -478,7 +502,9 @@ async fn users_projects_fleets(place: Place) {
     }
     assert_eq!(
         names,
-        ["alice", "zed0", "zed1", "zed2", "zed3", "zed4", "zed5", "zed6"]
+        [
+            "alice", "zed0", "zed1", "zed2", "zed3", "zed4", "zed5", "zed6"
+        ]
     );
     let projects: Vec<String> = db
         .projects()
@@ -530,7 +556,10 @@ async fn devices_page_patch_delete(place: Place) {
     let db = place.open().await;
     db.apply(world()).await.unwrap();
     let all = device_ids(&db, query(5)).await;
-    assert_eq!(all, (0..12).map(|i| format!("d-{i:02}")).collect::<Vec<_>>());
+    assert_eq!(
+        all,
+        (0..12).map(|i| format!("d-{i:02}")).collect::<Vec<_>>()
+    );
     let core = device_ids(
         &db,
         DeviceQuery {

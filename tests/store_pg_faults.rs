@@ -109,7 +109,9 @@ async fn unreachable_postgres_is_unavailable_then_recovers_by_itself() {
 async fn revocations_are_announced_to_other_replicas() {
     let url = pg::fresh_schema_url();
     let target = DbTarget::Postgres(pg::target(&url));
-    let a = Db::open(&target).await.unwrap_or_else(|e| panic!("{e}. {}", pg::FIX));
+    let a = Db::open(&target)
+        .await
+        .unwrap_or_else(|e| panic!("{e}. {}", pg::FIX));
     let b = Db::open(&target).await.unwrap();
     let mut seen = b.revocations().expect("PostgreSQL announces revocations");
     // Wait until b's listener is connected (its first bump), then revoke through a.

@@ -50,7 +50,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(log_and_normalize))
-        .layer(middleware::from_fn_with_state(state.clone(), operator::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            operator::track,
+        ))
         .with_state(state)
 }
 

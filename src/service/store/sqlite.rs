@@ -164,9 +164,11 @@ impl SqliteDb {
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('service_id', ?1)",
                 [&candidate],
             )?;
-            Ok(c.query_row("SELECT value FROM meta WHERE key = 'service_id'", [], |r| {
-                r.get(0)
-            })?)
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = 'service_id'", [], |r| {
+                    r.get(0)
+                })?,
+            )
         })
         .await
     }

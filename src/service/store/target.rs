@@ -269,7 +269,12 @@ fn split_host_port(hostport: &str) -> Result<(String, u16), StoreError> {
 /// `hostname:port:database:username:password` lines; `*` matches anything, `\` escapes.
 fn pgpass_lookup(text: &str, t: &PgTarget) -> Option<String> {
     let port = t.port.to_string();
-    let wanted = [t.host.as_str(), port.as_str(), t.dbname.as_str(), t.user.as_str()];
+    let wanted = [
+        t.host.as_str(),
+        port.as_str(),
+        t.dbname.as_str(),
+        t.user.as_str(),
+    ];
     for line in text.lines() {
         if line.trim_start().starts_with('#') {
             continue;
@@ -290,21 +295,17 @@ fn pgpass_lookup(text: &str, t: &PgTarget) -> Option<String> {
 }
 
 fn split_pgpass(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
+    let mut fields = Vec::new();
+    let mut field = String::new();
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    fields.last_mut().map(|f| f.push(n));
-                }
-            }
-            ':' => fields.push(String::new()),
-            c => {
-                fields.last_mut().map(|f| f.push(c));
-            }
+            '\\' => field.extend(chars.next()),
+            ':' => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
         }
     }
+    fields.push(field);
     fields
 }
 
@@ -347,7 +348,10 @@ mod tests {
             "postgres://svc@db/x?password=hunter2",
         ] {
             let e = DbTarget::parse(Path::new(url)).unwrap_err().to_string();
-            assert!(e.contains("PGPASSWORD") && e.contains("password_file"), "{e}");
+            assert!(
+                e.contains("PGPASSWORD") && e.contains("password_file"),
+                "{e}"
+            );
             assert!(!e.contains("hunter2"), "{e}");
         }
     }

@@ -1,8 +1,8 @@
 //! Meta, bootstrap batches, users, projects, fleets and devices on PostgreSQL.
 
-use tokio_postgres::types::ToSql;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;

@@ -98,21 +98,37 @@ fn list_query(
         sql.push_str(&clause.replace('$', &format!("${}", args.len())));
     };
     if let Some(u) = &filter.username {
-        push(&mut sql, &mut args, " AND username = $", Box::new(u.clone()));
+        push(
+            &mut sql,
+            &mut args,
+            " AND username = $",
+            Box::new(u.clone()),
+        );
     }
     if let Some(id) = &filter.token_id {
-        push(&mut sql, &mut args, " AND token_id = $", Box::new(id.clone()));
+        push(
+            &mut sql,
+            &mut args,
+            " AND token_id = $",
+            Box::new(id.clone()),
+        );
     }
     if let Some(r) = filter.refreshable {
         push(&mut sql, &mut args, " AND refreshable = $", Box::new(r));
     }
     match &filter.description {
-        Some(DescriptionFilter::Exact(d)) => {
-            push(&mut sql, &mut args, " AND description = $", Box::new(d.clone()))
-        }
-        Some(DescriptionFilter::Prefix(p)) if !p.is_empty() => {
-            push(&mut sql, &mut args, " AND starts_with(description, $)", Box::new(p.clone()))
-        }
+        Some(DescriptionFilter::Exact(d)) => push(
+            &mut sql,
+            &mut args,
+            " AND description = $",
+            Box::new(d.clone()),
+        ),
+        Some(DescriptionFilter::Prefix(p)) if !p.is_empty() => push(
+            &mut sql,
+            &mut args,
+            " AND starts_with(description, $)",
+            Box::new(p.clone()),
+        ),
         Some(DescriptionFilter::Prefix(_)) | None => {}
     }
     let key = column(order.key);
@@ -205,7 +221,13 @@ async fn check_targets(
     new: &NewToken,
     targets: &[EntityRef],
 ) -> Result<Option<CreateCheck>, StoreError> {
-    if !exists(tx, "SELECT 1 FROM users WHERE username = $1", &[&new.username]).await? {
+    if !exists(
+        tx,
+        "SELECT 1 FROM users WHERE username = $1",
+        &[&new.username],
+    )
+    .await?
+    {
         return Ok(Some(CreateCheck::UnknownUser(new.username.clone())));
     }
     let projects = new
@@ -344,12 +366,9 @@ impl PgDb {
             .await
             .map_err(classify)?
             .get(0);
-        tx.execute(
-            "SELECT pg_notify($1, $2)",
-            &[&CHANNEL, &epoch.to_string()],
-        )
-        .await
-        .map_err(classify)?;
+        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &epoch.to_string()])
+            .await
+            .map_err(classify)?;
         tx.commit().await.map_err(classify)?;
         Ok(RevokeOutcome::Revoked)
     }
