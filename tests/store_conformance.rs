@@ -83,6 +83,7 @@ conformance!(
     devices_page_patch_delete,
     service_id_and_bootstrap_once,
     migrations_run_once_when_opened_together,
+    demo_seed_loads_once,
 );
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -703,4 +704,33 @@ async fn migrations_run_once_when_opened_together(place: Place) {
     let again = place.open().await;
     assert_eq!(again.user_count().await.unwrap(), 3);
     again.ping().await.unwrap();
+}
+
+async fn demo_seed_loads_once(place: Place) {
+    let db = place.open().await;
+    let (rows, summary) = tokentab::service::seed::writes(1_800_000_000).unwrap();
+    let mut batch = vec![user("admin", true)];
+    batch.extend(rows);
+    assert!(db.apply_if_empty(batch.clone()).await.unwrap());
+    assert!(!db.apply_if_empty(batch).await.unwrap(), "applied once");
+    // The seed names `admin` too: one row, still an admin.
+    assert_eq!(db.user_count().await.unwrap() as usize, summary.users);
+    let admin = db.user("admin".into()).await.unwrap().unwrap();
+    assert_eq!(admin.admin, Some(true));
+    let projects = db.projects().await.unwrap();
+    assert_eq!(projects.len(), summary.projects);
+    let mut devices = 0;
+    let mut fleets = 0;
+    for p in &projects {
+        for f in db.fleets(p.project_key.clone()).await.unwrap().unwrap() {
+            fleets += 1;
+            devices += f.device_count as usize;
+        }
+    }
+    assert_eq!((fleets, devices), (summary.fleets, summary.devices));
+    let tokens = db
+        .list_tokens(TokenFilter::default(), Order::default(), None, None)
+        .await
+        .unwrap();
+    assert_eq!(tokens.tokens.len(), summary.tokens);
 }

@@ -6,7 +6,7 @@ mod bootstrap;
 mod error;
 mod operator;
 mod routes;
-mod seed;
+pub mod seed;
 mod serve;
 mod state;
 pub mod store;

@@ -49,7 +49,8 @@ fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(), StoreError
     }
 }
 
-fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
+/// Writes one row (the demo seed loads through this too).
+pub fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
     match w {
         Write::User(u) => entities::insert_user(conn, u)?,
         Write::Membership { username, project } => {
