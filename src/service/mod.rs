@@ -100,9 +100,9 @@ pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
         what: "cannot read the bound address".into(),
         source,
     })?;
-    let ops = operator::Operator::new(store::backend::Db::Sqlite(
+    let ops = operator::Operator::new(std::sync::Arc::new(store::backend::Db::Sqlite(
         store::sqlite::SqliteDb::from_store(prepared.store.clone(), &cfg.db_path),
-    ));
+    )));
     let app = routes::router(state::AppState {
         ops: std::sync::Arc::new(ops),
         store: prepared.store,

@@ -7,6 +7,7 @@
 //! creates, revokes or refuses: a 200 to `POST /access/api/v1/tokens` is one created token,
 //! a 200 to a revoking `DELETE` one revoked token, any 401 one authentication failure.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -52,7 +53,7 @@ const CREATE_ROUTE: &str = "/access/api/v1/tokens";
 const REVOKE_ROUTES: &[&str] = &["/access/api/v1/tokens/{id}", "/access/api/v1/tokens/revoke"];
 
 pub struct Operator {
-    db: Db,
+    db: Arc<Db>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
@@ -64,7 +65,7 @@ pub struct Operator {
 
 impl Operator {
     /// `db` answers readiness and feeds the pool gauge.
-    pub fn new(db: Db) -> Operator {
+    pub fn new(db: Arc<Db>) -> Operator {
         let mut registry = Registry::with_prefix("tokentab");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);

@@ -70,14 +70,18 @@ impl Drop for PgDb {
     }
 }
 
-/// Connection failures (server down, restarting, refusing connections, pool timeout) become
-/// [`StoreError::Unavailable`] (503 + Retry-After); everything else is an error.
+/// Connection failures (server down, restarting, refusing connections, pool timeout) and
+/// transactions PostgreSQL aborted to resolve a conflict become [`StoreError::Unavailable`]
+/// (503 + Retry-After); everything else is an error.
 pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
     let unavailable = match e.code() {
         Some(code) => {
             let c = code.code();
+            // 08: connection, 57P: shutdown / restart, 40: serialization failure or deadlock
+            // (PostgreSQL rolled the transaction back; a retry may succeed).
             c.starts_with("08")
                 || c.starts_with("57P")
+                || c.starts_with("40")
                 || *code == SqlState::TOO_MANY_CONNECTIONS
                 || *code == SqlState::CANNOT_CONNECT_NOW
         }
