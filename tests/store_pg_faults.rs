@@ -154,6 +154,25 @@ async fn revocations_are_announced_to_other_replicas() {
     // The other replica's own query sees it at once; the announcement follows.
     let row = b.auth_by_hash([1; 32]).await.unwrap().unwrap();
     assert!(row.revoked);
+    // And a write acting for the revoked token on the other replica is refused.
+    let next = NewToken {
+        token_id: "t2".into(),
+        secret_hash: [2; 32],
+        username: "alice".into(),
+        scope: "applied-permissions/user".into(),
+        audience: "*@*".into(),
+        description: String::new(),
+        project_key: None,
+        refreshable: false,
+        issued_at: 3,
+        expiry: None,
+    };
+    let refused = b.create_token(next, Vec::new(), Some("t1".into())).await;
+    assert!(
+        matches!(refused, Err(StoreError::CallerRevoked)),
+        "{refused:?}"
+    );
+    assert!(b.token_by_id("t2".into()).await.unwrap().is_none());
     tokio::time::timeout(Duration::from_secs(10), seen.changed())
         .await
         .expect("b heard of the revocation")
