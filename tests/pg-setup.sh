@@ -11,8 +11,6 @@
 # Progress goes to stderr; stdout carries only the `export` lines (for eval).
 # Drop everything later with: tests/pg-setup.sh --drop <role>   (the role owns the database)
 
-set -euo pipefail
-
 log() { printf 'pg-setup: %s\n' "$*" >&2; }
 
 as_root() {
@@ -100,8 +98,15 @@ SQL
 }
 
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-    # Sourced: run in a subshell (so `set -e` cannot end the caller's shell), then export here.
-    eval "$( (main "$@") )" || return 1
+    # Sourced: run in a subshell (its `set -e` cannot end or change the caller's shell), then
+    # export here.
+    # (Not `$(…) && eval`: inside an && list bash ignores `set -e`.)
+    __tokentab_pg_env=$( (set -euo pipefail; main "$@") )
+    __tokentab_pg_rc=$?
+    [ "$__tokentab_pg_rc" -eq 0 ] && eval "$__tokentab_pg_env"
+    unset __tokentab_pg_env
+    return "$__tokentab_pg_rc"
 else
+    set -euo pipefail
     main "$@"
 fi
