@@ -6,8 +6,9 @@ mod bootstrap;
 mod duration;
 mod error;
 mod revocation;
+mod operator;
 mod routes;
-mod seed;
+pub mod seed;
 mod serve;
 mod state;
 pub mod store;
@@ -168,7 +169,11 @@ pub async fn spawn_with(
         what: "cannot read the bound address".into(),
         source,
     })?;
+    let ops = operator::Operator::new(std::sync::Arc::new(store::backend::Db::Sqlite(
+        store::sqlite::SqliteDb::from_store(prepared.store.clone(), &cfg.db_path),
+    )));
     let app = routes::router(state::AppState {
+        ops: std::sync::Arc::new(ops),
         store: prepared.store,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,

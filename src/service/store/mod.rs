@@ -18,9 +18,13 @@
 //! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
+pub mod backend;
 pub mod entities;
 mod files;
 mod migrations;
+pub mod pg;
+pub mod sqlite;
+pub mod target;
 pub mod tokens;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
