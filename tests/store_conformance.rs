@@ -84,6 +84,7 @@ conformance!(
     service_id_and_bootstrap_once,
     migrations_run_once_when_opened_together,
     demo_seed_loads_once,
+    revocation_epoch_grows_with_revokes_and_memberships,
 );
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -704,6 +705,41 @@ async fn migrations_run_once_when_opened_together(place: Place) {
     let again = place.open().await;
     assert_eq!(again.user_count().await.unwrap(), 3);
     again.ping().await.unwrap();
+}
+
+/// The epoch that request caches are tagged with grows in the same transaction as a revoke
+/// (and a membership change), whoever writes it; a refused revoke leaves it alone.
+async fn revocation_epoch_grows_with_revokes_and_memberships(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("t-ep", "alice", 100, None, "")).await;
+    let e0 = db.revocation_epoch().await.unwrap();
+    assert_eq!(
+        db.revoke_token_if("t-ep".into(), 200, None, |_| false)
+            .await
+            .unwrap(),
+        RevokeOutcome::Refused
+    );
+    assert_eq!(db.revocation_epoch().await.unwrap(), e0, "nothing revoked");
+    assert_eq!(
+        db.revoke_token_if("t-ep".into(), 200, None, |_| true)
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked
+    );
+    let e1 = db.revocation_epoch().await.unwrap();
+    assert!(e1 > e0, "a revoke bumps the epoch: {e0} -> {e1}");
+    // A second open (another process or replica) reads the same epoch.
+    let other = place.open().await;
+    assert_eq!(other.revocation_epoch().await.unwrap(), e1);
+    db.apply(vec![Write::Membership {
+        username: "bob".into(),
+        project: "demo".into(),
+    }])
+    .await
+    .unwrap();
+    let e2 = other.revocation_epoch().await.unwrap();
+    assert!(e2 > e1, "a membership change bumps the epoch: {e1} -> {e2}");
 }
 
 async fn demo_seed_loads_once(place: Place) {

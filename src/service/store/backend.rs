@@ -123,6 +123,12 @@ impl Db {
         }
     }
 
+    /// The stored revocation epoch: it grows in the same transaction as every revoke, user
+    /// admin/name change and membership change, on both backends (triggers).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        on!(self, db => db.revocation_epoch())
+    }
+
     // ---- meta and bootstrap ------------------------------------------------------------
 
     /// The stored service id; `candidate` is stored first when there is none. Every replica

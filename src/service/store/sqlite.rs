@@ -152,6 +152,12 @@ impl SqliteDb {
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
+    /// The revocation epoch now (bumped by migration 3's triggers).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        self.read(|c| Ok(crate::service::revocation::current_epoch(c)?))
+            .await
+    }
+
     pub fn pool_use(&self) -> PoolUse {
         PoolUse {
             in_use: self.in_flight.load(Ordering::Relaxed),

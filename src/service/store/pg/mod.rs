@@ -7,8 +7,8 @@
 //! that presents the token is refused, and a write acting for it is refused.
 //!
 //! 1. A revoke is acknowledged only after its transaction committed (`UPDATE tokens SET
-//!    revoked_at …`, and in the same transaction `revocation_epoch` is bumped and
-//!    `pg_notify('tokentab_revoked', epoch)` queued, delivered at commit).
+//!    revoked_at …`, and in the same transaction a trigger bumps `revocation_epoch` and queues
+//!    `pg_notify('tokentab_revoked', epoch)`, delivered at commit).
 //! 2. Validity is checked by the request's own query: authentication reads the token row by
 //!    its secret hash ([`PgDb::auth_by_hash`], one indexed statement) on every request. Under
 //!    READ COMMITTED each statement sees every transaction committed before it started. A
@@ -162,6 +162,17 @@ impl PgDb {
 
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
+    }
+
+    /// The revocation epoch now (bumped by triggers in every revoking transaction).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let epoch: i64 = client
+            .query_one("SELECT epoch FROM revocation_epoch", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        Ok(epoch as u64)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

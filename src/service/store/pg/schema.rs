@@ -14,7 +14,8 @@ const MIGRATION_LOCK: i64 = 0x746f_6b65_6e74_6162;
 /// Each entry moves the schema from version `i` to `i + 1`. Append only.
 /// Text columns use the "C" collation: byte order, as SQLite's BINARY compares, so both
 /// backends sort and page alike.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   text COLLATE "C" PRIMARY KEY,
     value text COLLATE "C" NOT NULL
@@ -81,13 +82,45 @@ CREATE INDEX tokens_live_user ON tokens(username, seq) WHERE revoked_at IS NULL;
 CREATE INDEX tokens_live_expiry ON tokens(expiry_order, seq) WHERE revoked_at IS NULL;
 CREATE INDEX tokens_live_id ON tokens(token_id, seq) WHERE revoked_at IS NULL;
 
--- Bumped in every revoking transaction (and NOTIFYed on commit): see pg/mod.rs.
+-- Bumped by triggers in every revoking transaction (and NOTIFYed on commit): see pg/mod.rs.
 CREATE TABLE revocation_epoch (
     one   boolean PRIMARY KEY DEFAULT true CHECK (one),
     epoch bigint NOT NULL
 );
 INSERT INTO revocation_epoch (epoch) VALUES (0);
-"#];
+"#,
+    // Issue 8's SQLite migration 3 on PostgreSQL: triggers bump the revocation epoch (and
+    // queue the NOTIFY, delivered at commit) in the same transaction as anything that can make
+    // a cached principal wrong, whoever writes it; refresh tokens hashed at rest.
+    r#"
+CREATE FUNCTION tokentab_bump_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    e bigint;
+BEGIN
+    UPDATE revocation_epoch SET epoch = epoch + 1 RETURNING epoch INTO e;
+    PERFORM pg_notify('tokentab_revoked', e::text);
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER epoch_token_revoked AFTER UPDATE OF revoked_at ON tokens
+    FOR EACH ROW WHEN (NEW.revoked_at IS DISTINCT FROM OLD.revoked_at)
+    EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_token_deleted AFTER DELETE ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_token_changed AFTER UPDATE OF secret_hash, username, scope, expiry ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_user_changed AFTER UPDATE OF admin, username ON users
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_user_deleted AFTER DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_membership_deleted AFTER DELETE ON memberships
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_membership_added AFTER INSERT ON memberships
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+ALTER TABLE tokens ADD COLUMN refresh_hash bytea;
+CREATE UNIQUE INDEX tokens_refresh ON tokens(refresh_hash) WHERE refresh_hash IS NOT NULL;
+"#,
+];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory
 /// lock: the first migrates, the others find the version current and do nothing.

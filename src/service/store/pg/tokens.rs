@@ -14,7 +14,6 @@ use crate::service::store::tokens::{
     TokenRow,
 };
 
-use super::listen::CHANNEL;
 use super::{PgDb, classify};
 
 const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
@@ -358,17 +357,7 @@ impl PgDb {
         )
         .await
         .map_err(classify)?;
-        let epoch: i64 = tx
-            .query_one(
-                "UPDATE revocation_epoch SET epoch = epoch + 1 RETURNING epoch",
-                &[],
-            )
-            .await
-            .map_err(classify)?
-            .get(0);
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &epoch.to_string()])
-            .await
-            .map_err(classify)?;
+        // The epoch_token_revoked trigger bumps the epoch and queues the NOTIFY.
         tx.commit().await.map_err(classify)?;
         Ok(RevokeOutcome::Revoked)
     }
