@@ -130,14 +130,20 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8082", value_name = "ADDR")]
     pub listen: SocketAddr,
 
-    /// SQLite database file (default: tokentab.db in the data dir).
-    #[arg(long, value_name = "FILE")]
+    /// SQLite database file (default: tokentab.db in the data dir), or a PostgreSQL URL
+    /// postgres://user@host:port/db (no password in it: PGPASSWORD, ~/.pgpass or
+    /// ?password_file=PATH).
+    #[arg(long, value_name = "FILE|URL", env = "TOKENTAB_DB")]
     pub db: Option<PathBuf>,
 
     /// Data directory: admin.token and the default database (default: the platform data dir).
     /// Created 0700; refused when the group or others can write to it.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Log lines as plain text or as one JSON object per line (stderr).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Do not load the demo account into an empty database.
     #[arg(long)]
@@ -177,6 +183,12 @@ pub struct ServeArgs {
     /// deleted at start and every hour.
     #[arg(long, value_name = "DURATION", default_value = "365d")]
     pub audit_retention: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

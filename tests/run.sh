@@ -18,11 +18,21 @@ TOOLS=(
   "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)
   "openssl openssl"     # test certificates (api_tls)
   "cc build-essential"  # C compiler for the bundled SQLite and ring
+  "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function
-# named setup_<package>, run on every invocation. Example, for a later database:
-#   setup_postgresql() { pg_lsclusters -h | while read -r v c _; do pg_ctlcluster "$v" "$c" start || true; done; }
+# named setup_<package>, run on every invocation.
+
+# Starts the cluster, makes a throwaway role + database for this run and exports
+# TOKENTAB_TEST_PG and PGPASSWORD for `cargo test` (tests/pg-setup.sh); dropped on exit.
+setup_postgresql() {
+  local env
+  env=$(bash tests/pg-setup.sh)
+  eval "$env"
+  PG_TEST_ROLE=${TOKENTAB_TEST_PG##*/}
+  trap 'bash tests/pg-setup.sh --drop "$PG_TEST_ROLE" || true' EXIT
+}
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then

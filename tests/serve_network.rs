@@ -297,6 +297,7 @@ fn serve_help_lists_only_the_flags_serve_uses() {
         "--plain-http-on-network",
         "--rotate-admin-token",
         "--audit-retention",
+        "--log-format",
     ] {
         assert!(help.contains(used), "{used} missing:\n{help}");
     }
@@ -319,4 +320,45 @@ fn serve_help_lists_only_the_flags_serve_uses() {
         .output()
         .expect("run tokentab serve --readonly");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--db postgres://…` is a database URL, never a file name (it once made a `postgres:`
+/// directory); this build refuses it with exit 2, and a URL carrying a password is refused
+/// for that reason first.
+#[tokio::test]
+async fn a_postgres_url_is_refused_not_taken_as_a_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_arg,
+        "--db",
+        "postgres://tokentab@127.0.0.1:1/tokentab",
+    ])
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not served by this build yet"), "{err}");
+    assert!(text(&out.stdout).is_empty(), "nothing listened");
+
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_arg,
+        "--db",
+        "postgres://tokentab:hunter2@127.0.0.1:1/tokentab",
+    ])
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("password"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is not echoed: {err}"
+    );
+    assert!(!data.exists(), "refused before touching the data dir");
 }

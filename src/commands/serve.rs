@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::ServeArgs;
+use crate::cli::{LogFormat, ServeArgs};
+use crate::service::store::target::DbTarget;
 use crate::service::{
     self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
     parse_duration,
@@ -17,15 +18,34 @@ use crate::service::{
 /// A refusal before anything starts: exit code 2.
 struct Usage(String);
 
-fn init_logging(level: Option<&str>) {
+fn init_logging(level: Option<&str>, format: LogFormat) {
     let filter = level
         .and_then(|l| tracing_subscriber::EnvFilter::try_new(l).ok())
         .or_else(|| tracing_subscriber::EnvFilter::try_from_env("TOKENTAB_LOG").ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => fmt.try_init(),
+        LogFormat::Json => fmt.json().flatten_event(true).try_init(),
+    };
+}
+
+/// `--db`: a SQLite file (default `tokentab.db` in the data dir) or a PostgreSQL URL, which
+/// this build recognises (and checks: no password in it) but does not serve yet.
+fn db_path(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result<PathBuf, Usage> {
+    let target = db
+        .map(DbTarget::parse)
+        .transpose()
+        .map_err(|e| Usage(format!("--db: {e}")))?;
+    match target {
+        None => Ok(data_dir.join("tokentab.db")),
+        Some(DbTarget::Sqlite(path)) => Ok(path),
+        Some(DbTarget::Postgres(t)) => Err(Usage(format!(
+            "--db {t}: PostgreSQL storage is not served by this build yet: use a SQLite file"
+        ))),
+    }
 }
 
 fn default_data_dir() -> Result<PathBuf, Usage> {
@@ -64,7 +84,7 @@ fn options(
     };
     let cfg = ServiceConfig {
         listen: args.listen,
-        db_path: args.db.unwrap_or_else(|| data_dir.join("tokentab.db")),
+        db_path: db_path(args.db.as_deref(), &data_dir)?,
         data_dir,
         seed: !args.no_seed,
         max_expiry,
@@ -156,7 +176,7 @@ fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
 /// Starts the service, prints `tokentab serve: listening on URL` and the admin token path
 /// (stdout, flushed), then serves until SIGINT/SIGTERM and shuts down gracefully.
 pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&str>) -> ExitCode {
-    init_logging(log_level);
+    init_logging(log_level, args.log_format);
     let plain_on_network = args.plain_http_on_network && !is_loopback(&args.listen);
     let (cfg, opts) = match options(args, data_dir) {
         Ok(o) => o,

@@ -24,6 +24,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The database cannot be reached now (down, restarting, pool exhausted): a 503 to retry.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Config(String),
+    /// A write re-checked its caller's token inside its transaction and found it revoked.
+    #[error("the caller's access token has been revoked")]
+    CallerRevoked,
 }
 
 /// An HTTP error: status, JFrog error code and a message safe to show.
@@ -65,6 +75,17 @@ impl ApiErr {
 
 impl From<StoreError> for ApiErr {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unavailable(why) = &e {
+            tracing::warn!(error = %why, "database unavailable");
+            return ApiErr::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the database is unavailable: retry shortly",
+            );
+        }
+        if let StoreError::CallerRevoked = e {
+            return ApiErr::unauthorized("this access token has been revoked");
+        }
         tracing::error!(error = %e, "store failure");
         ApiErr::internal()
     }
@@ -91,6 +112,10 @@ impl IntoResponse for ApiErr {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         resp
     }

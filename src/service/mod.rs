@@ -5,9 +5,10 @@ mod auth_cache;
 mod bootstrap;
 mod duration;
 mod error;
+mod operator;
 mod revocation;
 mod routes;
-mod seed;
+pub mod seed;
 mod serve;
 mod state;
 pub mod store;
@@ -198,7 +199,11 @@ pub async fn spawn_with(
     let retention = opts.audit_retention.unwrap_or(DEFAULT_AUDIT_RETENTION);
     prune_audit_once(&prepared.store, retention).await;
     let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.store), retention));
+    let ops = operator::Operator::new(std::sync::Arc::new(store::backend::Db::Sqlite(
+        store::sqlite::SqliteDb::from_store(prepared.store.clone(), &cfg.db_path),
+    )));
     let app = routes::router(state::AppState {
+        ops: std::sync::Arc::new(ops),
         store: prepared.store,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,

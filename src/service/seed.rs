@@ -12,8 +12,9 @@ use crate::model::wire::{DeviceInfo, ProjectInfo, UserInfo};
 
 use super::auth::{hash_secret, new_secret};
 use super::error::StoreError;
-use super::store::entities;
-use super::store::tokens::{self, NewToken};
+use super::store::backend::Write;
+use super::store::sqlite::apply_one;
+use super::store::tokens::NewToken;
 
 const SEED: &str = include_str!("../../assets/demo-seed.json");
 const DAY: f64 = 86_400.0;
@@ -135,23 +136,32 @@ fn resolve_scope(
 
 /// Loads the demo account. Call inside the transaction that creates the database's content.
 pub fn load(conn: &Connection, now: i64) -> Result<SeedSummary, StoreError> {
+    let (rows, summary) = writes(now)?;
+    rows.iter().try_for_each(|w| apply_one(conn, w))?;
+    Ok(summary)
+}
+
+/// The demo account as rows to write, in an order the foreign keys accept: for either
+/// backend ([`crate::service::store::backend::Db::apply_if_empty`]).
+pub fn writes(now: i64) -> Result<(Vec<Write>, SeedSummary), StoreError> {
+    let mut out = Vec::new();
     let seed: SeedFile =
         serde_json::from_str(SEED).map_err(|e| corrupt(format!("cannot parse: {e}")))?;
     let mut summary = SeedSummary::default();
     let mut taken = HashSet::new();
     let mut ids = HashMap::new();
     for (pi, p) in seed.projects.iter().enumerate() {
-        entities::insert_project(
-            conn,
-            &ProjectInfo {
-                project_key: p.key.clone(),
-                display_name: p.display_name.clone(),
-                description: p.description.clone(),
-            },
-        )?;
+        out.push(Write::Project(ProjectInfo {
+            project_key: p.key.clone(),
+            display_name: p.display_name.clone(),
+            description: p.description.clone(),
+        }));
         summary.projects += 1;
         for (fi, f) in p.fleets.iter().enumerate() {
-            entities::insert_fleet(conn, &p.key, &f.name)?;
+            out.push(Write::Fleet {
+                project: p.key.clone(),
+                name: f.name.clone(),
+            });
             summary.fleets += 1;
             for i in 0..f.devices {
                 let uuid = device_uuid(&p.key, &f.name, i, &mut taken);
@@ -166,37 +176,34 @@ pub fn load(conn: &Connection, now: i64) -> Result<SeedSummary, StoreError> {
                     .get(i % f.sites.len().max(1))
                     .map_or("", String::as_str);
                 let agent = if i % 9 == 4 { "5.8" } else { f.agent.as_str() };
-                entities::insert_device(
-                    conn,
-                    &DeviceInfo {
-                        device_uuid: uuid.clone(),
-                        device_name: format!("{}-{:03}", f.prefix, i + 1),
-                        project: p.key.clone(),
-                        group: f.name.clone(),
-                        description: f.describe.replace("{site}", site),
-                        tags,
-                        device_ip: Some(format!("10.{}.{}.{}", pi + 10, fi + 1, i % 250 + 2)),
-                        agent_version: Some(agent.to_owned()),
-                    },
-                )?;
+                out.push(Write::Device(DeviceInfo {
+                    device_uuid: uuid.clone(),
+                    device_name: format!("{}-{:03}", f.prefix, i + 1),
+                    project: p.key.clone(),
+                    group: f.name.clone(),
+                    description: f.describe.replace("{site}", site),
+                    tags,
+                    device_ip: Some(format!("10.{}.{}.{}", pi + 10, fi + 1, i % 250 + 2)),
+                    agent_version: Some(agent.to_owned()),
+                }));
                 ids.insert((p.key.clone(), f.name.clone(), i), uuid);
                 summary.devices += 1;
             }
         }
     }
     for u in &seed.users {
-        entities::insert_user(
-            conn,
-            &UserInfo {
-                username: u.username.clone(),
-                email: Some(u.email.clone()),
-                admin: Some(u.admin),
-                status: Some("enabled".into()),
-                realm: Some("internal".into()),
-            },
-        )?;
+        out.push(Write::User(UserInfo {
+            username: u.username.clone(),
+            email: Some(u.email.clone()),
+            admin: Some(u.admin),
+            status: Some("enabled".into()),
+            realm: Some("internal".into()),
+        }));
         for p in &u.projects {
-            entities::add_membership(conn, &u.username, p)?;
+            out.push(Write::Membership {
+                username: u.username.clone(),
+                project: p.clone(),
+            });
         }
         summary.users += 1;
     }
@@ -208,22 +215,19 @@ pub fn load(conn: &Connection, now: i64) -> Result<SeedSummary, StoreError> {
         // A secret nobody ever sees: only its hash is kept, so the token cannot be used.
         let secret = new_secret()?;
         let issued_at = now - (t.issued_days_ago * DAY) as i64;
-        tokens::insert(
-            conn,
-            &NewToken {
-                token_id: uuid::Uuid::new_v4().to_string(),
-                secret_hash: hash_secret(&secret),
-                username: t.user.clone(),
-                audience: if scope.is_custom() { "jfcon@*" } else { "*@*" }.to_owned(),
-                scope: scope.to_string(),
-                description: t.description.clone(),
-                project_key: t.project.clone(),
-                refreshable: t.refreshable,
-                issued_at,
-                expiry: t.expires_in_days.map(|d| now + (d * DAY) as i64),
-            },
-        )?;
+        out.push(Write::Token(NewToken {
+            token_id: uuid::Uuid::new_v4().to_string(),
+            secret_hash: hash_secret(&secret),
+            username: t.user.clone(),
+            audience: if scope.is_custom() { "jfcon@*" } else { "*@*" }.to_owned(),
+            scope: scope.to_string(),
+            description: t.description.clone(),
+            project_key: t.project.clone(),
+            refreshable: t.refreshable,
+            issued_at,
+            expiry: t.expires_in_days.map(|d| now + (d * DAY) as i64),
+        }));
         summary.tokens += 1;
     }
-    Ok(summary)
+    Ok((out, summary))
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::auth_cache::AuthCache;
+use super::operator::Operator;
 use super::store::Store;
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct AppState {
     /// Most live tokens per non-admin user (0 = no cap).
     pub max_tokens_per_user: u32,
     pub auth_cache: Arc<AuthCache>,
+    /// Metrics and readiness.
+    pub ops: Arc<Operator>,
 }
 
 impl AppState {

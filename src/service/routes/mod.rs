@@ -5,6 +5,7 @@
 mod audit;
 mod body;
 mod devices;
+mod operator;
 mod projects;
 pub mod query;
 mod token_create;
@@ -54,9 +55,15 @@ pub fn router(state: AppState) -> Router {
                 .patch(devices::patch)
                 .delete(devices::delete),
         )
+        .route(operator::METRICS_PATH, get(operator::metrics))
+        .route(operator::READY_PATH, get(operator::ready))
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(log_and_normalize))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            operator::track,
+        ))
         .with_state(state)
 }
 

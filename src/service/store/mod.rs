@@ -19,9 +19,13 @@
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
 pub mod audit;
+pub mod backend;
 pub mod entities;
 mod files;
 mod migrations;
+pub mod pg;
+pub mod sqlite;
+pub mod target;
 pub mod tokens;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,0 +1,284 @@
+//! One storage interface, two backends: [`Db`] is SQLite (one machine) or PostgreSQL (any
+//! number of `serve` replicas on one database).
+//!
+//! Why an enum and not a trait object: with two backends known at compile time, a `match` per
+//! call is static dispatch and the futures stay unboxed (an `async fn` behind `dyn` needs a
+//! `Box<dyn Future>` per call on the hot path), and the router state stays one concrete type
+//! (a generic `S: Storage` would spread a type parameter over every handler). The conformance
+//! suite (`tests/store_conformance.rs`) still runs one body against both.
+//!
+//! Every operation the routes, bootstrap and seed use is here, at the level of one request's
+//! unit of work: a write that checks something first ("the device exists and the caller may
+//! patch it", "the user and every scope target exist") is one operation, run in one
+//! transaction on either backend, with the check handed in as a closure.
+//!
+//! Writes that act for a caller take its token id (`caller`) and re-check, inside their own
+//! transaction, that the token is still live: [`StoreError::CallerRevoked`] otherwise. Each
+//! backend's module docs say why no revoked caller can slip through.
+
+use std::path::Path;
+
+use crate::model::EntityRef;
+use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
+use crate::service::error::StoreError;
+
+use super::entities::DeviceQuery;
+use super::pg::PgDb;
+use super::sqlite::SqliteDb;
+use super::target::DbTarget;
+use super::tokens::{AuthRow, NewToken, Order, TokenCursor, TokenFilter, TokenPage, TokenRow};
+
+/// One row to write; a batch of them is applied in one transaction (bootstrap, demo seed).
+#[derive(Debug, Clone)]
+pub enum Write {
+    User(UserInfo),
+    Membership { username: String, project: String },
+    Project(ProjectInfo),
+    Fleet { project: String, name: String },
+    Device(DeviceInfo),
+    Token(NewToken),
+}
+
+/// Why a token could not be created (nothing was written), or that it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateCheck {
+    Created,
+    UnknownUser(String),
+    UnknownProject(String),
+    /// A fleet or device named in the scope.
+    UnknownTarget(EntityRef),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    /// Unknown, or revoked before.
+    Gone,
+    /// The check said no (e.g. another user's token).
+    Refused,
+}
+
+/// Connections in use and the most there may be (the `/metrics` pool gauge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub in_use: usize,
+    pub max: usize,
+}
+
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
+
+macro_rules! on {
+    ($self:ident, $db:ident => $call:expr) => {
+        match $self {
+            Db::Sqlite($db) => $call.await,
+            Db::Postgres($db) => $call.await,
+        }
+    };
+}
+
+impl Db {
+    /// Opens (creating and migrating when needed) the database `target` names. On PostgreSQL
+    /// the migrations run under an advisory lock, so replicas starting together migrate once.
+    pub async fn open(target: &DbTarget) -> Result<Db, StoreError> {
+        match target {
+            DbTarget::Sqlite(path) => SqliteDb::open(path).await.map(Db::Sqlite),
+            DbTarget::Postgres(t) => PgDb::connect(t).await.map(Db::Postgres),
+        }
+    }
+
+    /// Opens a SQLite file (the embedded service and the default of `serve`).
+    pub async fn open_sqlite(path: &Path) -> Result<Db, StoreError> {
+        SqliteDb::open(path).await.map(Db::Sqlite)
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Readiness: Ok when a query round-trips (SQLite: and the file is still where it was).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on!(self, db => db.ping())
+    }
+
+    pub fn pool_use(&self) -> PoolUse {
+        match self {
+            Db::Sqlite(db) => db.pool_use(),
+            Db::Postgres(db) => db.pool_use(),
+        }
+    }
+
+    /// Revocations committed by any process (PostgreSQL: LISTEN/NOTIFY), as a counter that
+    /// changes whenever caches derived from token rows must be dropped. None on SQLite, where
+    /// the validity check per request does the whole job (issue 8's design).
+    pub fn revocations(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(db) => Some(db.revocations()),
+        }
+    }
+
+    /// The stored revocation epoch: it grows in the same transaction as every revoke, user
+    /// admin/name change and membership change, on both backends (triggers).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        on!(self, db => db.revocation_epoch())
+    }
+
+    // ---- meta and bootstrap ------------------------------------------------------------
+
+    /// The stored service id; `candidate` is stored first when there is none. Every replica
+    /// gets the same answer.
+    pub async fn service_id(&self, candidate: String) -> Result<String, StoreError> {
+        on!(self, db => db.service_id(candidate))
+    }
+
+    /// Applies `batch` in one transaction only if the database has no user yet; true when
+    /// applied. Replicas starting together on an empty database apply it exactly once.
+    pub async fn apply_if_empty(&self, batch: Vec<Write>) -> Result<bool, StoreError> {
+        on!(self, db => db.apply_if_empty(batch))
+    }
+
+    /// Applies `batch` in one transaction.
+    pub async fn apply(&self, batch: Vec<Write>) -> Result<(), StoreError> {
+        on!(self, db => db.apply(batch))
+    }
+
+    // ---- tokens --------------------------------------------------------------------------
+
+    /// Inserts `new` when its user, its project and every scope target exist, in one
+    /// transaction that also re-checks `caller` (when given) is live.
+    pub async fn create_token(
+        &self,
+        new: NewToken,
+        targets: Vec<EntityRef>,
+        caller: Option<String>,
+    ) -> Result<CreateCheck, StoreError> {
+        on!(self, db => db.create_token(new, targets, caller))
+    }
+
+    /// The token behind a secret's hash, revoked or not, with what authentication needs.
+    pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
+        on!(self, db => db.auth_by_hash(hash))
+    }
+
+    /// A live token by id.
+    pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
+        on!(self, db => db.token_by_id(id))
+    }
+
+    /// Revokes the live token `id` if `may(row)` says so, in one transaction that re-checks
+    /// `caller` (when given). Acknowledged = committed: every later request sees it.
+    pub async fn revoke_token_if(
+        &self,
+        id: String,
+        now: i64,
+        caller: Option<String>,
+        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+    ) -> Result<RevokeOutcome, StoreError> {
+        on!(self, db => db.revoke_token_if(id, now, caller, may))
+    }
+
+    /// `last_used = max(last_used, now)`: a late or slow update never moves it back.
+    pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
+        on!(self, db => db.touch_last_used(id, now))
+    }
+
+    /// One page of live tokens; cursors are the same opaque keyset values on both backends.
+    pub async fn list_tokens(
+        &self,
+        filter: TokenFilter,
+        order: Order,
+        limit: Option<u32>,
+        after: Option<TokenCursor>,
+    ) -> Result<TokenPage, StoreError> {
+        on!(self, db => db.list_tokens(filter, order, limit, after))
+    }
+
+    // ---- users, projects, fleets ----------------------------------------------------------
+
+    pub async fn user(&self, username: String) -> Result<Option<UserInfo>, StoreError> {
+        on!(self, db => db.user(username))
+    }
+
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        on!(self, db => db.user_count())
+    }
+
+    /// Users by name after `after`, whose name contains `contains`; and the next cursor.
+    pub async fn users_page(
+        &self,
+        contains: Option<String>,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<(Vec<UserInfo>, Option<String>), StoreError> {
+        on!(self, db => db.users_page(contains, after, limit))
+    }
+
+    pub async fn projects(&self) -> Result<Vec<ProjectInfo>, StoreError> {
+        on!(self, db => db.projects())
+    }
+
+    pub async fn project_exists(&self, key: String) -> Result<bool, StoreError> {
+        on!(self, db => db.project_exists(key))
+    }
+
+    /// None when the project does not exist.
+    pub async fn fleets(&self, project: String) -> Result<Option<Vec<FleetInfo>>, StoreError> {
+        on!(self, db => db.fleets(project))
+    }
+
+    // ---- devices ---------------------------------------------------------------------------
+
+    pub async fn device(
+        &self,
+        project: String,
+        uuid: String,
+    ) -> Result<Option<DeviceInfo>, StoreError> {
+        on!(self, db => db.device(project, uuid))
+    }
+
+    /// One page ordered by device id and the `after` of the next; None when the project does
+    /// not exist.
+    pub async fn devices_page(
+        &self,
+        project: String,
+        query: DeviceQuery,
+    ) -> Result<Option<(Vec<DeviceInfo>, Option<String>)>, StoreError> {
+        on!(self, db => db.devices_page(project, query))
+    }
+
+    /// Applies `patch` if `check(device)` allows it (it sees None for a missing device), in
+    /// one transaction that re-checks `caller`. Ok(None): missing and `check` let it pass.
+    pub async fn update_device_if<E>(
+        &self,
+        project: String,
+        uuid: String,
+        patch: DevicePatch,
+        caller: Option<String>,
+        check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+    ) -> Result<Option<DeviceInfo>, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        on!(self, db => db.update_device_if(project, uuid, patch, caller, check))
+    }
+
+    /// Deletes the device if `check(device)` allows it; true when a row went.
+    pub async fn delete_device_if<E>(
+        &self,
+        project: String,
+        uuid: String,
+        caller: Option<String>,
+        check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+    ) -> Result<bool, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        on!(self, db => db.delete_device_if(project, uuid, caller, check))
+    }
+}

@@ -1,0 +1,198 @@
+//! [`super::backend::Db`] on PostgreSQL: tokio-postgres + a deadpool pool, TLS with rustls,
+//! for any number of `serve` replicas sharing one database as stateless peers.
+//!
+//! # Revocation across replicas: why no stale request slips through
+//!
+//! The rule: once a revoke is acknowledged by any replica, the next request on every replica
+//! that presents the token is refused, and a write acting for it is refused.
+//!
+//! 1. A revoke is acknowledged only after its transaction committed (`UPDATE tokens SET
+//!    revoked_at …`, and in the same transaction a trigger bumps `revocation_epoch` and queues
+//!    `pg_notify('tokentab_revoked', epoch)`, delivered at commit).
+//! 2. Validity is checked by the request's own query: authentication reads the token row by
+//!    its secret hash ([`PgDb::auth_by_hash`], one indexed statement) on every request. Under
+//!    READ COMMITTED each statement sees every transaction committed before it started. A
+//!    request that starts after the acknowledgment therefore starts after the commit and sees
+//!    `revoked_at`. No cache answers "is this token valid?"; what may be cached (parsed
+//!    scopes) cannot change.
+//! 3. A write (create, revoke, device PATCH/DELETE) re-checks its caller inside its own
+//!    transaction with `SELECT … FOR SHARE` on the caller's token row. A revoke's `UPDATE`
+//!    locks that row too, so the two are ordered: either the revoke committed first (the
+//!    `FOR SHARE` re-reads the newest row version, sees `revoked_at`, and the write is refused
+//!    with 401) or the write holds the lock first (the revoke waits until the write commits,
+//!    so the write was acknowledged before the revoke was: it is not a stale request).
+//! 4. LISTEN/NOTIFY ([`listen`]) is for caches only: each replica keeps a dedicated
+//!    connection listening on `tokentab_revoked` and publishes a counter
+//!    ([`PgDb::revocations`]) that changes on every notification and on every reconnect of
+//!    that connection (notifications may have been missed while it was down), so anything
+//!    derived from token rows can be dropped promptly. Correctness never waits on it: a NOTIFY
+//!    arrives after the commit and could lose a race with the next request, which is why 2
+//!    and 3 do not depend on it.
+//!
+//! Keyset cursors are values of the rows (sort key + `seq`), not positions or server state,
+//! so a cursor from one replica is valid on any other; the encoding is the SQLite backend's.
+//! `last_used` is only ever raised (`GREATEST`), so a slow replica's update never moves it
+//! back.
+
+mod entities;
+pub mod listen;
+mod schema;
+mod tls;
+mod tokens;
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
+use tokio::sync::watch;
+use tokio_postgres::error::SqlState;
+
+use crate::service::error::StoreError;
+
+use super::backend::PoolUse;
+use super::target::PgTarget;
+
+/// Most pooled connections per replica.
+pub const POOL_SIZE: usize = 16;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a request waits for a pooled connection before it is answered 503.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct PgDb {
+    pool: Pool,
+    epoch: watch::Receiver<u64>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+/// Connection failures (server down, restarting, refusing connections, pool timeout) and
+/// transactions PostgreSQL aborted to resolve a conflict become [`StoreError::Unavailable`]
+/// (503 + Retry-After); everything else is an error.
+pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
+    let unavailable = match e.code() {
+        Some(code) => {
+            let c = code.code();
+            // 08: connection, 57P: shutdown / restart, 40: serialization failure or deadlock
+            // (PostgreSQL rolled the transaction back; a retry may succeed).
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || c.starts_with("40")
+                || *code == SqlState::TOO_MANY_CONNECTIONS
+                || *code == SqlState::CANNOT_CONNECT_NOW
+        }
+        None => e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()),
+    };
+    if unavailable {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Postgres(e)
+    }
+}
+
+fn pool_error(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => classify(e),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// The driver's configuration for `t`, password included (never logged).
+fn driver_config(t: &PgTarget) -> Result<tokio_postgres::Config, StoreError> {
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.user(&t.user)
+        .host(&t.host)
+        .port(t.port)
+        .dbname(&t.dbname)
+        .application_name("tokentab")
+        .connect_timeout(CONNECT_TIMEOUT)
+        .ssl_mode(match t.sslmode {
+            super::target::SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            _ => tokio_postgres::config::SslMode::Require,
+        });
+    if let Some(p) = t.password()? {
+        cfg.password(p.as_bytes());
+    }
+    if let Some(s) = &t.schema {
+        cfg.options(format!("-c search_path={s}"));
+    }
+    Ok(cfg)
+}
+
+impl PgDb {
+    /// Connects, migrates (once across replicas: advisory lock) and starts the revocation
+    /// listener.
+    pub async fn connect(t: &PgTarget) -> Result<PgDb, StoreError> {
+        let cfg = driver_config(t)?;
+        let tls = tls::connector(t)?;
+        let manager_cfg = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &tls {
+            Some(tls) => Manager::from_config(cfg.clone(), tls.clone(), manager_cfg),
+            None => Manager::from_config(cfg.clone(), tokio_postgres::NoTls, manager_cfg),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Config(format!("PostgreSQL pool: {e}")))?;
+        {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let client: &mut tokio_postgres::Client = &mut client;
+            let applied = schema::migrate(client, t.schema.as_deref()).await?;
+            if applied > 0 {
+                tracing::info!(db = %t, migrations = applied, "migrated the PostgreSQL schema");
+            }
+        }
+        let (epoch, listener) = listen::start(cfg, tls);
+        Ok(PgDb {
+            pool,
+            epoch,
+            listener,
+        })
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// The revocation epoch now (bumped by triggers in every revoking transaction).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let epoch: i64 = client
+            .query_one("SELECT epoch FROM revocation_epoch", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        Ok(epoch as u64)
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(classify)
+            .map(drop)
+    }
+
+    pub fn pool_use(&self) -> PoolUse {
+        let s = self.pool.status();
+        PoolUse {
+            in_use: s.size.saturating_sub(s.available),
+            max: s.max_size,
+        }
+    }
+
+    pub fn revocations(&self) -> watch::Receiver<u64> {
+        self.epoch.clone()
+    }
+}

@@ -1,0 +1,180 @@
+//! The PostgreSQL schema: the same tables, keys and indexes as the SQLite migrations
+//! (`bytea` for hashes, `bigint` epoch seconds, `jsonb` tags), applied once under an advisory
+//! lock so replicas starting together migrate exactly once, then wait and see it done.
+
+use tokio_postgres::Client;
+
+use crate::service::error::StoreError;
+
+use super::classify;
+
+/// `pg_advisory_lock` key for migrations: "tokentab" in ASCII, as an i64.
+const MIGRATION_LOCK: i64 = 0x746f_6b65_6e74_6162;
+
+/// Each entry moves the schema from version `i` to `i + 1`. Append only.
+/// Text columns use the "C" collation: byte order, as SQLite's BINARY compares, so both
+/// backends sort and page alike.
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE meta (
+    key   text COLLATE "C" PRIMARY KEY,
+    value text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE users (
+    username text COLLATE "C" PRIMARY KEY,
+    email    text COLLATE "C",
+    admin    boolean NOT NULL DEFAULT false,
+    status   text COLLATE "C" NOT NULL DEFAULT 'enabled',
+    realm    text COLLATE "C" NOT NULL DEFAULT 'internal'
+);
+
+CREATE TABLE projects (
+    project_key  text COLLATE "C" PRIMARY KEY,
+    display_name text COLLATE "C" NOT NULL,
+    description  text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE memberships (
+    username    text COLLATE "C" NOT NULL REFERENCES users(username),
+    project_key text COLLATE "C" NOT NULL REFERENCES projects(project_key),
+    PRIMARY KEY (username, project_key)
+);
+
+CREATE TABLE fleets (
+    project_key text COLLATE "C" NOT NULL REFERENCES projects(project_key),
+    name        text COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_key, name)
+);
+
+CREATE TABLE devices (
+    project_key   text COLLATE "C" NOT NULL,
+    device_uuid   text COLLATE "C" NOT NULL,
+    device_name   text COLLATE "C" NOT NULL,
+    fleet         text COLLATE "C" NOT NULL,
+    description   text COLLATE "C" NOT NULL DEFAULT '',
+    tags          jsonb NOT NULL DEFAULT '[]',
+    device_ip     text COLLATE "C",
+    agent_version text COLLATE "C",
+    PRIMARY KEY (project_key, device_uuid),
+    FOREIGN KEY (project_key, fleet) REFERENCES fleets(project_key, name)
+);
+CREATE INDEX devices_fleet ON devices(project_key, fleet, device_uuid);
+
+CREATE TABLE tokens (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_id     text COLLATE "C" NOT NULL UNIQUE,
+    secret_hash  bytea NOT NULL UNIQUE,
+    username     text COLLATE "C" NOT NULL REFERENCES users(username),
+    scope        text COLLATE "C" NOT NULL,
+    audience     text COLLATE "C" NOT NULL,
+    description  text COLLATE "C" NOT NULL DEFAULT '',
+    project_key  text COLLATE "C",
+    refreshable  boolean NOT NULL DEFAULT false,
+    issued_at    bigint NOT NULL,
+    expiry       bigint,
+    last_used    bigint,
+    revoked_at   bigint,
+    expiry_order bigint GENERATED ALWAYS AS (COALESCE(expiry, 9223372036854775807)) STORED
+);
+CREATE INDEX tokens_live_created ON tokens(issued_at, seq) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_live_user ON tokens(username, seq) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_live_expiry ON tokens(expiry_order, seq) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_live_id ON tokens(token_id, seq) WHERE revoked_at IS NULL;
+
+-- Bumped by triggers in every revoking transaction (and NOTIFYed on commit): see pg/mod.rs.
+CREATE TABLE revocation_epoch (
+    one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+    epoch bigint NOT NULL
+);
+INSERT INTO revocation_epoch (epoch) VALUES (0);
+"#,
+    // Issue 8's SQLite migration 3 on PostgreSQL: triggers bump the revocation epoch (and
+    // queue the NOTIFY, delivered at commit) in the same transaction as anything that can make
+    // a cached principal wrong, whoever writes it; refresh tokens hashed at rest.
+    r#"
+CREATE FUNCTION tokentab_bump_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    e bigint;
+BEGIN
+    UPDATE revocation_epoch SET epoch = epoch + 1 RETURNING epoch INTO e;
+    PERFORM pg_notify('tokentab_revoked', e::text);
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER epoch_token_revoked AFTER UPDATE OF revoked_at ON tokens
+    FOR EACH ROW WHEN (NEW.revoked_at IS DISTINCT FROM OLD.revoked_at)
+    EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_token_deleted AFTER DELETE ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_token_changed AFTER UPDATE OF secret_hash, username, scope, expiry ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_user_changed AFTER UPDATE OF admin, username ON users
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_user_deleted AFTER DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_membership_deleted AFTER DELETE ON memberships
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+CREATE TRIGGER epoch_membership_added AFTER INSERT ON memberships
+    FOR EACH ROW EXECUTE FUNCTION tokentab_bump_epoch();
+ALTER TABLE tokens ADD COLUMN refresh_hash bytea;
+CREATE UNIQUE INDEX tokens_refresh ON tokens(refresh_hash) WHERE refresh_hash IS NOT NULL;
+"#,
+];
+
+/// Brings the schema up to date. Replicas calling this together serialize on the advisory
+/// lock: the first migrates, the others find the version current and do nothing.
+pub async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<usize, StoreError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(classify)?;
+    let result = migrate_locked(client, schema).await;
+    let unlocked = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(classify);
+    let applied = result?;
+    unlocked?;
+    Ok(applied)
+}
+
+async fn migrate_locked(client: &mut Client, schema: Option<&str>) -> Result<usize, StoreError> {
+    if let Some(s) = schema {
+        // `s` is checked to be [a-z0-9_]+ when the URL is parsed.
+        client
+            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
+            .await
+            .map_err(classify)?;
+    }
+    client
+        .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        .await
+        .map_err(classify)?;
+    let current: i32 = client
+        .query_opt("SELECT version FROM schema_version", &[])
+        .await
+        .map_err(classify)?
+        .map_or(0, |r| r.get(0));
+    let target = MIGRATIONS.len() as i32;
+    if current > target {
+        return Err(StoreError::TooNew(i64::from(current)));
+    }
+    let mut applied = 0;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = client.transaction().await.map_err(classify)?;
+        tx.batch_execute(sql).await.map_err(classify)?;
+        tx.execute("DELETE FROM schema_version", &[])
+            .await
+            .map_err(classify)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(i as i32 + 1)],
+        )
+        .await
+        .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        applied += 1;
+    }
+    Ok(applied)
+}

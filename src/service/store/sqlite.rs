@@ -1,0 +1,384 @@
+//! [`super::backend::Db`] on SQLite: each operation delegates to the functions of
+//! [`super::tokens`] and [`super::entities`] on the [`Store`]'s readers or its writer thread.
+//!
+//! Caller re-checks are sound here because every write runs on the one writer thread inside
+//! `BEGIN IMMEDIATE`, which holds the database's write lock: a revoke committed by any process
+//! before the transaction began is visible to it, and none can commit while it runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rusqlite::{Connection, params};
+
+use crate::model::EntityRef;
+use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
+use crate::service::error::StoreError;
+
+use super::backend::{CreateCheck, PoolUse, RevokeOutcome, Write};
+use super::entities::{self, DeviceQuery};
+use super::tokens::{
+    self, AuthRow, NewToken, Order, RevokeResult, TokenCursor, TokenFilter, TokenPage, TokenRow,
+};
+use super::{READERS, Store};
+
+pub struct SqliteDb {
+    store: Arc<Store>,
+    path: PathBuf,
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Counts an operation in flight for the pool gauge.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(), StoreError> {
+    let Some(id) = caller else { return Ok(()) };
+    let live = conn
+        .prepare_cached("SELECT 1 FROM tokens WHERE token_id = ?1 AND revoked_at IS NULL")?
+        .exists([id])?;
+    if live {
+        Ok(())
+    } else {
+        Err(StoreError::CallerRevoked)
+    }
+}
+
+/// Writes one row (the demo seed loads through this too).
+pub fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
+    match w {
+        Write::User(u) => entities::insert_user(conn, u)?,
+        Write::Membership { username, project } => {
+            entities::add_membership(conn, username, project)?
+        }
+        Write::Project(p) => entities::insert_project(conn, p)?,
+        Write::Fleet { project, name } => entities::insert_fleet(conn, project, name)?,
+        Write::Device(d) => entities::insert_device(conn, d)?,
+        Write::Token(t) => tokens::insert(conn, t)?,
+    }
+    Ok(())
+}
+
+fn check_targets(
+    conn: &Connection,
+    new: &NewToken,
+    targets: &[EntityRef],
+) -> Result<Option<CreateCheck>, StoreError> {
+    if entities::user(conn, &new.username)?.is_none() {
+        return Ok(Some(CreateCheck::UnknownUser(new.username.clone())));
+    }
+    let projects = new
+        .project_key
+        .iter()
+        .map(String::as_str)
+        .chain(targets.iter().map(EntityRef::project));
+    for key in projects {
+        if !entities::project_exists(conn, key)? {
+            return Ok(Some(CreateCheck::UnknownProject(key.to_owned())));
+        }
+    }
+    for target in targets {
+        let found = match target {
+            EntityRef::Project { .. } => true,
+            EntityRef::Fleet { project, fleet } => entities::fleet_exists(conn, project, fleet)?,
+            EntityRef::Device { project, device } => {
+                entities::device_exists(conn, project, device)?
+            }
+        };
+        if !found {
+            return Ok(Some(CreateCheck::UnknownTarget(target.clone())));
+        }
+    }
+    Ok(None)
+}
+
+impl SqliteDb {
+    pub async fn open(path: &Path) -> Result<SqliteDb, StoreError> {
+        let owned = path.to_owned();
+        let store = tokio::task::spawn_blocking(move || Store::open(&owned))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(SqliteDb::from_store(Arc::new(store), path))
+    }
+
+    /// Wraps a store opened elsewhere (the bootstrap opens it before the runtime serves).
+    pub fn from_store(store: Arc<Store>, path: &Path) -> SqliteDb {
+        SqliteDb {
+            store,
+            path: path.to_owned(),
+            in_flight: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn track(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(Arc::clone(&self.in_flight))
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _busy = self.track();
+        self.store.read(f).await
+    }
+
+    async fn write<T: Send + 'static, E: From<StoreError> + Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        let _busy = self.track();
+        self.store.write(f).await
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        // An unlinked file still answers queries through open handles; writes would vanish.
+        let path = self.path.clone();
+        tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .map(drop)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// The revocation epoch now (bumped by migration 3's triggers).
+    pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
+        self.read(|c| Ok(crate::service::revocation::current_epoch(c)?))
+            .await
+    }
+
+    pub fn pool_use(&self) -> PoolUse {
+        PoolUse {
+            in_use: self.in_flight.load(Ordering::Relaxed),
+            max: READERS + 1,
+        }
+    }
+
+    pub async fn service_id(&self, candidate: String) -> Result<String, StoreError> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('service_id', ?1)",
+                [&candidate],
+            )?;
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = 'service_id'", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+    }
+
+    pub async fn apply_if_empty(&self, batch: Vec<Write>) -> Result<bool, StoreError> {
+        self.write(move |c| {
+            if entities::user_count(c)? > 0 {
+                return Ok(false);
+            }
+            batch.iter().try_for_each(|w| apply_one(c, w))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    pub async fn apply(&self, batch: Vec<Write>) -> Result<(), StoreError> {
+        self.write(move |c| batch.iter().try_for_each(|w| apply_one(c, w)))
+            .await
+    }
+
+    pub async fn create_token(
+        &self,
+        new: NewToken,
+        targets: Vec<EntityRef>,
+        caller: Option<String>,
+    ) -> Result<CreateCheck, StoreError> {
+        self.write(move |c| {
+            caller_live(c, caller.as_deref())?;
+            if let Some(missing) = check_targets(c, &new, &targets)? {
+                return Ok(missing);
+            }
+            tokens::insert(c, &new)?;
+            Ok(CreateCheck::Created)
+        })
+        .await
+    }
+
+    pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
+        self.read(move |c| Ok(tokens::auth_by_hash(c, &hash)?))
+            .await
+    }
+
+    pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
+        self.read(move |c| Ok(tokens::by_id(c, &id)?)).await
+    }
+
+    pub async fn revoke_token_if(
+        &self,
+        id: String,
+        now: i64,
+        caller: Option<String>,
+        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+    ) -> Result<RevokeOutcome, StoreError> {
+        self.write(move |c| {
+            caller_live(c, caller.as_deref())?;
+            let Some(row) = tokens::by_id(c, &id)? else {
+                return Ok(RevokeOutcome::Gone);
+            };
+            if !may(&row) {
+                return Ok(RevokeOutcome::Refused);
+            }
+            Ok(match tokens::revoke(c, &id, now)? {
+                RevokeResult::Revoked => RevokeOutcome::Revoked,
+                RevokeResult::Gone => RevokeOutcome::Gone,
+            })
+        })
+        .await
+    }
+
+    pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
+        // tokens::touch_last_used overwrites; this keeps the newest (issue 10). The wiring round
+        // moves this statement into tokens.rs.
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE tokens SET last_used = ?2 WHERE token_id = ?1 \
+                 AND (last_used IS NULL OR last_used < ?2)",
+            )?
+            .execute(params![id, now])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn list_tokens(
+        &self,
+        filter: TokenFilter,
+        order: Order,
+        limit: Option<u32>,
+        after: Option<TokenCursor>,
+    ) -> Result<TokenPage, StoreError> {
+        self.read(move |c| Ok(tokens::list(c, &filter, order, limit, after.as_ref())?))
+            .await
+    }
+
+    pub async fn user(&self, username: String) -> Result<Option<UserInfo>, StoreError> {
+        self.read(move |c| Ok(entities::user(c, &username)?)).await
+    }
+
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        self.read(|c| Ok(entities::user_count(c)?)).await
+    }
+
+    pub async fn users_page(
+        &self,
+        contains: Option<String>,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<(Vec<UserInfo>, Option<String>), StoreError> {
+        self.read(move |c| {
+            Ok(entities::users_page(
+                c,
+                contains.as_deref(),
+                after.as_deref(),
+                limit,
+            )?)
+        })
+        .await
+    }
+
+    pub async fn projects(&self) -> Result<Vec<ProjectInfo>, StoreError> {
+        self.read(|c| Ok(entities::projects(c)?)).await
+    }
+
+    pub async fn project_exists(&self, key: String) -> Result<bool, StoreError> {
+        self.read(move |c| Ok(entities::project_exists(c, &key)?))
+            .await
+    }
+
+    pub async fn fleets(&self, project: String) -> Result<Option<Vec<FleetInfo>>, StoreError> {
+        self.read(move |c| {
+            if !entities::project_exists(c, &project)? {
+                return Ok(None);
+            }
+            Ok(Some(entities::fleets(c, &project)?))
+        })
+        .await
+    }
+
+    pub async fn device(
+        &self,
+        project: String,
+        uuid: String,
+    ) -> Result<Option<DeviceInfo>, StoreError> {
+        self.read(move |c| Ok(entities::device(c, &project, &uuid)?))
+            .await
+    }
+
+    pub async fn devices_page(
+        &self,
+        project: String,
+        query: DeviceQuery,
+    ) -> Result<Option<(Vec<DeviceInfo>, Option<String>)>, StoreError> {
+        self.read(move |c| {
+            if !entities::project_exists(c, &project)? {
+                return Ok(None);
+            }
+            Ok(Some(entities::devices_page(c, &project, &query)?))
+        })
+        .await
+    }
+
+    pub async fn update_device_if<E>(
+        &self,
+        project: String,
+        uuid: String,
+        patch: DevicePatch,
+        caller: Option<String>,
+        check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+    ) -> Result<Option<DeviceInfo>, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        self.write(move |c| {
+            caller_live(c, caller.as_deref())?;
+            let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
+            check(dev.as_ref())?;
+            if dev.is_none() {
+                return Ok(None);
+            }
+            Ok(entities::update_device(c, &project, &uuid, &patch).map_err(StoreError::from)?)
+        })
+        .await
+    }
+
+    pub async fn delete_device_if<E>(
+        &self,
+        project: String,
+        uuid: String,
+        caller: Option<String>,
+        check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+    ) -> Result<bool, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        self.write(move |c| {
+            caller_live(c, caller.as_deref())?;
+            let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
+            check(dev.as_ref())?;
+            if dev.is_none() {
+                return Ok(false);
+            }
+            Ok(entities::delete_device(c, &project, &uuid).map_err(StoreError::from)?)
+        })
+        .await
+    }
+}
