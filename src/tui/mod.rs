@@ -8,6 +8,7 @@ pub mod layout;
 pub mod msg;
 pub mod runtime;
 pub mod theme;
+pub mod token_stream;
 pub mod ui;
 
 use std::collections::BTreeMap;

@@ -330,6 +330,7 @@ pub async fn list(
         })
         .await?;
     Ok(Json(TokenList {
+        total: None,
         cursor: page.next.map(|c| c.encode()),
         tokens: page
             .tokens

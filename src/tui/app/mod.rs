@@ -11,7 +11,9 @@ pub mod form;
 pub mod help;
 pub mod picker;
 pub mod results;
+pub mod row_store;
 pub mod secret;
+mod streaming;
 pub mod table;
 mod text;
 pub mod tokens;
@@ -35,6 +37,7 @@ use tokens::Rows;
 pub use ctx::{MESSAGE_SECS, Status};
 pub use details::Details;
 pub use secret::SecretView;
+pub use streaming::Streaming;
 pub use table::MenuItem;
 
 /// Remote data as the model holds it; a result whose id is not the awaited one is ignored.
@@ -95,6 +98,8 @@ pub struct App {
     pub list: Load<()>,
     /// A refresh in flight while rows are shown.
     pub refreshing: Option<ReqId>,
+    /// The list streaming in page by page (first load or refresh).
+    pub streaming: Option<Streaming>,
     pub rows: Rows,
     pub filter: Input,
     pub filtering: bool,
@@ -126,6 +131,7 @@ impl App {
             me: Load::Idle,
             list: Load::Idle,
             refreshing: None,
+            streaming: None,
             rows: Rows::default(),
             filter: Input::default(),
             filtering: false,
@@ -327,6 +333,7 @@ impl App {
             Msg::DebounceDue(id) => self.on_debounce(id, fx),
             Msg::Me(id, r) => self.on_me(id, r),
             Msg::TokensListed(id, r) => self.on_listed(id, r),
+            Msg::TokensPage(id, r) => self.on_page(id, r),
             Msg::TokenDetail(id, r) => self.on_detail(id, r),
             Msg::TokenCreated(id, r) => self.on_created(id, r, fx),
             Msg::TokenRevoked(id, r) => self.on_revoked(id, r),

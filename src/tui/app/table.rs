@@ -40,7 +40,7 @@ pub fn sort_column(col: Col) -> Option<Column> {
     })
 }
 
-fn target_of(row: &Row) -> Target {
+fn target_of(row: Row) -> Target {
     Target {
         id: row.token.token_id.clone(),
         description: row.token.description.clone(),
