@@ -299,3 +299,28 @@ async fn the_embedded_service_list_arrives_in_pages_and_all_of_it_is_shown() {
     assert_eq!(app.rows.len(), total);
     assert!(app.rows.find(&svc.all_token_ids(&admin).await[0]).is_some());
 }
+
+#[test]
+fn esc_while_loading_keeps_the_pages_in_and_says_the_list_is_partial() {
+    let all = tokens("p", 50);
+    let (mut app, list) = loading();
+    app.update(Msg::TokensPage(
+        list,
+        Ok(page(all[..30].to_vec(), true, None)),
+    ));
+    let fx = key(&mut app, KeyCode::Esc);
+    assert!(fx.contains(&Effect::Cancel(list)), "{fx:?}");
+    let screen = render_text(&mut app, 120, 30);
+    assert!(
+        screen.contains("stopped after 30 tokens — press r to load all"),
+        "{screen}"
+    );
+    assert!(!screen.contains("loading 30"), "{screen}");
+    // A page still on its way is ignored.
+    app.update(Msg::TokensPage(
+        list,
+        Ok(page(all[30..].to_vec(), false, None)),
+    ));
+    assert_eq!(app.rows.len(), 30);
+    assert!(screen.contains("p-0 job 0"), "{screen}");
+}

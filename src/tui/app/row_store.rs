@@ -97,6 +97,57 @@ fn from_time(secs: i64) -> Option<DateTime<Utc>> {
         .flatten()
 }
 
+/// The rank of each text among all of them, equal texts sharing a rank.
+fn ranks<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let texts: Vec<&str> = texts.collect();
+    let mut by_text: Vec<usize> = (0..texts.len()).collect();
+    by_text.sort_by(|&a, &b| texts[a].cmp(texts[b]));
+    let mut ranks = vec![0u32; texts.len()];
+    let mut rank = 0u32;
+    for (k, &i) in by_text.iter().enumerate() {
+        if k > 0 && texts[i] != texts[by_text[k - 1]] {
+            rank += 1;
+        }
+        ranks[i] = rank;
+    }
+    ranks
+}
+
+/// A row's filter text: lowercased "description NUL id NUL". No query contains NUL (sanitised
+/// input), so no match spans two fields or rows.
+fn push_hay(hay: &mut Vec<u8>, description: &str, id: &str) {
+    hay.extend_from_slice(description.to_lowercase().as_bytes());
+    hay.push(0);
+    hay.extend_from_slice(id.to_lowercase().as_bytes());
+    hay.push(0);
+}
+
+/// Puts `new` in place of row `row`'s bytes in an arena and moves the later rows' offsets.
+fn splice<A: Arena>(arena: &mut A, at: &mut [usize], row: usize, new: &[u8]) {
+    let (start, end) = (at[row], at[row + 1]);
+    arena.put(start..end, new);
+    for o in &mut at[row + 1..] {
+        *o = *o - (end - start) + new.len();
+    }
+}
+
+/// The two arenas: bytes, and text (whose rows are whole strings, so splicing keeps UTF-8).
+trait Arena {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]);
+}
+
+impl Arena for Vec<u8> {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
+        self.splice(range, new.iter().copied());
+    }
+}
+
+impl Arena for String {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
+        self.replace_range(range, &String::from_utf8_lossy(new));
+    }
+}
+
 /// The compiled filter: the query, and which interned subjects and scopes contain it.
 pub struct Matcher<'q> {
     finder: Finder<'q>,
@@ -201,7 +252,7 @@ impl RowStore {
         let description = clean(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
-        self.push_hay(&description, &id);
+        push_hay(&mut self.hay, &description, &id);
         self.hay_at.push(self.hay.len());
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
@@ -225,15 +276,6 @@ impl RowStore {
         self.other
             .get(row / 64)
             .is_some_and(|w| w & (1 << (row % 64)) != 0)
-    }
-
-    fn push_hay(&mut self, description: &str, id: &str) {
-        // No query contains NUL (sanitised input), so no match spans two fields or rows.
-        self.hay
-            .extend_from_slice(description.to_lowercase().as_bytes());
-        self.hay.push(0);
-        self.hay.extend_from_slice(id.to_lowercase().as_bytes());
-        self.hay.push(0);
     }
 
     fn intern(&mut self, t: &Token) -> (u32, u32, u32) {
@@ -325,6 +367,31 @@ impl RowStore {
         Some(self.expiry[row]).filter(|&s| s != NO_TIME)
     }
 
+    /// Each row's rank by user name (equal names, equal ranks): sorting by it is sorting by
+    /// the name, without comparing text.
+    pub fn username_ranks(&self) -> Vec<u32> {
+        let ranks = ranks(self.subjects.entries.iter().map(|e| &*e.shown));
+        self.subject.iter().map(|&n| ranks[n as usize]).collect()
+    }
+
+    /// Each row's rank by the Scope column's text, as [`Self::username_ranks`].
+    pub fn scope_summary_ranks(&self) -> Vec<u32> {
+        let shown = self.scopes.entries.iter().map(|e| &*e.shown);
+        // The last rank is the one of rows without a scope.
+        let ranks = ranks(shown.chain([NO_SCOPE_SHOWN]));
+        let none = ranks[ranks.len() - 1];
+        self.scope
+            .iter()
+            .map(|&n| {
+                if n == NO_SCOPE {
+                    none
+                } else {
+                    ranks[n as usize]
+                }
+            })
+            .collect()
+    }
+
     /// A packed UUID, when the row's id is one.
     pub fn uuid(&self, row: usize) -> Option<u128> {
         (!self.is_other(row)).then(|| self.ids[row])
@@ -350,10 +417,37 @@ impl RowStore {
         if row >= self.len() {
             return;
         }
-        let mut rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
-        rest.insert(0, t);
-        self.truncate(row);
-        self.extend(rest);
+        let id = clean(&t.token_id);
+        match (pack_uuid(&id), self.is_other(row)) {
+            (Some(n), false) => self.ids[row] = n,
+            (None, true) => self.other_ids[self.ids[row] as usize] = id.as_str().into(),
+            // The id changes kind: rebuild from this row on (never seen from a server).
+            _ => {
+                let mut rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
+                rest.insert(0, t);
+                self.truncate(row);
+                self.extend(rest);
+                return;
+            }
+        }
+        let description = clean(&t.description);
+        splice(
+            &mut self.text,
+            &mut self.text_at,
+            row,
+            description.as_bytes(),
+        );
+        let mut hay = Vec::new();
+        push_hay(&mut hay, &description, &id);
+        splice(&mut self.hay, &mut self.hay_at, row, &hay);
+        let (subject, issuer, scope) = self.intern(&t);
+        self.subject[row] = subject;
+        self.issuer[row] = issuer;
+        self.scope[row] = scope;
+        self.issued[row] = t.issued_at.timestamp();
+        self.expiry[row] = time(t.expiry);
+        self.last_used[row] = time(t.last_used);
+        self.refreshable[row] = t.refreshable;
     }
 
     /// Removes one row; the rows after it move down by one.
@@ -361,9 +455,25 @@ impl RowStore {
         if row >= self.len() {
             return;
         }
-        let rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
-        self.truncate(row);
-        self.extend(rest);
+        if !self.other_ids.is_empty() {
+            // Ids kept as text are numbered by row order: rebuild from this row on.
+            let rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
+            self.truncate(row);
+            self.extend(rest);
+            return;
+        }
+        splice(&mut self.text, &mut self.text_at, row, b"");
+        self.text_at.remove(row + 1);
+        splice(&mut self.hay, &mut self.hay_at, row, b"");
+        self.hay_at.remove(row + 1);
+        self.ids.remove(row);
+        self.subject.remove(row);
+        self.issuer.remove(row);
+        self.scope.remove(row);
+        self.issued.remove(row);
+        self.expiry.remove(row);
+        self.last_used.remove(row);
+        self.refreshable.remove(row);
     }
 
     /// Keeps the first `n` rows (interned strings stay).
@@ -548,24 +658,45 @@ mod tests {
 
     #[test]
     fn replace_and_remove_keep_the_other_rows() {
-        let mut s = RowStore::from_tokens((0..5).map(|i| {
-            token(
-                &format!("id-{i}"),
-                &format!("d{i}"),
-                "alice",
-                Some("applied-permissions/user"),
-            )
-        }));
-        s.replace(2, token("id-2", "new text", "bob", None));
-        assert_eq!(s.description(2), "new text");
-        assert_eq!(s.username(2), "bob");
-        assert_eq!(s.description(3), "d3");
-        s.remove(1);
-        assert_eq!(s.len(), 4);
-        let ids: Vec<String> = (0..4).map(|i| s.id(i).into_owned()).collect();
-        assert_eq!(ids, ["id-0", "id-2", "id-3", "id-4"]);
-        let m = s.matcher("new");
-        assert_eq!(s.scan(&m, 0), [false, true, false, false]);
+        // Text ids and UUIDs take different paths; both keep every other row as it was.
+        let styles: [fn(usize) -> String; 2] = [
+            |i| format!("id-{i}"),
+            |i| unpack_uuid(0x1234_5678_9abc_def0_u128 << 64 | i as u128),
+        ];
+        for id in styles {
+            let t = |i: usize, d: &str, user: &str, scope| token(&id(i), d, user, scope);
+            let mut s = RowStore::from_tokens((0..5).map(|i| {
+                t(
+                    i,
+                    &format!("d{i}"),
+                    "alice",
+                    Some("applied-permissions/user"),
+                )
+            }));
+            s.replace(2, t(2, "new text", "bob", None));
+            assert_eq!(s.description(2), "new text");
+            assert_eq!(s.username(2), "bob");
+            assert_eq!(s.scope(2), None);
+            assert_eq!(s.description(3), "d3");
+            assert_eq!(
+                s.token(4),
+                t(4, "d4", "alice", Some("applied-permissions/user"))
+            );
+            s.remove(1);
+            assert_eq!(s.len(), 4);
+            let ids: Vec<String> = (0..4).map(|i| s.id(i).into_owned()).collect();
+            assert_eq!(ids, [id(0), id(2), id(3), id(4)]);
+            let m = s.matcher("new");
+            assert_eq!(s.scan(&m, 0), [false, true, false, false]);
+            let m = s.matcher("d4");
+            assert_eq!(s.scan(&m, 0), [false, false, false, true]);
+            assert_eq!(s.position(&id(4)), Some(3));
+            s.remove(3);
+            s.remove(0);
+            assert_eq!(s.len(), 2);
+            assert_eq!(s.description(0), "new text");
+            assert_eq!(s.description(1), "d3");
+        }
     }
 
     /// The filter text of a row as one string, the way the table used to build it per row.

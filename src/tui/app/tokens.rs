@@ -176,8 +176,8 @@ impl Rows {
         let keep = self.selected_id();
         self.store = store;
         let store = &self.store;
-        let ids: HashSet<String> = (0..store.len()).map(|i| store.id(i).into_owned()).collect();
-        self.marked.retain(|m| ids.contains(m.as_str()));
+        // Marks are few: look each one up rather than collecting every id.
+        self.marked.retain(|m| store.position(m).is_some());
         self.recount(now);
         self.resort();
         self.refilter();
@@ -424,9 +424,12 @@ impl Rows {
             Column::Issued => time_key(s.issued_secs(i)),
             // Never-expiring tokens sort after every date.
             Column::Expiry => s.expiry_secs(i).map_or(u128::MAX, time_key),
-            // A canonical UUID's bytes order like its text.
+            // A packed UUID: its text written on the stack, no allocation per row.
             Column::TokenId => match s.uuid(i) {
-                Some(n) => text_prefix(&crate::tui::app::row_store::unpack_uuid(n)),
+                Some(n) => {
+                    let mut buf = [0u8; 36];
+                    text_prefix(uuid::Uuid::from_u128(n).hyphenated().encode_lower(&mut buf))
+                }
                 None => text_prefix(&s.id(i)),
             },
             _ => text_prefix(&self.sort_text(i)),
@@ -451,11 +454,24 @@ impl Rows {
     /// Sorts row indices in the table's order: the compact keys sorted as plain integers, then
     /// runs of equal text prefixes ordered by the whole text. Ties keep the server's order.
     fn sort_indices(&self, rows: &mut Vec<usize>) {
-        let mut keyed: Vec<(u128, u32)> =
-            rows.iter().map(|&i| (self.sort_key(i), i as u32)).collect();
+        // Interned columns sort by rank: exact, so no runs of equal keys to resolve.
+        let ranks = match self.sort {
+            Column::Subject => Some(self.store.username_ranks()),
+            Column::Scope => Some(self.store.scope_summary_ranks()),
+            _ => None,
+        };
+        let mut keyed: Vec<(u128, u32)> = rows
+            .iter()
+            .map(|&i| {
+                let key = ranks
+                    .as_ref()
+                    .map_or_else(|| self.sort_key(i), |r| u128::from(r[i]));
+                (key, i as u32)
+            })
+            .collect();
         keyed.sort_unstable();
         let mut order: Vec<usize> = keyed.iter().map(|(_, i)| *i as usize).collect();
-        if !self.is_time_sort() {
+        if ranks.is_none() && !self.is_time_sort() {
             let mut start = 0;
             while start < keyed.len() {
                 let mut end = start + 1;
