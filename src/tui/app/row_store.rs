@@ -7,8 +7,10 @@
 //! Rows are numbered in arrival order; the table's sorted and filtered indices refer to these
 //! numbers. Every string is cleaned for display on the way in.
 
+mod arena;
+mod interner;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use memchr::memmem::Finder;
@@ -18,55 +20,8 @@ use crate::model::Token;
 use crate::model::sanitize::clean;
 use crate::model::token::subject_username;
 
-/// One distinct string, with what the table and the filter need of it.
-#[derive(Debug, Clone)]
-struct Entry {
-    text: Box<str>,
-    /// What the table shows and sorts by (the user name of a subject, the summary of a scope).
-    shown: Box<str>,
-    /// Lowercased text the filter searches.
-    hay: Box<str>,
-}
-
-/// Distinct strings, each stored once; rows refer to them by number.
-#[derive(Debug, Clone, Default)]
-struct Interner {
-    entries: Vec<Entry>,
-    index: HashMap<Box<str>, u32>,
-}
-
-impl Interner {
-    fn intern(&mut self, text: &str, make: impl FnOnce(&str) -> (String, String)) -> u32 {
-        if let Some(&n) = self.index.get(text) {
-            return n;
-        }
-        let n = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-        let (shown, hay) = make(text);
-        self.entries.push(Entry {
-            text: text.into(),
-            shown: shown.into(),
-            hay: hay.into(),
-        });
-        self.index.insert(text.into(), n);
-        n
-    }
-
-    fn get(&self, n: u32) -> &Entry {
-        &self.entries[n as usize]
-    }
-
-    /// Which entries contain `query`.
-    fn hits(&self, finder: &Finder<'_>) -> Vec<bool> {
-        self.entries
-            .iter()
-            .map(|e| finder.find(e.hay.as_bytes()).is_some())
-            .collect()
-    }
-
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-}
+use arena::{push_hay, splice};
+use interner::{Interner, ranks};
 
 /// Marks "no time" in a time column.
 const NO_TIME: i64 = i64::MIN;
@@ -95,57 +50,6 @@ fn from_time(secs: i64) -> Option<DateTime<Utc>> {
     (secs != NO_TIME)
         .then(|| Utc.timestamp_opt(secs, 0).single())
         .flatten()
-}
-
-/// The rank of each text among all of them, equal texts sharing a rank.
-fn ranks<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u32> {
-    let texts: Vec<&str> = texts.collect();
-    let mut by_text: Vec<usize> = (0..texts.len()).collect();
-    by_text.sort_by(|&a, &b| texts[a].cmp(texts[b]));
-    let mut ranks = vec![0u32; texts.len()];
-    let mut rank = 0u32;
-    for (k, &i) in by_text.iter().enumerate() {
-        if k > 0 && texts[i] != texts[by_text[k - 1]] {
-            rank += 1;
-        }
-        ranks[i] = rank;
-    }
-    ranks
-}
-
-/// A row's filter text: lowercased "description NUL id NUL". No query contains NUL (sanitised
-/// input), so no match spans two fields or rows.
-fn push_hay(hay: &mut Vec<u8>, description: &str, id: &str) {
-    hay.extend_from_slice(description.to_lowercase().as_bytes());
-    hay.push(0);
-    hay.extend_from_slice(id.to_lowercase().as_bytes());
-    hay.push(0);
-}
-
-/// Puts `new` in place of row `row`'s bytes in an arena and moves the later rows' offsets.
-fn splice<A: Arena>(arena: &mut A, at: &mut [usize], row: usize, new: &[u8]) {
-    let (start, end) = (at[row], at[row + 1]);
-    arena.put(start..end, new);
-    for o in &mut at[row + 1..] {
-        *o = *o - (end - start) + new.len();
-    }
-}
-
-/// The two arenas: bytes, and text (whose rows are whole strings, so splicing keeps UTF-8).
-trait Arena {
-    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]);
-}
-
-impl Arena for Vec<u8> {
-    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
-        self.splice(range, new.iter().copied());
-    }
-}
-
-impl Arena for String {
-    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
-        self.replace_range(range, &String::from_utf8_lossy(new));
-    }
 }
 
 /// The compiled filter: the query, and which interned subjects and scopes contain it.
