@@ -91,7 +91,12 @@ async fn serve(dir: &Path) -> Served {
         .stderr(Stdio::null())
         .spawn()
         .expect("tokentab serve");
-    let url = format!("http://127.0.0.1:{port}");
+    // From here on a panic kills the child (Drop).
+    let mut served = Served {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        admin: String::new(),
+    };
     let http = reqwest::Client::new();
     let start = Instant::now();
     loop {
@@ -104,13 +109,14 @@ async fn serve(dir: &Path) -> Served {
             .unwrap_or_default();
         if !admin.is_empty() {
             let ok = http
-                .get(format!("{url}/access/api/v1/tokens/me"))
+                .get(format!("{}/access/api/v1/tokens/me", served.url))
                 .bearer_auth(&admin)
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
             if ok {
-                return Served { child, url, admin };
+                served.admin = admin;
+                return served;
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -620,7 +620,7 @@ mod tests {
     fn any_token() -> impl Strategy<Value = Token> {
         let text = "[a-zA-Z0-9 éÖ/:_.-]{0,12}";
         let id = prop_oneof![
-            any::<u128>().prop_map(|n| unpack_uuid(n)),
+            any::<u128>().prop_map(unpack_uuid),
             "[a-zA-Z0-9-]{1,10}".prop_map(String::from),
         ];
         let scope = proptest::option::of(prop_oneof![
