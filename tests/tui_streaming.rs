@@ -285,6 +285,20 @@ async fn the_embedded_service_list_arrives_in_pages_and_all_of_it_is_shown() {
     }
     let total = svc.all_token_ids(&admin).await.len();
     assert!(total > n, "the service lists every token ({total})");
+    // The first page of a paged listing says how many there are; later pages and a
+    // complete answer do not.
+    let (_, first) = svc.get(&admin, "/access/api/v1/tokens?limit=5").await;
+    assert_eq!(first["total"].as_u64(), Some(total as u64), "{first}");
+    let next = first["cursor"].as_str().expect("a cursor");
+    let (_, second) = svc
+        .get(
+            &admin,
+            &format!("/access/api/v1/tokens?limit=5&cursor={next}"),
+        )
+        .await;
+    assert!(second.get("total").is_none(), "{second}");
+    let (_, all) = svc.get(&admin, "/access/api/v1/tokens").await;
+    assert!(all.get("total").is_none());
     let (app, _) = play(
         App::new(cfg(), now()),
         deps(&svc.handle.url(), &admin),

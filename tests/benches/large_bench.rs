@@ -280,6 +280,7 @@ fn main() {
     let start = Instant::now();
     rt.spawn(stream_tokens(client, list, Duration::from_secs(120), tx));
     let mut first_rows = None;
+    let mut header = String::new();
     let mut worst_page = Duration::ZERO;
     while let Some(msg) = rx.blocking_recv() {
         let t = Instant::now();
@@ -287,6 +288,8 @@ fn main() {
         worst_page = worst_page.max(t.elapsed());
         if first_rows.is_none() && !app.rows.is_empty() {
             first_rows = Some(start.elapsed());
+            let screen = render_text(&mut app, 160, 48);
+            header = screen.lines().next().unwrap_or_default().trim().to_owned();
         }
         if !app.list.is_loading() {
             break;

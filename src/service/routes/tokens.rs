@@ -323,14 +323,23 @@ pub async fn list(
         }
         filter.username = Some(p.username.clone());
     }
-    let page = state
+    // The first page of a paged listing says how many there are in all.
+    let first_of_pages = limit.is_some() && cursor.is_none();
+    let (page, total) = state
         .store
         .read(move |c| {
-            tokens::list(c, &filter, order, limit, cursor.as_ref()).map_err(ApiErr::from)
+            let page =
+                tokens::list(c, &filter, order, limit, cursor.as_ref()).map_err(ApiErr::from)?;
+            let total = if first_of_pages && page.next.is_some() {
+                Some(tokens::count(c, &filter).map_err(ApiErr::from)?)
+            } else {
+                None
+            };
+            Ok::<_, ApiErr>((page, total))
         })
         .await?;
     Ok(Json(TokenList {
-        total: None,
+        total,
         cursor: page.next.map(|c| c.encode()),
         tokens: page
             .tokens
