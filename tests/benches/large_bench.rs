@@ -309,6 +309,7 @@ fn main() {
         "  first rows (load start -> page 1 in the model) {}   (goal <= 300 ms)",
         ms(first_rows.unwrap_or_default())
     );
+    println!("      header then: {header}");
     println!("  all {total} loaded                      {}", ms(all));
     println!(
         "  longest model step for one page    {}   (the loop stays responsive)",
