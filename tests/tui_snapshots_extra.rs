@@ -125,8 +125,8 @@ fn expiry_notice_and_x() {
         let mut app = loaded_with(cfg(), mine_sample(), w, h);
         key(&mut app, KeyCode::Char('x'));
         assert_eq!(app.filter.value(), "user:admin status:expiring");
-        let shown: Vec<&str> = (0..app.rows.visible_len())
-            .map(|i| app.rows.at(i).unwrap().token.description.as_str())
+        let shown: Vec<String> = (0..app.rows.visible_len())
+            .map(|i| app.rows.at(i).unwrap().token.description)
             .collect();
         assert_eq!(shown, vec!["admin sooner", "admin soon"]);
         app

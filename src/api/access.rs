@@ -58,6 +58,13 @@ struct CreateWire {
     access_token: OneTimeSecret,
 }
 
+/// Bodies bigger than this are parsed on a blocking thread.
+const LARGE_BODY: usize = 1 << 20;
+
+fn body_is_large(body: &[u8]) -> bool {
+    body.len() > LARGE_BODY
+}
+
 /// Most pages `list_all_*` follows before giving up (a server that never stops).
 pub const MAX_PAGES: usize = 100_000;
 
@@ -106,9 +113,23 @@ impl Client {
             q.push(("limit", l.to_string()));
         }
         some_query(&mut q, "cursor", cursor);
-        let mut list: TokenList = self
-            .get_json(&["access", "api", "v1", "tokens"], &q, "token list")
+        let body = self
+            .get_bytes(&["access", "api", "v1", "tokens"], &q)
             .await?;
+        let large = body_is_large(&body);
+        let parse = move || {
+            serde_json::from_slice::<TokenList>(&body)
+                .map_err(|e| ApiError::decode("token list", e))
+        };
+        // A server that sends every token at once (JFrog) sends megabytes: parse them on a
+        // blocking thread so the async workers (and the TUI's loop) keep running.
+        let mut list = if large {
+            tokio::task::spawn_blocking(parse)
+                .await
+                .map_err(|_| ApiError::decode("token list", "the parse was lost"))??
+        } else {
+            parse()?
+        };
         list.cursor = list.cursor.filter(|c| !c.is_empty());
         Ok(list)
     }

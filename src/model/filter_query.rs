@@ -136,19 +136,25 @@ impl FilterQuery {
         {
             return false;
         }
-        // Most names are ASCII: no allocation per row for them.
-        let user = t.username();
-        if !self
-            .users
+        self.user_matches(t.username())
+            && self.status_matches(t.status(now))
+            && self.kinds_match(kinds)
+    }
+
+    /// Every `user:` term names this user (ASCII names compare without allocating).
+    pub fn user_matches(&self, user: &str) -> bool {
+        self.users
             .iter()
             .all(|u| u.eq_ignore_ascii_case(user) || *u == user.to_lowercase())
-        {
-            return false;
-        }
-        let status = t.status(now);
-        if !self.statuses.iter().all(|s| *s == status) {
-            return false;
-        }
+    }
+
+    /// Every `status:` term is this status.
+    pub fn status_matches(&self, status: TokenStatus) -> bool {
+        self.statuses.iter().all(|s| *s == status)
+    }
+
+    /// A scope of these [`scope_kinds`] is of every `scope:` kind.
+    pub fn kinds_match(&self, kinds: u8) -> bool {
         self.scopes.iter().all(|k| kinds & k.bit() != 0)
     }
 }
@@ -178,7 +184,12 @@ impl ScopeKind {
 /// Every kind the token's scope is of, one bit each (0 for an unknown scope); the scope is
 /// parsed once.
 pub fn scope_kinds(t: &Token) -> u8 {
-    let Some(s) = t.parsed_scope() else {
+    t.scope.as_deref().map_or(0, scope_text_kinds)
+}
+
+/// [`scope_kinds`] of a raw scope string.
+pub fn scope_text_kinds(scope: &str) -> u8 {
+    let Ok(s) = scope.parse::<Scope>() else {
         return 0;
     };
     ScopeKind::ALL

@@ -160,6 +160,10 @@ pub struct TokenList {
     pub tokens: Vec<TokenInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// How many tokens match in all, when the server says (an extension; the TUI shows it as
+    /// "loading 120,000 of ~538,783").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// `GET /access/api/v2/users` entry.

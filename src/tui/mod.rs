@@ -10,6 +10,7 @@ pub mod msg;
 pub mod runtime;
 pub mod switch;
 pub mod theme;
+pub mod token_stream;
 pub mod ui;
 
 use std::collections::BTreeMap;

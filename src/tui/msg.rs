@@ -121,6 +121,17 @@ pub enum ExportError {
     Failed(String),
 }
 
+/// A page of the token list as it streams in. A server that sends every token in one answer
+/// (JFrog) arrives as several pages too, so the model never takes them all in one step.
+#[derive(Debug, Clone, Default)]
+pub struct TokenPage {
+    pub tokens: Vec<TokenInfo>,
+    /// More pages follow.
+    pub more: bool,
+    /// How many tokens the server says there are, when it says.
+    pub estimate: Option<u64>,
+}
+
 #[derive(Debug)]
 pub enum Msg {
     /// A key resolved by the keymap.
@@ -144,7 +155,10 @@ pub enum Msg {
     /// A debounce timer started by `Effect::Debounce` fired.
     DebounceDue(ReqId),
     Me(ReqId, ApiResult<TokenInfo>),
+    /// The whole list at once.
     TokensListed(ReqId, ApiResult<Vec<TokenInfo>>),
+    /// One page of the list; more follow under the same id while `more` is set.
+    TokensPage(ReqId, ApiResult<TokenPage>),
     TokenDetail(ReqId, ApiResult<TokenInfo>),
     TokenCreated(ReqId, ApiResult<CreatedToken>),
     TokenRevoked(ReqId, ApiResult<RevokeOutcome>),

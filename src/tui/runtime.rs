@@ -26,6 +26,7 @@ use super::msg::{
     ApiResult, CallError, Effect, Msg, PickItem, PickKind, PickPage, PickQuery, ReqId,
 };
 use super::switch::Connector;
+use super::token_stream::stream_tokens;
 use super::ui;
 
 /// What the loop needs besides the terminal, the model and the input.
@@ -274,11 +275,10 @@ impl Runner {
             Effect::LoadMe(id) => {
                 self.call(id, async move { c.get_me().await }, move |r| Msg::Me(id, r))
             }
-            Effect::ListTokens(id) => self.call(
-                id,
-                async move { c.list_all_tokens(&Default::default()).await },
-                move |r| Msg::TokensListed(id, r),
-            ),
+            Effect::ListTokens(id) => {
+                let stream = stream_tokens(c, id, self.deps.request_timeout, self.tx.clone());
+                self.tasks.insert(id, tokio::spawn(stream).abort_handle());
+            }
             Effect::GetToken(id, tid) => {
                 self.call(id, async move { c.get_token(&tid).await }, move |r| {
                     Msg::TokenDetail(id, r)

@@ -68,8 +68,11 @@ pub async fn list(
         key: order_key,
         descending: q.bool("descending_order")?.unwrap_or(false),
     };
+    let asked_limit = q.number("limit", 1, u32::MAX)?;
+    // A client that names a page size pages on purpose; one that does not gets pages anyway.
+    let paging = asked_limit.is_some();
     let limit = Some(
-        q.number("limit", 1, u32::MAX)?
+        asked_limit
             .unwrap_or(DEFAULT_LIST_LIMIT)
             .min(MAX_LIST_LIMIT),
     );
@@ -95,13 +98,23 @@ pub async fn list(
         }
         filter.username = Some(p.username.clone());
     }
-    let page = state
+    // The first page of a listing paged on purpose says how many there are in all.
+    let first_of_pages = paging && cursor.is_none();
+    let (page, total) = state
         .store
         .read(move |c| {
-            tokens::list(c, &filter, order, limit, cursor.as_ref()).map_err(ApiErr::from)
+            let page =
+                tokens::list(c, &filter, order, limit, cursor.as_ref()).map_err(ApiErr::from)?;
+            let total = if first_of_pages && page.next.is_some() {
+                Some(tokens::count(c, &filter).map_err(ApiErr::from)?)
+            } else {
+                None
+            };
+            Ok::<_, ApiErr>((page, total))
         })
         .await?;
     Ok(Json(TokenList {
+        total,
         cursor: page.next.map(|c| c.encode()),
         tokens: page
             .tokens

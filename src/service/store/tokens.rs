@@ -414,6 +414,13 @@ fn list_query(
     (sql, args)
 }
 
+/// How many live tokens match `filter` (the "of ~N" a client shows while pages stream in).
+pub fn count(conn: &Connection, filter: &TokenFilter) -> rusqlite::Result<u64> {
+    let (sql, args) = list_query(filter, Order::default(), None, None);
+    let sql = format!("SELECT COUNT(*) FROM ({sql})");
+    conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
+}
+
 /// One page of live tokens. `limit` None = everything (JFrog's own list has no paging).
 pub fn list(
     conn: &Connection,

@@ -4,6 +4,7 @@
 use tui_input::Input;
 
 use crate::model::TokenStatus;
+use crate::model::filter_query::FilterQuery;
 
 use super::App;
 
@@ -16,11 +17,15 @@ impl App {
     }
 
     pub(super) fn recount_mine(&mut self) {
-        let now = self.now;
         self.mine_expiring = match self.me_name().map(str::to_lowercase) {
-            Some(me) => self.rows.count_where(|t| {
-                t.username().to_lowercase() == me && t.status(now) == TokenStatus::Expiring
-            }),
+            Some(me) => {
+                let q = FilterQuery {
+                    users: vec![me],
+                    statuses: vec![TokenStatus::Expiring],
+                    ..FilterQuery::default()
+                };
+                self.rows.count_keys(&q, self.now)
+            }
             None => 0,
         };
     }

@@ -16,7 +16,9 @@ pub mod picker;
 pub mod profiles;
 pub mod results;
 pub mod rotate;
+pub mod row_store;
 pub mod secret;
+mod streaming;
 pub mod table;
 mod text;
 pub mod tokens;
@@ -43,6 +45,7 @@ pub use ctx::{MESSAGE_SECS, Status};
 pub use details::Details;
 pub use profiles::{ServerPicker, Stage};
 pub use secret::SecretView;
+pub use streaming::Streaming;
 pub use table::MenuItem;
 
 /// Remote data as the model holds it; a result whose id is not the awaited one is ignored.
@@ -109,6 +112,8 @@ pub struct App {
     pub list: Load<()>,
     /// A refresh in flight while rows are shown.
     pub refreshing: Option<ReqId>,
+    /// The list streaming in page by page (first load or refresh).
+    pub streaming: Option<Streaming>,
     pub rows: Rows,
     /// The servers `P` offers (empty: switching is not available).
     pub servers: Vec<ServerEntry>,
@@ -148,6 +153,7 @@ impl App {
             me: Load::Idle,
             list: Load::Idle,
             refreshing: None,
+            streaming: None,
             rows: Rows::default(),
             servers: Vec::new(),
             current_server: None,
@@ -368,6 +374,10 @@ impl App {
             }
             Msg::TokensListed(id, r) => {
                 self.on_listed(id, r);
+                self.recount_mine();
+            }
+            Msg::TokensPage(id, r) => {
+                self.on_page(id, r);
                 self.recount_mine();
             }
             Msg::TokenDetail(id, r) => {

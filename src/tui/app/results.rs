@@ -11,7 +11,7 @@ use crate::model::token::subject_username;
 use crate::model::wire::TokenInfo;
 use crate::secret::clipboard::{ClearOutcome, CopyOutcome};
 
-use super::super::msg::{ApiResult, Effect, PickPage, ReqId};
+use super::super::msg::{ApiResult, Effect, PickPage, ReqId, TokenPage};
 use super::confirm::RevokeState;
 use super::form::Field;
 use super::secret::SecretView;
@@ -36,28 +36,12 @@ impl App {
     }
 
     pub(super) fn on_listed(&mut self, id: ReqId, r: ApiResult<Vec<TokenInfo>>) {
-        let ours = self.list.awaits(id) || self.refreshing == Some(id);
-        if !ours {
-            return;
-        }
-        self.refreshing = None;
-        match r {
-            Ok(list) => {
-                let tokens = list.into_iter().map(TokenInfo::into_token).collect();
-                self.rows.set(tokens, self.now);
-                self.list = Load::Loaded(());
-                if let Some(sel) = self.pending_select.take() {
-                    self.rows.select_id(&sel);
-                }
-            }
-            Err(e) => {
-                let e = e.shown();
-                if matches!(self.list, Load::Loaded(_)) && !self.rows.is_empty() {
-                    self.say(format!("refresh failed: {e}"), true);
-                }
-                self.list = Load::Failed(e);
-            }
-        }
+        let page = r.map(|tokens| TokenPage {
+            tokens,
+            more: false,
+            estimate: None,
+        });
+        self.on_page(id, page);
     }
 
     pub(super) fn on_detail(&mut self, id: ReqId, r: ApiResult<TokenInfo>) {

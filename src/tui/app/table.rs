@@ -43,7 +43,7 @@ pub fn sort_column(col: Col) -> Option<Column> {
     })
 }
 
-fn target_of(row: &Row) -> Target {
+fn target_of(row: Row) -> Target {
     Target {
         id: row.token.token_id.clone(),
         description: row.token.description.clone(),
@@ -121,7 +121,11 @@ impl App {
     fn table_back(&mut self, fx: &mut Vec<Effect>) {
         if let Load::Loading(id) = self.list {
             fx.push(Effect::Cancel(id));
-            self.list = Load::Failed("cancelled — press r to retry".into());
+            // Pages already in stay usable; say that the list is partial.
+            self.list = Load::Failed(match self.load_progress() {
+                Some((n, _)) if n > 0 => format!("stopped after {n} tokens — press r to load all"),
+                _ => "cancelled — press r to retry".into(),
+            });
         } else if let Some(id) = self.refreshing.take() {
             fx.push(Effect::Cancel(id));
             self.say("refresh cancelled", false);

@@ -1,13 +1,18 @@
-//! The token rows: sanitised at ingestion, with the filtered + sorted index recomputed only when
-//! the rows, the filter or the sort change (never on draw).
+//! The token rows: sanitised at ingestion and held in the compact [`RowStore`], with the
+//! filtered + sorted index recomputed only when the rows, the filter or the sort change (never on
+//! draw). Pages of a long list are merged into the index as they arrive.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::filter_query::{FilterQuery, scope_kinds};
+use crate::model::filter_query::FilterQuery;
 use crate::model::sanitize::clean;
 use crate::model::{Token, TokenStatus};
+
+use super::row_store::RowStore;
+
+mod sort;
 
 /// Sortable columns, in table order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,7 +53,8 @@ impl Column {
     }
 }
 
-/// One row, every string already cleaned for display.
+/// One row as the table draws it (built for the visible rows only), every string already
+/// cleaned for display.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub token: Token,
@@ -56,8 +62,6 @@ pub struct Row {
     pub id_short: String,
     pub scope_summary: String,
     pub issued: String,
-    /// Lowercased "description subject id scope" for the filter.
-    haystack: String,
 }
 
 impl Row {
@@ -72,34 +76,26 @@ impl Row {
         let id_short = short_id(&token.token_id);
         let scope_summary = clean(&token.scope_summary());
         let issued = token.issued_at.format("%Y-%m-%d").to_string();
-        let haystack = format!(
-            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-            token.description,
-            username,
-            token.token_id,
-            token.scope.as_deref().unwrap_or(""),
-            scope_summary
-        )
-        .to_lowercase();
         Row {
             token,
             username,
             id_short,
             scope_summary,
             issued,
-            haystack,
         }
     }
-}
 
-/// The first 16 bytes of `s` as a big-endian number: orders like the text itself (no NUL can
-/// occur after sanitising, so zero padding sorts shorter strings first).
-fn text_prefix(s: &str) -> u128 {
-    let b = s.as_bytes();
-    let mut buf = [0u8; 16];
-    let n = b.len().min(16);
-    buf[..n].copy_from_slice(&b[..n]);
-    u128::from_be_bytes(buf)
+    /// Row `i` of the store (its strings were cleaned on the way in).
+    fn from_store(store: &RowStore, i: usize) -> Row {
+        let token = store.token(i);
+        Row {
+            username: store.username(i).to_owned(),
+            id_short: short_id(&token.token_id),
+            scope_summary: store.scope_summary(i).to_owned(),
+            issued: token.issued_at.format("%Y-%m-%d").to_string(),
+            token,
+        }
+    }
 }
 
 /// The first 8 characters and "…" when longer.
@@ -121,8 +117,8 @@ pub struct Counts {
 
 #[derive(Debug, Clone)]
 pub struct Rows {
-    rows: Vec<Row>,
-    /// Indices into `rows`, all of them, in sort order (recomputed when rows or sort change).
+    store: RowStore,
+    /// Indices into `store`, all of them, in sort order (recomputed when rows or sort change).
     order: Vec<usize>,
     /// `order` filtered: what the table shows (recomputed when the filter changes; never
     /// re-sorted for a filter keystroke).
@@ -134,13 +130,6 @@ pub struct Rows {
     pub query_error: Option<String>,
     /// The clock of the last load, for `status:` and `unused:`.
     now: DateTime<Utc>,
-    /// Each row's scope kinds for `scope:` (computed at the first such query after the rows
-    /// change; empty until then).
-    scope_kinds: Vec<u8>,
-    /// Every row's haystack back to back; row i is `hay[hay_at[i]..hay_at[i + 1]]`. One
-    /// contiguous buffer: a full filter is one SIMD scan, not 100,000 small ones.
-    hay: Vec<u8>,
-    hay_at: Vec<usize>,
     /// The views of the shorter queries typed on the way to this one (each a prefix of the
     /// next), so Backspace restores a view instead of scanning again. Cleared when the rows or
     /// the sort change.
@@ -159,16 +148,13 @@ pub struct Rows {
 impl Default for Rows {
     fn default() -> Self {
         Rows {
-            rows: Vec::new(),
+            store: RowStore::default(),
             order: Vec::new(),
             view: Vec::new(),
             filter: String::new(),
             query: None,
             query_error: None,
             now: DateTime::<Utc>::UNIX_EPOCH,
-            scope_kinds: Vec::new(),
-            hay: Vec::new(),
-            hay_at: vec![0],
             history: Vec::new(),
             sort: Column::Issued,
             descending: true,
@@ -183,15 +169,17 @@ impl Default for Rows {
 impl Rows {
     /// Replaces the rows, keeping selection (by token id), filter, sort and marks.
     pub fn set(&mut self, tokens: Vec<Token>, now: DateTime<Utc>) {
-        let keep = self.selected_row().map(|r| r.token.token_id.clone());
-        self.rows = tokens.into_iter().map(Row::new).collect();
-        let ids: HashSet<&str> = self
-            .rows
-            .iter()
-            .map(|r| r.token.token_id.as_str())
-            .collect();
-        self.marked.retain(|m| ids.contains(m.as_str()));
-        self.rebuild_hay();
+        self.replace(RowStore::from_tokens(tokens), now);
+    }
+
+    /// Replaces the rows with a store built elsewhere (a refresh gathered page by page),
+    /// keeping selection (by token id), filter, sort and marks.
+    pub fn replace(&mut self, store: RowStore, now: DateTime<Utc>) {
+        let keep = self.selected_id();
+        self.store = store;
+        let store = &self.store;
+        // Marks are few: look each one up rather than collecting every id.
+        self.marked.retain(|m| store.position(m).is_some());
         self.recount(now);
         self.resort();
         self.refilter();
@@ -200,51 +188,77 @@ impl Rows {
         }
     }
 
-    fn rebuild_hay(&mut self) {
-        self.scope_kinds.clear();
-        let total: usize = self.rows.iter().map(|r| r.haystack.len() + 1).sum();
-        self.hay.clear();
-        self.hay.reserve(total);
-        self.hay_at.clear();
-        self.hay_at.reserve(self.rows.len() + 1);
-        for r in &self.rows {
-            self.hay_at.push(self.hay.len());
-            self.hay.extend_from_slice(r.haystack.as_bytes());
-            // No query contains NUL (sanitised input), so no match spans two rows.
-            self.hay.push(0);
+    /// Adds a page of rows at the end: they are sorted and filtered into the index without
+    /// moving the selection (the selected token stays selected, at the same place on screen).
+    pub fn append(&mut self, tokens: Vec<Token>, now: DateTime<Utc>) {
+        if tokens.is_empty() {
+            return;
         }
-        self.hay_at.push(self.hay.len());
-    }
-
-    fn hay_of(&self, i: usize) -> &[u8] {
-        &self.hay[self.hay_at[i]..self.hay_at[i + 1]]
+        let keep = self.view.get(self.selected).copied();
+        let on_screen = self.selected.saturating_sub(self.offset);
+        let from = self.store.len();
+        self.store.extend(tokens);
+        self.count_rows(from, now);
+        let mut fresh: Vec<usize> = (from..self.store.len()).collect();
+        self.sort_indices(&mut fresh);
+        let old = std::mem::take(&mut self.order);
+        self.order = self.merge(&old, &fresh);
+        self.history.clear();
+        if self.filter.is_empty() {
+            self.view.clone_from(&self.order);
+        } else {
+            let hit = self.hits(from);
+            fresh.retain(|&i| hit[i - from]);
+            let old = std::mem::take(&mut self.view);
+            self.view = self.merge(&old, &fresh);
+            if self.is_plain() {
+                self.history.push((self.filter.clone(), self.view.clone()));
+            }
+        }
+        if let Some(i) = keep
+            && let Some(pos) = self.view.iter().position(|&v| v == i)
+        {
+            self.selected = pos;
+            self.offset = pos.saturating_sub(on_screen);
+        }
+        self.clamp();
     }
 
     pub fn recount(&mut self, now: DateTime<Utc>) {
         self.now = now;
-        let mut c = Counts {
-            total: self.rows.len(),
-            ..Counts::default()
-        };
-        for r in &self.rows {
-            match r.token.status(now) {
-                TokenStatus::Expiring => c.expiring += 1,
+        self.counts = Counts::default();
+        self.count_rows(0, now);
+    }
+
+    /// Adds rows `from..` to the counts.
+    fn count_rows(&mut self, from: usize, now: DateTime<Utc>) {
+        self.now = now;
+        let now = now.timestamp();
+        let c = &mut self.counts;
+        c.total = self.store.len();
+        for i in from..self.store.len() {
+            match self.store.status(i, now) {
                 TokenStatus::Expired => c.expired += 1,
+                TokenStatus::Expiring => c.expiring += 1,
                 _ => {}
             }
         }
-        self.counts = c;
+    }
+
+    /// How many rows (shown or not) satisfy the key terms of `q` at `now` (its free text is
+    /// not looked at).
+    pub fn count_keys(&mut self, q: &FilterQuery, now: DateTime<Utc>) -> usize {
+        let k = self.store.key_matcher(q, now);
+        (0..self.store.len())
+            .filter(|&i| self.store.keys_hit(&k, i))
+            .count()
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.store.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-    /// How many rows (shown or not) satisfy `pred`.
-    pub fn count_where(&self, pred: impl Fn(&Token) -> bool) -> usize {
-        self.rows.iter().filter(|r| pred(&r.token)).count()
+        self.store.is_empty()
     }
     pub fn visible_len(&self) -> usize {
         self.view.len()
@@ -254,23 +268,30 @@ impl Rows {
     }
 
     /// The row at a position of the view.
-    pub fn at(&self, pos: usize) -> Option<&Row> {
-        self.view.get(pos).and_then(|&i| self.rows.get(i))
+    pub fn at(&self, pos: usize) -> Option<Row> {
+        self.view.get(pos).map(|&i| Row::from_store(&self.store, i))
     }
 
-    pub fn selected_row(&self) -> Option<&Row> {
+    pub fn selected_row(&self) -> Option<Row> {
         self.at(self.selected)
     }
 
-    pub fn find(&self, id: &str) -> Option<&Row> {
-        self.rows.iter().find(|r| r.token.token_id == id)
+    /// The selected token's id.
+    pub fn selected_id(&self) -> Option<String> {
+        self.view
+            .get(self.selected)
+            .map(|&i| self.store.id(i).into_owned())
+    }
+
+    pub fn find(&self, id: &str) -> Option<Row> {
+        self.store
+            .position(id)
+            .map(|i| Row::from_store(&self.store, i))
     }
 
     pub fn select_id(&mut self, id: &str) {
-        if let Some(pos) = self
-            .view
-            .iter()
-            .position(|&i| self.rows[i].token.token_id == id)
+        if let Some(i) = self.store.position(id)
+            && let Some(pos) = self.view.iter().position(|&v| v == i)
         {
             self.selected = pos;
         }
@@ -279,25 +300,19 @@ impl Rows {
 
     /// Replaces one token (details fetched later), keeping everything else.
     pub fn update_token(&mut self, token: Token, now: DateTime<Utc>) {
-        let row = Row::new(token);
-        if let Some(r) = self
-            .rows
-            .iter_mut()
-            .find(|r| r.token.token_id == row.token.token_id)
-        {
-            *r = row;
+        if let Some(i) = self.store.position(&clean(&token.token_id)) {
+            self.store.replace(i, token);
         }
-        self.rebuild_hay();
         self.history.clear();
         self.recount(now);
     }
 
     pub fn remove(&mut self, id: &str, now: DateTime<Utc>) {
         let keep = self.selected;
-        let Some(gone) = self.rows.iter().position(|r| r.token.token_id == id) else {
+        let Some(gone) = self.store.position(id) else {
             return;
         };
-        self.rows.remove(gone);
+        self.store.remove(gone);
         // Indices after the removed row shift down by one; the order stays valid.
         let shift = |i: usize| if i > gone { i - 1 } else { i };
         self.order = self
@@ -313,7 +328,6 @@ impl Rows {
             .map(|&i| shift(i))
             .collect();
         self.marked.remove(id);
-        self.rebuild_hay();
         self.history.clear();
         self.recount(now);
         self.selected = keep;
@@ -328,6 +342,7 @@ impl Rows {
         self.query = None;
         match FilterQuery::parse(&new) {
             Ok(q) if q.is_plain() => {}
+            // Key terms (or a bad one): one full pass, no history.
             parsed => {
                 match parsed {
                     Ok(q) => self.query = Some(q),
@@ -355,15 +370,15 @@ impl Rows {
             }
             Some((q, v)) if *q == self.filter => self.view.clone_from(v),
             Some((_, v)) => {
+                let m = self.store.matcher(&self.filter);
                 // Many candidates: one sequential scan beats jumping between rows.
-                self.view = if v.len() > self.rows.len() / 8 {
-                    let hit = self.scan();
+                self.view = if v.len() > self.store.len() / 8 {
+                    let hit = self.store.scan(&m, 0);
                     v.iter().copied().filter(|&i| hit[i]).collect()
                 } else {
-                    let finder = memchr::memmem::Finder::new(self.filter.as_bytes());
                     v.iter()
                         .copied()
-                        .filter(|&i| finder.find(self.hay_of(i)).is_some())
+                        .filter(|&i| self.store.hit(&m, i))
                         .collect()
                 };
                 self.history.push((self.filter.clone(), self.view.clone()));
@@ -375,66 +390,53 @@ impl Rows {
         self.clamp();
     }
 
-    /// Which rows contain the filter: one scan of the whole buffer, jumping to the next row
-    /// after each hit.
-    fn scan(&self) -> Vec<bool> {
-        let needle = self
-            .query
-            .as_ref()
-            .map_or(self.filter.as_str(), |q| &q.text);
-        let finder = memchr::memmem::Finder::new(needle.as_bytes());
-        let mut hit = vec![false; self.rows.len()];
-        let (mut pos, mut row) = (0, 0);
-        while let Some(m) = finder.find(&self.hay[pos..]) {
-            let at = pos + m;
-            // Hits come in row order: walk forward to the row holding this one.
-            while self.hay_at[row + 1] <= at {
-                row += 1;
-            }
-            hit[row] = true;
-            row += 1;
-            pos = self.hay_at[row];
-        }
-        hit
-    }
-
     /// `view` = `order` filtered (the order is kept, so nothing is sorted here).
     fn refilter(&mut self) {
         self.history.clear();
-        if self.query_error.is_some() {
-            self.view.clear();
-        } else if let Some(q) = &self.query {
-            if q.needs_scope_kinds() && self.scope_kinds.len() != self.rows.len() {
-                self.scope_kinds = self.rows.iter().map(|r| scope_kinds(&r.token)).collect();
-            }
-            // An empty needle matches everywhere; the scan expects a real one.
-            let hit = if q.text.is_empty() {
-                vec![true; self.rows.len()]
-            } else {
-                self.scan()
-            };
-            let rows = &self.rows;
-            self.view = self
-                .order
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    let kinds = self.scope_kinds.get(i).copied().unwrap_or(0);
-                    hit[i] && q.keys_match_kinds(&rows[i].token, kinds, self.now)
-                })
-                .collect();
-        } else if self.filter.is_empty() {
+        if self.filter.is_empty() {
             self.view.clone_from(&self.order);
         } else {
-            let hit = self.scan();
+            let hit = self.hits(0);
             self.view = self.order.iter().copied().filter(|&i| hit[i]).collect();
-            self.history.push((self.filter.clone(), self.view.clone()));
+            if self.is_plain() {
+                self.history.push((self.filter.clone(), self.view.clone()));
+            }
         }
         self.clamp();
     }
 
+    /// The filter is free text only (the incremental paths and the history apply).
+    fn is_plain(&self) -> bool {
+        self.query.is_none() && self.query_error.is_none()
+    }
+
+    /// Which rows from `from` on pass the filter (index 0 is row `from`): the free text through
+    /// the arena scan, then the key terms on the rows it kept.
+    fn hits(&mut self, from: usize) -> Vec<bool> {
+        let n = self.store.len().saturating_sub(from);
+        if self.query_error.is_some() {
+            return vec![false; n];
+        }
+        let Some(q) = &self.query else {
+            let m = self.store.matcher(&self.filter);
+            return self.store.scan(&m, from);
+        };
+        // An empty needle matches everywhere; the scan expects a real one.
+        let mut hit = if q.text.is_empty() {
+            vec![true; n]
+        } else {
+            let m = self.store.matcher(&q.text);
+            self.store.scan(&m, from)
+        };
+        let k = self.store.key_matcher(q, self.now);
+        for (j, h) in hit.iter_mut().enumerate() {
+            *h = *h && self.store.keys_hit(&k, from + j);
+        }
+        hit
+    }
+
     pub fn set_sort(&mut self, col: Column, descending: bool) {
-        let keep = self.selected_row().map(|r| r.token.token_id.clone());
+        let keep = self.selected_id();
         self.sort = col;
         self.descending = descending;
         self.resort();
@@ -442,62 +444,6 @@ impl Rows {
         if let Some(id) = keep {
             self.select_id(&id);
         }
-    }
-
-    /// Sorts all rows by the sort column: a compact key per row (a timestamp, or the first 16
-    /// bytes of the text) sorted as plain integers, then runs of equal text prefixes ordered by
-    /// the whole text. Ties keep the server's order.
-    fn resort(&mut self) {
-        let rows = &self.rows;
-        let col = self.sort;
-        fn text(col: Column, r: &Row) -> &str {
-            match col {
-                Column::Description => &r.token.description,
-                Column::Subject => &r.username,
-                Column::TokenId => &r.token.token_id,
-                Column::Scope => &r.scope_summary,
-                Column::Issued | Column::Expiry | Column::LastUsed => "",
-            }
-        }
-        let time_key =
-            |t: DateTime<Utc>| (i128::from(t.timestamp()) - i128::from(i64::MIN)) as u128;
-        let mut keyed: Vec<(u128, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let k = match col {
-                    Column::Issued => time_key(r.token.issued_at),
-                    // Never-expiring tokens sort after every date.
-                    Column::Expiry => r.token.expiry.map_or(u128::MAX, time_key),
-                    // Never-used tokens sort before every date (the longest unused).
-                    Column::LastUsed => r.token.last_used.map_or(0, time_key),
-                    _ => text_prefix(text(col, r)),
-                };
-                (k, i as u32)
-            })
-            .collect();
-        keyed.sort_unstable();
-        let mut order: Vec<usize> = keyed.iter().map(|(_, i)| *i as usize).collect();
-        if !matches!(col, Column::Issued | Column::Expiry | Column::LastUsed) {
-            let mut start = 0;
-            while start < keyed.len() {
-                let mut end = start + 1;
-                while end < keyed.len() && keyed[end].0 == keyed[start].0 {
-                    end += 1;
-                }
-                let run = &mut order[start..end];
-                if run.len() > 1 && run.iter().any(|&i| text(col, &rows[i]).len() > 16) {
-                    run.sort_by(|&a, &b| {
-                        text(col, &rows[a]).cmp(text(col, &rows[b])).then(a.cmp(&b))
-                    });
-                }
-                start = end;
-            }
-        }
-        if self.descending {
-            order.reverse();
-        }
-        self.order = order;
     }
 
     pub fn clamp(&mut self) {
@@ -537,7 +483,7 @@ impl Rows {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(id) = self.selected_row().map(|r| r.token.token_id.clone())
+        if let Some(id) = self.selected_id()
             && !self.marked.remove(&id)
         {
             self.marked.insert(id);

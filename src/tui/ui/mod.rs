@@ -181,10 +181,14 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     // Counts stay while rows are shown, also after a failed refresh.
     if matches!(app.list, Load::Loaded(_)) || c.total > 0 {
         let noun = if c.total == 1 { "token" } else { "tokens" };
-        counts.push(Span::styled(
-            format!("{sep}{} {noun}", c.total),
-            st(theme.base()),
-        ));
+        let total = match app.load_progress() {
+            Some((n, Some(est))) => {
+                format!("loading {} of ~{}", thousands(n as u64), thousands(est))
+            }
+            Some((n, None)) => format!("loading {}{}", thousands(n as u64), g.ellipsis),
+            None => format!("{} {noun}", c.total),
+        };
+        counts.push(Span::styled(format!("{sep}{total}"), st(theme.base())));
         counts.push(Span::styled(
             format!("{sep}{} expiring", c.expiring),
             st(theme.warn()),
@@ -309,4 +313,17 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 pub fn popup(f: &mut Frame, area: Rect) -> Rect {
     f.render_widget(Clear, area);
     area
+}
+
+/// 538783 -> "538,783".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }

@@ -1,0 +1,682 @@
+//! The compact row store: every token the table holds, one column per field instead of one
+//! struct of `String`s per token. Subjects, issuers and scopes are interned (a service has few
+//! distinct ones), token ids are kept as 16-byte UUIDs when they are canonical UUIDs (any other
+//! id is kept as text), and descriptions and the lowercased filter text live in two arenas.
+//! At 500,000 tokens this holds a token in well under 400 bytes (`tests/benches/large_bench.rs`).
+//!
+//! Rows are numbered in arrival order; the table's sorted and filtered indices refer to these
+//! numbers. Every string is cleaned for display on the way in.
+
+mod arena;
+mod interner;
+mod keys;
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, TimeZone, Utc};
+use memchr::memmem::Finder;
+use uuid::Uuid;
+
+use crate::model::Token;
+use crate::model::sanitize::clean;
+use crate::model::token::subject_username;
+
+use arena::{push_hay, splice};
+use interner::{Interner, ranks};
+
+pub use keys::KeyMatcher;
+
+/// Marks "no time" in a time column.
+const NO_TIME: i64 = i64::MIN;
+
+/// Packs a canonical (lowercase, hyphenated) UUID into 16 bytes; anything else is `None` so it
+/// is kept as text and shown exactly as the server sent it.
+pub fn pack_uuid(id: &str) -> Option<u128> {
+    if id.len() != 36 {
+        return None;
+    }
+    let u = Uuid::try_parse(id).ok()?;
+    let mut buf = [0u8; 36];
+    (u.hyphenated().encode_lower(&mut buf) == id).then(|| u.as_u128())
+}
+
+/// The text of a packed UUID.
+pub fn unpack_uuid(n: u128) -> String {
+    Uuid::from_u128(n).hyphenated().to_string()
+}
+
+fn time(t: Option<DateTime<Utc>>) -> i64 {
+    t.map_or(NO_TIME, |t| t.timestamp())
+}
+
+fn from_time(secs: i64) -> Option<DateTime<Utc>> {
+    (secs != NO_TIME)
+        .then(|| Utc.timestamp_opt(secs, 0).single())
+        .flatten()
+}
+
+/// The compiled filter: the query, and which interned subjects and scopes contain it.
+pub struct Matcher<'q> {
+    finder: Finder<'q>,
+    subjects: Vec<bool>,
+    scopes: Vec<bool>,
+}
+
+#[derive(Clone, Default)]
+pub struct RowStore {
+    /// The UUID, or for a row in `other` the index into `other_ids`.
+    ids: Vec<u128>,
+    /// One bit per row: its id is text in `other_ids`.
+    other: Vec<u64>,
+    other_ids: Vec<Box<str>>,
+    /// Row i's description is `text[text_at[i]..text_at[i + 1]]`.
+    text: String,
+    text_at: Vec<usize>,
+    /// Row i's filter text (lowercased "description NUL id") is `hay[hay_at[i]..hay_at[i + 1]]`:
+    /// one contiguous buffer, so a full filter is one SIMD scan, not 500,000 small ones.
+    hay: Vec<u8>,
+    hay_at: Vec<usize>,
+    subjects: Interner,
+    issuers: Interner,
+    scopes: Interner,
+    subject: Vec<u32>,
+    issuer: Vec<u32>,
+    /// `u32::MAX`: the server sent no scope.
+    scope: Vec<u32>,
+    issued: Vec<i64>,
+    expiry: Vec<i64>,
+    last_used: Vec<i64>,
+    refreshable: Vec<bool>,
+    /// Each interned scope's `scope:` kinds, filled at the first such query (scopes only grow).
+    scope_kinds: Vec<u8>,
+}
+
+impl std::fmt::Debug for RowStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStore")
+            .field("rows", &self.len())
+            .field("subjects", &self.subjects.len())
+            .field("scopes", &self.scopes.len())
+            .finish()
+    }
+}
+
+const NO_SCOPE: u32 = u32::MAX;
+/// What the Scope column shows when the server sent no scope (real JFrog lists).
+const NO_SCOPE_SHOWN: &str = "—";
+
+impl RowStore {
+    pub fn from_tokens(tokens: impl IntoIterator<Item = Token>) -> RowStore {
+        let mut s = RowStore::default();
+        s.extend(tokens);
+        s
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn extend(&mut self, tokens: impl IntoIterator<Item = Token>) {
+        let tokens = tokens.into_iter();
+        let (n, _) = tokens.size_hint();
+        self.reserve(n);
+        for t in tokens {
+            self.push(t);
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.text_at.reserve(n + 1);
+        self.hay_at.reserve(n + 1);
+        self.subject.reserve(n);
+        self.issuer.reserve(n);
+        self.scope.reserve(n);
+        self.issued.reserve(n);
+        self.expiry.reserve(n);
+        self.last_used.reserve(n);
+        self.refreshable.reserve(n);
+    }
+
+    /// Adds one token at the end, cleaning every string for display.
+    pub fn push(&mut self, t: Token) {
+        if self.text_at.is_empty() {
+            self.text_at.push(0);
+            self.hay_at.push(0);
+        }
+        let row = self.ids.len();
+        let id = clean(&t.token_id);
+        match pack_uuid(&id) {
+            Some(n) => self.ids.push(n),
+            None => {
+                self.ids.push(self.other_ids.len() as u128);
+                self.other_ids.push(id.as_str().into());
+                self.set_other(row);
+            }
+        }
+        let description = clean(&t.description);
+        self.text.push_str(&description);
+        self.text_at.push(self.text.len());
+        push_hay(&mut self.hay, &description, &id);
+        self.hay_at.push(self.hay.len());
+        let (subject, issuer, scope) = self.intern(&t);
+        self.subject.push(subject);
+        self.issuer.push(issuer);
+        self.scope.push(scope);
+        self.issued.push(t.issued_at.timestamp());
+        self.expiry.push(time(t.expiry));
+        self.last_used.push(time(t.last_used));
+        self.refreshable.push(t.refreshable);
+    }
+
+    fn set_other(&mut self, row: usize) {
+        let (w, b) = (row / 64, row % 64);
+        if self.other.len() <= w {
+            self.other.resize(w + 1, 0);
+        }
+        self.other[w] |= 1 << b;
+    }
+
+    fn is_other(&self, row: usize) -> bool {
+        self.other
+            .get(row / 64)
+            .is_some_and(|w| w & (1 << (row % 64)) != 0)
+    }
+
+    fn intern(&mut self, t: &Token) -> (u32, u32, u32) {
+        let subject = self.subjects.intern(&clean(&t.subject), |s| {
+            let user = subject_username(s).to_owned();
+            let hay = user.to_lowercase();
+            (user, hay)
+        });
+        let issuer = self
+            .issuers
+            .intern(&clean(&t.issuer), |_| (String::new(), String::new()));
+        let scope = match t.scope.as_deref() {
+            None => NO_SCOPE,
+            Some(raw) => {
+                let raw = clean(raw);
+                let summary = clean(
+                    &Token {
+                        scope: Some(raw.clone()),
+                        ..t.clone()
+                    }
+                    .scope_summary(),
+                );
+                self.scopes.intern(&raw, |raw| {
+                    let hay = format!("{raw}\u{0}{summary}").to_lowercase();
+                    (summary, hay)
+                })
+            }
+        };
+        (subject, issuer, scope)
+    }
+
+    /// The id as the server sent it (cleaned).
+    pub fn id(&self, row: usize) -> Cow<'_, str> {
+        if self.is_other(row) {
+            Cow::Borrowed(&self.other_ids[self.ids[row] as usize])
+        } else {
+            Cow::Owned(unpack_uuid(self.ids[row]))
+        }
+    }
+
+    /// The row holding this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        match pack_uuid(id) {
+            Some(n) => (0..self.len()).find(|&i| self.ids[i] == n && !self.is_other(i)),
+            None => (0..self.len()).find(|&i| self.is_other(i) && self.id(i) == id),
+        }
+    }
+
+    pub fn description(&self, row: usize) -> &str {
+        &self.text[self.text_at[row]..self.text_at[row + 1]]
+    }
+
+    pub fn subject(&self, row: usize) -> &str {
+        &self.subjects.get(self.subject[row]).text
+    }
+
+    pub fn username(&self, row: usize) -> &str {
+        &self.subjects.get(self.subject[row]).shown
+    }
+
+    pub fn scope(&self, row: usize) -> Option<&str> {
+        match self.scope[row] {
+            NO_SCOPE => None,
+            n => Some(&self.scopes.get(n).text),
+        }
+    }
+
+    pub fn scope_summary(&self, row: usize) -> &str {
+        match self.scope[row] {
+            NO_SCOPE => NO_SCOPE_SHOWN,
+            n => &self.scopes.get(n).shown,
+        }
+    }
+
+    pub fn issued_at(&self, row: usize) -> DateTime<Utc> {
+        from_time(self.issued[row]).unwrap_or_default()
+    }
+
+    pub fn issued_secs(&self, row: usize) -> i64 {
+        self.issued[row]
+    }
+
+    pub fn expiry(&self, row: usize) -> Option<DateTime<Utc>> {
+        from_time(self.expiry[row])
+    }
+
+    /// Expiry in epoch seconds; `None` never expires.
+    pub fn expiry_secs(&self, row: usize) -> Option<i64> {
+        Some(self.expiry[row]).filter(|&s| s != NO_TIME)
+    }
+
+    /// Last used in epoch seconds; `None` never used.
+    pub fn last_used_secs(&self, row: usize) -> Option<i64> {
+        Some(self.last_used[row]).filter(|&s| s != NO_TIME)
+    }
+
+    /// Each row's rank by user name (equal names, equal ranks): sorting by it is sorting by
+    /// the name, without comparing text.
+    pub fn username_ranks(&self) -> Vec<u32> {
+        let ranks = ranks(self.subjects.entries.iter().map(|e| &*e.shown));
+        self.subject.iter().map(|&n| ranks[n as usize]).collect()
+    }
+
+    /// Each row's rank by the Scope column's text, as [`Self::username_ranks`].
+    pub fn scope_summary_ranks(&self) -> Vec<u32> {
+        let shown = self.scopes.entries.iter().map(|e| &*e.shown);
+        // The last rank is the one of rows without a scope.
+        let ranks = ranks(shown.chain([NO_SCOPE_SHOWN]));
+        let none = ranks[ranks.len() - 1];
+        self.scope
+            .iter()
+            .map(|&n| {
+                if n == NO_SCOPE {
+                    none
+                } else {
+                    ranks[n as usize]
+                }
+            })
+            .collect()
+    }
+
+    /// A packed UUID, when the row's id is one.
+    pub fn uuid(&self, row: usize) -> Option<u128> {
+        (!self.is_other(row)).then(|| self.ids[row])
+    }
+
+    /// The token as it was pushed (strings cleaned).
+    pub fn token(&self, row: usize) -> Token {
+        Token {
+            token_id: self.id(row).into_owned(),
+            description: self.description(row).to_owned(),
+            subject: self.subject(row).to_owned(),
+            issuer: self.issuers.get(self.issuer[row]).text.to_string(),
+            issued_at: self.issued_at(row),
+            expiry: self.expiry(row),
+            scope: self.scope(row).map(str::to_owned),
+            refreshable: self.refreshable[row],
+            last_used: from_time(self.last_used[row]),
+        }
+    }
+
+    /// Replaces one row's token (a detail fetched later), keeping its number.
+    pub fn replace(&mut self, row: usize, t: Token) {
+        if row >= self.len() {
+            return;
+        }
+        let id = clean(&t.token_id);
+        match (pack_uuid(&id), self.is_other(row)) {
+            (Some(n), false) => self.ids[row] = n,
+            (None, true) => self.other_ids[self.ids[row] as usize] = id.as_str().into(),
+            // The id changes kind: rebuild from this row on (never seen from a server).
+            _ => {
+                let mut rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
+                rest.insert(0, t);
+                self.truncate(row);
+                self.extend(rest);
+                return;
+            }
+        }
+        let description = clean(&t.description);
+        splice(
+            &mut self.text,
+            &mut self.text_at,
+            row,
+            description.as_bytes(),
+        );
+        let mut hay = Vec::new();
+        push_hay(&mut hay, &description, &id);
+        splice(&mut self.hay, &mut self.hay_at, row, &hay);
+        let (subject, issuer, scope) = self.intern(&t);
+        self.subject[row] = subject;
+        self.issuer[row] = issuer;
+        self.scope[row] = scope;
+        self.issued[row] = t.issued_at.timestamp();
+        self.expiry[row] = time(t.expiry);
+        self.last_used[row] = time(t.last_used);
+        self.refreshable[row] = t.refreshable;
+    }
+
+    /// Removes one row; the rows after it move down by one.
+    pub fn remove(&mut self, row: usize) {
+        if row >= self.len() {
+            return;
+        }
+        if !self.other_ids.is_empty() {
+            // Ids kept as text are numbered by row order: rebuild from this row on.
+            let rest: Vec<Token> = (row + 1..self.len()).map(|i| self.token(i)).collect();
+            self.truncate(row);
+            self.extend(rest);
+            return;
+        }
+        splice(&mut self.text, &mut self.text_at, row, b"");
+        self.text_at.remove(row + 1);
+        splice(&mut self.hay, &mut self.hay_at, row, b"");
+        self.hay_at.remove(row + 1);
+        self.ids.remove(row);
+        self.subject.remove(row);
+        self.issuer.remove(row);
+        self.scope.remove(row);
+        self.issued.remove(row);
+        self.expiry.remove(row);
+        self.last_used.remove(row);
+        self.refreshable.remove(row);
+    }
+
+    /// Keeps the first `n` rows (interned strings stay).
+    fn truncate(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        let other_kept = (0..n).filter(|&i| self.is_other(i)).count();
+        self.other_ids.truncate(other_kept);
+        for i in n..self.len() {
+            if let Some(w) = self.other.get_mut(i / 64) {
+                *w &= !(1 << (i % 64));
+            }
+        }
+        self.ids.truncate(n);
+        self.text.truncate(self.text_at[n]);
+        self.text_at.truncate(n + 1);
+        self.hay.truncate(self.hay_at[n]);
+        self.hay_at.truncate(n + 1);
+        self.subject.truncate(n);
+        self.issuer.truncate(n);
+        self.scope.truncate(n);
+        self.issued.truncate(n);
+        self.expiry.truncate(n);
+        self.last_used.truncate(n);
+        self.refreshable.truncate(n);
+    }
+
+    /// Compiles a lowercased query.
+    pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
+        let finder = Finder::new(query.as_bytes());
+        Matcher {
+            subjects: self.subjects.hits(&finder),
+            scopes: self.scopes.hits(&finder),
+            finder,
+        }
+    }
+
+    /// Whether one row contains the query.
+    pub fn hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        m.subjects[self.subject[row] as usize]
+            || self.scope[row] != NO_SCOPE && m.scopes[self.scope[row] as usize]
+            || m.finder
+                .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
+                .is_some()
+    }
+
+    /// Which rows from `from` on contain the query (index 0 is row `from`): one scan of the
+    /// text arena, jumping to the next row after each hit, then the interned fields.
+    pub fn scan(&self, m: &Matcher<'_>, from: usize) -> Vec<bool> {
+        let n = self.len();
+        let from = from.min(n);
+        let mut hit = vec![false; n - from];
+        if n == from {
+            return hit;
+        }
+        let (mut pos, mut row) = (self.hay_at[from], from);
+        while let Some(off) = m.finder.find(&self.hay[pos..]) {
+            let at = pos + off;
+            // Hits come in row order: walk forward to the row holding this one.
+            while self.hay_at[row + 1] <= at {
+                row += 1;
+            }
+            hit[row - from] = true;
+            row += 1;
+            if row >= n {
+                break;
+            }
+            pos = self.hay_at[row];
+        }
+        let any_interned = m.subjects.iter().chain(&m.scopes).any(|&h| h);
+        if any_interned {
+            for (k, h) in hit.iter_mut().enumerate() {
+                let i = from + k;
+                *h = *h
+                    || m.subjects[self.subject[i] as usize]
+                    || self.scope[i] != NO_SCOPE && m.scopes[self.scope[i] as usize];
+            }
+        }
+        hit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn token(id: &str, description: &str, subject: &str, scope: Option<&str>) -> Token {
+        Token {
+            token_id: id.into(),
+            description: description.into(),
+            subject: subject.into(),
+            issuer: "jfac@01abc".into(),
+            issued_at: Utc.timestamp_opt(1_780_000_000, 0).unwrap(),
+            expiry: Some(Utc.timestamp_opt(1_790_000_000, 0).unwrap()),
+            scope: scope.map(str::to_owned),
+            refreshable: true,
+            last_used: None,
+        }
+    }
+
+    #[test]
+    fn uuids_pack_into_16_bytes_and_back_other_ids_stay_text() {
+        let id = "3f2a9c4e-1b2d-4c3e-8f40-123456789abc";
+        let n = pack_uuid(id).expect("a canonical uuid packs");
+        assert_eq!(unpack_uuid(n), id);
+        // Upper case, braces or no hyphens would not come back the same: kept as text.
+        for other in [
+            "3F2A9C4E-1B2D-4C3E-8F40-123456789ABC",
+            "3f2a9c4e1b2d4c3e8f40123456789abc",
+            "{3f2a9c4e-1b2d-4c3e-8f40-123456789abc}",
+            "tok-1",
+            "",
+        ] {
+            assert_eq!(pack_uuid(other), None, "{other}");
+        }
+        let s = RowStore::from_tokens([
+            token(id, "a", "u", None),
+            token("tok-1", "b", "u", None),
+            token("3F2A9C4E-1B2D-4C3E-8F40-123456789ABC", "c", "u", None),
+        ]);
+        assert_eq!(s.id(0), id);
+        assert_eq!(s.id(1), "tok-1");
+        assert_eq!(s.id(2), "3F2A9C4E-1B2D-4C3E-8F40-123456789ABC");
+        assert_eq!(s.uuid(0), Some(n));
+        assert_eq!(s.uuid(1), None);
+        assert_eq!(s.position("tok-1"), Some(1));
+        assert_eq!(s.position(id), Some(0));
+        assert_eq!(s.position("3F2A9C4E-1B2D-4C3E-8F40-123456789ABC"), Some(2));
+        assert_eq!(s.position("nope"), None);
+    }
+
+    #[test]
+    fn subjects_and_scopes_are_stored_once() {
+        let tokens: Vec<Token> = (0..1000)
+            .map(|i| {
+                token(
+                    &format!("t{i}"),
+                    &format!("d{i}"),
+                    &format!("jfac@01abc/users/user{}", i % 3),
+                    Some(if i % 2 == 0 {
+                        "applied-permissions/admin"
+                    } else {
+                        "applied-permissions/user"
+                    }),
+                )
+            })
+            .collect();
+        let s = RowStore::from_tokens(tokens.clone());
+        assert_eq!(s.subjects.len(), 3);
+        assert_eq!(s.scopes.len(), 2);
+        assert_eq!(s.issuers.len(), 1);
+        assert_eq!(s.username(4), "user1");
+        assert_eq!(s.scope_summary(0), "Admin");
+        for (i, t) in tokens.into_iter().enumerate() {
+            assert_eq!(s.token(i), t);
+        }
+    }
+
+    #[test]
+    fn strings_are_cleaned_on_the_way_in() {
+        let s = RowStore::from_tokens([token(
+            "t\u{1b}[2J",
+            "evil\u{1b}]52;c;aGk=\u{7}",
+            "jfac@x/users/bob\u{202e}",
+            Some("raw\u{1b}[31m"),
+        )]);
+        for text in [
+            s.id(0).into_owned(),
+            s.description(0).to_owned(),
+            s.subject(0).to_owned(),
+            s.scope(0).unwrap_or_default().to_owned(),
+        ] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+            assert!(!text.contains('\u{202e}'), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn replace_and_remove_keep_the_other_rows() {
+        // Text ids and UUIDs take different paths; both keep every other row as it was.
+        let styles: [fn(usize) -> String; 2] = [
+            |i| format!("id-{i}"),
+            |i| unpack_uuid(0x1234_5678_9abc_def0_u128 << 64 | i as u128),
+        ];
+        for id in styles {
+            let t = |i: usize, d: &str, user: &str, scope| token(&id(i), d, user, scope);
+            let mut s = RowStore::from_tokens((0..5).map(|i| {
+                t(
+                    i,
+                    &format!("d{i}"),
+                    "alice",
+                    Some("applied-permissions/user"),
+                )
+            }));
+            s.replace(2, t(2, "new text", "bob", None));
+            assert_eq!(s.description(2), "new text");
+            assert_eq!(s.username(2), "bob");
+            assert_eq!(s.scope(2), None);
+            assert_eq!(s.description(3), "d3");
+            assert_eq!(
+                s.token(4),
+                t(4, "d4", "alice", Some("applied-permissions/user"))
+            );
+            s.remove(1);
+            assert_eq!(s.len(), 4);
+            let ids: Vec<String> = (0..4).map(|i| s.id(i).into_owned()).collect();
+            assert_eq!(ids, [id(0), id(2), id(3), id(4)]);
+            let m = s.matcher("new");
+            assert_eq!(s.scan(&m, 0), [false, true, false, false]);
+            let m = s.matcher("d4");
+            assert_eq!(s.scan(&m, 0), [false, false, false, true]);
+            assert_eq!(s.position(&id(4)), Some(3));
+            s.remove(3);
+            s.remove(0);
+            assert_eq!(s.len(), 2);
+            assert_eq!(s.description(0), "new text");
+            assert_eq!(s.description(1), "d3");
+        }
+    }
+
+    /// The filter text of a row as one string, the way the table used to build it per row.
+    fn plain_haystack(t: &Token) -> String {
+        let username = subject_username(&t.subject);
+        format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            t.description,
+            username,
+            t.token_id,
+            t.scope.as_deref().unwrap_or(""),
+            t.scope_summary()
+        )
+        .to_lowercase()
+    }
+
+    fn any_token() -> impl Strategy<Value = Token> {
+        let text = "[a-zA-Z0-9 éÖ/:_.-]{0,12}";
+        let id = prop_oneof![
+            any::<u128>().prop_map(unpack_uuid),
+            "[a-zA-Z0-9-]{1,10}".prop_map(String::from),
+        ];
+        let scope = proptest::option::of(prop_oneof![
+            Just("applied-permissions/admin".to_owned()),
+            Just("applied-permissions/user".to_owned()),
+            Just("connect:project:demo:r connect:fleet:demo/eu:rw".to_owned()),
+            text.prop_map(String::from),
+        ]);
+        let subject = prop_oneof![
+            "[a-z]{1,6}".prop_map(|u| format!("jfac@01abc/users/{u}")),
+            "[a-zA-Z]{1,6}".prop_map(String::from),
+        ];
+        (id, text, subject, scope).prop_map(|(id, d, subject, scope)| Token {
+            token_id: id,
+            description: d,
+            subject,
+            issuer: "jfac@01abc".into(),
+            issued_at: Utc.timestamp_opt(1_780_000_000, 0).unwrap(),
+            expiry: None,
+            scope,
+            refreshable: false,
+            last_used: None,
+        })
+    }
+
+    proptest! {
+        /// The arena plus interned fields find exactly the rows a plain per-row scan finds,
+        /// whole and from any starting row, and every token comes back as it went in.
+        #[test]
+        fn filter_over_the_arena_equals_a_plain_scan(
+            tokens in proptest::collection::vec(any_token(), 0..40),
+            query in "[a-zA-Z0-9éÖ/:_. -]{1,4}",
+            from in 0usize..45,
+        ) {
+            let s = RowStore::from_tokens(tokens.clone());
+            let q = query.to_lowercase();
+            let m = s.matcher(&q);
+            let plain: Vec<bool> = tokens.iter().map(|t| plain_haystack(t).contains(&q)).collect();
+            prop_assert_eq!(&s.scan(&m, 0), &plain);
+            let from = from.min(tokens.len());
+            prop_assert_eq!(&s.scan(&m, from)[..], &plain[from..]);
+            for (i, t) in tokens.iter().enumerate() {
+                prop_assert_eq!(s.hit(&m, i), plain[i]);
+                prop_assert_eq!(&s.token(i), t);
+                prop_assert_eq!(s.scope_summary(i), t.scope_summary());
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The byte arenas of the row store: each row's text back to back, row i at
+//! `arena[at[i]..at[i + 1]]`.
+
+/// A row's filter text: lowercased "description NUL id NUL". No query contains NUL (sanitised
+/// input), so no match spans two fields or rows.
+pub(super) fn push_hay(hay: &mut Vec<u8>, description: &str, id: &str) {
+    hay.extend_from_slice(description.to_lowercase().as_bytes());
+    hay.push(0);
+    hay.extend_from_slice(id.to_lowercase().as_bytes());
+    hay.push(0);
+}
+
+/// Puts `new` in place of row `row`'s bytes in an arena and moves the later rows' offsets.
+pub(super) fn splice<A: Arena>(arena: &mut A, at: &mut [usize], row: usize, new: &[u8]) {
+    let (start, end) = (at[row], at[row + 1]);
+    arena.put(start..end, new);
+    for o in &mut at[row + 1..] {
+        *o = *o - (end - start) + new.len();
+    }
+}
+
+/// The two arenas: bytes, and text (whose rows are whole strings, so splicing keeps UTF-8).
+pub(super) trait Arena {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]);
+}
+
+impl Arena for Vec<u8> {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
+        self.splice(range, new.iter().copied());
+    }
+}
+
+impl Arena for String {
+    fn put(&mut self, range: std::ops::Range<usize>, new: &[u8]) {
+        self.replace_range(range, &String::from_utf8_lossy(new));
+    }
+}

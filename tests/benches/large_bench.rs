@@ -1,0 +1,397 @@
+//! Large installations (issue 11): 500,000 tokens created through the real service, then the
+//! tab's list load, filter, sort, memory and bytes per cursor move, each printed beside its goal.
+//!
+//! The service runs as a child process (`tokentab serve`, a SQLite file under
+//! `target/large-bench/`, kept between runs so the tokens are created only once), so the
+//! resident memory measured here (`VmRSS` from `/proc/self/status`) is the tab's alone.
+//! `LARGE_BENCH_N=50000 cargo bench --bench large_bench` for a smaller run.
+
+#[path = "../common/fixtures.rs"]
+mod tui_support;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokentab::api::{Client, ClientOptions};
+use tokentab::tui::app::tokens::Column;
+use tokentab::tui::app::{App, Load};
+use tokentab::tui::msg::Msg;
+use tokentab::tui::token_stream::stream_tokens;
+use tui_support::*;
+
+fn count() -> usize {
+    std::env::var("LARGE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500_000)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:>9.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Resident memory of this process in bytes (`VmRSS`).
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("VmRSS")
+}
+
+/// The `tokentab serve` child; killed when dropped.
+struct Served {
+    child: Child,
+    url: String,
+    admin: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cache_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("large-bench")
+}
+
+async fn serve(dir: &Path) -> Served {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tokentab"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--db")
+        .arg(dir.join("tokentab.db"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tokentab serve");
+    // From here on a panic kills the child (Drop).
+    let mut served = Served {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        admin: String::new(),
+    };
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the service did not come up"
+        );
+        let admin = std::fs::read_to_string(dir.join("data").join("admin.token"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        if !admin.is_empty() {
+            let ok = http
+                .get(format!("{}/access/api/v1/tokens/me", served.url))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ok {
+                served.admin = admin;
+                return served;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How many tokens the service lists now.
+async fn listed(s: &Served) -> usize {
+    let http = reqwest::Client::new();
+    let mut n = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{}/access/api/v1/tokens?limit=10000", s.url);
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let v: Value = http
+            .get(url)
+            .bearer_auth(&s.admin)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        n += v["tokens"].as_array().map_or(0, Vec::len);
+        match v["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return n,
+        }
+    }
+}
+
+/// Creates tokens through `POST /access/api/v1/tokens` until the service lists `n`.
+async fn fill(s: &Served, n: usize) {
+    let have = listed(s).await;
+    if have >= n {
+        println!(
+            "  tokens in the service             {have} (cached in {})",
+            cache_dir().display()
+        );
+        return;
+    }
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    let mut made = 0;
+    // In batches with a pause between them: under writes that never pause, the service's WAL
+    // never starts over and grows by gigabytes (seen: 10 GB after ~300,000 creates).
+    let mut from = have;
+    while from < n {
+        let to = (from + BATCH).min(n);
+        made += create(s, &http, from..to).await;
+        from = to;
+        wait_for_checkpoint().await;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "  created {made} tokens over HTTP     {:.1} s ({:.0}/s)",
+        secs,
+        made as f64 / secs
+    );
+}
+
+/// Tokens created per batch.
+const BATCH: usize = 10_000;
+
+/// A pause with no requests, so the service's checkpointer copies the whole WAL back and the
+/// next write starts the WAL over (its size then stays bounded by one batch).
+async fn wait_for_checkpoint() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+async fn create(s: &Served, http: &reqwest::Client, range: std::ops::Range<usize>) -> usize {
+    // Users and the project of the demo seed.
+    let users = ["admin", "alice", "bob", "carol", "ci-bot", "dana", "erin"];
+    let scopes = [
+        "applied-permissions/user",
+        "applied-permissions/admin",
+        "connect:project:demo:r connect:fleet:demo/edge-eu:rw",
+        "connect:fleet:demo/lab:rwd",
+    ];
+    futures_util::stream::iter(range)
+        .map(|i| {
+            let body = json!({
+                "username": users[i % users.len()],
+                "scope": scopes[i % scopes.len()],
+                "description": format!("token {i} for {} service deploy pipeline", ["edge", "core", "ci", "backup"][i % 4]),
+                "expires_in": if i % 9 == 0 { 0 } else { 86_400 * (1 + (i % 400) as u64) },
+            });
+            let req = http
+                .post(format!("{}/access/api/v1/tokens", s.url))
+                .bearer_auth(&s.admin)
+                .json(&body)
+                .send();
+            async move {
+                let r = req.await.expect("create");
+                let status = r.status();
+                if !status.is_success() {
+                    panic!("create: {status} {}", r.text().await.unwrap_or_default());
+                }
+            }
+        })
+        .buffer_unordered(16)
+        .count()
+        .await
+}
+
+#[derive(Clone, Default)]
+struct Counter(Arc<Mutex<usize>>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Ok(mut n) = self.0.lock() {
+            *n += buf.len();
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {
+    let n = count();
+    let profile = if cfg!(debug_assertions) {
+        "dev (unoptimised)"
+    } else {
+        "optimised"
+    };
+    println!("large_bench ({profile} build), {n} tokens through the service");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = cache_dir();
+    std::fs::create_dir_all(&dir).expect("cache dir");
+    let served = rt.block_on(serve(&dir));
+    rt.block_on(fill(&served, n));
+    let total = rt.block_on(listed(&served));
+
+    let client = Client::new(
+        &served.url,
+        SecretString::from(served.admin.clone()),
+        ClientOptions::default(),
+    )
+    .expect("client");
+    let rss_before = rss();
+    let mut app = App::new(cfg(), chrono::Utc::now());
+    app.update(Msg::Resize(160, 48));
+    let fx = app.init();
+    let list = fx
+        .iter()
+        .find_map(|e| match e {
+            tokentab::tui::msg::Effect::ListTokens(id) => Some(*id),
+            _ => None,
+        })
+        .expect("a list request");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let start = Instant::now();
+    rt.spawn(stream_tokens(client, list, Duration::from_secs(120), tx));
+    let mut first_rows = None;
+    let mut header = String::new();
+    let mut worst_page = Duration::ZERO;
+    while let Some(msg) = rx.blocking_recv() {
+        let t = Instant::now();
+        app.update(msg);
+        worst_page = worst_page.max(t.elapsed());
+        if first_rows.is_none() && !app.rows.is_empty() {
+            first_rows = Some(start.elapsed());
+            let screen = render_text(&mut app, 160, 48);
+            header = screen.lines().next().unwrap_or_default().trim().to_owned();
+        }
+        if !app.list.is_loading() {
+            break;
+        }
+    }
+    let all = start.elapsed();
+    assert!(
+        matches!(app.list, Load::Loaded(_)),
+        "the list did not load: {:?}",
+        app.list
+    );
+    assert_eq!(app.rows.len(), total, "every token is in the table");
+    let rss_after = rss();
+    let per_token = (rss_after.saturating_sub(rss_before)) as f64 / total as f64;
+
+    println!(
+        "  first rows (load start -> page 1 in the model) {}   (goal <= 300 ms)",
+        ms(first_rows.unwrap_or_default())
+    );
+    println!("      header then: {header}");
+    println!("  all {total} loaded                      {}", ms(all));
+    println!(
+        "  longest model step for one page    {}   (the loop stays responsive)",
+        ms(worst_page)
+    );
+    println!(
+        "  resident memory per token          {per_token:>9.0} B    (goal <= 400 B; VmRSS {} -> {} MiB)",
+        rss_before >> 20,
+        rss_after >> 20
+    );
+
+    // Filter keystrokes: the first key scans every row, extending keys scan the matches,
+    // Backspace restores, a key that matches nothing scans every row.
+    key(&mut app, KeyCode::Char('/'));
+    let (mut first, mut narrow, mut back, mut miss) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..7 {
+        let t = Instant::now();
+        typing(&mut app, "e");
+        first.push(t.elapsed());
+        let t = Instant::now();
+        typing(&mut app, "d");
+        narrow.push(t.elapsed());
+        let t = Instant::now();
+        typing(&mut app, "g");
+        narrow.push(t.elapsed());
+        let t = Instant::now();
+        key(&mut app, KeyCode::Backspace);
+        back.push(t.elapsed());
+        key(&mut app, KeyCode::Backspace);
+        key(&mut app, KeyCode::Backspace);
+        let t = Instant::now();
+        typing(&mut app, "z");
+        miss.push(t.elapsed());
+        key(&mut app, KeyCode::Backspace);
+    }
+    let kinds = [
+        ("first key \"e\" (full scan)", median(first)),
+        ("first key \"z\" (no match)", median(miss)),
+        ("extending key (\"ed\", \"edg\")", median(narrow)),
+        ("Backspace", median(back)),
+    ];
+    let worst = kinds.iter().map(|(_, d)| *d).max().unwrap_or_default();
+    println!(
+        "  filter keystroke (worst kind)      {}   (goal <= 16 ms)",
+        ms(worst)
+    );
+    for (what, d) in kinds {
+        println!("      {what:<30} {}", ms(d));
+    }
+    key(&mut app, KeyCode::Esc);
+
+    let mut sorts = Vec::new();
+    for col in Column::ALL {
+        let t = Instant::now();
+        app.rows.set_sort(col, false);
+        sorts.push((col, t.elapsed()));
+    }
+    let worst = sorts.iter().map(|(_, d)| *d).max().unwrap_or_default();
+    println!(
+        "  sort (worst column)                {}   (goal <= 150 ms)",
+        ms(worst)
+    );
+    for (c, d) in &sorts {
+        println!("      by {:<28} {}", c.title(), ms(*d));
+    }
+
+    let counter = Counter::default();
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(counter.clone()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 160, 48)),
+        },
+    )
+    .expect("terminal");
+    key(&mut app, KeyCode::Char('g'));
+    term.draw(|f| tokentab::tui::ui::draw(f, &app))
+        .expect("draw");
+    *counter.0.lock().expect("lock") = 0;
+    key(&mut app, KeyCode::Down);
+    term.draw(|f| tokentab::tui::ui::draw(f, &app))
+        .expect("draw");
+    let moved = *counter.0.lock().expect("lock");
+    println!("  bytes, one cursor move 160x48      {moved:>9} B    (goal <= 1024 B)");
+    drop(served);
+}
