@@ -12,6 +12,7 @@ pub mod expiry_notice;
 pub mod export;
 pub mod form;
 pub mod help;
+mod load;
 pub mod picker;
 pub mod profiles;
 pub mod results;
@@ -43,28 +44,11 @@ use tokens::Rows;
 
 pub use ctx::{MESSAGE_SECS, Status};
 pub use details::Details;
+pub use load::Load;
 pub use profiles::{ServerPicker, Stage};
 pub use secret::SecretView;
 pub use streaming::Streaming;
 pub use table::MenuItem;
-
-/// Remote data as the model holds it; a result whose id is not the awaited one is ignored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Load<T> {
-    Idle,
-    Loading(ReqId),
-    Loaded(T),
-    Failed(String),
-}
-
-impl<T> Load<T> {
-    pub fn is_loading(&self) -> bool {
-        matches!(self, Load::Loading(_))
-    }
-    pub fn awaits(&self, id: ReqId) -> bool {
-        matches!(self, Load::Loading(x) if *x == id)
-    }
-}
 
 /// Fixed settings of a session.
 #[derive(Debug, Clone, Default)]
