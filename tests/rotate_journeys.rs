@@ -112,7 +112,15 @@ fn same_token(old: &Value, new: &Value) {
 
 /// Rotates the token whose description is `desc` in the tab at `url`; returns the new secret,
 /// the new id, the final model and the last frame.
-fn rotate_in_tab(s: &Served, url: &str, desc: &str, expect: &str) -> (String, String, App, String) {
+/// Rotates the only row matching `desc`; returns once the view is closed and the filter shows
+/// `listed` rows (the list is reloaded after the rotate).
+fn rotate_in_tab(
+    s: &Served,
+    url: &str,
+    desc: &str,
+    expect: &str,
+    listed: usize,
+) -> (String, String, App, String) {
     let mut seen = (String::new(), String::new());
     let deps = harness::deps_with(url, s.admin(), harness::no_retries());
     let (app, last) =
@@ -142,6 +150,7 @@ fn rotate_in_tab(s: &Served, url: &str, desc: &str, expect: &str) -> (String, St
                 p.key(KeyCode::Enter);
                 p.wait("the view closed", |f| !f.contains("Your new access token"))
                     .await;
+                p.wait_text(&format!("({listed} of")).await;
                 p.ctrl('c');
             }
         }));
@@ -166,7 +175,7 @@ fn tab_rotates_a_user_token_with_its_lifetime_and_revokes_the_old_one() {
     let probes = user_probes(&s);
     probe_all(&s, &old_secret, &probes);
 
-    let (secret, new_id, app, last) = rotate_in_tab(&s, &s.url(), desc, "revoked");
+    let (secret, new_id, app, last) = rotate_in_tab(&s, &s.url(), desc, "revoked", 1);
     assert_ne!(new_id, old_id);
     same_token(&old, &token_json(&s, &new_id));
     probe_all(&s, &secret, &probes);
@@ -194,7 +203,7 @@ fn tab_rotates_a_custom_token_with_three_permission_rows() {
     assert_eq!(old["scope"], scope.as_str());
     probe_all(&s, &old_secret, &probes);
 
-    let (secret, new_id, app, last) = rotate_in_tab(&s, &s.url(), desc, "revoked");
+    let (secret, new_id, app, last) = rotate_in_tab(&s, &s.url(), desc, "revoked", 1);
     let new = token_json(&s, &new_id);
     same_token(&old, &new);
     assert!(new["expiry"].is_null(), "never stays never: {new}");
@@ -216,7 +225,7 @@ fn tab_rotate_with_the_revoke_refused_keeps_both_and_says_so() {
         500,
         r#"{"errors":[{"code":"INTERNAL","message":"revoke is broken today"}]}"#,
     );
-    let (secret, new_id, app, last) = rotate_in_tab(&s, &proxy, desc, "revoking the old token");
+    let (secret, new_id, app, last) = rotate_in_tab(&s, &proxy, desc, "revoking the old token", 2);
     let ids = live_ids(&s);
     assert!(ids.contains(&old_id) && ids.contains(&new_id), "both live");
     let (status, _) = s.get(&old_secret, "/access/api/v1/tokens/me");
