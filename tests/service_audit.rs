@@ -9,9 +9,7 @@ mod serve_child;
 mod svc;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use reqwest::{Method, StatusCode};
@@ -366,50 +364,7 @@ async fn sigkill_during_creates_every_acknowledged_create_has_its_row() {
         .trim()
         .to_owned();
     let http = svc::client();
-    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut writers = Vec::new();
-    for w in 0..8 {
-        let (http, url, admin) = (http.clone(), url.clone(), admin.clone());
-        let (acked, stop) = (Arc::clone(&acked), Arc::clone(&stop));
-        writers.push(tokio::spawn(async move {
-            let mut i = 0;
-            while !stop.load(Ordering::Relaxed) {
-                i += 1;
-                let Ok(resp) = http
-                    .post(format!("{url}/access/api/v1/tokens"))
-                    .bearer_auth(&admin)
-                    .json(&json!({"description": format!("writer {w} #{i}")}))
-                    .send()
-                    .await
-                else {
-                    break;
-                };
-                if resp.status() != StatusCode::OK {
-                    break;
-                }
-                let Ok(v) = resp.json::<Value>().await else {
-                    break;
-                };
-                acked
-                    .lock()
-                    .unwrap()
-                    .push(v["token_id"].as_str().unwrap().to_owned());
-            }
-        }));
-    }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while acked.lock().unwrap().len() < 150 {
-        assert!(Instant::now() < deadline, "creates too slow");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    child.start_kill().unwrap();
-    assert!(!child.wait().await.unwrap().success());
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.await.unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
+    let acked = serve_child::kill_during_creates(&mut child, &http, &url, &admin).await;
 
     let (_child, url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
     let admin = std::fs::read_to_string(data.join("admin.token"))

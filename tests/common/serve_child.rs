@@ -95,6 +95,65 @@ pub async fn start_on(db: &Path, data: &Path, extra: &[&str]) -> (Child, String)
     (child, url)
 }
 
+/// Eight writers create tokens through `url` until at least 150 were acknowledged; then the child
+/// is SIGKILLed while they are still sending. The ids of every create answered 200.
+pub async fn kill_during_creates(
+    child: &mut Child,
+    http: &reqwest::Client,
+    url: &str,
+    admin: &str,
+) -> Vec<String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (http, url, admin) = (http.clone(), url.to_owned(), admin.to_owned());
+        let (acked, stop) = (Arc::clone(&acked), Arc::clone(&stop));
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let Ok(resp) = http
+                    .post(format!("{url}/access/api/v1/tokens"))
+                    .bearer_auth(&admin)
+                    .json(&serde_json::json!({"description": format!("writer {w} #{i}")}))
+                    .send()
+                    .await
+                else {
+                    break;
+                };
+                if resp.status() != reqwest::StatusCode::OK {
+                    break;
+                }
+                let Ok(v) = resp.json::<serde_json::Value>().await else {
+                    break;
+                };
+                acked
+                    .lock()
+                    .unwrap()
+                    .push(v["token_id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while acked.lock().unwrap().len() < 150 {
+        assert!(std::time::Instant::now() < deadline, "creates too slow");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // SIGKILL while the writers are still sending.
+    child.start_kill().unwrap();
+    assert!(!child.wait().await.unwrap().success());
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 150);
+    acked
+}
+
 /// Runs `serve ARGS` expecting it to stop by itself (a refusal); its output.
 pub async fn refused(args: &[&str]) -> Output {
     let child = command(args, None)
