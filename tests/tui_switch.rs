@@ -339,31 +339,7 @@ fn the_picker_at_80x24() {
 
 #[test]
 fn every_key_in_every_stage_of_the_switch_is_handled() {
-    use tokentab::tui::keymap::Action;
-    let actions = [
-        Action::Quit,
-        Action::Up,
-        Action::Down,
-        Action::Top,
-        Action::Bottom,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Left,
-        Action::Right,
-        Action::Filter,
-        Action::New,
-        Action::Revoke,
-        Action::Mark,
-        Action::Refresh,
-        Action::Help,
-        Action::Back,
-        Action::Confirm,
-        Action::NextField,
-        Action::PrevField,
-        Action::Toggle,
-        Action::Generate,
-        Action::SwitchServer,
-    ];
+    let actions = ALL_ACTIONS;
     for stage in 0..3 {
         for a in actions {
             let mut app = on_dev();

@@ -14,37 +14,6 @@ use tokentab::tui::app::{App, Load, Overlay};
 use tokentab::tui::keymap::{Action, Mode};
 use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage, ReqId};
 
-const ALL_ACTIONS: [Action; 28] = [
-    Action::Quit,
-    Action::Up,
-    Action::Down,
-    Action::Top,
-    Action::Bottom,
-    Action::PageUp,
-    Action::PageDown,
-    Action::Left,
-    Action::Right,
-    Action::Filter,
-    Action::SortNext,
-    Action::SortReverse,
-    Action::New,
-    Action::RowActions,
-    Action::Revoke,
-    Action::Mark,
-    Action::Refresh,
-    Action::Help,
-    Action::Back,
-    Action::Confirm,
-    Action::NextField,
-    Action::PrevField,
-    Action::Toggle,
-    Action::Generate,
-    Action::Remove,
-    Action::Reveal,
-    Action::CopyId,
-    Action::Details,
-];
-
 fn open_secret(app: &mut App) {
     key(app, KeyCode::Char('n'));
     typing(app, "deploy bot");

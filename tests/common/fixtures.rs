@@ -263,3 +263,84 @@ fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
     focus(app, Field::Add);
     key(app, KeyCode::Enter);
 }
+
+/// Every user action, for tests that press each one in every mode.
+pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 33] = {
+    use tokentab::tui::keymap::Action;
+    [
+        Action::Quit,
+        Action::Up,
+        Action::Down,
+        Action::Top,
+        Action::Bottom,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Left,
+        Action::Right,
+        Action::Filter,
+        Action::SortNext,
+        Action::SortReverse,
+        Action::New,
+        Action::RowActions,
+        Action::Revoke,
+        Action::Mark,
+        Action::Refresh,
+        Action::Help,
+        Action::Back,
+        Action::Confirm,
+        Action::NextField,
+        Action::PrevField,
+        Action::Toggle,
+        Action::Generate,
+        Action::Remove,
+        Action::Reveal,
+        Action::CopyId,
+        Action::Details,
+        Action::SwitchServer,
+        Action::Rotate,
+        Action::Export,
+        Action::MineExpiring,
+        Action::Audit,
+    ]
+};
+
+/// Does not compile when an action is added to the keymap and not to [`ALL_ACTIONS`].
+#[allow(dead_code)]
+fn every_action_is_listed(a: tokentab::tui::keymap::Action) {
+    use tokentab::tui::keymap::Action;
+    match a {
+        Action::Quit
+        | Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Left
+        | Action::Right
+        | Action::Filter
+        | Action::SortNext
+        | Action::SortReverse
+        | Action::New
+        | Action::RowActions
+        | Action::Revoke
+        | Action::Mark
+        | Action::Refresh
+        | Action::Help
+        | Action::Back
+        | Action::Confirm
+        | Action::NextField
+        | Action::PrevField
+        | Action::Toggle
+        | Action::Generate
+        | Action::Remove
+        | Action::Reveal
+        | Action::CopyId
+        | Action::Details
+        | Action::SwitchServer
+        | Action::Rotate
+        | Action::Export
+        | Action::MineExpiring
+        | Action::Audit => {}
+    }
+}
