@@ -36,6 +36,7 @@
 
 mod entities;
 pub mod listen;
+mod pending;
 mod schema;
 mod tls;
 mod tokens;
