@@ -97,6 +97,10 @@ impl SqliteDb {
         &self.store
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn track(&self) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(Arc::clone(&self.in_flight))
