@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::super::auth::{Principal, hash_secret, is_well_formed, new_secret};
 use super::super::error::ApiErr;
+use super::super::operator::ReplacedToken;
 use super::super::state::AppState;
 use super::super::store::backend::Refresh;
 use super::audit::{Source, by as audit_by, refused};
@@ -96,5 +97,7 @@ pub async fn refresh(
         Ok(v) => v,
         Err(e) => return Err(refused(&state, failed, e).await),
     };
-    created_response(&new, &secret, Some(&next_refresh), expires_in)
+    let mut resp = created_response(&new, &secret, Some(&next_refresh), expires_in)?;
+    resp.extensions_mut().insert(ReplacedToken);
+    Ok(resp)
 }
