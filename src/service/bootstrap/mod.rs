@@ -82,7 +82,14 @@ pub async fn prepare(cfg: &ServiceConfig, opts: &ServeOptions) -> Result<Prepare
     files::private_dir(&cfg.data_dir)?;
     files::refuse_shared_dir(&cfg.data_dir)?;
     let db = match &opts.postgres {
-        Some(t) => Db::open(&DbTarget::Postgres(t.clone())).await?,
+        Some(t) => Db::open(&DbTarget::Postgres(t.clone()))
+            .await
+            .map_err(|e| match e {
+                StoreError::Unavailable(why) => {
+                    StoreError::Unavailable(format!("cannot reach PostgreSQL at {t}: {why}"))
+                }
+                other => other,
+            })?,
         None => Db::open_sqlite(&cfg.db_path).await?,
     };
     let service_id = db.service_id(random_service_id()?).await?;
