@@ -34,11 +34,12 @@
 //! `last_used` is only ever raised (`GREATEST`), so a slow replica's update never moves it
 //! back.
 
+mod audit;
 mod entities;
 pub mod listen;
-mod pending;
 mod schema;
 mod tls;
+mod token_ops;
 mod tokens;
 
 use std::error::Error as _;
