@@ -95,6 +95,7 @@ conformance!(
     create_with_limits_and_refresh_hash,
     refresh_rotates_the_pair,
     concurrent_refreshes_of_one_secret_rotate_once,
+    concurrent_capped_creates_stop_at_the_cap,
     revoke_by_hash_checks_and_records,
     count_tokens_follows_the_filters,
     audit_rows_of_every_write,
@@ -1078,12 +1079,19 @@ async fn concurrent_refreshes_of_one_secret_rotate_once(place: Place) {
     })
     .await
     .unwrap();
-    let (x, y, z) = tokio::join!(
-        a.refresh_token(refresh_req("R1", None, "alice", "x", "RX")),
-        b.refresh_token(refresh_req("R1", None, "alice", "y", "RY")),
-        a.refresh_token(refresh_req("R1", None, "alice", "z", "RZ")),
-    );
-    let made: Vec<String> = [x, y, z]
+    // Eight at once through two handles (two "replicas" on PostgreSQL).
+    let attempts = (0..8).map(|i| {
+        let db = if i % 2 == 0 { &a } else { &b };
+        db.refresh_token(refresh_req(
+            "R1",
+            None,
+            "alice",
+            &format!("n{i}"),
+            &format!("next{i}"),
+        ))
+    });
+    let made: Vec<String> = futures_util::future::join_all(attempts)
+        .await
         .into_iter()
         .filter_map(|r| r.unwrap().map(|d| d.token.token_id))
         .collect();
@@ -1096,6 +1104,33 @@ async fn concurrent_refreshes_of_one_secret_rotate_once(place: Place) {
         .await
         .unwrap();
     assert_eq!(live, 2, "alice-cli and the one new token");
+}
+
+async fn concurrent_capped_creates_stop_at_the_cap(place: Place) {
+    let a = place.open().await;
+    let b = place.open().await;
+    a.apply(world()).await.unwrap();
+    let attempts = (0..8).map(|i| {
+        let db = if i % 2 == 0 { &a } else { &b };
+        db.create_token(CreateToken {
+            limited: Some(3),
+            ..request(token(&format!("cap{i}"), "bob", now(), None, ""))
+        })
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let created = results
+        .into_iter()
+        .filter(|r| matches!(r, Ok(CreateCheck::Created)))
+        .count();
+    assert_eq!(created, 3, "a cap of 3 holds under concurrent creates");
+    let live = a
+        .count_tokens(TokenFilter {
+            username: Some("bob".into()),
+            ..TokenFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, 3);
 }
 
 async fn revoke_by_hash_checks_and_records(place: Place) {
@@ -1176,6 +1211,21 @@ async fn revoke_by_hash_checks_and_records(place: Place) {
             Some("127.0.0.1")
         )
     );
+    // Revoked once however many ask at the same time.
+    create(&db, token("t-w", "alice", now(), None, "raced")).await;
+    let attempts = (0..6)
+        .map(|_| db.revoke_by_hash_if(hash("secret-of-t-w"), now(), caller(), |_| true, rec()));
+    let won = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().unwrap().is_some())
+        .count();
+    assert_eq!(won, 1);
+    let raced = AuditFilter {
+        token_id: Some("t-w".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(db.audit_list(raced, 10).await.unwrap().0.len(), 1);
 }
 
 async fn count_tokens_follows_the_filters(place: Place) {
