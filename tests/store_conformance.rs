@@ -1298,6 +1298,15 @@ async fn count_tokens_follows_the_filters(place: Place) {
     );
 }
 
+/// (action, token id, description, device, result) of an audit row.
+type AuditShape<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+);
+
 async fn audit_rows_of_every_write(place: Place) {
     let db = place.open().await;
     db.apply(world()).await.unwrap();
@@ -1419,7 +1428,7 @@ async fn audit_rows_of_every_write(place: Place) {
         .unwrap()
     );
     let rows = all_audit(&db).await;
-    let got: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, &str)> = rows
+    let got: Vec<AuditShape> = rows
         .iter()
         .rev()
         .map(|e| {
