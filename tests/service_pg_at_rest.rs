@@ -2,8 +2,6 @@
 //! as text, holds no access token and no refresh token — only their hashes (the SQLite twin is
 //! `service_tokens::create_json_and_form_and_use_the_secret` and `service_audit`).
 
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -11,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use reqwest::StatusCode;
 use serde_json::json;
-use svc::TestService;
+use svc::{TestService, pg};
 
 async fn connect(url: &str) -> tokio_postgres::Client {
     let t = pg::target(url);

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokentab::service::{ServeOptions, ServiceConfig, ServiceHandle, spawn_with};
 
 #[path = "pg.rs"]
-mod pg;
+pub mod pg;
 
 pub struct TestService {
     pub handle: ServiceHandle,
