@@ -72,6 +72,14 @@ impl AuthCache {
         })
     }
 
+    /// Drops every entry (a revocation was announced; the next request's epoch read would drop
+    /// them too, this only frees them sooner).
+    pub fn clear(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.map.clear();
+        }
+    }
+
     /// Caches a principal whose row was read after `epoch` was read.
     pub fn insert(
         &self,

@@ -166,6 +166,18 @@ async fn prune_audit(db: Arc<store::backend::Db>, retention: Duration) {
     }
 }
 
+/// PostgreSQL: empties the auth cache whenever another replica announces a revocation
+/// (LISTEN/NOTIFY). Correctness never waits on this — each request reads the epoch itself
+/// ([`revocation`]) — it only frees entries that can no longer be used.
+async fn drop_cache_on_revocations(
+    mut revocations: tokio::sync::watch::Receiver<u64>,
+    cache: Arc<auth_cache::AuthCache>,
+) {
+    while revocations.changed().await.is_ok() {
+        cache.clear();
+    }
+}
+
 /// Opens (or creates and migrates, seeds) the database, makes sure `admin.token` holds a valid
 /// admin token, binds and starts serving in a background task.
 pub async fn spawn(cfg: ServiceConfig) -> Result<ServiceHandle, ServiceError> {
@@ -201,6 +213,11 @@ pub async fn spawn_with(
         Some(t) => t.to_string(),
         None => cfg.db_path.display().to_string(),
     };
+    let auth_cache = Arc::new(auth_cache::AuthCache::default());
+    let dropper = prepared
+        .db
+        .revocations()
+        .map(|rx| tokio::spawn(drop_cache_on_revocations(rx, Arc::clone(&auth_cache))));
     let app = routes::router(state::AppState {
         ops: Arc::new(ops),
         db: prepared.db,
@@ -208,7 +225,7 @@ pub async fn spawn_with(
         max_expiry: cfg.max_expiry,
         max_user_expiry: cfg.max_user_expiry,
         max_tokens_per_user: cfg.max_tokens_per_user,
-        auth_cache: Default::default(),
+        auth_cache,
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
     let stopped = async move {
@@ -223,6 +240,9 @@ pub async fn spawn_with(
         // The pruner holds the store: it must go for the database to close.
         pruner.abort();
         let _ = pruner.await;
+        if let Some(d) = dropper {
+            d.abort();
+        }
     });
     tracing::info!(%addr, tls = tls.is_some(), db = %db_name, "token service listening");
     Ok(ServiceHandle {
