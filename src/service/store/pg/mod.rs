@@ -9,12 +9,15 @@
 //! 1. A revoke is acknowledged only after its transaction committed (`UPDATE tokens SET
 //!    revoked_at …`, and in the same transaction a trigger bumps `revocation_epoch` and queues
 //!    `pg_notify('tokentab_revoked', epoch)`, delivered at commit).
-//! 2. Validity is checked by the request's own query: authentication reads the token row by
-//!    its secret hash ([`PgDb::auth_by_hash`], one indexed statement) on every request. Under
-//!    READ COMMITTED each statement sees every transaction committed before it started. A
-//!    request that starts after the acknowledgment therefore starts after the commit and sees
-//!    `revoked_at`. No cache answers "is this token valid?"; what may be cached (parsed
-//!    scopes) cannot change.
+//! 2. Validity is read after the request arrived, as on SQLite ([`crate::service::revocation`]
+//!    has the rule and its proof): the request first reads `revocation_epoch` (one
+//!    primary-key statement), then either uses a principal cached under exactly that epoch or
+//!    reads the token row by its secret hash ([`PgDb::auth_by_hash`]) and caches it under the
+//!    epoch read *before* it. Under READ COMMITTED each statement sees every transaction
+//!    committed before it started, so a request that starts after the acknowledgment reads an
+//!    epoch at least the revoke's: no entry read before the revoke matches it, and a fresh row
+//!    read sees `revoked_at`. The cache saves PostgreSQL the token row, user and membership
+//!    read (the costly part); the epoch read is the one round trip every request pays.
 //! 3. A write (create, refresh, revoke by id or by value, device PATCH/DELETE) re-checks its
 //!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row
 //!    (refused when revoked, unknown or expired). A revoke's `UPDATE`
@@ -26,7 +29,8 @@
 //!    connection listening on `tokentab_revoked` and publishes a counter
 //!    ([`PgDb::revocations`]) that changes on every notification and on every reconnect of
 //!    that connection (notifications may have been missed while it was down), so anything
-//!    derived from token rows can be dropped promptly. Correctness never waits on it: a NOTIFY
+//!    derived from token rows can be dropped promptly (the service empties its auth cache on
+//!    each change). Correctness never waits on it: a NOTIFY
 //!    arrives after the commit and could lose a race with the next request, which is why 2
 //!    and 3 do not depend on it.
 //!
