@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::process::Child;
 
 use crate::pg;
-use crate::serve_child::{self, ServeChild};
+use crate::serve_child;
 use crate::svc;
 
 pub const TOKENS: &str = "/access/api/v1/tokens";
@@ -40,6 +40,52 @@ pub struct Replicas {
     _dirs: tempfile::TempDir,
 }
 
+/// Starts one replica: its child, URL, token line and stderr (read on into a shared list: a full
+/// pipe would block its logging). Panics with what it wrote to stderr when it does not start.
+async fn start_one(args: Vec<String>, data: PathBuf) -> Replica {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = serve_child::command(&args, None)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start tokentab serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut err = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&stderr);
+    let drained = tokio::spawn(async move {
+        while let Ok(Some(l)) = err.next_line().await {
+            sink.lock().unwrap().push(l);
+        }
+    });
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        match tokio::time::timeout(serve_child::START_TIMEOUT, out.next_line()).await {
+            Ok(Ok(Some(l))) => lines.push(l),
+            other => {
+                let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+                let _ = tokio::time::timeout(Duration::from_secs(10), drained).await;
+                panic!(
+                    "a replica did not start ({other:?}; stdout so far {lines:?}); stderr:\n{}",
+                    stderr.lock().unwrap().join("\n"),
+                );
+            }
+        }
+    }
+    let url = lines[0]
+        .strip_prefix("tokentab serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {}", lines[0]))
+        .to_owned();
+    Replica {
+        child,
+        url,
+        token_line: lines.pop().unwrap(),
+        data,
+        stderr,
+    }
+}
+
 /// Starts `n` replicas on `db_url` at the same time (`--listen 127.0.0.1:0`, a data dir each,
 /// `extra` flags), waits for each one's two start-up lines.
 pub async fn start(db_url: &str, n: usize, extra: &[&str]) -> Replicas {
@@ -59,24 +105,14 @@ pub async fn start(db_url: &str, n: usize, extra: &[&str]) -> Replicas {
         .map(|s| s.to_string())
         .collect();
         args.extend(extra.iter().map(|s| s.to_string()));
-        starts.push(tokio::spawn(async move {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            (serve_child::start(&args, None).await, data)
-        }));
+        starts.push(tokio::spawn(start_one(args, data)));
     }
     let mut nodes = Vec::new();
     for s in starts {
-        let (c, data) = s
-            .await
-            .unwrap_or_else(|e| panic!("a replica did not start ({e}). {}", pg::FIX));
-        let (child, url, token_line, stderr) = take(c);
-        nodes.push(Replica {
-            child,
-            url,
-            token_line,
-            data,
-            stderr,
-        });
+        match s.await {
+            Ok(node) => nodes.push(node),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
     let writers: Vec<usize> = (0..n)
         .filter(|&i| nodes[i].data.join("admin.token").exists())
@@ -100,25 +136,6 @@ pub async fn start(db_url: &str, n: usize, extra: &[&str]) -> Replicas {
         db_url: db_url.to_owned(),
         _dirs: dirs,
     }
-}
-
-/// Splits a started child; its stderr is read on (a full pipe would block its logging) into a
-/// shared list.
-fn take(c: ServeChild) -> (Child, String, String, Arc<Mutex<Vec<String>>>) {
-    let ServeChild {
-        child,
-        url,
-        token_line,
-        mut stderr,
-    } = c;
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    tokio::spawn(async move {
-        while let Ok(Some(l)) = stderr.next_line().await {
-            sink.lock().unwrap().push(l);
-        }
-    });
-    (child, url, token_line, lines)
 }
 
 impl Replica {
