@@ -96,7 +96,13 @@ impl PrivatePg {
         );
         run(
             as_postgres(&bin, "initdb")
-                .args(["-D", data.to_str().unwrap(), "--auth=trust", "-U", "postgres"])
+                .args([
+                    "-D",
+                    data.to_str().unwrap(),
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                ])
                 .args(["--no-sync", "-E", "UTF8"]),
             "initdb",
         );
@@ -123,7 +129,15 @@ impl PrivatePg {
         );
         run(
             as_postgres(&self.bin, "pg_ctl")
-                .args(["-D", self.data.to_str().unwrap(), "-w", "-t", "60", "-o", &opts])
+                .args([
+                    "-D",
+                    self.data.to_str().unwrap(),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    &opts,
+                ])
                 .args(["-l", self.data.join("log").to_str().unwrap(), "start"]),
             "pg_ctl start",
         );
@@ -132,8 +146,14 @@ impl PrivatePg {
     /// `-m fast`: every session is told the server is shutting down and cut.
     fn stop(&self) {
         run(
-            as_postgres(&self.bin, "pg_ctl")
-                .args(["-D", self.data.to_str().unwrap(), "-w", "-m", "fast", "stop"]),
+            as_postgres(&self.bin, "pg_ctl").args([
+                "-D",
+                self.data.to_str().unwrap(),
+                "-w",
+                "-m",
+                "fast",
+                "stop",
+            ]),
             "pg_ctl stop",
         );
     }
@@ -240,19 +260,16 @@ async fn postgres_restarted_under_load_gets_503_with_retry_after_then_200_within
 
     let down = Instant::now();
     server.stop();
-    wait_for(Duration::from_secs(20), "503s from both replicas", || async {
-        (count(down, 0, 503) >= 5 && count(down, 1, 503) >= 5).then_some(())
-    })
+    wait_for(
+        Duration::from_secs(20),
+        "503s from both replicas",
+        || async { (count(down, 0, 503) >= 5 && count(down, 1, 503) >= 5).then_some(()) },
+    )
     .await;
     for node in 0..2 {
         let (st, _) = status_of(&http, &r.nodes[node].url("/readyz"), "").await;
         assert_eq!(st, 503, "replica {node}: /readyz while PostgreSQL is down");
-        let (st, _) = status_of(
-            &http,
-            &r.nodes[node].url("/access/api/v1/system/ping"),
-            "",
-        )
-        .await;
+        let (st, _) = status_of(&http, &r.nodes[node].url("/access/api/v1/system/ping"), "").await;
         assert_eq!(st, 200, "replica {node}: liveness while PostgreSQL is down");
         assert!(r.nodes[node].running(), "replica {node} exited");
     }

@@ -125,7 +125,11 @@ async fn three_replicas_started_together_migrate_once_and_make_one_admin_and_one
         )
         .await
         .unwrap();
-    assert_eq!(rows.len(), seeded.len() + 1, "tokens: one seed + admin.token");
+    assert_eq!(
+        rows.len(),
+        seeded.len() + 1,
+        "tokens: one seed + admin.token"
+    );
     let minted: Vec<_> = rows
         .iter()
         .filter(|row| !seeded.contains(&row.get::<_, String>(0)))
@@ -302,7 +306,10 @@ async fn last_used_never_moves_back_when_replicas_record_it_interleaved() {
         stored_last_used(&db, &id).await
     })
     .await;
-    assert!(first >= started - 1, "recorded {first}, used from {started}");
+    assert!(
+        first >= started - 1,
+        "recorded {first}, used from {started}"
+    );
 
     // A newer value written elsewhere (a replica whose clock is ahead): the others' use of the
     // token, and the stale last_used they hold, never write an older one over it.
@@ -316,18 +323,28 @@ async fn last_used_never_moves_back_when_replicas_record_it_interleaved() {
     )
     .await
     .unwrap();
-    let (_, other) = r.mint(0, json!({"description": "revoked to bump the epoch"})).await;
+    let (_, other) = r
+        .mint(0, json!({"description": "revoked to bump the epoch"}))
+        .await;
     let (st, _) = r
-        .call(0, Method::DELETE, &r.admin, &format!("{TOKENS}/{other}"), None)
+        .call(
+            0,
+            Method::DELETE,
+            &r.admin,
+            &format!("{TOKENS}/{other}"),
+            None,
+        )
         .await;
     assert_eq!(st, StatusCode::OK);
     for node in 0..2 {
         let (st, _) = r.get(node, &secret, &format!("{TOKENS}/me")).await;
         assert_eq!(st, StatusCode::OK);
     }
-    let moved = wait_for(Duration::from_secs(30), "stale last_used refreshed", || async {
-        stored_last_used(&db, &id).await.filter(|&t| t > stale)
-    })
+    let moved = wait_for(
+        Duration::from_secs(30),
+        "stale last_used refreshed",
+        || async { stored_last_used(&db, &id).await.filter(|&t| t > stale) },
+    )
     .await;
     assert!(moved >= started - 1, "refreshed to {moved}");
     db.execute(
@@ -355,7 +372,11 @@ async fn last_used_never_moves_back_when_replicas_record_it_interleaved() {
     while Instant::now() < window {
         assert_eq!(stored_last_used(&db, &id).await, Some(ahead), "stored");
         for node in 0..2 {
-            assert_eq!(api_last_used(&r, node, &id).await, Some(ahead), "replica {node}");
+            assert_eq!(
+                api_last_used(&r, node, &id).await,
+                Some(ahead),
+                "replica {node}"
+            );
         }
     }
 }
@@ -396,11 +417,11 @@ async fn a_replica_sigkilled_during_creates_through_two_loses_no_acknowledged_to
                     .send()
                     .await;
                 let ok = match sent {
-                    Ok(resp) if resp.status() == StatusCode::OK => {
-                        resp.json::<Value>().await.ok().and_then(|v| {
-                            v["token_id"].as_str().map(str::to_owned)
-                        })
-                    }
+                    Ok(resp) if resp.status() == StatusCode::OK => resp
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v["token_id"].as_str().map(str::to_owned)),
                     _ => None,
                 };
                 match ok {
@@ -418,9 +439,11 @@ async fn a_replica_sigkilled_during_creates_through_two_loses_no_acknowledged_to
             errors_on_survivor
         }));
     }
-    wait_for(Duration::from_secs(120), "150 creates acknowledged", || async {
-        (acked.lock().unwrap().len() >= 150).then_some(())
-    })
+    wait_for(
+        Duration::from_secs(120),
+        "150 creates acknowledged",
+        || async { (acked.lock().unwrap().len() >= 150).then_some(()) },
+    )
     .await;
     // SIGKILL replica 1 while the writers are still sending to it.
     r.nodes[1].child.start_kill().unwrap();

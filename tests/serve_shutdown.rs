@@ -172,7 +172,11 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
     .unwrap_or_else(|_| panic!("pid {pid} did not exit within 10 s of SIGTERM"))
     .unwrap();
     let exited_after = term.elapsed();
-    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
     let logs = drained.await.unwrap().join("\n");
     assert!(!logs.contains("ERROR"), "{logs}");
     eprintln!(

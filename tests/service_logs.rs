@@ -176,8 +176,8 @@ async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
     );
     let mut statuses = Vec::new();
     for line in &lines {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         let obj = v
             .as_object()
             .unwrap_or_else(|| panic!("not an object: {line}"));
@@ -193,7 +193,10 @@ async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
             "no message: {line}"
         );
         for (what, s) in [("admin", &admin), ("created", &secret), ("bad", &bad)] {
-            assert!(!line.contains(s.as_str()), "the {what} secret logged: {line}");
+            assert!(
+                !line.contains(s.as_str()),
+                "the {what} secret logged: {line}"
+            );
         }
         assert!(!line.to_ascii_lowercase().contains("bearer "), "{line}");
         if let Some(s) = obj.get("status") {

@@ -162,7 +162,14 @@ impl Replicas {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        svc::call_url(&self.http, m, Some(token), &self.nodes[node].url(path), body).await
+        svc::call_url(
+            &self.http,
+            m,
+            Some(token),
+            &self.nodes[node].url(path),
+            body,
+        )
+        .await
     }
 
     pub async fn get(&self, node: usize, token: &str, path: &str) -> (StatusCode, Value) {
