@@ -260,10 +260,15 @@ async fn postgres_restarted_under_load_gets_503_with_retry_after_then_200_within
 
     let down = Instant::now();
     server.stop();
+    let stopped = Instant::now();
+    // Down for a while, as a real restart is: both replicas answer 503 throughout 3 s.
     wait_for(
-        Duration::from_secs(20),
-        "503s from both replicas",
-        || async { (count(down, 0, 503) >= 5 && count(down, 1, 503) >= 5).then_some(()) },
+        Duration::from_secs(30),
+        "3 s of 503s from both replicas",
+        || async {
+            let held = stopped.elapsed() >= Duration::from_secs(3);
+            (held && count(down, 0, 503) >= 5 && count(down, 1, 503) >= 5).then_some(())
+        },
     )
     .await;
     for node in 0..2 {
