@@ -77,13 +77,13 @@ async fn request_logs_carry_no_secrets() {
 
 /// `tokentab serve --log-format json` (TOKENTAB_LOG=info): every stderr line, from start-up to
 /// the stop, is a JSON object with a level and a message, and none carries a secret.
-async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
+async fn serve_json_logs_are_json_without_secrets(db: Option<&str>, listen: &str, extra: &[&str]) {
     use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut args = vec![
         "--listen",
-        "127.0.0.1:0",
+        listen,
         "--data-dir",
         data.to_str().unwrap(),
         "--log-format",
@@ -92,6 +92,7 @@ async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
     if let Some(db) = db {
         args.extend(["--db", db]);
     }
+    args.extend_from_slice(extra);
     let mut child = serve_child::command(&args, None)
         .env("TOKENTAB_LOG", "info")
         .stdout(std::process::Stdio::piped())
@@ -116,10 +117,12 @@ async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
         let _ = child.wait().await;
         panic!("serve stopped at start: {:?}", logs.await.unwrap());
     };
-    let url = first
-        .strip_prefix("tokentab serve: listening on ")
+    let port = first
+        .strip_prefix("tokentab serve: listening on http://")
+        .and_then(|a| a.rsplit(':').next())
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned();
+    let url = format!("http://127.0.0.1:{port}");
     let _token_line = out.next_line().await.unwrap();
     let admin = std::fs::read_to_string(data.join("admin.token"))
         .unwrap()
@@ -210,11 +213,46 @@ async fn serve_json_logs_are_json_without_secrets(db: Option<&str>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_json_logs_on_sqlite_are_json_objects_with_level_and_message_and_no_secret() {
-    serve_json_logs_are_json_without_secrets(None).await;
+    serve_json_logs_are_json_without_secrets(None, "127.0.0.1:0", &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_json_logs_on_postgres_are_json_objects_with_level_and_message_and_no_secret() {
     let url = pg::fresh_schema_url();
-    serve_json_logs_are_json_without_secrets(Some(&url)).await;
+    serve_json_logs_are_json_without_secrets(Some(&url), "127.0.0.1:0", &[]).await;
+}
+
+/// Its own lines in JSON mode are JSON too: the plain-HTTP-on-the-network warning (once, from
+/// the log) and a refusal at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_json_mode_writes_its_warning_and_its_refusals_as_json() {
+    serve_json_logs_are_json_without_secrets(None, "0.0.0.0:0", &["--plain-http-on-network"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "--max-expiry",
+        "soon",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty(), "a refusal is said");
+    for line in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert_eq!(v["level"], "ERROR", "{line}");
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--max-expiry")),
+            "{line}"
+        );
+    }
 }
