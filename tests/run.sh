@@ -94,4 +94,28 @@ echo "== cargo clippy -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --locked "$@"
+
+# The HTTP-level service tests again, with the service on PostgreSQL instead of SQLite (the test
+# binaries are built already; TOKENTAB_TEST_BACKEND is read at run time, see
+# tests/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
+SERVICE_TESTS=(service_tokens service_audit service_devices service_hostile service_jfrog_calls
+  service_limits service_logs service_operator service_revocation cli_audit cli_tokens export_csv
+  tui_server_journeys)
+SQLITE_ONLY=(
+  rows_past_the_retention_are_pruned_at_start_and_newer_kept      # seeds old rows with rusqlite
+  every_change_and_refusal_is_recorded_and_only_admins_read_it    # scans the SQLite file for secrets
+  readiness_fails_while_the_database_file_is_gone                 # deletes the file
+  token_list_pages_by_default_and_caps_the_limit                  # bulk-inserts with the Store
+  the_embedded_service_and_a_serve_process_honour_each_others_revokes  # two processes, one file
+  create_json_and_form_and_use_the_secret                         # reads stored hashes with rusqlite
+  missing_malformed_unknown_revoked_expired_are_401               # writes an expired row with the Store
+)
+if [ $# -eq 0 ]; then
+  echo "== the service tests on PostgreSQL"
+  args=()
+  for t in "${SERVICE_TESTS[@]}"; do args+=(--test "$t"); done
+  skips=()
+  for t in "${SQLITE_ONLY[@]}"; do skips+=(--skip "$t"); done
+  TOKENTAB_TEST_BACKEND=postgres cargo test --locked "${args[@]}" -- "${skips[@]}"
+fi
 echo "== all green in ${SECONDS} s"

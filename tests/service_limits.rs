@@ -10,7 +10,7 @@ mod svc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use svc::{TestService, call_url, code, message};
-use tokentab::service::spawn;
+use tokentab::service::ServiceConfig;
 use tokentab::service::store::Store;
 use tokentab::service::store::tokens::{self, NewToken};
 
@@ -119,10 +119,11 @@ async fn serve_flags_set_the_user_limits() {
 
 #[tokio::test]
 async fn per_user_cap_counts_live_tokens_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = svc::config(dir.path(), false, None);
-    cfg.max_tokens_per_user = 2;
-    let s = TestService::attach(spawn(cfg).await.unwrap(), dir);
+    let s = TestService::start_config(|dir| ServiceConfig {
+        max_tokens_per_user: 2,
+        ..svc::config(dir, false, None)
+    })
+    .await;
     // Admins are not capped.
     for _ in 0..3 {
         let (st, v) = s.post_token(&s.admin, json!({})).await;
@@ -130,10 +131,11 @@ async fn per_user_cap_counts_live_tokens_only() {
     }
     s.handle.shutdown().await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = svc::config(dir.path(), true, None);
-    cfg.max_tokens_per_user = 4;
-    let s = TestService::attach(spawn(cfg).await.unwrap(), dir);
+    let s = TestService::start_config(|dir| ServiceConfig {
+        max_tokens_per_user: 4,
+        ..svc::config(dir, true, None)
+    })
+    .await;
     // grace has one seeded live token (and an expired one would not count); this is her second.
     let grace = s.user_token("grace").await;
     let mut ids = Vec::new();

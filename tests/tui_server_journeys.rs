@@ -391,7 +391,12 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
     let (app, last) = journey(target, 120, 32, |mut p| async move {
         p.wait("the table", |f| f.contains(&format!("{total} tokens")))
             .await;
-        let TestService { handle, dir, .. } = svc;
+        let TestService {
+            handle,
+            dir,
+            postgres,
+            ..
+        } = svc;
         let addr = handle.addr;
         handle.shutdown().await;
 
@@ -438,7 +443,9 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
         // The service comes back on the same address: r retries and the banner goes.
         let mut cfg = svc::config(dir.path(), false, None);
         cfg.listen = addr;
-        let handle = tokentab::service::spawn(cfg).await.expect("restart");
+        let handle = tokentab::service::spawn_with(cfg, svc::options(postgres.as_deref()))
+            .await
+            .expect("restart");
         p.key(KeyCode::Char('r'));
         let back = p
             .wait("the table back", |f| {
@@ -707,6 +714,8 @@ async fn at_the_smallest_size_a_token_is_still_created_and_shown_whole() {
             p.wait("the table", |f| f.contains("Access Tokens")).await;
             p.key(KeyCode::Char('n'));
             p.wait_text("New token").await;
+            // The user field is filled once the service said who we are.
+            p.wait_text("admin ▾").await;
             p.text("tiny screen token");
             p.ctrl('s');
             let view = p.wait_text("Your new access token").await;

@@ -1,18 +1,45 @@
 //! Starts the embedded service for a test (127.0.0.1:0, a temp dir) and talks to it over HTTP.
 //! Include with `#[path = "common/service.rs"] mod svc;`.
+//!
+//! The storage backend: a SQLite file in the temp dir, or, with `TOKENTAB_TEST_BACKEND=postgres`,
+//! a fresh schema of the run's PostgreSQL (`TOKENTAB_TEST_PG`). `tests/run.sh` runs the service
+//! tests once per backend, so every HTTP-level test also holds on PostgreSQL; the few that read
+//! the SQLite file itself are skipped there by name (listed in run.sh).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokentab::service::{ServiceConfig, ServiceHandle, spawn};
+use tokentab::service::{ServeOptions, ServiceConfig, ServiceHandle, spawn_with};
+
+#[path = "pg.rs"]
+pub mod pg;
 
 pub struct TestService {
     pub handle: ServiceHandle,
     pub dir: tempfile::TempDir,
     pub admin: String,
     pub http: reqwest::Client,
+    /// The PostgreSQL URL (a schema of its own) when the run is on PostgreSQL.
+    pub postgres: Option<String>,
+}
+
+/// Whether this run's service tests are on PostgreSQL (`TOKENTAB_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    match std::env::var("TOKENTAB_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("TOKENTAB_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// The options that put a service on `postgres` (a URL), or on its SQLite file.
+pub fn options(postgres: Option<&str>) -> ServeOptions {
+    ServeOptions {
+        postgres: postgres.map(pg::target),
+        ..ServeOptions::default()
+    }
 }
 
 pub fn install_crypto() {
@@ -45,9 +72,20 @@ impl TestService {
     }
 
     pub async fn start_with(seed: bool, max_expiry: Option<u64>) -> TestService {
+        Self::start_config(|dir| config(dir, seed, max_expiry)).await
+    }
+
+    /// Starts on the run's backend with the config `make` builds for the temp dir.
+    pub async fn start_config(make: impl FnOnce(&std::path::Path) -> ServiceConfig) -> TestService {
+        install_crypto();
         let dir = tempfile::tempdir().unwrap();
-        let handle = spawn(config(dir.path(), seed, max_expiry)).await.unwrap();
-        Self::attach(handle, dir)
+        let postgres = on_postgres().then(pg::fresh_schema_url);
+        let handle = spawn_with(make(dir.path()), options(postgres.as_deref()))
+            .await
+            .unwrap();
+        let mut s = Self::attach(handle, dir);
+        s.postgres = postgres;
+        s
     }
 
     pub fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
@@ -60,19 +98,37 @@ impl TestService {
             dir,
             admin,
             http: client(),
+            postgres: None,
         }
     }
 
-    /// Stops the service and starts it again on the same files.
+    /// Stops the service and starts it again on the same files (and database).
     pub async fn restart(self) -> TestService {
-        let TestService { handle, dir, .. } = self;
-        let max = None;
+        let TestService {
+            handle,
+            dir,
+            postgres,
+            ..
+        } = self;
         handle.shutdown().await;
-        let handle = spawn(config(dir.path(), false, max)).await.unwrap();
-        Self::attach(handle, dir)
+        let handle = spawn_with(
+            config(dir.path(), false, None),
+            options(postgres.as_deref()),
+        )
+        .await
+        .unwrap();
+        let mut s = Self::attach(handle, dir);
+        s.postgres = postgres;
+        s
     }
 
+    /// The SQLite file. A test that reads it is SQLite-only: skipped by name in run.sh's
+    /// PostgreSQL pass, and refused here so it can never pass there by accident.
     pub fn db_path(&self) -> PathBuf {
+        assert!(
+            self.postgres.is_none(),
+            "this test reads the SQLite file: skip it on PostgreSQL (tests/run.sh)"
+        );
         self.dir.path().join("db").join("tokentab.db")
     }
 

@@ -59,12 +59,29 @@ pub fn router(state: AppState) -> Router {
         .route(operator::READY_PATH, get(operator::ready))
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(refuse_nul))
         .layer(middleware::from_fn(log_and_normalize))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             operator::track,
         ))
         .with_state(state)
+}
+
+/// 400 for a NUL (`%00`) anywhere in the path or query: no stored id, name or text holds one,
+/// and PostgreSQL cannot even compare text with it (it would be a 500 there).
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let has_nul = |s: &str| {
+        s.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return ApiErr::bad_request("the request's path or query contains U+0000 (NUL)")
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// Logs method, path, status and latency (never headers: the Authorization header carries the

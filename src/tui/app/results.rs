@@ -32,6 +32,8 @@ impl App {
             && f.user.is_none()
         {
             f.user = Some(me);
+            // A submit made before the identity arrived said "choose a user": it is chosen now.
+            f.clear_error(super::form::Field::User);
         }
     }
 
