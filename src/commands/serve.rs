@@ -177,15 +177,33 @@ fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
     out.flush()
 }
 
+/// A line for the operator on stderr: plain text, or with `--log-format json` a JSON object
+/// shaped like the log lines (a log shipper never meets a line it cannot parse).
+fn say(format: LogFormat, level: &str, msg: &str) {
+    match format {
+        LogFormat::Text => eprintln!("tokentab serve: {msg}"),
+        LogFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339(),
+                "level": level,
+                "message": msg,
+                "target": "tokentab::serve",
+            })
+        ),
+    }
+}
+
 /// Starts the service, prints `tokentab serve: listening on URL` and the admin token path
 /// (stdout, flushed), then serves until SIGINT/SIGTERM and shuts down gracefully.
 pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&str>) -> ExitCode {
-    init_logging(log_level, args.log_format);
+    let format = args.log_format;
+    init_logging(log_level, format);
     let plain_on_network = args.plain_http_on_network && !is_loopback(&args.listen);
     let (cfg, opts) = match options(args, data_dir) {
         Ok(o) => o,
         Err(Usage(msg)) => {
-            eprintln!("tokentab serve: {msg}");
+            say(format, "ERROR", &msg);
             return ExitCode::from(2);
         }
     };
@@ -194,18 +212,20 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     let handle = match service::spawn_with(cfg, opts).await {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("tokentab serve: {e}");
+            say(format, "ERROR", &e.to_string());
             return exit_code(&e);
         }
     };
     if plain_on_network {
         tracing::warn!(%listen, "serving plain HTTP on a network address (--plain-http-on-network)");
-        eprintln!(
-            "tokentab serve: warning: plain HTTP on {listen}: tokens cross the network in clear text"
-        );
+        if format == LogFormat::Text {
+            eprintln!(
+                "tokentab serve: warning: plain HTTP on {listen}: tokens cross the network in clear text"
+            );
+        }
     }
     if let Err(e) = print_start(&handle) {
-        eprintln!("tokentab serve: cannot write to stdout: {e}");
+        say(format, "ERROR", &format!("cannot write to stdout: {e}"));
     }
     signals.until_stop(&handle).await;
     tracing::info!("stopping");

@@ -24,7 +24,7 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
-    #[error("PostgreSQL error: {0}")]
+    #[error("PostgreSQL error: {}", pg_cause(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// The database cannot be reached now (down, restarting, pool exhausted): a 503 to retry.
     #[error("the database is unavailable: {0}")]
@@ -129,5 +129,14 @@ impl IntoResponse for ApiErr {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         resp
+    }
+}
+
+/// The server's message and SQLSTATE for a database error (the driver's own text is only
+/// "db error"); never its DETAIL, which can quote row values.
+fn pg_cause(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
     }
 }
