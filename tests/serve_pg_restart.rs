@@ -8,14 +8,14 @@
 //! theirs. It uses Debian's PostgreSQL binaries that tests/pg-setup.sh installs, so like every
 //! PostgreSQL test it needs TOKENTAB_TEST_PG set (and fails with the line that fixes it).
 
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/replicas.rs"]
 mod replicas;
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
+
+use svc::pg;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

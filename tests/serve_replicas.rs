@@ -4,14 +4,14 @@
 //! SIGKILLed during creates loses no acknowledged token.
 //! Needs TOKENTAB_TEST_PG (see tests/common/pg.rs for the line that sets it up).
 
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/replicas.rs"]
 mod replicas;
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
+
+use svc::pg;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

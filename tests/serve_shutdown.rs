@@ -3,12 +3,12 @@
 //! with 200, new connections are refused, and the process exits 0 within 10 s.
 //! The PostgreSQL case needs TOKENTAB_TEST_PG (see tests/common/pg.rs).
 
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
+
+use svc::pg;
 
 use std::time::{Duration, Instant};
 

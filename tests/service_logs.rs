@@ -1,12 +1,12 @@
 //! Request logs name method, path, status and latency, and never a secret; `serve
 //! --log-format json` writes one JSON object per line.
 
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
+
+use svc::pg;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
