@@ -193,7 +193,7 @@ async fn one_request(r: &Replicas, node: usize, secret: &str, write: bool) -> (S
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn revoke_on_replica_b_is_refused_by_the_next_request_on_replicas_a_and_c() {
+async fn revoke_on_replica_b_by_id_or_value_is_refused_by_the_next_request_on_replicas_a_and_c() {
     let url = pg::fresh_schema_url();
     let r = replicas::start(&url, 3, &["--no-seed"]).await;
     let (a, b, c) = (0, 1, 2);
@@ -207,10 +207,25 @@ async fn revoke_on_replica_b_is_refused_by_the_next_request_on_replicas_a_and_c(
             .await;
         warm(&r, a, &secret).await;
         warm(&r, c, &secret).await;
-        let (st, v) = r
-            .call(b, Method::DELETE, &r.admin, &format!("{TOKENS}/{id}"), None)
-            .await;
+        // By id, and every third round by value (`DELETE /tokens/revoke`).
+        let (st, v) = if i % 3 == 2 {
+            let body = json!({ "token": secret });
+            r.call(
+                b,
+                Method::DELETE,
+                &r.admin,
+                &format!("{TOKENS}/revoke"),
+                Some(body),
+            )
+            .await
+        } else {
+            r.call(b, Method::DELETE, &r.admin, &format!("{TOKENS}/{id}"), None)
+                .await
+        };
         assert_eq!(st, StatusCode::OK, "revoke on B: {v}");
+        if i % 3 == 2 {
+            assert_eq!(v["revoked-token-id"], id.as_str(), "{v}");
+        }
         // The very next request on A and on C; every other round that request is a write.
         let write = i % 2 == 1;
         for node in [a, c] {
