@@ -146,7 +146,7 @@ fn record_use(state: &AppState, token_id: String, now: i64) {
 /// Validity is read after the request arrived (see [`super::revocation`]).
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, ApiErr> {
     let hash = hash_secret(bearer(headers)?);
-    let epoch = state.auth_cache.epochs.current(state.store.path())?;
+    let epoch = state.auth_cache.epochs.current(state.store.path()).await?;
     let now = now();
     let expired = || ApiErr::unauthorized("this access token has expired");
     if let Some(hit) = state
