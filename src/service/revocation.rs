@@ -144,14 +144,34 @@ struct Flight {
     last: Option<(u64, u64)>,
 }
 
-/// The leader's claim; dropping it (read done, or the leader's future dropped) lets the
-/// waiters look again, and one of them leads the next read.
-struct Lead<'a>(&'a SingleFlight);
+/// The leader's claim; dropping it (read done, or the leader's future dropped) records the
+/// read's result if any and lets the waiters look again: one of them leads the next read.
+struct Lead<'a> {
+    flight: &'a SingleFlight,
+    /// The read's number and epoch, once it succeeded.
+    result: Option<(u64, u64)>,
+}
+
+impl<'a> Lead<'a> {
+    /// For the caller that just set `led`.
+    fn new(flight: &'a SingleFlight) -> Self {
+        Lead {
+            flight,
+            result: None,
+        }
+    }
+}
 
 impl Drop for Lead<'_> {
     fn drop(&mut self) {
-        self.0.lock().led = false;
-        self.0.ended.notify_waiters();
+        {
+            let mut flight = self.flight.lock();
+            flight.led = false;
+            if self.result.is_some() {
+                flight.last = self.result;
+            }
+        }
+        self.flight.ended.notify_waiters();
     }
 }
 
@@ -164,11 +184,23 @@ impl SingleFlight {
     /// The result of a `read` that started after this call: this caller's own, or a
     /// concurrent caller's.
     pub async fn get<E>(&self, read: impl FnOnce() -> Result<u64, E>) -> Result<u64, E> {
-        let arrival = self.lock().started;
-        let lead = loop {
-            // Registered before looking, so an end signalled after the look is not missed.
-            let ended = self.ended.notified();
-            {
+        // Registered before looking, so an end signalled after the look is not missed.
+        let mut ended = std::pin::pin!(self.ended.notified());
+        let arrival = {
+            let mut flight = self.lock();
+            // No read numbered above `started` exists yet: lead, or wait.
+            if !flight.led {
+                flight.led = true;
+                None
+            } else {
+                Some(flight.started)
+            }
+        };
+        let mut lead = match arrival {
+            None => Lead::new(self),
+            Some(arrival) => loop {
+                ended.as_mut().await;
+                ended.set(self.ended.notified());
                 let mut flight = self.lock();
                 if let Some((number, epoch)) = flight.last
                     && number > arrival
@@ -177,10 +209,9 @@ impl SingleFlight {
                 }
                 if !flight.led {
                     flight.led = true;
-                    break Lead(self);
+                    break Lead::new(self);
                 }
-            }
-            ended.await;
+            },
         };
         // Let callers already queued on this worker arrive, so they can share this read.
         tokio::task::yield_now().await;
@@ -191,7 +222,7 @@ impl SingleFlight {
         };
         let out = read();
         if let Ok(epoch) = &out {
-            self.lock().last = Some((number, *epoch));
+            lead.result = Some((number, *epoch));
         }
         drop(lead);
         out
