@@ -279,7 +279,8 @@ mod tests {
 
         // Request A leads a read that sees epoch 1 and then stalls inside the query.
         let leader = {
-            let (flight, database_epoch, reads) = (flight.clone(), database_epoch.clone(), reads.clone());
+            let (flight, database_epoch, reads) =
+                (flight.clone(), database_epoch.clone(), reads.clone());
             std::thread::spawn(move || {
                 runtime().block_on(flight.get(|| {
                     reads.fetch_add(1, Ordering::SeqCst);
@@ -298,12 +299,19 @@ mod tests {
             reads.fetch_add(1, Ordering::SeqCst);
             Ok::<_, ()>(database_epoch.load(Ordering::SeqCst))
         }));
-        assert!(poll_once(b.as_mut()).is_pending(), "B waits for the running read");
+        assert!(
+            poll_once(b.as_mut()).is_pending(),
+            "B waits for the running read"
+        );
 
         // A's read ends; B must not take its result.
         release_tx.send(()).unwrap();
         assert_eq!(leader.join().unwrap(), Ok(1));
-        assert_eq!(runtime().block_on(b), Ok(2), "B used a read older than its arrival");
+        assert_eq!(
+            runtime().block_on(b),
+            Ok(2),
+            "B used a read older than its arrival"
+        );
         assert_eq!(reads.load(Ordering::SeqCst), 2);
     }
 
@@ -338,7 +346,10 @@ mod tests {
         drop(a);
         assert_eq!(runtime().block_on(b), Ok(2));
 
-        assert_eq!(runtime().block_on(flight.get(|| Err::<u64, _>("disk"))), Err("disk"));
+        assert_eq!(
+            runtime().block_on(flight.get(|| Err::<u64, _>("disk"))),
+            Err("disk")
+        );
         assert_eq!(runtime().block_on(flight.get(|| Ok::<_, &str>(3))), Ok(3));
     }
 }
