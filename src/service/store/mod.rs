@@ -47,6 +47,11 @@ use super::error::StoreError;
 
 /// Concurrent reads (and idle reader connections kept).
 pub const READERS: usize = 4;
+/// Page size of new database files. A create dirties a few leaf pages at random places
+/// (the token id, secret hash and audit indexes), and each is a whole page in the WAL: 2 KiB
+/// pages instead of SQLite's 4 KiB halve the WAL written per create, so a WAL cycle (and its
+/// one restart pause, see above) covers twice as many creates.
+const PAGE_SIZE: i64 = 2048;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 256;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,6 +103,8 @@ impl Drop for Store {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Takes effect only on a new file (before WAL mode is set); kept by existing ones.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     // WAL + NORMAL: a commit is in the WAL (the OS has it) before it returns, so a killed
     // process loses nothing it acknowledged; only a power cut may drop the last commits.
     conn.pragma_update(None, "journal_mode", "WAL")?;
