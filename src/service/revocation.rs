@@ -32,6 +32,11 @@
 //! scheduler so that requests already queued note their arrival and share it. A request that
 //! arrives while a read is running (numbered ≤ its `a`) waits for the next one.
 //!
+//! Measured with `service_bench` (release, load generator in its own process, 32 clients,
+//! 1,000 distinct tokens; a shared 2-core machine at load average 5.7–7): a checked device
+//! read went from ~21k req/s with one epoch read per request to 30–35.5k with single flight,
+//! beside 32–33.5k for a bare axum handler.
+//!
 //! # Proof that a revoked token is never served after the revoke is acknowledged
 //!
 //! Let revoke R commit at time t, setting the epoch to e (the trigger runs inside R's
