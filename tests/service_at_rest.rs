@@ -112,8 +112,8 @@ async fn a_data_dir_others_can_write_is_refused_with_the_fix() {
     }
 }
 
-/// A shorter run than the bench's 60 s, with a smaller bound (the writer empties the WAL past
-/// 24 MiB).
+/// A shorter run than the bench's 60 s, with a smaller bound (the writer starts the WAL over
+/// past 30 MiB and stops committing past 38 MiB until it has).
 /// The run lasts until the database has grown by [`DB_GROWTH`]: without the size-triggered
 /// checkpoint the WAL grows about 20 times as fast as the database (measured: 1.3 GB of WAL
 /// for 67 MB of database), so that much writing would take it far past the bound.

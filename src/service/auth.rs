@@ -144,7 +144,7 @@ fn record_use(state: &AppState, token_id: String, now: i64) {
 /// PostgreSQL: one primary-key read, the same cost as the token row but far less work).
 async fn current_epoch(state: &AppState) -> Result<u64, ApiErr> {
     Ok(match &*state.db {
-        Db::Sqlite(db) => state.auth_cache.epochs.current(db.path())?,
+        Db::Sqlite(db) => state.auth_cache.epochs.current(db.path()).await?,
         Db::Postgres(db) => db.revocation_epoch().await?,
     })
 }

@@ -8,13 +8,19 @@
 //!   alone), and answers every job only after the commit: group commit, so concurrent writers
 //!   do not queue behind one commit each.
 //! - A checkpointer thread copies the WAL into the database file off the request path, and
-//!   helps keep the WAL file bounded. The writer looks at the WAL's size after every commit:
-//!   past [`WAL_CHECKPOINT_BYTES`] it wakes the checkpointer for a PASSIVE checkpoint (copies
-//!   what it can, blocks no one); past [`WAL_TRUNCATE_BYTES`] it runs a TRUNCATE checkpoint
-//!   itself, between two batches (past [`WAL_HARD_BYTES`] it retries until that works). Only the writer can be sure to get that checkpoint's write
-//!   lock under a continuous stream of commits, and while readers never pause a PASSIVE
-//!   checkpoint alone never lets the WAL start over (measured: 8 GB in 25 s). The TRUNCATE pass
-//!   has little left to copy after the PASSIVE ones, so commits wait for it only briefly.
+//!   the writer keeps the WAL file bounded without stalling commits for long. SQLite starts
+//!   the WAL over (and `journal_size_limit` truncates it) at the first commit after a
+//!   checkpoint copied *every* frame; under a continuous stream of commits a background pass
+//!   never catches up with the end of the WAL, so alone it lets the WAL grow without bound
+//!   (measured: 8 GB in 25 s). So the writer looks at the WAL's size after every commit:
+//!   - past [`WAL_CHECKPOINT_BYTES`] it keeps the checkpointer running PASSIVE passes back to
+//!     back (one nudge per pass): they copy while commits go on, and keep the uncopied tail
+//!     short;
+//!   - past [`WAL_RESTART_BYTES`] the checkpointer starts no new pass and the writer, between
+//!     two batches, runs a PASSIVE pass itself. Nothing commits meanwhile, so it copies every
+//!     frame (only the short tail the checkpointer left) and the next commit starts the WAL
+//!     over. That pause is the only one, once per WAL cycle; past [`WAL_HARD_BYTES`] the
+//!     writer retries until the pass completes (backpressure, so the WAL stays under 64 MiB).
 //! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
@@ -41,6 +47,11 @@ use super::error::StoreError;
 
 /// Concurrent reads (and idle reader connections kept).
 pub const READERS: usize = 4;
+/// Page size of new database files. A create dirties a few leaf pages at random places
+/// (the token id, secret hash and audit indexes), and each is a whole page in the WAL: 2 KiB
+/// pages instead of SQLite's 4 KiB halve the WAL written per create, so a WAL cycle (and its
+/// one restart pause, see above) covers twice as many creates.
+const PAGE_SIZE: i64 = 2048;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 256;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,18 +59,19 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// Checkpoint at least this often while writes never pause.
 const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
-/// A WAL file larger than this wakes the checkpointer (PASSIVE) at once.
-pub const WAL_CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
-/// A WAL file larger than this is emptied by the writer (TRUNCATE checkpoint).
-pub const WAL_TRUNCATE_BYTES: u64 = 24 * 1024 * 1024;
-/// Past this the writer commits nothing more until the WAL is emptied (backpressure: a slow
-/// PASSIVE pass holding the checkpoint lock must not let the WAL grow without bound).
-pub const WAL_HARD_BYTES: u64 = 48 * 1024 * 1024;
-/// How long the writer keeps retrying past [`WAL_HARD_BYTES`] before it commits again anyway.
-const WAL_HARD_WAIT: Duration = Duration::from_secs(5);
 /// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
 const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
-
+/// A WAL file larger than this keeps the checkpointer copying (PASSIVE passes back to back).
+pub const WAL_CHECKPOINT_BYTES: u64 = WAL_KEEP_BYTES as u64;
+/// A WAL file larger than this is started over by the writer (its own PASSIVE pass copies
+/// the rest, then its next commit restarts the WAL). The larger, the rarer that pause.
+pub const WAL_RESTART_BYTES: u64 = 30 * 1024 * 1024;
+/// Past this the writer commits nothing more until its pass completes (backpressure: a slow
+/// PASSIVE pass holding the checkpoint lock, or a long reader, must not let the WAL grow
+/// without bound).
+pub const WAL_HARD_BYTES: u64 = 38 * 1024 * 1024;
+/// How long the writer keeps retrying past [`WAL_HARD_BYTES`] before it commits again anyway.
+const WAL_HARD_WAIT: Duration = Duration::from_secs(5);
 /// Called once the batch's fate is known: None = committed.
 type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 /// Runs on the writer thread (or is told the transaction could not start).
@@ -91,6 +103,8 @@ impl Drop for Store {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Takes effect only on a new file (before WAL mode is set); kept by existing ones.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     // WAL + NORMAL: a commit is in the WAL (the OS has it) before it returns, so a killed
     // process loses nothing it acknowledged; only a power cut may drop the last commits.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -117,12 +131,12 @@ fn spawn_thread(
 
 /// Copies the WAL back into the database file off the request path, preferably when writes
 /// pause: a checkpoint's fsync then never lands in the middle of a burst of commits. Under
-/// continuous writing it still runs every [`CHECKPOINT_AT_LEAST`], and at once when the WAL file
-/// outgrows [`WAL_CHECKPOINT_BYTES`] (the writer sends a nudge). Stops when every sender of
-/// `nudges` is gone.
+/// continuous writing it still runs every [`CHECKPOINT_AT_LEAST`], and at once when the writer
+/// sends a nudge (the WAL file outgrew [`WAL_CHECKPOINT_BYTES`]), except while the writer
+/// restarts the WAL. Stops when every sender of `nudges` is gone.
 fn start_checkpointer(
     path: &Path,
-    dirty: Arc<AtomicBool>,
+    flags: Arc<WalFlags>,
     nudges: mpsc::Receiver<()>,
 ) -> Result<JoinHandle<()>, StoreError> {
     let conn = Connection::open(path)?;
@@ -138,32 +152,34 @@ fn start_checkpointer(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             // `dirty` set again since the last tick means writes are still going on.
-            let busy = dirty.swap(false, Ordering::AcqRel);
+            let busy = flags.dirty.swap(false, Ordering::AcqRel);
             pending |= busy;
-            if nudged {
-                // The writer nudges once per WAL cycle (until it has emptied the WAL), so this
-                // pass does not keep the checkpoint lock from the writer's TRUNCATE.
-                checkpoint(&conn, "PASSIVE");
-            } else if !pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST) {
+            if flags.restarting.load(Ordering::Acquire) {
+                // The writer's own pass needs the checkpoint lock.
+                flags.nudged.store(false, Ordering::Release);
                 continue;
-            } else {
-                checkpoint(&conn, "PASSIVE");
             }
+            if !nudged && (!pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST)) {
+                continue;
+            }
+            // From here on a commit nudges again: passes run back to back while writes go on.
+            flags.nudged.store(false, Ordering::Release);
+            checkpoint(&conn, "PASSIVE");
             pending = false;
             last = std::time::Instant::now();
         }
     })
 }
 
-/// Runs a checkpoint; whether it completed (false: another checkpoint was running, or readers
-/// stayed on the WAL, or it failed).
+/// Runs a checkpoint; whether it copied every frame of the WAL (false: another checkpoint was
+/// running, or readers stayed on the frames it left, or it failed).
 fn checkpoint(conn: &Connection, mode: &str) -> bool {
     let done: rusqlite::Result<(i64, i64, i64)> =
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         });
     match done {
-        Ok((busy, _, _)) => busy == 0,
+        Ok((busy, log, copied)) => busy == 0 && log == copied,
         Err(e) => {
             tracing::warn!(error = %e, mode, "WAL checkpoint failed");
             false
@@ -171,35 +187,47 @@ fn checkpoint(conn: &Connection, mode: &str) -> bool {
     }
 }
 
+/// Shared by the writer and the checkpointer.
+#[derive(Default)]
+struct WalFlags {
+    /// Something was committed since the checkpointer last looked.
+    dirty: AtomicBool,
+    /// A nudge is on its way to the checkpointer (one per pass).
+    nudged: AtomicBool,
+    /// The writer is starting the WAL over: the checkpointer starts no pass meanwhile.
+    restarting: AtomicBool,
+}
+
 /// What the writer needs to keep the WAL bounded.
 struct WalWatch {
     wal: PathBuf,
-    dirty: Arc<AtomicBool>,
-    /// Set from the nudge until the writer empties the WAL: one nudge per WAL cycle.
-    nudged: Arc<AtomicBool>,
+    flags: Arc<WalFlags>,
     nudge: mpsc::Sender<()>,
 }
 
 impl WalWatch {
     /// After a commit, on the writer's connection (no transaction open): a stat call; a nudge
-    /// to the checkpointer when the WAL is big, a TRUNCATE checkpoint when it is too big.
+    /// to the checkpointer when the WAL is big; when it is too big, a pass of the writer's
+    /// own so that the next commit starts the WAL over.
     fn committed(&self, conn: &Connection) {
-        self.dirty.store(true, Ordering::Release);
+        let flags = &self.flags;
+        flags.dirty.store(true, Ordering::Release);
         let size = files::size(&self.wal);
-        if size > WAL_TRUNCATE_BYTES {
-            // Busy while the checkpointer's PASSIVE pass runs: tried again after the next
-            // commit, or, past the hard limit, until it works.
+        if size > WAL_RESTART_BYTES {
+            flags.restarting.store(true, Ordering::Release);
+            // Busy while a pass of the checkpointer's is still running: tried again after the
+            // next commit, or, past the hard limit, until it works.
             let started = std::time::Instant::now();
-            let mut emptied = checkpoint(conn, "TRUNCATE");
-            while !emptied && size > WAL_HARD_BYTES && started.elapsed() < WAL_HARD_WAIT {
-                std::thread::sleep(Duration::from_millis(2));
-                emptied = checkpoint(conn, "TRUNCATE");
+            let mut copied = checkpoint(conn, "PASSIVE");
+            while !copied && size > WAL_HARD_BYTES && started.elapsed() < WAL_HARD_WAIT {
+                std::thread::sleep(Duration::from_millis(1));
+                copied = checkpoint(conn, "PASSIVE");
             }
-            if emptied {
-                self.nudged.store(false, Ordering::Release);
+        } else {
+            flags.restarting.store(false, Ordering::Release);
+            if size > WAL_CHECKPOINT_BYTES && !flags.nudged.swap(true, Ordering::AcqRel) {
+                let _ = self.nudge.send(());
             }
-        } else if size > WAL_CHECKPOINT_BYTES && !self.nudged.swap(true, Ordering::AcqRel) {
-            let _ = self.nudge.send(());
         }
     }
 }
@@ -302,15 +330,14 @@ impl Store {
         configure(&writer)?;
         migrations::migrate(&mut writer)?;
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let dirty = Arc::new(AtomicBool::new(true));
-        let nudged = Arc::new(AtomicBool::new(false));
+        let flags = Arc::new(WalFlags::default());
+        flags.dirty.store(true, Ordering::Release);
         let (nudge, nudges) = mpsc::channel::<()>();
-        let checkpoint_thread = start_checkpointer(path, Arc::clone(&dirty), nudges)?;
+        let checkpoint_thread = start_checkpointer(path, Arc::clone(&flags), nudges)?;
         let checkpointer = Some((nudge.clone(), checkpoint_thread));
         let watch = WalWatch {
             wal: files::wal_path(path),
-            dirty,
-            nudged,
+            flags,
             nudge,
         };
         let (jobs, queue) = mpsc::channel::<Job>();
