@@ -260,7 +260,13 @@ async fn ensure_admin_token(
             return Ok(AdminToken::Elsewhere(at));
         }
     }
-    let recorded = db.meta(META_TOKEN_ID.into()).await?;
+    // A rotation also revokes the admin token recorded for the database (it may be another
+    // replica's); a lost file alone revokes nothing: the token may live on elsewhere.
+    let recorded = if rotate {
+        db.meta(META_TOKEN_ID.into()).await?
+    } else {
+        None
+    };
     let (token, secret) = new_admin_token(cfg.max_expiry)?;
     let new_id = token.token_id.clone();
     db.apply(admin_token_writes(token, path)).await?;
