@@ -121,12 +121,14 @@ pub enum Command {
 /// `tokentab serve`. Without --tls-cert/--tls-key it serves plain HTTP, and then only on a
 /// loopback address unless --plain-http-on-network is given.
 #[derive(Debug, Args, Clone)]
-#[command(after_help = "SIGHUP reloads the TLS certificate and key files. SIGTERM or SIGINT: \
+#[command(
+    after_help = "SIGHUP reloads the TLS certificate and key files. SIGTERM or SIGINT: \
     stops accepting, finishes the requests in flight, exits within 10 s.\n\
     --rotate-admin-token is for a normal start: it replaces the token, says where the new one \
     is, and goes on serving.\n\
     Replicas: any number of `serve` on one --db postgres://… URL share it; GET /readyz is 503 \
-    while the database is unreachable, GET /metrics is Prometheus text.")]
+    while the database is unreachable, GET /metrics is Prometheus text."
+)]
 pub struct ServeArgs {
     /// Address to listen on. A non-loopback address needs --tls-cert and --tls-key (or
     /// --plain-http-on-network).

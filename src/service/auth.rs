@@ -140,12 +140,19 @@ fn record_use(state: &AppState, token_id: String, now: i64) {
     });
 }
 
-/// The revocation epoch, read after the request arrived (SQLite: on the caller's thread;
-/// PostgreSQL: one primary-key read, the same cost as the token row but far less work).
+/// The revocation epoch from a read that began after the request arrived, shared with the
+/// requests for which that is true too (single flight, [`super::revocation`]). SQLite: on the
+/// caller's thread; PostgreSQL: one primary-key statement.
 async fn current_epoch(state: &AppState) -> Result<u64, ApiErr> {
     Ok(match &*state.db {
         Db::Sqlite(db) => state.auth_cache.epochs.current(db.path()).await?,
-        Db::Postgres(db) => db.revocation_epoch().await?,
+        Db::Postgres(db) => {
+            state
+                .auth_cache
+                .epochs
+                .current_from(|| db.revocation_epoch())
+                .await?
+        }
     })
 }
 

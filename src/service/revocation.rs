@@ -30,7 +30,10 @@
 //! number of reads started so far when it arrives, `a`, and accepts only the result of a read
 //! numbered above `a`; one read runs at a time, and its leader first yields once to the
 //! scheduler so that requests already queued note their arrival and share it. A request that
-//! arrives while a read is running (numbered ≤ its `a`) waits for the next one.
+//! arrives while a read is running (numbered ≤ its `a`) waits for the next one — unless a read
+//! numbered above its `a` failed: then it reads on its own (unshared), so an unreachable
+//! database costs each request one failed read, not a queue of them. PostgreSQL replicas share
+//! their per-request epoch statement the same way ([`EpochReader::current_from`]).
 //!
 //! Measured with `service_bench` (release, load generator in its own process, 32 clients,
 //! 1,000 distinct tokens; a shared 2-core machine at load average 5.7–7): a checked device
@@ -117,6 +120,15 @@ impl EpochReader {
         self.flight.get(|| self.read(path)).await
     }
 
+    /// The epoch from an asynchronous `read` (PostgreSQL: one statement) that began after this
+    /// call, shared by the requests for which that is true, as [`EpochReader::current`].
+    pub async fn current_from<E, F>(&self, read: impl FnOnce() -> F) -> Result<u64, E>
+    where
+        F: std::future::Future<Output = Result<u64, E>>,
+    {
+        self.flight.get_async(read).await
+    }
+
     fn read(&self, path: &Path) -> Result<u64, StoreError> {
         let pooled = self.idle.lock().map_err(|_| StoreError::Poisoned)?.pop();
         let conn = match pooled {
@@ -150,6 +162,16 @@ struct Flight {
     led: bool,
     /// The newest successful read: its number and the epoch it saw.
     last: Option<(u64, u64)>,
+    /// The number of the newest read that failed.
+    failed: u64,
+}
+
+/// What a waiting caller does after a read ended.
+enum Next {
+    Shared(u64),
+    Alone,
+    Lead,
+    Wait,
 }
 
 /// The leader's claim; dropping it (read done, or the leader's future dropped) records the
@@ -158,6 +180,8 @@ struct Lead<'a> {
     flight: &'a SingleFlight,
     /// The read's number and epoch, once it succeeded.
     result: Option<(u64, u64)>,
+    /// The read's number, when it failed.
+    failed: Option<u64>,
 }
 
 impl<'a> Lead<'a> {
@@ -166,6 +190,7 @@ impl<'a> Lead<'a> {
         Lead {
             flight,
             result: None,
+            failed: None,
         }
     }
 }
@@ -177,6 +202,9 @@ impl Drop for Lead<'_> {
             flight.led = false;
             if self.result.is_some() {
                 flight.last = self.result;
+            }
+            if let Some(n) = self.failed {
+                flight.failed = flight.failed.max(n);
             }
         }
         self.flight.ended.notify_waiters();
@@ -192,6 +220,16 @@ impl SingleFlight {
     /// The result of a `read` that started after this call: this caller's own, or a
     /// concurrent caller's.
     pub async fn get<E>(&self, read: impl FnOnce() -> Result<u64, E>) -> Result<u64, E> {
+        self.get_async(|| std::future::ready(read())).await
+    }
+
+    /// [`SingleFlight::get`] for a read that is itself asynchronous. The read's number is taken
+    /// before its future is created, so its statement starts after the number, as the proof
+    /// needs.
+    pub async fn get_async<E, F>(&self, read: impl FnOnce() -> F) -> Result<u64, E>
+    where
+        F: std::future::Future<Output = Result<u64, E>>,
+    {
         // Registered before looking, so an end signalled after the look is not missed.
         let mut ended = std::pin::pin!(self.ended.notified());
         let arrival = {
@@ -209,15 +247,27 @@ impl SingleFlight {
             Some(arrival) => loop {
                 ended.as_mut().await;
                 ended.set(self.ended.notified());
-                let mut flight = self.lock();
-                if let Some((number, epoch)) = flight.last
-                    && number > arrival
-                {
-                    return Ok(epoch);
-                }
-                if !flight.led {
-                    flight.led = true;
-                    break Lead::new(self);
+                let next = {
+                    let mut flight = self.lock();
+                    match flight.last {
+                        Some((number, epoch)) if number > arrival => Next::Shared(epoch),
+                        // A read that began after this caller arrived failed (the database is
+                        // down or slow to answer): read alone rather than queue behind one
+                        // failing read after another. This read too begins after arrival; it
+                        // is not shared.
+                        _ if flight.failed > arrival => Next::Alone,
+                        _ if !flight.led => {
+                            flight.led = true;
+                            Next::Lead
+                        }
+                        _ => Next::Wait,
+                    }
+                };
+                match next {
+                    Next::Shared(epoch) => return Ok(epoch),
+                    Next::Alone => return read().await,
+                    Next::Lead => break Lead::new(self),
+                    Next::Wait => {}
                 }
             },
         };
@@ -228,15 +278,15 @@ impl SingleFlight {
             flight.started += 1;
             flight.started
         };
-        let out = read();
-        if let Ok(epoch) = &out {
-            lead.result = Some((number, *epoch));
+        let out = read().await;
+        match &out {
+            Ok(epoch) => lead.result = Some((number, *epoch)),
+            Err(_) => lead.failed = Some(number),
         }
         drop(lead);
         out
     }
 }
-
 
 #[cfg(test)]
 mod tests {
