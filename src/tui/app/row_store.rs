@@ -10,11 +10,11 @@
 mod arena;
 mod interner;
 mod keys;
+mod scan;
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
-use memchr::memmem::Finder;
 use uuid::Uuid;
 
 use crate::model::Token;
@@ -23,8 +23,10 @@ use crate::model::token::subject_username;
 
 use arena::{push_hay, splice};
 use interner::{Interner, ranks};
+use scan::byte_mask;
 
 pub use keys::KeyMatcher;
+pub use scan::Matcher;
 
 /// Marks "no time" in a time column.
 const NO_TIME: i64 = i64::MIN;
@@ -55,13 +57,6 @@ fn from_time(secs: i64) -> Option<DateTime<Utc>> {
         .flatten()
 }
 
-/// The compiled filter: the query, and which interned subjects and scopes contain it.
-pub struct Matcher<'q> {
-    finder: Finder<'q>,
-    subjects: Vec<bool>,
-    scopes: Vec<bool>,
-}
-
 #[derive(Clone, Default)]
 pub struct RowStore {
     /// The UUID, or for a row in `other` the index into `other_ids`.
@@ -76,6 +71,8 @@ pub struct RowStore {
     /// one contiguous buffer, so a full filter is one SIMD scan, not 500,000 small ones.
     hay: Vec<u8>,
     hay_at: Vec<usize>,
+    /// Row i's filter text as a set of bytes (see `scan`): a one-letter filter reads only this.
+    masks: Vec<u64>,
     subjects: Interner,
     issuers: Interner,
     scopes: Interner,
@@ -133,6 +130,7 @@ impl RowStore {
         self.ids.reserve(n);
         self.text_at.reserve(n + 1);
         self.hay_at.reserve(n + 1);
+        self.masks.reserve(n);
         self.subject.reserve(n);
         self.issuer.reserve(n);
         self.scope.reserve(n);
@@ -161,7 +159,9 @@ impl RowStore {
         let description = clean(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
+        let start = self.hay.len();
         push_hay(&mut self.hay, &description, &id);
+        self.masks.push(byte_mask(&self.hay[start..]));
         self.hay_at.push(self.hay.len());
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
@@ -353,6 +353,7 @@ impl RowStore {
         );
         let mut hay = Vec::new();
         push_hay(&mut hay, &description, &id);
+        self.masks[row] = byte_mask(&hay);
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;
@@ -380,6 +381,7 @@ impl RowStore {
         self.text_at.remove(row + 1);
         splice(&mut self.hay, &mut self.hay_at, row, b"");
         self.hay_at.remove(row + 1);
+        self.masks.remove(row);
         self.ids.remove(row);
         self.subject.remove(row);
         self.issuer.remove(row);
@@ -407,6 +409,7 @@ impl RowStore {
         self.text_at.truncate(n + 1);
         self.hay.truncate(self.hay_at[n]);
         self.hay_at.truncate(n + 1);
+        self.masks.truncate(n);
         self.subject.truncate(n);
         self.issuer.truncate(n);
         self.scope.truncate(n);
@@ -414,60 +417,6 @@ impl RowStore {
         self.expiry.truncate(n);
         self.last_used.truncate(n);
         self.refreshable.truncate(n);
-    }
-
-    /// Compiles a lowercased query.
-    pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
-        let finder = Finder::new(query.as_bytes());
-        Matcher {
-            subjects: self.subjects.hits(&finder),
-            scopes: self.scopes.hits(&finder),
-            finder,
-        }
-    }
-
-    /// Whether one row contains the query.
-    pub fn hit(&self, m: &Matcher<'_>, row: usize) -> bool {
-        m.subjects[self.subject[row] as usize]
-            || self.scope[row] != NO_SCOPE && m.scopes[self.scope[row] as usize]
-            || m.finder
-                .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
-                .is_some()
-    }
-
-    /// Which rows from `from` on contain the query (index 0 is row `from`): one scan of the
-    /// text arena, jumping to the next row after each hit, then the interned fields.
-    pub fn scan(&self, m: &Matcher<'_>, from: usize) -> Vec<bool> {
-        let n = self.len();
-        let from = from.min(n);
-        let mut hit = vec![false; n - from];
-        if n == from {
-            return hit;
-        }
-        let (mut pos, mut row) = (self.hay_at[from], from);
-        while let Some(off) = m.finder.find(&self.hay[pos..]) {
-            let at = pos + off;
-            // Hits come in row order: walk forward to the row holding this one.
-            while self.hay_at[row + 1] <= at {
-                row += 1;
-            }
-            hit[row - from] = true;
-            row += 1;
-            if row >= n {
-                break;
-            }
-            pos = self.hay_at[row];
-        }
-        let any_interned = m.subjects.iter().chain(&m.scopes).any(|&h| h);
-        if any_interned {
-            for (k, h) in hit.iter_mut().enumerate() {
-                let i = from + k;
-                *h = *h
-                    || m.subjects[self.subject[i] as usize]
-                    || self.scope[i] != NO_SCOPE && m.scopes[self.scope[i] as usize];
-            }
-        }
-        hit
     }
 }
 
