@@ -21,7 +21,7 @@ use crate::model::Token;
 use crate::model::sanitize::clean;
 use crate::model::token::subject_username;
 
-use arena::{push_hay, splice};
+use arena::{ID_HAY, id_hay, push_hay, splice};
 use interner::{Interner, ranks};
 use scan::byte_mask;
 
@@ -47,6 +47,13 @@ pub fn unpack_uuid(n: u128) -> String {
     Uuid::from_u128(n).hyphenated().to_string()
 }
 
+/// A row's filter text and its entry in the id arena.
+fn filter_text(description: &str, id: &str, uuid: bool) -> (Vec<u8>, [u8; ID_HAY]) {
+    let mut hay = Vec::with_capacity(description.len() + 1);
+    push_hay(&mut hay, description, (!uuid).then_some(id));
+    (hay, id_hay(uuid.then_some(id)))
+}
+
 fn time(t: Option<DateTime<Utc>>) -> i64 {
     t.map_or(NO_TIME, |t| t.timestamp())
 }
@@ -67,10 +74,14 @@ pub struct RowStore {
     /// Row i's description is `text[text_at[i]..text_at[i + 1]]`.
     text: String,
     text_at: Vec<usize>,
-    /// Row i's filter text (lowercased "description NUL id") is `hay[hay_at[i]..hay_at[i + 1]]`:
-    /// one contiguous buffer, so a full filter is one SIMD scan, not 500,000 small ones.
+    /// Row i's filter text (lowercased "description NUL", and its id when that is not a UUID)
+    /// is `hay[hay_at[i]..hay_at[i + 1]]`: one contiguous buffer, so a full filter is one SIMD
+    /// scan, not 500,000 small ones.
     hay: Vec<u8>,
     hay_at: Vec<usize>,
+    /// Row i's UUID as text is `id_hay[i * ID_HAY..][..ID_HAY]` (NULs for a text id): apart,
+    /// so a query that cannot be part of a UUID ("edg") reads only the descriptions.
+    id_hay: Vec<u8>,
     /// Row i's filter text as a set of bytes (see `scan`): a one-letter filter reads only this.
     masks: Vec<u64>,
     subjects: Interner,
@@ -131,6 +142,7 @@ impl RowStore {
         self.text_at.reserve(n + 1);
         self.hay_at.reserve(n + 1);
         self.masks.reserve(n);
+        self.id_hay.reserve(n * ID_HAY);
         self.subject.reserve(n);
         self.issuer.reserve(n);
         self.scope.reserve(n);
@@ -148,7 +160,8 @@ impl RowStore {
         }
         let row = self.ids.len();
         let id = clean(&t.token_id);
-        match pack_uuid(&id) {
+        let uuid = pack_uuid(&id);
+        match uuid {
             Some(n) => self.ids.push(n),
             None => {
                 self.ids.push(self.other_ids.len() as u128);
@@ -159,10 +172,11 @@ impl RowStore {
         let description = clean(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
-        let start = self.hay.len();
-        push_hay(&mut self.hay, &description, &id);
-        self.masks.push(byte_mask(&self.hay[start..]));
+        let (hay, ids) = filter_text(&description, &id, uuid.is_some());
+        self.masks.push(byte_mask(&hay) | byte_mask(&ids));
+        self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
+        self.id_hay.extend_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
         self.issuer.push(issuer);
@@ -351,10 +365,10 @@ impl RowStore {
             row,
             description.as_bytes(),
         );
-        let mut hay = Vec::new();
-        push_hay(&mut hay, &description, &id);
-        self.masks[row] = byte_mask(&hay);
+        let (hay, ids) = filter_text(&description, &id, !self.is_other(row));
+        self.masks[row] = byte_mask(&hay) | byte_mask(&ids);
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
+        self.id_hay[row * ID_HAY..][..ID_HAY].copy_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;
         self.issuer[row] = issuer;
@@ -382,6 +396,7 @@ impl RowStore {
         splice(&mut self.hay, &mut self.hay_at, row, b"");
         self.hay_at.remove(row + 1);
         self.masks.remove(row);
+        self.id_hay.drain(row * ID_HAY..(row + 1) * ID_HAY);
         self.ids.remove(row);
         self.subject.remove(row);
         self.issuer.remove(row);
@@ -410,6 +425,7 @@ impl RowStore {
         self.hay.truncate(self.hay_at[n]);
         self.hay_at.truncate(n + 1);
         self.masks.truncate(n);
+        self.id_hay.truncate(n * ID_HAY);
         self.subject.truncate(n);
         self.issuer.truncate(n);
         self.scope.truncate(n);

@@ -4,6 +4,7 @@
 
 use memchr::memmem::Finder;
 
+use super::arena::ID_HAY;
 use super::{NO_SCOPE, RowStore};
 
 /// From this many rows on, a scan of the arena is split between two threads (a few in unit
@@ -33,6 +34,8 @@ pub struct Matcher<'q> {
     need: u64,
     /// The query is one letter or digit: the mask alone decides.
     exact: bool,
+    /// The query can be part of a UUID: the id arena is searched too.
+    ids: bool,
     subjects: Vec<bool>,
     scopes: Vec<bool>,
 }
@@ -47,6 +50,7 @@ impl RowStore {
             scopes: self.scopes.hits(&finder),
             need: byte_mask(q),
             exact: q.len() == 1 && q[0].is_ascii_alphanumeric(),
+            ids: q.len() < ID_HAY && q.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-'),
             finder,
         }
     }
@@ -70,6 +74,10 @@ impl RowStore {
             || m.finder
                 .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
                 .is_some()
+            || m.ids
+                && m.finder
+                    .find(&self.id_hay[row * ID_HAY..][..ID_HAY])
+                    .is_some()
     }
 
     /// Which rows from `from` on contain the query (index 0 is row `from`).
@@ -106,8 +114,8 @@ impl RowStore {
         hit
     }
 
-    /// The text arena's rows `from..from + out.len()` in one pass, jumping to the next row
-    /// after each hit.
+    /// Rows `from..from + out.len()`: the text arena in one pass, jumping to the next row
+    /// after each hit, then the id arena when the query can be part of a UUID.
     fn scan_text(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
         let to = from + out.len();
         if from == to {
@@ -127,6 +135,18 @@ impl RowStore {
                 break;
             }
             pos = self.hay_at[row];
+        }
+        if !m.ids {
+            return;
+        }
+        let (mut pos, end) = (from * ID_HAY, to * ID_HAY);
+        while let Some(off) = m.finder.find(&self.id_hay[pos..end]) {
+            let row = (pos + off) / ID_HAY;
+            out[row - from] = true;
+            pos = (row + 1) * ID_HAY;
+            if pos >= end {
+                break;
+            }
         }
     }
 }
