@@ -404,7 +404,7 @@ fn main() {
             app.update(Msg::Resize(w, h));
             let moved = cursor_move_bytes(&mut app, w, h);
             println!(
-                "  bytes, one cursor move {:<11} {moved:>9} B    (goal <= 1024 B)",
+                "  bytes, one cursor move {:<14} {moved:>6} B    (goal <= 1024 B)",
                 format!("{w}x{h} {}", set.name())
             );
         }

@@ -2,6 +2,9 @@
 //! and rules rows out for longer ones; the text arena is scanned in one pass (split across two
 //! threads on large stores); interned subjects and scopes are decided once per distinct string.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
 use memchr::memmem::Finder;
 
 use super::arena::ID_HAY;
@@ -10,6 +13,9 @@ use super::{NO_SCOPE, RowStore};
 /// From this many rows on, a scan of the arena is split between two threads (a few in unit
 /// tests, so the property test checks the split).
 const PARALLEL_FROM: usize = if cfg!(test) { 8 } else { 100_000 };
+
+/// Rows per piece of a split scan.
+const PIECE: usize = if cfg!(test) { 3 } else { 16_384 };
 
 /// The bit of a byte in a row's mask: letters and digits each have their own (so a mask says
 /// exactly whether one is in the row), every other byte shares one of the remaining 28.
@@ -90,18 +96,23 @@ impl RowStore {
                 *h = mask & m.need != 0;
             }
         } else if n - from >= PARALLEL_FROM {
-            let mid = from + (n - from) / 2;
-            let (first, second) = hit.split_at_mut(mid - from);
-            let spawned = std::thread::scope(|s| {
-                let other = std::thread::Builder::new()
-                    .spawn_scoped(s, move || self.scan_text(m, mid, second));
-                self.scan_text(m, from, first);
-                other.is_ok()
+            // Two threads take pieces in turn: one that starts late (a busy machine) leaves
+            // the other at most a piece to wait for, not half of the rows.
+            let pieces: Vec<Mutex<&mut [bool]>> = hit.chunks_mut(PIECE).map(Mutex::new).collect();
+            let next = AtomicUsize::new(0);
+            let work = || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(piece) = pieces.get(k) else { break };
+                    let mut out = piece.lock().unwrap_or_else(PoisonError::into_inner);
+                    self.scan_text(m, from + k * PIECE, &mut out);
+                }
+            };
+            std::thread::scope(|s| {
+                // No thread to be had: this one takes every piece.
+                let _ = std::thread::Builder::new().spawn_scoped(s, work);
+                work();
             });
-            // No thread to be had: this one does the other half too.
-            if !spawned {
-                self.scan_text(m, mid, &mut hit[mid - from..]);
-            }
         } else {
             self.scan_text(m, from, &mut hit);
         }
