@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use tokentab::api::{Client, ClientOptions};
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load};
+use tokentab::tui::glyphs::GlyphSet;
 use tokentab::tui::msg::Msg;
 use tokentab::tui::token_stream::stream_tokens;
 use tui_support::*;
@@ -239,6 +240,26 @@ impl Write for Counter {
     }
 }
 
+/// Bytes the crossterm backend writes for one Down from the top row, after a full draw.
+fn cursor_move_bytes(app: &mut App, w: u16, h: u16) -> usize {
+    let counter = Counter::default();
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(counter.clone()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+        },
+    )
+    .expect("terminal");
+    key(app, KeyCode::Char('g'));
+    term.draw(|f| tokentab::tui::ui::draw(f, app))
+        .expect("draw");
+    *counter.0.lock().expect("lock") = 0;
+    key(app, KeyCode::Down);
+    term.draw(|f| tokentab::tui::ui::draw(f, app))
+        .expect("draw");
+    *counter.0.lock().expect("lock")
+}
+
 fn main() {
     let n = count();
     let profile = if cfg!(debug_assertions) {
@@ -376,22 +397,17 @@ fn main() {
         println!("      by {:<28} {}", c.title(), ms(*d));
     }
 
-    let counter = Counter::default();
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(counter.clone()),
-        ratatui::TerminalOptions {
-            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 160, 48)),
-        },
-    )
-    .expect("terminal");
-    key(&mut app, KeyCode::Char('g'));
-    term.draw(|f| tokentab::tui::ui::draw(f, &app))
-        .expect("draw");
-    *counter.0.lock().expect("lock") = 0;
-    key(&mut app, KeyCode::Down);
-    term.draw(|f| tokentab::tui::ui::draw(f, &app))
-        .expect("draw");
-    let moved = *counter.0.lock().expect("lock");
-    println!("  bytes, one cursor move 160x48      {moved:>9} B    (goal <= 1024 B)");
+    // Slow links: what one Down writes, at two sizes, in every glyph set.
+    for (w, h) in [(160, 48), (80, 24)] {
+        for set in [GlyphSet::Unicode, GlyphSet::Vt, GlyphSet::Ascii] {
+            app.theme.glyphs = set.glyphs();
+            app.update(Msg::Resize(w, h));
+            let moved = cursor_move_bytes(&mut app, w, h);
+            println!(
+                "  bytes, one cursor move {:<14} {moved:>6} B    (goal <= 1024 B)",
+                format!("{w}x{h} {}", set.name())
+            );
+        }
+    }
     drop(served);
 }

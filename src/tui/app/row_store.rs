@@ -1,7 +1,8 @@
 //! The compact row store: every token the table holds, one column per field instead of one
 //! struct of `String`s per token. Subjects, issuers and scopes are interned (a service has few
 //! distinct ones), token ids are kept as 16-byte UUIDs when they are canonical UUIDs (any other
-//! id is kept as text), and descriptions and the lowercased filter text live in two arenas.
+//! id is kept as text), and descriptions, the lowercased filter text and the UUIDs as text live
+//! in three arenas, with a 64-bit mask per row of the bytes its filter text holds (`scan`).
 //! At 500,000 tokens this holds a token in well under 400 bytes (`tests/benches/large_bench.rs`).
 //!
 //! Rows are numbered in arrival order; the table's sorted and filtered indices refer to these
@@ -10,21 +11,23 @@
 mod arena;
 mod interner;
 mod keys;
+mod scan;
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
-use memchr::memmem::Finder;
 use uuid::Uuid;
 
 use crate::model::Token;
 use crate::model::sanitize::clean;
 use crate::model::token::subject_username;
 
-use arena::{push_hay, splice};
+use arena::{ID_HAY, id_hay, push_hay, splice};
 use interner::{Interner, ranks};
+use scan::byte_mask;
 
 pub use keys::KeyMatcher;
+pub use scan::Matcher;
 
 /// Marks "no time" in a time column.
 const NO_TIME: i64 = i64::MIN;
@@ -45,6 +48,13 @@ pub fn unpack_uuid(n: u128) -> String {
     Uuid::from_u128(n).hyphenated().to_string()
 }
 
+/// A row's filter text and its entry in the id arena.
+fn filter_text(description: &str, id: &str, uuid: bool) -> (Vec<u8>, [u8; ID_HAY]) {
+    let mut hay = Vec::with_capacity(description.len() + 1);
+    push_hay(&mut hay, description, (!uuid).then_some(id));
+    (hay, id_hay(uuid.then_some(id)))
+}
+
 fn time(t: Option<DateTime<Utc>>) -> i64 {
     t.map_or(NO_TIME, |t| t.timestamp())
 }
@@ -53,13 +63,6 @@ fn from_time(secs: i64) -> Option<DateTime<Utc>> {
     (secs != NO_TIME)
         .then(|| Utc.timestamp_opt(secs, 0).single())
         .flatten()
-}
-
-/// The compiled filter: the query, and which interned subjects and scopes contain it.
-pub struct Matcher<'q> {
-    finder: Finder<'q>,
-    subjects: Vec<bool>,
-    scopes: Vec<bool>,
 }
 
 #[derive(Clone, Default)]
@@ -72,10 +75,16 @@ pub struct RowStore {
     /// Row i's description is `text[text_at[i]..text_at[i + 1]]`.
     text: String,
     text_at: Vec<usize>,
-    /// Row i's filter text (lowercased "description NUL id") is `hay[hay_at[i]..hay_at[i + 1]]`:
-    /// one contiguous buffer, so a full filter is one SIMD scan, not 500,000 small ones.
+    /// Row i's filter text (lowercased "description NUL", and its id when that is not a UUID)
+    /// is `hay[hay_at[i]..hay_at[i + 1]]`: one contiguous buffer, so a full filter is one SIMD
+    /// scan, not 500,000 small ones.
     hay: Vec<u8>,
     hay_at: Vec<usize>,
+    /// Row i's UUID as text is `id_hay[i * ID_HAY..][..ID_HAY]` (NULs for a text id): apart,
+    /// so a query that cannot be part of a UUID ("edg") reads only the descriptions.
+    id_hay: Vec<u8>,
+    /// Row i's filter text as a set of bytes (see `scan`): a one-letter filter reads only this.
+    masks: Vec<u64>,
     subjects: Interner,
     issuers: Interner,
     scopes: Interner,
@@ -133,6 +142,8 @@ impl RowStore {
         self.ids.reserve(n);
         self.text_at.reserve(n + 1);
         self.hay_at.reserve(n + 1);
+        self.masks.reserve(n);
+        self.id_hay.reserve(n * ID_HAY);
         self.subject.reserve(n);
         self.issuer.reserve(n);
         self.scope.reserve(n);
@@ -150,7 +161,8 @@ impl RowStore {
         }
         let row = self.ids.len();
         let id = clean(&t.token_id);
-        match pack_uuid(&id) {
+        let uuid = pack_uuid(&id);
+        match uuid {
             Some(n) => self.ids.push(n),
             None => {
                 self.ids.push(self.other_ids.len() as u128);
@@ -161,8 +173,11 @@ impl RowStore {
         let description = clean(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
-        push_hay(&mut self.hay, &description, &id);
+        let (hay, ids) = filter_text(&description, &id, uuid.is_some());
+        self.masks.push(byte_mask(&hay) | byte_mask(&ids));
+        self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
+        self.id_hay.extend_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
         self.issuer.push(issuer);
@@ -351,9 +366,10 @@ impl RowStore {
             row,
             description.as_bytes(),
         );
-        let mut hay = Vec::new();
-        push_hay(&mut hay, &description, &id);
+        let (hay, ids) = filter_text(&description, &id, !self.is_other(row));
+        self.masks[row] = byte_mask(&hay) | byte_mask(&ids);
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
+        self.id_hay[row * ID_HAY..][..ID_HAY].copy_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;
         self.issuer[row] = issuer;
@@ -380,6 +396,8 @@ impl RowStore {
         self.text_at.remove(row + 1);
         splice(&mut self.hay, &mut self.hay_at, row, b"");
         self.hay_at.remove(row + 1);
+        self.masks.remove(row);
+        self.id_hay.drain(row * ID_HAY..(row + 1) * ID_HAY);
         self.ids.remove(row);
         self.subject.remove(row);
         self.issuer.remove(row);
@@ -407,6 +425,8 @@ impl RowStore {
         self.text_at.truncate(n + 1);
         self.hay.truncate(self.hay_at[n]);
         self.hay_at.truncate(n + 1);
+        self.masks.truncate(n);
+        self.id_hay.truncate(n * ID_HAY);
         self.subject.truncate(n);
         self.issuer.truncate(n);
         self.scope.truncate(n);
@@ -414,60 +434,6 @@ impl RowStore {
         self.expiry.truncate(n);
         self.last_used.truncate(n);
         self.refreshable.truncate(n);
-    }
-
-    /// Compiles a lowercased query.
-    pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
-        let finder = Finder::new(query.as_bytes());
-        Matcher {
-            subjects: self.subjects.hits(&finder),
-            scopes: self.scopes.hits(&finder),
-            finder,
-        }
-    }
-
-    /// Whether one row contains the query.
-    pub fn hit(&self, m: &Matcher<'_>, row: usize) -> bool {
-        m.subjects[self.subject[row] as usize]
-            || self.scope[row] != NO_SCOPE && m.scopes[self.scope[row] as usize]
-            || m.finder
-                .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
-                .is_some()
-    }
-
-    /// Which rows from `from` on contain the query (index 0 is row `from`): one scan of the
-    /// text arena, jumping to the next row after each hit, then the interned fields.
-    pub fn scan(&self, m: &Matcher<'_>, from: usize) -> Vec<bool> {
-        let n = self.len();
-        let from = from.min(n);
-        let mut hit = vec![false; n - from];
-        if n == from {
-            return hit;
-        }
-        let (mut pos, mut row) = (self.hay_at[from], from);
-        while let Some(off) = m.finder.find(&self.hay[pos..]) {
-            let at = pos + off;
-            // Hits come in row order: walk forward to the row holding this one.
-            while self.hay_at[row + 1] <= at {
-                row += 1;
-            }
-            hit[row - from] = true;
-            row += 1;
-            if row >= n {
-                break;
-            }
-            pos = self.hay_at[row];
-        }
-        let any_interned = m.subjects.iter().chain(&m.scopes).any(|&h| h);
-        if any_interned {
-            for (k, h) in hit.iter_mut().enumerate() {
-                let i = from + k;
-                *h = *h
-                    || m.subjects[self.subject[i] as usize]
-                    || self.scope[i] != NO_SCOPE && m.scopes[self.scope[i] as usize];
-            }
-        }
-        hit
     }
 }
 

@@ -1,0 +1,182 @@
+//! The free-text filter over the store: each row's byte mask answers a one-letter query outright
+//! and rules rows out for longer ones; the text arena is scanned in one pass (split across two
+//! threads on large stores); interned subjects and scopes are decided once per distinct string.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use memchr::memmem::Finder;
+
+use super::arena::ID_HAY;
+use super::{NO_SCOPE, RowStore};
+
+/// From this many rows on, a scan of the arena is split between two threads (a few in unit
+/// tests, so the property test checks the split).
+const PARALLEL_FROM: usize = if cfg!(test) { 8 } else { 100_000 };
+
+/// Rows per piece of a split scan.
+const PIECE: usize = if cfg!(test) { 3 } else { 16_384 };
+
+/// The bit of a byte in a row's mask: letters and digits each have their own (so a mask says
+/// exactly whether one is in the row), every other byte shares one of the remaining 28.
+fn bit(b: u8) -> u64 {
+    let n = match b {
+        b'a'..=b'z' => b - b'a',
+        b'0'..=b'9' => 26 + (b - b'0'),
+        other => 36 + other % 28,
+    };
+    1 << n
+}
+
+/// The bits of every byte in `bytes`.
+pub(super) fn byte_mask(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |m, &b| m | bit(b))
+}
+
+/// The compiled filter: the query, and which interned subjects and scopes contain it.
+pub struct Matcher<'q> {
+    finder: Finder<'q>,
+    /// The bits a row's mask must have to possibly contain the query.
+    need: u64,
+    /// The query is one letter or digit: the mask alone decides.
+    exact: bool,
+    /// The query can be part of a UUID: the id arena is searched too.
+    ids: bool,
+    subjects: Vec<bool>,
+    scopes: Vec<bool>,
+}
+
+impl RowStore {
+    /// Compiles a lowercased query.
+    pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
+        let finder = Finder::new(query.as_bytes());
+        let q = query.as_bytes();
+        Matcher {
+            subjects: self.subjects.hits(&finder),
+            scopes: self.scopes.hits(&finder),
+            need: byte_mask(q),
+            exact: q.len() == 1 && q[0].is_ascii_alphanumeric(),
+            ids: q.len() < ID_HAY && q.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-'),
+            finder,
+        }
+    }
+
+    /// Whether one row contains the query.
+    pub fn hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        self.interned_hit(m, row) || self.text_hit(m, row)
+    }
+
+    fn interned_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        m.subjects[self.subject[row] as usize]
+            || self.scope[row] != NO_SCOPE && m.scopes[self.scope[row] as usize]
+    }
+
+    fn text_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        let mask = self.masks[row];
+        if mask & m.need != m.need {
+            return false;
+        }
+        m.exact
+            || m.finder
+                .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
+                .is_some()
+            || m.ids
+                && m.finder
+                    .find(&self.id_hay[row * ID_HAY..][..ID_HAY])
+                    .is_some()
+    }
+
+    /// Which rows from `from` on contain the query (index 0 is row `from`).
+    pub fn scan(&self, m: &Matcher<'_>, from: usize) -> Vec<bool> {
+        let n = self.len();
+        let from = from.min(n);
+        let mut hit = vec![false; n - from];
+        if m.exact {
+            for (h, &mask) in hit.iter_mut().zip(&self.masks[from..]) {
+                *h = mask & m.need != 0;
+            }
+        } else if n - from >= PARALLEL_FROM {
+            // Two threads take pieces in turn: one that starts late (a busy machine) leaves
+            // the other at most a piece to wait for, not half of the rows.
+            let pieces: Vec<Mutex<&mut [bool]>> = hit.chunks_mut(PIECE).map(Mutex::new).collect();
+            let next = AtomicUsize::new(0);
+            let work = || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(piece) = pieces.get(k) else { break };
+                    let mut out = piece.lock().unwrap_or_else(PoisonError::into_inner);
+                    self.scan_text(m, from + k * PIECE, &mut out);
+                }
+            };
+            std::thread::scope(|s| {
+                // No thread to be had: this one takes every piece.
+                let _ = std::thread::Builder::new().spawn_scoped(s, work);
+                work();
+            });
+        } else {
+            self.scan_text(m, from, &mut hit);
+        }
+        let any_interned = m.subjects.iter().chain(&m.scopes).any(|&h| h);
+        if any_interned {
+            for (k, h) in hit.iter_mut().enumerate() {
+                *h = *h || self.interned_hit(m, from + k);
+            }
+        }
+        hit
+    }
+
+    /// Rows `from..from + out.len()`: the text arena in one pass, jumping to the next row
+    /// after each hit, then the id arena when the query can be part of a UUID.
+    fn scan_text(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
+        let to = from + out.len();
+        if from == to {
+            return;
+        }
+        let end = self.hay_at[to];
+        let (mut pos, mut row) = (self.hay_at[from], from);
+        while let Some(off) = m.finder.find(&self.hay[pos..end]) {
+            let at = pos + off;
+            // Hits come in row order: walk forward to the row holding this one.
+            while self.hay_at[row + 1] <= at {
+                row += 1;
+            }
+            out[row - from] = true;
+            row += 1;
+            if row >= to {
+                break;
+            }
+            pos = self.hay_at[row];
+        }
+        if !m.ids {
+            return;
+        }
+        let (mut pos, end) = (from * ID_HAY, to * ID_HAY);
+        while let Some(off) = m.finder.find(&self.id_hay[pos..end]) {
+            let row = (pos + off) / ID_HAY;
+            out[row - from] = true;
+            pos = (row + 1) * ID_HAY;
+            if pos >= end {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_and_digits_have_bits_of_their_own() {
+        let own: Vec<u64> = (b'a'..=b'z').chain(b'0'..=b'9').map(bit).collect();
+        for (i, a) in own.iter().enumerate() {
+            assert_eq!(a.count_ones(), 1);
+            for b in &own[i + 1..] {
+                assert_ne!(a, b);
+            }
+            for other in (0..=255u8).filter(|b| !b.is_ascii_lowercase() && !b.is_ascii_digit()) {
+                assert_ne!(*a, bit(other), "{other}");
+            }
+        }
+    }
+}
