@@ -17,6 +17,8 @@
 //! 4. Revoke-to-refusal: warm a token on A, revoke it on B, request it on A at once: how many of
 //!    those first requests were refused (goal: all), and B's 200 to A's 401.
 //! 5. CPU split during the PostgreSQL one-replica reads (`/proc/<pid>/stat`; `cpu.rs`).
+//! 6. The same under `perf record -e cpu-clock` (an extra run): by process and library, and
+//!    the top functions of serve and of PostgreSQL (`perf.rs`; skipped when perf cannot record).
 //!
 //! What the CPU split implies for N replicas on N machines: see the report printed under 5
 //! and `README.md` ("A shared service").
@@ -27,6 +29,8 @@ mod cpu;
 mod listing;
 #[path = "service_bench/load.rs"]
 mod load;
+#[path = "service_bench/perf.rs"]
+mod perf;
 #[path = "service_bench/revoke.rs"]
 mod revoke;
 #[path = "service_bench/servers.rs"]
@@ -131,6 +135,27 @@ async fn reads(cases: &mut [ReadCase<'_>], pg: Option<&Pg>) -> cpu::Split {
         }
     }
     split
+}
+
+/// An extra PostgreSQL one-replica read run (not among the figures) under `perf record`.
+async fn perf_run(p: &Pg) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut pids = vec![p.a.pid()];
+    pids.extend(cpu::postgres_pids(&p.db));
+    let rec = match perf::start(&pids, dir.path()) {
+        Ok(r) => r,
+        Err(why) => return vec![format!("SKIPPED: {why}")],
+    };
+    // perf attaches in a few milliseconds; the run is long beside it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let urls = [p.a.url.clone()];
+    let r = generate("get", &urls, &p.targets, READ_CLIENTS, READ_RUN).await;
+    let mut lines = vec![format!(
+        "profiled run (not among the figures): {}",
+        r.line()
+    )];
+    lines.extend(rec.finish(p.a.pid()));
+    lines
 }
 
 fn print_reads(cases: &[ReadCase<'_>], pg_skipped: Option<&str>) {
@@ -288,6 +313,10 @@ async fn run(quick: bool) {
     let split = reads(&mut cases, pg).await;
     bare_task.abort();
     print_reads(&cases, pg.is_none().then_some(servers::FIX_PG));
+    let perf_lines = match pg {
+        Some(p) => perf_run(p).await,
+        None => vec![format!("SKIPPED: {}", servers::FIX_PG)],
+    };
     println!("   load average after the reads: {}", loadavg());
 
     println!("2. token create, {CREATE_CLIENTS} clients (load generator in its own process):");
@@ -332,6 +361,10 @@ async fn run(quick: bool) {
         Some(_) => split.lines().iter().for_each(|l| println!("   {l}")),
         None => println!("   SKIPPED: {}", servers::FIX_PG),
     }
+    println!(
+        "6. perf record -e cpu-clock during a PostgreSQL one-replica read run (serve + postgres):"
+    );
+    perf_lines.iter().for_each(|l| println!("   {l}"));
     let schema = pg.map(|p| p.schema.clone());
     drop(pg_owned);
     if let Some(s) = schema {

@@ -40,7 +40,7 @@ fn machine() -> (u64, u64) {
 
 /// PostgreSQL's processes that work for `db`: the postmaster and its helpers, and the backends
 /// connected to `db` (their command line is rewritten to `postgres: VER/CLUSTER: ROLE DB …`).
-fn postgres_pids(db: &str) -> Vec<u32> {
+pub fn postgres_pids(db: &str) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
