@@ -43,7 +43,10 @@ fn report(data: &Path, extra: &[&str], top: usize) -> Vec<String> {
                 .is_some_and(|c| c.is_ascii_digit())
         })
         .take(top)
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|l| {
+            let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+            l.chars().take(120).collect()
+        })
         .collect()
 }
 
