@@ -323,10 +323,10 @@ fn serve_help_lists_only_the_flags_serve_uses() {
 }
 
 /// `--db postgres://…` is a database URL, never a file name (it once made a `postgres:`
-/// directory); this build refuses it with exit 2, and a URL carrying a password is refused
-/// for that reason first.
+/// directory): a server that cannot be reached is named with the cause (exit 1, nothing
+/// listens), and a URL carrying a password is refused for that reason first (exit 2).
 #[tokio::test]
-async fn a_postgres_url_is_refused_not_taken_as_a_file_name() {
+async fn a_postgres_url_is_a_database_never_a_file_name() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
@@ -340,9 +340,26 @@ async fn a_postgres_url_is_refused_not_taken_as_a_file_name() {
     ])
     .await;
     let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("not served by this build yet"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot reach PostgreSQL at postgres://tokentab@127.0.0.1:1/tokentab")
+            && err.contains("Connection refused"),
+        "{err}"
+    );
     assert!(text(&out.stdout).is_empty(), "nothing listened");
+    let stray = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("postgres"))
+    };
+    assert!(
+        !stray(&data) && !stray(dir.path()),
+        "no postgres: file or dir"
+    );
+    let data = dir.path().join("data2");
+    let data_arg = data.to_str().unwrap();
 
     let out = serve_child::refused(&[
         "--listen",

@@ -110,6 +110,31 @@ async fn scrape(s: &TestService) -> (BTreeMap<Key, f64>, String) {
 }
 
 #[tokio::test]
+async fn a_refresh_counts_one_token_created_and_one_revoked() {
+    let s = TestService::start(true).await;
+    let (before, _) = scrape(&s).await;
+    let (status, first) = s
+        .post_token(&s.admin, json!({"refreshable": true, "description": "r"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let refresh = first["refresh_token"].as_str().unwrap();
+    let (status, v) = s
+        .post_token(
+            &s.admin,
+            json!({"grant_type": "refresh_token", "refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (after, _) = scrape(&s).await;
+    let metric = |m: &BTreeMap<Key, f64>, name| value(m, name, &[]);
+    let created = "tokentab_tokens_created_total";
+    let revoked = "tokentab_tokens_revoked_total";
+    assert_eq!(metric(&after, created) - metric(&before, created), 2.0);
+    assert_eq!(metric(&after, revoked) - metric(&before, revoked), 1.0);
+    s.handle.shutdown().await;
+}
+
+#[tokio::test]
 async fn metrics_parse_and_follow_the_requests() {
     let s = TestService::start(true).await;
     let (before, _) = scrape(&s).await;

@@ -2,8 +2,12 @@
 //! schema of a real PostgreSQL (`TOKENTAB_TEST_PG`, see tests/pg-setup.sh). Each case takes a
 //! `&Db` and knows nothing of which backend it is on.
 
+#[path = "common/db_calls.rs"]
+mod db_calls;
 #[path = "common/pg.rs"]
 mod pg;
+
+use db_calls::Plain;
 
 use std::future::Future;
 
@@ -169,7 +173,7 @@ fn token(id: &str, user: &str, issued_at: i64, expiry: Option<i64>, desc: &str) 
 
 async fn create(db: &Db, t: NewToken) {
     assert_eq!(
-        db.create_token(t, Vec::new(), None).await.unwrap(),
+        db.create_plain(t, Vec::new(), None).await.unwrap(),
         CreateCheck::Created
     );
 }
@@ -195,7 +199,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
     let mut custom = token("t-custom", "alice", 1, None, "");
     custom.project_key = Some("nope".into());
     assert_eq!(
-        db.create_token(custom, Vec::new(), None).await.unwrap(),
+        db.create_plain(custom, Vec::new(), None).await.unwrap(),
         CreateCheck::UnknownProject("nope".into())
     );
     let fleet = EntityRef::Fleet {
@@ -203,7 +207,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
         fleet: "ghost".into(),
     };
     assert_eq!(
-        db.create_token(
+        db.create_plain(
             token("t-x", "alice", 1, None, ""),
             vec![fleet.clone()],
             None
@@ -213,7 +217,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
         CreateCheck::UnknownTarget(fleet)
     );
     assert_eq!(
-        db.create_token(token("t-y", "carol", 1, None, ""), Vec::new(), None)
+        db.create_plain(token("t-y", "carol", 1, None, ""), Vec::new(), None)
             .await
             .unwrap(),
         CreateCheck::UnknownUser("carol".into())
@@ -221,7 +225,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
     assert!(db.token_by_id("t-x".into()).await.unwrap().is_none());
 
     let refuse = db
-        .revoke_token_if("t-alice".into(), 500, None, |_| false)
+        .revoke_if("t-alice".into(), 500, None, |_| false)
         .await
         .unwrap();
     assert_eq!(refuse, RevokeOutcome::Refused);
@@ -229,7 +233,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
     let seen2 = seen.clone();
     let revoked = db
-        .revoke_token_if("t-alice".into(), 500, None, move |row: &TokenRow| {
+        .revoke_if("t-alice".into(), 500, None, move |row: &TokenRow| {
             *seen2.lock().unwrap() = Some(row.username.clone());
             true
         })
@@ -238,7 +242,7 @@ async fn tokens_insert_auth_revoke(place: Place) {
     assert_eq!(revoked, RevokeOutcome::Revoked);
     assert_eq!(seen.lock().unwrap().as_deref(), Some("alice"));
     assert_eq!(
-        db.revoke_token_if("t-alice".into(), 501, None, |_| true)
+        db.revoke_if("t-alice".into(), 501, None, |_| true)
             .await
             .unwrap(),
         RevokeOutcome::Gone
@@ -264,7 +268,7 @@ async fn writes_recheck_their_caller(place: Place) {
     // Live caller: allowed.
     create_as(&db, "first", me()).await.unwrap();
     assert_eq!(
-        db.revoke_token_if("caller".into(), 10, None, |_| true)
+        db.revoke_if("caller".into(), 10, None, |_| true)
             .await
             .unwrap(),
         RevokeOutcome::Revoked
@@ -275,13 +279,12 @@ async fn writes_recheck_their_caller(place: Place) {
     ));
     assert!(db.token_by_id("second".into()).await.unwrap().is_none());
     assert!(matches!(
-        db.revoke_token_if("victim".into(), 11, me(), |_| true)
-            .await,
+        db.revoke_if("victim".into(), 11, me(), |_| true).await,
         Err(StoreError::CallerRevoked)
     ));
     assert!(db.token_by_id("victim".into()).await.unwrap().is_some());
     let patched = db
-        .update_device_if(
+        .update_if(
             "demo".into(),
             "d-01".into(),
             DevicePatch {
@@ -294,7 +297,7 @@ async fn writes_recheck_their_caller(place: Place) {
         .await;
     assert!(matches!(patched, Err(StoreError::CallerRevoked)));
     let deleted = db
-        .delete_device_if("demo".into(), "d-01".into(), me(), |_| {
+        .delete_if("demo".into(), "d-01".into(), me(), |_| {
             Ok::<_, StoreError>(())
         })
         .await;
@@ -308,7 +311,7 @@ async fn writes_recheck_their_caller(place: Place) {
 }
 
 async fn create_as(db: &Db, id: &str, caller: Option<String>) -> Result<CreateCheck, StoreError> {
-    db.create_token(token(id, "alice", 2, None, ""), Vec::new(), caller)
+    db.create_plain(token(id, "alice", 2, None, ""), Vec::new(), caller)
         .await
 }
 
@@ -382,7 +385,7 @@ async fn token_pages_walk_every_order(place: Place) {
         .await;
     }
     create(&db, token("gone", "alice", 1_000, None, "ci deploy")).await;
-    db.revoke_token_if("gone".into(), 5, None, |_| true)
+    db.revoke_if("gone".into(), 5, None, |_| true)
         .await
         .unwrap();
     let all = db
@@ -623,14 +626,14 @@ async fn devices_page_patch_delete(place: Place) {
         tags: Some(vec!["a".into(), "b".into()]),
     };
     let refused = db
-        .update_device_if("demo".into(), "d-02".into(), patch.clone(), None, |d| {
+        .update_if("demo".into(), "d-02".into(), patch.clone(), None, |d| {
             assert!(d.is_some());
             Err(Denied::No)
         })
         .await;
     assert_eq!(refused, Err(Denied::No));
     let dev = db
-        .update_device_if("demo".into(), "d-02".into(), patch.clone(), None, |_| {
+        .update_if("demo".into(), "d-02".into(), patch.clone(), None, |_| {
             Ok::<_, Denied>(())
         })
         .await
@@ -644,7 +647,7 @@ async fn devices_page_patch_delete(place: Place) {
         .unwrap();
     assert_eq!(stored, dev);
     let missing = db
-        .update_device_if("demo".into(), "d-99".into(), patch, None, |d| {
+        .update_if("demo".into(), "d-99".into(), patch, None, |d| {
             assert!(d.is_none());
             Ok::<_, Denied>(())
         })
@@ -652,17 +655,17 @@ async fn devices_page_patch_delete(place: Place) {
         .unwrap();
     assert!(missing.is_none());
     assert_eq!(
-        db.delete_device_if("demo".into(), "d-02".into(), None, |_| Err(Denied::No))
+        db.delete_if("demo".into(), "d-02".into(), None, |_| Err(Denied::No))
             .await,
         Err(Denied::No)
     );
     assert_eq!(
-        db.delete_device_if("demo".into(), "d-02".into(), None, |_| Ok::<_, Denied>(()))
+        db.delete_if("demo".into(), "d-02".into(), None, |_| Ok::<_, Denied>(()))
             .await,
         Ok(true)
     );
     assert_eq!(
-        db.delete_device_if("demo".into(), "d-02".into(), None, |_| Ok::<_, Denied>(()))
+        db.delete_if("demo".into(), "d-02".into(), None, |_| Ok::<_, Denied>(()))
             .await,
         Ok(false)
     );
@@ -715,14 +718,14 @@ async fn revocation_epoch_grows_with_revokes_and_memberships(place: Place) {
     create(&db, token("t-ep", "alice", 100, None, "")).await;
     let e0 = db.revocation_epoch().await.unwrap();
     assert_eq!(
-        db.revoke_token_if("t-ep".into(), 200, None, |_| false)
+        db.revoke_if("t-ep".into(), 200, None, |_| false)
             .await
             .unwrap(),
         RevokeOutcome::Refused
     );
     assert_eq!(db.revocation_epoch().await.unwrap(), e0, "nothing revoked");
     assert_eq!(
-        db.revoke_token_if("t-ep".into(), 200, None, |_| true)
+        db.revoke_if("t-ep".into(), 200, None, |_| true)
             .await
             .unwrap(),
         RevokeOutcome::Revoked

@@ -3,8 +3,12 @@
 //! readiness (`Db::ping`) and queries fail as `Unavailable` (503 + Retry-After at the HTTP
 //! edge), never a panic; once it is back the pool reconnects by itself within 5 s.
 
+#[path = "common/db_calls.rs"]
+mod db_calls;
 #[path = "common/pg.rs"]
 mod pg;
+
+use db_calls::Plain;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,10 +150,7 @@ async fn revocations_are_announced_to_other_replicas() {
     ])
     .await
     .unwrap();
-    let outcome = a
-        .revoke_token_if("t1".into(), 2, None, |_| true)
-        .await
-        .unwrap();
+    let outcome = a.revoke_if("t1".into(), 2, None, |_| true).await.unwrap();
     assert_eq!(outcome, RevokeOutcome::Revoked);
     // The other replica's own query sees it at once; the announcement follows.
     let row = b.auth_by_hash([1; 32]).await.unwrap().unwrap();
@@ -167,7 +168,7 @@ async fn revocations_are_announced_to_other_replicas() {
         issued_at: 3,
         expiry: None,
     };
-    let refused = b.create_token(next, Vec::new(), Some("t1".into())).await;
+    let refused = b.create_plain(next, Vec::new(), Some("t1".into())).await;
     assert!(
         matches!(refused, Err(StoreError::CallerRevoked)),
         "{refused:?}"

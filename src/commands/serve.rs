@@ -32,20 +32,14 @@ fn init_logging(level: Option<&str>, format: LogFormat) {
     };
 }
 
-/// `--db`: a SQLite file (default `tokentab.db` in the data dir) or a PostgreSQL URL, which
-/// this build recognises (and checks: no password in it) but does not serve yet.
-fn db_path(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result<PathBuf, Usage> {
-    let target = db
+/// `--db`: a SQLite file (default `tokentab.db` in the data dir) or a PostgreSQL URL (checked:
+/// no password in it).
+fn db_target(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result<DbTarget, Usage> {
+    Ok(db
         .map(DbTarget::parse)
         .transpose()
-        .map_err(|e| Usage(format!("--db: {e}")))?;
-    match target {
-        None => Ok(data_dir.join("tokentab.db")),
-        Some(DbTarget::Sqlite(path)) => Ok(path),
-        Some(DbTarget::Postgres(t)) => Err(Usage(format!(
-            "--db {t}: PostgreSQL storage is not served by this build yet: use a SQLite file"
-        ))),
-    }
+        .map_err(|e| Usage(format!("--db: {e}")))?
+        .unwrap_or_else(|| DbTarget::Sqlite(data_dir.join("tokentab.db"))))
 }
 
 fn default_data_dir() -> Result<PathBuf, Usage> {
@@ -82,9 +76,13 @@ fn options(
         None => None,
         Some(text) => parse_duration(text).map_err(|e| Usage(format!("--max-expiry: {e}")))?,
     };
+    let (db_path, postgres) = match db_target(args.db.as_deref(), &data_dir)? {
+        DbTarget::Sqlite(path) => (path, None),
+        DbTarget::Postgres(t) => (data_dir.join("tokentab.db"), Some(t)),
+    };
     let cfg = ServiceConfig {
         listen: args.listen,
-        db_path: db_path(args.db.as_deref(), &data_dir)?,
+        db_path,
         data_dir,
         seed: !args.no_seed,
         max_expiry,
@@ -93,6 +91,7 @@ fn options(
         max_tokens_per_user: args.max_tokens_per_user,
     };
     let opts = ServeOptions {
+        postgres,
         tls,
         rotate_admin_token: args.rotate_admin_token,
         audit_retention: Some(std::time::Duration::from_secs(
@@ -161,7 +160,7 @@ fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "tokentab serve: listening on {}", handle.url())?;
     let path = handle.admin_token_path.display();
-    match handle.admin_token {
+    match &handle.admin_token {
         AdminToken::Rotated => writeln!(
             out,
             "tokentab serve: admin token rotated: the old one is revoked, the new one is in {path}"
@@ -169,6 +168,11 @@ fn print_start(handle: &service::ServiceHandle) -> std::io::Result<()> {
         AdminToken::Kept | AdminToken::Minted => {
             writeln!(out, "tokentab serve: admin token in {path}")?
         }
+        AdminToken::Elsewhere(at) => writeln!(
+            out,
+            "tokentab serve: admin token written by another replica, at {at} (none in {path}; \
+             --rotate-admin-token makes one here and revokes that one)"
+        )?,
     }
     out.flush()
 }

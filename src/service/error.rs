@@ -34,6 +34,9 @@ pub enum StoreError {
     /// A write re-checked its caller's token inside its transaction and found it revoked.
     #[error("the caller's access token has been revoked")]
     CallerRevoked,
+    /// … or found it expired.
+    #[error("the caller's access token has expired")]
+    CallerExpired,
 }
 
 /// An HTTP error: status, JFrog error code and a message safe to show.
@@ -83,8 +86,16 @@ impl From<StoreError> for ApiErr {
                 "the database is unavailable: retry shortly",
             );
         }
-        if let StoreError::CallerRevoked = e {
-            return ApiErr::unauthorized("this access token has been revoked");
+        match e {
+            StoreError::CallerRevoked => {
+                return ApiErr::unauthorized(
+                    "this access token has been revoked (found when writing)",
+                );
+            }
+            StoreError::CallerExpired => {
+                return ApiErr::unauthorized("this access token has expired");
+            }
+            _ => {}
         }
         tracing::error!(error = %e, "store failure");
         ApiErr::internal()

@@ -70,6 +70,9 @@ impl ServiceConfig {
 /// How `tokentab serve` runs beyond [`ServiceConfig`] (the embedded service uses the defaults).
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
+    /// Keep the data in this PostgreSQL database instead of [`ServiceConfig::db_path`]: any
+    /// number of `serve` replicas may share it.
+    pub postgres: Option<store::target::PgTarget>,
     /// Serve HTTPS with this certificate and key (PEM).
     pub tls: Option<TlsFiles>,
     /// Replace `admin.token` with a new token and revoke the old one.
@@ -143,10 +146,10 @@ impl ServiceHandle {
     }
 }
 
-/// Deletes audit rows older than `retention` (a job on the writer thread).
-async fn prune_audit_once(store: &Arc<store::Store>, retention: Duration) {
+/// Deletes audit rows older than `retention`.
+async fn prune_audit_once(db: &store::backend::Db, retention: Duration) {
     let before = state::now().saturating_sub(retention.as_secs().min(i64::MAX as u64) as i64);
-    match store.write(move |tx| store::audit::prune(tx, before)).await {
+    match db.audit_prune(before).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "pruned old audit rows"),
         Err(e) => tracing::warn!(error = %e, "could not prune old audit rows"),
@@ -154,12 +157,12 @@ async fn prune_audit_once(store: &Arc<store::Store>, retention: Duration) {
 }
 
 /// [`prune_audit_once`] every [`AUDIT_PRUNE_EVERY`] (start-up did the first).
-async fn prune_audit(store: Arc<store::Store>, retention: Duration) {
+async fn prune_audit(db: Arc<store::backend::Db>, retention: Duration) {
     let mut every = tokio::time::interval(AUDIT_PRUNE_EVERY);
     every.tick().await;
     loop {
         every.tick().await;
-        prune_audit_once(&store, retention).await;
+        prune_audit_once(&db, retention).await;
     }
 }
 
@@ -179,13 +182,7 @@ pub async fn spawn_with(
         Some(files) => Some(Arc::new(tls::Tls::new(files.clone())?)),
         None => None,
     };
-    let prepared = {
-        let cfg = cfg.clone();
-        let rotate = opts.rotate_admin_token;
-        tokio::task::spawn_blocking(move || bootstrap::prepare(&cfg, rotate))
-            .await
-            .map_err(|e| ServiceError::Task(e.to_string()))??
-    };
+    let prepared = bootstrap::prepare(&cfg, &opts).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| ServiceError::Io {
@@ -197,14 +194,16 @@ pub async fn spawn_with(
         source,
     })?;
     let retention = opts.audit_retention.unwrap_or(DEFAULT_AUDIT_RETENTION);
-    prune_audit_once(&prepared.store, retention).await;
-    let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.store), retention));
-    let ops = operator::Operator::new(std::sync::Arc::new(store::backend::Db::Sqlite(
-        store::sqlite::SqliteDb::from_store(prepared.store.clone(), &cfg.db_path),
-    )));
+    prune_audit_once(&prepared.db, retention).await;
+    let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.db), retention));
+    let ops = operator::Operator::new(Arc::clone(&prepared.db));
+    let db_name = match &opts.postgres {
+        Some(t) => t.to_string(),
+        None => cfg.db_path.display().to_string(),
+    };
     let app = routes::router(state::AppState {
-        ops: std::sync::Arc::new(ops),
-        store: prepared.store,
+        ops: Arc::new(ops),
+        db: prepared.db,
         service_id: prepared.service_id.into(),
         max_expiry: cfg.max_expiry,
         max_user_expiry: cfg.max_user_expiry,
@@ -225,7 +224,7 @@ pub async fn spawn_with(
         pruner.abort();
         let _ = pruner.await;
     });
-    tracing::info!(%addr, tls = tls.is_some(), db = %cfg.db_path.display(), "token service listening");
+    tracing::info!(%addr, tls = tls.is_some(), db = %db_name, "token service listening");
     Ok(ServiceHandle {
         addr,
         admin_token_path: prepared.admin_token_path,

@@ -52,6 +52,11 @@ pub const UNMATCHED: &str = "unmatched";
 const CREATE_ROUTE: &str = "/access/api/v1/tokens";
 const REVOKE_ROUTES: &[&str] = &["/access/api/v1/tokens/{id}", "/access/api/v1/tokens/revoke"];
 
+/// A response extension: this response replaced a token (a refresh revoked the old one), which
+/// its route and status alone do not tell.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplacedToken;
+
 pub struct Operator {
     db: Arc<Db>,
     registry: Registry,
@@ -137,6 +142,11 @@ impl Operator {
             }
             _ => {}
         }
+    }
+
+    /// A token revoked by a refresh (counted besides the created one).
+    pub fn record_replaced(&self) {
+        self.tokens_revoked.inc();
     }
 
     /// The exposition text (OpenMetrics, which Prometheus scrapes as its text format).

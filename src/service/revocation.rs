@@ -59,9 +59,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags};
 
-use super::error::{ApiErr, StoreError};
+use super::error::StoreError;
 
 /// Idle epoch connections kept; more are opened under a burst and then dropped.
 const IDLE_CONNECTIONS: usize = 4;
@@ -107,23 +107,5 @@ impl EpochReader {
             idle.push(conn);
         }
         Ok(epoch)
-    }
-}
-
-/// Inside a write transaction: 401 unless the caller's token is still live at `now`.
-pub fn recheck_caller(tx: &Connection, token_id: &str, now: i64) -> Result<(), ApiErr> {
-    let row: Option<(bool, Option<i64>)> = tx
-        .prepare_cached("SELECT revoked_at IS NOT NULL, expiry FROM tokens WHERE token_id = ?1")?
-        .query_row(params![token_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    match row {
-        None => Err(ApiErr::unauthorized("unknown access token")),
-        Some((true, _)) => Err(ApiErr::unauthorized(
-            "this access token has been revoked (found when writing)",
-        )),
-        Some((false, Some(e))) if e <= now => {
-            Err(ApiErr::unauthorized("this access token has expired"))
-        }
-        Some(_) => Ok(()),
     }
 }

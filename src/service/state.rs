@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use super::auth_cache::AuthCache;
 use super::operator::Operator;
-use super::store::Store;
+use super::store::backend::Db;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
+    pub db: Arc<Db>,
     /// `jfac@<service_id>` is the issuer; subjects are `jfac@<service_id>/users/<name>`.
     pub service_id: Arc<str>,
     /// Longest `expires_in` allowed (seconds); None = no limit, and "never" is allowed.

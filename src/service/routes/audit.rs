@@ -12,7 +12,7 @@ use crate::model::wire::AuditList;
 use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
 use super::super::state::{AppState, now};
-use super::super::store::audit::{self, AuditFilter, Record};
+use super::super::store::audit::{AuditFilter, Record};
 use super::query::Params;
 
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -56,10 +56,7 @@ pub fn outcome(e: &ApiErr) -> String {
 pub async fn refused(state: &AppState, r: Record, e: ApiErr) -> ApiErr {
     if e.status.is_client_error() {
         let result = outcome(&e);
-        let written = state
-            .store
-            .write(move |tx| audit::record(tx, &r, now(), &result))
-            .await;
+        let written = state.db.audit_record(r, now(), result).await;
         if let Err(w) = written {
             tracing::warn!(error = %w, "could not record a refused change in the audit trail");
         }
@@ -108,10 +105,7 @@ pub async fn list(
         since: q.get("since").map(parse_since).transpose()?,
         before_seq,
     };
-    let (entries, next) = state
-        .store
-        .read(move |c| audit::list(c, &filter, limit).map_err(ApiErr::from))
-        .await?;
+    let (entries, next) = state.db.audit_list(filter, limit).await?;
     Ok(Json(AuditList {
         entries,
         cursor: next.map(|n| n.to_string()),

@@ -16,10 +16,8 @@ use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 
 use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
-use super::super::revocation::recheck_caller;
-use super::super::state::{AppState, now};
-use super::super::store::audit;
-use super::super::store::entities::{self, DeviceQuery};
+use super::super::state::AppState;
+use super::super::store::entities::DeviceQuery;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::check_text;
 use super::query::Params;
@@ -56,14 +54,10 @@ pub async fn fleets(
         return Err(no_right(Action::Read, &format!("project {project}")));
     }
     let fleets = state
-        .store
-        .read(move |c| {
-            if !entities::project_exists(c, &project)? {
-                return Err(ApiErr::not_found(format!("unknown project \"{project}\"")));
-            }
-            Ok(entities::fleets(c, &project)?)
-        })
-        .await?;
+        .db
+        .fleets(project.clone())
+        .await?
+        .ok_or_else(|| unknown_project(&project))?;
     Ok(Json(FleetList { fleets }))
 }
 
@@ -87,15 +81,15 @@ pub async fn list(
         filter,
     };
     let (devices, after) = state
-        .store
-        .read(move |c| {
-            if !entities::project_exists(c, &project)? {
-                return Err(ApiErr::not_found(format!("unknown project \"{project}\"")));
-            }
-            Ok(entities::devices_page(c, &project, &query)?)
-        })
-        .await?;
+        .db
+        .devices_page(project.clone(), query)
+        .await?
+        .ok_or_else(|| unknown_project(&project))?;
     Ok(Json(DeviceList { devices, after }))
+}
+
+fn unknown_project(project: &str) -> ApiErr {
+    ApiErr::not_found(format!("unknown project \"{project}\""))
 }
 
 /// The one answer for a device that does not exist and one the token may not see.
@@ -135,14 +129,8 @@ pub async fn get_one(
     Path((project, uuid)): Path<(String, String)>,
 ) -> Result<Json<DeviceInfo>, ApiErr> {
     check_ids(&project, &uuid)?;
-    let dev = state
-        .store
-        .read(move |c| {
-            let dev = entities::device(c, &project, &uuid)?;
-            authorize(&p, dev, &project, &uuid, Action::Read)
-        })
-        .await?;
-    Ok(Json(dev))
+    let dev = state.db.device(project.clone(), uuid.clone()).await?;
+    Ok(Json(authorize(&p, dev, &project, &uuid, Action::Read)?))
 }
 
 fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
@@ -181,19 +169,20 @@ pub async fn patch(
     let mut rec = audit_by(&p, "device_update", source);
     rec.device = Some(format!("{project}/{uuid}"));
     let failed = rec.clone();
+    let caller = Some(p.token_id.clone());
+    let (pr, ud) = (project.clone(), uuid.clone());
     let dev = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            let dev = entities::device(tx, &project, &uuid)?;
-            authorize(&p, dev, &project, &uuid, Action::Write)?;
-            let dev = entities::update_device(tx, &project, &uuid, &patch)?
-                .ok_or_else(|| missing(&project, &uuid))?;
-            audit::record(tx, &rec, now, audit::OK)?;
-            Ok::<_, ApiErr>(dev)
-        })
-        .await;
+        .db
+        .update_device_if(
+            project.clone(),
+            uuid.clone(),
+            patch,
+            caller,
+            move |dev| authorize(&p, dev.cloned(), &pr, &ud, Action::Write).map(drop),
+            Some(rec),
+        )
+        .await
+        .and_then(|dev| dev.ok_or_else(|| missing(&project, &uuid)));
     match dev {
         Ok(dev) => Ok(Json(dev)),
         Err(e) => Err(refused(&state, failed, e).await),
@@ -215,18 +204,25 @@ pub async fn delete(
     let mut rec = audit_by(&p, "device_delete", source);
     rec.device = Some(format!("{project}/{uuid}"));
     let failed = rec.clone();
+    let caller = Some(p.token_id.clone());
+    let (pr, ud) = (project.clone(), uuid.clone());
     let deleted = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            let dev = entities::device(tx, &project, &uuid)?;
-            authorize(&p, dev, &project, &uuid, Action::Delete)?;
-            entities::delete_device(tx, &project, &uuid)?;
-            audit::record(tx, &rec, now, audit::OK)?;
-            Ok::<_, ApiErr>(())
-        })
-        .await;
+        .db
+        .delete_device_if(
+            project.clone(),
+            uuid.clone(),
+            caller,
+            move |dev| authorize(&p, dev.cloned(), &pr, &ud, Action::Delete).map(drop),
+            Some(rec),
+        )
+        .await
+        .and_then(|gone| {
+            if gone {
+                Ok(())
+            } else {
+                Err(missing(&project, &uuid))
+            }
+        });
     if let Err(e) = deleted {
         return Err(refused(&state, failed, e).await);
     }

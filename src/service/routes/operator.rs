@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::super::error::{ApiErr, StoreError};
-use super::super::operator::UNMATCHED;
+use super::super::operator::{ReplacedToken, UNMATCHED};
 use super::super::state::AppState;
 
 /// A readiness check slower than this counts as a failure.
@@ -79,5 +79,8 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     state
         .ops
         .record(route, method, resp.status().as_u16(), start.elapsed());
+    if resp.extensions().get::<ReplacedToken>().is_some() {
+        state.ops.record_replaced();
+    }
     resp
 }

@@ -8,16 +8,12 @@ use crate::model::wire::ProjectInfo;
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
-use super::super::store::entities;
 
 pub async fn list(
     State(state): State<AppState>,
     Caller(p): Caller,
 ) -> Result<Json<Vec<ProjectInfo>>, ApiErr> {
-    let all = state
-        .store
-        .read(|c| entities::projects(c).map_err(ApiErr::from))
-        .await?;
+    let all = state.db.projects().await?;
     Ok(Json(
         all.into_iter()
             .filter(|proj| p.device_filter(&proj.project_key).is_some())

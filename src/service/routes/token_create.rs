@@ -10,18 +10,15 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::model::EntityRef;
 use crate::model::entity::{validate_name, validate_project_key};
 use crate::model::scope::{Scope, ScopeItem};
 use crate::model::wire::CreateTokenRequest;
 
 use super::super::auth::{Caller, Principal, hash_secret, new_secret};
 use super::super::error::ApiErr;
-use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
-use super::super::store::audit;
-use super::super::store::entities;
-use super::super::store::tokens::{self, NewToken};
+use super::super::store::backend::{CreateCheck, CreateToken};
+use super::super::store::tokens::NewToken;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, fields, take_secret};
 use super::token_refresh;
@@ -227,75 +224,29 @@ fn plan(state: &AppState, p: &Principal, req: CreateTokenRequest) -> Result<Plan
     })
 }
 
-/// 400 naming the first user, project, fleet or device that does not exist; 403 for a
-/// `project_key` a non-admin does not belong to.
-fn check_targets(
-    conn: &rusqlite::Connection,
-    new: &NewToken,
-    scope: &Scope,
-    limited: bool,
-) -> Result<(), ApiErr> {
-    if entities::user(conn, &new.username)?.is_none() {
-        return Err(ApiErr::bad_request(format!(
-            "unknown user \"{}\"",
-            new.username
-        )));
-    }
-    if let Some(key) = &new.project_key {
-        if !limited && !entities::project_exists(conn, key)? {
-            return Err(ApiErr::bad_request(format!("unknown project \"{key}\"")));
+/// What the store found instead of creating: 400 naming the first user, project, fleet or
+/// device that does not exist; 403 for a `project_key` a non-admin does not belong to; 400 when
+/// a non-admin already holds the most live tokens allowed.
+fn refusal(check: CreateCheck, username: &str) -> Option<ApiErr> {
+    Some(match check {
+        CreateCheck::Created => return None,
+        CreateCheck::UnknownUser(u) => ApiErr::bad_request(format!("unknown user \"{u}\"")),
+        CreateCheck::UnknownProject(key) => {
+            ApiErr::bad_request(format!("unknown project \"{key}\""))
+        }
+        CreateCheck::UnknownTarget(target) => {
+            ApiErr::bad_request(format!("unknown {} \"{}\"", target.kind(), target.target()))
         }
         // A non-admin gets the same answer for a project that does not exist and one it is
         // not a member of.
-        if limited && !entities::is_member(conn, &new.username, key)? {
-            return Err(ApiErr::forbidden(format!(
-                "project_key \"{key}\": {} is not a member of this project",
-                new.username
-            )));
-        }
-    }
-    for (target, _) in scope.grants() {
-        if !entities::project_exists(conn, target.project())? {
-            return Err(ApiErr::bad_request(format!(
-                "unknown project \"{}\"",
-                target.project()
-            )));
-        }
-        let found = match target {
-            EntityRef::Project { .. } => true,
-            EntityRef::Fleet { project, fleet } => entities::fleet_exists(conn, project, fleet)?,
-            EntityRef::Device { project, device } => {
-                entities::device_exists(conn, project, device)?
-            }
-        };
-        if !found {
-            return Err(ApiErr::bad_request(format!(
-                "unknown {} \"{}\"",
-                target.kind(),
-                target.target()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// 400 when a non-admin already holds the most live tokens allowed.
-fn check_cap(
-    conn: &rusqlite::Connection,
-    state_cap: u32,
-    username: &str,
-    now: i64,
-) -> Result<(), ApiErr> {
-    if state_cap == 0 {
-        return Ok(());
-    }
-    if tokens::live_count(conn, username, now, state_cap)? >= state_cap {
-        return Err(ApiErr::bad_request(format!(
-            "{username} already has {state_cap} live tokens, the most a user may hold \
+        CreateCheck::NotMember(key) => ApiErr::forbidden(format!(
+            "project_key \"{key}\": {username} is not a member of this project"
+        )),
+        CreateCheck::OverCap(cap) => ApiErr::bad_request(format!(
+            "{username} already has {cap} live tokens, the most a user may hold \
              (--max-tokens-per-user): revoke some first"
-        )));
-    }
-    Ok(())
+        )),
+    })
 }
 
 pub async fn create(
@@ -351,26 +302,19 @@ pub async fn create(
         None
     };
     let refresh_hash = refresh_secret.as_ref().map(|s| hash_secret(s));
-    let stored = new.clone();
-    let cap = state.max_tokens_per_user;
     let failed = rec.clone();
-    let written = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            check_targets(tx, &stored, &scope, limited)?;
-            if limited {
-                check_cap(tx, cap, &stored.username, now)?;
-            }
-            tokens::insert(tx, &stored)?;
-            if let Some(h) = &refresh_hash {
-                tokens::set_refresh_hash(tx, &stored.token_id, h)?;
-            }
-            audit::record(tx, &rec, now, audit::OK)?;
-            Ok::<_, ApiErr>(())
-        })
-        .await;
+    let req = CreateToken {
+        new: new.clone(),
+        targets: scope.grants().map(|(target, _)| target.clone()).collect(),
+        caller: Some(p.token_id.clone()),
+        refresh_hash,
+        limited: limited.then_some(state.max_tokens_per_user),
+        audit: Some(rec),
+    };
+    let written = match state.db.create_token(req).await {
+        Ok(check) => refusal(check, &new.username).map_or(Ok(()), Err),
+        Err(e) => Err(ApiErr::from(e)),
+    };
     if let Err(e) = written {
         return Err(refused(&state, failed, e).await);
     }

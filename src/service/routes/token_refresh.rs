@@ -12,10 +12,9 @@ use std::sync::Arc;
 
 use super::super::auth::{Principal, hash_secret, is_well_formed, new_secret};
 use super::super::error::ApiErr;
-use super::super::revocation::recheck_caller;
-use super::super::state::{AppState, now};
-use super::super::store::audit::{self, Record};
-use super::super::store::tokens::{self, NewToken};
+use super::super::operator::ReplacedToken;
+use super::super::state::AppState;
+use super::super::store::backend::Refresh;
 use super::audit::{Source, by as audit_by, refused};
 use super::token_create::created_response;
 
@@ -79,54 +78,26 @@ pub async fn refresh(
     let next_refresh = new_secret()?;
     let secret_hash = hash_secret(&secret);
     let next_refresh_hash = hash_secret(&next_refresh);
-    let written = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            let old = tokens::by_refresh_hash(tx, &refresh_hash)?.ok_or_else(not_found)?;
-            if old.token.username != p.username || access_hash.is_some_and(|h| h != old.secret_hash)
-            {
-                return Err(not_found());
-            }
-            let lifetime = old
-                .token
-                .expiry
-                .map(|e| e.saturating_sub(old.token.issued_at).max(0) as u64);
-            let new = NewToken {
-                token_id: uuid::Uuid::new_v4().to_string(),
-                secret_hash,
-                username: old.token.username,
-                scope: old.token.scope,
-                audience: old.audience,
-                description: old.token.description,
-                project_key: old.token.project_key,
-                refreshable: true,
-                issued_at: now,
-                expiry: lifetime.map(|l| now.saturating_add(l as i64)),
-            };
-            tokens::revoke(tx, &old.token.token_id, now)?;
-            tokens::insert(tx, &new)?;
-            tokens::set_refresh_hash(tx, &new.token_id, &next_refresh_hash)?;
-            // One row per token: the old one refreshed away, the new one created by it.
-            let old_rec = Record {
-                token_id: Some(old.token.token_id.clone()),
-                description: Some(new.description.clone()),
-                ..rec.clone()
-            };
-            audit::record(tx, &old_rec, now, "ok: replaced")?;
-            let new_rec = Record {
-                token_id: Some(new.token_id.clone()),
-                description: Some(new.description.clone()),
-                ..rec
-            };
-            audit::record(tx, &new_rec, now, audit::OK)?;
-            Ok::<_, ApiErr>((new, lifetime))
-        })
-        .await;
+    let req = Refresh {
+        refresh_hash,
+        access_hash,
+        username: p.username.clone(),
+        caller: p.token_id.clone(),
+        new_token_id: uuid::Uuid::new_v4().to_string(),
+        secret_hash,
+        next_refresh_hash,
+        audit: Some(rec),
+    };
+    let written = match state.db.refresh_token(req).await {
+        Ok(Some(made)) => Ok((made.token, made.lifetime)),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(ApiErr::from(e)),
+    };
     let (new, expires_in) = match written {
         Ok(v) => v,
         Err(e) => return Err(refused(&state, failed, e).await),
     };
-    created_response(&new, &secret, Some(&next_refresh), expires_in)
+    let mut resp = created_response(&new, &secret, Some(&next_refresh), expires_in)?;
+    resp.extensions_mut().insert(ReplacedToken);
+    Ok(resp)
 }

@@ -17,12 +17,9 @@ use crate::model::wire::{TokenInfo, TokenList};
 
 use super::super::auth::{Caller, Principal, hash_secret, is_well_formed};
 use super::super::error::ApiErr;
-use super::super::revocation::recheck_caller;
 use super::super::state::{AppState, now};
-use super::super::store::audit::{self, Record};
-use super::super::store::tokens::{
-    self, Order, OrderKey, RevokeResult, TokenCursor, TokenFilter, TokenRow,
-};
+use super::super::store::backend::RevokeOutcome;
+use super::super::store::tokens::{Order, OrderKey, TokenCursor, TokenFilter, TokenRow};
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
@@ -100,19 +97,17 @@ pub async fn list(
     }
     // The first page of a listing paged on purpose says how many there are in all.
     let first_of_pages = paging && cursor.is_none();
-    let (page, total) = state
-        .store
-        .read(move |c| {
-            let page =
-                tokens::list(c, &filter, order, limit, cursor.as_ref()).map_err(ApiErr::from)?;
-            let total = if first_of_pages && page.next.is_some() {
-                Some(tokens::count(c, &filter).map_err(ApiErr::from)?)
-            } else {
-                None
-            };
-            Ok::<_, ApiErr>((page, total))
-        })
+    let page = state
+        .db
+        .list_tokens(filter.clone(), order, limit, cursor)
         .await?;
+    // Counted after the page was read: on a busy database the two may differ by the rows
+    // created in between, which "about N in all" allows for.
+    let total = if first_of_pages && page.next.is_some() {
+        Some(state.db.count_tokens(filter).await?)
+    } else {
+        None
+    };
     Ok(Json(TokenList {
         total,
         cursor: page.next.map(|c| c.encode()),
@@ -144,8 +139,8 @@ pub async fn get_one(
 ) -> Result<Json<TokenInfo>, ApiErr> {
     let id = resolve_id(&p, id);
     let row = state
-        .store
-        .read(move |c| tokens::by_id(c, &id).map_err(ApiErr::from))
+        .db
+        .token_by_id(id)
         .await?
         .filter(|row| may_manage(&p, row))
         .ok_or_else(token_not_found)?;
@@ -170,28 +165,14 @@ pub async fn revoke(
         let e = ApiErr::forbidden("this token can revoke only itself: use a user or admin token");
         return Err(refused(&state, rec, e).await);
     }
+    let caller = Some(p.token_id.clone());
     let outcome = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            let (result, out) = match tokens::by_id(tx, &id)? {
-                Some(row) if may_manage(&p, &row) => {
-                    rec.description = Some(row.description);
-                    match tokens::revoke(tx, &id, now)? {
-                        RevokeResult::Revoked => (audit::OK, RevokeResult::Revoked),
-                        RevokeResult::Gone => ("204 already revoked", RevokeResult::Gone),
-                    }
-                }
-                _ => ("204 not found", RevokeResult::Gone),
-            };
-            audit::record(tx, &rec, now, result)?;
-            Ok::<_, ApiErr>(out)
-        })
+        .db
+        .revoke_token_if(id, now(), caller, move |row| may_manage(&p, row), Some(rec))
         .await?;
     Ok(match outcome {
-        RevokeResult::Revoked => (StatusCode::OK, "OK").into_response(),
-        RevokeResult::Gone => StatusCode::NO_CONTENT.into_response(),
+        RevokeOutcome::Revoked => (StatusCode::OK, "OK").into_response(),
+        RevokeOutcome::Gone | RevokeOutcome::Refused => StatusCode::NO_CONTENT.into_response(),
     })
 }
 
@@ -225,24 +206,19 @@ pub async fn revoke_by_value(
     let hash = hash_secret(&token);
     let rec = audit_by(&p, "revoke_by_value", source);
     let failed = rec.clone();
+    let caller = Some(p.token_id.clone());
     let revoked = state
-        .store
-        .write(move |tx| {
-            let now = now();
-            recheck_caller(tx, &p.token_id, now)?;
-            let row = tokens::live_by_hash(tx, &hash)?
-                .filter(|row| may_manage(&p, row))
-                .ok_or_else(token_not_found)?;
-            tokens::revoke(tx, &row.token_id, now)?;
-            let rec = Record {
-                token_id: Some(row.token_id.clone()),
-                description: Some(row.description),
-                ..rec
-            };
-            audit::record(tx, &rec, now, audit::OK)?;
-            Ok::<_, ApiErr>(row.token_id)
-        })
-        .await;
+        .db
+        .revoke_by_hash_if(
+            hash,
+            now(),
+            caller,
+            move |row| may_manage(&p, row),
+            Some(rec),
+        )
+        .await
+        .map_err(ApiErr::from)
+        .and_then(|id| id.ok_or_else(token_not_found));
     let revoked = match revoked {
         Ok(id) => id,
         Err(e) => return Err(refused(&state, failed, e).await),

@@ -8,7 +8,6 @@ use crate::model::wire::UserList;
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
-use super::super::store::entities;
 use super::query::Params;
 
 const DEFAULT_LIMIT: u32 = 1000;
@@ -26,12 +25,6 @@ pub async fn list(
     let limit = q.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let contains = q.get("username").map(str::to_owned);
     let cursor = q.get("cursor").map(str::to_owned);
-    let (users, cursor) = state
-        .store
-        .read(move |c| {
-            entities::users_page(c, contains.as_deref(), cursor.as_deref(), limit)
-                .map_err(ApiErr::from)
-        })
-        .await?;
+    let (users, cursor) = state.db.users_page(contains, cursor, limit).await?;
     Ok(Json(UserList { users, cursor }))
 }

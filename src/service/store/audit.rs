@@ -43,6 +43,25 @@ pub fn record(conn: &Connection, r: &Record, at: i64, result: &str) -> Result<()
     Ok(())
 }
 
+/// The two rows of a refresh: the old token replaced, the new one created by it.
+pub fn refresh_records(
+    rec: Record,
+    old_id: &str,
+    new: &crate::service::store::tokens::NewToken,
+) -> [(Record, &'static str); 2] {
+    let old = Record {
+        token_id: Some(old_id.to_owned()),
+        description: Some(new.description.clone()),
+        ..rec.clone()
+    };
+    let made = Record {
+        token_id: Some(new.token_id.clone()),
+        description: Some(new.description.clone()),
+        ..rec
+    };
+    [(old, "ok: replaced"), (made, OK)]
+}
+
 /// Which rows `GET /audit` returns.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

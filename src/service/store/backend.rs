@@ -19,9 +19,10 @@
 use std::path::Path;
 
 use crate::model::EntityRef;
-use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
+use crate::model::wire::{AuditEntry, DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
+use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
 use super::pg::PgDb;
 use super::sqlite::SqliteDb;
@@ -32,11 +33,69 @@ use super::tokens::{AuthRow, NewToken, Order, TokenCursor, TokenFilter, TokenPag
 #[derive(Debug, Clone)]
 pub enum Write {
     User(UserInfo),
-    Membership { username: String, project: String },
+    Membership {
+        username: String,
+        project: String,
+    },
     Project(ProjectInfo),
-    Fleet { project: String, name: String },
+    Fleet {
+        project: String,
+        name: String,
+    },
     Device(DeviceInfo),
     Token(NewToken),
+    /// An audit row at `at` with result `ok` (start-up's own changes).
+    Audit {
+        record: Record,
+        at: i64,
+    },
+    /// A `meta` key, set or replaced.
+    Meta {
+        key: String,
+        value: String,
+    },
+}
+
+/// A token to create and what to check first, all in one transaction.
+#[derive(Debug, Clone)]
+pub struct CreateToken {
+    pub new: NewToken,
+    /// Every entity the scope names (each must exist).
+    pub targets: Vec<EntityRef>,
+    /// The token acting: re-checked live inside the transaction.
+    pub caller: Option<String>,
+    /// Stored with a refreshable token (only the hash).
+    pub refresh_hash: Option<[u8; 32]>,
+    /// A non-admin's request: `project_key` must be one of the user's projects (a project that
+    /// does not exist gets the same answer), and the user may hold at most `Some(cap)` live
+    /// tokens (0 = no cap).
+    pub limited: Option<u32>,
+    /// Written with result `ok` in the same transaction when the token is created.
+    pub audit: Option<Record>,
+}
+
+/// A refresh: the token behind `refresh_hash` (the caller's user's, and when `access_hash` is
+/// given, that access token's) is revoked and replaced, in one transaction, by a token with the
+/// same user, scope, description and lifetime, the new secret and the next refresh secret.
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    pub refresh_hash: [u8; 32],
+    pub access_hash: Option<[u8; 32]>,
+    /// The caller's user: only its own tokens can be refreshed.
+    pub username: String,
+    pub caller: String,
+    pub new_token_id: String,
+    pub secret_hash: [u8; 32],
+    pub next_refresh_hash: [u8; 32],
+    /// Two rows: `ok: replaced` for the old token, `ok` for the new one.
+    pub audit: Option<Record>,
+}
+
+/// What a refresh made: the new token and its lifetime in seconds (None: never expires).
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub token: NewToken,
+    pub lifetime: Option<u64>,
 }
 
 /// Why a token could not be created (nothing was written), or that it was.
@@ -47,6 +106,10 @@ pub enum CreateCheck {
     UnknownProject(String),
     /// A fleet or device named in the scope.
     UnknownTarget(EntityRef),
+    /// A limited request whose `project_key` is not one of the user's projects.
+    NotMember(String),
+    /// A limited request for a user who already holds `cap` live tokens.
+    OverCap(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +119,17 @@ pub enum RevokeOutcome {
     Gone,
     /// The check said no (e.g. another user's token).
     Refused,
+}
+
+impl RevokeOutcome {
+    /// How a revoke ends in the audit trail: the caller is told 204 for both no-ops, so
+    /// that another user's token cannot be told from an unknown one.
+    pub fn audit_result(self) -> &'static str {
+        match self {
+            RevokeOutcome::Revoked => super::audit::OK,
+            RevokeOutcome::Gone | RevokeOutcome::Refused => "204 not found",
+        }
+    }
 }
 
 /// Connections in use and the most there may be (the `/metrics` pool gauge).
@@ -148,17 +222,72 @@ impl Db {
         on!(self, db => db.apply(batch))
     }
 
+    /// A `meta` value.
+    pub async fn meta(&self, key: String) -> Result<Option<String>, StoreError> {
+        on!(self, db => db.meta(key))
+    }
+
+    // ---- audit trail -----------------------------------------------------------------------
+
+    /// One row in a transaction of its own (a refused request).
+    pub async fn audit_record(
+        &self,
+        record: Record,
+        at: i64,
+        result: String,
+    ) -> Result<(), StoreError> {
+        on!(self, db => db.audit_record(record, at, result))
+    }
+
+    /// Newest first, at most `limit`; the second value is the cursor while more remain.
+    pub async fn audit_list(
+        &self,
+        filter: AuditFilter,
+        limit: u32,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
+        on!(self, db => db.audit_list(filter, limit))
+    }
+
+    /// Deletes rows older than `before`; how many went.
+    pub async fn audit_prune(&self, before: i64) -> Result<usize, StoreError> {
+        on!(self, db => db.audit_prune(before))
+    }
+
     // ---- tokens --------------------------------------------------------------------------
 
-    /// Inserts `new` when its user, its project and every scope target exist, in one
-    /// transaction that also re-checks `caller` (when given) is live.
-    pub async fn create_token(
+    /// Inserts the token when its user, its project and every scope target exist (and a
+    /// limited request's rules hold), in one transaction that also re-checks the caller.
+    pub async fn create_token(&self, req: CreateToken) -> Result<CreateCheck, StoreError> {
+        on!(self, db => db.create_token(req))
+    }
+
+    /// See [`Refresh`]; None when there is no such live refreshable token of that user.
+    pub async fn refresh_token(&self, req: Refresh) -> Result<Option<Refreshed>, StoreError> {
+        on!(self, db => db.refresh_token(req))
+    }
+
+    /// A live token by the hash of its secret.
+    pub async fn live_token_by_hash(&self, hash: [u8; 32]) -> Result<Option<TokenRow>, StoreError> {
+        on!(self, db => db.live_token_by_hash(hash))
+    }
+
+    /// Revokes the live token whose secret hashes to `hash` if `may(row)` allows, re-checking
+    /// `caller`; its id when revoked, None when unknown, revoked or refused. `audit` (with the
+    /// token's id and description filled in) is written with the revoke.
+    pub async fn revoke_by_hash_if(
         &self,
-        new: NewToken,
-        targets: Vec<EntityRef>,
+        hash: [u8; 32],
+        now: i64,
         caller: Option<String>,
-    ) -> Result<CreateCheck, StoreError> {
-        on!(self, db => db.create_token(new, targets, caller))
+        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        audit: Option<Record>,
+    ) -> Result<Option<String>, StoreError> {
+        on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit))
+    }
+
+    /// Live tokens matching `filter` (the `total` of a first page).
+    pub async fn count_tokens(&self, filter: TokenFilter) -> Result<u64, StoreError> {
+        on!(self, db => db.count_tokens(filter))
     }
 
     /// The token behind a secret's hash, revoked or not, with what authentication needs.
@@ -172,15 +301,18 @@ impl Db {
     }
 
     /// Revokes the live token `id` if `may(row)` says so, in one transaction that re-checks
-    /// `caller` (when given). Acknowledged = committed: every later request sees it.
+    /// `caller` (when given). Acknowledged = committed: every later request sees it. `audit`
+    /// is written in the same transaction whatever the outcome
+    /// ([`RevokeOutcome::audit_result`]; the description filled in when the token was found).
     pub async fn revoke_token_if(
         &self,
         id: String,
         now: i64,
         caller: Option<String>,
         may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        audit: Option<Record>,
     ) -> Result<RevokeOutcome, StoreError> {
-        on!(self, db => db.revoke_token_if(id, now, caller, may))
+        on!(self, db => db.revoke_token_if(id, now, caller, may, audit))
     }
 
     /// `last_used = max(last_used, now)`: a late or slow update never moves it back.
@@ -253,7 +385,8 @@ impl Db {
     }
 
     /// Applies `patch` if `check(device)` allows it (it sees None for a missing device), in
-    /// one transaction that re-checks `caller`. Ok(None): missing and `check` let it pass.
+    /// one transaction that re-checks `caller` and writes `audit` when a row changed.
+    /// Ok(None): missing and `check` let it pass.
     pub async fn update_device_if<E>(
         &self,
         project: String,
@@ -261,24 +394,27 @@ impl Db {
         patch: DevicePatch,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        audit: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.update_device_if(project, uuid, patch, caller, check))
+        on!(self, db => db.update_device_if(project, uuid, patch, caller, check, audit))
     }
 
-    /// Deletes the device if `check(device)` allows it; true when a row went.
+    /// Deletes the device if `check(device)` allows it; true when a row went (and then
+    /// `audit` is written in the same transaction).
     pub async fn delete_device_if<E>(
         &self,
         project: String,
         uuid: String,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        audit: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.delete_device_if(project, uuid, caller, check))
+        on!(self, db => db.delete_device_if(project, uuid, caller, check, audit))
     }
 }

@@ -348,9 +348,13 @@ pub fn live_count(conn: &Connection, username: &str, now: i64, cap: u32) -> rusq
     .query_row(params![username, now, cap], |r| r.get(0))
 }
 
+/// `last_used = max(last_used, now)`: a late or slow update never moves it back.
 pub fn touch_last_used(conn: &Connection, token_id: &str, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tokens SET last_used = ?2 WHERE token_id = ?1")?
-        .execute(params![token_id, now])?;
+    conn.prepare_cached(
+        "UPDATE tokens SET last_used = ?2 WHERE token_id = ?1 \
+         AND (last_used IS NULL OR last_used < ?2)",
+    )?
+    .execute(params![token_id, now])?;
     Ok(())
 }
 

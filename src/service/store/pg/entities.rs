@@ -109,6 +109,9 @@ async fn apply_one(tx: &impl GenericClient, w: &Write) -> Result<(), StoreError>
             .await
         }
         Write::Token(t) => return insert(tx, t).await,
+        Write::Audit { .. } | Write::Meta { .. } => {
+            return Err(super::pending::not_yet());
+        }
     };
     done.map(drop).map_err(classify)
 }
@@ -382,6 +385,7 @@ impl PgDb {
         patch: DevicePatch,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        _record: Option<crate::service::store::audit::Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
@@ -419,6 +423,7 @@ impl PgDb {
         uuid: String,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        _record: Option<crate::service::store::audit::Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,

@@ -36,6 +36,7 @@
 
 mod entities;
 pub mod listen;
+mod pending;
 mod schema;
 mod tls;
 mod tokens;
@@ -88,7 +89,14 @@ pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
         None => e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()),
     };
     if unavailable {
-        StoreError::Unavailable(e.to_string())
+        // The driver's top message ("error connecting to server") hides the cause.
+        let mut why = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            why = format!("{why}: {c}");
+            cause = c.source();
+        }
+        StoreError::Unavailable(why)
     } else {
         StoreError::Postgres(e)
     }

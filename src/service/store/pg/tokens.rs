@@ -269,10 +269,9 @@ async fn check_targets(
 impl PgDb {
     pub async fn create_token(
         &self,
-        new: NewToken,
-        targets: Vec<EntityRef>,
-        caller: Option<String>,
+        req: crate::service::store::backend::CreateToken,
     ) -> Result<CreateCheck, StoreError> {
+        let (new, targets, caller) = (req.new, req.targets, req.caller);
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
         caller_live(&tx, caller.as_deref()).await?;
@@ -331,6 +330,7 @@ impl PgDb {
         now: i64,
         caller: Option<String>,
         may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        _record: Option<crate::service::store::audit::Record>,
     ) -> Result<RevokeOutcome, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;

@@ -11,16 +11,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rusqlite::{Connection, params};
 
-use crate::model::EntityRef;
-use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
+use crate::model::wire::{AuditEntry, DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
-use super::backend::{CreateCheck, PoolUse, RevokeOutcome, Write};
+use super::audit::{self, AuditFilter, Record};
+use super::backend::{PoolUse, Write};
 use super::entities::{self, DeviceQuery};
-use super::tokens::{
-    self, AuthRow, NewToken, Order, RevokeResult, TokenCursor, TokenFilter, TokenPage, TokenRow,
-};
+use super::tokens;
 use super::{READERS, Store};
+
+mod token_ops;
 
 pub struct SqliteDb {
     store: Arc<Store>,
@@ -37,15 +37,21 @@ impl Drop for InFlight {
     }
 }
 
-fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(), StoreError> {
+/// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (or
+/// unknown), [`StoreError::CallerExpired`].
+pub(super) fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(), StoreError> {
+    use rusqlite::OptionalExtension;
     let Some(id) = caller else { return Ok(()) };
-    let live = conn
-        .prepare_cached("SELECT 1 FROM tokens WHERE token_id = ?1 AND revoked_at IS NULL")?
-        .exists([id])?;
-    if live {
-        Ok(())
-    } else {
-        Err(StoreError::CallerRevoked)
+    let row: Option<(bool, Option<i64>)> = conn
+        .prepare_cached("SELECT revoked_at IS NOT NULL, expiry FROM tokens WHERE token_id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match row {
+        None | Some((true, _)) => Err(StoreError::CallerRevoked),
+        Some((false, Some(e))) if e <= crate::service::state::now() => {
+            Err(StoreError::CallerExpired)
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -60,41 +66,13 @@ pub fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
         Write::Fleet { project, name } => entities::insert_fleet(conn, project, name)?,
         Write::Device(d) => entities::insert_device(conn, d)?,
         Write::Token(t) => tokens::insert(conn, t)?,
+        Write::Audit { record, at } => audit::record(conn, record, *at, audit::OK)?,
+        Write::Meta { key, value } => {
+            conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+        }
     }
     Ok(())
-}
-
-fn check_targets(
-    conn: &Connection,
-    new: &NewToken,
-    targets: &[EntityRef],
-) -> Result<Option<CreateCheck>, StoreError> {
-    if entities::user(conn, &new.username)?.is_none() {
-        return Ok(Some(CreateCheck::UnknownUser(new.username.clone())));
-    }
-    let projects = new
-        .project_key
-        .iter()
-        .map(String::as_str)
-        .chain(targets.iter().map(EntityRef::project));
-    for key in projects {
-        if !entities::project_exists(conn, key)? {
-            return Ok(Some(CreateCheck::UnknownProject(key.to_owned())));
-        }
-    }
-    for target in targets {
-        let found = match target {
-            EntityRef::Project { .. } => true,
-            EntityRef::Fleet { project, fleet } => entities::fleet_exists(conn, project, fleet)?,
-            EntityRef::Device { project, device } => {
-                entities::device_exists(conn, project, device)?
-            }
-        };
-        if !found {
-            return Ok(Some(CreateCheck::UnknownTarget(target.clone())));
-        }
-    }
-    Ok(None)
 }
 
 impl SqliteDb {
@@ -119,12 +97,16 @@ impl SqliteDb {
         &self.store
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn track(&self) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(Arc::clone(&self.in_flight))
     }
 
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -132,7 +114,7 @@ impl SqliteDb {
         self.store.read(f).await
     }
 
-    async fn write<T: Send + 'static, E: From<StoreError> + Send + 'static>(
+    pub(super) async fn write<T: Send + 'static, E: From<StoreError> + Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E> {
@@ -191,82 +173,40 @@ impl SqliteDb {
         .await
     }
 
+    pub async fn meta(&self, key: String) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    pub async fn audit_record(
+        &self,
+        record: Record,
+        at: i64,
+        result: String,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| audit::record(c, &record, at, &result))
+            .await
+    }
+
+    pub async fn audit_list(
+        &self,
+        filter: AuditFilter,
+        limit: u32,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
+        self.read(move |c| audit::list(c, &filter, limit)).await
+    }
+
+    pub async fn audit_prune(&self, before: i64) -> Result<usize, StoreError> {
+        self.write(move |c| audit::prune(c, before)).await
+    }
+
     pub async fn apply(&self, batch: Vec<Write>) -> Result<(), StoreError> {
         self.write(move |c| batch.iter().try_for_each(|w| apply_one(c, w)))
-            .await
-    }
-
-    pub async fn create_token(
-        &self,
-        new: NewToken,
-        targets: Vec<EntityRef>,
-        caller: Option<String>,
-    ) -> Result<CreateCheck, StoreError> {
-        self.write(move |c| {
-            caller_live(c, caller.as_deref())?;
-            if let Some(missing) = check_targets(c, &new, &targets)? {
-                return Ok(missing);
-            }
-            tokens::insert(c, &new)?;
-            Ok(CreateCheck::Created)
-        })
-        .await
-    }
-
-    pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
-        self.read(move |c| Ok(tokens::auth_by_hash(c, &hash)?))
-            .await
-    }
-
-    pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
-        self.read(move |c| Ok(tokens::by_id(c, &id)?)).await
-    }
-
-    pub async fn revoke_token_if(
-        &self,
-        id: String,
-        now: i64,
-        caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
-    ) -> Result<RevokeOutcome, StoreError> {
-        self.write(move |c| {
-            caller_live(c, caller.as_deref())?;
-            let Some(row) = tokens::by_id(c, &id)? else {
-                return Ok(RevokeOutcome::Gone);
-            };
-            if !may(&row) {
-                return Ok(RevokeOutcome::Refused);
-            }
-            Ok(match tokens::revoke(c, &id, now)? {
-                RevokeResult::Revoked => RevokeOutcome::Revoked,
-                RevokeResult::Gone => RevokeOutcome::Gone,
-            })
-        })
-        .await
-    }
-
-    pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
-        // tokens::touch_last_used overwrites; this keeps the newest (issue 10). The wiring round
-        // moves this statement into tokens.rs.
-        self.write(move |c| {
-            c.prepare_cached(
-                "UPDATE tokens SET last_used = ?2 WHERE token_id = ?1 \
-                 AND (last_used IS NULL OR last_used < ?2)",
-            )?
-            .execute(params![id, now])?;
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn list_tokens(
-        &self,
-        filter: TokenFilter,
-        order: Order,
-        limit: Option<u32>,
-        after: Option<TokenCursor>,
-    ) -> Result<TokenPage, StoreError> {
-        self.read(move |c| Ok(tokens::list(c, &filter, order, limit, after.as_ref())?))
             .await
     }
 
@@ -344,6 +284,7 @@ impl SqliteDb {
         patch: DevicePatch,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        record: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
@@ -355,7 +296,12 @@ impl SqliteDb {
             if dev.is_none() {
                 return Ok(None);
             }
-            Ok(entities::update_device(c, &project, &uuid, &patch).map_err(StoreError::from)?)
+            let dev =
+                entities::update_device(c, &project, &uuid, &patch).map_err(StoreError::from)?;
+            if let (Some(r), Some(_)) = (&record, &dev) {
+                audit::record(c, r, crate::service::state::now(), audit::OK)?;
+            }
+            Ok(dev)
         })
         .await
     }
@@ -366,6 +312,7 @@ impl SqliteDb {
         uuid: String,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        record: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
@@ -377,7 +324,11 @@ impl SqliteDb {
             if dev.is_none() {
                 return Ok(false);
             }
-            Ok(entities::delete_device(c, &project, &uuid).map_err(StoreError::from)?)
+            let gone = entities::delete_device(c, &project, &uuid).map_err(StoreError::from)?;
+            if let (Some(r), true) = (&record, gone) {
+                audit::record(c, r, crate::service::state::now(), audit::OK)?;
+            }
+            Ok(gone)
         })
         .await
     }
