@@ -14,7 +14,10 @@ use std::future::Future;
 use tokentab::model::EntityRef;
 use tokentab::model::wire::{DeviceInfo, DevicePatch, ProjectInfo, UserInfo};
 use tokentab::service::StoreError;
-use tokentab::service::store::backend::{CreateCheck, Db, RevokeOutcome, Write};
+use tokentab::service::store::audit::{AuditFilter, Record};
+use tokentab::service::store::backend::{
+    CreateCheck, CreateToken, Db, Refresh, RevokeOutcome, Write,
+};
 use tokentab::service::store::entities::{DeviceFilter, DeviceQuery};
 use tokentab::service::store::target::DbTarget;
 use tokentab::service::store::tokens::{
@@ -89,6 +92,16 @@ conformance!(
     migrations_run_once_when_opened_together,
     demo_seed_loads_once,
     revocation_epoch_grows_with_revokes_and_memberships,
+    create_with_limits_and_refresh_hash,
+    refresh_rotates_the_pair,
+    concurrent_refreshes_of_one_secret_rotate_once,
+    concurrent_capped_creates_stop_at_the_cap,
+    revoke_by_hash_checks_and_records,
+    count_tokens_follows_the_filters,
+    audit_rows_of_every_write,
+    audit_list_filters_pages_and_prunes,
+    meta_is_set_and_replaced,
+    expired_caller_is_refused_by_every_write,
 );
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -772,4 +785,867 @@ async fn demo_seed_loads_once(place: Place) {
         .await
         .unwrap();
     assert_eq!(tokens.tokens.len(), summary.tokens);
+}
+
+// ---- the operations the routes need (create with limits, refresh, audit, meta) -----------
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+fn hash(text: &str) -> [u8; 32] {
+    tokentab::service::hash_secret(text)
+}
+
+fn audit_of(action: &'static str, actor: &str) -> Record {
+    Record {
+        actor: actor.into(),
+        actor_token_id: format!("{actor}-cli"),
+        action,
+        source: Some("127.0.0.1".into()),
+        ..Record::default()
+    }
+}
+
+fn request(new: NewToken) -> CreateToken {
+    CreateToken {
+        new,
+        targets: Vec::new(),
+        caller: None,
+        refresh_hash: None,
+        limited: None,
+        audit: None,
+    }
+}
+
+/// A create as a non-admin asks it: `limited` with `cap`, for `project`.
+async fn create_limited(
+    db: &Db,
+    id: &str,
+    user: &str,
+    project: Option<&str>,
+    cap: u32,
+) -> CreateCheck {
+    let mut t = token(id, user, now(), None, "");
+    t.project_key = project.map(str::to_owned);
+    db.create_token(CreateToken {
+        limited: Some(cap),
+        ..request(t)
+    })
+    .await
+    .unwrap()
+}
+
+async fn all_audit(db: &Db) -> Vec<tokentab::model::wire::AuditEntry> {
+    db.audit_list(AuditFilter::default(), 1_000)
+        .await
+        .unwrap()
+        .0
+}
+
+async fn create_with_limits_and_refresh_hash(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    // Membership: bob is in no project; a project that does not exist gets the same answer.
+    assert_eq!(
+        create_limited(&db, "b1", "bob", Some("demo"), 0).await,
+        CreateCheck::NotMember("demo".into())
+    );
+    assert_eq!(
+        create_limited(&db, "a0", "alice", Some("nope"), 0).await,
+        CreateCheck::NotMember("nope".into())
+    );
+    // Unlimited (an admin's request) for a missing project: the project is unknown.
+    let mut t = token("a0", "alice", now(), None, "");
+    t.project_key = Some("nope".into());
+    assert_eq!(
+        db.create_token(request(t)).await.unwrap(),
+        CreateCheck::UnknownProject("nope".into())
+    );
+    assert_eq!(
+        create_limited(&db, "a1", "alice", Some("demo"), 0).await,
+        CreateCheck::Created
+    );
+    // The cap counts live tokens only: expired and revoked ones do not count.
+    create(&db, token("a-old", "alice", 1, Some(2), "expired")).await;
+    create(&db, token("a-gone", "alice", now(), None, "revoked")).await;
+    db.revoke_if("a-gone".into(), now(), None, |_| true)
+        .await
+        .unwrap();
+    assert_eq!(
+        create_limited(&db, "a2", "alice", None, 3).await,
+        CreateCheck::Created
+    );
+    assert_eq!(
+        create_limited(&db, "a3", "alice", Some("lab"), 3).await,
+        CreateCheck::Created
+    );
+    assert_eq!(
+        create_limited(&db, "a4", "alice", None, 3).await,
+        CreateCheck::OverCap(3)
+    );
+    assert!(db.token_by_id("a4".into()).await.unwrap().is_none());
+    // Cap 0 = none.
+    for i in 0..3 {
+        assert_eq!(
+            create_limited(&db, &format!("a-free{i}"), "alice", None, 0).await,
+            CreateCheck::Created
+        );
+    }
+    // Another user's cap is their own.
+    assert_eq!(
+        create_limited(&db, "b2", "bob", None, 1).await,
+        CreateCheck::Created
+    );
+    assert_eq!(
+        create_limited(&db, "b3", "bob", None, 1).await,
+        CreateCheck::OverCap(1)
+    );
+    // A refreshable token keeps its refresh secret's hash: the refresh finds it.
+    create(&db, token("alice-cli", "alice", now(), None, "")).await;
+    let r = token("a-r", "alice", now(), None, "refreshable");
+    assert_eq!(
+        db.create_token(CreateToken {
+            refresh_hash: Some(hash("refresh-1")),
+            ..request(r)
+        })
+        .await
+        .unwrap(),
+        CreateCheck::Created
+    );
+    let refreshed = db
+        .refresh_token(refresh_req("refresh-1", None, "alice", "a-r2", "refresh-2"))
+        .await
+        .unwrap();
+    assert!(refreshed.is_some(), "the stored refresh hash is found");
+}
+
+fn refresh_req(
+    refresh: &str,
+    access: Option<&str>,
+    user: &str,
+    new_id: &str,
+    next: &str,
+) -> Refresh {
+    Refresh {
+        refresh_hash: hash(refresh),
+        access_hash: access.map(hash),
+        username: user.into(),
+        caller: format!("{user}-cli"),
+        new_token_id: new_id.into(),
+        secret_hash: hash(&format!("secret-of-{new_id}")),
+        next_refresh_hash: hash(next),
+        audit: Some(audit_of("refresh", user)),
+    }
+}
+
+async fn refresh_rotates_the_pair(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("alice-cli", "alice", now(), None, "")).await;
+    create(&db, token("bob-cli", "bob", now(), None, "")).await;
+    let issued = now() - 100;
+    let mut old = token("t1r", "alice", issued, Some(issued + 3_600), "ci refresh");
+    old.project_key = Some("demo".into());
+    old.scope = "applied-permissions/user".into();
+    db.create_token(CreateToken {
+        refresh_hash: Some(hash("R1")),
+        ..request(old)
+    })
+    .await
+    .unwrap();
+    // Another user's refresh secret, or one that does not go with the access token: None.
+    assert!(
+        db.refresh_token(refresh_req("R1", None, "bob", "t2r", "R2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        db.refresh_token(refresh_req(
+            "R1",
+            Some("secret-of-alice-cli"),
+            "alice",
+            "t2r",
+            "R2"
+        ))
+        .await
+        .unwrap()
+        .is_none()
+    );
+    assert!(db.token_by_id("t1r".into()).await.unwrap().is_some());
+    assert!(all_audit(&db).await.is_empty(), "nothing refreshed");
+    let before = now();
+    let done = db
+        .refresh_token(refresh_req(
+            "R1",
+            Some("secret-of-t1r"),
+            "alice",
+            "t2r",
+            "R2",
+        ))
+        .await
+        .unwrap()
+        .expect("refreshed");
+    assert_eq!(done.lifetime, Some(3_600), "the lifetime is kept");
+    let new = db
+        .token_by_id("t2r".into())
+        .await
+        .unwrap()
+        .expect("new token live");
+    assert!(new.issued_at >= before);
+    assert_eq!(new.expiry, Some(new.issued_at + 3_600));
+    assert_eq!(
+        (new.username.as_str(), new.description.as_str()),
+        ("alice", "ci refresh")
+    );
+    assert_eq!(new.project_key.as_deref(), Some("demo"));
+    assert!(new.refreshable);
+    assert_eq!(done.token.token_id, "t2r");
+    assert!(
+        db.token_by_id("t1r".into()).await.unwrap().is_none(),
+        "old one revoked"
+    );
+    assert!(
+        db.auth_by_hash(hash("secret-of-t1r"))
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+    assert!(
+        db.auth_by_hash(hash("secret-of-t2r"))
+            .await
+            .unwrap()
+            .is_some_and(|a| !a.revoked)
+    );
+    // The old refresh secret is spent; the next one works, and a never-expiring token stays so.
+    assert!(
+        db.refresh_token(refresh_req("R1", None, "alice", "t3r", "R3"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let rows = all_audit(&db).await;
+    let got: Vec<(&str, Option<&str>, &str, Option<&str>)> = rows
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.token_id.as_deref(),
+                e.result.as_str(),
+                e.description.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("refresh", Some("t2r"), "ok", Some("ci refresh")),
+            ("refresh", Some("t1r"), "ok: replaced", Some("ci refresh")),
+        ]
+    );
+    let again = db
+        .refresh_token(refresh_req("R2", None, "alice", "t3r", "R3"))
+        .await
+        .unwrap()
+        .expect("the next refresh secret works");
+    assert_eq!(again.lifetime, Some(3_600));
+    db.create_token(CreateToken {
+        refresh_hash: Some(hash("N1")),
+        ..request(token("n1r", "alice", now(), None, "forever"))
+    })
+    .await
+    .unwrap();
+    let forever = db
+        .refresh_token(refresh_req("N1", None, "alice", "n2r", "N2"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((forever.lifetime, forever.token.expiry), (None, None));
+}
+
+async fn concurrent_refreshes_of_one_secret_rotate_once(place: Place) {
+    let a = place.open().await;
+    let b = place.open().await;
+    a.apply(world()).await.unwrap();
+    create(&a, token("alice-cli", "alice", now(), None, "")).await;
+    a.create_token(CreateToken {
+        refresh_hash: Some(hash("R1")),
+        ..request(token("t1r", "alice", now(), None, ""))
+    })
+    .await
+    .unwrap();
+    // Eight at once through two handles (two "replicas" on PostgreSQL).
+    let attempts = (0..8).map(|i| {
+        let db = if i % 2 == 0 { &a } else { &b };
+        db.refresh_token(refresh_req(
+            "R1",
+            None,
+            "alice",
+            &format!("n{i}"),
+            &format!("next{i}"),
+        ))
+    });
+    let made: Vec<String> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter_map(|r| r.unwrap().map(|d| d.token.token_id))
+        .collect();
+    assert_eq!(made.len(), 1, "one refresh secret, one new token: {made:?}");
+    let live = a
+        .count_tokens(TokenFilter {
+            username: Some("alice".into()),
+            ..TokenFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, 2, "alice-cli and the one new token");
+}
+
+async fn concurrent_capped_creates_stop_at_the_cap(place: Place) {
+    let a = place.open().await;
+    let b = place.open().await;
+    a.apply(world()).await.unwrap();
+    let attempts = (0..8).map(|i| {
+        let db = if i % 2 == 0 { &a } else { &b };
+        db.create_token(CreateToken {
+            limited: Some(3),
+            ..request(token(&format!("cap{i}"), "bob", now(), None, ""))
+        })
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let created = results
+        .into_iter()
+        .filter(|r| matches!(r, Ok(CreateCheck::Created)))
+        .count();
+    assert_eq!(created, 3, "a cap of 3 holds under concurrent creates");
+    let live = a
+        .count_tokens(TokenFilter {
+            username: Some("bob".into()),
+            ..TokenFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, 3);
+}
+
+async fn revoke_by_hash_checks_and_records(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("alice-cli", "alice", now(), None, "")).await;
+    create(&db, token("t-v", "alice", now(), None, "by value")).await;
+    let secret = hash("secret-of-t-v");
+    assert_eq!(
+        db.live_token_by_hash(secret)
+            .await
+            .unwrap()
+            .map(|r| r.token_id),
+        Some("t-v".into())
+    );
+    let caller = || Some("alice-cli".to_owned());
+    let rec = || Some(audit_of("revoke_by_value", "alice"));
+    assert_eq!(
+        db.revoke_by_hash_if(secret, now(), caller(), |_| false, rec())
+            .await
+            .unwrap(),
+        None,
+        "the check said no"
+    );
+    assert!(db.live_token_by_hash(secret).await.unwrap().is_some());
+    assert!(all_audit(&db).await.is_empty(), "no row without a revoke");
+    assert_eq!(
+        db.revoke_by_hash_if([9; 32], now(), caller(), |_| true, rec())
+            .await
+            .unwrap(),
+        None,
+        "unknown"
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen2 = seen.clone();
+    let revoked = db
+        .revoke_by_hash_if(
+            secret,
+            now(),
+            caller(),
+            move |row: &TokenRow| {
+                *seen2.lock().unwrap() = Some(row.token_id.clone());
+                true
+            },
+            rec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(revoked.as_deref(), Some("t-v"));
+    assert_eq!(seen.lock().unwrap().as_deref(), Some("t-v"));
+    assert!(db.live_token_by_hash(secret).await.unwrap().is_none());
+    assert!(db.auth_by_hash(secret).await.unwrap().unwrap().revoked);
+    assert_eq!(
+        db.revoke_by_hash_if(secret, now(), caller(), |_| true, rec())
+            .await
+            .unwrap(),
+        None,
+        "revoked before"
+    );
+    let rows = all_audit(&db).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(
+        (
+            row.action.as_str(),
+            row.token_id.as_deref(),
+            row.description.as_deref(),
+            row.result.as_str(),
+            row.actor_token_id.as_str(),
+            row.source.as_deref()
+        ),
+        (
+            "revoke_by_value",
+            Some("t-v"),
+            Some("by value"),
+            "ok",
+            "alice-cli",
+            Some("127.0.0.1")
+        )
+    );
+    // Revoked once however many ask at the same time.
+    create(&db, token("t-w", "alice", now(), None, "raced")).await;
+    let attempts = (0..6)
+        .map(|_| db.revoke_by_hash_if(hash("secret-of-t-w"), now(), caller(), |_| true, rec()));
+    let won = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().unwrap().is_some())
+        .count();
+    assert_eq!(won, 1);
+    let raced = AuditFilter {
+        token_id: Some("t-w".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(db.audit_list(raced, 10).await.unwrap().0.len(), 1);
+}
+
+async fn count_tokens_follows_the_filters(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    for (i, user) in ["alice", "alice", "bob", "admin", "alice"]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("c{i}{}", if i % 2 == 0 { "r" } else { "" });
+        let desc = if i < 3 { "ci deploy" } else { "laptop" };
+        create(&db, token(&id, user, 10 + i as i64, None, desc)).await;
+    }
+    db.revoke_if("c4r".into(), 50, None, |_| true)
+        .await
+        .unwrap();
+    let count = |f: TokenFilter| {
+        let db = &db;
+        async move { db.count_tokens(f).await.unwrap() }
+    };
+    assert_eq!(
+        count(TokenFilter::default()).await,
+        4,
+        "revoked not counted"
+    );
+    let alice = TokenFilter {
+        username: Some("alice".into()),
+        ..TokenFilter::default()
+    };
+    assert_eq!(count(alice.clone()).await, 2);
+    assert_eq!(
+        count(TokenFilter {
+            refreshable: Some(true),
+            ..TokenFilter::default()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(TokenFilter {
+            description: Some(TokenFilter::description_pattern("ci*")),
+            ..alice
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(TokenFilter {
+            description: Some(TokenFilter::description_pattern("laptop")),
+            ..TokenFilter::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(TokenFilter {
+            token_id: Some("c2r".into()),
+            ..TokenFilter::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(TokenFilter {
+            username: Some("nobody".into()),
+            ..TokenFilter::default()
+        })
+        .await,
+        0
+    );
+}
+
+/// (action, token id, description, device, result) of an audit row.
+type AuditShape<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+);
+
+async fn audit_rows_of_every_write(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("admin-cli", "admin", now(), None, "")).await;
+    let caller = || Some("admin-cli".to_owned());
+    let made = token("t-a", "alice", 1_000, None, "audited");
+    let create_rec = Record {
+        token_id: Some("t-a".into()),
+        description: Some("audited".into()),
+        ..audit_of("create", "admin")
+    };
+    db.create_token(CreateToken {
+        caller: caller(),
+        audit: Some(create_rec.clone()),
+        ..request(made)
+    })
+    .await
+    .unwrap();
+    // A refused create writes nothing.
+    assert_eq!(
+        db.create_token(CreateToken {
+            caller: caller(),
+            audit: Some(create_rec),
+            ..request(token("t-b", "carol", 1_000, None, ""))
+        })
+        .await
+        .unwrap(),
+        CreateCheck::UnknownUser("carol".into())
+    );
+    let revoke_rec = |id: &str| {
+        Some(Record {
+            token_id: Some(id.into()),
+            ..audit_of("revoke", "admin")
+        })
+    };
+    assert_eq!(
+        db.revoke_token_if("t-a".into(), 2_000, caller(), |_| false, revoke_rec("t-a"))
+            .await
+            .unwrap(),
+        RevokeOutcome::Refused
+    );
+    assert_eq!(
+        db.revoke_token_if("t-a".into(), 2_001, caller(), |_| true, revoke_rec("t-a"))
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked
+    );
+    assert_eq!(
+        db.revoke_token_if("t-a".into(), 2_002, caller(), |_| true, revoke_rec("t-a"))
+            .await
+            .unwrap(),
+        RevokeOutcome::Gone
+    );
+    let patch = DevicePatch {
+        description: Some("moved".into()),
+        tags: None,
+    };
+    let dev_rec = |action| {
+        Some(Record {
+            device: Some("demo/d-01".into()),
+            ..audit_of(action, "admin")
+        })
+    };
+    db.update_device_if(
+        "demo".into(),
+        "d-01".into(),
+        patch.clone(),
+        caller(),
+        |_| Ok::<_, StoreError>(()),
+        dev_rec("device_update"),
+    )
+    .await
+    .unwrap()
+    .expect("patched");
+    // No row when nothing changed: a missing device, a refused check.
+    let missing = db
+        .update_device_if(
+            "demo".into(),
+            "d-99".into(),
+            patch.clone(),
+            caller(),
+            |_| Ok::<_, StoreError>(()),
+            dev_rec("device_update"),
+        )
+        .await
+        .unwrap();
+    assert!(missing.is_none());
+    let refused = db
+        .update_device_if(
+            "demo".into(),
+            "d-01".into(),
+            patch,
+            caller(),
+            |_| Err(StoreError::Config("no".into())),
+            dev_rec("device_update"),
+        )
+        .await;
+    assert!(refused.is_err());
+    assert!(
+        db.delete_device_if(
+            "demo".into(),
+            "d-01".into(),
+            caller(),
+            |_| Ok::<_, StoreError>(()),
+            dev_rec("device_delete"),
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !db.delete_device_if(
+            "demo".into(),
+            "d-01".into(),
+            caller(),
+            |_| Ok::<_, StoreError>(()),
+            dev_rec("device_delete"),
+        )
+        .await
+        .unwrap()
+    );
+    let rows = all_audit(&db).await;
+    let got: Vec<AuditShape> = rows
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.token_id.as_deref(),
+                e.description.as_deref(),
+                e.device.as_deref(),
+                e.result.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("create", Some("t-a"), Some("audited"), None, "ok"),
+            ("revoke", Some("t-a"), None, None, "204 not found"),
+            ("revoke", Some("t-a"), Some("audited"), None, "ok"),
+            ("revoke", Some("t-a"), None, None, "204 not found"),
+            ("device_update", None, None, Some("demo/d-01"), "ok"),
+            ("device_delete", None, None, Some("demo/d-01"), "ok"),
+        ]
+    );
+    let times: Vec<i64> = rows.iter().rev().map(|e| e.time).collect();
+    assert_eq!(
+        &times[..4],
+        [1_000, 2_000, 2_001, 2_002],
+        "create at issued_at"
+    );
+    assert!(
+        rows.iter()
+            .all(|e| e.actor == "admin" && e.actor_token_id == "admin-cli")
+    );
+}
+
+async fn audit_list_filters_pages_and_prunes(place: Place) {
+    let db = place.open().await;
+    let mut batch = vec![user("admin", true)];
+    for i in 0..3i64 {
+        batch.push(Write::Audit {
+            record: Record {
+                token_id: Some(format!("boot{i}")),
+                ..audit_of("create", "admin")
+            },
+            at: 100 + i,
+        });
+    }
+    assert!(db.apply_if_empty(batch).await.unwrap());
+    for i in 3..9i64 {
+        let (actor, action) = if i % 2 == 0 {
+            ("admin", "revoke")
+        } else {
+            ("alice", "create")
+        };
+        let r = Record {
+            token_id: Some(format!("t{}", i % 3)),
+            ..audit_of(action, actor)
+        };
+        db.audit_record(r, 100 + i, "ok".into()).await.unwrap();
+    }
+    db.audit_record(audit_of("revoke", "bob"), 109, "403 forbidden".into())
+        .await
+        .unwrap();
+    let all = all_audit(&db).await;
+    assert_eq!(all.len(), 10);
+    assert_eq!(
+        all.iter().map(|e| e.time).collect::<Vec<_>>(),
+        (100..110).rev().collect::<Vec<_>>(),
+        "newest first"
+    );
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(all[0].result, "403 forbidden");
+    assert_eq!(all[9].token_id.as_deref(), Some("boot0"));
+    // Paging: disjoint pages that cover everything, the cursor None at the end.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    for _ in 0..10 {
+        let f = AuditFilter {
+            before_seq: cursor,
+            ..AuditFilter::default()
+        };
+        let (page, next) = db.audit_list(f, 3).await.unwrap();
+        assert!(page.len() <= 3);
+        seen.extend(page.into_iter().map(|e| e.time));
+        cursor = next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, (100..110).rev().collect::<Vec<_>>());
+    let times = |f: AuditFilter| {
+        let db = &db;
+        async move {
+            let (page, next) = db.audit_list(f, 100).await.unwrap();
+            assert_eq!(next, None);
+            page.into_iter().map(|e| e.time).collect::<Vec<_>>()
+        }
+    };
+    let f = AuditFilter::default;
+    assert_eq!(
+        times(AuditFilter {
+            actor: Some("alice".into()),
+            ..f()
+        })
+        .await,
+        [107, 105, 103]
+    );
+    assert_eq!(
+        times(AuditFilter {
+            action: Some("revoke".into()),
+            ..f()
+        })
+        .await,
+        [109, 108, 106, 104]
+    );
+    assert_eq!(
+        times(AuditFilter {
+            token_id: Some("t1".into()),
+            ..f()
+        })
+        .await,
+        [107, 104]
+    );
+    assert_eq!(
+        times(AuditFilter {
+            since: Some(107),
+            action: Some("create".into()),
+            ..f()
+        })
+        .await,
+        [107]
+    );
+    assert_eq!(db.audit_prune(104).await.unwrap(), 4);
+    assert_eq!(db.audit_prune(104).await.unwrap(), 0);
+    assert_eq!(times(f()).await, (104..110).rev().collect::<Vec<_>>());
+}
+
+async fn meta_is_set_and_replaced(place: Place) {
+    let db = place.open().await;
+    assert_eq!(db.meta("admin_token_file".into()).await.unwrap(), None);
+    let meta = |value: &str| Write::Meta {
+        key: "admin_token_file".into(),
+        value: value.into(),
+    };
+    assert!(
+        db.apply_if_empty(vec![user("admin", true), meta("/a")])
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.meta("admin_token_file".into()).await.unwrap().as_deref(),
+        Some("/a")
+    );
+    db.apply(vec![meta("/b")]).await.unwrap();
+    db.apply(vec![meta("/c"), meta("/d")]).await.unwrap();
+    assert_eq!(
+        db.meta("admin_token_file".into()).await.unwrap().as_deref(),
+        Some("/d")
+    );
+    // service_id lives in the same table and is not disturbed.
+    let id = db.service_id("01id".into()).await.unwrap();
+    db.apply(vec![meta("/e")]).await.unwrap();
+    assert_eq!(db.service_id("01other".into()).await.unwrap(), id);
+}
+
+fn expired<T>(r: Result<T, StoreError>) -> bool {
+    matches!(r, Err(StoreError::CallerExpired))
+}
+
+async fn expired_caller_is_refused_by_every_write(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("alice-cli", "alice", 1, Some(now() - 1), "")).await;
+    create(&db, token("victim", "alice", 1, None, "")).await;
+    let me = || Some("alice-cli".to_owned());
+    assert!(expired(create_as(&db, "x", me()).await));
+    assert!(expired(
+        db.revoke_if("victim".into(), now(), me(), |_| true).await
+    ));
+    assert!(expired(
+        db.revoke_by_hash_if(hash("secret-of-victim"), now(), me(), |_| true, None)
+            .await
+    ));
+    assert!(expired(
+        db.refresh_token(refresh_req("R1", None, "alice", "y", "R2"))
+            .await
+    ));
+    assert!(expired(
+        db.update_if(
+            "demo".into(),
+            "d-01".into(),
+            DevicePatch::default(),
+            me(),
+            |_| Ok::<_, StoreError>(())
+        )
+        .await
+    ));
+    assert!(expired(
+        db.delete_if("demo".into(), "d-01".into(), me(), |_| {
+            Ok::<_, StoreError>(())
+        })
+        .await
+    ));
+    assert!(db.token_by_id("victim".into()).await.unwrap().is_some());
+    assert!(db.token_by_id("x".into()).await.unwrap().is_none());
+    assert!(
+        db.device("demo".into(), "d-01".into())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Revoked and expired: revoked is the answer.
+    db.revoke_if("alice-cli".into(), now(), None, |_| true)
+        .await
+        .unwrap();
+    assert!(matches!(
+        create_as(&db, "x", me()).await,
+        Err(StoreError::CallerRevoked)
+    ));
 }

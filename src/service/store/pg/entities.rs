@@ -6,10 +6,13 @@ use tokio_postgres::types::ToSql;
 
 use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
+use crate::service::store::audit::{OK, Record};
 use crate::service::store::backend::Write;
 use crate::service::store::entities::{DeviceFilter, DeviceQuery};
 
-use super::tokens::{caller_live, insert};
+use super::audit::record;
+use super::token_ops::caller_live;
+use super::tokens::insert;
 use super::{PgDb, classify};
 
 /// `pg_advisory_xact_lock` key for the first-start bootstrap ("tt-boot!").
@@ -108,9 +111,15 @@ async fn apply_one(tx: &impl GenericClient, w: &Write) -> Result<(), StoreError>
             )
             .await
         }
-        Write::Token(t) => return insert(tx, t).await,
-        Write::Audit { .. } | Write::Meta { .. } => {
-            return Err(super::pending::not_yet());
+        Write::Token(t) => return insert(tx, t, None).await,
+        Write::Audit { record: r, at } => return record(tx, r, *at, OK).await,
+        Write::Meta { key, value } => {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[key, value],
+            )
+            .await
         }
     };
     done.map(drop).map_err(classify)
@@ -149,6 +158,15 @@ impl PgDb {
             .await
             .map_err(classify)?;
         row.try_get(0).map_err(classify)
+    }
+
+    pub async fn meta(&self, key: String) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+            .await
+            .map_err(classify)?;
+        row.map(|r| r.try_get(0)).transpose().map_err(classify)
     }
 
     /// Serialized across replicas by a transaction-scoped advisory lock: the second replica
@@ -385,7 +403,7 @@ impl PgDb {
         patch: DevicePatch,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        _record: Option<crate::service::store::audit::Record>,
+        audit: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
@@ -413,6 +431,9 @@ impl PgDb {
         )
         .await
         .map_err(classify)?;
+        if let Some(r) = &audit {
+            record(&tx, r, crate::service::state::now(), OK).await?;
+        }
         tx.commit().await.map_err(classify)?;
         Ok(Some(dev))
     }
@@ -423,7 +444,7 @@ impl PgDb {
         uuid: String,
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        _record: Option<crate::service::store::audit::Record>,
+        audit: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
@@ -443,6 +464,9 @@ impl PgDb {
             )
             .await
             .map_err(classify)?;
+        if let (Some(r), 1) = (&audit, n) {
+            record(&tx, r, crate::service::state::now(), OK).await?;
+        }
         tx.commit().await.map_err(classify)?;
         Ok(n == 1)
     }

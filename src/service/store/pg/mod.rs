@@ -15,8 +15,9 @@
 //!    request that starts after the acknowledgment therefore starts after the commit and sees
 //!    `revoked_at`. No cache answers "is this token valid?"; what may be cached (parsed
 //!    scopes) cannot change.
-//! 3. A write (create, revoke, device PATCH/DELETE) re-checks its caller inside its own
-//!    transaction with `SELECT … FOR SHARE` on the caller's token row. A revoke's `UPDATE`
+//! 3. A write (create, refresh, revoke by id or by value, device PATCH/DELETE) re-checks its
+//!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row
+//!    (refused when revoked, unknown or expired). A revoke's `UPDATE`
 //!    locks that row too, so the two are ordered: either the revoke committed first (the
 //!    `FOR SHARE` re-reads the newest row version, sees `revoked_at`, and the write is refused
 //!    with 401) or the write holds the lock first (the revoke waits until the write commits,
@@ -34,11 +35,12 @@
 //! `last_used` is only ever raised (`GREATEST`), so a slow replica's update never moves it
 //! back.
 
+mod audit;
 mod entities;
 pub mod listen;
-mod pending;
 mod schema;
 mod tls;
+mod token_ops;
 mod tokens;
 
 use std::error::Error as _;

@@ -120,6 +120,26 @@ CREATE TRIGGER epoch_membership_added AFTER INSERT ON memberships
 ALTER TABLE tokens ADD COLUMN refresh_hash bytea;
 CREATE UNIQUE INDEX tokens_refresh ON tokens(refresh_hash) WHERE refresh_hash IS NOT NULL;
 "#,
+    // SQLite migration 4 on PostgreSQL: the audit trail (store/audit.rs, pg/audit.rs), one row
+    // per token or device change, written in the change's own transaction. No secret or hash
+    // column, ever.
+    r#"
+CREATE TABLE audit (
+    seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at              bigint NOT NULL,
+    actor           text COLLATE "C" NOT NULL,
+    actor_token_id  text COLLATE "C" NOT NULL,
+    action          text COLLATE "C" NOT NULL,
+    target_token_id text COLLATE "C",
+    description     text COLLATE "C",
+    device          text COLLATE "C",
+    source          text COLLATE "C",
+    result          text COLLATE "C" NOT NULL
+);
+CREATE INDEX audit_at ON audit(at);
+CREATE INDEX audit_target ON audit(target_token_id, seq);
+CREATE INDEX audit_actor ON audit(actor, seq);
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

@@ -6,9 +6,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use crate::model::EntityRef;
 use crate::service::error::StoreError;
-use crate::service::store::backend::{CreateCheck, RevokeOutcome};
 use crate::service::store::tokens::{
     AuthRow, DescriptionFilter, NewToken, Order, OrderKey, TokenCursor, TokenFilter, TokenPage,
     TokenRow,
@@ -16,12 +14,12 @@ use crate::service::store::tokens::{
 
 use super::{PgDb, classify};
 
-const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
+pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
                        issued_at, expiry, last_used";
 
 type Param = Box<dyn ToSql + Sync + Send>;
 
-fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
+pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
     Ok(TokenRow {
         seq: r.try_get(0)?,
         token_id: r.try_get(1)?,
@@ -167,28 +165,16 @@ fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect()
 }
 
-/// Refuses with [`StoreError::CallerRevoked`] unless `caller` is live; `FOR SHARE` orders this
-/// transaction against any revoke of the caller (see the module docs of `pg`).
-pub(super) async fn caller_live(
+/// Inserts `t`, with the hash of its refresh secret when it has one.
+pub(super) async fn insert(
     tx: &impl GenericClient,
-    caller: Option<&str>,
+    t: &NewToken,
+    refresh_hash: Option<&[u8; 32]>,
 ) -> Result<(), StoreError> {
-    let Some(id) = caller else { return Ok(()) };
-    let found = tx
-        .query_opt(
-            "SELECT 1 FROM tokens WHERE token_id = $1 AND revoked_at IS NULL FOR SHARE",
-            &[&id],
-        )
-        .await
-        .map_err(classify)?;
-    found.map(drop).ok_or(StoreError::CallerRevoked)
-}
-
-pub(super) async fn insert(tx: &impl GenericClient, t: &NewToken) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO tokens (token_id, secret_hash, username, scope, audience, description, \
-         project_key, refreshable, issued_at, expiry) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         project_key, refreshable, issued_at, expiry, refresh_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
             &t.token_id,
             &&t.secret_hash[..],
@@ -200,6 +186,7 @@ pub(super) async fn insert(tx: &impl GenericClient, t: &NewToken) -> Result<(), 
             &t.refreshable,
             &t.issued_at,
             &t.expiry,
+            &refresh_hash.map(|h| &h[..]),
         ],
     )
     .await
@@ -207,82 +194,7 @@ pub(super) async fn insert(tx: &impl GenericClient, t: &NewToken) -> Result<(), 
     Ok(())
 }
 
-async fn exists(
-    tx: &impl GenericClient,
-    sql: &str,
-    args: &[&(dyn ToSql + Sync)],
-) -> Result<bool, StoreError> {
-    Ok(tx.query_opt(sql, args).await.map_err(classify)?.is_some())
-}
-
-async fn check_targets(
-    tx: &impl GenericClient,
-    new: &NewToken,
-    targets: &[EntityRef],
-) -> Result<Option<CreateCheck>, StoreError> {
-    if !exists(
-        tx,
-        "SELECT 1 FROM users WHERE username = $1",
-        &[&new.username],
-    )
-    .await?
-    {
-        return Ok(Some(CreateCheck::UnknownUser(new.username.clone())));
-    }
-    let projects = new
-        .project_key
-        .iter()
-        .map(String::as_str)
-        .chain(targets.iter().map(EntityRef::project));
-    for key in projects {
-        if !exists(tx, "SELECT 1 FROM projects WHERE project_key = $1", &[&key]).await? {
-            return Ok(Some(CreateCheck::UnknownProject(key.to_owned())));
-        }
-    }
-    for target in targets {
-        let found = match target {
-            EntityRef::Project { .. } => true,
-            EntityRef::Fleet { project, fleet } => {
-                exists(
-                    tx,
-                    "SELECT 1 FROM fleets WHERE project_key = $1 AND name = $2",
-                    &[project, fleet],
-                )
-                .await?
-            }
-            EntityRef::Device { project, device } => {
-                exists(
-                    tx,
-                    "SELECT 1 FROM devices WHERE project_key = $1 AND device_uuid = $2",
-                    &[project, device],
-                )
-                .await?
-            }
-        };
-        if !found {
-            return Ok(Some(CreateCheck::UnknownTarget(target.clone())));
-        }
-    }
-    Ok(None)
-}
-
 impl PgDb {
-    pub async fn create_token(
-        &self,
-        req: crate::service::store::backend::CreateToken,
-    ) -> Result<CreateCheck, StoreError> {
-        let (new, targets, caller) = (req.new, req.targets, req.caller);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(classify)?;
-        caller_live(&tx, caller.as_deref()).await?;
-        if let Some(missing) = check_targets(&tx, &new, &targets).await? {
-            return Ok(missing);
-        }
-        insert(&tx, &new).await?;
-        tx.commit().await.map_err(classify)?;
-        Ok(CreateCheck::Created)
-    }
-
     pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
         let client = self.client().await?;
         let stmt = client
@@ -324,42 +236,37 @@ impl PgDb {
         row.map(|r| token_row(&r)).transpose().map_err(classify)
     }
 
-    pub async fn revoke_token_if(
-        &self,
-        id: String,
-        now: i64,
-        caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
-        _record: Option<crate::service::store::audit::Record>,
-    ) -> Result<RevokeOutcome, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(classify)?;
-        caller_live(&tx, caller.as_deref()).await?;
-        let row = tx
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM tokens WHERE token_id = $1 AND revoked_at IS NULL \
-                     FOR UPDATE"
-                ),
-                &[&id],
-            )
+    /// A live token by the hash of its secret.
+    pub async fn live_token_by_hash(&self, hash: [u8; 32]) -> Result<Option<TokenRow>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM tokens WHERE secret_hash = $1 AND revoked_at IS NULL"
+            ))
             .await
             .map_err(classify)?;
-        let Some(row) = row.map(|r| token_row(&r)).transpose().map_err(classify)? else {
-            return Ok(RevokeOutcome::Gone);
-        };
-        if !may(&row) {
-            return Ok(RevokeOutcome::Refused);
-        }
-        tx.execute(
-            "UPDATE tokens SET revoked_at = $2 WHERE token_id = $1",
-            &[&id, &now],
-        )
-        .await
-        .map_err(classify)?;
-        // The epoch_token_revoked trigger bumps the epoch and queues the NOTIFY.
-        tx.commit().await.map_err(classify)?;
-        Ok(RevokeOutcome::Revoked)
+        let row = client
+            .query_opt(&stmt, &[&&hash[..]])
+            .await
+            .map_err(classify)?;
+        row.map(|r| token_row(&r)).transpose().map_err(classify)
+    }
+
+    /// Live tokens matching `filter`, through the listing's own query.
+    pub async fn count_tokens(&self, filter: TokenFilter) -> Result<u64, StoreError> {
+        let (sql, args) = list_query(&filter, Order::default(), None, None)?;
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!("SELECT count(*) FROM ({sql}) AS listed"))
+            .await
+            .map_err(classify)?;
+        let n: i64 = client
+            .query_one(&stmt, &refs(&args))
+            .await
+            .map_err(classify)?
+            .try_get(0)
+            .map_err(classify)?;
+        Ok(n.max(0) as u64)
     }
 
     pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
