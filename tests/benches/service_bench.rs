@@ -20,8 +20,26 @@
 //! 6. The same under `perf record -e cpu-clock` (an extra run): by process and library, and
 //!    the top functions of serve and of PostgreSQL (`perf.rs`; skipped when perf cannot record).
 //!
-//! What the CPU split implies for N replicas on N machines: see the report printed under 5
-//! and `README.md` ("A shared service").
+//! # What the single-replica CPU profile implies for N replicas on N machines
+//!
+//! Measured (release, 2 cores, load average ~9-12 from other builds, 2026-11-26): during the
+//! PostgreSQL one-replica reads, serve 84 µs and postgres 118 µs of CPU per request (load gen
+//! 35 µs); perf puts ~55% of the samples in postgres, ~44% in serve, most of serve's in the
+//! kernel's network path and malloc, not in our code.
+//! - PostgreSQL does more work per read than the replica: the per-request revocation-epoch
+//!   read (the auth query) plus the device row, 2-3 round trips and 2 pool checkouts. Replicas
+//!   on their own machines scale serve's 84 µs out, but all land on one database: at ~118 µs
+//!   per read one PostgreSQL core serves ~8.5k reads/s, so past ~1.5 replicas per database core
+//!   the bottleneck is PostgreSQL, whatever N. Cheaper epoch reads (a prepared statement,
+//!   folded into the data query, or one read shared by concurrent requests: the proof in
+//!   `revocation.rs` allows it) are the lever, not more replicas.
+//! - Pool: 16 connections + 1 LISTEN per replica; PostgreSQL's default `max_connections` 100
+//!   stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
+//! - The single-row epoch: reads do not contend (MVCC), but every revoke updates that one row
+//!   (revokes serialise on it) and empties every replica's cache: after each revoke all N
+//!   replicas re-read token rows, a miss burst that grows with N.
+//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of ~30 µs on one; 3
+//!   per read and more per create transaction add latency (p99) more than they cost throughput.
 
 #[path = "service_bench/cpu.rs"]
 mod cpu;
