@@ -344,7 +344,14 @@ async fn run(quick: bool) {
         Some(p) => {
             let (a, b) = (p.a.url.clone(), p.b.url.clone());
             let run = run_for(PG_CREATE_RUN);
-            creates("PostgreSQL, one replica", std::slice::from_ref(&a), &p.admin, run, 15.0).await;
+            creates(
+                "PostgreSQL, one replica",
+                std::slice::from_ref(&a),
+                &p.admin,
+                run,
+                15.0,
+            )
+            .await;
             creates("PostgreSQL, two replicas", &[a, b], &p.admin, run, 15.0).await;
         }
         None => println!("   PostgreSQL creates: SKIPPED: {}", servers::FIX_PG),
