@@ -27,7 +27,10 @@
 //! 35 µs); perf puts ~55% of the samples in postgres, ~44% in serve, most of serve's in the
 //! kernel's network path and malloc, not in our code.
 //! - PostgreSQL does more work per read than the replica: the per-request revocation-epoch
-//!   read (the auth query) plus the device row, 2-3 round trips and 2 pool checkouts. Replicas
+//!   read (the auth query, an unprepared statement: parsed and planned every time, two round
+//!   trips; `base_yyparse` in perf) plus the device row: 3 round trips, 2 pool checkouts. With
+//!   the epoch read as `prepare_cached` (an experiment, not committed) postgres went from 118 to
+//!   64 µs and serve from 84 to 58 µs per read, PostgreSQL one replica 0.20x -> 0.25x. Replicas
 //!   on their own machines scale serve's 84 µs out, but all land on one database: at ~118 µs
 //!   per read one PostgreSQL core serves ~8.5k reads/s, so past ~1.5 replicas per database core
 //!   the bottleneck is PostgreSQL, whatever N. Cheaper epoch reads (a prepared statement,
