@@ -1,505 +1,270 @@
 //! Service throughput figures (not a timed test): `cargo bench --bench service_bench`
-//! (`-- --quick`, or TOKENTAB_BENCH_QUICK=1, for a short create run).
+//! (`-- --quick`, or TOKENTAB_BENCH_QUICK=1, for short create and revoke runs).
 //!
-//! The load comes from a separate process: this binary re-executes itself with
-//! `--load-generator` (a small reqwest client) so the service under test does not share its
-//! runtime or its CPU accounting with the client. Both servers run in this (parent) process.
+//! The services under test are `tokentab serve` child processes (the release binary under
+//! `cargo bench`): one on SQLite, and, when `TOKENTAB_TEST_PG` names a PostgreSQL database
+//! (`eval "$(bash tests/pg-setup.sh)"`), two replicas A and B on a fresh schema of it. The load
+//! comes from a separate process (this binary re-executed with `--load-generator`); secrets reach
+//! it through its stdin. Without PostgreSQL its rows print `SKIPPED` and the line that fixes it.
 //!
-//! 1. GET one device with a device-scoped token, rotating over 1,000 distinct tokens (each for
-//!    a device of the demo account, so no single cached token is measured), beside a bare axum handler that
-//!    returns the same JSON without auth or database, same load generator, same layout
-//!    (goal: ratio >= 0.5).
-//! 2. Token create at 16 concurrent clients for 60 s (10 s quick): creates/s, p50, p99
-//!    (goal: p99 <= 5 ms), and the largest -wal file seen meanwhile (goal <= 64 MiB).
-//! 3. 100k tokens in the database: first page of 500 (goal <= 20 ms), walking every page
-//!    (goal <= 2 s).
+//! 1. GET one device with a device-scoped token, rotating over 1,000 distinct tokens (made through
+//!    the API over the demo account's devices), 32 clients: bare axum handler (same JSON, no auth,
+//!    no database) vs SQLite vs PostgreSQL one replica vs two replicas (requests alternate between
+//!    A and B). Goals: SQLite >= 0.5x bare, PostgreSQL one replica >= 0.25x bare.
+//! 2. Token create at 16 clients: SQLite for 60 s (goal p99 <= 5 ms, largest -wal <= 64 MiB),
+//!    PostgreSQL one and two replicas for 20 s (goal p99 <= 15 ms).
+//! 3. 100k tokens in a SQLite database: first page of 500 (goal <= 20 ms), every page (<= 2 s).
+//! 4. Revoke-to-refusal: warm a token on A, revoke it on B, request it on A at once: how many of
+//!    those first requests were refused (goal: all), and B's 200 to A's 401.
+//! 5. CPU split during the PostgreSQL one-replica reads (`/proc/<pid>/stat`; `cpu.rs`).
+//! 6. The same under `perf record -e cpu-clock` (an extra run): by process and library, and
+//!    the top functions of serve and of PostgreSQL (`perf.rs`; skipped when perf cannot record).
+//!
+//! # What the single-replica CPU profile implies for N replicas on N machines
+//!
+//! Measured (release, 2 cores shared with other builds, load average 4-12, 2026-11-26, two full
+//! runs): during the PostgreSQL one-replica reads, serve 76-84 µs and postgres 110-118 µs of CPU
+//! per request (load gen 32-35 µs); perf puts ~55-59% of the samples in postgres and ~41-44% in
+//! serve, most of serve's in the kernel's network path and malloc, not in our code.
+//! - PostgreSQL does more work per read than the replica: the per-request revocation-epoch
+//!   read (the auth query, an unprepared statement: parsed and planned every time, two round
+//!   trips; `base_yyparse` in perf) plus the device row: 3 round trips, 2 pool checkouts. With
+//!   the epoch read as `prepare_cached` (an experiment, not committed) postgres went from 118 to
+//!   64 µs and serve from 84 to 58 µs per read (0.25x bare in that quick run, against 0.20x in
+//!   both full runs; busy machine, so a hint, not a figure). Replicas on their own machines
+//!   scale serve's ~80 µs out, but all land on one database: at ~110-118 µs per read one
+//!   PostgreSQL core serves ~9k reads/s, so past ~1.5 replicas per database core the bottleneck
+//!   is PostgreSQL, whatever N. Cheaper epoch reads (a prepared statement,
+//!   folded into the data query, or one read shared by concurrent requests: the proof in
+//!   `revocation.rs` allows it) are the lever, not more replicas.
+//! - Pool: 16 connections + 1 LISTEN per replica; PostgreSQL's default `max_connections` 100
+//!   stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
+//! - The single-row epoch: reads do not contend (MVCC), but every revoke updates that one row
+//!   (revokes serialise on it) and empties every replica's cache: after each revoke all N
+//!   replicas re-read token rows, a miss burst that grows with N.
+//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of tens of µs here; 3
+//!   per read and more per create transaction add latency (p99) more than they cost throughput.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+#[path = "service_bench/cpu.rs"]
+mod cpu;
+#[path = "service_bench/listing.rs"]
+mod listing;
+#[path = "service_bench/load.rs"]
+mod load;
+#[path = "service_bench/perf.rs"]
+mod perf;
+#[path = "service_bench/revoke.rs"]
+mod revoke;
+#[path = "service_bench/servers.rs"]
+mod servers;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::routing::get;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tokentab::service::store::Store;
-use tokentab::service::store::tokens::{self, NewToken};
-use tokentab::service::{ServiceConfig, ServiceHandle, StoreError, spawn};
+use load::{Report, generate, mean_rps};
+use servers::{Serve, admin_token};
 
 const READ_CLIENTS: usize = 32;
 const READ_RUN: Duration = Duration::from_secs(8);
 const DISTINCT_TOKENS: usize = 1_000;
 const CREATE_CLIENTS: usize = 16;
 const CREATE_RUN: Duration = Duration::from_secs(60);
-const CREATE_RUN_QUICK: Duration = Duration::from_secs(10);
+const PG_CREATE_RUN: Duration = Duration::from_secs(20);
+const QUICK_RUN: Duration = Duration::from_secs(8);
 const WAL_GOAL: u64 = 64 * 1024 * 1024;
-const BIG_TOKENS: usize = 100_000;
-const PAGE: usize = 500;
+const REVOKE_ROUNDS: usize = 200;
+const REVOKE_ROUNDS_QUICK: usize = 50;
 
-/// What a load generator reports (one JSON line on stdout).
-#[derive(Debug, Serialize, Deserialize)]
-struct Report {
-    count: usize,
-    errors: usize,
-    elapsed_s: f64,
-    p50_us: u64,
-    p99_us: u64,
-    max_us: u64,
+type Targets = Vec<(String, String)>;
+
+/// PostgreSQL replicas A and B on one fresh schema, with A's admin token and read targets.
+struct Pg {
+    a: Serve,
+    b: Serve,
+    schema: String,
+    db: String,
+    admin: String,
+    targets: Targets,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
-impl Report {
-    fn of(mut lat: Vec<Duration>, errors: usize, elapsed: Duration) -> Report {
-        lat.sort();
-        let at = |q: f64| {
-            if lat.is_empty() {
-                return 0;
-            }
-            let i = ((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1;
-            lat[i].as_micros() as u64
-        };
-        Report {
-            count: lat.len(),
-            errors,
-            elapsed_s: elapsed.as_secs_f64(),
-            p50_us: at(0.50),
-            p99_us: at(0.99),
-            max_us: at(1.0),
-        }
-    }
-    fn rps(&self) -> f64 {
-        self.count as f64 / self.elapsed_s
-    }
-    fn line(&self) -> String {
-        format!(
-            "{:>8.0} req/s  p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms  ({} requests{})",
-            self.rps(),
-            self.p50_us as f64 / 1000.0,
-            self.p99_us as f64 / 1000.0,
-            self.max_us as f64 / 1000.0,
-            self.count,
-            if self.errors > 0 {
-                format!(", {} ERRORS", self.errors)
-            } else {
-                String::new()
-            }
-        )
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The load generator (child process).
-
-/// `--load-generator get|create BASE_URL TARGETS_FILE CLIENTS SECONDS`. TARGETS_FILE lines are
-/// `PATH<TAB>TOKEN`; `get` rotates over them, `create` posts to the first line's token.
-fn load_generator(args: &[String]) {
-    let [mode, base, targets, clients, secs] = args else {
-        eprintln!("usage: --load-generator get|create BASE TARGETS CLIENTS SECONDS");
-        std::process::exit(2);
-    };
-    let targets: Vec<(String, String)> = std::fs::read_to_string(targets)
-        .expect("targets file")
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(p, t)| (p.to_owned(), t.to_owned()))
-        .collect();
-    let clients: usize = clients.parse().expect("clients");
-    let run = Duration::from_secs_f64(secs.parse().expect("seconds"));
-    let create = mode == "create";
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let report = rt.block_on(async move {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(clients)
-            .build()
-            .expect("client");
-        let targets = Arc::new(targets);
-        let start = Instant::now();
-        let mut tasks = Vec::new();
-        for c in 0..clients {
-            let (http, base, targets) = (http.clone(), base.clone(), Arc::clone(&targets));
-            tasks.push(tokio::spawn(async move {
-                let mut lat = Vec::new();
-                let mut errors = 0;
-                let mut i = c * 7919;
-                while start.elapsed() < run {
-                    let t = Instant::now();
-                    let req = if create {
-                        http.post(format!("{base}/access/api/v1/tokens"))
-                            .bearer_auth(&targets[0].1)
-                            .json(&json!({"description": format!("bench {c}/{i}"), "expires_in": 3600}))
-                    } else {
-                        let (path, token) = &targets[i % targets.len()];
-                        let req = http.get(format!("{base}{path}"));
-                        if token.is_empty() { req } else { req.bearer_auth(token) }
-                    };
-                    i += 1;
-                    match req.send().await {
-                        Ok(r) if r.status().is_success() => {
-                            if r.bytes().await.is_ok() {
-                                lat.push(t.elapsed());
-                            } else {
-                                errors += 1;
-                            }
-                        }
-                        _ => errors += 1,
-                    }
-                }
-                (lat, errors)
-            }));
-        }
-        let mut all = Vec::new();
-        let mut errors = 0;
-        for t in tasks {
-            let (lat, e) = t.await.expect("load task");
-            all.extend(lat);
-            errors += e;
-        }
-        Report::of(all, errors, start.elapsed())
-    });
-    println!("{}", serde_json::to_string(&report).expect("json"));
-}
-
-/// Runs a load generator process and waits for its report.
-async fn generate(mode: &str, base: &str, targets: &Path, clients: usize, run: Duration) -> Report {
-    let out = tokio::process::Command::new(std::env::current_exe().expect("current exe"))
-        .arg("--load-generator")
-        .args([mode, base])
-        .arg(targets)
-        .args([clients.to_string(), run.as_secs_f64().to_string()])
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("start the load generator");
-    assert!(
-        out.status.success(),
-        "load generator: {}",
-        String::from_utf8_lossy(&out.stderr)
+async fn start_pg(http: &reqwest::Client) -> Result<Pg, String> {
+    let (url, schema, db) = servers::pg_target()?;
+    let (da, db_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
     );
-    serde_json::from_slice(&out.stdout).expect("load generator report")
+    let a = Serve::start(&url, da.path(), &[]).await;
+    let b = Serve::start(&url, db_dir.path(), &[]).await;
+    println!("   replica A: {}", a.token_line);
+    println!("   replica B: {}", b.token_line);
+    let admin = admin_token(da.path());
+    let targets = servers::device_targets(http, &a.url, &admin, DISTINCT_TOKENS).await;
+    Ok(Pg {
+        a,
+        b,
+        schema,
+        db,
+        admin,
+        targets,
+        _dirs: (da, db_dir),
+    })
 }
 
-// ---------------------------------------------------------------------------------------------
-// The parent: servers and figures.
-
-fn config(dir: &Path, seed: bool) -> ServiceConfig {
-    ServiceConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        db_path: dir.join("tokentab.db"),
-        data_dir: dir.to_owned(),
-        seed,
-        max_expiry: None,
-        max_user_expiry: Some(tokentab::service::DEFAULT_MAX_USER_EXPIRY),
-        max_tokens_per_user: tokentab::service::DEFAULT_MAX_TOKENS_PER_USER,
-    }
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
 }
 
-fn admin_token(h: &ServiceHandle) -> String {
-    std::fs::read_to_string(&h.admin_token_path)
-        .expect("admin.token")
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
         .trim()
         .to_owned()
 }
 
-/// `PATH<TAB>TOKEN` lines, private to this user.
-fn write_targets(path: &Path, targets: &[(String, String)]) {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).expect("targets file");
-    for (p, t) in targets {
-        writeln!(f, "{p}\t{t}").expect("write targets");
-    }
+struct ReadCase<'a> {
+    label: &'static str,
+    urls: Vec<String>,
+    targets: &'a Targets,
+    runs: Vec<Report>,
 }
 
-async fn json(req: reqwest::RequestBuilder) -> Value {
-    let resp = req.send().await.expect("request");
-    assert!(resp.status().is_success(), "{}", resp.status());
-    resp.json().await.expect("json")
-}
-
-/// 1,000 device-scoped tokens over every device of the demo account: (device path, token).
-async fn device_tokens(
-    http: &reqwest::Client,
-    svc: &ServiceHandle,
-    admin: &str,
-) -> Vec<(String, String)> {
-    let projects = json(
-        http.get(format!("{}/access/api/v1/projects", svc.url()))
-            .bearer_auth(admin),
-    )
-    .await;
-    let mut devices: Vec<(String, String)> = Vec::new();
-    for key in projects
-        .as_array()
-        .expect("projects")
-        .iter()
-        .filter_map(|p| p["project_key"].as_str())
-    {
-        let list = json(
-            http.get(format!("{}/api/v2/{key}/devices?limit=1000", svc.url()))
-                .bearer_auth(admin),
+async fn reads(cases: &mut [ReadCase<'_>], pg: Option<&Pg>) -> cpu::Split {
+    for c in cases.iter() {
+        generate(
+            "get",
+            &c.urls,
+            c.targets,
+            READ_CLIENTS,
+            Duration::from_secs(1),
         )
         .await;
-        devices.extend(
-            list["devices"]
-                .as_array()
-                .expect("devices")
-                .iter()
-                .filter_map(|d| d["device_uuid"].as_str())
-                .map(|u| (key.to_owned(), u.to_owned())),
-        );
     }
-    assert!(!devices.is_empty());
-    let mut out = Vec::with_capacity(DISTINCT_TOKENS);
-    for i in 0..DISTINCT_TOKENS {
-        let (project, uuid) = &devices[i % devices.len()];
-        let created = json(
-            http.post(format!("{}/access/api/v1/tokens", svc.url()))
-                .bearer_auth(admin)
-                .json(&json!({
-                    "scope": format!("connect:device:{project}/{uuid}:r"),
-                    "description": format!("bench reader {i}")
-                })),
-        )
-        .await;
-        let token = created["access_token"].as_str().expect("secret").to_owned();
-        out.push((format!("/api/v2/{project}/devices/{uuid}"), token));
-    }
-    out
-}
-
-async fn device_read(http: &reqwest::Client, svc: &ServiceHandle, admin: &str, dir: &Path) {
-    let targets = device_tokens(http, svc, admin).await;
-    let distinct_devices = targets
-        .iter()
-        .map(|(p, _)| p.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    let device = json(
-        http.get(format!("{}{}", svc.url(), targets[0].0))
-            .bearer_auth(&targets[0].1),
-    )
-    .await;
-
-    // The bare baseline: same route shape, same JSON, no auth, no database.
-    let body = Arc::new(serde_json::to_vec(&device).expect("json"));
-    let bare = Router::new().route(
-        "/api/v2/{project}/devices/{uuid}",
-        get(move || {
-            let body = Arc::clone(&body);
-            async move {
-                (
-                    [("content-type", "application/json")],
-                    body.as_ref().clone(),
-                )
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let bare_url = format!("http://{}", listener.local_addr().expect("addr"));
-    let bare_task = tokio::spawn(async move { axum::serve(listener, bare).await });
-
-    let svc_targets = dir.join("svc-targets.tsv");
-    write_targets(&svc_targets, &targets);
-    let bare_targets = dir.join("bare-targets.tsv");
-    let unauthenticated: Vec<(String, String)> = targets
-        .iter()
-        .map(|(p, _)| (p.clone(), String::new()))
-        .collect();
-    write_targets(&bare_targets, &unauthenticated);
-
-    // Warm both up, then two measured runs of each, alternating; the figures are the means.
-    let warm = Duration::from_secs(1);
-    generate("get", &bare_url, &bare_targets, READ_CLIENTS, warm).await;
-    generate("get", &svc.url(), &svc_targets, READ_CLIENTS, warm).await;
-    let mut bare_runs = Vec::new();
-    let mut svc_runs = Vec::new();
+    let mut split = cpu::Split::default();
     for _ in 0..2 {
-        bare_runs.push(generate("get", &bare_url, &bare_targets, READ_CLIENTS, READ_RUN).await);
-        svc_runs.push(generate("get", &svc.url(), &svc_targets, READ_CLIENTS, READ_RUN).await);
+        for c in cases.iter_mut() {
+            // The CPU profile: PostgreSQL, one replica (A alone).
+            let profiled = pg.filter(|p| c.urls == [p.a.url.clone()]);
+            let watch = |p: &Pg| cpu::snapshot(&[p.a.pid()], &p.db);
+            let before = profiled.map(watch);
+            let r = generate("get", &c.urls, c.targets, READ_CLIENTS, READ_RUN).await;
+            if let (Some(p), Some(before)) = (profiled, before) {
+                split.add(&before, &watch(p), r.cpu_s, r.count);
+            }
+            c.runs.push(r);
+        }
     }
-    bare_task.abort();
-    let mean = |runs: &[Report]| runs.iter().map(Report::rps).sum::<f64>() / runs.len() as f64;
-    println!(
-        "1. GET one device: load generator in its own process, {READ_CLIENTS} clients, {:?} per run, \
-         {DISTINCT_TOKENS} distinct device-scoped tokens over {distinct_devices} devices",
-        READ_RUN
-    );
-    for (b, s) in bare_runs.iter().zip(&svc_runs) {
-        println!("   bare axum handler : {}", b.line());
-        println!("   token-checked     : {}", s.line());
-    }
-    println!(
-        "   ratio (mean req/s): {:.2}   (goal >= 0.5)",
-        mean(&svc_runs) / mean(&bare_runs)
-    );
+    split
 }
 
-async fn creates(svc: &ServiceHandle, admin: &str, dir: &Path, run: Duration) {
-    let targets = dir.join("admin-target.tsv");
-    write_targets(&targets, &[(String::new(), admin.to_owned())]);
-    let wal = PathBuf::from(format!("{}-wal", dir.join("tokentab.db").display()));
-    let db = dir.join("tokentab.db");
+/// An extra PostgreSQL one-replica read run (not among the figures) under `perf record`.
+async fn perf_run(p: &Pg) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut pids = vec![p.a.pid()];
+    pids.extend(cpu::postgres_pids(&p.db));
+    let rec = match perf::start(&pids, dir.path()) {
+        Ok(r) => r,
+        Err(why) => return vec![format!("SKIPPED: {why}")],
+    };
+    // perf attaches in a few milliseconds; the run is long beside it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let urls = [p.a.url.clone()];
+    let r = generate("get", &urls, &p.targets, READ_CLIENTS, READ_RUN).await;
+    let mut lines = vec![format!(
+        "profiled run (not among the figures): {}",
+        r.line()
+    )];
+    lines.extend(rec.finish(p.a.pid()));
+    lines
+}
+
+fn print_reads(cases: &[ReadCase<'_>], pg_skipped: Option<&str>) {
+    println!(
+        "1. GET one device: {READ_CLIENTS} clients, {READ_RUN:?} per run, two runs each (interleaved), \
+         {DISTINCT_TOKENS} distinct device-scoped tokens; load generator in its own process"
+    );
+    let bare = mean_rps(&cases[0].runs);
+    for c in cases {
+        for r in &c.runs {
+            println!("   {:<26}: {}", c.label, r.line());
+        }
+    }
+    for (c, goal) in cases[1..].iter().zip([Some(0.5), Some(0.25), None]) {
+        let ratio = mean_rps(&c.runs) / bare;
+        match goal {
+            Some(g) => println!(
+                "   {:<26}: {ratio:.2}x bare (mean req/s)   goal >= {g}x: {}",
+                c.label,
+                verdict(ratio >= g)
+            ),
+            None => println!(
+                "   {:<26}: {ratio:.2}x bare (mean req/s)   no goal (2 cores: cannot beat one replica)",
+                c.label
+            ),
+        }
+    }
+    if let Some(fix) = pg_skipped {
+        println!("   PostgreSQL one replica / two replicas: SKIPPED: {fix}");
+    }
+}
+
+async fn creates(label: &str, urls: &[String], admin: &str, run: Duration, goal_ms: f64) -> Report {
+    let targets = vec![(String::new(), admin.to_owned())];
     generate(
         "create",
-        &svc.url(),
+        urls,
         &targets,
         CREATE_CLIENTS,
         Duration::from_secs(1),
     )
     .await;
+    let r = generate("create", urls, &targets, CREATE_CLIENTS, run).await;
+    println!("   {label:<26}: {}", r.line());
+    println!(
+        "   {label:<26}: p99 {:.3} ms   goal <= {goal_ms} ms: {}",
+        r.p99_ms(),
+        verdict(r.p99_ms() <= goal_ms)
+    );
+    r
+}
+
+/// SQLite creates, with the largest `-wal` file seen meanwhile.
+async fn sqlite_creates(url: &str, admin: &str, db: &Path, run: Duration) {
+    let wal = db.with_extension("db-wal");
     let stop = Arc::new(AtomicBool::new(false));
     let max_wal = Arc::new(AtomicU64::new(0));
     let sampler = {
         let (stop, max_wal, wal) = (Arc::clone(&stop), Arc::clone(&max_wal), wal.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Acquire) {
-                max_wal.fetch_max(
-                    std::fs::metadata(&wal).map_or(0, |m| m.len()),
-                    Ordering::AcqRel,
-                );
+                let len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                max_wal.fetch_max(len, Ordering::AcqRel);
                 std::thread::sleep(Duration::from_millis(10));
             }
         })
     };
-    let db_before = std::fs::metadata(&db).map_or(0, |m| m.len());
-    let c = generate("create", &svc.url(), &targets, CREATE_CLIENTS, run).await;
+    let size = || std::fs::metadata(db).map_or(0, |m| m.len()) as f64 / (1024.0 * 1024.0);
+    let before = size();
+    creates("SQLite, one node", &[url.to_owned()], admin, run, 5.0).await;
     stop.store(true, Ordering::Release);
     sampler.join().expect("sampler");
-    let db_after = std::fs::metadata(&db).map_or(0, |m| m.len());
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let wal_max = max_wal.load(Ordering::Acquire);
     println!(
-        "2. token create, {CREATE_CLIENTS} clients for {:?} (load generator in its own process):",
-        run
+        "   {:<26}: largest -wal {:.1} MiB, sampled every 10 ms   goal <= 64 MiB: {}; database grew {before:.1} -> {:.1} MiB",
+        "SQLite, one node",
+        wal_max as f64 / (1024.0 * 1024.0),
+        verdict(wal_max <= WAL_GOAL),
+        size()
     );
-    println!("   {}", c.line());
-    println!(
-        "   p99 {:.3} ms   (goal p99 <= 5 ms)",
-        c.p99_us as f64 / 1000.0
-    );
-    println!(
-        "   largest -wal file {:.1} MiB, sampled every 10 ms   (goal <= {:.0} MiB); database grew {:.1} -> {:.1} MiB",
-        mib(max_wal.load(Ordering::Acquire)),
-        mib(WAL_GOAL),
-        mib(db_before),
-        mib(db_after)
-    );
-}
-
-fn fill(db: &Path) -> Result<Duration, StoreError> {
-    let store = Store::open(db)?;
-    let start = Instant::now();
-    let now = chrono::Utc::now().timestamp();
-    store.write_now(move |tx| {
-        tokentab::service::store::entities::insert_user(
-            tx,
-            &tokentab::model::wire::UserInfo {
-                username: "admin".into(),
-                email: None,
-                admin: Some(true),
-                status: None,
-                realm: None,
-            },
-        )?;
-        for i in 0..BIG_TOKENS {
-            let secret = format!("bench-secret-{i}");
-            tokens::insert(
-                tx,
-                &NewToken {
-                    token_id: uuid::Uuid::new_v4().to_string(),
-                    secret_hash: tokentab::service::hash_secret(&secret),
-                    username: "admin".into(),
-                    scope: "applied-permissions/user".into(),
-                    audience: "*@*".into(),
-                    description: format!("bulk token {i}"),
-                    project_key: None,
-                    refreshable: false,
-                    issued_at: now - (BIG_TOKENS - i) as i64,
-                    expiry: Some(now + 86_400 + i as i64),
-                },
-            )?;
-        }
-        Ok::<_, StoreError>(())
-    })?;
-    Ok(start.elapsed())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-async fn big_listing(http: &reqwest::Client) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), false);
-    let db = cfg.db_path.clone();
-    let filled = tokio::task::spawn_blocking(move || fill(&db))
-        .await
-        .expect("fill task")
-        .expect("fill");
-    let svc = spawn(cfg).await.expect("service");
-    let admin = admin_token(&svc);
-    let first = format!("{}/access/api/v1/tokens?limit={PAGE}", svc.url());
-    let mut lat = Vec::new();
-    for _ in 0..30 {
-        let t = Instant::now();
-        let v = json(http.get(&first).bearer_auth(&admin)).await;
-        lat.push(t.elapsed());
-        assert_eq!(v["tokens"].as_array().map(Vec::len), Some(PAGE));
-    }
-    lat.sort();
-    let mut walks = Vec::new();
-    for _ in 0..3 {
-        let t = Instant::now();
-        let mut seen = 0;
-        let mut pages = 0;
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut req = http.get(&first).bearer_auth(&admin);
-            if let Some(c) = &cursor {
-                req = req.query(&[("cursor", c)]);
-            }
-            let v = json(req).await;
-            seen += v["tokens"].as_array().map_or(0, Vec::len);
-            pages += 1;
-            match v["cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
-        assert_eq!(seen, BIG_TOKENS + 1, "every token once (+ the admin token)");
-        walks.push((t.elapsed(), pages));
-    }
-    walks.sort();
-    println!(
-        "3. {BIG_TOKENS} tokens (inserted in {}): first page of {PAGE}: p50 {}  max {} over 30 runs (goal <= 20 ms); \
-         all {} pages: best {} / worst {} of 3 walks (goal <= 2 s)",
-        ms(filled),
-        ms(lat[lat.len() / 2]),
-        ms(lat[lat.len() - 1]),
-        walks[0].1,
-        ms(walks[0].0),
-        ms(walks[walks.len() - 1].0)
-    );
-    svc.shutdown().await;
 }
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--load-generator") {
-        return load_generator(&args[i + 1..]);
+        return load::main(&args[i + 1..]);
     }
     let quick = args.iter().any(|a| a == "--quick")
         || std::env::var("TOKENTAB_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -507,22 +272,136 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(async {
-        let http = reqwest::Client::builder().build().expect("client");
-        let started = Instant::now();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let svc = spawn(config(dir.path(), true)).await.expect("service");
-        let admin = admin_token(&svc);
-        device_read(&http, &svc, &admin, dir.path()).await;
-        creates(
-            &svc,
-            &admin,
-            dir.path(),
-            if quick { CREATE_RUN_QUICK } else { CREATE_RUN },
-        )
-        .await;
-        svc.shutdown().await;
-        big_listing(&http).await;
-        println!("total {:.1} s", started.elapsed().as_secs_f64());
-    });
+    rt.block_on(run(quick));
+}
+
+async fn run(quick: bool) {
+    let started = Instant::now();
+    let (bin, release) = servers::binary();
+    println!(
+        "service_bench ({} mode): serve = {bin}{}; load average at start: {}",
+        if quick { "QUICK" } else { "full" },
+        if release {
+            ""
+        } else {
+            "   WARNING: NOT A RELEASE BUILD"
+        },
+        loadavg()
+    );
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("tokentab.db");
+    let sqlite = Serve::start(&db.to_string_lossy(), dir.path(), &[]).await;
+    let sq_admin = admin_token(dir.path());
+    let sq_targets = servers::device_targets(&http, &sqlite.url, &sq_admin, DISTINCT_TOKENS).await;
+    let pg_owned = start_pg(&http).await;
+    if let Err(fix) = &pg_owned {
+        println!("!!! PostgreSQL rows SKIPPED: {fix}");
+    }
+    let pg = pg_owned.as_ref().ok();
+
+    let sample = servers::json(
+        http.get(format!("{}{}", sqlite.url, sq_targets[0].0))
+            .bearer_auth(&sq_targets[0].1),
+    )
+    .await;
+    let (bare_url, bare_task) = servers::bare(serde_json::to_vec(&sample).expect("json")).await;
+    let bare_targets: Targets = sq_targets
+        .iter()
+        .map(|(p, _)| (p.clone(), String::new()))
+        .collect();
+    let case = |label, urls: Vec<String>, targets| ReadCase {
+        label,
+        urls,
+        targets,
+        runs: Vec::new(),
+    };
+    let mut cases = vec![
+        case("bare axum handler", vec![bare_url], &bare_targets),
+        case("SQLite, one node", vec![sqlite.url.clone()], &sq_targets),
+    ];
+    if let Some(p) = pg {
+        cases.push(case(
+            "PostgreSQL, one replica",
+            vec![p.a.url.clone()],
+            &p.targets,
+        ));
+        cases.push(case(
+            "PostgreSQL, two replicas",
+            vec![p.a.url.clone(), p.b.url.clone()],
+            &p.targets,
+        ));
+    }
+    let split = reads(&mut cases, pg).await;
+    bare_task.abort();
+    print_reads(&cases, pg.is_none().then_some(servers::FIX_PG));
+    let perf_lines = match pg {
+        Some(p) => perf_run(p).await,
+        None => vec![format!("SKIPPED: {}", servers::FIX_PG)],
+    };
+    println!("   load average after the reads: {}", loadavg());
+
+    println!("2. token create, {CREATE_CLIENTS} clients (load generator in its own process):");
+    let run_for = |full| if quick { QUICK_RUN } else { full };
+    sqlite_creates(&sqlite.url, &sq_admin, &db, run_for(CREATE_RUN)).await;
+    match pg {
+        Some(p) => {
+            let (a, b) = (p.a.url.clone(), p.b.url.clone());
+            let run = run_for(PG_CREATE_RUN);
+            creates(
+                "PostgreSQL, one replica",
+                std::slice::from_ref(&a),
+                &p.admin,
+                run,
+                15.0,
+            )
+            .await;
+            creates("PostgreSQL, two replicas", &[a, b], &p.admin, run, 15.0).await;
+        }
+        None => println!("   PostgreSQL creates: SKIPPED: {}", servers::FIX_PG),
+    }
+    println!("   load average after the creates: {}", loadavg());
+    drop(sqlite);
+
+    listing::big_listing(&http).await;
+
+    let rounds = if quick {
+        REVOKE_ROUNDS_QUICK
+    } else {
+        REVOKE_ROUNDS
+    };
+    println!(
+        "4. revoke-to-refusal across replicas ({rounds} rounds: warm on A, revoke on B, read on A):"
+    );
+    match pg {
+        Some(p) => {
+            for l in revoke::across(&http, &p.a.url, &p.b.url, &p.admin, rounds)
+                .await
+                .lines()
+            {
+                println!("   {l}");
+            }
+        }
+        None => println!("   SKIPPED: {}", servers::FIX_PG),
+    }
+
+    println!("5. CPU during the PostgreSQL one-replica reads (/proc/<pid>/stat utime+stime):");
+    match pg {
+        Some(_) => split.lines().iter().for_each(|l| println!("   {l}")),
+        None => println!("   SKIPPED: {}", servers::FIX_PG),
+    }
+    println!(
+        "6. perf record -e cpu-clock during a PostgreSQL one-replica read run (serve + postgres):"
+    );
+    perf_lines.iter().for_each(|l| println!("   {l}"));
+    let schema = pg.map(|p| p.schema.clone());
+    drop(pg_owned);
+    if let Some(s) = schema {
+        servers::drop_schema(&s);
+    }
+    println!(
+        "total {:.1} s; load average at the end: {}",
+        started.elapsed().as_secs_f64(),
+        loadavg()
+    );
 }
