@@ -22,28 +22,27 @@
 //!
 //! # What the single-replica CPU profile implies for N replicas on N machines
 //!
-//! Measured (release, 2 cores shared with other builds, load average 4-12, 2026-11-26, two full
-//! runs): during the PostgreSQL one-replica reads, serve 76-84 µs and postgres 110-118 µs of CPU
-//! per request (load gen 32-35 µs); perf puts ~55-59% of the samples in postgres and ~41-44% in
-//! serve, most of serve's in the kernel's network path and malloc, not in our code.
-//! - PostgreSQL does more work per read than the replica: the per-request revocation-epoch
-//!   read (the auth query, an unprepared statement: parsed and planned every time, two round
-//!   trips; `base_yyparse` in perf) plus the device row: 3 round trips, 2 pool checkouts. With
-//!   the epoch read as `prepare_cached` (an experiment, not committed) postgres went from 118 to
-//!   64 µs and serve from 84 to 58 µs per read (0.25x bare in that quick run, against 0.20x in
-//!   both full runs; busy machine, so a hint, not a figure). Replicas on their own machines
-//!   scale serve's ~80 µs out, but all land on one database: at ~110-118 µs per read one
-//!   PostgreSQL core serves ~9k reads/s, so past ~1.5 replicas per database core the bottleneck
-//!   is PostgreSQL, whatever N. Cheaper epoch reads (a prepared statement,
-//!   folded into the data query, or one read shared by concurrent requests: the proof in
-//!   `revocation.rs` allows it) are the lever, not more replicas.
+//! Measured (release, 2 cores, load average 2-5, 2026-11-26, after the epoch statement was
+//! prepared and shared by concurrent requests): during the PostgreSQL one-replica reads, serve
+//! 43 µs and postgres 33 µs of CPU per request (load gen 23 µs); perf puts ~46% of the samples
+//! in postgres (31% in its own code), ~53% in serve, most of serve's in the kernel's network
+//! path and malloc, not in our code. Before those two changes (same bench, load 4-12): serve
+//! 76-84 µs and postgres 110-118 µs per request, PostgreSQL one replica 0.20x bare; after: 0.32x.
+//! - Per read a replica now costs more CPU than the database. On N machines the replicas'
+//!   share scales out, and the database's ~33 µs per read (mostly the device row and the
+//!   connection work; the epoch statement is shared by the requests in flight) caps one
+//!   PostgreSQL core at ~30k reads/s: past ~1.3 replica cores per database core the bottleneck
+//!   moves to PostgreSQL, and then more replicas add availability, not throughput. Creates are
+//!   bound by PostgreSQL's commits (WAL fsync, the epoch/audit rows): ~2.1k/s here with p99
+//!   12.9 ms on one replica, no faster on two.
 //! - Pool: 16 connections + 1 LISTEN per replica; PostgreSQL's default `max_connections` 100
 //!   stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
 //! - The single-row epoch: reads do not contend (MVCC), but every revoke updates that one row
 //!   (revokes serialise on it) and empties every replica's cache: after each revoke all N
 //!   replicas re-read token rows, a miss burst that grows with N.
-//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of tens of µs here; 3
-//!   per read and more per create transaction add latency (p99) more than they cost throughput.
+//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of ~30 µs on one; 2
+//!   per read (the shared epoch statement, the device row) and more per create transaction add
+//!   latency (p99) more than they cost throughput.
 
 #[path = "service_bench/cpu.rs"]
 mod cpu;

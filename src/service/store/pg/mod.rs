@@ -187,11 +187,7 @@ impl PgDb {
             .prepare_cached("SELECT epoch FROM revocation_epoch")
             .await
             .map_err(classify)?;
-        let epoch: i64 = client
-            .query_one(&stmt, &[])
-            .await
-            .map_err(classify)?
-            .get(0);
+        let epoch: i64 = client.query_one(&stmt, &[]).await.map_err(classify)?.get(0);
         Ok(epoch as u64)
     }
 
