@@ -16,7 +16,7 @@ use tokentab::model::wire::{DeviceInfo, DevicePatch, ProjectInfo, UserInfo};
 use tokentab::service::StoreError;
 use tokentab::service::store::audit::{AuditFilter, Record};
 use tokentab::service::store::backend::{
-    CreateCheck, CreateToken, Db, Refresh, RevokeOutcome, Write,
+    CreateCheck, CreateToken, Db, DeviceWrite, Refresh, RevokeOutcome, Write,
 };
 use tokentab::service::store::entities::{DeviceFilter, DeviceQuery};
 use tokentab::service::store::target::DbTarget;
@@ -1371,12 +1371,14 @@ async fn audit_rows_of_every_write(place: Place) {
         })
     };
     db.update_device_if(
-        "demo".into(),
-        "d-01".into(),
+        DeviceWrite {
+            project: "demo".into(),
+            uuid: "d-01".into(),
+            caller: caller(),
+            audit: dev_rec("device_update"),
+        },
         patch.clone(),
-        caller(),
         |_| Ok::<_, StoreError>(()),
-        dev_rec("device_update"),
     )
     .await
     .unwrap()
@@ -1384,45 +1386,53 @@ async fn audit_rows_of_every_write(place: Place) {
     // No row when nothing changed: a missing device, a refused check.
     let missing = db
         .update_device_if(
-            "demo".into(),
-            "d-99".into(),
+            DeviceWrite {
+                project: "demo".into(),
+                uuid: "d-99".into(),
+                caller: caller(),
+                audit: dev_rec("device_update"),
+            },
             patch.clone(),
-            caller(),
             |_| Ok::<_, StoreError>(()),
-            dev_rec("device_update"),
         )
         .await
         .unwrap();
     assert!(missing.is_none());
     let refused = db
         .update_device_if(
-            "demo".into(),
-            "d-01".into(),
+            DeviceWrite {
+                project: "demo".into(),
+                uuid: "d-01".into(),
+                caller: caller(),
+                audit: dev_rec("device_update"),
+            },
             patch,
-            caller(),
             |_| Err(StoreError::Config("no".into())),
-            dev_rec("device_update"),
         )
         .await;
     assert!(refused.is_err());
     assert!(
         db.delete_device_if(
-            "demo".into(),
-            "d-01".into(),
-            caller(),
+            DeviceWrite {
+                project: "demo".into(),
+                uuid: "d-01".into(),
+                caller: caller(),
+                audit: dev_rec("device_delete"),
+            },
             |_| Ok::<_, StoreError>(()),
-            dev_rec("device_delete"),
         )
         .await
         .unwrap()
     );
     assert!(
         !db.delete_device_if(
-            "demo".into(),
-            "d-01".into(),
-            caller(),
+            DeviceWrite {
+                project: "demo".into(),
+                uuid: "d-01".into(),
+                caller: caller(),
+                audit: dev_rec("device_delete"),
+            },
             |_| Ok::<_, StoreError>(()),
-            dev_rec("device_delete"),
         )
         .await
         .unwrap()

@@ -5,7 +5,7 @@
 use tokentab::model::EntityRef;
 use tokentab::model::wire::{DeviceInfo, DevicePatch};
 use tokentab::service::StoreError;
-use tokentab::service::store::backend::{CreateCheck, CreateToken, Db, RevokeOutcome};
+use tokentab::service::store::backend::{CreateCheck, CreateToken, Db, DeviceWrite, RevokeOutcome};
 use tokentab::service::store::tokens::{NewToken, TokenRow};
 
 pub trait Plain {
@@ -54,6 +54,16 @@ pub fn plain_create(new: NewToken, targets: Vec<EntityRef>, caller: Option<Strin
     }
 }
 
+/// A device write with no audit row.
+pub fn plain_device(project: String, uuid: String, caller: Option<String>) -> DeviceWrite {
+    DeviceWrite {
+        project,
+        uuid,
+        caller,
+        audit: None,
+    }
+}
+
 impl Plain for Db {
     async fn create_plain(
         &self,
@@ -82,7 +92,7 @@ impl Plain for Db {
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
     ) -> Result<Option<DeviceInfo>, E> {
-        self.update_device_if(project, uuid, patch, caller, check, None)
+        self.update_device_if(plain_device(project, uuid, caller), patch, check)
             .await
     }
 
@@ -93,7 +103,7 @@ impl Plain for Db {
         caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
     ) -> Result<bool, E> {
-        self.delete_device_if(project, uuid, caller, check, None)
+        self.delete_device_if(plain_device(project, uuid, caller), check)
             .await
     }
 }

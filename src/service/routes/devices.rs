@@ -17,6 +17,8 @@ use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
 use super::super::state::AppState;
+use super::super::store::audit::Record;
+use super::super::store::backend::DeviceWrite;
 use super::super::store::entities::DeviceQuery;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::check_text;
@@ -86,6 +88,16 @@ pub async fn list(
         .await?
         .ok_or_else(|| unknown_project(&project))?;
     Ok(Json(DeviceList { devices, after }))
+}
+
+/// A write on `project/uuid` acting for `p`, recorded as `rec`.
+fn device_write(p: &Principal, project: &str, uuid: &str, rec: Record) -> DeviceWrite {
+    DeviceWrite {
+        project: project.to_owned(),
+        uuid: uuid.to_owned(),
+        caller: Some(p.token_id.clone()),
+        audit: Some(rec),
+    }
 }
 
 fn unknown_project(project: &str) -> ApiErr {
@@ -169,18 +181,13 @@ pub async fn patch(
     let mut rec = audit_by(&p, "device_update", source);
     rec.device = Some(format!("{project}/{uuid}"));
     let failed = rec.clone();
-    let caller = Some(p.token_id.clone());
+    let w = device_write(&p, &project, &uuid, rec);
     let (pr, ud) = (project.clone(), uuid.clone());
     let dev = state
         .db
-        .update_device_if(
-            project.clone(),
-            uuid.clone(),
-            patch,
-            caller,
-            move |dev| authorize(&p, dev.cloned(), &pr, &ud, Action::Write).map(drop),
-            Some(rec),
-        )
+        .update_device_if(w, patch, move |dev| {
+            authorize(&p, dev.cloned(), &pr, &ud, Action::Write).map(drop)
+        })
         .await
         .and_then(|dev| dev.ok_or_else(|| missing(&project, &uuid)));
     match dev {
@@ -204,17 +211,13 @@ pub async fn delete(
     let mut rec = audit_by(&p, "device_delete", source);
     rec.device = Some(format!("{project}/{uuid}"));
     let failed = rec.clone();
-    let caller = Some(p.token_id.clone());
+    let w = device_write(&p, &project, &uuid, rec);
     let (pr, ud) = (project.clone(), uuid.clone());
     let deleted = state
         .db
-        .delete_device_if(
-            project.clone(),
-            uuid.clone(),
-            caller,
-            move |dev| authorize(&p, dev.cloned(), &pr, &ud, Action::Delete).map(drop),
-            Some(rec),
-        )
+        .delete_device_if(w, move |dev| {
+            authorize(&p, dev.cloned(), &pr, &ud, Action::Delete).map(drop)
+        })
         .await
         .and_then(|gone| {
             if gone {

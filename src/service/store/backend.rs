@@ -91,6 +91,16 @@ pub struct Refresh {
     pub audit: Option<Record>,
 }
 
+/// A device write made for a caller: which device, the token acting (re-checked live inside the
+/// transaction) and the audit row written when the change happens.
+#[derive(Debug, Clone)]
+pub struct DeviceWrite {
+    pub project: String,
+    pub uuid: String,
+    pub caller: Option<String>,
+    pub audit: Option<Record>,
+}
+
 /// What a refresh made: the new token and its lifetime in seconds (None: never expires).
 #[derive(Debug, Clone)]
 pub struct Refreshed {
@@ -385,36 +395,30 @@ impl Db {
     }
 
     /// Applies `patch` if `check(device)` allows it (it sees None for a missing device), in
-    /// one transaction that re-checks `caller` and writes `audit` when a row changed.
+    /// one transaction that re-checks the caller and writes the audit row when a row changed.
     /// Ok(None): missing and `check` let it pass.
     pub async fn update_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
+        w: DeviceWrite,
         patch: DevicePatch,
-        caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        audit: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.update_device_if(project, uuid, patch, caller, check, audit))
+        on!(self, db => db.update_device_if(w, patch, check))
     }
 
-    /// Deletes the device if `check(device)` allows it; true when a row went (and then
-    /// `audit` is written in the same transaction).
+    /// Deletes the device if `check(device)` allows it; true when a row went (and then the
+    /// audit row is written in the same transaction).
     pub async fn delete_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
-        caller: Option<String>,
+        w: DeviceWrite,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        audit: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.delete_device_if(project, uuid, caller, check, audit))
+        on!(self, db => db.delete_device_if(w, check))
     }
 }

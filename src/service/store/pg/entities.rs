@@ -6,8 +6,8 @@ use tokio_postgres::types::ToSql;
 
 use crate::model::wire::{DeviceInfo, DevicePatch, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
-use crate::service::store::audit::{OK, Record};
-use crate::service::store::backend::Write;
+use crate::service::store::audit::OK;
+use crate::service::store::backend::{DeviceWrite, Write};
 use crate::service::store::entities::{DeviceFilter, DeviceQuery};
 
 use super::audit::record;
@@ -398,16 +398,19 @@ impl PgDb {
 
     pub async fn update_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
+        w: DeviceWrite,
         patch: DevicePatch,
-        caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        audit: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
     {
+        let DeviceWrite {
+            project,
+            uuid,
+            caller,
+            audit,
+        } = w;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
         caller_live(&tx, caller.as_deref()).await?;
@@ -440,15 +443,18 @@ impl PgDb {
 
     pub async fn delete_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
-        caller: Option<String>,
+        w: DeviceWrite,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        audit: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
     {
+        let DeviceWrite {
+            project,
+            uuid,
+            caller,
+            audit,
+        } = w;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
         caller_live(&tx, caller.as_deref()).await?;

@@ -15,7 +15,7 @@ use crate::model::wire::{AuditEntry, DeviceInfo, DevicePatch, FleetInfo, Project
 use crate::service::error::StoreError;
 
 use super::audit::{self, AuditFilter, Record};
-use super::backend::{PoolUse, Write};
+use super::backend::{DeviceWrite, PoolUse, Write};
 use super::entities::{self, DeviceQuery};
 use super::tokens;
 use super::{READERS, Store};
@@ -279,16 +279,19 @@ impl SqliteDb {
 
     pub async fn update_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
+        w: DeviceWrite,
         patch: DevicePatch,
-        caller: Option<String>,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        record: Option<Record>,
     ) -> Result<Option<DeviceInfo>, E>
     where
         E: From<StoreError> + Send + 'static,
     {
+        let DeviceWrite {
+            project,
+            uuid,
+            caller,
+            audit: record,
+        } = w;
         self.write(move |c| {
             caller_live(c, caller.as_deref())?;
             let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
@@ -308,15 +311,18 @@ impl SqliteDb {
 
     pub async fn delete_device_if<E>(
         &self,
-        project: String,
-        uuid: String,
-        caller: Option<String>,
+        w: DeviceWrite,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-        record: Option<Record>,
     ) -> Result<bool, E>
     where
         E: From<StoreError> + Send + 'static,
     {
+        let DeviceWrite {
+            project,
+            uuid,
+            caller,
+            audit: record,
+        } = w;
         self.write(move |c| {
             caller_live(c, caller.as_deref())?;
             let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
