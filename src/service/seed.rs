@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -13,7 +12,6 @@ use crate::model::wire::{DeviceInfo, ProjectInfo, UserInfo};
 use super::auth::{hash_secret, new_secret};
 use super::error::StoreError;
 use super::store::backend::Write;
-use super::store::sqlite::apply_one;
 use super::store::tokens::NewToken;
 
 const SEED: &str = include_str!("../../assets/demo-seed.json");
@@ -132,13 +130,6 @@ fn resolve_scope(
     }
     out.push_str(rest);
     Ok(out)
-}
-
-/// Loads the demo account. Call inside the transaction that creates the database's content.
-pub fn load(conn: &Connection, now: i64) -> Result<SeedSummary, StoreError> {
-    let (rows, summary) = writes(now)?;
-    rows.iter().try_for_each(|w| apply_one(conn, w))?;
-    Ok(summary)
 }
 
 /// The demo account as rows to write, in an order the foreign keys accept: for either

@@ -4,7 +4,7 @@
 //! was committed. Refusals are recorded in a small transaction of their own. Rows never hold a
 //! secret or a hash: only ids, names, descriptions, addresses and outcomes.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::model::wire::AuditEntry;
 use crate::service::error::StoreError;
@@ -128,14 +128,6 @@ pub fn prune(conn: &Connection, before: i64) -> Result<usize, StoreError> {
     Ok(conn
         .prepare_cached("DELETE FROM audit WHERE at < ?1")?
         .execute([before])?)
-}
-
-/// The description of a token, for the rows of changes that do not load it anyway.
-pub fn description_of(conn: &Connection, token_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT description FROM tokens WHERE token_id = ?1")?
-        .query_row([token_id], |r| r.get::<_, String>(0))
-        .optional()?)
 }
 
 #[cfg(test)]

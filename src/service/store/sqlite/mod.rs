@@ -56,7 +56,7 @@ pub(super) fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(),
 }
 
 /// Writes one row (the demo seed loads through this too).
-pub fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
+fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
     match w {
         Write::User(u) => entities::insert_user(conn, u)?,
         Write::Membership { username, project } => {
@@ -91,10 +91,6 @@ impl SqliteDb {
             path: path.to_owned(),
             in_flight: Arc::default(),
         }
-    }
-
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
     }
 
     pub fn path(&self) -> &Path {
@@ -286,25 +282,8 @@ impl SqliteDb {
     where
         E: From<StoreError> + Send + 'static,
     {
-        let DeviceWrite {
-            project,
-            uuid,
-            caller,
-            audit: record,
-        } = w;
-        self.write(move |c| {
-            caller_live(c, caller.as_deref())?;
-            let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
-            check(dev.as_ref())?;
-            if dev.is_none() {
-                return Ok(None);
-            }
-            let dev =
-                entities::update_device(c, &project, &uuid, &patch).map_err(StoreError::from)?;
-            if let (Some(r), Some(_)) = (&record, &dev) {
-                audit::record(c, r, crate::service::state::now(), audit::OK)?;
-            }
-            Ok(dev)
+        self.device_write(w, check, move |c, project, uuid| {
+            entities::update_device(c, project, uuid, &patch)
         })
         .await
     }
@@ -317,24 +296,38 @@ impl SqliteDb {
     where
         E: From<StoreError> + Send + 'static,
     {
-        let DeviceWrite {
-            project,
-            uuid,
-            caller,
-            audit: record,
-        } = w;
+        let gone = self
+            .device_write(w, check, |c, project, uuid| {
+                Ok(entities::delete_device(c, project, uuid)?.then_some(()))
+            })
+            .await?;
+        Ok(gone.is_some())
+    }
+
+    /// One device write in one transaction: the caller re-checked, `check` shown the device
+    /// (None when missing), `change` applied when it exists, and the audit row written when
+    /// `change` did something (Some).
+    async fn device_write<T: Send + 'static, E>(
+        &self,
+        w: DeviceWrite,
+        check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
+        change: impl FnOnce(&Connection, &str, &str) -> rusqlite::Result<Option<T>> + Send + 'static,
+    ) -> Result<Option<T>, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
         self.write(move |c| {
-            caller_live(c, caller.as_deref())?;
-            let dev = entities::device(c, &project, &uuid).map_err(StoreError::from)?;
+            caller_live(c, w.caller.as_deref())?;
+            let dev = entities::device(c, &w.project, &w.uuid).map_err(StoreError::from)?;
             check(dev.as_ref())?;
             if dev.is_none() {
-                return Ok(false);
+                return Ok(None);
             }
-            let gone = entities::delete_device(c, &project, &uuid).map_err(StoreError::from)?;
-            if let (Some(r), true) = (&record, gone) {
+            let done = change(c, &w.project, &w.uuid).map_err(StoreError::from)?;
+            if let (Some(r), Some(_)) = (&w.audit, &done) {
                 audit::record(c, r, crate::service::state::now(), audit::OK)?;
             }
-            Ok(gone)
+            Ok(done)
         })
         .await
     }
