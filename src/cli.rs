@@ -188,6 +188,20 @@ pub struct ServeArgs {
     /// deleted at start and every hour.
     #[arg(long, value_name = "DURATION", default_value = "365d")]
     pub audit_retention: String,
+
+    /// Refusals (4xx answers) a source address or a token may earn a second; past the burst,
+    /// its requests get 429 with Retry-After before any work. 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub refusals_per_second: u32,
+
+    /// Refusals a source address or a token may earn at once before the rate applies.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub refusal_burst: u32,
+
+    /// Client-error (4xx) request lines logged a second at most; the rest are counted in a
+    /// "suppressed N" line. 0 = log them all.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub log_client_errors_per_second: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -98,7 +98,7 @@ cargo test --locked "$@"
 # The HTTP-level service tests again, with the service on PostgreSQL instead of SQLite (the test
 # binaries are built already; TOKENTAB_TEST_BACKEND is read at run time, see
 # tests/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
-SERVICE_TESTS=(service_tokens service_audit service_devices service_hostile service_jfrog_calls
+SERVICE_TESTS=(service_tokens service_abuse service_audit service_devices service_hostile service_jfrog_calls
   service_limits service_logs service_operator service_revocation cli_audit cli_tokens export_csv
   tui_server_journeys)
 SQLITE_ONLY=(

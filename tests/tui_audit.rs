@@ -151,6 +151,7 @@ fn rows(token: &str) -> Vec<AuditEntry> {
         device: device.map(str::to_owned),
         source: Some("127.0.0.1:51234".into()),
         result: result.into(),
+        count: 1,
     };
     vec![
         e(

@@ -73,7 +73,7 @@ fn row(e: &AuditEntry) -> Vec<String> {
             DESCRIPTION_WIDTH,
         ),
         clean(e.source.as_deref().unwrap_or("-")),
-        clean(&e.result),
+        clean(&e.outcome()),
     ]
 }
 

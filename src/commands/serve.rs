@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::{LogFormat, ServeArgs};
+use crate::service::abuse::AbuseLimits;
 use crate::service::store::target::DbTarget;
 use crate::service::{
     self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
@@ -99,6 +100,11 @@ fn options(
                 .map_err(|e| Usage(format!("--audit-retention: {e}")))?
                 .unwrap_or(u64::MAX),
         )),
+        abuse: AbuseLimits {
+            refusals_per_second: args.refusals_per_second,
+            refusal_burst: args.refusal_burst,
+            log_client_errors_per_second: args.log_client_errors_per_second,
+        },
     };
     Ok((cfg, opts))
 }
@@ -231,4 +237,47 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     tracing::info!("stopping");
     handle.shutdown().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_options(args: &[&str]) -> ServeOptions {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("not serve");
+        };
+        match options(serve, Some(PathBuf::from("/nonexistent"))) {
+            Ok((_, opts)) => opts,
+            Err(Usage(msg)) => panic!("{msg}"),
+        }
+    }
+
+    #[test]
+    fn flag_defaults_are_the_service_defaults() {
+        let opts = serve_options(&["tokentab", "serve"]);
+        assert_eq!(opts.abuse, AbuseLimits::default());
+        let opts = serve_options(&[
+            "tokentab",
+            "serve",
+            "--refusals-per-second",
+            "0",
+            "--refusal-burst",
+            "5",
+            "--log-client-errors-per-second",
+            "7",
+        ]);
+        assert_eq!(
+            opts.abuse,
+            AbuseLimits {
+                refusals_per_second: 0,
+                refusal_burst: 5,
+                log_client_errors_per_second: 7,
+            }
+        );
+    }
 }

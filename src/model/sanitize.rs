@@ -61,6 +61,38 @@ pub fn clean(input: &str) -> String {
     sanitize_line(input).into_owned()
 }
 
+/// Longest text the service stores or logs from a request (audit fields, logged paths).
+pub const MAX_RECORDED_CHARS: usize = 256;
+
+/// Text from a request made safe to store or log: every unsafe character escaped as `\u{…}`
+/// (so an operator still sees what was sent, and a terminal never receives it raw), then cut
+/// to `max` characters with a marker saying how much was cut.
+pub fn escape_capped(input: &str, max: usize) -> Cow<'_, str> {
+    let fits = input.len() <= max || input.chars().count() <= max;
+    if fits && !input.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(max.min(input.len()) + 32);
+    let mut kept = 0;
+    let mut chars = input.chars();
+    for c in chars.by_ref() {
+        let piece = if is_unsafe_char(c) {
+            format!("\\u{{{:x}}}", c as u32)
+        } else {
+            c.to_string()
+        };
+        let width = piece.chars().count();
+        if kept + width > max {
+            let rest = 1 + chars.count();
+            out.push_str(&format!("…[cut {rest} chars]"));
+            return Cow::Owned(out);
+        }
+        kept += width;
+        out.push_str(&piece);
+    }
+    Cow::Owned(out)
+}
+
 /// Multi-line text (error details): keeps '\n', replaces every other unsafe character.
 pub fn sanitize_text(input: &str) -> String {
     input
@@ -78,6 +110,23 @@ pub fn sanitize_text(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_text_is_escaped_and_capped() {
+        assert!(matches!(escape_capped("plain", 10), Cow::Borrowed("plain")));
+        assert_eq!(escape_capped("a\x1b[2Jb", 64), "a\\u{1b}[2Jb");
+        assert_eq!(escape_capped("x\u{202E}y", 64), "x\\u{202e}y");
+        let long = "é".repeat(1000);
+        let cut = escape_capped(&long, 256);
+        assert!(cut.starts_with(&"é".repeat(256)), "{cut}");
+        assert!(cut.ends_with("…[cut 744 chars]"), "{cut}");
+        assert!(cut.chars().count() < 300);
+        // An escape is never split by the cut.
+        let bells = "\x07".repeat(100);
+        let cut = escape_capped(&bells, 20);
+        assert_eq!(cut, format!("{}…[cut 96 chars]", "\\u{7}".repeat(4)));
+        assert!(!cut.chars().any(is_unsafe_char));
+    }
 
     #[test]
     fn strips_escapes_bidi_and_controls() {

@@ -323,6 +323,25 @@ pub struct AuditEntry {
     pub source: Option<String>,
     /// `ok`, or the refusal (`403 FORBIDDEN`, `404 NOT_FOUND`, `204 gone` …).
     pub result: String,
+    /// How many times this happened: refusals by one token with one action and result are
+    /// aggregated into one row per minute. 1 for every change.
+    #[serde(default = "one")]
+    pub count: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl AuditEntry {
+    /// The result as people read it: `403 FORBIDDEN x37` when it happened 37 times.
+    pub fn outcome(&self) -> String {
+        if self.count > 1 {
+            format!("{} x{}", self.result, self.count)
+        } else {
+            self.result.clone()
+        }
+    }
 }
 
 /// `GET /tokentab/api/v1/audit`: newest first; `cursor` present while more remain.

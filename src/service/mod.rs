@@ -1,5 +1,6 @@
 //! The embedded token service: axum + SQLite, the JFrog Access / Connect v2 shapes.
 
+pub mod abuse;
 mod auth;
 mod auth_cache;
 mod bootstrap;
@@ -79,6 +80,8 @@ pub struct ServeOptions {
     pub rotate_admin_token: bool,
     /// Audit rows older than this are deleted at start and every hour (None = 365 days).
     pub audit_retention: Option<Duration>,
+    /// What refused callers may cost: rate limits, sampled logs.
+    pub abuse: abuse::AbuseLimits,
 }
 
 /// How long audit rows are kept unless `--audit-retention` says otherwise.
@@ -218,6 +221,12 @@ pub async fn spawn_with(
         .db
         .revocations()
         .map(|rx| tokio::spawn(drop_cache_on_revocations(rx, Arc::clone(&auth_cache))));
+    let abuse = Arc::new(abuse::Abuse::new(opts.abuse));
+    let trail_db = Arc::clone(&prepared.db);
+    let housekeeping = tokio::spawn(abuse::housekeeping(
+        Arc::clone(&abuse),
+        Arc::clone(&prepared.db),
+    ));
     let app = routes::router(state::AppState {
         ops: Arc::new(ops),
         db: prepared.db,
@@ -226,6 +235,7 @@ pub async fn spawn_with(
         max_user_expiry: cfg.max_user_expiry,
         max_tokens_per_user: cfg.max_tokens_per_user,
         auth_cache,
+        abuse: Arc::clone(&abuse),
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
     let stopped = async move {
@@ -240,6 +250,11 @@ pub async fn spawn_with(
         // The pruner holds the store: it must go for the database to close.
         pruner.abort();
         let _ = pruner.await;
+        housekeeping.abort();
+        let _ = housekeeping.await;
+        // Refusals counted since the last flush, then the database may close.
+        abuse.trail.flush(&trail_db, state::now()).await;
+        drop(trail_db);
         if let Some(d) = dropper {
             d.abort();
         }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::abuse::Abuse;
 use super::auth_cache::AuthCache;
 use super::operator::Operator;
 use super::store::backend::Db;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub auth_cache: Arc<AuthCache>,
     /// Metrics and readiness.
     pub ops: Arc<Operator>,
+    /// Refusal limits, sampled logs, aggregated refusal rows.
+    pub abuse: Arc<Abuse>,
 }
 
 impl AppState {

@@ -77,12 +77,20 @@ impl TestService {
 
     /// Starts on the run's backend with the config `make` builds for the temp dir.
     pub async fn start_config(make: impl FnOnce(&std::path::Path) -> ServiceConfig) -> TestService {
+        Self::start_tuned(make, |_| {}).await
+    }
+
+    /// [`TestService::start_config`] with the serve options `tune` changes.
+    pub async fn start_tuned(
+        make: impl FnOnce(&std::path::Path) -> ServiceConfig,
+        tune: impl FnOnce(&mut ServeOptions),
+    ) -> TestService {
         install_crypto();
         let dir = tempfile::tempdir().unwrap();
         let postgres = on_postgres().then(pg::fresh_schema_url);
-        let handle = spawn_with(make(dir.path()), options(postgres.as_deref()))
-            .await
-            .unwrap();
+        let mut opts = options(postgres.as_deref());
+        tune(&mut opts);
+        let handle = spawn_with(make(dir.path()), opts).await.unwrap();
         let mut s = Self::attach(handle, dir);
         s.postgres = postgres;
         s

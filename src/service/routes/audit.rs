@@ -51,15 +51,16 @@ pub fn outcome(e: &ApiErr) -> String {
     format!("{} {}", e.status.as_u16(), e.code)
 }
 
-/// Records a refused change in a transaction of its own, then hands the error back. A client
-/// error (4xx) is recorded; a server error is not a decision anybody made.
+/// Records a refused change, then hands the error back. A client error (4xx) is recorded,
+/// aggregated with the same token's same refusals of the minute
+/// ([`crate::service::abuse::refusal_trail`]); a server error is not a decision anybody made.
 pub async fn refused(state: &AppState, r: Record, e: ApiErr) -> ApiErr {
     if e.status.is_client_error() {
-        let result = outcome(&e);
-        let written = state.db.audit_record(r, now(), result).await;
-        if let Err(w) = written {
-            tracing::warn!(error = %w, "could not record a refused change in the audit trail");
-        }
+        state
+            .abuse
+            .trail
+            .record(&state.db, r, now(), outcome(&e))
+            .await;
     }
     e
 }

@@ -17,15 +17,16 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::abuse::{self, log_sampler::Sample};
 use super::error::ApiErr;
 use super::state::AppState;
-use crate::model::sanitize::sanitize_line;
+use crate::model::sanitize::{MAX_RECORDED_CHARS, escape_capped, sanitize_line};
 
 const MAX_BODY: usize = 64 * 1024;
 
@@ -60,7 +61,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(refuse_nul))
-        .layer(middleware::from_fn(log_and_normalize))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            log_and_normalize,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            abuse::limit_refusals,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             operator::track,
@@ -84,29 +92,42 @@ async fn refuse_nul(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Logs method, path, status and latency (never headers: the Authorization header carries the
-/// secret), and rewrites error responses that are not JSON (axum's rejections: bad path, 405,
-/// 413 …) into JFrog's `{"errors":[…]}` form.
-async fn log_and_normalize(req: Request, next: Next) -> Response {
+/// Logs method, path (escaped, at most [`MAX_RECORDED_CHARS`]), status and latency (never
+/// headers: the Authorization header carries the secret); client errors are sampled
+/// ([`abuse::log_sampler`]). Rewrites error responses that are not JSON (axum's rejections: bad
+/// path, 405, 413 …) into JFrog's `{"errors":[…]}` form.
+async fn log_and_normalize(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let logging = tracing::enabled!(target: "tokentab::service::http", tracing::Level::INFO);
     let start = Instant::now();
-    let seen = logging.then(|| {
-        (
-            req.method().clone(),
-            sanitize_line(req.uri().path()).into_owned(),
-        )
-    });
+    let seen = logging.then(|| (req.method().clone(), req.uri().path().to_owned()));
     let resp = next.run(req).await;
     let status = resp.status();
     if let Some((method, path)) = seen {
-        tracing::info!(
-            target: "tokentab::service::http",
-            %method,
-            %path,
-            status = status.as_u16(),
-            latency_us = start.elapsed().as_micros() as u64,
-            "request"
-        );
+        let sample = if status.is_client_error() {
+            state.abuse.logs.client_error()
+        } else {
+            Sample::Write {
+                suppressed_before: 0,
+            }
+        };
+        if let Sample::Write { suppressed_before } = sample {
+            if suppressed_before > 0 {
+                tracing::info!(
+                    target: "tokentab::service::http",
+                    lines = suppressed_before,
+                    "suppressed {suppressed_before} client-error request lines"
+                );
+            }
+            let path = escape_capped(&path, MAX_RECORDED_CHARS);
+            tracing::info!(
+                target: "tokentab::service::http",
+                %method,
+                %path,
+                status = status.as_u16(),
+                latency_us = start.elapsed().as_micros() as u64,
+                "request"
+            );
+        }
     }
     if status.is_client_error() || status.is_server_error() {
         let is_json = resp

@@ -124,6 +124,19 @@ fn may_manage(p: &Principal, t: &TokenRow) -> bool {
     p.is_admin() || t.token_id == p.token_id || (p.is_identity() && t.username == p.username)
 }
 
+/// Longest token id looked up: ours are UUIDs (36), JFrog's too.
+const MAX_TOKEN_ID: usize = 64;
+
+/// Whether `id` can name a token at all (`me`, or letters, digits, '.', '_' and '-', at most
+/// [`MAX_TOKEN_ID`]). Anything else answers "token not found" before any lookup, and is never
+/// recorded: a caller cannot make the service store what it sends.
+pub fn is_token_id_shape(id: &str) -> bool {
+    (1..=MAX_TOKEN_ID).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 fn resolve_id(p: &Principal, id: String) -> String {
     if id == "me" { p.token_id.clone() } else { id }
 }
@@ -137,6 +150,9 @@ pub async fn get_one(
     Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<TokenInfo>, ApiErr> {
+    if !is_token_id_shape(&id) {
+        return Err(token_not_found());
+    }
     let id = resolve_id(&p, id);
     let row = state
         .db
@@ -153,6 +169,9 @@ pub async fn revoke(
     source: Source,
     Path(id): Path<String>,
 ) -> Result<Response, ApiErr> {
+    if !is_token_id_shape(&id) {
+        return Err(token_not_found());
+    }
     let id = resolve_id(&p, id);
     let action = if id == p.token_id {
         "revoke_self"

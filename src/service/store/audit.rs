@@ -4,8 +4,11 @@
 //! was committed. Refusals are recorded in a small transaction of their own. Rows never hold a
 //! secret or a hash: only ids, names, descriptions, addresses and outcomes.
 
+use std::borrow::Cow;
+
 use rusqlite::{Connection, params};
 
+use crate::model::sanitize::{MAX_RECORDED_CHARS, escape_capped};
 use crate::model::wire::AuditEntry;
 use crate::service::error::StoreError;
 
@@ -23,23 +26,43 @@ pub struct Record {
 
 pub const OK: &str = "ok";
 
-/// Writes one row at `at` with `result`.
-pub fn record(conn: &Connection, r: &Record, at: i64, result: &str) -> Result<(), StoreError> {
+/// What is stored of a field: control characters escaped, at most [`MAX_RECORDED_CHARS`]
+/// (marked as cut). Routes check shapes first; this holds whatever a later route forgets.
+pub fn bounded(s: &str) -> Cow<'_, str> {
+    escape_capped(s, MAX_RECORDED_CHARS)
+}
+
+/// [`bounded`] for an optional field.
+pub fn bounded_opt(s: &Option<String>) -> Option<Cow<'_, str>> {
+    s.as_deref().map(bounded)
+}
+
+/// Writes one row at `at` with `result` (a count of 1); its row number.
+pub fn record(conn: &Connection, r: &Record, at: i64, result: &str) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit (at, actor, actor_token_id, action, target_token_id, description, \
          device, source, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         at,
-        r.actor,
-        r.actor_token_id,
+        bounded(&r.actor),
+        bounded(&r.actor_token_id),
         r.action,
-        r.token_id,
-        r.description,
-        r.device,
-        r.source,
-        result
+        bounded_opt(&r.token_id),
+        bounded_opt(&r.description),
+        bounded_opt(&r.device),
+        bounded_opt(&r.source),
+        bounded(result)
     ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Adds `n` to the count of row `seq` (refusals aggregated into it, see
+/// `service::abuse::refusal_trail`).
+pub fn add_count(conn: &Connection, seq: i64, n: u64) -> Result<(), StoreError> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    conn.prepare_cached("UPDATE audit SET count = count + ?2 WHERE seq = ?1")?
+        .execute(params![seq, n])?;
     Ok(())
 }
 
@@ -82,7 +105,7 @@ pub fn list(
 ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
     let mut st = conn.prepare_cached(
         "SELECT seq, at, actor, actor_token_id, action, target_token_id, description, device, \
-         source, result FROM audit \
+         source, result, count FROM audit \
          WHERE (?1 IS NULL OR target_token_id = ?1) AND (?2 IS NULL OR actor = ?2) \
            AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR at >= ?4) \
            AND (?5 IS NULL OR seq < ?5) \
@@ -109,6 +132,7 @@ pub fn list(
                 device: r.get(7)?,
                 source: r.get(8)?,
                 result: r.get(9)?,
+                count: r.get(10)?,
             })
         },
     )?;
@@ -164,7 +188,39 @@ mod tests {
         let (page, next) = list(&c, &f, 10).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(next, None);
+        assert_eq!(page[0].count, 1);
+        let seq = page[0].id;
+        add_count(&c, seq, 41).unwrap();
+        let f = AuditFilter {
+            actor: Some("alice".into()),
+            ..AuditFilter::default()
+        };
+        let (page, _) = list(&c, &f, 10).unwrap();
+        assert_eq!(page.iter().find(|e| e.id == seq).unwrap().count, 42);
         assert_eq!(prune(&c, 103).unwrap(), 3);
         assert_eq!(list(&c, &AuditFilter::default(), 10).unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn stored_fields_are_escaped_and_capped() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::service::store::migrations::migrate(&mut c).unwrap();
+        let r = Record {
+            actor: "admin".into(),
+            actor_token_id: "t0".into(),
+            action: "revoke",
+            token_id: Some(format!("\x1b]52;c;{}", "x".repeat(60_000))),
+            ..Record::default()
+        };
+        record(&c, &r, 1, OK).unwrap();
+        let (rows, _) = list(&c, &AuditFilter::default(), 1).unwrap();
+        let stored = rows[0].token_id.as_deref().unwrap();
+        assert!(stored.starts_with("\\u{1b}]52;c;xxx"), "{stored}");
+        assert!(
+            stored.chars().count() < MAX_RECORDED_CHARS + 32,
+            "{}",
+            stored.len()
+        );
+        assert!(!stored.chars().any(crate::model::sanitize::is_unsafe_char));
     }
 }

@@ -239,14 +239,19 @@ impl Db {
 
     // ---- audit trail -----------------------------------------------------------------------
 
-    /// One row in a transaction of its own (a refused request).
+    /// One row in a transaction of its own (a refused request); its row number.
     pub async fn audit_record(
         &self,
         record: Record,
         at: i64,
         result: String,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         on!(self, db => db.audit_record(record, at, result))
+    }
+
+    /// Adds `n` to row `seq`'s count (aggregated refusals).
+    pub async fn audit_add_count(&self, seq: i64, n: u64) -> Result<(), StoreError> {
+        on!(self, db => db.audit_add_count(seq, n))
     }
 
     /// Newest first, at most `limit`; the second value is the cursor while more remain.

@@ -126,6 +126,11 @@ CREATE INDEX audit_at ON audit(at);
 CREATE INDEX audit_target ON audit(target_token_id, seq);
 CREATE INDEX audit_actor ON audit(actor, seq);
 "#,
+    // Refusals are aggregated (service/abuse/refusal_trail.rs): one row per actor token, action and
+    // result per minute, with how many times it happened.
+    r#"
+ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

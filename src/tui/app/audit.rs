@@ -192,6 +192,7 @@ mod tests {
             device: None,
             source: Some("127.0.0.1:5000".into()),
             result: "ok".into(),
+            count: 1,
         }
     }
 

@@ -152,7 +152,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
                     target(e),
                     e.description.clone().unwrap_or_default(),
                     e.source.clone().unwrap_or_default(),
-                    e.result.clone(),
+                    e.outcome(),
                 ];
                 let style = if e.result == "ok" || e.result.starts_with("ok:") {
                     theme.base()

@@ -6,41 +6,44 @@ use deadpool_postgres::GenericClient;
 
 use crate::model::wire::AuditEntry;
 use crate::service::error::StoreError;
-use crate::service::store::audit::{AuditFilter, Record};
+use crate::service::store::audit::{AuditFilter, Record, bounded, bounded_opt};
 
 use super::{PgDb, classify};
 
-/// Writes one row at `at` with `result`.
+/// Writes one row at `at` with `result` (a count of 1), its fields bounded as on SQLite; its
+/// row number.
 pub(super) async fn record(
     tx: &impl GenericClient,
     r: &Record,
     at: i64,
     result: &str,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let stmt = tx
         .prepare_cached(
             "INSERT INTO audit (at, actor, actor_token_id, action, target_token_id, \
-             description, device, source, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             description, device, source, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING seq",
         )
         .await
         .map_err(classify)?;
-    tx.execute(
-        &stmt,
-        &[
-            &at,
-            &r.actor,
-            &r.actor_token_id,
-            &r.action,
-            &r.token_id,
-            &r.description,
-            &r.device,
-            &r.source,
-            &result,
-        ],
-    )
-    .await
-    .map_err(classify)?;
-    Ok(())
+    let row = tx
+        .query_one(
+            &stmt,
+            &[
+                &at,
+                &bounded(&r.actor),
+                &bounded(&r.actor_token_id),
+                &r.action,
+                &bounded_opt(&r.token_id),
+                &bounded_opt(&r.description),
+                &bounded_opt(&r.device),
+                &bounded_opt(&r.source),
+                &bounded(result),
+            ],
+        )
+        .await
+        .map_err(classify)?;
+    row.try_get(0).map_err(classify)
 }
 
 fn entry(r: &tokio_postgres::Row) -> Result<AuditEntry, tokio_postgres::Error> {
@@ -55,6 +58,7 @@ fn entry(r: &tokio_postgres::Row) -> Result<AuditEntry, tokio_postgres::Error> {
         device: r.try_get(7)?,
         source: r.try_get(8)?,
         result: r.try_get(9)?,
+        count: r.try_get(10)?,
     })
 }
 
@@ -64,9 +68,23 @@ impl PgDb {
         record: Record,
         at: i64,
         result: String,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let client = self.client().await?;
         self::record(&client, &record, at, &result).await
+    }
+
+    /// Adds `n` to the count of row `seq`.
+    pub async fn audit_add_count(&self, seq: i64, n: u64) -> Result<(), StoreError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE audit SET count = count + $2 WHERE seq = $1",
+                &[&seq, &n],
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     /// Newest first, at most `limit`; the second value is the cursor while more remain.
@@ -79,7 +97,7 @@ impl PgDb {
         let stmt = client
             .prepare_cached(
                 "SELECT seq, at, actor, actor_token_id, action, target_token_id, description, \
-                 device, source, result FROM audit \
+                 device, source, result, count FROM audit \
                  WHERE ($1::text IS NULL OR target_token_id = $1) \
                    AND ($2::text IS NULL OR actor = $2) \
                    AND ($3::text IS NULL OR action = $3) \

@@ -112,7 +112,7 @@ async fn apply_one(tx: &impl GenericClient, w: &Write) -> Result<(), StoreError>
             .await
         }
         Write::Token(t) => return insert(tx, t, None).await,
-        Write::Audit { record: r, at } => return record(tx, r, *at, OK).await,
+        Write::Audit { record: r, at } => return record(tx, r, *at, OK).await.map(drop),
         Write::Meta { key, value } => {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ($1, $2) \

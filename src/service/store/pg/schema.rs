@@ -140,6 +140,10 @@ CREATE INDEX audit_at ON audit(at);
 CREATE INDEX audit_target ON audit(target_token_id, seq);
 CREATE INDEX audit_actor ON audit(actor, seq);
 "#,
+    // SQLite migration 5: refusals aggregated (service/abuse/refusal_trail.rs) with a count.
+    r#"
+ALTER TABLE audit ADD COLUMN count bigint NOT NULL DEFAULT 1;
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

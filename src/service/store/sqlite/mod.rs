@@ -66,7 +66,9 @@ fn apply_one(conn: &Connection, w: &Write) -> Result<(), StoreError> {
         Write::Fleet { project, name } => entities::insert_fleet(conn, project, name)?,
         Write::Device(d) => entities::insert_device(conn, d)?,
         Write::Token(t) => tokens::insert(conn, t)?,
-        Write::Audit { record, at } => audit::record(conn, record, *at, audit::OK)?,
+        Write::Audit { record, at } => {
+            audit::record(conn, record, *at, audit::OK)?;
+        }
         Write::Meta { key, value } => {
             conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
                 .execute(params![key, value])?;
@@ -184,9 +186,13 @@ impl SqliteDb {
         record: Record,
         at: i64,
         result: String,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.write(move |c| audit::record(c, &record, at, &result))
             .await
+    }
+
+    pub async fn audit_add_count(&self, seq: i64, n: u64) -> Result<(), StoreError> {
+        self.write(move |c| audit::add_count(c, seq, n)).await
     }
 
     pub async fn audit_list(
