@@ -153,7 +153,7 @@ fn rows(token: &str) -> Vec<AuditEntry> {
         result: result.into(),
         count: 1,
     };
-    vec![
+    let mut rows = vec![
         e(
             9,
             "alice",
@@ -199,7 +199,10 @@ fn rows(token: &str) -> Vec<AuditEntry> {
             None,
             "ok",
         ),
-    ]
+    ];
+    // Refusals are aggregated: this one happened 37 times in its minute.
+    rows[1].count = 37;
+    rows
 }
 
 fn with_audit(w: u16, h: u16, everyone: bool) -> App {

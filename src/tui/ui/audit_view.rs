@@ -42,11 +42,12 @@ fn widths(width: u16) -> [usize; 7] {
     let w = usize::from(width);
     if width > WIDE {
         let fixed = 19 + 12 + 15 + 36 + 21 + 6 * 2;
-        [19, 12, 15, 36, w.saturating_sub(fixed + 16).max(8), 21, 16]
+        [19, 12, 15, 36, w.saturating_sub(fixed + 20).max(8), 21, 20]
     } else {
-        // The result column fits "404 NOT_FOUND"; the target (ids, cut) takes the rest.
-        let fixed = 11 + 10 + 15 + 13 + 4 * 2;
-        [11, 10, 15, w.saturating_sub(fixed).max(8), 0, 0, 13]
+        // The result column fits "404 NOT_FOUND x999" (an aggregated refusal); the target
+        // (ids, cut) takes the rest.
+        let fixed = 11 + 10 + 15 + 18 + 4 * 2;
+        [11, 10, 15, w.saturating_sub(fixed).max(8), 0, 0, 18]
     }
 }
 
