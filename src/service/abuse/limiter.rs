@@ -29,6 +29,13 @@ pub enum Offender {
     Token(u64),
 }
 
+/// Who sent a request, as the limiter sees it.
+pub struct Requester {
+    pub source: Option<IpAddr>,
+    /// The Authorization header as sent (a cheap clone of its bytes).
+    pub auth: Option<HeaderValue>,
+}
+
 pub struct RefusalLimiter {
     limiter: Option<DefaultKeyedRateLimiter<Offender>>,
     clock: DefaultClock,
@@ -62,23 +69,23 @@ impl RefusalLimiter {
         self.blocked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The offenders a request is charged to: its source address and its token, if any.
-    pub fn offenders(
-        &self,
-        source: Option<IpAddr>,
-        auth: Option<&HeaderValue>,
-    ) -> [Option<Offender>; 2] {
+    /// The offenders a request is charged to: its source address and its token, if any. The
+    /// token's hash is computed only when needed (someone is blocked, or this is a refusal).
+    fn offenders(&self, who: &Requester) -> [Option<Offender>; 2] {
         [
-            source.map(Offender::Source),
-            auth.map(|a| Offender::Token(self.hasher.hash_one(a.as_bytes()))),
+            who.source.map(Offender::Source),
+            who.auth
+                .as_ref()
+                .map(|a| Offender::Token(self.hasher.hash_one(a.as_bytes()))),
         ]
     }
 
     /// How long the request must wait when one of its offenders is out of credit.
-    pub fn wait(&self, offenders: &[Option<Offender>; 2]) -> Option<Duration> {
+    pub fn wait(&self, who: &Requester) -> Option<Duration> {
         if self.blocked_now.load(Ordering::Relaxed) == 0 {
             return None;
         }
+        let offenders = self.offenders(who);
         let now = Instant::now();
         let mut blocked = self.blocked();
         let mut longest = None;
@@ -102,11 +109,11 @@ impl RefusalLimiter {
 
     /// Charges one refusal to each offender; an offender out of credit is blocked until it
     /// has one again.
-    pub fn charge(&self, offenders: &[Option<Offender>; 2]) {
+    pub fn charge(&self, who: &Requester) {
         let Some(limiter) = &self.limiter else {
             return;
         };
-        for o in offenders.iter().flatten() {
+        for o in self.offenders(who).iter().flatten() {
             if let Err(not_until) = limiter.check_key(o) {
                 let wait = not_until.wait_time_from(self.clock.now());
                 let mut blocked = self.blocked();
@@ -145,12 +152,19 @@ impl RefusalLimiter {
 mod tests {
     use super::*;
 
+    fn who(ip: [u8; 4], auth: Option<&HeaderValue>) -> Requester {
+        Requester {
+            source: Some(ip.into()),
+            auth: auth.cloned(),
+        }
+    }
+
     #[test]
     fn refusals_past_the_burst_block_until_credit_returns_and_others_are_untouched() {
         let l = RefusalLimiter::new(10, 3);
         let auth = HeaderValue::from_static("Bearer x");
-        let a = l.offenders(Some([10, 0, 0, 1].into()), Some(&auth));
-        let b = l.offenders(Some([10, 0, 0, 2].into()), None);
+        let a = who([10, 0, 0, 1], Some(&auth));
+        let b = who([10, 0, 0, 2], None);
         for _ in 0..3 {
             assert_eq!(l.wait(&a), None);
             l.charge(&a);
@@ -164,7 +178,7 @@ mod tests {
         );
         assert_eq!(l.wait(&b), None, "another source is not slowed");
         // The same token from another address is out of credit too.
-        let c = l.offenders(Some([10, 0, 0, 3].into()), Some(&auth));
+        let c = who([10, 0, 0, 3], Some(&auth));
         assert!(l.wait(&c).is_some());
         assert_eq!(l.take_limited(), 2);
         std::thread::sleep(wait + Duration::from_millis(5));
@@ -176,7 +190,7 @@ mod tests {
     #[test]
     fn zero_turns_it_off() {
         let l = RefusalLimiter::new(0, 0);
-        let a = l.offenders(Some([10, 0, 0, 1].into()), None);
+        let a = who([10, 0, 0, 1], None);
         for _ in 0..1000 {
             l.charge(&a);
         }

@@ -104,16 +104,18 @@ pub async fn limit_refusals(State(state): State<AppState>, req: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(a)| a.ip());
-    let auth = req.headers().get(header::AUTHORIZATION).cloned();
+    let who = limiter::Requester {
+        source,
+        auth: req.headers().get(header::AUTHORIZATION).cloned(),
+    };
     let limiter = &state.abuse.limiter;
-    let offenders = limiter.offenders(source, auth.as_ref());
-    if let Some(wait) = limiter.wait(&offenders) {
+    if let Some(wait) = limiter.wait(&who) {
         return too_many(wait);
     }
     let resp = next.run(req).await;
     let status = resp.status();
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-        limiter.charge(&offenders);
+        limiter.charge(&who);
     }
     resp
 }
