@@ -188,6 +188,11 @@ pub struct ServeArgs {
     /// deleted at start and every hour.
     #[arg(long, value_name = "DURATION", default_value = "365d")]
     pub audit_retention: String,
+
+    /// Free space of the SQLite database's file system under which creates and refreshes are
+    /// refused (507) while revokes still work, e.g. 64MiB, 1GiB; 0 turns the floor off.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub min_free_disk: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
-    parse_duration,
+    self, AdminToken, DiskOptions, ServeOptions, ServiceConfig, ServiceError, TlsFiles,
+    is_loopback, parse_duration, parse_size,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -99,6 +99,10 @@ fn options(
                 .map_err(|e| Usage(format!("--audit-retention: {e}")))?
                 .unwrap_or(u64::MAX),
         )),
+        disk: DiskOptions {
+            min_free: parse_size(&args.min_free_disk)
+                .map_err(|e| Usage(format!("--min-free-disk: {e}")))?,
+        },
     };
     Ok((cfg, opts))
 }
