@@ -6,83 +6,29 @@
 //!   floor, or `dd` until ENOSPC): creates 507 with the reason, revokes (by id, by value,
 //!   self) 200 and the tokens then 401, refusals not recorded, `/readyz` 503; ready again once
 //!   the filler's file is gone; every acknowledged create still there after a SIGKILL;
-//! - the database file deleted or replaced under the service (embedded, SQLite only);
-//! - PostgreSQL read-only or refusing connections (a private database of the test's role).
+//! - the database file deleted or replaced under the service (embedded, SQLite only).
+//!
+//! PostgreSQL read-only or refusing connections: `tests/service_pg_unwritable.rs`.
 
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
+#[path = "common/tmpfs.rs"]
+mod tmpfs;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use svc::{call_url, code, message};
+use tmpfs::{Fill, Tmpfs, fill};
 
-const MIB: u64 = 1024 * 1024;
 const FLOOR: &str = "8MiB";
 /// The floor check reads free space at most once a second: a refusal shows within ~1 s.
 const REFUSE_GOAL: Duration = Duration::from_secs(1);
-
-/// A tmpfs mounted for one test; unmounted on drop (lazily when still busy).
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    /// None (with a message) when not root.
-    fn mount(size_mib: u64) -> Option<Tmpfs> {
-        if !rustix::process::geteuid().is_root() {
-            eprintln!("SKIPPED: mounting a tmpfs needs root (run the test as root)");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o"])
-            .arg(format!("size={size_mib}m,mode=0700"))
-            .arg("tmpfs")
-            .arg(dir.path())
-            .status()
-            .expect("run mount")
-            .success();
-        assert!(ok, "mount -t tmpfs failed");
-        Some(Tmpfs { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let umount = |lazy: bool| {
-            let mut c = Command::new("umount");
-            if lazy {
-                c.arg("-l");
-            }
-            c.arg(self.dir.path())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !umount(false) {
-            // A child killed on drop may still hold files for a moment.
-            std::thread::sleep(Duration::from_millis(200));
-            if !umount(false) {
-                assert!(umount(true) || std::thread::panicking(), "umount failed");
-            }
-        }
-    }
-}
-
-fn free_bytes(dir: &Path) -> u64 {
-    let s = rustix::fs::statvfs(dir).unwrap();
-    s.f_bavail * s.f_frsize
-}
 
 /// A `serve` child on the tmpfs and what the test needs to talk to it.
 struct Server {
@@ -115,21 +61,38 @@ impl Server {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        call_url(&self.http, method, token, &format!("{}{path}", self.url), body).await
+        call_url(
+            &self.http,
+            method,
+            token,
+            &format!("{}{path}", self.url),
+            body,
+        )
+        .await
     }
 
     async fn create(&self, description: &str) -> (StatusCode, Value) {
         let body = json!({ "description": description });
         let admin = self.admin.clone();
-        self.call(Method::POST, Some(&admin), "/access/api/v1/tokens", Some(body))
-            .await
+        self.call(
+            Method::POST,
+            Some(&admin),
+            "/access/api/v1/tokens",
+            Some(body),
+        )
+        .await
     }
 
     /// (secret, id) of a new token made by the admin; panics unless 200.
     async fn mint(&self, body: Value) -> (String, String) {
         let admin = self.admin.clone();
         let (st, v) = self
-            .call(Method::POST, Some(&admin), "/access/api/v1/tokens", Some(body))
+            .call(
+                Method::POST,
+                Some(&admin),
+                "/access/api/v1/tokens",
+                Some(body),
+            )
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
         (
@@ -156,7 +119,10 @@ impl Server {
             if st == want {
                 return v;
             }
-            assert!(Instant::now() < deadline, "/readyz stayed {st} ({v}), want {want}");
+            assert!(
+                Instant::now() < deadline,
+                "/readyz stayed {st} ({v}), want {want}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -164,7 +130,12 @@ impl Server {
     async fn live_ids(&self) -> Vec<String> {
         let admin = self.admin.clone();
         let (st, v) = self
-            .call(Method::GET, Some(&admin), "/access/api/v1/tokens?limit=10000", None)
+            .call(
+                Method::GET,
+                Some(&admin),
+                "/access/api/v1/tokens?limit=10000",
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
         v["tokens"]
@@ -206,7 +177,9 @@ impl Creator {
                 )
                 .await;
                 if st == StatusCode::OK {
-                    a.lock().unwrap().push(v["token_id"].as_str().unwrap().to_owned());
+                    a.lock()
+                        .unwrap()
+                        .push(v["token_id"].as_str().unwrap().to_owned());
                 } else {
                     o.lock().unwrap().push((st, v));
                     // Refused: no need to spin.
@@ -229,47 +202,6 @@ impl Creator {
         let others = self.others.lock().unwrap().clone();
         (acked, others)
     }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Fill {
-    /// `fallocate` a file leaving 2 MiB free (under the 8 MiB floor).
-    UnderFloor,
-    /// `dd` until ENOSPC: zero bytes free.
-    ToZero,
-}
-
-/// Another process fills the file system at `root` with `root/filler`.
-fn fill(root: &Path, how: Fill) -> PathBuf {
-    let filler = root.join("filler");
-    match how {
-        Fill::UnderFloor => {
-            let len = free_bytes(root).saturating_sub(2 * MIB);
-            let ok = Command::new("fallocate")
-                .args(["-l", &len.to_string()])
-                .arg(&filler)
-                .status()
-                .expect("run fallocate")
-                .success();
-            assert!(ok, "fallocate -l {len}");
-            let free = free_bytes(root);
-            assert!(free < 8 * MIB, "{free} bytes free after fallocate");
-        }
-        Fill::ToZero => {
-            let out = Command::new("dd")
-                .args(["if=/dev/zero", "bs=64K"])
-                .arg(format!("of={}", filler.display()))
-                .output()
-                .expect("run dd");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                !out.status.success() && err.contains("No space left"),
-                "dd should stop at ENOSPC: {err}"
-            );
-            assert_eq!(free_bytes(root), 0, "dd left space free");
-        }
-    }
-    filler
 }
 
 async fn audit_of(s: &Server, token_id: &str) -> Value {
@@ -311,10 +243,11 @@ async fn full_disk(how: Fill) {
     assert_eq!(st, StatusCode::FORBIDDEN);
     let audit_before = audit_of(&s, &by_id_id).await;
     assert!(
-        audit_before["entries"].as_array().unwrap().iter().any(|e| e["result"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("403")),
+        audit_before["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["result"].as_str().unwrap_or("").starts_with("403")),
         "a refusal is recorded while there is room: {audit_before}"
     );
 
@@ -348,12 +281,17 @@ async fn full_disk(how: Fill) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    println!("creates refused {:?} after the disk filled", filled.elapsed());
+    println!(
+        "creates refused {:?} after the disk filled",
+        filled.elapsed()
+    );
     let (mut acked, others) = creator.finish().await;
     assert_eq!(code(&refusal), "INSUFFICIENT_STORAGE");
     let m = message(&refusal);
     assert!(
-        m.contains("disk is nearly full") && m.contains("floor 8 MiB") && m.contains("revokes still work"),
+        m.contains("disk is nearly full")
+            && m.contains("floor 8 MiB")
+            && m.contains("revokes still work"),
         "{m}"
     );
     for (st, v) in &others {
@@ -368,7 +306,9 @@ async fn full_disk(how: Fill) {
         others.len()
     );
 
-    let ready = s.wait_ready(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(5)).await;
+    let ready = s
+        .wait_ready(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(5))
+        .await;
     assert!(message(&ready).contains("disk is nearly full"), "{ready}");
 
     // A refusal is not recorded under the floor.
@@ -390,7 +330,12 @@ async fn full_disk(how: Fill) {
         .await;
     assert_eq!(st, StatusCode::OK, "revoke by value: {v}");
     let (st, v) = s
-        .call(Method::DELETE, Some(&selfish), "/access/api/v1/tokens/me", None)
+        .call(
+            Method::DELETE,
+            Some(&selfish),
+            "/access/api/v1/tokens/me",
+            None,
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "revoke self: {v}");
     for t in [&by_id, &by_value, &selfish] {
@@ -401,13 +346,24 @@ async fn full_disk(how: Fill) {
     for id in acked.iter().take(150) {
         let path = format!("/access/api/v1/tokens/{id}");
         let (st, v) = s.call(Method::DELETE, Some(&admin), &path, None).await;
-        assert_eq!(st, StatusCode::OK, "revoke {} of the acknowledged: {v}", revoked.len());
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "revoke {} of the acknowledged: {v}",
+            revoked.len()
+        );
         revoked.push(id.clone());
     }
     let reserve_used = !reserve.exists();
-    println!("{how:?}: {} more revokes, reserve used: {reserve_used}", revoked.len());
+    println!(
+        "{how:?}: {} more revokes, reserve used: {reserve_used}",
+        revoked.len()
+    );
     if matches!(how, Fill::ToZero) {
-        assert!(reserve_used, "with zero bytes free the revokes ran into the reserve");
+        assert!(
+            reserve_used,
+            "with zero bytes free the revokes ran into the reserve"
+        );
     }
     acked.retain(|id| !revoked.contains(id));
 
@@ -415,7 +371,10 @@ async fn full_disk(how: Fill) {
     std::fs::remove_file(&filler).unwrap();
     let freed = Instant::now();
     s.wait_ready(StatusCode::OK, Duration::from_secs(10)).await;
-    println!("ready {:?} after the filler's file was removed", freed.elapsed());
+    println!(
+        "ready {:?} after the filler's file was removed",
+        freed.elapsed()
+    );
     let (st, v) = s.create("after the space came back").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     acked.push(v["token_id"].as_str().unwrap().to_owned());
@@ -428,7 +387,6 @@ async fn full_disk(how: Fill) {
     // Nothing acknowledged is lost, even by a SIGKILL.
     s.child.start_kill().unwrap();
     s.child.wait().await.unwrap();
-    drop(s);
     let s = Server::start(&root).await;
     let live = s.live_ids().await;
     let missing: Vec<_> = acked.iter().filter(|id| !live.contains(id)).collect();
@@ -439,7 +397,10 @@ async fn full_disk(how: Fill) {
     for t in [&by_id, &by_value, &selfish] {
         assert_eq!(s.me(t).await, StatusCode::UNAUTHORIZED);
     }
-    drop(s);
+    // Gone before the file system is unmounted.
+    let mut s = s;
+    s.child.start_kill().unwrap();
+    s.child.wait().await.unwrap();
 }
 
 #[tokio::test]
@@ -454,10 +415,15 @@ async fn with_zero_bytes_free_revokes_run_into_the_reserve() {
 
 /// Every write 503 + Retry-After naming the reason, `/readyz` too.
 async fn writes_refused_because_the_file_is_gone(s: &svc::TestService, secret: &str) {
-    let (st, v) = s.post_token(&s.admin, json!({"description": "into the void"})).await;
+    let (st, v) = s
+        .post_token(&s.admin, json!({"description": "into the void"}))
+        .await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{v}");
     assert_eq!(code(&v), "SERVICE_UNAVAILABLE");
-    assert!(message(&v).contains("deleted or replaced: restart the service"), "{v}");
+    assert!(
+        message(&v).contains("deleted or replaced: restart the service"),
+        "{v}"
+    );
     let (st, v) = s.delete(secret, "/access/api/v1/tokens/me").await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "revoke: {v}");
     let resp = s.http.get(s.url("/readyz")).send().await.unwrap();
@@ -476,7 +442,14 @@ async fn a_deleted_or_replaced_database_file_makes_writes_503() {
     let s = svc::TestService::start(false).await;
     let (secret, _) = s.mint(None, json!({"description": "kept"})).await;
     let db = s.db_path();
-    let resp = s.http.post(s.url("/access/api/v1/tokens")).bearer_auth(&s.admin).json(&json!({})).send().await.unwrap();
+    let resp = s
+        .http
+        .post(s.url("/access/api/v1/tokens"))
+        .bearer_auth(&s.admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 
     // Replaced: a copy renamed over it (what a restore from backup does).
@@ -484,144 +457,18 @@ async fn a_deleted_or_replaced_database_file_makes_writes_503() {
     std::fs::copy(&db, &copy).unwrap();
     std::fs::rename(&copy, &db).unwrap();
     writes_refused_because_the_file_is_gone(&s, &secret).await;
-    let resp = s.http.post(s.url("/access/api/v1/tokens")).bearer_auth(&s.admin).json(&json!({})).send().await.unwrap();
+    let resp = s
+        .http
+        .post(s.url("/access/api/v1/tokens"))
+        .bearer_auth(&s.admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["retry-after"], "1");
 
     // Deleted.
     std::fs::remove_file(&db).unwrap();
     writes_refused_because_the_file_is_gone(&s, &secret).await;
-    s.handle.shutdown().await;
-}
-
-/// A database of the run's PostgreSQL role for one test (dropped at the end, even on failure),
-/// which the test may make read-only or closed to connections without touching others'.
-struct PrivateDb {
-    base: String,
-    name: String,
-}
-
-fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args(["-XAtq", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
-        .output()
-        .expect("run psql");
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-impl PrivateDb {
-    fn create() -> PrivateDb {
-        let base = svc::pg::url();
-        let mut bytes = [0u8; 6];
-        getrandom::fill(&mut bytes).unwrap();
-        let name = format!("tokentab_disk_{}", hex::encode(bytes));
-        psql(&base, &format!("CREATE DATABASE {name}"));
-        PrivateDb { base, name }
-    }
-
-    /// The service's URL: the run's, naming this database.
-    fn url(&self) -> String {
-        let (head, tail) = self.base.rsplit_once('/').unwrap();
-        let query = tail.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
-        format!("{head}/{}{query}", self.name)
-    }
-
-    /// Runs `sql` (on the run's database), then closes every session of this one, so the
-    /// service's next connections see the change.
-    fn alter(&self, sql: &str) {
-        psql(&self.base, sql);
-        psql(
-            &self.base,
-            &format!(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = '{}'",
-                self.name
-            ),
-        );
-    }
-}
-
-impl Drop for PrivateDb {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args(["-XAtq", "-d", &self.base, "-c"])
-            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .status();
-    }
-}
-
-async fn expect_503(s: &svc::TestService, secret: &str, why: &str) {
-    for i in 0..3 {
-        let resp = s
-            .http
-            .post(s.url("/access/api/v1/tokens"))
-            .bearer_auth(&s.admin)
-            .json(&json!({"description": format!("refused {i}")}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "create #{i} while {why}");
-        assert_eq!(resp.headers()["retry-after"], "1");
-        let v: Value = resp.json().await.unwrap();
-        assert_eq!(code(&v), "SERVICE_UNAVAILABLE", "{v}");
-    }
-    let (st, v) = s.delete(secret, "/access/api/v1/tokens/me").await;
-    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "revoke while {why}: {v}");
-    let resp = s.http.get(s.url("/readyz")).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "/readyz while {why}");
-    assert_eq!(resp.headers()["retry-after"], "1");
-}
-
-async fn back_to_ready(s: &svc::TestService, secret: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let resp = s.http.get(s.url("/readyz")).send().await.unwrap();
-        if resp.status() == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "/readyz stayed {}", resp.status());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (st, v) = s.post_token(&s.admin, json!({"description": "back"})).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let (st, _) = s.get(secret, "/access/api/v1/tokens/me").await;
-    assert_eq!(st, StatusCode::OK, "the failed revoke did not happen");
-}
-
-#[tokio::test]
-async fn postgres_read_only_or_refusing_connections_is_503_and_not_ready() {
-    if !svc::on_postgres() {
-        eprintln!("SKIPPED: a PostgreSQL test (TOKENTAB_TEST_BACKEND=postgres, see tests/run.sh)");
-        return;
-    }
-    svc::install_crypto();
-    let db = PrivateDb::create();
-    let dir = tempfile::tempdir().unwrap();
-    let url = db.url();
-    let handle = tokentab::service::spawn_with(
-        svc::config(dir.path(), false, None),
-        svc::options(Some(&url)),
-    )
-    .await
-    .unwrap();
-    let s = svc::TestService::attach(handle, dir);
-    let (secret, _) = s.mint(None, json!({"description": "kept"})).await;
-    let (st, _) = s.call(Method::GET, None, "/readyz", None).await;
-    assert_eq!(st, StatusCode::OK);
-
-    let name = &db.name;
-    db.alter(&format!("ALTER DATABASE {name} SET default_transaction_read_only = on"));
-    expect_503(&s, &secret, "read-only").await;
-    db.alter(&format!("ALTER DATABASE {name} RESET default_transaction_read_only"));
-    back_to_ready(&s, &secret).await;
-
-    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
-    expect_503(&s, &secret, "refusing connections").await;
-    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
-    back_to_ready(&s, &secret).await;
     s.handle.shutdown().await;
 }

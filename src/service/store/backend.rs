@@ -24,7 +24,7 @@ use crate::service::error::StoreError;
 
 use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
-use super::health::WriteHealth;
+use super::health::{Failed, WriteHealth};
 use super::pg::PgDb;
 use super::sqlite::SqliteDb;
 use super::target::DbTarget;
@@ -485,34 +485,5 @@ impl Db {
     {
         let out = on!(self, db => db.delete_device_if(w, move |d| check(d).map_err(Failed::Check)));
         self.health().record_device(out)
-    }
-}
-
-/// Why a device write failed: its check said no, or the store failed (reported to
-/// [`WriteHealth`]).
-enum Failed<E> {
-    Check(E),
-    Store(StoreError),
-}
-
-impl<E> From<StoreError> for Failed<E> {
-    fn from(e: StoreError) -> Self {
-        Failed::Store(e)
-    }
-}
-
-impl WriteHealth {
-    fn record_device<T, E: From<StoreError>>(&self, out: Result<T, Failed<E>>) -> Result<T, E> {
-        match out {
-            Ok(v) => {
-                self.succeeded();
-                Ok(v)
-            }
-            Err(Failed::Check(e)) => Err(e),
-            Err(Failed::Store(e)) => {
-                self.failed(&e);
-                Err(E::from(e))
-            }
-        }
     }
 }

@@ -321,7 +321,10 @@ mod tests {
         assert!(watch.file_ok().is_ok());
         watch.configure(&DiskOptions { min_free: 1 });
         assert!(watch.reserve_present());
-        assert_eq!(std::fs::metadata(reserve_path(&db)).unwrap().len(), RESERVE_BYTES);
+        assert_eq!(
+            std::fs::metadata(reserve_path(&db)).unwrap().len(),
+            RESERVE_BYTES
+        );
         assert!(watch.room_to_grow().is_ok());
         assert!(watch.release_reserve());
         assert!(!reserve_path(&db).exists());

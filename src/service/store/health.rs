@@ -67,9 +67,12 @@ impl WriteHealth {
 
     /// Why the last write failed, while no write succeeded since.
     pub fn failure(&self) -> Option<String> {
-        self.failing
-            .load(Ordering::Acquire)
-            .then(|| self.why.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        self.failing.load(Ordering::Acquire).then(|| {
+            self.why
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
     }
 
     /// Err([`StoreError::DbFileGone`]) when the database file was deleted or replaced.
@@ -85,6 +88,39 @@ impl WriteHealth {
     /// See [`DiskWatch::release_reserve`]; false without one.
     pub fn release_reserve(&self) -> bool {
         self.disk.as_ref().is_some_and(DiskWatch::release_reserve)
+    }
+}
+
+/// Why a device write failed: its check said no, or the store failed (reported to
+/// [`WriteHealth`]).
+pub(super) enum Failed<E> {
+    Check(E),
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for Failed<E> {
+    fn from(e: StoreError) -> Self {
+        Failed::Store(e)
+    }
+}
+
+impl WriteHealth {
+    /// [`WriteHealth::record`] for a device write, whose check may fail on its own.
+    pub(super) fn record_device<T, E: From<StoreError>>(
+        &self,
+        out: Result<T, Failed<E>>,
+    ) -> Result<T, E> {
+        match out {
+            Ok(v) => {
+                self.succeeded();
+                Ok(v)
+            }
+            Err(Failed::Check(e)) => Err(e),
+            Err(Failed::Store(e)) => {
+                self.failed(&e);
+                Err(E::from(e))
+            }
+        }
     }
 }
 

@@ -120,10 +120,9 @@ pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
 fn pool_error(e: PoolError) -> StoreError {
     match e {
         PoolError::Backend(e) => match classify(e) {
-            StoreError::Postgres(e) => StoreError::Unavailable(format!(
-                "cannot connect: {}",
-                StoreError::Postgres(e)
-            )),
+            StoreError::Postgres(e) => {
+                StoreError::Unavailable(format!("cannot connect: {}", StoreError::Postgres(e)))
+            }
             other => other,
         },
         other => StoreError::Unavailable(other.to_string()),
