@@ -53,17 +53,20 @@ impl PrivateDb {
     }
 
     /// Runs `sql` (on the run's database), then closes every session of this one, so the
-    /// service's next connections see the change.
-    fn alter(&self, sql: &str) {
-        psql(&self.base, sql);
-        psql(
-            &self.base,
-            &format!(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = '{}'",
-                self.name
-            ),
+    /// service's next connections see the change. On the blocking pool: the service shares
+    /// this test's runtime and must go on running (its connections answer PostgreSQL).
+    async fn alter(&self, sql: &str) {
+        let (base, sql) = (self.base.clone(), sql.to_owned());
+        let terminate = format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
         );
+        tokio::task::spawn_blocking(move || {
+            psql(&base, &sql);
+            psql(&base, &terminate);
+        })
+        .await
+        .unwrap();
     }
 }
 
@@ -153,21 +156,28 @@ async fn postgres_read_only_or_refusing_connections_is_503_and_not_ready() {
     let name = &db.name;
     db.alter(&format!(
         "ALTER DATABASE {name} SET default_transaction_read_only = on"
-    ));
+    ))
+    .await;
     expect_503(&s, &secret, "read-only").await;
     db.alter(&format!(
         "ALTER DATABASE {name} RESET default_transaction_read_only"
-    ));
+    ))
+    .await;
     back_to_ready(&s, &secret).await;
 
-    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .await;
     expect_503(&s, &secret, "refusing connections").await;
-    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    db.alter(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await;
     back_to_ready(&s, &secret).await;
     // The client's keep-alive connections would hold the service (and its pool) open; the
     // database is dropped once nothing uses it.
     let svc::TestService { handle, http, .. } = s;
     drop(http);
     handle.shutdown().await;
-    drop(db);
+    // Off the runtime: a connection the service was opening when it stopped is dropped only
+    // when the runtime runs, and DROP DATABASE waits for it (up to PostgreSQL's 60 s
+    // authentication_timeout when the runtime's one thread is blocked in psql).
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
