@@ -469,7 +469,8 @@ impl Db {
     where
         E: From<StoreError> + Send + 'static,
     {
-        let out = on!(self, db => db.update_device_if(w, patch, move |d| check(d).map_err(Failed::Check)));
+        let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
+        let out = on!(self, db => db.update_device_if(w, patch, check));
         self.health().record_device(out)
     }
 
@@ -483,7 +484,8 @@ impl Db {
     where
         E: From<StoreError> + Send + 'static,
     {
-        let out = on!(self, db => db.delete_device_if(w, move |d| check(d).map_err(Failed::Check)));
+        let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
+        let out = on!(self, db => db.delete_device_if(w, check));
         self.health().record_device(out)
     }
 }

@@ -105,11 +105,19 @@ impl Reserve {
         match &made {
             Ok(()) => {
                 self.present.store(true, Ordering::Release);
-                tracing::info!(path = %self.path.display(), bytes = RESERVE_BYTES, "revocation reserve in place");
+                tracing::info!(
+                    path = %self.path.display(),
+                    bytes = RESERVE_BYTES,
+                    "revocation reserve in place"
+                );
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&self.path);
-                tracing::warn!(path = %self.path.display(), error = %e, "could not make the revocation reserve");
+                tracing::warn!(
+                    path = %self.path.display(),
+                    error = %e,
+                    "could not make the revocation reserve"
+                );
             }
         }
         self.making.store(false, Ordering::Release);
@@ -213,7 +221,11 @@ impl DiskWatch {
         let bytes = match rustix::fs::statvfs(&self.dir) {
             Ok(s) => s.f_bavail.saturating_mul(s.f_frsize),
             Err(e) => {
-                tracing::warn!(dir = %self.dir.display(), error = %e, "cannot read free disk space");
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    error = %e,
+                    "cannot read free disk space"
+                );
                 u64::MAX
             }
         };
@@ -259,7 +271,11 @@ impl DiskWatch {
                 true
             }
             Err(e) => {
-                tracing::warn!(path = %r.path.display(), error = %e, "could not release the revocation reserve");
+                tracing::warn!(
+                    path = %r.path.display(),
+                    error = %e,
+                    "could not release the revocation reserve"
+                );
                 false
             }
         }
