@@ -202,6 +202,11 @@ pub struct ServeArgs {
     /// "suppressed N" line. 0 = log them all.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub log_client_errors_per_second: u32,
+
+    /// Free space of the SQLite database's file system under which creates and refreshes are
+    /// refused (507) while revokes still work, e.g. 64MiB, 1GiB; 0 turns the floor off.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub min_free_disk: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,7 +18,7 @@ TOOLS=(
   "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)
   "openssl openssl"     # test certificates (api_tls)
   "cc build-essential"  # C compiler for the bundled SQLite and ring
-  "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator)
+  "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_pg_unwritable)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function

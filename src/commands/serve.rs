@@ -12,8 +12,8 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::service::abuse::AbuseLimits;
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
-    parse_duration,
+    self, AdminToken, DiskOptions, ServeOptions, ServiceConfig, ServiceError, TlsFiles,
+    is_loopback, parse_duration, parse_size,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -104,6 +104,10 @@ fn options(
             refusals_per_second: args.refusals_per_second,
             refusal_burst: args.refusal_burst,
             log_client_errors_per_second: args.log_client_errors_per_second,
+        },
+        disk: DiskOptions {
+            min_free: parse_size(&args.min_free_disk)
+                .map_err(|e| Usage(format!("--min-free-disk: {e}")))?,
         },
     };
     Ok((cfg, opts))

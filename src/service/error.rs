@@ -37,6 +37,68 @@ pub enum StoreError {
     /// … or found it expired.
     #[error("the caller's access token has expired")]
     CallerExpired,
+    /// The SQLite file at the configured path is not the one the service opened (deleted,
+    /// moved away or replaced): writes would go to a file nobody will read again.
+    #[error("the database file was deleted or replaced: restart the service")]
+    DbFileGone,
+    /// Free space of the database's file system is under `--min-free-disk`: what makes the
+    /// database grow (creates, refreshes, refusal rows) is refused; revokes still run.
+    #[error(
+        "the server's disk is nearly full ({} MiB free, floor {} MiB): creates are refused, \
+         revokes still work",
+        .free / MIB,
+        .floor / MIB
+    )]
+    LowDisk { free: u64, floor: u64 },
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl StoreError {
+    /// A write (or read) that failed for a reason outside the request, which a retry later
+    /// may cure: the disk is full, I/O failed, the database is read-only, cannot be opened
+    /// or is locked too long, its file is gone; PostgreSQL refusing ([`Self::Unavailable`]).
+    /// These answer 503 + Retry-After and turn `/readyz` to 503.
+    pub fn is_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            StoreError::Unavailable(_) | StoreError::DbFileGone => true,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                C::DiskFull
+                    | C::SystemIoFailure
+                    | C::ReadOnly
+                    | C::CannotOpen
+                    | C::DatabaseBusy
+                    | C::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+
+    /// SQLite could not grow a file: SQLITE_FULL, or an I/O error (SQLite reports some
+    /// ENOSPC cases, e.g. growing the `-shm` file, as SQLITE_IOERR_*).
+    pub fn is_out_of_space(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, C::DiskFull | C::SystemIoFailure)
+        )
+    }
+
+    /// The same failure again, for each job of a batch whose transaction failed (the
+    /// driver's error is not `Clone`); keeps what [`Self::is_unavailable`] looks at.
+    pub fn reissue(&self) -> StoreError {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, msg)) => {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(*e, msg.clone()))
+            }
+            StoreError::DbFileGone => StoreError::DbFileGone,
+            other if other.is_unavailable() => StoreError::Unavailable(other.to_string()),
+            other => StoreError::Task(other.to_string()),
+        }
+    }
 }
 
 /// An HTTP error: status, JFrog error code and a message safe to show.
@@ -78,15 +140,29 @@ impl ApiErr {
 
 impl From<StoreError> for ApiErr {
     fn from(e: StoreError) -> Self {
-        if let StoreError::Unavailable(why) = &e {
-            tracing::warn!(error = %why, "database unavailable");
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            let message = match &e {
+                StoreError::DbFileGone => e.to_string(),
+                e if e.is_out_of_space() => {
+                    "the server's disk is full: nothing was written; retry shortly".into()
+                }
+                _ => "the database is unavailable: retry shortly".into(),
+            };
             return ApiErr::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SERVICE_UNAVAILABLE",
-                "the database is unavailable: retry shortly",
+                message,
             );
         }
         match e {
+            StoreError::LowDisk { .. } => {
+                return ApiErr::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "INSUFFICIENT_STORAGE",
+                    e.to_string(),
+                );
+            }
             StoreError::CallerRevoked => {
                 return ApiErr::unauthorized(
                     "this access token has been revoked (found when writing)",

@@ -28,6 +28,7 @@ pub use bootstrap::AdminToken;
 pub use duration::parse_duration;
 pub use error::StoreError;
 pub use serve::is_loopback;
+pub use store::disk::{DiskOptions, parse_size};
 pub use tls::{TlsError, TlsFiles};
 
 #[derive(Debug, Clone)]
@@ -82,6 +83,8 @@ pub struct ServeOptions {
     pub audit_retention: Option<Duration>,
     /// What refused callers may cost: rate limits, sampled logs.
     pub abuse: abuse::AbuseLimits,
+    /// The free-disk floor and the revocation reserve (SQLite; see [`store::disk`]).
+    pub disk: DiskOptions,
 }
 
 /// How long audit rows are kept unless `--audit-retention` says otherwise.
@@ -198,6 +201,9 @@ pub async fn spawn_with(
         None => None,
     };
     let prepared = bootstrap::prepare(&cfg, &opts).await?;
+    if let Some(disk) = prepared.db.health().disk() {
+        disk.configure(&opts.disk);
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| ServiceError::Io {

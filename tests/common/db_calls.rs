@@ -21,7 +21,7 @@ pub trait Plain {
         id: String,
         now: i64,
         caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
     ) -> Result<RevokeOutcome, StoreError>;
 
     async fn update_if<E: From<StoreError> + Send + 'static>(
@@ -79,7 +79,7 @@ impl Plain for Db {
         id: String,
         now: i64,
         caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
     ) -> Result<RevokeOutcome, StoreError> {
         self.revoke_token_if(id, now, caller, may, None).await
     }

@@ -54,7 +54,12 @@ pub fn outcome(e: &ApiErr) -> String {
 /// Records a refused change, then hands the error back. A client error (4xx) is recorded,
 /// aggregated with the same token's same refusals of the minute
 /// ([`crate::service::abuse::refusal_trail`]); a server error is not a decision anybody made.
+/// Nothing is recorded while the disk is under the free-space floor.
 pub async fn refused(state: &AppState, r: Record, e: ApiErr) -> ApiErr {
+    // Under the free-disk floor the room is kept for revokes.
+    if state.db.health().room_to_grow().is_err() {
+        return e;
+    }
     if e.status.is_client_error() {
         state
             .abuse

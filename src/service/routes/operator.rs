@@ -1,4 +1,5 @@
-//! `GET /metrics` (Prometheus), `GET /readyz` (503 while the database is unreachable), and
+//! `GET /metrics` (Prometheus), `GET /readyz` (503 while the database is unreachable or
+//! cannot be written, see [`ready`]), and
 //! the middleware that counts every request. Liveness stays `GET /access/api/v1/system/ping`:
 //! it answers whenever the process serves HTTP, whatever the database does.
 //! Neither endpoint needs a token: they say nothing about tokens, users or devices.
@@ -35,8 +36,30 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiErr> 
         .into_response())
 }
 
+/// 503 while the database file is gone or replaced, the disk is under the free-space floor,
+/// or writes fail (then a probe write is tried: ready again as soon as one succeeds); else
+/// whether a read round-trips.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErr> {
     let db = state.ops.db();
+    let health = db.health();
+    health.file_ok().map_err(unavailable)?;
+    health.room_to_grow().map_err(unavailable)?;
+    if let Some(why) = health.failure() {
+        match tokio::time::timeout(READY_TIMEOUT, db.probe_write()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                return Err(unavailable(StoreError::Unavailable(format!(
+                    "writes are failing: {e}"
+                ))));
+            }
+            Err(_) => {
+                return Err(unavailable(StoreError::Unavailable(format!(
+                    "writes are failing ({why}) and a test write did not finish within \
+                     {READY_TIMEOUT:?}"
+                ))));
+            }
+        }
+    }
     match tokio::time::timeout(READY_TIMEOUT, db.ping()).await {
         Ok(Ok(())) => Ok(Json(json!({ "status": "ready", "database": db.kind() }))),
         Ok(Err(e)) => Err(unavailable(e)),

@@ -24,6 +24,7 @@ use crate::service::error::StoreError;
 
 use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
+use super::health::{Failed, WriteHealth};
 use super::pg::PgDb;
 use super::sqlite::SqliteDb;
 use super::target::DbTarget;
@@ -190,6 +191,25 @@ impl Db {
         on!(self, db => db.ping())
     }
 
+    /// Whether writes work, and (SQLite) the disk and file behind them: see
+    /// [`super::health`]. Every write below reports its outcome there.
+    pub fn health(&self) -> &WriteHealth {
+        match self {
+            Db::Sqlite(db) => db.health(),
+            Db::Postgres(db) => db.health(),
+        }
+    }
+
+    /// A tiny write (a `meta` row) whose outcome goes to [`Db::health`]: `/readyz` tries one
+    /// while writes are failing, so that it turns ready again once they work.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        self.apply(vec![Write::Meta {
+            key: "write_probe".into(),
+            value: crate::service::state::now().to_string(),
+        }])
+        .await
+    }
+
     pub fn pool_use(&self) -> PoolUse {
         match self {
             Db::Sqlite(db) => db.pool_use(),
@@ -218,18 +238,21 @@ impl Db {
     /// The stored service id; `candidate` is stored first when there is none. Every replica
     /// gets the same answer.
     pub async fn service_id(&self, candidate: String) -> Result<String, StoreError> {
-        on!(self, db => db.service_id(candidate))
+        let out = on!(self, db => db.service_id(candidate));
+        self.health().record(out)
     }
 
     /// Applies `batch` in one transaction only if the database has no user yet; true when
     /// applied. Replicas starting together on an empty database apply it exactly once.
     pub async fn apply_if_empty(&self, batch: Vec<Write>) -> Result<bool, StoreError> {
-        on!(self, db => db.apply_if_empty(batch))
+        let out = on!(self, db => db.apply_if_empty(batch));
+        self.health().record(out)
     }
 
     /// Applies `batch` in one transaction.
     pub async fn apply(&self, batch: Vec<Write>) -> Result<(), StoreError> {
-        on!(self, db => db.apply(batch))
+        let out = on!(self, db => db.apply(batch));
+        self.health().record(out)
     }
 
     /// A `meta` value.
@@ -246,12 +269,14 @@ impl Db {
         at: i64,
         result: String,
     ) -> Result<i64, StoreError> {
-        on!(self, db => db.audit_record(record, at, result))
+        let out = on!(self, db => db.audit_record(record, at, result));
+        self.health().record(out)
     }
 
     /// Adds `n` to row `seq`'s count (aggregated refusals).
     pub async fn audit_add_count(&self, seq: i64, n: u64) -> Result<(), StoreError> {
-        on!(self, db => db.audit_add_count(seq, n))
+        let out = on!(self, db => db.audit_add_count(seq, n));
+        self.health().record(out)
     }
 
     /// Newest first, at most `limit`; the second value is the cursor while more remain.
@@ -265,20 +290,27 @@ impl Db {
 
     /// Deletes rows older than `before`; how many went.
     pub async fn audit_prune(&self, before: i64) -> Result<usize, StoreError> {
-        on!(self, db => db.audit_prune(before))
+        let out = on!(self, db => db.audit_prune(before));
+        self.health().record(out)
     }
 
     // ---- tokens --------------------------------------------------------------------------
 
     /// Inserts the token when its user, its project and every scope target exist (and a
     /// limited request's rules hold), in one transaction that also re-checks the caller.
+    /// Refused with [`StoreError::LowDisk`] under the free-disk floor.
     pub async fn create_token(&self, req: CreateToken) -> Result<CreateCheck, StoreError> {
-        on!(self, db => db.create_token(req))
+        self.health().room_to_grow()?;
+        let out = on!(self, db => db.create_token(req));
+        self.health().record(out)
     }
 
     /// See [`Refresh`]; None when there is no such live refreshable token of that user.
+    /// Refused with [`StoreError::LowDisk`] under the free-disk floor.
     pub async fn refresh_token(&self, req: Refresh) -> Result<Option<Refreshed>, StoreError> {
-        on!(self, db => db.refresh_token(req))
+        self.health().room_to_grow()?;
+        let out = on!(self, db => db.refresh_token(req));
+        self.health().record(out)
     }
 
     /// A live token by the hash of its secret.
@@ -288,16 +320,31 @@ impl Db {
 
     /// Revokes the live token whose secret hashes to `hash` if `may(row)` allows, re-checking
     /// `caller`; its id when revoked, None when unknown, revoked or refused. `audit` (with the
-    /// token's id and description filled in) is written with the revoke.
+    /// token's id and description filled in) is written with the revoke. Runs into the
+    /// revocation reserve when the disk is full, as [`Db::revoke_token_if`].
     pub async fn revoke_by_hash_if(
         &self,
         hash: [u8; 32],
         now: i64,
         caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<Option<String>, StoreError> {
-        on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit))
+        let again = (caller.clone(), may.clone(), audit.clone());
+        let out = match on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit)) {
+            Err(e) if self.reserve_released_for(&e) => {
+                let (caller, may, audit) = again;
+                on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit))
+            }
+            other => other,
+        };
+        self.health().record(out)
+    }
+
+    /// True when `e` says the disk is full and the revocation reserve was just deleted to
+    /// make room: the revoke is then tried once more.
+    fn reserve_released_for(&self, e: &StoreError) -> bool {
+        e.is_out_of_space() && self.health().release_reserve()
     }
 
     /// Live tokens matching `filter` (the `total` of a first page).
@@ -319,20 +366,37 @@ impl Db {
     /// `caller` (when given). Acknowledged = committed: every later request sees it. `audit`
     /// is written in the same transaction whatever the outcome
     /// ([`RevokeOutcome::audit_result`]; the description filled in when the token was found).
+    ///
+    /// No free-disk floor applies. When the write fails for lack of space (another process
+    /// filled the disk to zero), the revocation reserve ([`super::disk`]) is deleted and the
+    /// revoke tried once more, into that room.
     pub async fn revoke_token_if(
         &self,
         id: String,
         now: i64,
         caller: Option<String>,
-        may: impl FnOnce(&TokenRow) -> bool + Send + 'static,
+        may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<RevokeOutcome, StoreError> {
-        on!(self, db => db.revoke_token_if(id, now, caller, may, audit))
+        let again = (id.clone(), caller.clone(), may.clone(), audit.clone());
+        let out = match on!(self, db => db.revoke_token_if(id, now, caller, may, audit)) {
+            Err(e) if self.reserve_released_for(&e) => {
+                let (id, caller, may, audit) = again;
+                on!(self, db => db.revoke_token_if(id, now, caller, may, audit))
+            }
+            other => other,
+        };
+        self.health().record(out)
     }
 
-    /// `last_used = max(last_used, now)`: a late or slow update never moves it back.
+    /// `last_used = max(last_used, now)`: a late or slow update never moves it back. Skipped
+    /// under the free-disk floor (the room is kept for revokes).
     pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
-        on!(self, db => db.touch_last_used(id, now))
+        if self.health().room_to_grow().is_err() {
+            return Ok(());
+        }
+        let out = on!(self, db => db.touch_last_used(id, now));
+        self.health().record(out)
     }
 
     /// One page of live tokens; cursors are the same opaque keyset values on both backends.
@@ -411,7 +475,9 @@ impl Db {
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.update_device_if(w, patch, check))
+        let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
+        let out = on!(self, db => db.update_device_if(w, patch, check));
+        self.health().record_device(out)
     }
 
     /// Deletes the device if `check(device)` allows it; true when a row went (and then the
@@ -424,6 +490,8 @@ impl Db {
     where
         E: From<StoreError> + Send + 'static,
     {
-        on!(self, db => db.delete_device_if(w, check))
+        let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
+        let out = on!(self, db => db.delete_device_if(w, check));
+        self.health().record_device(out)
     }
 }

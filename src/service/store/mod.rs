@@ -26,8 +26,10 @@
 
 pub mod audit;
 pub mod backend;
+pub mod disk;
 pub mod entities;
 mod files;
+pub mod health;
 mod migrations;
 pub mod pg;
 pub mod sqlite;
@@ -306,11 +308,11 @@ where
     Box::new(move |conn: Result<&Connection, &StoreError>| -> Deliver {
         let out = match conn {
             Ok(c) => in_savepoint(c, f),
-            Err(e) => Err(E::from(StoreError::Task(e.to_string()))),
+            Err(e) => Err(E::from(e.reissue())),
         };
         Box::new(move |failure: Option<&StoreError>| {
             reply(match failure {
-                Some(e) => Err(E::from(StoreError::Task(format!("commit failed: {e}")))),
+                Some(e) => Err(E::from(e.reissue())),
                 None => out,
             })
         })

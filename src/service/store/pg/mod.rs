@@ -57,6 +57,7 @@ use tokio_postgres::error::SqlState;
 use crate::service::error::StoreError;
 
 use super::backend::PoolUse;
+use super::health::WriteHealth;
 use super::target::PgTarget;
 
 /// Most pooled connections per replica.
@@ -69,6 +70,7 @@ pub struct PgDb {
     pool: Pool,
     epoch: watch::Receiver<u64>,
     listener: tokio::task::JoinHandle<()>,
+    health: WriteHealth,
 }
 
 impl Drop for PgDb {
@@ -77,9 +79,11 @@ impl Drop for PgDb {
     }
 }
 
-/// Connection failures (server down, restarting, refusing connections, pool timeout) and
-/// transactions PostgreSQL aborted to resolve a conflict become [`StoreError::Unavailable`]
-/// (503 + Retry-After); everything else is an error.
+/// Connection failures (server down, restarting, refusing connections, pool timeout),
+/// transactions PostgreSQL aborted to resolve a conflict, a read-only server or database
+/// (25006), exhausted resources (53: disk full, out of memory, too many connections) and
+/// system I/O errors (58) become [`StoreError::Unavailable`] (503 + Retry-After); everything
+/// else is an error.
 pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
     let unavailable = match e.code() {
         Some(code) => {
@@ -89,6 +93,9 @@ pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
             c.starts_with("08")
                 || c.starts_with("57P")
                 || c.starts_with("40")
+                || c.starts_with("53")
+                || c.starts_with("58")
+                || *code == SqlState::READ_ONLY_SQL_TRANSACTION
                 || *code == SqlState::TOO_MANY_CONNECTIONS
                 || *code == SqlState::CANNOT_CONNECT_NOW
         }
@@ -108,9 +115,16 @@ pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// A connection that cannot be had, whatever PostgreSQL's reason (down, refusing
+/// connections to this database or role, a changed password), is unavailability: 503.
 fn pool_error(e: PoolError) -> StoreError {
     match e {
-        PoolError::Backend(e) => classify(e),
+        PoolError::Backend(e) => match classify(e) {
+            StoreError::Postgres(e) => {
+                StoreError::Unavailable(format!("cannot connect: {}", StoreError::Postgres(e)))
+            }
+            other => other,
+        },
         other => StoreError::Unavailable(other.to_string()),
     }
 }
@@ -171,6 +185,7 @@ impl PgDb {
             pool,
             epoch,
             listener,
+            health: WriteHealth::new(None),
         })
     }
 
@@ -198,6 +213,10 @@ impl PgDb {
             .await
             .map_err(classify)
             .map(drop)
+    }
+
+    pub fn health(&self) -> &WriteHealth {
+        &self.health
     }
 
     pub fn pool_use(&self) -> PoolUse {

@@ -16,7 +16,9 @@ use crate::service::error::StoreError;
 
 use super::audit::{self, AuditFilter, Record};
 use super::backend::{DeviceWrite, PoolUse, Write};
+use super::disk::DiskWatch;
 use super::entities::{self, DeviceQuery};
+use super::health::WriteHealth;
 use super::tokens;
 use super::{READERS, Store};
 
@@ -26,6 +28,7 @@ pub struct SqliteDb {
     store: Arc<Store>,
     path: PathBuf,
     in_flight: Arc<AtomicUsize>,
+    health: WriteHealth,
 }
 
 /// Counts an operation in flight for the pool gauge.
@@ -92,7 +95,12 @@ impl SqliteDb {
             store,
             path: path.to_owned(),
             in_flight: Arc::default(),
+            health: WriteHealth::new(Some(DiskWatch::new(path))),
         }
+    }
+
+    pub fn health(&self) -> &WriteHealth {
+        &self.health
     }
 
     pub fn path(&self) -> &Path {
@@ -116,16 +124,18 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E> {
+        // An unlinked or replaced file still takes writes through the open handles: they
+        // would be lost at the next start.
+        if let Err(e) = self.health.file_ok() {
+            self.health.failed(&e);
+            return Err(E::from(e));
+        }
         let _busy = self.track();
         self.store.write(f).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        // An unlinked file still answers queries through open handles; writes would vanish.
-        let path = self.path.clone();
-        tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        self.health.file_ok()?;
         self.read(|c| Ok(c.query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))?))
             .await
             .map(drop)
