@@ -259,7 +259,10 @@ fn two_values_of_one_key_keep_nothing_each_alone_keeps_its_rows() {
         used_days: None,
     };
     let mut rows = Rows::default();
-    rows.set(vec![token(0, &spec(Some(-5))), token(1, &spec(Some(50)))], now());
+    rows.set(
+        vec![token(0, &spec(Some(-5))), token(1, &spec(Some(50)))],
+        now(),
+    );
     for (query, want) in [
         ("status:expired", 1),
         ("status:active", 1),
