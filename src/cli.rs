@@ -188,6 +188,12 @@ pub struct ServeArgs {
     /// deleted at start and every hour.
     #[arg(long, value_name = "DURATION", default_value = "365d")]
     pub audit_retention: String,
+
+    /// How long after its access token expired a refresh token still works, e.g. 24h, 7d (`0`:
+    /// only until the expiry). A chain of refreshes never runs past --max-expiry /
+    /// --max-user-expiry from its first token's issue. Default: 24h, as JFrog.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub refresh_grace: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

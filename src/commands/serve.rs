@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
-    parse_duration,
+    self, AdminToken, RefreshOptions, ServeOptions, ServiceConfig, ServiceError, TlsFiles,
+    is_loopback, parse_duration,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -99,6 +99,14 @@ fn options(
                 .map_err(|e| Usage(format!("--audit-retention: {e}")))?
                 .unwrap_or(u64::MAX),
         )),
+        refresh: RefreshOptions {
+            // `0` / `none`: no grace, a refresh token works only until its access token expires.
+            grace: std::time::Duration::from_secs(
+                parse_duration(&args.refresh_grace)
+                    .map_err(|e| Usage(format!("--refresh-grace: {e}")))?
+                    .unwrap_or(0),
+            ),
+        },
     };
     Ok((cfg, opts))
 }

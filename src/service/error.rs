@@ -37,6 +37,9 @@ pub enum StoreError {
     /// … or found it expired.
     #[error("the caller's access token has expired")]
     CallerExpired,
+    /// … or found its user disabled.
+    #[error("the caller's user is disabled")]
+    CallerDisabled,
 }
 
 /// An HTTP error: status, JFrog error code and a message safe to show.
@@ -94,6 +97,11 @@ impl From<StoreError> for ApiErr {
             }
             StoreError::CallerExpired => {
                 return ApiErr::unauthorized("this access token has expired");
+            }
+            StoreError::CallerDisabled => {
+                return ApiErr::unauthorized(
+                    "the user of this access token is disabled (found when writing)",
+                );
             }
             _ => {}
         }

@@ -30,6 +30,7 @@ pub mod entities;
 mod files;
 mod migrations;
 pub mod pg;
+pub mod refresh;
 pub mod sqlite;
 pub mod target;
 pub mod tokens;
