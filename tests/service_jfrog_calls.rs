@@ -2,6 +2,8 @@
 //! `me`, refresh tokens; create's content types (415) and fields (each honoured or refused by
 //! name).
 
+#[path = "common/serve_child.rs"]
+mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -498,4 +500,48 @@ async fn a_chain_of_refreshes_stops_at_the_lifetime_limit_from_its_first_issue()
         "cut at the chain's end: {expiries:?}"
     );
     s.handle.shutdown().await;
+}
+
+/// `tokentab serve --refresh-grace`: `0` reaches the service (a refresh token dies with its
+/// access token); a value that is not a duration is refused before anything starts (exit 2).
+#[tokio::test]
+async fn the_refresh_grace_flag_reaches_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
+    let (_child, url) = serve_child::start_on(&db, &data, &["--refresh-grace", "0"]).await;
+    let admin = std::fs::read_to_string(data.join("admin.token")).unwrap();
+    let http = svc::client();
+    let tokens_url = format!("{url}{TOKENS}");
+    let call = |body: Value| {
+        svc::call_url(
+            &http,
+            reqwest::Method::POST,
+            Some(admin.trim()),
+            &tokens_url,
+            Some(body),
+        )
+    };
+    let (st, v) = call(json!({"refreshable": true, "expires_in": 1})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let refresh = v["refresh_token"].as_str().unwrap().to_owned();
+    // Issued within the second before the answer: expired by the clock's next second + 1.
+    until_clock(epoch_now() + 2).await;
+    let (st, v) = call(json!({"grant_type": "refresh_token", "refresh_token": refresh})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "no grace: {v}");
+
+    let (db, data) = (db.to_string_lossy(), data.to_string_lossy());
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        &db,
+        "--data-dir",
+        &data,
+        "--refresh-grace",
+        "soon",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--refresh-grace"), "{err}");
 }
