@@ -212,19 +212,35 @@ async fn the_embedded_service_and_a_serve_process_honour_each_others_revokes() {
     s.handle.shutdown().await;
 }
 
-/// The write re-checks its caller inside its own transaction: the token is revoked (by another
-/// connection to the file) after the request authenticated but before its write ran.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_write_in_flight_when_its_token_is_revoked_is_refused_in_its_transaction() {
+/// What another connection to the file does to the caller while its write waits: revoke the
+/// token (by id) or disable its user (`alice`).
+#[derive(Clone, Copy)]
+enum Change {
+    Revoke,
+    DisableAlice,
+}
+
+/// The write re-checks its caller inside its own transaction: `change` is made (by another
+/// connection to the file) after the request authenticated but before its write ran. Returns
+/// how often the write's own check was the one that refused.
+async fn in_flight_writes_refused(change: Change, said: &str) -> usize {
     let f = files();
     let (_child, b) = serve(&f).await;
     let admin = admin_of(&f.data);
     let device = b.first_device(&admin).await;
     let mut caught_in_write = 0;
     for attempt in 0..20 {
-        let (secret, id) = b
-            .mint(&admin, json!({"scope": "applied-permissions/admin"}))
-            .await;
+        let owner = match change {
+            Change::Revoke => json!({"scope": "applied-permissions/admin"}),
+            Change::DisableAlice => {
+                rusqlite::Connection::open(&f.db)
+                    .unwrap()
+                    .execute("UPDATE users SET disabled = 0 WHERE username = 'alice'", [])
+                    .unwrap();
+                json!({"scope": "applied-permissions/admin", "username": "alice"})
+            }
+        };
+        let (secret, id) = b.mint(&admin, owner).await;
         warm(&b, &secret, &device).await;
         // Another writer holds the database: b's write job waits behind it.
         let db = f.db.clone();
@@ -237,10 +253,15 @@ async fn a_write_in_flight_when_its_token_is_revoked_is_refused_in_its_transacti
             conn.execute_batch("BEGIN IMMEDIATE").unwrap();
             locked_tx.send(()).unwrap();
             go_rx.recv().unwrap();
-            conn.execute(
-                "UPDATE tokens SET revoked_at = strftime('%s','now') WHERE token_id = ?1",
-                [&id],
-            )
+            match change {
+                Change::Revoke => conn.execute(
+                    "UPDATE tokens SET revoked_at = strftime('%s','now') WHERE token_id = ?1",
+                    [&id],
+                ),
+                Change::DisableAlice => {
+                    conn.execute("UPDATE users SET disabled = 1 WHERE username = 'alice'", [])
+                }
+            }
             .unwrap();
             conn.execute_batch("COMMIT").unwrap();
         });
@@ -281,19 +302,31 @@ async fn a_write_in_flight_when_its_token_is_revoked_is_refused_in_its_transacti
         other.join().unwrap();
         let (st, v) = write.await.unwrap();
         assert_eq!(st, StatusCode::UNAUTHORIZED, "attempt {attempt}: {v}");
-        if message(&v).contains("found when writing") {
+        if message(&v).contains(said) && message(&v).contains("found when writing") {
             caught_in_write += 1;
             if caught_in_write >= 2 {
                 break;
             }
         }
     }
-    assert!(caught_in_write >= 2, "the in-transaction check never ran");
     let (st, v) = b
         .get(&admin, &format!("/api/v2/demo/devices/{device}"))
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_ne!(v["description"], "late");
+    caught_in_write
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_in_flight_when_its_token_is_revoked_is_refused_in_its_transaction() {
+    let caught = in_flight_writes_refused(Change::Revoke, "revoked").await;
+    assert!(caught >= 2, "the in-transaction check never ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_in_flight_when_its_user_is_disabled_is_refused_in_its_transaction() {
+    let caught = in_flight_writes_refused(Change::DisableAlice, "disabled").await;
+    assert!(caught >= 2, "the in-transaction check never ran");
 }
 
 /// Two processes on one database, and a way to change it by hand as an operator would: two
