@@ -470,7 +470,7 @@ async fn a_replica_sigkilled_during_creates_through_two_loses_no_acknowledged_to
 }
 
 /// A write whose caller's user is being disabled (by hand, in a transaction not yet committed)
-/// waits for it — its caller check locks the user row `FOR SHARE` — and once the disable
+/// waits for it — its caller check locks the user row, which the disable holds — and once the disable
 /// commits it is refused inside its own transaction: no write by a disabled user's token commits
 /// after the disable did.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,6 +105,7 @@ conformance!(
     expired_caller_is_refused_by_every_write,
     refresh_lapses_after_the_grace_and_at_the_chain_end,
     a_disabled_users_tokens_are_refused,
+    capped_creates_and_a_refresh_by_one_caller_never_deadlock,
 );
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -1798,4 +1799,52 @@ async fn a_disabled_users_tokens_are_refused(place: Place) {
     assert!(db.token_by_id("carol-2".into()).await.unwrap().is_none());
     let users = db.user("carol".into()).await.unwrap().expect("carol");
     assert_eq!(users.status.as_deref(), Some("disabled"));
+}
+
+/// Capped creates and a refresh of their caller token, all at once through two pools: each
+/// write locks its caller's token and user rows, a capped create then its user's row for the
+/// cap and the refresh the token row for the update. Every one ends as it should; none fails
+/// (on PostgreSQL a lock-order cycle would abort one with "deadlock detected").
+async fn capped_creates_and_a_refresh_by_one_caller_never_deadlock(place: Place) {
+    let a = place.open().await;
+    let b = place.open().await;
+    a.apply(world()).await.unwrap();
+    for round in 0..10 {
+        let caller = format!("caller{round}r");
+        a.create_token(CreateToken {
+            refresh_hash: Some(hash(&format!("R{round}"))),
+            ..request(token(&caller, "alice", now(), Some(now() + 3_600), ""))
+        })
+        .await
+        .unwrap();
+        let creates = (0..4).map(|i| {
+            let db = if i % 2 == 0 { &a } else { &b };
+            db.create_token(CreateToken {
+                caller: Some(caller.clone()),
+                limited: Some(1_000),
+                ..request(token(&format!("c{round}-{i}"), "alice", now(), None, ""))
+            })
+        });
+        let refresh = b.refresh_token(Refresh {
+            caller: caller.clone(),
+            ..refresh_req(
+                &format!("R{round}"),
+                None,
+                "alice",
+                &format!("next{round}r"),
+                &format!("N{round}"),
+            )
+        });
+        let (created, refreshed) = tokio::join!(futures_util::future::join_all(creates), refresh);
+        assert!(
+            matches!(refreshed, Ok(Some(_))),
+            "round {round}: {refreshed:?}"
+        );
+        for r in created {
+            assert!(
+                matches!(r, Ok(CreateCheck::Created) | Err(StoreError::CallerRevoked)),
+                "round {round}: {r:?}"
+            );
+        }
+    }
 }

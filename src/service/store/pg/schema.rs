@@ -145,7 +145,10 @@ CREATE INDEX audit_actor ON audit(actor, seq);
     "-- reserved",
     // SQLite migration 6 on PostgreSQL: a disabled (or deleted) user's tokens are refused, so
     // the flag bumps the revocation epoch (and NOTIFYs) like a revoke; `status` mirrors it both
-    // ways, set before the row is written; refreshed tokens keep their chain's first issue time.
+    // ways, set before the row is written, and a change of the flag locks the row FOR UPDATE,
+    // which orders it against every write's FOR KEY SHARE of its caller's user (pg/token_ops.rs)
+    // as a revoke's row lock is ordered against the caller's token row; refreshed tokens keep
+    // their chain's first issue time.
     r#"
 ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;
 UPDATE users SET disabled = true WHERE status = 'disabled';
@@ -155,6 +158,9 @@ BEGIN
         NEW.status := CASE WHEN NEW.disabled THEN 'disabled' ELSE 'enabled' END;
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
         NEW.disabled := NEW.status = 'disabled';
+    END IF;
+    IF NEW.disabled IS DISTINCT FROM OLD.disabled THEN
+        PERFORM 1 FROM users WHERE username = OLD.username FOR UPDATE;
     END IF;
     RETURN NEW;
 END;

@@ -22,45 +22,21 @@ use super::audit::record;
 use super::tokens::{COLUMNS, insert, token_row};
 use super::{PgDb, classify};
 
-/// How a write locks its caller's user row. `Share` orders it against a disable of that user
-/// as the token row's lock orders it against a revoke; a capped create takes at once the
-/// `FOR NO KEY UPDATE` its cap check needs (the caller's user is the new token's), so two of
-/// them never deadlock upgrading shared locks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum UserLock {
-    Share,
-    NoKeyUpdate,
-}
-
 /// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (or
 /// unknown, or its user deleted), [`StoreError::CallerExpired`], [`StoreError::CallerDisabled`].
 /// `FOR SHARE` orders this transaction against any revoke of the caller (see the module docs of
-/// `pg`): when a revoke commits while this waits, the row read is the revoked version.
+/// `pg`): when a revoke commits while this waits, the row read is the revoked version. The
+/// user row's `FOR KEY SHARE` does the same against a disable, whose trigger locks that row
+/// `FOR UPDATE` (pg/schema.rs); a weaker lock than the token row's, so that it never conflicts
+/// with a capped create's `FOR NO KEY UPDATE` of the same row (no deadlock between them).
 pub(super) async fn caller_live(
     tx: &impl GenericClient,
     caller: Option<&str>,
 ) -> Result<(), StoreError> {
-    caller_live_locking(tx, caller, UserLock::Share).await
-}
-
-pub(super) async fn caller_live_locking(
-    tx: &impl GenericClient,
-    caller: Option<&str>,
-    user_lock: UserLock,
-) -> Result<(), StoreError> {
     let Some(id) = caller else { return Ok(()) };
-    let sql = match user_lock {
-        UserLock::Share => {
-            "SELECT t.revoked_at IS NOT NULL, t.expiry, u.disabled FROM tokens t \
-             JOIN users u ON u.username = t.username WHERE t.token_id = $1 \
-             FOR SHARE OF t FOR SHARE OF u"
-        }
-        UserLock::NoKeyUpdate => {
-            "SELECT t.revoked_at IS NOT NULL, t.expiry, u.disabled FROM tokens t \
-             JOIN users u ON u.username = t.username WHERE t.token_id = $1 \
-             FOR SHARE OF t FOR NO KEY UPDATE OF u"
-        }
-    };
+    let sql = "SELECT t.revoked_at IS NOT NULL, t.expiry, u.disabled FROM tokens t \
+               JOIN users u ON u.username = t.username WHERE t.token_id = $1 \
+               FOR SHARE OF t FOR KEY SHARE OF u";
     let row = tx.query_opt(sql, &[&id]).await.map_err(classify)?;
     let Some(row) = row else {
         return Err(StoreError::CallerRevoked);
@@ -205,12 +181,7 @@ impl PgDb {
     pub async fn create_token(&self, req: CreateToken) -> Result<CreateCheck, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
-        let user_lock = if req.limited.is_some_and(|c| c > 0) {
-            UserLock::NoKeyUpdate
-        } else {
-            UserLock::Share
-        };
-        caller_live_locking(&tx, req.caller.as_deref(), user_lock).await?;
+        caller_live(&tx, req.caller.as_deref()).await?;
         if let Some(refused) = check_targets(&tx, &req).await? {
             return Ok(refused);
         }
