@@ -207,6 +207,12 @@ pub struct ServeArgs {
     /// refused (507) while revokes still work, e.g. 64MiB, 1GiB; 0 turns the floor off.
     #[arg(long, value_name = "SIZE", default_value = "256MiB")]
     pub min_free_disk: String,
+
+    /// How long after its access token expired a refresh token still works, e.g. 24h, 7d (`0`:
+    /// only until the expiry). A chain of refreshes never runs past --max-expiry /
+    /// --max-user-expiry from its first token's issue. Default: 24h, as JFrog.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub refresh_grace: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -72,36 +72,45 @@ fn token(i: usize, s: &Spec) -> Token {
     }
 }
 
+/// A key may be given more than once (`status:expired status:active`): every term must match,
+/// so two different values of one key keep nothing.
 #[derive(Debug, Clone)]
 struct Query {
     unused: Option<i64>,
-    user: Option<usize>,
-    status: Option<usize>,
-    kind: Option<usize>,
+    users: Vec<usize>,
+    statuses: Vec<usize>,
+    kinds: Vec<usize>,
     word: Option<usize>,
     upper: bool,
     rotate: usize,
 }
 
+/// None, one or two terms of a key (two are often different values, sometimes the same).
+fn terms(n: usize) -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0..n, 0..3)
+}
+
 fn query() -> impl Strategy<Value = Query> {
     (
         proptest::option::of(prop_oneof![Just(1i64), Just(7), Just(30), Just(90)]),
-        proptest::option::of(0..USERS.len()),
-        proptest::option::of(0..STATUSES.len()),
-        proptest::option::of(0..KINDS.len()),
+        terms(USERS.len()),
+        terms(STATUSES.len()),
+        terms(KINDS.len()),
         proptest::option::of(0..WORDS.len()),
         any::<bool>(),
-        0usize..5,
+        0usize..8,
     )
-        .prop_map(|(unused, user, status, kind, word, upper, rotate)| Query {
-            unused,
-            user,
-            status,
-            kind,
-            word,
-            upper,
-            rotate,
-        })
+        .prop_map(
+            |(unused, users, statuses, kinds, word, upper, rotate)| Query {
+                unused,
+                users,
+                statuses,
+                kinds,
+                word,
+                upper,
+                rotate,
+            },
+        )
 }
 
 impl Query {
@@ -110,13 +119,13 @@ impl Query {
         if let Some(d) = self.unused {
             terms.push(format!("unused:{d}d"));
         }
-        if let Some(u) = self.user {
+        for &u in &self.users {
             terms.push(format!("user:{}", USERS[u]));
         }
-        if let Some(s) = self.status {
+        for &s in &self.statuses {
             terms.push(format!("status:{}", STATUSES[s]));
         }
-        if let Some(k) = self.kind {
+        for &k in &self.kinds {
             terms.push(format!("scope:{}", KINDS[k]));
         }
         if let Some(w) = self.word {
@@ -142,22 +151,20 @@ impl Query {
                 return false;
             }
         }
-        if self.user.is_some_and(|u| u != s.user) {
+        if self.users.iter().any(|&u| u != s.user) {
             return false;
         }
-        if let Some(st) = self.status {
-            // Hours from now to the expiry (the token's expiry is d days and one hour away).
-            let word = match s.expiry_days.map(|d| d * 24 + 1) {
-                None => "never",
-                Some(h) if h <= 0 => "expired",
-                Some(h) if h <= 7 * 24 => "expiring",
-                Some(_) => "active",
-            };
-            if STATUSES[st] != word {
-                return false;
-            }
+        // Hours from now to the expiry (the token's expiry is d days and one hour away).
+        let status = match s.expiry_days.map(|d| d * 24 + 1) {
+            None => "never",
+            Some(h) if h <= 0 => "expired",
+            Some(h) if h <= 7 * 24 => "expiring",
+            Some(_) => "active",
+        };
+        if self.statuses.iter().any(|&st| STATUSES[st] != status) {
+            return false;
         }
-        if let Some(k) = self.kind {
+        for &k in &self.kinds {
             let Some(scope) = s.scope.map(|i| SCOPES[i]) else {
                 return false;
             };
@@ -239,4 +246,33 @@ fn a_bad_word_empties_the_view_and_says_why() {
     );
     rows.set_filter("");
     assert_eq!(rows.visible_len(), 1);
+}
+
+#[test]
+fn two_values_of_one_key_keep_nothing_each_alone_keeps_its_rows() {
+    let spec = |expiry_days| Spec {
+        user: 0,
+        scope: Some(0),
+        desc: (0, 0),
+        issued_days: 1,
+        expiry_days,
+        used_days: None,
+    };
+    let mut rows = Rows::default();
+    rows.set(
+        vec![token(0, &spec(Some(-5))), token(1, &spec(Some(50)))],
+        now(),
+    );
+    for (query, want) in [
+        ("status:expired", 1),
+        ("status:active", 1),
+        ("status:expired status:active", 0),
+        ("status:active status:active", 1),
+        ("user:alice user:bob", 0),
+        ("scope:user scope:admin", 0),
+    ] {
+        rows.set_filter(query);
+        assert!(rows.query_error.is_none(), "{query}");
+        assert_eq!(rows.visible_len(), want, "{query}");
+    }
 }

@@ -297,6 +297,7 @@ fn serve_help_lists_only_the_flags_serve_uses() {
         "--plain-http-on-network",
         "--rotate-admin-token",
         "--audit-retention",
+        "--refresh-grace",
         "--log-format",
     ] {
         assert!(help.contains(used), "{used} missing:\n{help}");

@@ -1,7 +1,8 @@
 //! Several `tokentab serve` processes on one PostgreSQL database are stateless peers: started
 //! together they migrate once, bootstrap one admin and one demo seed; a revoke on one is refused
 //! by the next request on every other; cursors and `last_used` work across them; a replica
-//! SIGKILLed during creates loses no acknowledged token.
+//! SIGKILLed during creates loses no acknowledged token; a write waiting on a disable of its
+//! user is refused once that commits.
 //! Needs TOKENTAB_TEST_PG (see tests/common/pg.rs for the line that sets it up).
 
 #[path = "common/replicas.rs"]
@@ -466,4 +467,68 @@ async fn a_replica_sigkilled_during_creates_through_two_loses_no_acknowledged_to
     );
     assert!(lost.is_empty(), "acknowledged but not listed: {lost:?}");
     assert!(r.nodes[0].running(), "the survivor exited");
+}
+
+/// A write whose caller's user is being disabled (by hand, in a transaction not yet committed)
+/// waits for it — its caller check locks the user row, which the disable holds — and once the disable
+/// commits it is refused inside its own transaction: no write by a disabled user's token commits
+/// after the disable did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_waiting_on_a_disable_of_its_user_is_refused_when_that_commits() {
+    let url = pg::fresh_schema_url();
+    let r = replicas::start(&url, 1, &["--no-seed"]).await;
+    let db = connect(&url).await;
+    db.batch_execute("INSERT INTO users (username) VALUES ('carol')")
+        .await
+        .unwrap();
+    let (secret, _) = r
+        .mint(
+            0,
+            json!({"username": "carol", "scope": "applied-permissions/admin"}),
+        )
+        .await;
+    warm(&r, 0, &secret).await;
+    let operator = connect(&url).await;
+    operator
+        .batch_execute("BEGIN; UPDATE users SET disabled = true WHERE username = 'carol'")
+        .await
+        .unwrap();
+    let (http, tokens) = (r.http.clone(), r.nodes[0].url(TOKENS));
+    let write = tokio::spawn(async move {
+        svc::call_url(
+            &http,
+            Method::POST,
+            Some(&secret),
+            &tokens,
+            Some(json!({"description": "by a user being disabled"})),
+        )
+        .await
+    });
+    wait_for(
+        Duration::from_secs(20),
+        "the write's caller check waits for the disable's row lock",
+        || async {
+            let waiting = count(
+                &db,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND query LIKE '%JOIN users u ON u.username = t.username%'",
+            )
+            .await;
+            (waiting > 0).then_some(())
+        },
+    )
+    .await;
+    operator.batch_execute("COMMIT").await.unwrap();
+    let (st, v) = write.await.unwrap();
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "the user of this access token is disabled (found when writing)"
+    );
+    let made = count(
+        &db,
+        "SELECT count(*) FROM tokens WHERE description = 'by a user being disabled'",
+    )
+    .await;
+    assert_eq!(made, 0);
 }

@@ -2,6 +2,8 @@
 //! `me`, refresh tokens; create's content types (415) and fields (each honoured or refused by
 //! name).
 
+#[path = "common/serve_child.rs"]
+mod serve_child;
 #[path = "common/service.rs"]
 mod svc;
 
@@ -346,4 +348,200 @@ async fn create_takes_json_and_form_refuses_other_types_and_unsupported_fields()
         assert_eq!(st, StatusCode::OK, "{body}: {v}");
     }
     s.handle.shutdown().await;
+}
+
+/// The service on this run's backend with `--refresh-grace` of `grace` seconds and
+/// `--max-user-expiry` of `max_user_expiry`.
+async fn start_refresh_limits(grace: u64, max_user_expiry: Option<u64>) -> TestService {
+    use tokentab::service::{RefreshOptions, ServeOptions, ServiceConfig, spawn_with};
+    svc::install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = svc::on_postgres().then(svc::pg::fresh_schema_url);
+    let cfg = ServiceConfig {
+        max_user_expiry,
+        ..svc::config(dir.path(), true, None)
+    };
+    let opts = ServeOptions {
+        refresh: RefreshOptions {
+            grace: std::time::Duration::from_secs(grace),
+        },
+        ..svc::options(postgres.as_deref())
+    };
+    let mut s = TestService::attach(spawn_with(cfg, opts).await.unwrap(), dir);
+    s.postgres = postgres;
+    s
+}
+
+fn epoch_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Polls the clock until it reads at least `at` (epoch seconds).
+async fn until_clock(at: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while epoch_now() < at {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clock never reached {at}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A refreshable token of `username` minted by the admin: its refresh token, id, issue time and
+/// expiry.
+async fn refreshable(
+    s: &TestService,
+    username: &str,
+    expires_in: u64,
+) -> (String, String, i64, i64) {
+    let (st, v) = s
+        .post_token(
+            &s.admin,
+            json!({"username": username, "refreshable": true, "expires_in": expires_in}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let id = v["token_id"].as_str().unwrap().to_owned();
+    let (issued, expiry) = issued_and_expiry(s, &id).await;
+    (
+        v["refresh_token"].as_str().unwrap().to_owned(),
+        id,
+        issued,
+        expiry,
+    )
+}
+
+async fn issued_and_expiry(s: &TestService, id: &str) -> (i64, i64) {
+    let (st, t) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    (
+        t["issued_at"].as_i64().unwrap(),
+        t["expiry"].as_i64().unwrap(),
+    )
+}
+
+async fn refresh_with(s: &TestService, caller: &str, refresh: &str) -> (StatusCode, Value) {
+    s.post_token(
+        caller,
+        json!({"grant_type": "refresh_token", "refresh_token": refresh}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_refresh_token_works_until_expiry_plus_grace_then_is_404() {
+    // Default grace (24 h): an expired access token's refresh token still works.
+    let s = start_refresh_limits(24 * 3600, None).await;
+    let (refresh, _, _, expiry) = refreshable(&s, "admin", 1).await;
+    until_clock(expiry).await;
+    let (st, v) = refresh_with(&s, &s.admin, &refresh).await;
+    assert_eq!(st, StatusCode::OK, "within the grace: {v}");
+    assert_eq!(v["expires_in"], 1, "same lifetime length");
+    s.handle.shutdown().await;
+
+    // A grace of 1 s: once it has passed, the refresh token is as good as unknown.
+    let s = start_refresh_limits(1, None).await;
+    let (refresh, id, _, expiry) = refreshable(&s, "admin", 1).await;
+    until_clock(expiry + 2).await;
+    let (st, v) = refresh_with(&s, &s.admin, &refresh).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "past expiry + grace: {v}");
+    assert_eq!(
+        message(&v),
+        "Token matching the provided refresh token was not found."
+    );
+    let (st, _) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
+    assert_eq!(st, StatusCode::OK, "the lapsed token was not replaced");
+    s.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_chain_of_refreshes_stops_at_the_lifetime_limit_from_its_first_issue() {
+    // alice may hold tokens for 6 s (--max-user-expiry); the admin gives her a refreshable one
+    // of 4 s, which she refreshes, with another token of hers, as often as she can.
+    const LIMIT: i64 = 6;
+    let s = start_refresh_limits(24 * 3600, Some(LIMIT as u64)).await;
+    let (alice, _) = s
+        .mint(None, json!({"username": "alice", "expires_in": 3600}))
+        .await;
+    let (mut refresh, _, chain_start, first_expiry) = refreshable(&s, "alice", 4).await;
+    assert_eq!(first_expiry, chain_start + 4);
+    let end = chain_start + LIMIT;
+    let mut expiries = Vec::new();
+    loop {
+        let (st, v) = refresh_with(&s, &alice, &refresh).await;
+        let answered = epoch_now();
+        if st == StatusCode::NOT_FOUND {
+            assert!(
+                answered >= end,
+                "refused at {answered}, before the chain's end {end}"
+            );
+            break;
+        }
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let (_, expiry) = issued_and_expiry(&s, v["token_id"].as_str().unwrap()).await;
+        assert!(
+            expiry <= end,
+            "a refresh reached {expiry}, past the chain's end {end}"
+        );
+        expiries.push(expiry);
+        refresh = v["refresh_token"].as_str().unwrap().to_owned();
+        // Goal: refused within 1 s of the end; fails at 3x that.
+        assert!(
+            epoch_now() <= end + 3,
+            "still refreshing 3 s after the chain's end (goal: refused at the end): {expiries:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert!(expiries.len() >= 2, "{expiries:?}");
+    assert_eq!(
+        expiries.last(),
+        Some(&end),
+        "cut at the chain's end: {expiries:?}"
+    );
+    s.handle.shutdown().await;
+}
+
+/// `tokentab serve --refresh-grace`: `0` reaches the service (a refresh token dies with its
+/// access token); a value that is not a duration is refused before anything starts (exit 2).
+#[tokio::test]
+async fn the_refresh_grace_flag_reaches_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
+    let (_child, url) = serve_child::start_on(&db, &data, &["--refresh-grace", "0"]).await;
+    let admin = std::fs::read_to_string(data.join("admin.token")).unwrap();
+    let http = svc::client();
+    let tokens_url = format!("{url}{TOKENS}");
+    let call = |body: Value| {
+        svc::call_url(
+            &http,
+            reqwest::Method::POST,
+            Some(admin.trim()),
+            &tokens_url,
+            Some(body),
+        )
+    };
+    let (st, v) = call(json!({"refreshable": true, "expires_in": 1})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let refresh = v["refresh_token"].as_str().unwrap().to_owned();
+    // Issued within the second before the answer: expired by the clock's next second + 1.
+    until_clock(epoch_now() + 2).await;
+    let (st, v) = call(json!({"grant_type": "refresh_token", "refresh_token": refresh})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "no grace: {v}");
+
+    let (db, data) = (db.to_string_lossy(), data.to_string_lossy());
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        &db,
+        "--data-dir",
+        &data,
+        "--refresh-grace",
+        "soon",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--refresh-grace"), "{err}");
 }

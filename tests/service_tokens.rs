@@ -563,3 +563,50 @@ async fn last_used_is_recorded() {
     }
     s.handle.shutdown().await;
 }
+
+/// Seconds since the epoch, as the service counts them.
+fn epoch_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A token used once (so its principal sits in the auth cache) and used again after it expired
+/// is refused: the cache's own expiry check, not a database read, has to do it, since nothing
+/// bumps the revocation epoch in between.
+#[tokio::test]
+async fn an_expired_token_in_the_auth_cache_is_refused() {
+    let s = TestService::start(false).await;
+    // The shortest lifetime first; a longer one when a busy machine did not use it in time.
+    for lifetime in [2u64, 5, 15] {
+        let (secret, _) = s
+            .mint(
+                None,
+                json!({"expires_in": lifetime, "description": "short-lived"}),
+            )
+            .await;
+        let mut expiry = None;
+        for _ in 0..2 {
+            let (st, v) = s.get(&secret, &format!("{TOKENS}/me")).await;
+            if st != StatusCode::OK {
+                break;
+            }
+            expiry = v["expiry"].as_i64();
+        }
+        let (Some(expiry), true) = (expiry, epoch_now() < expiry.unwrap_or(0)) else {
+            continue; // expired before it was used twice: not cached in time
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(lifetime + 30);
+        while epoch_now() < expiry {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the clock never reached {expiry}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let (st, v) = s.get(&secret, &format!("{TOKENS}/me")).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "served after expiry: {v}");
+        assert_eq!(message(&v), "this access token has expired");
+        s.handle.shutdown().await;
+        return;
+    }
+    panic!("no token could be used twice before it expired, even with 15 s");
+}

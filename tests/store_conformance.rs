@@ -19,9 +19,10 @@ use tokentab::service::store::backend::{
     CreateCheck, CreateToken, Db, DeviceWrite, Refresh, RevokeOutcome, Write,
 };
 use tokentab::service::store::entities::{DeviceFilter, DeviceQuery};
+use tokentab::service::store::refresh::RefreshLimits;
 use tokentab::service::store::target::DbTarget;
 use tokentab::service::store::tokens::{
-    NewToken, Order, OrderKey, TokenCursor, TokenFilter, TokenRow,
+    NewToken, Order, OrderKey, TokenCursor, TokenFilter, TokenRow, UserState,
 };
 
 // ---- the two backends ---------------------------------------------------------------------
@@ -102,6 +103,9 @@ conformance!(
     audit_list_filters_pages_and_prunes,
     meta_is_set_and_replaced,
     expired_caller_is_refused_by_every_write,
+    refresh_lapses_after_the_grace_and_at_the_chain_end,
+    a_disabled_users_tokens_are_refused,
+    capped_creates_and_a_refresh_by_one_caller_never_deadlock,
 );
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -938,6 +942,10 @@ fn refresh_req(
         new_token_id: new_id.into(),
         secret_hash: hash(&format!("secret-of-{new_id}")),
         next_refresh_hash: hash(next),
+        limits: RefreshLimits {
+            grace: 86_400,
+            chain: None,
+        },
         audit: Some(audit_of("refresh", user)),
     }
 }
@@ -1658,4 +1666,185 @@ async fn expired_caller_is_refused_by_every_write(place: Place) {
         create_as(&db, "x", me()).await,
         Err(StoreError::CallerRevoked)
     ));
+}
+
+/// A refresh held to `grace` seconds after the expiry and a chain of at most `chain` seconds.
+fn limited_refresh(
+    refresh: &str,
+    new_id: &str,
+    next: &str,
+    grace: u64,
+    chain: Option<u64>,
+) -> Refresh {
+    Refresh {
+        limits: RefreshLimits { grace, chain },
+        ..refresh_req(refresh, None, "alice", new_id, next)
+    }
+}
+
+async fn refresh_lapses_after_the_grace_and_at_the_chain_end(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    create(&db, token("alice-cli", "alice", now(), None, "")).await;
+    // Expired 5,000 s ago: lapsed under a one-hour grace (nothing changes), fine under 6,000 s.
+    let t0 = now();
+    db.create_token(CreateToken {
+        refresh_hash: Some(hash("G1")),
+        ..request(token("g1r", "alice", t0 - 10_000, Some(t0 - 5_000), "late"))
+    })
+    .await
+    .unwrap();
+    assert!(
+        db.refresh_token(limited_refresh("G1", "g2r", "G2", 3_600, None))
+            .await
+            .unwrap()
+            .is_none(),
+        "past expiry + grace: like an unknown refresh token"
+    );
+    assert!(db.token_by_id("g1r".into()).await.unwrap().is_some());
+    assert!(all_audit(&db).await.is_empty(), "nothing refreshed");
+    let late = db
+        .refresh_token(limited_refresh("G1", "g2r", "G2", 6_000, None))
+        .await
+        .unwrap()
+        .expect("within the grace");
+    assert_eq!(late.lifetime, Some(5_000), "the lifetime length is kept");
+
+    // A chain of 1,000 s that began 100 s ago: the one-hour lifetime is cut at its end, and
+    // the next refresh cannot move that end.
+    let t0 = now();
+    db.create_token(CreateToken {
+        refresh_hash: Some(hash("C1")),
+        ..request(token("c1r", "alice", t0 - 100, Some(t0 + 3_500), "chain"))
+    })
+    .await
+    .unwrap();
+    let end = t0 - 100 + 1_000;
+    for (refresh, new_id, next) in [("C1", "c2r", "C2"), ("C2", "c3r", "C3")] {
+        let done = db
+            .refresh_token(limited_refresh(refresh, new_id, next, 0, Some(1_000)))
+            .await
+            .unwrap()
+            .expect("within the chain");
+        let row = db.token_by_id(new_id.into()).await.unwrap().expect("live");
+        assert_eq!(row.expiry, Some(end), "{new_id}: cut at the chain's end");
+        assert_eq!(done.lifetime, Some((end - row.issued_at) as u64));
+    }
+    // A chain whose end has passed (50 s from an issue 100 s ago): lapsed.
+    assert!(
+        db.refresh_token(limited_refresh("C3", "c4r", "C4", 0, Some(50)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(db.token_by_id("c3r".into()).await.unwrap().is_some());
+}
+
+async fn a_disabled_users_tokens_are_refused(place: Place) {
+    let db = place.open().await;
+    db.apply(world()).await.unwrap();
+    db.apply(vec![Write::User(UserInfo {
+        status: Some("disabled".into()),
+        ..match user("carol", false) {
+            Write::User(u) => u,
+            _ => unreachable!(),
+        }
+    })])
+    .await
+    .unwrap();
+    create(&db, token("carol-cli", "carol", 1, None, "")).await;
+    create(&db, token("alice-cli", "alice", 1, None, "")).await;
+    let auth = |secret: &'static str| {
+        let db = &db;
+        async move {
+            db.auth_by_hash(hash(secret))
+                .await
+                .unwrap()
+                .expect("known")
+                .user
+        }
+    };
+    assert_eq!(auth("secret-of-carol-cli").await, UserState::Disabled);
+    assert_eq!(auth("secret-of-alice-cli").await, UserState::Enabled);
+    let carol = Some("carol-cli".to_owned());
+    assert!(matches!(
+        db.revoke_if("alice-cli".into(), now(), carol.clone(), |_| true)
+            .await,
+        Err(StoreError::CallerDisabled)
+    ));
+    assert!(matches!(
+        db.update_if(
+            "demo".into(),
+            "d-01".into(),
+            DevicePatch::default(),
+            carol,
+            |_| Ok::<_, StoreError>(())
+        )
+        .await,
+        Err(StoreError::CallerDisabled)
+    ));
+    // A capped create (on PostgreSQL it locks the user row for its cap check at once).
+    let capped = db
+        .create_token(CreateToken {
+            caller: Some("carol-cli".into()),
+            limited: Some(10),
+            ..request(token("carol-2", "carol", now(), None, ""))
+        })
+        .await;
+    assert!(
+        matches!(capped, Err(StoreError::CallerDisabled)),
+        "{capped:?}"
+    );
+    assert!(db.token_by_id("alice-cli".into()).await.unwrap().is_some());
+    assert!(db.token_by_id("carol-2".into()).await.unwrap().is_none());
+    let users = db.user("carol".into()).await.unwrap().expect("carol");
+    assert_eq!(users.status.as_deref(), Some("disabled"));
+}
+
+/// Capped creates and a refresh of their caller token, all at once through two pools: each
+/// write locks its caller's token and user rows, a capped create then its user's row for the
+/// cap and the refresh the token row for the update. Every one ends as it should; none fails
+/// (on PostgreSQL a lock-order cycle would abort one with "deadlock detected").
+async fn capped_creates_and_a_refresh_by_one_caller_never_deadlock(place: Place) {
+    let a = place.open().await;
+    let b = place.open().await;
+    a.apply(world()).await.unwrap();
+    for round in 0..10 {
+        let caller = format!("caller{round}r");
+        a.create_token(CreateToken {
+            refresh_hash: Some(hash(&format!("R{round}"))),
+            ..request(token(&caller, "alice", now(), Some(now() + 3_600), ""))
+        })
+        .await
+        .unwrap();
+        let creates = (0..4).map(|i| {
+            let db = if i % 2 == 0 { &a } else { &b };
+            db.create_token(CreateToken {
+                caller: Some(caller.clone()),
+                limited: Some(1_000),
+                ..request(token(&format!("c{round}-{i}"), "alice", now(), None, ""))
+            })
+        });
+        let refresh = b.refresh_token(Refresh {
+            caller: caller.clone(),
+            ..refresh_req(
+                &format!("R{round}"),
+                None,
+                "alice",
+                &format!("next{round}r"),
+                &format!("N{round}"),
+            )
+        });
+        let (created, refreshed) = tokio::join!(futures_util::future::join_all(creates), refresh);
+        assert!(
+            matches!(refreshed, Ok(Some(_))),
+            "round {round}: {refreshed:?}"
+        );
+        for r in created {
+            assert!(
+                matches!(r, Ok(CreateCheck::Created) | Err(StoreError::CallerRevoked)),
+                "round {round}: {r:?}"
+            );
+        }
+    }
 }

@@ -122,13 +122,14 @@ impl Client {
             .await
     }
 
-    /// Never retried.
+    /// Never retried. The device as changed, or None when the token may write but not read it
+    /// (204 No Content).
     pub async fn patch_device(
         &self,
         project: &str,
         device: &str,
         patch: &DevicePatch,
-    ) -> Result<DeviceInfo, ApiError> {
+    ) -> Result<Option<DeviceInfo>, ApiError> {
         let resp = self
             .send_once(
                 Method::PATCH,
@@ -137,7 +138,12 @@ impl Client {
             )
             .await?;
         let body = read_success(resp).await?;
-        serde_json::from_slice(&body).map_err(|e| ApiError::decode("device", e))
+        if body.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| ApiError::decode("device", e))
     }
 
     /// Never retried.

@@ -12,8 +12,8 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::service::abuse::AbuseLimits;
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, DiskOptions, ServeOptions, ServiceConfig, ServiceError, TlsFiles,
-    is_loopback, parse_duration, parse_size,
+    self, AdminToken, DiskOptions, RefreshOptions, ServeOptions, ServiceConfig, ServiceError,
+    TlsFiles, is_loopback, parse_duration, parse_size,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -108,6 +108,14 @@ fn options(
         disk: DiskOptions {
             min_free: parse_size(&args.min_free_disk)
                 .map_err(|e| Usage(format!("--min-free-disk: {e}")))?,
+        },
+        refresh: RefreshOptions {
+            // `0` / `none`: no grace, a refresh token works only until its access token expires.
+            grace: std::time::Duration::from_secs(
+                parse_duration(&args.refresh_grace)
+                    .map_err(|e| Usage(format!("--refresh-grace: {e}")))?
+                    .unwrap_or(0),
+            ),
         },
     };
     Ok((cfg, opts))

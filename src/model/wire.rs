@@ -244,8 +244,9 @@ pub struct DeviceList {
     pub after: Option<String>,
 }
 
-/// `PATCH /api/v2/{project_key}/devices/{uuid}`.
+/// `PATCH /api/v2/{project_key}/devices/{uuid}`; any other field is refused by name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DevicePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -18,6 +18,7 @@ use super::error::{ApiErr, StoreError};
 use super::state::{AppState, now};
 use super::store::backend::Db;
 use super::store::entities::DeviceFilter;
+use super::store::tokens::UserState;
 
 /// 32 random bytes as URL-safe base64 without padding.
 pub const SECRET_LEN: usize = 43;
@@ -182,6 +183,19 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
         .ok_or_else(|| ApiErr::unauthorized("unknown access token"))?;
     if row.revoked {
         return Err(ApiErr::unauthorized("this access token has been revoked"));
+    }
+    match row.user {
+        UserState::Enabled => {}
+        UserState::Disabled => {
+            return Err(ApiErr::unauthorized(
+                "the user of this access token is disabled",
+            ));
+        }
+        UserState::Gone => {
+            return Err(ApiErr::unauthorized(
+                "the user of this access token no longer exists",
+            ));
+        }
     }
     if row.token.expiry.is_some_and(|e| e <= now) {
         return Err(expired());

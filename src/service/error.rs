@@ -50,6 +50,9 @@ pub enum StoreError {
         .floor / MIB
     )]
     LowDisk { free: u64, floor: u64 },
+    /// … or found its user disabled.
+    #[error("the caller's user is disabled")]
+    CallerDisabled,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -170,6 +173,11 @@ impl From<StoreError> for ApiErr {
             }
             StoreError::CallerExpired => {
                 return ApiErr::unauthorized("this access token has expired");
+            }
+            StoreError::CallerDisabled => {
+                return ApiErr::unauthorized(
+                    "the user of this access token is disabled (found when writing)",
+                );
             }
             _ => {}
         }

@@ -85,6 +85,23 @@ pub struct ServeOptions {
     pub abuse: abuse::AbuseLimits,
     /// The free-disk floor and the revocation reserve (SQLite; see [`store::disk`]).
     pub disk: DiskOptions,
+    /// How long refresh tokens keep working (`--refresh-grace`).
+    pub refresh: RefreshOptions,
+}
+
+/// Refresh tokens: each works until its access token's expiry plus `grace` (JFrog's 24 h), and
+/// a chain of refreshes never past `--max-expiry` / `--max-user-expiry` from its first issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshOptions {
+    pub grace: Duration,
+}
+
+impl Default for RefreshOptions {
+    fn default() -> Self {
+        RefreshOptions {
+            grace: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 /// How long audit rows are kept unless `--audit-retention` says otherwise.
@@ -240,6 +257,7 @@ pub async fn spawn_with(
         max_expiry: cfg.max_expiry,
         max_user_expiry: cfg.max_user_expiry,
         max_tokens_per_user: cfg.max_tokens_per_user,
+        refresh_grace: opts.refresh.grace.as_secs(),
         auth_cache,
         abuse: Arc::clone(&abuse),
     });

@@ -15,7 +15,7 @@
 //! epoch is one row (`revocation_epoch`) that SQLite triggers bump in the same transaction as
 //! every change that can make a cached principal wrong: a token revoked, deleted or altered
 //! (revoke, revoke by value, `/tokens/me`, refresh, admin-token rotation, a manual `UPDATE`),
-//! a user's admin flag, a membership. Triggers, not application code, so no writer — this
+//! a user's admin or disabled flag (or the user deleted), a membership. Triggers, not application code, so no writer — this
 //! process, another `tokentab serve`, the tab's embedded service, or `sqlite3` — can revoke
 //! without bumping it.
 //!

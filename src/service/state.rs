@@ -18,6 +18,8 @@ pub struct AppState {
     pub max_user_expiry: Option<u64>,
     /// Most live tokens per non-admin user (0 = no cap).
     pub max_tokens_per_user: u32,
+    /// Seconds after its access token's expiry that a refresh token still works.
+    pub refresh_grace: u64,
     pub auth_cache: Arc<AuthCache>,
     /// Metrics and readiness.
     pub ops: Arc<Operator>,

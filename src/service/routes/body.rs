@@ -1,4 +1,4 @@
-//! Request bodies: JSON or form (415 for anything else), secrets taken out into zeroizing
+//! Request bodies: JSON or form, or JSON only (415 for anything else), secrets taken out into zeroizing
 //! strings, and the text-field rule every write path shares.
 
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,38 +10,62 @@ use crate::model::sanitize::first_unsafe_char;
 use super::super::error::ApiErr;
 use super::query::Params;
 
+/// The media type a request says its body is (lowercase, without parameters).
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::CONTENT_TYPE).map(|v| {
+        let ct = v.to_str().unwrap_or("?").trim().to_ascii_lowercase();
+        ct.split(';').next().unwrap_or_default().trim().to_owned()
+    })
+}
+
+/// 415 naming what was sent and what to send instead.
+fn unsupported(sent: Option<&str>, send: &str) -> ApiErr {
+    ApiErr::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        format!(
+            "Content-Type {} is not supported: send {send}",
+            sent.unwrap_or("(none)")
+        ),
+    )
+}
+
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiErr> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiErr::bad_request("the JSON body must be an object")),
+        Err(e) => Err(ApiErr::bad_request(format!("invalid JSON body: {e}"))),
+    }
+}
+
 /// The fields of a JSON object or form body. An empty body without a content type is an empty
 /// object; any other body must say `application/json` or `application/x-www-form-urlencoded`.
 pub fn fields(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiErr> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
     let blank = body.iter().all(u8::is_ascii_whitespace);
-    let media = content_type
-        .as_deref()
-        .map(|ct| ct.split(';').next().unwrap_or_default().trim());
-    match media {
+    match media_type(headers).as_deref() {
         Some("application/x-www-form-urlencoded") => Ok(Params::from_bytes(body)
             .pairs()
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect()),
-        Some("application/json") if blank => Ok(Map::new()),
-        Some("application/json") => match serde_json::from_slice(body) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(ApiErr::bad_request("the JSON body must be an object")),
-            Err(e) => Err(ApiErr::bad_request(format!("invalid JSON body: {e}"))),
-        },
+        Some("application/json") => json_object(body),
         None if blank => Ok(Map::new()),
-        other => Err(ApiErr::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            format!(
-                "Content-Type {} is not supported: send application/json or \
-                 application/x-www-form-urlencoded",
-                other.unwrap_or("(none)")
-            ),
+        other => Err(unsupported(
+            other,
+            "application/json or application/x-www-form-urlencoded",
         )),
+    }
+}
+
+/// The fields of a JSON object body, which must say `application/json` (415 otherwise, even
+/// when empty). An empty body is an empty object.
+pub fn json_fields(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiErr> {
+    match media_type(headers).as_deref() {
+        Some("application/json") => json_object(body),
+        other => Err(unsupported(other, "application/json")),
     }
 }
 

@@ -4,11 +4,19 @@
 //! A device the token has no right on at all (r, w nor d) answers exactly like one that does
 //! not exist: 404 `unknown device "<project>/<uuid>"`. A device it has some right on but not the
 //! one asked for answers 403: the scope grammar already lets the token see that device.
+//!
+//! A PATCH answers with the device only when the token may also read it; a write-only grant
+//! gets 204 No Content, so writing never discloses what the device holds.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::model::entity::{ResourcePath, validate_name, validate_project_key};
 use crate::model::scope::Action;
@@ -21,7 +29,7 @@ use super::super::store::audit::Record;
 use super::super::store::backend::DeviceWrite;
 use super::super::store::entities::DeviceQuery;
 use super::audit::{Source, by as audit_by, refused};
-use super::body::check_text;
+use super::body::{check_text, json_fields};
 use super::query::Params;
 use super::token_create::MAX_DESCRIPTION;
 
@@ -119,7 +127,7 @@ fn authorize(
     action: Action,
 ) -> Result<DeviceInfo, ApiErr> {
     let dev = dev.ok_or_else(|| missing(project, uuid))?;
-    let path = ResourcePath::device(&dev.project, &dev.group, &dev.device_uuid);
+    let path = device_path(&dev);
     if p.can(path, action) {
         return Ok(dev);
     }
@@ -167,33 +175,67 @@ fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
     Ok(())
 }
 
+/// A PATCH body: JSON (415 otherwise), only `description` and `tags` (others refused by name),
+/// at least one of them.
+fn parse_patch(headers: &HeaderMap, body: &[u8]) -> Result<DevicePatch, ApiErr> {
+    let fields = json_fields(headers, body)?;
+    let patch: DevicePatch = serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiErr::bad_request(format!("invalid field: {e}")))?;
+    if patch == DevicePatch::default() {
+        return Err(nothing_to_change());
+    }
+    Ok(patch)
+}
+
+fn nothing_to_change() -> ApiErr {
+    ApiErr::bad_request("nothing to change: give a new description or tags")
+}
+
+/// Every field the patch gives already has that value.
+fn changes_nothing(patch: &DevicePatch, dev: &DeviceInfo) -> bool {
+    patch
+        .description
+        .as_ref()
+        .is_none_or(|d| *d == dev.description)
+        && patch.tags.as_ref().is_none_or(|t| *t == dev.tags)
+}
+
 pub async fn patch(
     State(state): State<AppState>,
     Caller(p): Caller,
     source: Source,
     Path((project, uuid)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<DeviceInfo>, ApiErr> {
+) -> Result<Response, ApiErr> {
     check_ids(&project, &uuid)?;
-    let patch: DevicePatch = serde_json::from_slice(&body)
-        .map_err(|e| ApiErr::bad_request(format!("invalid JSON body: {e}")))?;
+    let patch = parse_patch(&headers, &body)?;
     check_patch(&patch)?;
     let mut rec = audit_by(&p, "device_update", source);
     rec.device = Some(format!("{project}/{uuid}"));
     let failed = rec.clone();
     let w = device_write(&p, &project, &uuid, rec);
-    let (pr, ud) = (project.clone(), uuid.clone());
+    let (who, pr, ud, wanted) = (Arc::clone(&p), project.clone(), uuid.clone(), patch.clone());
     let dev = state
         .db
         .update_device_if(w, patch, move |dev| {
-            authorize(&p, dev.cloned(), &pr, &ud, Action::Write).map(drop)
+            let dev = authorize(&who, dev.cloned(), &pr, &ud, Action::Write)?;
+            if changes_nothing(&wanted, &dev) {
+                return Err(nothing_to_change());
+            }
+            Ok(())
         })
         .await
         .and_then(|dev| dev.ok_or_else(|| missing(&project, &uuid)));
     match dev {
-        Ok(dev) => Ok(Json(dev)),
+        Ok(dev) if p.can(device_path(&dev), Action::Read) => Ok(Json(dev).into_response()),
+        Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(e) => Err(refused(&state, failed, e).await),
     }
+}
+
+fn device_path(dev: &DeviceInfo) -> ResourcePath<'_> {
+    ResourcePath::device(&dev.project, &dev.group, &dev.device_uuid)
 }
 
 #[derive(Serialize)]

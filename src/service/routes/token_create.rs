@@ -86,14 +86,21 @@ fn days(secs: u64) -> String {
     }
 }
 
-/// Seconds to live (None = never) under the service's limits; `admin` callers are held only to
-/// `--max-expiry`, others also to `--max-user-expiry` and never get "never".
-fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Option<u64>, ApiErr> {
+/// The longest lifetime a caller may give a token (None: no limit): `admin` callers are held
+/// only to `--max-expiry`, others also to `--max-user-expiry`.
+pub fn longest_lifetime(state: &AppState, admin: bool) -> Option<u64> {
     let user_max = if admin { None } else { state.max_user_expiry };
-    let max = match (state.max_expiry, user_max) {
+    match (state.max_expiry, user_max) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    };
+    }
+}
+
+/// Seconds to live (None = never) under the service's limits ([`longest_lifetime`]); non-admins
+/// never get "never".
+fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Option<u64>, ApiErr> {
+    let user_max = if admin { None } else { state.max_user_expiry };
+    let max = longest_lifetime(state, admin);
     let limit_name = |m: u64| {
         if Some(m) == user_max && state.max_expiry.is_none_or(|a| a > m) {
             format!("the non-admin limit (--max-user-expiry) of {}", days(m))

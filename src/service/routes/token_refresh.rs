@@ -1,6 +1,10 @@
 //! `POST /access/api/v1/tokens` with `grant_type=refresh_token` (JFrog §1.2): a new access and
 //! refresh token with the same scope and lifetime length; the old pair stops working.
 //!
+//! A refresh token works until its access token's expiry plus `--refresh-grace`, and a chain of
+//! refreshes ends at the caller's lifetime limit (`--max-expiry`, and `--max-user-expiry` for a
+//! non-admin) counted from the chain's first issue ([`super::super::store::refresh`]).
+//!
 //! Only the owner may refresh: a refresh token that is unknown, already used, or another
 //! user's gets the same 404 as JFrog's "not found", so it tells nothing about its existence.
 
@@ -15,8 +19,9 @@ use super::super::error::ApiErr;
 use super::super::operator::ReplacedToken;
 use super::super::state::AppState;
 use super::super::store::backend::Refresh;
+use super::super::store::refresh::RefreshLimits;
 use super::audit::{Source, by as audit_by, refused};
-use super::token_create::created_response;
+use super::token_create::{created_response, longest_lifetime};
 
 fn not_found() -> ApiErr {
     ApiErr::not_found("Token matching the provided refresh token was not found.")
@@ -86,6 +91,10 @@ pub async fn refresh(
         new_token_id: uuid::Uuid::new_v4().to_string(),
         secret_hash,
         next_refresh_hash,
+        limits: RefreshLimits {
+            grace: state.refresh_grace,
+            chain: longest_lifetime(&state, p.is_admin()),
+        },
         audit: Some(rec),
     };
     let written = match state.db.refresh_token(req).await {

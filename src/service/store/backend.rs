@@ -26,6 +26,7 @@ use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
 use super::health::{Failed, WriteHealth};
 use super::pg::PgDb;
+use super::refresh::RefreshLimits;
 use super::sqlite::SqliteDb;
 use super::target::DbTarget;
 use super::tokens::{AuthRow, NewToken, Order, TokenCursor, TokenFilter, TokenPage, TokenRow};
@@ -88,6 +89,8 @@ pub struct Refresh {
     pub new_token_id: String,
     pub secret_hash: [u8; 32],
     pub next_refresh_hash: [u8; 32],
+    /// Past these the refresh token has lapsed: None, as for an unknown one.
+    pub limits: RefreshLimits,
     /// Two rows: `ok: replaced` for the old token, `ok` for the new one.
     pub audit: Option<Record>,
 }
@@ -102,7 +105,8 @@ pub struct DeviceWrite {
     pub audit: Option<Record>,
 }
 
-/// What a refresh made: the new token and its lifetime in seconds (None: never expires).
+/// What a refresh made: the new token and its lifetime in seconds from now (None: never
+/// expires), shorter than the old one's when the chain's limit cut it.
 #[derive(Debug, Clone)]
 pub struct Refreshed {
     pub token: NewToken,

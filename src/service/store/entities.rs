@@ -79,7 +79,8 @@ pub fn users_page(
 
 pub fn insert_user(conn: &Connection, u: &UserInfo) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO users (username, email, admin, status, realm) VALUES (?1, ?2, ?3, ?4, ?5) \
+        "INSERT INTO users (username, email, admin, status, realm, disabled) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4 = 'disabled') \
          ON CONFLICT(username) DO UPDATE SET admin = max(admin, excluded.admin)",
     )?
     .execute(params![

@@ -131,6 +131,27 @@ CREATE INDEX audit_actor ON audit(actor, seq);
     r#"
 ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
 "#,
+    // Version 6 (issue 15): a user can be disabled; a disabled (or deleted) user's tokens are
+    // refused, so the flag bumps the revocation epoch like a revoke. `status` mirrors it both
+    // ways (either column may be set by hand). A refreshed token keeps the issue time of its
+    // chain's first token (store/refresh.rs).
+    r#"
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+UPDATE users SET disabled = 1 WHERE status = 'disabled';
+CREATE TRIGGER epoch_user_disabled AFTER UPDATE OF disabled ON users
+    WHEN NEW.disabled IS NOT OLD.disabled
+    BEGIN
+        UPDATE users SET status = CASE WHEN NEW.disabled THEN 'disabled' ELSE 'enabled' END
+            WHERE username = NEW.username;
+        UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 0;
+    END;
+CREATE TRIGGER user_disabled_by_status AFTER UPDATE OF status ON users
+    WHEN (NEW.status = 'disabled') IS NOT (NEW.disabled <> 0)
+    BEGIN
+        UPDATE users SET disabled = (NEW.status = 'disabled') WHERE username = NEW.username;
+    END;
+ALTER TABLE tokens ADD COLUMN chain_issued_at INTEGER;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

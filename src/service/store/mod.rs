@@ -32,6 +32,7 @@ mod files;
 pub mod health;
 mod migrations;
 pub mod pg;
+pub mod refresh;
 pub mod sqlite;
 pub mod target;
 pub mod tokens;

@@ -42,7 +42,28 @@ pub struct AuthRow {
     pub token: TokenRow,
     pub revoked: bool,
     pub user_admin: bool,
+    pub user: UserState,
     pub memberships: Vec<String>,
+}
+
+/// The user a token belongs to: only an enabled one's tokens work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserState {
+    Enabled,
+    Disabled,
+    /// Deleted (by hand: the database refuses while tokens reference it, unless told not to).
+    Gone,
+}
+
+impl UserState {
+    /// From the user's `disabled` column, read through an outer join (None: no such user).
+    pub fn from_disabled(disabled: Option<bool>) -> UserState {
+        match disabled {
+            None => UserState::Gone,
+            Some(true) => UserState::Disabled,
+            Some(false) => UserState::Enabled,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,7 +263,8 @@ pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
     let found = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, revoked_at IS NOT NULL, \
-             (SELECT admin FROM users u WHERE u.username = tokens.username) \
+             (SELECT admin FROM users u WHERE u.username = tokens.username), \
+             (SELECT disabled FROM users u WHERE u.username = tokens.username) \
              FROM tokens WHERE secret_hash = ?1"
         ))?
         .query_row([&hash[..]], |r| {
@@ -250,10 +272,11 @@ pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
                 token_row(r)?,
                 r.get::<_, bool>(10)?,
                 r.get::<_, Option<bool>>(11)?.unwrap_or(false),
+                UserState::from_disabled(r.get(12)?),
             ))
         })
         .optional()?;
-    let Some((token, revoked, user_admin)) = found else {
+    let Some((token, revoked, user_admin, user)) = found else {
         return Ok(None);
     };
     let memberships = memberships(conn, &token.username)?;
@@ -261,6 +284,7 @@ pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
         token,
         revoked,
         user_admin,
+        user,
         memberships,
     }))
 }
@@ -321,12 +345,14 @@ pub struct RefreshRow {
     pub token: TokenRow,
     pub audience: String,
     pub secret_hash: [u8; 32],
+    /// When the first token of its refresh chain was issued.
+    pub chain_start: i64,
 }
 
 pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<RefreshRow>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS}, audience, secret_hash FROM tokens \
-         WHERE refresh_hash = ?1 AND revoked_at IS NULL"
+        "SELECT {COLUMNS}, audience, secret_hash, COALESCE(chain_issued_at, issued_at) \
+         FROM tokens WHERE refresh_hash = ?1 AND revoked_at IS NULL"
     ))?
     .query_row([&hash[..]], |r| {
         let secret: Vec<u8> = r.get(11)?;
@@ -334,9 +360,17 @@ pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<O
             token: token_row(r)?,
             audience: r.get(10)?,
             secret_hash: secret.try_into().unwrap_or([0; 32]),
+            chain_start: r.get(12)?,
         })
     })
     .optional()
+}
+
+/// Marks a refreshed token as part of the chain that began at `start`.
+pub fn set_chain_start(conn: &Connection, token_id: &str, start: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tokens SET chain_issued_at = ?2 WHERE token_id = ?1")?
+        .execute(params![token_id, start])?;
+    Ok(())
 }
 
 /// Live (not revoked, not expired) tokens of `username`, counted up to `cap`.

@@ -58,8 +58,8 @@ async fn apply_one(tx: &impl GenericClient, w: &Write) -> Result<(), StoreError>
     let done = match w {
         Write::User(u) => {
             tx.execute(
-                "INSERT INTO users (username, email, admin, status, realm) \
-                 VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO users (username, email, admin, status, realm, disabled) \
+                 VALUES ($1, $2, $3, $4, $5, $4 = 'disabled') \
                  ON CONFLICT (username) DO UPDATE SET admin = users.admin OR excluded.admin",
                 &[
                     &u.username,

@@ -19,8 +19,10 @@
 //!    read sees `revoked_at`. The cache saves PostgreSQL the token row, user and membership
 //!    read (the costly part); the epoch read is the one round trip every request pays.
 //! 3. A write (create, refresh, revoke by id or by value, device PATCH/DELETE) re-checks its
-//!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row
-//!    (refused when revoked, unknown or expired). A revoke's `UPDATE`
+//!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row and
+//!    `FOR KEY SHARE` on its user's row (refused when revoked, unknown, expired, or the user
+//!    disabled or deleted; a disable locks that row `FOR UPDATE`, so it is ordered against the
+//!    check the same way). A revoke's `UPDATE` of the token row
 //!    locks that row too, so the two are ordered: either the revoke committed first (the
 //!    `FOR SHARE` re-reads the newest row version, sees `revoked_at`, and the write is refused
 //!    with 401) or the write holds the lock first (the revoke waits until the write commits,

@@ -144,6 +144,35 @@ CREATE INDEX audit_actor ON audit(actor, seq);
     r#"
 ALTER TABLE audit ADD COLUMN count bigint NOT NULL DEFAULT 1;
 "#,
+    // SQLite migration 6 on PostgreSQL: a disabled (or deleted) user's tokens are refused, so
+    // the flag bumps the revocation epoch (and NOTIFYs) like a revoke; `status` mirrors it both
+    // ways, set before the row is written, and a change of the flag locks the row FOR UPDATE,
+    // which orders it against every write's FOR KEY SHARE of its caller's user (pg/token_ops.rs)
+    // as a revoke's row lock is ordered against the caller's token row; refreshed tokens keep
+    // their chain's first issue time.
+    r#"
+ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+UPDATE users SET disabled = true WHERE status = 'disabled';
+CREATE FUNCTION tokentab_user_status_mirror() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.disabled IS DISTINCT FROM OLD.disabled THEN
+        NEW.status := CASE WHEN NEW.disabled THEN 'disabled' ELSE 'enabled' END;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        NEW.disabled := NEW.status = 'disabled';
+    END IF;
+    IF NEW.disabled IS DISTINCT FROM OLD.disabled THEN
+        PERFORM 1 FROM users WHERE username = OLD.username FOR UPDATE;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER user_status_mirror BEFORE UPDATE OF disabled, status ON users
+    FOR EACH ROW EXECUTE FUNCTION tokentab_user_status_mirror();
+CREATE TRIGGER epoch_user_disabled AFTER UPDATE OF disabled, status ON users
+    FOR EACH ROW WHEN (NEW.disabled IS DISTINCT FROM OLD.disabled)
+    EXECUTE FUNCTION tokentab_bump_epoch();
+ALTER TABLE tokens ADD COLUMN chain_issued_at bigint;
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

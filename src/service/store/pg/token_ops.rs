@@ -15,6 +15,7 @@ use crate::service::error::StoreError;
 use crate::service::state::now;
 use crate::service::store::audit::{self, Record};
 use crate::service::store::backend::{CreateCheck, CreateToken, Refresh, Refreshed, RevokeOutcome};
+use crate::service::store::refresh::{Replaced, refreshed_expiry};
 use crate::service::store::tokens::{NewToken, TokenRow};
 
 use super::audit::record;
@@ -22,29 +23,31 @@ use super::tokens::{COLUMNS, insert, token_row};
 use super::{PgDb, classify};
 
 /// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (or
-/// unknown), [`StoreError::CallerExpired`]. `FOR SHARE` orders this transaction against any
-/// revoke of the caller (see the module docs of `pg`): when a revoke commits while this
-/// waits, the row read is the revoked version.
+/// unknown, or its user deleted), [`StoreError::CallerExpired`], [`StoreError::CallerDisabled`].
+/// `FOR SHARE` orders this transaction against any revoke of the caller (see the module docs of
+/// `pg`): when a revoke commits while this waits, the row read is the revoked version. The
+/// user row's `FOR KEY SHARE` does the same against a disable, whose trigger locks that row
+/// `FOR UPDATE` (pg/schema.rs); a weaker lock than the token row's, so that it never conflicts
+/// with a capped create's `FOR NO KEY UPDATE` of the same row (no deadlock between them).
 pub(super) async fn caller_live(
     tx: &impl GenericClient,
     caller: Option<&str>,
 ) -> Result<(), StoreError> {
     let Some(id) = caller else { return Ok(()) };
-    let row = tx
-        .query_opt(
-            "SELECT revoked_at IS NOT NULL, expiry FROM tokens WHERE token_id = $1 FOR SHARE",
-            &[&id],
-        )
-        .await
-        .map_err(classify)?;
+    let sql = "SELECT t.revoked_at IS NOT NULL, t.expiry, u.disabled FROM tokens t \
+               JOIN users u ON u.username = t.username WHERE t.token_id = $1 \
+               FOR SHARE OF t FOR KEY SHARE OF u";
+    let row = tx.query_opt(sql, &[&id]).await.map_err(classify)?;
     let Some(row) = row else {
         return Err(StoreError::CallerRevoked);
     };
     let revoked: bool = row.try_get(0).map_err(classify)?;
     let expiry: Option<i64> = row.try_get(1).map_err(classify)?;
+    let disabled: bool = row.try_get(2).map_err(classify)?;
     match expiry {
         _ if revoked => Err(StoreError::CallerRevoked),
         Some(e) if e <= now() => Err(StoreError::CallerExpired),
+        _ if disabled => Err(StoreError::CallerDisabled),
         _ => Ok(()),
     }
 }
@@ -197,7 +200,8 @@ impl PgDb {
         let old = tx
             .query_opt(
                 &format!(
-                    "SELECT {COLUMNS}, audience, secret_hash FROM tokens \
+                    "SELECT {COLUMNS}, audience, secret_hash, \
+                     COALESCE(chain_issued_at, issued_at) FROM tokens \
                      WHERE refresh_hash = $1 AND revoked_at IS NULL FOR UPDATE"
                 ),
                 &[&&req.refresh_hash[..]],
@@ -208,15 +212,21 @@ impl PgDb {
         let token = token_row(&old).map_err(classify)?;
         let audience: String = old.try_get(10).map_err(classify)?;
         let secret_hash: Vec<u8> = old.try_get(11).map_err(classify)?;
+        let chain_start: i64 = old.try_get(12).map_err(classify)?;
         if token.username != req.username
             || req.access_hash.is_some_and(|h| h[..] != secret_hash[..])
         {
             return Ok(None);
         }
         let now = now();
-        let lifetime = token
-            .expiry
-            .map(|e| e.saturating_sub(token.issued_at).max(0) as u64);
+        let replaced = Replaced {
+            issued_at: token.issued_at,
+            expiry: token.expiry,
+            chain_start,
+        };
+        let Ok(expiry) = refreshed_expiry(replaced, now, req.limits) else {
+            return Ok(None);
+        };
         let new = NewToken {
             token_id: req.new_token_id,
             secret_hash: req.secret_hash,
@@ -227,10 +237,16 @@ impl PgDb {
             project_key: token.project_key,
             refreshable: true,
             issued_at: now,
-            expiry: lifetime.map(|l| now.saturating_add(l as i64)),
+            expiry,
         };
         revoke(&tx, &token.token_id, now).await?;
         insert(&tx, &new, Some(&req.next_refresh_hash)).await?;
+        tx.execute(
+            "UPDATE tokens SET chain_issued_at = $2 WHERE token_id = $1",
+            &[&new.token_id, &chain_start],
+        )
+        .await
+        .map_err(classify)?;
         if let Some(rec) = req.audit {
             for (r, result) in audit::refresh_records(rec, &token.token_id, &new) {
                 record(&tx, &r, now, result).await?;
@@ -238,8 +254,8 @@ impl PgDb {
         }
         tx.commit().await.map_err(classify)?;
         Ok(Some(Refreshed {
+            lifetime: expiry.map(|e| e.saturating_sub(now).max(0) as u64),
             token: new,
-            lifetime,
         }))
     }
 

@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 use crate::service::error::StoreError;
 use crate::service::store::tokens::{
     AuthRow, DescriptionFilter, NewToken, Order, OrderKey, TokenCursor, TokenFilter, TokenPage,
-    TokenRow,
+    TokenRow, UserState,
 };
 
 use super::{PgDb, classify};
@@ -203,7 +203,8 @@ impl PgDb {
                  t.refreshable, t.issued_at, t.expiry, t.last_used, t.revoked_at IS NOT NULL, \
                  COALESCE(u.admin, false), \
                  ARRAY(SELECT m.project_key FROM memberships m \
-                       WHERE m.username = t.username ORDER BY m.project_key) \
+                       WHERE m.username = t.username ORDER BY m.project_key), \
+                 u.disabled \
                  FROM tokens t LEFT JOIN users u ON u.username = t.username \
                  WHERE t.secret_hash = $1",
             )
@@ -220,6 +221,7 @@ impl PgDb {
             token: token_row(&r).map_err(classify)?,
             revoked: r.try_get(10).map_err(classify)?,
             user_admin: r.try_get(11).map_err(classify)?,
+            user: UserState::from_disabled(r.try_get(13).map_err(classify)?),
             memberships: r.try_get(12).map_err(classify)?,
         }))
     }

@@ -41,20 +41,26 @@ impl Drop for InFlight {
 }
 
 /// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (or
-/// unknown), [`StoreError::CallerExpired`].
+/// unknown), [`StoreError::CallerExpired`], [`StoreError::CallerDisabled`] (its user disabled
+/// or deleted).
 pub(super) fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(), StoreError> {
     use rusqlite::OptionalExtension;
     let Some(id) = caller else { return Ok(()) };
-    let row: Option<(bool, Option<i64>)> = conn
-        .prepare_cached("SELECT revoked_at IS NOT NULL, expiry FROM tokens WHERE token_id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let row: Option<(bool, Option<i64>, Option<bool>)> = conn
+        .prepare_cached(
+            "SELECT revoked_at IS NOT NULL, expiry, \
+             (SELECT disabled FROM users u WHERE u.username = tokens.username) \
+             FROM tokens WHERE token_id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match row {
-        None | Some((true, _)) => Err(StoreError::CallerRevoked),
-        Some((false, Some(e))) if e <= crate::service::state::now() => {
+        None | Some((true, _, _)) => Err(StoreError::CallerRevoked),
+        Some((false, Some(e), _)) if e <= crate::service::state::now() => {
             Err(StoreError::CallerExpired)
         }
-        Some(_) => Ok(()),
+        Some((false, _, Some(false))) => Ok(()),
+        Some(_) => Err(StoreError::CallerDisabled),
     }
 }
 

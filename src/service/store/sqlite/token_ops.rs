@@ -10,6 +10,7 @@ use crate::service::state::now;
 use super::super::audit::{self, Record};
 use super::super::backend::{CreateCheck, CreateToken, Refresh, Refreshed, RevokeOutcome};
 use super::super::entities;
+use super::super::refresh::{Replaced, refreshed_expiry};
 use super::super::tokens::{
     self, AuthRow, NewToken, Order, RevokeResult, TokenCursor, TokenFilter, TokenPage, TokenRow,
 };
@@ -86,10 +87,14 @@ impl SqliteDb {
                 return Ok(None);
             }
             let now = now();
-            let lifetime = old
-                .token
-                .expiry
-                .map(|e| e.saturating_sub(old.token.issued_at).max(0) as u64);
+            let replaced = Replaced {
+                issued_at: old.token.issued_at,
+                expiry: old.token.expiry,
+                chain_start: old.chain_start,
+            };
+            let Ok(expiry) = refreshed_expiry(replaced, now, req.limits) else {
+                return Ok(None);
+            };
             let new = NewToken {
                 token_id: req.new_token_id,
                 secret_hash: req.secret_hash,
@@ -100,19 +105,20 @@ impl SqliteDb {
                 project_key: old.token.project_key,
                 refreshable: true,
                 issued_at: now,
-                expiry: lifetime.map(|l| now.saturating_add(l as i64)),
+                expiry,
             };
             tokens::revoke(c, &old.token.token_id, now)?;
             tokens::insert(c, &new)?;
             tokens::set_refresh_hash(c, &new.token_id, &req.next_refresh_hash)?;
+            tokens::set_chain_start(c, &new.token_id, old.chain_start)?;
             if let Some(rec) = req.audit {
                 for (r, result) in audit::refresh_records(rec, &old.token.token_id, &new) {
                     audit::record(c, &r, now, result)?;
                 }
             }
             Ok(Some(Refreshed {
+                lifetime: expiry.map(|e| e.saturating_sub(now).max(0) as u64),
                 token: new,
-                lifetime,
             }))
         })
         .await
