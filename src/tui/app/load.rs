@@ -19,3 +19,9 @@ impl<T> Load<T> {
         matches!(self, Load::Loading(x) if *x == id)
     }
 }
+
+impl<T> Default for Load<T> {
+    fn default() -> Self {
+        Load::Idle
+    }
+}
