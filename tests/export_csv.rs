@@ -178,14 +178,14 @@ async fn tab_exports_the_rows_shown_and_asks_before_replacing() {
         .as_ref()
         .map(|m| m.text.clone())
         .unwrap_or_default();
-    let shown: Vec<(String, String)> = (0..app.rows.visible_len())
+    let shown: Vec<(String, String)> = (0..app.table.rows.visible_len())
         .map(|i| {
-            let t = &app.rows.at(i).unwrap().token;
+            let t = &app.table.rows.at(i).unwrap().token;
             (t.token_id.clone(), t.description.clone())
         })
         .collect();
     assert!(
-        shown.len() > 1 && shown.len() < app.rows.len(),
+        shown.len() > 1 && shown.len() < app.table.rows.len(),
         "a filter that narrows"
     );
     assert!(

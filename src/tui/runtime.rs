@@ -320,9 +320,10 @@ impl Runner {
                 reply(Answer::Token(r))
             }),
             Request::ListTokens => {
-                let stream = stream_tokens(c, self.deps.request_timeout, self.tx.clone(), move |r| {
-                    reply(Answer::Page(r))
-                });
+                let stream =
+                    stream_tokens(c, self.deps.request_timeout, self.tx.clone(), move |r| {
+                        reply(Answer::Page(r))
+                    });
                 self.tasks.insert(id, tokio::spawn(stream).abort_handle());
             }
             Request::GetToken(tid) => {

@@ -10,10 +10,10 @@ use crate::model::wire::TokenInfo;
 
 use super::super::keymap::Action;
 use super::super::msg::{Answer, ApiResult, Effect, Owner, ReqId, Request};
+use super::Load;
 use super::ctx::Ctx;
 use super::streaming::Streaming;
 use super::tokens::Rows;
-use super::Load;
 
 #[derive(Debug, Default)]
 pub struct Table {

@@ -133,7 +133,12 @@ impl App {
     }
 
     fn copy_id(&mut self, fx: &mut Vec<Effect>) {
-        if let Some(id) = self.table.rows.selected_row().map(|r| r.token.token_id.clone()) {
+        if let Some(id) = self
+            .table
+            .rows
+            .selected_row()
+            .map(|r| r.token.token_id.clone())
+        {
             fx.push(Effect::CopyText(id));
         }
     }

@@ -84,11 +84,15 @@ impl App {
                 }
             }
             (Owner::Form, _) => {
-                let created = self.form.as_mut().and_then(|f| f.on_reply(id, answer, &mut cx));
+                let created = self
+                    .form
+                    .as_mut()
+                    .and_then(|f| f.on_reply(id, answer, &mut cx));
                 if let Some(created) = created {
                     self.form = None;
                     let view = SecretView::open(created, self.cfg.mask_secret, &mut cx);
-                    self.table.reload_after_change(Some(view.token_id()), &mut cx);
+                    self.table
+                        .reload_after_change(Some(view.token_id()), &mut cx);
                     self.overlay = Overlay::Secret(view);
                 }
             }

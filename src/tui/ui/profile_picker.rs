@@ -76,7 +76,14 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     let list_h = usize::from(inner.height.saturating_sub(2));
     let offset = p.selected.saturating_sub(list_h.saturating_sub(1));
     let mut lines: Vec<Line> = Vec::new();
-    for (i, s) in app.servers.entries.iter().enumerate().skip(offset).take(list_h) {
+    for (i, s) in app
+        .servers
+        .entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(list_h)
+    {
         let current = app.servers.current.as_deref() == Some(s.key.as_str());
         let mark = if current { g.radio_on } else { g.radio_off };
         let flag = match (&s.problem, s.readonly) {

@@ -30,7 +30,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut title = vec![Span::styled(" Access Tokens ", theme.title())];
     if !rows.filter().is_empty() || app.table.filtering {
         let g = theme.glyphs;
-        let cursor = if app.table.filtering { g.text_cursor } else { "" };
+        let cursor = if app.table.filtering {
+            g.text_cursor
+        } else {
+            ""
+        };
         title.push(Span::styled(
             format!(
                 "/{}{cursor} ({} of {}) ",
