@@ -138,7 +138,7 @@ fn expiry_notice_and_x() {
 
 #[test]
 fn the_notice_is_recounted_after_each_refresh() {
-    use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
+    use tokentab::tui::msg::{Effect, Owner, Request};
     let mut app = loaded_with(cfg(), mine_sample(), 160, 48);
     assert_eq!(app.table.mine_expiring, 2);
     let fx = key(&mut app, KeyCode::Char('r'));
@@ -176,7 +176,7 @@ type Scene = Box<dyn Fn(&mut App)>;
 #[test]
 fn new_screens_stay_inside_each_glyph_set() {
     use tokentab::tui::glyphs::GlyphSet;
-    use tokentab::tui::msg::{Effect, Msg};
+    use tokentab::tui::msg::{Answer, Effect, Owner, Request};
     for set in [GlyphSet::Vt, GlyphSet::Ascii] {
         let scenes: Vec<(&str, Scene)> = vec![
             (
