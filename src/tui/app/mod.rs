@@ -33,6 +33,9 @@ mod text;
 pub mod tokens;
 mod update;
 
+#[cfg(test)]
+mod ownership_tests;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::Event;
 use ratatui::layout::Rect;
