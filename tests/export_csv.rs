@@ -11,7 +11,6 @@ use serde_json::json;
 use common::fault_server::{FaultServer, Reply};
 use common::journey as harness;
 use common::service::TestService;
-use tokentab::model::csv::HEADER;
 use tokentab::tui::app::{App, AppConfig, Overlay};
 
 const TOKENS: &str = "/access/api/v1/tokens";
@@ -83,8 +82,29 @@ async fn list_csv_quotes_hostile_descriptions_and_guards_formulas() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!String::from_utf8_lossy(&o.stdout).contains(TOKEN));
     assert!(!o.stdout.contains(&0x1b), "no escape byte reaches the file");
+    // Written out here, not taken from the code under test: a renamed or reordered column
+    // breaks the files people already read.
+    let first_line = o.stdout.split(|b| *b == b'\n').next().unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(first_line).trim_end_matches('\r'),
+        "token_id,description,user,subject,issued,expiry,status,last_used,scope,scope_summary"
+    );
     let (header, rows) = read_csv(&o.stdout);
-    assert_eq!(header, HEADER.to_vec());
+    assert_eq!(
+        header,
+        [
+            "token_id",
+            "description",
+            "user",
+            "subject",
+            "issued",
+            "expiry",
+            "status",
+            "last_used",
+            "scope",
+            "scope_summary",
+        ]
+    );
     assert_eq!(rows.len(), hostile.len());
     for (row, (id, desc, want)) in rows.iter().zip(hostile) {
         assert_eq!(row[0], id);
