@@ -25,7 +25,7 @@ use tokentab::api::{Client, ClientOptions};
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load};
 use tokentab::tui::glyphs::GlyphSet;
-use tokentab::tui::msg::{Msg, Owner, Request};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 use tokentab::tui::token_stream::stream_tokens;
 use tui_support::*;
 
@@ -303,7 +303,12 @@ fn main() {
         .expect("a list request");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let start = Instant::now();
-    rt.spawn(stream_tokens(client, list, Duration::from_secs(120), tx));
+    let reply = move |r| Msg::Reply {
+        owner: Owner::Table,
+        id: list,
+        answer: Answer::Page(r),
+    };
+    rt.spawn(stream_tokens(client, Duration::from_secs(120), tx, reply));
     let mut first_rows = None;
     let mut header = String::new();
     let mut worst_page = Duration::ZERO;

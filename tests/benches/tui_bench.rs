@@ -235,7 +235,7 @@ fn table() {
 /// The device picker after scrolling through 10,000 devices (50 pages of 200).
 fn picker_10k() {
     use tokentab::tui::app::form::Field;
-    use tokentab::tui::msg::{Answer, Effect, Msg, Owner, PickItem, PickPage, Request};
+    use tokentab::tui::msg::{Answer, Effect, Owner, PickItem, PickPage, Request};
     let mut app = loaded_with(cfg(), Vec::new(), 160, 48);
     key(&mut app, KeyCode::Char('n'));
     focus(&mut app, Field::ScopeKind);

@@ -105,9 +105,8 @@ impl App {
                 d.on_reply(id, answer, &mut self.table.rows, self.now)
             }
             (Owner::Confirm, Overlay::Confirm(c)) => {
-                if c.on_reply(id, answer, &mut self.table.rows, &mut cx) {
-                    self.overlay = Overlay::None;
-                }
+                let closes = c.on_reply(id, answer, &mut self.table.rows, &mut cx);
+                self.close_overlay_when(closes);
             }
             (Owner::Rotate, Overlay::Rotate(d)) => {
                 if let Some(created) = d.on_reply(id, answer) {
@@ -131,13 +130,18 @@ impl App {
                 }
             }
             (Owner::Export, Overlay::Export(p)) => {
-                if p.on_reply(id, answer, &mut cx) {
-                    self.overlay = Overlay::None;
-                }
+                let closes = p.on_reply(id, answer, &mut cx);
+                self.close_overlay_when(closes);
             }
             (Owner::Export, _) => export::finished_unseen(answer, &mut cx),
             // The overlay that asked was closed.
             _ => {}
+        }
+    }
+
+    fn close_overlay_when(&mut self, closes: bool) {
+        if closes {
+            self.overlay = Overlay::None;
         }
     }
 
