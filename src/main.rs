@@ -10,8 +10,15 @@ use tokentab::commands::{launch, logging};
 use tokentab::config;
 
 fn main() -> ExitCode {
-    // Keep secrets out of core dumps and away from same-user ptrace (issue 4).
-    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    // Keep secrets out of core dumps and away from same-user ptrace (issue 4). Checked from
+    // outside by tests/non_dumpable.rs.
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        // Before raw mode and before any output: a person (or a script's log) learns that the
+        // protection the README promises is missing here, and the command still runs.
+        eprintln!("tokentab: warning: could not mark the process non-dumpable: {e}");
+    }
     let _ = color_eyre::install();
     let mut cli = Cli::parse();
     take_subcommand_client_flags(&mut cli);

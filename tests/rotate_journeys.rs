@@ -240,8 +240,8 @@ fn tab_rotate_with_the_revoke_refused_keeps_both_and_says_so() {
         "{said}"
     );
     // Both rows stay in the table.
-    assert!(app.rows.find(&old_id).is_some(), "old row kept");
-    assert!(app.rows.find(&new_id).is_some(), "new row listed");
+    assert!(app.table.rows.find(&old_id).is_some(), "old row kept");
+    assert!(app.table.rows.find(&new_id).is_some(), "new row listed");
     no_secret_left(&secret, &app, &last);
 }
 

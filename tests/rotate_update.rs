@@ -9,7 +9,7 @@ use crossterm::event::KeyCode;
 use tokentab::api::RevokeOutcome;
 use tokentab::tui::app::Overlay;
 use tokentab::tui::app::rotate::RotateStep;
-use tokentab::tui::msg::{Effect, Msg};
+use tokentab::tui::msg::{Answer, Effect, Owner, Request};
 
 /// Selects grafana scraper (no scope in the list; newest, selected first).
 fn at_grafana(w: u16, h: u16) -> tokentab::tui::app::App {
@@ -21,14 +21,18 @@ fn a_row_without_scope_is_read_before_the_dialog_offers_rotate() {
     let mut app = at_grafana(100, 30);
     let fx = key(&mut app, KeyCode::Char('R'));
     let id = id_of(&fx, |e| match e {
-        Effect::GetToken(id, t) if t.starts_with("e1e2") => Some(*id),
+        Effect::Call {
+            owner: Owner::Rotate,
+            id,
+            request: Request::GetToken(t),
+        } if t.starts_with("e1e2") => Some(*id),
         _ => None,
     });
     // While reading, the focus cannot move to Rotate.
     key(&mut app, KeyCode::Right);
     let mut full = sample().pop().unwrap();
     full.scope = Some("connect:project:demo:r connect:fleet:demo/edge-eu:rw".into());
-    app.update(Msg::TokenDetail(id, Ok(full)));
+    app.update(reply(Owner::Rotate, id, Answer::Token(Ok(full))));
     let Overlay::Rotate(d) = &app.overlay else {
         panic!("the dialog stays open");
     };
@@ -39,7 +43,11 @@ fn a_row_without_scope_is_read_before_the_dialog_offers_rotate() {
     let req = fx
         .iter()
         .find_map(|e| match e {
-            Effect::CreateToken(_, r) => Some(r.clone()),
+            Effect::Call {
+                owner: Owner::Rotate,
+                request: Request::CreateToken(r),
+                ..
+            } => Some(r.clone()),
             _ => None,
         })
         .expect("a create");
@@ -65,12 +73,27 @@ fn cancel_has_focus_and_a_failed_create_changes_nothing() {
     key(&mut app, KeyCode::Tab);
     let fx = key(&mut app, KeyCode::Enter);
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Rotate,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
-    let fx = app.update(Msg::TokenCreated(id, Err("max expiry is 30 days".into())));
+    let fx = app.update(reply(
+        Owner::Rotate,
+        id,
+        Answer::Created(Err("max expiry is 30 days".into())),
+    ));
     assert!(
-        !fx.iter().any(|e| matches!(e, Effect::RevokeToken(..))),
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::Call {
+                owner: Owner::Rotation,
+                request: Request::RevokeToken(_),
+                ..
+            }
+        )),
         "no revoke without a replacement"
     );
     let Overlay::Rotate(d) = &app.overlay else {
@@ -96,19 +119,43 @@ fn the_revoke_runs_after_the_create_and_both_ids_are_named() {
     key(&mut app, KeyCode::Right);
     let fx = key(&mut app, KeyCode::Enter);
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Rotate,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
-    let fx = app.update(Msg::TokenCreated(id, Ok(created())));
+    let fx = app.update(reply(Owner::Rotate, id, Answer::Created(Ok(created()))));
     assert!(fx.contains(&Effect::CopySecret));
     let rid = id_of(&fx, |e| match e {
-        Effect::RevokeToken(id, t) if t.starts_with("c4d5") => Some(*id),
+        Effect::Call {
+            owner: Owner::Rotation,
+            id,
+            request: Request::RevokeToken(t),
+        } if t.starts_with("c4d5") => Some(*id),
         _ => None,
     });
     assert!(matches!(app.overlay, Overlay::Secret(_)));
-    let fx = app.update(Msg::TokenRevoked(rid, Ok(RevokeOutcome::Revoked)));
-    assert!(fx.iter().any(|e| matches!(e, Effect::ListTokens(_))));
-    assert!(app.rows.find("c4d5e6f7-1111-4222-8333-cc03").is_none());
+    let fx = app.update(reply(
+        Owner::Rotation,
+        rid,
+        Answer::Revoked(Ok(RevokeOutcome::Revoked)),
+    ));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Call {
+            owner: Owner::Table,
+            request: Request::ListTokens,
+            ..
+        }
+    )));
+    assert!(
+        app.table
+            .rows
+            .find("c4d5e6f7-1111-4222-8333-cc03")
+            .is_none()
+    );
     let said = app.status.as_ref().unwrap().text.clone();
     assert!(
         said.contains("c4d5e6f7-1111-4222-8333-cc03")
@@ -140,11 +187,19 @@ fn no_scope_even_in_the_details_says_it_becomes_a_user_token() {
     let mut app = loaded(160, 48);
     let fx = key(&mut app, KeyCode::Char('R'));
     let id = id_of(&fx, |e| match e {
-        Effect::GetToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Rotate,
+            id,
+            request: Request::GetToken(_),
+        } => Some(*id),
         _ => None,
     });
     // JFrog's record of the token: no scope either.
-    app.update(Msg::TokenDetail(id, Ok(sample().pop().unwrap())));
+    app.update(reply(
+        Owner::Rotate,
+        id,
+        Answer::Token(Ok(sample().pop().unwrap())),
+    ));
     let text = render_text(&mut app, 160, 48);
     assert!(
         text.contains("a User token (acts with carol's rights)"),
@@ -156,7 +211,11 @@ fn no_scope_even_in_the_details_says_it_becomes_a_user_token() {
     let req = fx
         .iter()
         .find_map(|e| match e {
-            Effect::CreateToken(_, r) => Some(r.clone()),
+            Effect::Call {
+                owner: Owner::Rotate,
+                request: Request::CreateToken(r),
+                ..
+            } => Some(r.clone()),
             _ => None,
         })
         .expect("a create");

@@ -16,7 +16,7 @@ use tokentab::api::ApiError;
 use tokentab::model::wire::AuditEntry;
 use tokentab::tui::app::{App, AppConfig, Overlay};
 use tokentab::tui::keymap::Mode;
-use tokentab::tui::msg::{Effect, Msg};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 
 fn app_for(url: &str) -> App {
     let cfg = AppConfig {
@@ -208,7 +208,12 @@ fn rows(token: &str) -> Vec<AuditEntry> {
 fn with_audit(w: u16, h: u16, everyone: bool) -> App {
     let mut app = loaded(w, h);
     let fx = app.update(Msg::Action(tokentab::tui::keymap::Action::Audit));
-    let Some(Effect::ListAudit(id, _)) = fx.into_iter().next() else {
+    let Some(Effect::Call {
+        owner: Owner::Audit,
+        id,
+        request: Request::ListAudit(_),
+    }) = fx.into_iter().next()
+    else {
         panic!("A asks for the audit list");
     };
     let mut id = id;
@@ -217,7 +222,11 @@ fn with_audit(w: u16, h: u16, everyone: bool) -> App {
         id = fx
             .iter()
             .find_map(|e| match e {
-                Effect::ListAudit(id, q) => {
+                Effect::Call {
+                    owner: Owner::Audit,
+                    id,
+                    request: Request::ListAudit(q),
+                } => {
                     assert_eq!(q.token_id, None);
                     Some(*id)
                 }
@@ -226,6 +235,7 @@ fn with_audit(w: u16, h: u16, everyone: bool) -> App {
             .expect("Tab reloads everyone's rows");
     }
     let selected = app
+        .table
         .rows
         .selected_row()
         .expect("a row")
@@ -237,7 +247,7 @@ fn with_audit(w: u16, h: u16, everyone: bool) -> App {
         // What the server answers for token_id=<selected>.
         all.retain(|e| e.token_id.as_deref() == Some(selected.as_str()));
     }
-    app.update(Msg::AuditListed(id, Ok(all)));
+    app.update(reply(Owner::Audit, id, Answer::Audit(Ok(all))));
     assert_eq!(app.mode(), Mode::Audit);
     app
 }
@@ -258,13 +268,18 @@ fn snapshots_of_the_audit_view() {
 
         let mut app = loaded(w, h);
         let fx = app.update(Msg::Action(tokentab::tui::keymap::Action::Audit));
-        let Some(Effect::ListAudit(id, _)) = fx.into_iter().next() else {
+        let Some(Effect::Call {
+            owner: Owner::Audit,
+            id,
+            request: Request::ListAudit(_),
+        }) = fx.into_iter().next()
+        else {
             panic!()
         };
         let e = ApiError::NotFound {
             message: "no such endpoint".into(),
         };
-        app.update(Msg::AuditListed(id, Err(e.into())));
+        app.update(reply(Owner::Audit, id, Answer::Audit(Err(e.into()))));
         let text = render_text(&mut app, w, h);
         assert!(
             text.contains("this server has no audit trail (tokentab serve only)"),

@@ -11,7 +11,7 @@ use crossterm::event::KeyCode;
 use tokentab::secret::clipboard::CopyOutcome;
 use tokentab::tui::app::App;
 use tokentab::tui::glyphs::GlyphSet;
-use tokentab::tui::msg::{Effect, Msg};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 
 const SETS: [GlyphSet; 3] = [GlyphSet::Unicode, GlyphSet::Vt, GlyphSet::Ascii];
 
@@ -51,7 +51,7 @@ fn marked_rows_in_each_set() {
         key(&mut app, KeyCode::Char(' '));
         key(&mut app, KeyCode::Down);
         key(&mut app, KeyCode::Char(' '));
-        assert_eq!(app.rows.marked.len(), 2);
+        assert_eq!(app.table.rows.marked.len(), 2);
         app
     });
 }
@@ -71,10 +71,14 @@ fn secret_view_in_each_set() {
         typing(&mut app, "deploy bot");
         let fx = ctrl(&mut app, 's');
         let id = id_of(&fx, |e| match e {
-            Effect::CreateToken(id, _) => Some(*id),
+            Effect::Call {
+                owner: Owner::Form,
+                id,
+                request: Request::CreateToken(_),
+            } => Some(*id),
             _ => None,
         });
-        app.update(Msg::TokenCreated(id, Ok(created())));
+        app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
         app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
         app
     });
@@ -199,7 +203,7 @@ fn assert_whole_header(app: &App, text: &str, what: &str) {
     let g = app.theme.glyphs;
     let header = text.lines().next().unwrap_or("").trim_end();
     assert!(!header.ends_with(g.ellipsis), "{what}: {header}");
-    let c = &app.rows.counts;
+    let c = &app.table.rows.counts;
     for count in [
         format!("{} tokens", c.total),
         format!("{} expiring", c.expiring),

@@ -7,7 +7,7 @@ use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::sanitize::is_unsafe_char;
 use tokentab::model::wire::TokenInfo;
-use tokentab::tui::msg::Msg;
+use tokentab::tui::msg::{Effect, Msg, Owner, Request};
 use unicode_width::UnicodeWidthStr;
 
 fn hostile() -> Vec<TokenInfo> {
@@ -71,7 +71,7 @@ fn hostile_strings_never_reach_the_buffer() {
         // Every row's details.
         for pos in 0..4 {
             let mut app = loaded_with(cfg(), hostile(), w, h);
-            app.rows.select_pos(pos);
+            app.table.rows.select_pos(pos);
             key(&mut app, KeyCode::Char('i'));
             assert_inert(&render(&mut app, w, h), &format!("details {pos} {w}x{h}"));
         }
@@ -79,19 +79,20 @@ fn hostile_strings_never_reach_the_buffer() {
         let mut app = loaded_with(cfg(), hostile(), w, h);
         key(&mut app, KeyCode::Char('/'));
         app.update(Msg::Paste("\u{1b}wi\u{202e}pe\u{7}".into()));
-        assert_eq!(app.rows.visible_len(), 1);
+        assert_eq!(app.table.rows.visible_len(), 1);
         assert_inert(&render(&mut app, w, h), &format!("filter {w}x{h}"));
     }
     let mut app = tokentab::tui::app::App::new(cfg(), now());
     let fx = app.init();
     let id = id_of(&fx, |e| match e {
-        tokentab::tui::msg::Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokensListed(
-        id,
-        Err("bad\u{1b}[2J\u{7}\r\u{202e}gateway".into()),
-    ));
+    app.update(listed(id, Err("bad\u{1b}[2J\u{7}\r\u{202e}gateway".into())));
     assert_inert(&render(&mut app, 100, 30), "error banner");
 }
 

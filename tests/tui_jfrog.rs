@@ -235,7 +235,7 @@ async fn twenty_thousand_tokens_in_one_answer_after_a_429_with_retry_after() {
         p.key(KeyCode::Char('q'));
     };
     let (app, _) = tab_on(server, app, drive).await;
-    assert_eq!(app.rows.len(), 20_000);
+    assert_eq!(app.table.rows.len(), 20_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

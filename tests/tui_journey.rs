@@ -127,7 +127,11 @@ async fn idle_means_zero_draws_and_unreachable_shows_the_banner() {
         );
     };
     let (app, text) = play(App::new(cfg(), now()), d, 120, 30, drive).await;
-    assert!(matches!(app.list, Load::Failed(_)), "{:?}", app.list);
+    assert!(
+        matches!(app.table.list, Load::Failed(_)),
+        "{:?}",
+        app.table.list
+    );
     assert!(
         text.contains("cannot load tokens") && text.contains("press r to retry"),
         "{text}"

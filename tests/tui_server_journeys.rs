@@ -171,7 +171,11 @@ async fn table_filter_and_a_user_token_that_authenticates() {
     assert!(matches!(app.overlay, Overlay::None));
     assert!(app.secret().is_none());
     assert!(!last.contains(&seen_secret), "{last}");
-    let row = app.rows.selected_row().expect("the new token is selected");
+    let row = app
+        .table
+        .rows
+        .selected_row()
+        .expect("the new token is selected");
     assert_eq!(row.token.description, "journey user token");
 
     let (status, me) = svc.get(&seen_secret, "/access/api/v1/tokens/me").await;
@@ -316,7 +320,7 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
 
     assert!(app.quitting);
     assert_eq!(app.mode(), Mode::Table);
-    assert!(app.rows.find(&token_id).is_none(), "the row is gone");
+    assert!(app.table.rows.find(&token_id).is_none(), "the row is gone");
     assert!(
         all_tokens(&svc)
             .await
@@ -459,7 +463,7 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
     })
     .await;
     assert!(app.quitting);
-    assert_eq!(app.rows.len(), total);
+    assert_eq!(app.table.rows.len(), total);
     assert!(!last.contains("cannot load tokens"), "{last}");
 }
 
@@ -632,7 +636,7 @@ async fn the_quiet_refresh_keeps_selection_filter_and_sort() {
     )
     .await;
     assert!(app.quitting);
-    assert_eq!(app.rows.filter(), "e");
+    assert_eq!(app.table.rows.filter(), "e");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -695,7 +699,7 @@ async fn a_stalled_server_shows_a_spinner_that_esc_cancels_then_retry_loads() {
     })
     .await;
     assert!(app.quitting);
-    assert_eq!(app.rows.len(), 1);
+    assert_eq!(app.table.rows.len(), 1);
     assert!(last.contains("arrived afte"), "{last}");
     assert_eq!(
         server.count("GET", "/access/api/v1/tokens"),

@@ -6,7 +6,7 @@ use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::secret::clipboard::CopyOutcome;
 use tokentab::tui::app::App;
-use tokentab::tui::msg::{Effect, Msg};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -22,7 +22,7 @@ fn snap(name: &str, build: impl Fn(u16, u16) -> App) {
 fn table_with_expired_expiring_and_never_rows() {
     snap("table", |w, h| {
         let app = loaded(w, h);
-        let text_check = app.rows.counts.clone();
+        let text_check = app.table.rows.counts.clone();
         assert_eq!(
             (text_check.total, text_check.expiring, text_check.expired),
             (5, 1, 1)
@@ -37,7 +37,7 @@ fn filter_on() {
         let mut app = loaded(w, h);
         key(&mut app, KeyCode::Char('/'));
         typing(&mut app, "demo");
-        assert_eq!(app.rows.visible_len(), 2);
+        assert_eq!(app.table.rows.visible_len(), 2);
         app
     });
 }
@@ -64,10 +64,14 @@ fn error_banner() {
         let fx = app.init();
         app.update(Msg::Resize(w, h));
         let id = id_of(&fx, |e| match e {
-            Effect::ListTokens(id) => Some(*id),
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request: Request::ListTokens,
+            } => Some(*id),
             _ => None,
         });
-        app.update(Msg::TokensListed(
+        app.update(listed(
             id,
             Err("cannot reach http://127.0.0.1:40123: connection refused".into()),
         ));
@@ -153,10 +157,14 @@ fn secret_view() {
         typing(&mut app, "deploy bot");
         let fx = ctrl(&mut app, 's');
         let id = id_of(&fx, |e| match e {
-            Effect::CreateToken(id, _) => Some(*id),
+            Effect::Call {
+                owner: Owner::Form,
+                id,
+                request: Request::CreateToken(_),
+            } => Some(*id),
             _ => None,
         });
-        let fx = app.update(Msg::TokenCreated(id, Ok(created())));
+        let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
         assert!(fx.contains(&Effect::CopySecret));
         app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
         app

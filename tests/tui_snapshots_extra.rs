@@ -50,7 +50,10 @@ fn last_used_column_sorted() {
         // s cycles the sort: Issued -> Expiry -> Last used.
         key(&mut app, KeyCode::Char('s'));
         key(&mut app, KeyCode::Char('s'));
-        assert_eq!(app.rows.sort, tokentab::tui::app::tokens::Column::LastUsed);
+        assert_eq!(
+            app.table.rows.sort,
+            tokentab::tui::app::tokens::Column::LastUsed
+        );
         app
     });
 }
@@ -62,7 +65,7 @@ fn unused_filter() {
         key(&mut app, KeyCode::Char('/'));
         typing(&mut app, "unused:30d");
         // 41 days since its last use; never used and issued 300 days ago.
-        assert_eq!(app.rows.visible_len(), 2);
+        assert_eq!(app.table.rows.visible_len(), 2);
         app
     });
 }
@@ -118,15 +121,15 @@ fn mine_sample() -> Vec<tokentab::model::wire::TokenInfo> {
 fn expiry_notice_and_x() {
     snap("expiry_notice", |w, h| {
         let app = loaded_with(cfg(), mine_sample(), w, h);
-        assert_eq!(app.mine_expiring, 2);
+        assert_eq!(app.table.mine_expiring, 2);
         app
     });
     snap("expiry_notice_x", |w, h| {
         let mut app = loaded_with(cfg(), mine_sample(), w, h);
         key(&mut app, KeyCode::Char('x'));
-        assert_eq!(app.filter.value(), "user:admin status:expiring");
-        let shown: Vec<String> = (0..app.rows.visible_len())
-            .map(|i| app.rows.at(i).unwrap().token.description)
+        assert_eq!(app.table.filter.value(), "user:admin status:expiring");
+        let shown: Vec<String> = (0..app.table.rows.visible_len())
+            .map(|i| app.table.rows.at(i).unwrap().token.description)
             .collect();
         assert_eq!(shown, vec!["admin sooner", "admin soon"]);
         app
@@ -135,26 +138,34 @@ fn expiry_notice_and_x() {
 
 #[test]
 fn the_notice_is_recounted_after_each_refresh() {
-    use tokentab::tui::msg::{Effect, Msg};
+    use tokentab::tui::msg::{Effect, Owner, Request};
     let mut app = loaded_with(cfg(), mine_sample(), 160, 48);
-    assert_eq!(app.mine_expiring, 2);
+    assert_eq!(app.table.mine_expiring, 2);
     let fx = key(&mut app, KeyCode::Char('r'));
     let id = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
     let mut later = mine_sample();
     later.truncate(1);
-    app.update(Msg::TokensListed(id, Ok(later)));
-    assert_eq!(app.mine_expiring, 1);
+    app.update(listed(id, Ok(later)));
+    assert_eq!(app.table.mine_expiring, 1);
     assert!(render_text(&mut app, 160, 48).contains("1 yours expiring (x)"));
     let fx = key(&mut app, KeyCode::Char('r'));
     let id = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokensListed(id, Ok(vec![])));
-    assert_eq!(app.mine_expiring, 0);
+    app.update(listed(id, Ok(vec![])));
+    assert_eq!(app.table.mine_expiring, 0);
     assert!(!render_text(&mut app, 160, 48).contains("yours expiring"));
 }
 
@@ -165,7 +176,7 @@ type Scene = Box<dyn Fn(&mut App)>;
 #[test]
 fn new_screens_stay_inside_each_glyph_set() {
     use tokentab::tui::glyphs::GlyphSet;
-    use tokentab::tui::msg::{Effect, Msg};
+    use tokentab::tui::msg::{Answer, Effect, Owner, Request};
     for set in [GlyphSet::Vt, GlyphSet::Ascii] {
         let scenes: Vec<(&str, Scene)> = vec![
             (
@@ -180,10 +191,18 @@ fn new_screens_stay_inside_each_glyph_set() {
                 Box::new(|a: &mut App| {
                     let fx = key(a, KeyCode::Char('R'));
                     let id = id_of(&fx, |e| match e {
-                        Effect::GetToken(id, _) => Some(*id),
+                        Effect::Call {
+                            owner: Owner::Rotate,
+                            id,
+                            request: Request::GetToken(_),
+                        } => Some(*id),
                         _ => None,
                     });
-                    a.update(Msg::TokenDetail(id, Ok(sample().pop().unwrap())));
+                    a.update(reply(
+                        Owner::Rotate,
+                        id,
+                        Answer::Token(Ok(sample().pop().unwrap())),
+                    ));
                 }),
             ),
             (
@@ -194,10 +213,14 @@ fn new_screens_stay_inside_each_glyph_set() {
                     key(a, KeyCode::Right);
                     let fx = key(a, KeyCode::Enter);
                     let id = id_of(&fx, |e| match e {
-                        Effect::CreateToken(id, _) => Some(*id),
+                        Effect::Call {
+                            owner: Owner::Rotate,
+                            id,
+                            request: Request::CreateToken(_),
+                        } => Some(*id),
                         _ => None,
                     });
-                    a.update(Msg::TokenCreated(id, Ok(created())));
+                    a.update(reply(Owner::Rotate, id, Answer::Created(Ok(created()))));
                 }),
             ),
             (

@@ -19,7 +19,7 @@ use common::service::TestService;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::app::App;
 use tokentab::tui::app::tokens::Column;
-use tokentab::tui::msg::{Effect, Msg, ReqId, TokenPage};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, ReqId, Request, TokenPage};
 
 /// `n` tokens named `{prefix}-{i}`, with varied users, dates and scopes.
 fn tokens(prefix: &str, n: usize) -> Vec<TokenInfo> {
@@ -53,7 +53,11 @@ fn loading() -> (App, ReqId) {
     let mut app = App::new(cfg(), now());
     let fx = app.init();
     let list = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
     app.update(Msg::Resize(120, 30));
@@ -70,8 +74,8 @@ fn page(tokens: Vec<TokenInfo>, more: bool, estimate: Option<u64>) -> TokenPage 
 
 /// The token ids of the table, top to bottom.
 fn shown_ids(app: &App) -> Vec<String> {
-    (0..app.rows.visible_len())
-        .map(|p| app.rows.at(p).expect("row").token.token_id)
+    (0..app.table.rows.visible_len())
+        .map(|p| app.table.rows.at(p).expect("row").token.token_id)
         .collect()
 }
 
@@ -79,12 +83,13 @@ fn shown_ids(app: &App) -> Vec<String> {
 fn pages_arriving_one_by_one_keep_the_selection_filter_and_sort() {
     let all = tokens("t", 90);
     let (mut app, list) = loading();
-    app.update(Msg::TokensPage(
+    app.update(reply(
+        Owner::Table,
         list,
-        Ok(page(all[..30].to_vec(), true, None)),
+        Answer::Page(Ok(page(all[..30].to_vec(), true, None))),
     ));
     // The first page is a table already, and the header says the rest is loading.
-    assert_eq!(app.rows.len(), 30);
+    assert_eq!(app.table.rows.len(), 30);
     let screen = render_text(&mut app, 120, 30);
     assert!(screen.contains("loading 30…"), "{screen}");
     assert!(screen.contains("t-0 job 0"), "{screen}");
@@ -93,22 +98,29 @@ fn pages_arriving_one_by_one_keep_the_selection_filter_and_sort() {
     key(&mut app, KeyCode::Char('/'));
     typing(&mut app, "job 3");
     key(&mut app, KeyCode::Enter);
-    app.rows.set_sort(Column::Description, false);
+    app.table.rows.set_sort(Column::Description, false);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
-    let chosen = app.rows.selected_row().expect("a selection").token.token_id;
+    let chosen = app
+        .table
+        .rows
+        .selected_row()
+        .expect("a selection")
+        .token
+        .token_id;
 
     for (k, chunk) in all[30..].chunks(20).enumerate() {
         let more = 30 + (k + 1) * 20 < all.len();
-        app.update(Msg::TokensPage(
+        app.update(reply(
+            Owner::Table,
             list,
-            Ok(page(chunk.to_vec(), more, Some(90))),
+            Answer::Page(Ok(page(chunk.to_vec(), more, Some(90)))),
         ));
-        let sel = app.rows.selected_row().expect("still a selection");
+        let sel = app.table.rows.selected_row().expect("still a selection");
         assert_eq!(sel.token.token_id, chosen, "page {k} moved the selection");
-        assert_eq!(app.rows.filter(), "job 3");
-        for p in 0..app.rows.visible_len() {
-            let d = app.rows.at(p).expect("row").token.description;
+        assert_eq!(app.table.rows.filter(), "job 3");
+        for p in 0..app.table.rows.visible_len() {
+            let d = app.table.rows.at(p).expect("row").token.description;
             assert!(
                 d.contains("job 3"),
                 "page {k}: {d} does not match the filter"
@@ -132,10 +144,16 @@ fn pages_arriving_one_by_one_keep_the_selection_filter_and_sort() {
     key(&mut once, KeyCode::Char('/'));
     typing(&mut once, "job 3");
     key(&mut once, KeyCode::Enter);
-    once.rows.set_sort(Column::Description, false);
+    once.table.rows.set_sort(Column::Description, false);
     assert_eq!(shown_ids(&app), shown_ids(&once));
-    assert_eq!(app.rows.counts.expiring, once.rows.counts.expiring);
-    assert_eq!(app.rows.counts.expired, once.rows.counts.expired);
+    assert_eq!(
+        app.table.rows.counts.expiring,
+        once.table.rows.counts.expiring
+    );
+    assert_eq!(
+        app.table.rows.counts.expired,
+        once.table.rows.counts.expired
+    );
 }
 
 #[test]
@@ -144,13 +162,17 @@ fn merged_pages_sort_like_a_one_shot_load_in_every_column_and_direction() {
     for col in Column::ALL {
         for desc in [false, true] {
             let (mut app, list) = loading();
-            app.rows.set_sort(col, desc);
+            app.table.rows.set_sort(col, desc);
             for (k, chunk) in all.chunks(17).enumerate() {
                 let more = (k + 1) * 17 < all.len();
-                app.update(Msg::TokensPage(list, Ok(page(chunk.to_vec(), more, None))));
+                app.update(reply(
+                    Owner::Table,
+                    list,
+                    Answer::Page(Ok(page(chunk.to_vec(), more, None))),
+                ));
             }
             let mut once = loaded_with(cfg(), all.clone(), 120, 30);
-            once.rows.set_sort(col, desc);
+            once.table.rows.set_sort(col, desc);
             assert_eq!(shown_ids(&app), shown_ids(&once), "{col:?} desc={desc}");
         }
     }
@@ -161,31 +183,39 @@ fn a_refresh_swaps_in_the_new_list_only_when_it_is_complete() {
     let mut app = loaded_with(cfg(), tokens("old", 40), 120, 30);
     let fx = key(&mut app, KeyCode::Char('r'));
     let id = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
     let new = tokens("new", 60);
-    app.update(Msg::TokensPage(
+    app.update(reply(
+        Owner::Table,
         id,
-        Ok(page(new[..30].to_vec(), true, None)),
+        Answer::Page(Ok(page(new[..30].to_vec(), true, None))),
     ));
     // Half a refresh never replaces the shown rows.
-    assert_eq!(app.rows.len(), 40);
+    assert_eq!(app.table.rows.len(), 40);
     assert!(
-        app.rows
+        app.table
+            .rows
             .at(0)
             .expect("row")
             .token
             .description
             .starts_with("old")
     );
-    app.update(Msg::TokensPage(
+    app.update(reply(
+        Owner::Table,
         id,
-        Ok(page(new[30..].to_vec(), false, None)),
+        Answer::Page(Ok(page(new[30..].to_vec(), false, None))),
     ));
-    assert_eq!(app.rows.len(), 60);
+    assert_eq!(app.table.rows.len(), 60);
     assert!(
-        app.rows
+        app.table
+            .rows
             .at(0)
             .expect("row")
             .token
@@ -265,10 +295,10 @@ async fn the_first_page_is_on_screen_while_the_rest_is_loading() {
         },
     )
     .await;
-    assert_eq!(app.rows.len(), 20);
-    assert_eq!(app.rows.filter(), "job 1");
+    assert_eq!(app.table.rows.len(), 20);
+    assert_eq!(app.table.rows.filter(), "job 1");
     // first-1, first-6, first-11, second-1, second-6
-    assert_eq!(app.rows.visible_len(), 5);
+    assert_eq!(app.table.rows.visible_len(), 5);
 }
 
 #[tokio::test]
@@ -310,17 +340,23 @@ async fn the_embedded_service_list_arrives_in_pages_and_all_of_it_is_shown() {
         },
     )
     .await;
-    assert_eq!(app.rows.len(), total);
-    assert!(app.rows.find(&svc.all_token_ids(&admin).await[0]).is_some());
+    assert_eq!(app.table.rows.len(), total);
+    assert!(
+        app.table
+            .rows
+            .find(&svc.all_token_ids(&admin).await[0])
+            .is_some()
+    );
 }
 
 #[test]
 fn esc_while_loading_keeps_the_pages_in_and_says_the_list_is_partial() {
     let all = tokens("p", 50);
     let (mut app, list) = loading();
-    app.update(Msg::TokensPage(
+    app.update(reply(
+        Owner::Table,
         list,
-        Ok(page(all[..30].to_vec(), true, None)),
+        Answer::Page(Ok(page(all[..30].to_vec(), true, None))),
     ));
     let fx = key(&mut app, KeyCode::Esc);
     assert!(fx.contains(&Effect::Cancel(list)), "{fx:?}");
@@ -331,10 +367,11 @@ fn esc_while_loading_keeps_the_pages_in_and_says_the_list_is_partial() {
     );
     assert!(!screen.contains("loading 30"), "{screen}");
     // A page still on its way is ignored.
-    app.update(Msg::TokensPage(
+    app.update(reply(
+        Owner::Table,
         list,
-        Ok(page(all[30..].to_vec(), false, None)),
+        Answer::Page(Ok(page(all[30..].to_vec(), false, None))),
     ));
-    assert_eq!(app.rows.len(), 30);
+    assert_eq!(app.table.rows.len(), 30);
     assert!(screen.contains("p-0 job 0"), "{screen}");
 }

@@ -13,7 +13,7 @@ use tokentab::api::{Client, ClientOptions};
 use tokentab::tui::app::tokens::Rows;
 use tokentab::tui::app::{App, Load, Overlay, Stage};
 use tokentab::tui::keymap::Mode;
-use tokentab::tui::msg::{Effect, Msg, ReqId};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, ReqId, Request};
 use tokentab::tui::switch::{ServerEntry, Session, SessionClient};
 
 fn entry(key: &str, name: &str, kind: &str, url: &str, readonly: bool) -> ServerEntry {
@@ -63,8 +63,8 @@ fn on_dev() -> App {
     cfg.profile = Some("dev".into());
     cfg.embedded = false;
     let mut app = loaded_with(cfg, sample(), 100, 30);
-    app.servers = servers();
-    app.current_server = Some("profile:dev".into());
+    app.servers.entries = servers();
+    app.servers.current = Some("profile:dev".into());
     app
 }
 
@@ -89,9 +89,13 @@ fn choose(app: &mut App, pos: usize) -> ReqId {
         key(app, KeyCode::Down);
     }
     let fx = key(app, KeyCode::Enter);
-    let want = app.servers[pos].key.clone();
+    let want = app.servers.entries[pos].key.clone();
     id_of(&fx, |e| match e {
-        Effect::Connect(id, k) if *k == want => Some(*id),
+        Effect::Call {
+            owner: Owner::Switch,
+            id,
+            request: Request::Connect(k),
+        } if *k == want => Some(*id),
         _ => None,
     })
 }
@@ -153,7 +157,11 @@ fn choosing_asks_the_runtime_to_connect_to_that_entry() {
     assert!(fx.contains(&Effect::Cancel(id)), "{fx:?}");
     assert_eq!(app.cfg.server_label, "http://127.0.0.1:40123");
     // A result for the cancelled call changes nothing.
-    let fx = app.update(Msg::Connected(id, Ok(session("https://prod.example.com"))));
+    let fx = app.update(reply(
+        Owner::Switch,
+        id,
+        Answer::Connected(Ok(session("https://prod.example.com"))),
+    ));
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(app.cfg.server_label, "http://127.0.0.1:40123");
 }
@@ -167,26 +175,40 @@ fn success_uses_the_new_client_and_starts_afresh() {
     key(&mut app, KeyCode::Char('/'));
     typing(&mut app, "ci");
     key(&mut app, KeyCode::Enter);
-    assert!(!app.rows.filter().is_empty());
-    assert!(!app.rows.marked.is_empty());
-    assert_ne!(app.rows.sort, Rows::default().sort);
+    assert!(!app.table.rows.filter().is_empty());
+    assert!(!app.table.rows.marked.is_empty());
+    assert_ne!(app.table.rows.sort, Rows::default().sort);
     let id = choose(&mut app, 1);
     let s = session("https://prod.example.com");
     let client = s.client.clone();
-    let fx = app.update(Msg::Connected(id, Ok(s)));
+    let fx = app.update(reply(Owner::Switch, id, Answer::Connected(Ok(s))));
     // The client switch comes before the first calls on the new server.
     assert_eq!(fx.first(), Some(&Effect::UseSession(client)), "{fx:?}");
     assert!(
-        matches!(fx[1..], [Effect::LoadMe(_), Effect::ListTokens(_)]),
+        matches!(
+            fx[1..],
+            [
+                Effect::Call {
+                    owner: Owner::Table,
+                    request: Request::Me,
+                    ..
+                },
+                Effect::Call {
+                    owner: Owner::Table,
+                    request: Request::ListTokens,
+                    ..
+                }
+            ]
+        ),
         "{fx:?}"
     );
     assert!(matches!(app.overlay, Overlay::None));
-    assert!(app.list.is_loading());
-    assert_eq!(app.rows.len(), 0, "no rows of the old server");
-    assert!(app.rows.filter().is_empty() && app.filter.value().is_empty());
+    assert!(app.table.list.is_loading());
+    assert_eq!(app.table.rows.len(), 0, "no rows of the old server");
+    assert!(app.table.rows.filter().is_empty() && app.table.filter.value().is_empty());
     let fresh = Rows::default();
     assert_eq!(
-        (app.rows.sort, app.rows.descending),
+        (app.table.rows.sort, app.table.rows.descending),
         (fresh.sort, fresh.descending),
         "sort reset"
     );
@@ -194,7 +216,7 @@ fn success_uses_the_new_client_and_starts_afresh() {
     assert_eq!(app.cfg.profile.as_deref(), Some("prod"));
     assert!(app.cfg.readonly, "prod is read-only");
     assert_eq!(app.theme.banner, Some(Color::Red));
-    assert_eq!(app.current_server.as_deref(), Some("profile:prod"));
+    assert_eq!(app.servers.current.as_deref(), Some("profile:prod"));
     let status = app.status.as_ref().expect("a message");
     assert!(
         !status.error && status.text.contains("switched to prod"),
@@ -202,29 +224,34 @@ fn success_uses_the_new_client_and_starts_afresh() {
     );
     // The list of the new server fills the table.
     let list = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokensListed(list, Ok(sample())));
-    assert_eq!(app.rows.len(), sample().len());
-    assert!(app.rows.marked.is_empty(), "no marks carried over");
+    app.update(listed(list, Ok(sample())));
+    assert_eq!(app.table.rows.len(), sample().len());
+    assert!(app.table.rows.marked.is_empty(), "no marks carried over");
 }
 
 #[test]
 fn failure_keeps_the_old_server_and_says_why() {
     let mut app = on_dev();
-    let rows = app.rows.len();
+    let rows = app.table.rows.len();
     let id = choose(&mut app, 3);
-    let fx = app.update(Msg::Connected(
+    let fx = app.update(reply(
+        Owner::Switch,
         id,
-        Err("the server rejected the token (401)".into()),
+        Answer::Connected(Err("the server rejected the token (401)".into())),
     ));
     assert!(fx.is_empty(), "no client switch, no reload: {fx:?}");
     assert!(matches!(app.overlay, Overlay::None));
     assert_eq!(app.cfg.server_label, "http://127.0.0.1:40123");
-    assert_eq!(app.current_server.as_deref(), Some("profile:dev"));
-    assert_eq!(app.rows.len(), rows, "the table stays");
-    assert!(matches!(app.list, Load::Loaded(())));
+    assert_eq!(app.servers.current.as_deref(), Some("profile:dev"));
+    assert_eq!(app.table.rows.len(), rows, "the table stays");
+    assert!(matches!(app.table.list, Load::Loaded(())));
     let status = app.status.as_ref().expect("a message");
     assert!(status.error, "{status:?}");
     assert!(
@@ -298,10 +325,14 @@ fn p_in_the_secret_view_drops_the_secret_first() {
     typing(&mut app, "bot");
     let fx = ctrl(&mut app, 's');
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokenCreated(id, Ok(created())));
+    app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(app.secret().is_some());
     let fx = key(&mut app, KeyCode::Char('P'));
     assert!(app.secret().is_none(), "the secret is gone");

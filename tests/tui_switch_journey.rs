@@ -108,9 +108,14 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
         },
         chrono::Utc::now(),
     );
-    app.servers = connector.entries();
-    app.current_server = config::switch::current_key(&resolved);
-    let names: Vec<&str> = app.servers.iter().map(|s| s.name.as_str()).collect();
+    app.servers.entries = connector.entries();
+    app.servers.current = config::switch::current_key(&resolved);
+    let names: Vec<&str> = app
+        .servers
+        .entries
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["alpha", "bravo", "wrong", "embedded"]);
     let mut deps = harness::deps_with(&alpha.handle.url(), &alpha.admin, harness::no_retries());
     deps.connector = Some(connector.clone());
@@ -193,7 +198,7 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
         p.key(KeyCode::Char('q'));
     })
     .await;
-    assert_eq!(app.current_server.as_deref(), Some("profile:alpha"));
+    assert_eq!(app.servers.current.as_deref(), Some("profile:alpha"));
     assert_eq!(app.theme.banner, None, "alpha has no banner colour");
     assert!(last.contains("alpha marker"), "{last}");
     // Alpha saw neither the create nor the revoke.

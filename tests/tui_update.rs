@@ -12,17 +12,36 @@ use tokentab::tui::app::form::Field;
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load, Overlay};
 use tokentab::tui::keymap::{Action, Mode};
-use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage, ReqId};
+use tokentab::tui::msg::{
+    Answer, Effect, ExportError, Msg, Owner, PickItem, PickPage, ReqId, Request, TokenPage,
+};
+
+const ALL_OWNERS: [Owner; 10] = [
+    Owner::Table,
+    Owner::Form,
+    Owner::Picker,
+    Owner::Details,
+    Owner::Confirm,
+    Owner::Rotate,
+    Owner::Rotation,
+    Owner::Audit,
+    Owner::Switch,
+    Owner::Export,
+];
 
 fn open_secret(app: &mut App) {
     key(app, KeyCode::Char('n'));
     typing(app, "deploy bot");
     let fx = ctrl(app, 's');
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
-    let fx = app.update(Msg::TokenCreated(id, Ok(created())));
+    let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(fx.contains(&Effect::CopySecret));
 }
 
@@ -77,7 +96,7 @@ fn in_mode(mode: Mode) -> App {
 
 fn text_value(app: &App) -> String {
     match app.mode() {
-        Mode::Filter => app.filter.value().to_owned(),
+        Mode::Filter => app.table.filter.value().to_owned(),
         Mode::FormText => app.form.as_ref().unwrap().description.value().to_owned(),
         Mode::Picker => app
             .form
@@ -107,28 +126,36 @@ const STALE: ReqId = ReqId(999_999);
 fn every_msg_in_every_mode() {
     for mode in Mode::ALL {
         // Stale API results change nothing.
-        let stale: Vec<Box<dyn Fn() -> Msg>> = vec![
-            Box::new(|| Msg::Me(STALE, Err("x".into()))),
-            Box::new(|| Msg::TokensListed(STALE, Ok(vec![]))),
-            Box::new(|| Msg::TokensListed(STALE, Err("x".into()))),
-            Box::new(|| Msg::TokenDetail(STALE, Err("x".into()))),
-            Box::new(|| Msg::TokenCreated(STALE, Ok(created()))),
-            Box::new(|| Msg::TokenCreated(STALE, Err("x".into()))),
-            Box::new(|| Msg::TokenRevoked(STALE, Ok(RevokeOutcome::Revoked))),
-            Box::new(|| Msg::Picked(STALE, Ok(PickPage::default()))),
-            Box::new(|| Msg::AuditListed(STALE, Ok(vec![]))),
-            Box::new(|| Msg::DebounceDue(STALE)),
+        // Every answer, addressed to every owner (none of them waits for this id).
+        let answers: Vec<Box<dyn Fn() -> Answer>> = vec![
+            Box::new(|| Answer::Token(Err("x".into()))),
+            Box::new(|| Answer::Page(Ok(TokenPage::default()))),
+            Box::new(|| Answer::Page(Err("x".into()))),
+            Box::new(|| Answer::Created(Ok(created()))),
+            Box::new(|| Answer::Created(Err("x".into()))),
+            Box::new(|| Answer::Revoked(Ok(RevokeOutcome::Revoked))),
+            Box::new(|| Answer::Picked(Ok(PickPage::default()))),
+            Box::new(|| Answer::Audit(Ok(vec![]))),
+            Box::new(|| Answer::Connected(Err("x".into()))),
+            Box::new(|| Answer::Exported(Err(ExportError::Exists))),
         ];
+        let mut stale: Vec<Box<dyn Fn() -> Msg + '_>> = Vec::new();
+        for owner in ALL_OWNERS {
+            for answer in &answers {
+                stale.push(Box::new(move || reply(owner, STALE, answer())));
+            }
+        }
+        stale.push(Box::new(|| Msg::DebounceDue(STALE)));
         for make in &stale {
             let mut app = in_mode(mode);
-            let rows = app.rows.len();
+            let rows = app.table.rows.len();
             let had_secret = app.secret().is_some();
             let msg = make();
             let label = format!("{msg:?}");
             let fx = app.update(msg);
             assert!(fx.is_empty(), "{mode:?} {label}: {fx:?}");
             assert_eq!(app.mode(), mode, "{mode:?} {label}");
-            assert_eq!(app.rows.len(), rows, "{mode:?} {label}");
+            assert_eq!(app.table.rows.len(), rows, "{mode:?} {label}");
             assert_eq!(app.secret().is_some(), had_secret, "{mode:?} {label}");
         }
 
@@ -168,9 +195,16 @@ fn every_msg_in_every_mode() {
         // The quiet refresh asks for the list unless one is in flight.
         let mut app = in_mode(mode);
         let fx = app.update(Msg::RefreshDue);
-        let busy = app.refreshing.is_some() && mode == Mode::Secret;
+        let busy = app.table.refreshing.is_some() && mode == Mode::Secret;
         assert!(
-            busy || fx.iter().any(|e| matches!(e, Effect::ListTokens(_))),
+            busy || fx.iter().any(|e| matches!(
+                e,
+                Effect::Call {
+                    owner: Owner::Table,
+                    request: Request::ListTokens,
+                    ..
+                }
+            )),
             "{mode:?}: {fx:?}"
         );
         assert_eq!(app.mode(), mode);
@@ -223,30 +257,40 @@ fn filter_is_live_with_a_count_and_esc_clears() {
     key(&mut app, KeyCode::Char('/'));
     typing(&mut app, "ADMIN");
     // "break-glass admin" (description), admin's rows (subject), the admin scope.
-    assert_eq!(app.rows.visible_len(), 2);
+    assert_eq!(app.table.rows.visible_len(), 2);
     typing(&mut app, "x");
-    assert_eq!(app.rows.visible_len(), 0);
+    assert_eq!(app.table.rows.visible_len(), 0);
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.rows.visible_len(), 2);
+    assert_eq!(app.table.rows.visible_len(), 2);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.mode(), Mode::Table);
-    assert_eq!(app.rows.filter(), "admin");
+    assert_eq!(app.table.rows.filter(), "admin");
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.rows.visible_len(), 5);
+    assert_eq!(app.table.rows.visible_len(), 5);
 }
 
 #[test]
 fn sort_cycles_reverses_and_keeps_the_selection() {
     let mut app = loaded(100, 30);
-    let first = app.rows.selected_row().unwrap().token.token_id.clone();
-    assert_eq!((app.rows.sort, app.rows.descending), (Column::Issued, true));
+    let first = app
+        .table
+        .rows
+        .selected_row()
+        .unwrap()
+        .token
+        .token_id
+        .clone();
+    assert_eq!(
+        (app.table.rows.sort, app.table.rows.descending),
+        (Column::Issued, true)
+    );
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.rows.sort, Column::Expiry);
-    assert_eq!(app.rows.selected_row().unwrap().token.token_id, first);
+    assert_eq!(app.table.rows.sort, Column::Expiry);
+    assert_eq!(app.table.rows.selected_row().unwrap().token.token_id, first);
     key(&mut app, KeyCode::Char('S'));
-    assert!(!app.rows.descending);
+    assert!(!app.table.rows.descending);
     let order: Vec<String> = (0..5)
-        .map(|i| app.rows.at(i).unwrap().token.description.clone())
+        .map(|i| app.table.rows.at(i).unwrap().token.description.clone())
         .collect();
     assert_eq!(
         order,
@@ -263,7 +307,11 @@ fn sort_cycles_reverses_and_keeps_the_selection() {
 fn revoke_id(fx: &[Effect]) -> Vec<(ReqId, String)> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::RevokeToken(id, t) => Some((*id, t.clone())),
+            Effect::Call {
+                owner: Owner::Confirm,
+                id,
+                request: Request::RevokeToken(t),
+            } => Some((*id, t.clone())),
             _ => None,
         })
         .collect()
@@ -272,7 +320,14 @@ fn revoke_id(fx: &[Effect]) -> Vec<(ReqId, String)> {
 #[test]
 fn revoke_is_focused_on_cancel_then_removes_the_row() {
     let mut app = loaded(100, 30);
-    let target = app.rows.selected_row().unwrap().token.token_id.clone();
+    let target = app
+        .table
+        .rows
+        .selected_row()
+        .unwrap()
+        .token
+        .token_id
+        .clone();
     key(&mut app, KeyCode::Char('d'));
     let fx = key(&mut app, KeyCode::Enter);
     assert!(revoke_id(&fx).is_empty(), "Enter on Cancel revokes nothing");
@@ -284,9 +339,13 @@ fn revoke_is_focused_on_cancel_then_removes_the_row() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].1, target);
     assert!(app.spinner_visible());
-    app.update(Msg::TokenRevoked(calls[0].0, Ok(RevokeOutcome::Revoked)));
-    assert_eq!(app.rows.len(), 4);
-    assert!(app.rows.find(&target).is_none());
+    app.update(reply(
+        Owner::Confirm,
+        calls[0].0,
+        Answer::Revoked(Ok(RevokeOutcome::Revoked)),
+    ));
+    assert_eq!(app.table.rows.len(), 4);
+    assert!(app.table.rows.find(&target).is_none());
     assert_eq!(app.mode(), Mode::Table);
     assert!(app.status.as_ref().unwrap().text.contains("revoked"));
 }
@@ -298,11 +357,12 @@ fn failed_revoke_keeps_the_row_and_says_why() {
     key(&mut app, KeyCode::Tab);
     let fx = key(&mut app, KeyCode::Enter);
     let (id, _) = revoke_id(&fx)[0].clone();
-    app.update(Msg::TokenRevoked(
+    app.update(reply(
+        Owner::Confirm,
         id,
-        Err("403: the token lacks admin rights".into()),
+        Answer::Revoked(Err("403: the token lacks admin rights".into())),
     ));
-    assert_eq!(app.rows.len(), 5);
+    assert_eq!(app.table.rows.len(), 5);
     let s = app.status.as_ref().unwrap();
     assert!(s.error && s.text.contains("lacks admin rights"));
 }
@@ -311,7 +371,14 @@ fn failed_revoke_keeps_the_row_and_says_why() {
 fn admin_token_asks_for_the_id_prefix() {
     let mut app = loaded(100, 30);
     key(&mut app, KeyCode::Char('G'));
-    assert!(app.rows.selected_row().unwrap().token.is_admin_scoped());
+    assert!(
+        app.table
+            .rows
+            .selected_row()
+            .unwrap()
+            .token
+            .is_admin_scoped()
+    );
     key(&mut app, KeyCode::Char('d'));
     assert_eq!(app.mode(), Mode::ConfirmText);
     key(&mut app, KeyCode::Tab);
@@ -330,15 +397,23 @@ fn bulk_revoke_asks_once_and_reports_each_row() {
     let mut app = loaded(100, 30);
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Char(' '));
-    assert_eq!(app.rows.marked.len(), 2);
+    assert_eq!(app.table.rows.marked.len(), 2);
     key(&mut app, KeyCode::Char('d'));
     key(&mut app, KeyCode::Right);
     let fx = key(&mut app, KeyCode::Enter);
     let calls = revoke_id(&fx);
     assert_eq!(calls.len(), 2);
-    app.update(Msg::TokenRevoked(calls[0].0, Ok(RevokeOutcome::Revoked)));
-    app.update(Msg::TokenRevoked(calls[1].0, Err("server error".into())));
-    assert_eq!(app.rows.len(), 4);
+    app.update(reply(
+        Owner::Confirm,
+        calls[0].0,
+        Answer::Revoked(Ok(RevokeOutcome::Revoked)),
+    ));
+    app.update(reply(
+        Owner::Confirm,
+        calls[1].0,
+        Answer::Revoked(Err("server error".into())),
+    ));
+    assert_eq!(app.table.rows.len(), 4);
     let Overlay::Confirm(c) = &app.overlay else {
         panic!("the dialog shows the results");
     };
@@ -357,18 +432,29 @@ fn esc_cancels_a_slow_call() {
     let mut app = App::new(cfg(), now());
     let fx = app.init();
     let list = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
     assert!(app.tick_interval().is_some(), "the spinner animates");
     let fx = key(&mut app, KeyCode::Esc);
     assert_eq!(fx, vec![Effect::Cancel(list)]);
-    assert!(matches!(app.list, Load::Failed(_)));
+    assert!(matches!(app.table.list, Load::Failed(_)));
     // The late answer is ignored; r retries.
-    app.update(Msg::TokensListed(list, Ok(sample())));
-    assert!(app.rows.is_empty());
+    app.update(listed(list, Ok(sample())));
+    assert!(app.table.rows.is_empty());
     let fx = key(&mut app, KeyCode::Char('r'));
-    assert!(fx.iter().any(|e| matches!(e, Effect::ListTokens(_))));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Call {
+            owner: Owner::Table,
+            request: Request::ListTokens,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -379,21 +465,32 @@ fn quiet_refresh_keeps_selection_filter_and_sort() {
     typing(&mut app, "e");
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Down);
-    let sel = app.rows.selected_row().unwrap().token.token_id.clone();
+    let sel = app
+        .table
+        .rows
+        .selected_row()
+        .unwrap()
+        .token
+        .token_id
+        .clone();
     app.dirty = false;
     let fx = app.update(Msg::RefreshDue);
     let id = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
     assert!(!app.dirty, "starting a quiet refresh draws nothing");
     let mut more = sample();
     more.push(info("0000aaaa-1", "zzz new", "dave", 0, Some(100), None));
-    app.update(Msg::TokensListed(id, Ok(more)));
-    assert_eq!(app.rows.selected_row().unwrap().token.token_id, sel);
-    assert_eq!(app.rows.filter(), "e");
-    assert_eq!(app.rows.sort, Column::Expiry);
-    assert_eq!(app.rows.len(), 6);
+    app.update(listed(id, Ok(more)));
+    assert_eq!(app.table.rows.selected_row().unwrap().token.token_id, sel);
+    assert_eq!(app.table.rows.filter(), "e");
+    assert_eq!(app.table.rows.sort, Column::Expiry);
+    assert_eq!(app.table.rows.len(), 6);
 }
 
 #[test]
@@ -512,7 +609,11 @@ fn custom_rows_merge_and_remove() {
     let req = fx
         .iter()
         .find_map(|e| match e {
-            Effect::CreateToken(_, r) => Some(r.clone()),
+            Effect::Call {
+                owner: Owner::Form,
+                request: Request::CreateToken(r),
+                ..
+            } => Some(r.clone()),
             _ => None,
         })
         .unwrap();
@@ -529,7 +630,11 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
     focus(&mut app, Field::User);
     let fx = key(&mut app, KeyCode::Enter);
     let first = id_of(&fx, |e| match e {
-        Effect::Pick(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Picker,
+            id,
+            request: Request::Pick(_),
+        } => Some(*id),
         _ => None,
     });
     let fx1 = typing(&mut app, "a");
@@ -551,20 +656,25 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
     let (search_id, q) = fx
         .iter()
         .find_map(|e| match e {
-            Effect::Pick(id, q) => Some((*id, q.clone())),
+            Effect::Call {
+                owner: Owner::Picker,
+                id,
+                request: Request::Pick(q),
+            } => Some((*id, q.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(q.search, "al");
-    app.update(Msg::Picked(
+    app.update(reply(
+        Owner::Picker,
         first,
-        Ok(PickPage {
+        Answer::Picked(Ok(PickPage {
             items: vec![PickItem {
                 id: "old".into(),
                 label: "old".into(),
             }],
             next: None,
-        }),
+        })),
     ));
     let page = |n: usize, from: usize| PickPage {
         items: (from..from + n)
@@ -575,7 +685,11 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
             .collect(),
         next: Some(format!("c{}", from + n)),
     };
-    app.update(Msg::Picked(search_id, Ok(page(20, 0))));
+    app.update(reply(
+        Owner::Picker,
+        search_id,
+        Answer::Picked(Ok(page(20, 0))),
+    ));
     let p = app.form.as_ref().unwrap().picker.as_ref().unwrap();
     assert_eq!(p.items.len(), 20);
     assert_eq!(p.items[0].id, "al0");
@@ -584,7 +698,11 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
     for _ in 0..15 {
         let fx = key(&mut app, KeyCode::Down);
         if let Some((id, q)) = fx.iter().find_map(|e| match e {
-            Effect::Pick(id, q) => Some((*id, q.clone())),
+            Effect::Call {
+                owner: Owner::Picker,
+                id,
+                request: Request::Pick(q),
+            } => Some((*id, q.clone())),
             _ => None,
         }) {
             more = Some((id, q));
@@ -593,7 +711,11 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
     }
     let (more_id, q) = more.expect("load more");
     assert_eq!(q.cursor.as_deref(), Some("c20"));
-    app.update(Msg::Picked(more_id, Ok(page(20, 20))));
+    app.update(reply(
+        Owner::Picker,
+        more_id,
+        Answer::Picked(Ok(page(20, 20))),
+    ));
     assert_eq!(
         app.form
             .as_ref()
@@ -618,7 +740,11 @@ fn generate_locks_the_form_and_esc_cancels() {
     typing(&mut app, "bot");
     let fx = ctrl(&mut app, 's');
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
     assert_eq!(
@@ -634,17 +760,22 @@ fn generate_locks_the_form_and_esc_cancels() {
     assert_eq!(fx, vec![Effect::Cancel(id)]);
     assert!(app.form.as_ref().unwrap().submitting.is_none());
     // A late answer to the cancelled call opens nothing.
-    app.update(Msg::TokenCreated(id, Ok(created())));
+    app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(app.secret().is_none());
     // A failed create unlocks with the reason beside the button.
     let fx = ctrl(&mut app, 's');
     let id = id_of(&fx, |e| match e {
-        Effect::CreateToken(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokenCreated(
+    app.update(reply(
+        Owner::Form,
         id,
-        Err("401: the token is expired".into()),
+        Answer::Created(Err("401: the token is expired".into())),
     ));
     let f = app.form.as_ref().unwrap();
     assert!(f.error(Field::Generate).unwrap().contains("expired"));
@@ -739,19 +870,24 @@ fn details_fetch_the_scope_when_the_list_had_none() {
     key(&mut app, KeyCode::Down);
     let fx = key(&mut app, KeyCode::Enter);
     let id = id_of(&fx, |e| match e {
-        Effect::GetToken(id, t) if t.starts_with("e1e2") => Some(*id),
+        Effect::Call {
+            owner: Owner::Details,
+            id,
+            request: Request::GetToken(t),
+        } if t.starts_with("e1e2") => Some(*id),
         _ => None,
     });
     let mut full = sample().pop().unwrap();
     full.scope = Some("connect:project:demo:r".into());
-    app.update(Msg::TokenDetail(id, Ok(full)));
+    app.update(reply(Owner::Details, id, Answer::Token(Ok(full))));
     let text = render_text(&mut app, 100, 30);
     assert!(
         text.contains("• connect:project:demo:r") && text.contains("Refreshable"),
         "{text}"
     );
     assert_eq!(
-        app.rows
+        app.table
+            .rows
             .find("e1e2e3e4-3333-4444-8555-ee05")
             .unwrap()
             .scope_summary,
@@ -794,16 +930,16 @@ fn mouse_click_selects_and_header_click_sorts() {
     let mut app = loaded(160, 48);
     // Rows start at y=3 (header line, border, column titles).
     app.update(Msg::Click { x: 10, y: 5 });
-    assert_eq!(app.rows.selected, 2);
+    assert_eq!(app.table.rows.selected, 2);
     app.update(Msg::Click { x: 5, y: 2 });
     assert_eq!(
-        (app.rows.sort, app.rows.descending),
+        (app.table.rows.sort, app.table.rows.descending),
         (Column::Description, false)
     );
     app.update(Msg::Click { x: 5, y: 2 });
-    assert!(app.rows.descending);
+    assert!(app.table.rows.descending);
     app.update(Msg::Scroll(1));
-    assert_eq!(app.rows.selected, 3);
+    assert_eq!(app.table.rows.selected, 3);
 }
 
 #[test]
@@ -811,10 +947,14 @@ fn unauthorized_list_says_so_in_the_banner() {
     let mut app = App::new(cfg(), now());
     let fx = app.init();
     let id = id_of(&fx, |e| match e {
-        Effect::ListTokens(id) => Some(*id),
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
         _ => None,
     });
-    app.update(Msg::TokensListed(
+    app.update(listed(
         id,
         Err("401 unauthorized: the token is missing or expired".into()),
     ));
@@ -831,8 +971,8 @@ fn the_countdown_ticks_only_while_the_view_shows_it() {
     open_secret(&mut app);
     app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
     // A list refresh is in flight after create; its answer stops the spinner.
-    let id = app.refreshing.expect("refresh after create");
-    app.update(Msg::TokensListed(id, Ok(sample())));
+    let id = app.table.refreshing.expect("refresh after create");
+    app.update(listed(id, Ok(sample())));
     assert_eq!(app.tick_interval(), Some(std::time::Duration::from_secs(1)));
     key(&mut app, KeyCode::Enter);
     app.status = None;
@@ -866,26 +1006,34 @@ fn live_results_land_in_every_mode_without_changing_it() {
     for mode in Mode::ALL {
         let mut app = in_mode(mode);
         // The list refresh (quiet, or the one after a create).
-        let id = match app.refreshing {
+        let id = match app.table.refreshing {
             Some(id) => id,
             None => id_of(&app.update(Msg::RefreshDue), |e| match e {
-                Effect::ListTokens(id) => Some(*id),
+                Effect::Call {
+                    owner: Owner::Table,
+                    id,
+                    request: Request::ListTokens,
+                } => Some(*id),
                 _ => None,
             }),
         };
         let mut more = sample();
         more.push(info("0000aaaa-9", "fresh", "erin", 0, Some(10), None));
-        app.update(Msg::TokensListed(id, Ok(more)));
-        assert_eq!(app.rows.len(), 6, "{mode:?}");
+        app.update(listed(id, Ok(more)));
+        assert_eq!(app.table.rows.len(), 6, "{mode:?}");
         assert_eq!(app.mode(), mode, "{mode:?}");
         // A failed refresh keeps the rows and says so.
         let id = id_of(&app.update(Msg::RefreshDue), |e| match e {
-            Effect::ListTokens(id) => Some(*id),
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request: Request::ListTokens,
+            } => Some(*id),
             _ => None,
         });
-        app.update(Msg::TokensListed(id, Err("503 service unavailable".into())));
-        assert_eq!(app.rows.len(), 6, "{mode:?}");
-        assert!(matches!(app.list, Load::Failed(_)));
+        app.update(listed(id, Err("503 service unavailable".into())));
+        assert_eq!(app.table.rows.len(), 6, "{mode:?}");
+        assert!(matches!(app.table.list, Load::Failed(_)));
         assert_eq!(app.mode(), mode, "{mode:?}");
         // Clipboard news.
         app.update(Msg::SecretCopied(CopyOutcome::NotCopied {
@@ -938,10 +1086,10 @@ fn sort_matches_a_plain_sort_on_every_column() {
     let mut app = loaded_with(cfg(), tokens, 100, 30);
     for col in Column::ALL {
         for desc in [false, true] {
-            app.rows.set_sort(col, desc);
-            let got: Vec<usize> = (0..app.rows.visible_len()).collect();
+            app.table.rows.set_sort(col, desc);
+            let got: Vec<usize> = (0..app.table.rows.visible_len()).collect();
             let key = |pos: usize| {
-                let r = app.rows.at(pos).unwrap();
+                let r = app.table.rows.at(pos).unwrap();
                 let t = &r.token;
                 match col {
                     Column::Description => (t.description.clone(), 0i64),
@@ -1019,7 +1167,7 @@ fn hints_show_each_key_once_and_esc_only_with_a_filter() {
         "{filtered}"
     );
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.rows.filter(), "");
+    assert_eq!(app.table.rows.filter(), "");
     assert_eq!(hints(&app), table);
 }
 
@@ -1102,8 +1250,8 @@ fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_rev
     let mut app = loaded_with(cfg(), tokens, 120, 40);
     // What the view must be: every row (in table order) whose fields contain the query.
     let plain = |app: &App| -> Vec<String> {
-        let q = app.rows.filter().to_lowercase();
-        let mut unfiltered = app.rows.clone();
+        let q = app.table.rows.filter().to_lowercase();
+        let mut unfiltered = app.table.rows.clone();
         unfiltered.set_filter("");
         let mut all: Vec<_> = (0..unfiltered.visible_len())
             .map(|p| unfiltered.at(p).unwrap().clone())
@@ -1122,8 +1270,8 @@ fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_rev
         all.into_iter().map(|r| r.token.token_id.clone()).collect()
     };
     let shown = |app: &App| -> Vec<String> {
-        (0..app.rows.visible_len())
-            .map(|p| app.rows.at(p).unwrap().token.token_id.clone())
+        (0..app.table.rows.visible_len())
+            .map(|p| app.table.rows.at(p).unwrap().token.token_id.clone())
             .collect()
     };
     key(&mut app, KeyCode::Char('/'));
@@ -1143,7 +1291,7 @@ fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_rev
             shown(&app),
             plain(&app),
             "after {s:?}: filter {:?}",
-            app.rows.filter()
+            app.table.rows.filter()
         );
     }
     key(&mut app, KeyCode::Backspace);
@@ -1152,12 +1300,19 @@ fn incremental_filter_matches_a_plain_scan_through_typing_backspace_sort_and_rev
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(shown(&app), plain(&app));
-    let gone = app.rows.selected_row().unwrap().token.token_id.clone();
-    app.rows.remove(&gone, now());
+    let gone = app
+        .table
+        .rows
+        .selected_row()
+        .unwrap()
+        .token
+        .token_id
+        .clone();
+    app.table.rows.remove(&gone, now());
     assert_eq!(shown(&app), plain(&app));
     key(&mut app, KeyCode::Char('/'));
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.rows.filter(), "edg");
+    assert_eq!(app.table.rows.filter(), "edg");
     assert_eq!(shown(&app), plain(&app));
     assert!(!shown(&app).contains(&gone));
     typing(&mut app, "ar");

@@ -146,8 +146,8 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     model.theme.palette = custom.palette;
     model.theme.banner = custom.banner;
     model.theme.glyphs = opts.glyphs.glyphs();
-    model.servers = opts.servers;
-    model.current_server = opts.current_server;
+    model.servers.entries = opts.servers;
+    model.servers.current = opts.current_server;
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());
     let mut deps = runtime::Deps::new(opts.client, clipboard);
     deps.term_out = Some(Box::new(stdout()));

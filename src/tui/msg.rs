@@ -1,5 +1,14 @@
 //! `Msg`: everything `App::update` reacts to. `Effect`: everything `update` asks the runtime for.
 //! Only these values cross tasks.
+//!
+//! **A call carries its owner.** A state that needs the server (or the connector, or the disk)
+//! asks with `Effect::Call { owner, id, request }`: `owner` names the state that asked (the
+//! table, the form, the rotate dialog…), `id` is a fresh [`ReqId`]. The runtime runs the
+//! request and sends the answer back as `Msg::Reply { owner, id, answer }` with the same owner
+//! and id, untouched. `update` hands a reply to the state named by its owner and to no other;
+//! that state alone decides whether the id is the one it waits for (a stale or cancelled id is
+//! dropped there). So one API verb may serve several states (the form and the rotate dialog
+//! both create tokens) without any routing by verb, probe order or shared result handler.
 
 use std::time::Duration;
 
@@ -132,6 +141,71 @@ pub struct TokenPage {
     pub estimate: Option<u64>,
 }
 
+/// The state a call belongs to; its reply goes there and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// The token table: who am I, and the list (first load and refreshes).
+    Table,
+    /// The create panel's Generate.
+    Form,
+    /// The picker open in the create panel.
+    Picker,
+    /// The details overlay.
+    Details,
+    /// The revoke confirmation (one call per target).
+    Confirm,
+    /// The rotate dialog: the token's details, then the replacement.
+    Rotate,
+    /// A rotation whose replacement exists: the old token's revoke.
+    Rotation,
+    /// The audit view.
+    Audit,
+    /// The server switch overlay.
+    Switch,
+    /// The CSV export prompt.
+    Export,
+}
+
+/// What a call asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// GET /tokens/me.
+    Me,
+    /// The token list, streamed page by page (one `Answer::Page` per page, same id).
+    ListTokens,
+    GetToken(String),
+    CreateToken(CreateTokenRequest),
+    RevokeToken(String),
+    Pick(PickQuery),
+    ListAudit(AuditQuery),
+    /// Connect to the server entry with this key (token, service start, a first check).
+    Connect(String),
+    /// Write these rows as CSV to `path` off the UI task; an existing file is replaced only
+    /// with `overwrite`. Runs to the end once started (Cancel only stops waiting for it).
+    ExportCsv {
+        path: String,
+        tokens: Vec<Token>,
+        now: DateTime<Utc>,
+        overwrite: bool,
+    },
+}
+
+/// What came back for a [`Request`].
+#[derive(Debug)]
+pub enum Answer {
+    /// For `Me` and `GetToken`.
+    Token(ApiResult<TokenInfo>),
+    /// One page of `ListTokens`; more follow under the same id while `more` is set.
+    Page(ApiResult<TokenPage>),
+    Created(ApiResult<CreatedToken>),
+    Revoked(ApiResult<RevokeOutcome>),
+    Picked(ApiResult<PickPage>),
+    Audit(ApiResult<Vec<AuditEntry>>),
+    /// The connector's answer (the error is the sentence to show).
+    Connected(Result<Session, String>),
+    Exported(Result<Exported, ExportError>),
+}
+
 #[derive(Debug)]
 pub enum Msg {
     /// A key resolved by the keymap.
@@ -154,36 +228,26 @@ pub enum Msg {
     RefreshDue,
     /// A debounce timer started by `Effect::Debounce` fired.
     DebounceDue(ReqId),
-    Me(ReqId, ApiResult<TokenInfo>),
-    /// The whole list at once.
-    TokensListed(ReqId, ApiResult<Vec<TokenInfo>>),
-    /// One page of the list; more follow under the same id while `more` is set.
-    TokensPage(ReqId, ApiResult<TokenPage>),
-    TokenDetail(ReqId, ApiResult<TokenInfo>),
-    TokenCreated(ReqId, ApiResult<CreatedToken>),
-    TokenRevoked(ReqId, ApiResult<RevokeOutcome>),
-    Picked(ReqId, ApiResult<PickPage>),
-    AuditListed(ReqId, ApiResult<Vec<AuditEntry>>),
-    /// The connector's answer to `Effect::Connect` (the error is the sentence to show).
-    Connected(ReqId, Result<Session, String>),
+    /// The answer to an `Effect::Call`, for the state that asked.
+    Reply {
+        owner: Owner,
+        id: ReqId,
+        answer: Answer,
+    },
     SecretCopied(CopyOutcome),
     /// A plain copy (a token ID) went this way.
     TextCopied(String, CopyOutcome),
     ClipboardCleared(ClearOutcome),
-    Exported(ReqId, Result<Exported, ExportError>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadMe(ReqId),
-    ListTokens(ReqId),
-    GetToken(ReqId, String),
-    CreateToken(ReqId, CreateTokenRequest),
-    RevokeToken(ReqId, String),
-    Pick(ReqId, PickQuery),
-    ListAudit(ReqId, AuditQuery),
-    /// Connect to the server entry with this key (token, service start, a first check).
-    Connect(ReqId, String),
+    /// Run `request` for `owner`; the answer comes back as `Msg::Reply` with both ids.
+    Call {
+        owner: Owner,
+        id: ReqId,
+        request: Request,
+    },
     /// From now on every call goes to this client; calls still running are abandoned.
     UseSession(SessionClient),
     /// Send `Msg::DebounceDue(id)` after the delay.
@@ -200,14 +264,5 @@ pub enum Effect {
     ClearClipboardIn(Duration),
     /// Blank the terminal before the next frame (after the secret view closes).
     ClearScreen,
-    /// Write these rows as CSV to `path` off the UI task; an existing file is replaced only
-    /// with `overwrite`. The outcome comes back as `Msg::Exported`.
-    ExportCsv {
-        id: ReqId,
-        path: String,
-        tokens: Vec<Token>,
-        now: DateTime<Utc>,
-        overwrite: bool,
-    },
     Quit,
 }

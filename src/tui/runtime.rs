@@ -23,9 +23,10 @@ use crate::secret::clipboard::Clipboard;
 
 use super::app::App;
 use super::msg::{
-    ApiResult, CallError, Effect, Msg, PickItem, PickKind, PickPage, PickQuery, ReqId,
+    Answer, ApiResult, CallError, Effect, Msg, Owner, PickItem, PickKind, PickPage, PickQuery,
+    ReqId, Request,
 };
-use super::switch::Connector;
+use super::switch::{Connector, Session};
 use super::token_stream::stream_tokens;
 use super::ui;
 
@@ -269,38 +270,9 @@ impl Runner {
     }
 
     fn effect(&mut self, fx: Effect, app: &App, queue: &mut VecDeque<Msg>) {
-        let c = self.deps.client.clone();
         match fx {
             Effect::Quit => {}
-            Effect::LoadMe(id) => {
-                self.call(id, async move { c.get_me().await }, move |r| Msg::Me(id, r))
-            }
-            Effect::ListTokens(id) => {
-                let stream = stream_tokens(c, id, self.deps.request_timeout, self.tx.clone());
-                self.tasks.insert(id, tokio::spawn(stream).abort_handle());
-            }
-            Effect::GetToken(id, tid) => {
-                self.call(id, async move { c.get_token(&tid).await }, move |r| {
-                    Msg::TokenDetail(id, r)
-                })
-            }
-            Effect::CreateToken(id, req) => {
-                self.call(id, async move { c.create_token(&req).await }, move |r| {
-                    Msg::TokenCreated(id, r)
-                })
-            }
-            Effect::RevokeToken(id, tid) => {
-                self.call(id, async move { c.revoke_token(&tid).await }, move |r| {
-                    Msg::TokenRevoked(id, r)
-                })
-            }
-            Effect::Pick(id, q) => self.call(id, pick(c, q), move |r| Msg::Picked(id, r)),
-            Effect::ListAudit(id, q) => {
-                self.call(id, async move { c.list_audit(&q).await }, move |r| {
-                    Msg::AuditListed(id, r)
-                })
-            }
-            Effect::Connect(id, key) => self.connect(id, key),
+            Effect::Call { owner, id, request } => self.call(owner, id, request),
             Effect::UseSession(s) => {
                 // Whatever still runs was for the old server.
                 for (_, h) in self.tasks.drain() {
@@ -336,8 +308,47 @@ impl Runner {
             }
             Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
-            Effect::ExportCsv {
-                id,
+        }
+    }
+
+    /// Runs one request for `owner`; its answer comes back as `Msg::Reply { owner, id, … }`.
+    fn call(&mut self, owner: Owner, id: ReqId, request: Request) {
+        let c = self.deps.client.clone();
+        let reply = move |answer| Msg::Reply { owner, id, answer };
+        match request {
+            Request::Me => self.spawn(id, async move { c.get_me().await }, move |r| {
+                reply(Answer::Token(r))
+            }),
+            Request::ListTokens => {
+                let stream =
+                    stream_tokens(c, self.deps.request_timeout, self.tx.clone(), move |r| {
+                        reply(Answer::Page(r))
+                    });
+                self.tasks.insert(id, tokio::spawn(stream).abort_handle());
+            }
+            Request::GetToken(tid) => {
+                self.spawn(id, async move { c.get_token(&tid).await }, move |r| {
+                    reply(Answer::Token(r))
+                })
+            }
+            Request::CreateToken(req) => {
+                self.spawn(id, async move { c.create_token(&req).await }, move |r| {
+                    reply(Answer::Created(r))
+                })
+            }
+            Request::RevokeToken(tid) => {
+                self.spawn(id, async move { c.revoke_token(&tid).await }, move |r| {
+                    reply(Answer::Revoked(r))
+                })
+            }
+            Request::Pick(q) => self.spawn(id, pick(c, q), move |r| reply(Answer::Picked(r))),
+            Request::ListAudit(q) => {
+                self.spawn(id, async move { c.list_audit(&q).await }, move |r| {
+                    reply(Answer::Audit(r))
+                })
+            }
+            Request::Connect(key) => self.connect(id, key, move |r| reply(Answer::Connected(r))),
+            Request::ExportCsv {
                 path,
                 tokens,
                 now,
@@ -346,33 +357,35 @@ impl Runner {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = super::export_file::write_csv_file(&path, &tokens, now, overwrite);
-                    let _ = tx.send(Msg::Exported(id, r));
+                    let _ = tx.send(reply(Answer::Exported(r)));
                 });
             }
         }
     }
 
     /// Spawns a switch through the connector (cancellable like a call).
-    fn connect(&mut self, id: ReqId, key: String) {
+    fn connect(
+        &mut self,
+        id: ReqId,
+        key: String,
+        wrap: impl FnOnce(Result<Session, String>) -> Msg + Send + 'static,
+    ) {
         let tx = self.tx.clone();
         let Some(connector) = self.deps.connector.clone() else {
-            let _ = tx.send(Msg::Connected(
-                id,
-                Err("switching servers is not available here".into()),
-            ));
+            let _ = tx.send(wrap(Err("switching servers is not available here".into())));
             return;
         };
         let check = self.deps.request_timeout;
         let task = tokio::spawn(async move {
             let r = super::switch::connect_and_check(connector, key, check).await;
-            let _ = tx.send(Msg::Connected(id, r));
+            let _ = tx.send(wrap(r));
         });
         self.tasks.insert(id, task.abort_handle());
     }
 
     /// Spawns one API call with its id: abortable (Esc), bounded by the timeout; its result
     /// comes back as a message.
-    fn call<T, F>(
+    fn spawn<T, F>(
         &mut self,
         id: ReqId,
         fut: F,

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::api::access::MAX_PAGES;
 use crate::api::{ApiError, Client};
 
-use super::msg::{CallError, Msg, ReqId, TokenPage};
+use super::msg::{CallError, Msg, TokenPage};
 
 /// Tokens asked for in the first page (drawn at once) and in each later one.
 pub const FIRST_PAGE: u32 = 500;
@@ -17,10 +17,16 @@ pub const NEXT_PAGE: u32 = 10_000;
 /// loop never spends long on one message.
 pub const CHUNK: usize = 5_000;
 
-/// Fetches every page, following `cursor`, each bounded by `timeout`; sends each as
-/// `Msg::TokensPage(id, …)` and stops at the last page or the first error.
-pub async fn stream_tokens(c: Client, id: ReqId, timeout: Duration, tx: UnboundedSender<Msg>) {
-    let send = |r: Result<TokenPage, CallError>| tx.send(Msg::TokensPage(id, r)).is_ok();
+/// Fetches every page, following `cursor`, each bounded by `timeout`; sends each as the
+/// message `wrap` makes of it (the reply to its owner) and stops at the last page or the first
+/// error.
+pub async fn stream_tokens(
+    c: Client,
+    timeout: Duration,
+    tx: UnboundedSender<Msg>,
+    wrap: impl Fn(Result<TokenPage, CallError>) -> Msg,
+) {
+    let send = |r: Result<TokenPage, CallError>| tx.send(wrap(r)).is_ok();
     let mut cursor: Option<String> = None;
     let mut limit = FIRST_PAGE;
     for _ in 0..MAX_PAGES {

@@ -25,7 +25,7 @@ use tokentab::api::{Client, ClientOptions};
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load};
 use tokentab::tui::glyphs::GlyphSet;
-use tokentab::tui::msg::Msg;
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 use tokentab::tui::token_stream::stream_tokens;
 use tui_support::*;
 
@@ -293,13 +293,22 @@ fn main() {
     let list = fx
         .iter()
         .find_map(|e| match e {
-            tokentab::tui::msg::Effect::ListTokens(id) => Some(*id),
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request: Request::ListTokens,
+            } => Some(*id),
             _ => None,
         })
         .expect("a list request");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let start = Instant::now();
-    rt.spawn(stream_tokens(client, list, Duration::from_secs(120), tx));
+    let reply = move |r| Msg::Reply {
+        owner: Owner::Table,
+        id: list,
+        answer: Answer::Page(r),
+    };
+    rt.spawn(stream_tokens(client, Duration::from_secs(120), tx, reply));
     let mut first_rows = None;
     let mut header = String::new();
     let mut worst_page = Duration::ZERO;
@@ -307,22 +316,22 @@ fn main() {
         let t = Instant::now();
         app.update(msg);
         worst_page = worst_page.max(t.elapsed());
-        if first_rows.is_none() && !app.rows.is_empty() {
+        if first_rows.is_none() && !app.table.rows.is_empty() {
             first_rows = Some(start.elapsed());
             let screen = render_text(&mut app, 160, 48);
             header = screen.lines().next().unwrap_or_default().trim().to_owned();
         }
-        if !app.list.is_loading() {
+        if !app.table.list.is_loading() {
             break;
         }
     }
     let all = start.elapsed();
     assert!(
-        matches!(app.list, Load::Loaded(_)),
+        matches!(app.table.list, Load::Loaded(_)),
         "the list did not load: {:?}",
-        app.list
+        app.table.list
     );
-    assert_eq!(app.rows.len(), total, "every token is in the table");
+    assert_eq!(app.table.rows.len(), total, "every token is in the table");
     let rss_after = rss();
     let per_token = (rss_after.saturating_sub(rss_before)) as f64 / total as f64;
 
@@ -385,7 +394,7 @@ fn main() {
     let mut sorts = Vec::new();
     for col in Column::ALL {
         let t = Instant::now();
-        app.rows.set_sort(col, false);
+        app.table.rows.set_sort(col, false);
         sorts.push((col, t.elapsed()));
     }
     let worst = sorts.iter().map(|(_, d)| *d).max().unwrap_or_default();

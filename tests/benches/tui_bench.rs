@@ -185,7 +185,7 @@ fn table() {
     let mut sorts = Vec::new();
     for col in Column::ALL {
         let t = Instant::now();
-        app.rows.set_sort(col, false);
+        app.table.rows.set_sort(col, false);
         sorts.push((col, t.elapsed()));
     }
     let worst = sorts.iter().map(|(_, d)| *d).max().unwrap_or_default();
@@ -235,7 +235,7 @@ fn table() {
 /// The device picker after scrolling through 10,000 devices (50 pages of 200).
 fn picker_10k() {
     use tokentab::tui::app::form::Field;
-    use tokentab::tui::msg::{Effect, Msg, PickItem, PickPage};
+    use tokentab::tui::msg::{Answer, Effect, Owner, PickItem, PickPage, Request};
     let mut app = loaded_with(cfg(), Vec::new(), 160, 48);
     key(&mut app, KeyCode::Char('n'));
     focus(&mut app, Field::ScopeKind);
@@ -251,7 +251,11 @@ fn picker_10k() {
     let t = Instant::now();
     for page in 0..50 {
         let Some(id) = fx.iter().find_map(|e| match e {
-            Effect::Pick(id, _) => Some(*id),
+            Effect::Call {
+                owner: Owner::Picker,
+                id,
+                request: Request::Pick(_),
+            } => Some(*id),
             _ => None,
         }) else {
             break;
@@ -266,7 +270,11 @@ fn picker_10k() {
             })
             .collect();
         let next = (page < 49).then(|| format!("c{page}"));
-        app.update(Msg::Picked(id, Ok(PickPage { items, next })));
+        app.update(reply(
+            Owner::Picker,
+            id,
+            Answer::Picked(Ok(PickPage { items, next })),
+        ));
         fx = Vec::new();
         for _ in 0..200 {
             fx.extend(key(&mut app, KeyCode::Down));
@@ -370,13 +378,13 @@ fn idle() {
             tokio::join!(runtime::run(&mut term, app, stream, deps), driver);
         let (app, _) = res.expect("run");
         assert!(
-            matches!(app.list, tokentab::tui::app::Load::Loaded(_)),
+            matches!(app.table.list, tokentab::tui::app::Load::Loaded(_)),
             "the table did not load: {:?}",
-            app.list
+            app.table.list
         );
         println!(
             "  draws while idle for 5 s          {idle_draws}   (goal 0; {startup_draws} draws to load {} tokens)",
-            app.rows.len()
+            app.table.rows.len()
         );
         svc.shutdown().await;
     });

@@ -13,7 +13,7 @@ use tokentab::api::CreatedToken;
 use tokentab::model::wire::{CreatedTokenMeta, TokenInfo};
 use tokentab::secret::OneTimeSecret;
 use tokentab::tui::app::{App, AppConfig};
-use tokentab::tui::msg::{Effect, Msg, ReqId};
+use tokentab::tui::msg::{Answer, ApiResult, Effect, Msg, Owner, ReqId, Request, TokenPage};
 
 pub const SECRET: &str = "tkn_9f2c41d7a0b84e6f93c2d15e8a7b6c40d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8";
 
@@ -113,19 +113,45 @@ pub fn created() -> CreatedToken {
     }
 }
 
+/// The runtime's answer to a call of `owner`.
+pub fn reply(owner: Owner, id: ReqId, answer: Answer) -> Msg {
+    Msg::Reply { owner, id, answer }
+}
+
+/// The whole token list in one page, for the table.
+pub fn listed(id: ReqId, r: ApiResult<Vec<TokenInfo>>) -> Msg {
+    let page = r.map(|tokens| TokenPage {
+        tokens,
+        more: false,
+        estimate: None,
+    });
+    reply(Owner::Table, id, Answer::Page(page))
+}
+
 /// A model after start-up: the user and the sample list arrived.
 pub fn loaded_with(cfg: AppConfig, tokens: Vec<TokenInfo>, w: u16, h: u16) -> App {
     let mut app = App::new(cfg, now());
     let fx = app.init();
     let (me, list) = match fx.as_slice() {
-        [Effect::LoadMe(a), Effect::ListTokens(b)] => (*a, *b),
+        [
+            Effect::Call {
+                owner: Owner::Table,
+                id: a,
+                request: Request::Me,
+            },
+            Effect::Call {
+                owner: Owner::Table,
+                id: b,
+                request: Request::ListTokens,
+            },
+        ] => (*a, *b),
         other => panic!("unexpected init effects {other:?}"),
     };
     app.update(Msg::Resize(w, h));
     let mut me_info = info("me", "", "admin", 0, None, None);
     me_info.subject = "jfac@01hq7x2k9m/users/admin".into();
-    app.update(Msg::Me(me, Ok(me_info)));
-    app.update(Msg::TokensListed(list, Ok(tokens)));
+    app.update(reply(Owner::Table, me, Answer::Token(Ok(me_info))));
+    app.update(listed(list, Ok(tokens)));
     app
 }
 
@@ -202,7 +228,11 @@ use tokentab::tui::msg::{PickItem, PickPage};
 /// Answers the picker request in `fx` with `items` and picks the first.
 pub fn pick_first(app: &mut App, fx: &[Effect], items: &[(&str, &str)]) {
     let id = id_of(fx, |e| match e {
-        Effect::Pick(id, _) => Some(*id),
+        Effect::Call {
+            owner: Owner::Picker,
+            id,
+            request: Request::Pick(_),
+        } => Some(*id),
         _ => None,
     });
     let page = PickPage {
@@ -215,7 +245,7 @@ pub fn pick_first(app: &mut App, fx: &[Effect], items: &[(&str, &str)]) {
             .collect(),
         next: None,
     };
-    app.update(Msg::Picked(id, Ok(page)));
+    app.update(reply(Owner::Picker, id, Answer::Picked(Ok(page))));
     key(app, KeyCode::Enter);
 }
 

@@ -8,9 +8,9 @@ use crate::api::audit::{AuditQuery, NO_AUDIT_TRAIL, is_missing_endpoint};
 use crate::model::wire::AuditEntry;
 
 use super::super::keymap::Action;
-use super::super::msg::{ApiResult, CallError, Effect, ReqId};
+use super::super::msg::{Answer, CallError, Effect, Owner, ReqId, Request};
+use super::Load;
 use super::ctx::Ctx;
-use super::{App, Load, Overlay};
 
 /// Rows a page key moves.
 const PAGE: usize = 10;
@@ -58,9 +58,7 @@ impl AuditView {
         if let Load::Loading(old) = self.load {
             cx.emit(Effect::Cancel(old));
         }
-        let id = cx.next_id();
-        cx.emit(Effect::ListAudit(id, self.query()));
-        self.load = Load::Loading(id);
+        self.load = Load::Loading(cx.call(Owner::Audit, Request::ListAudit(self.query())));
         self.scroll = 0;
     }
 
@@ -124,6 +122,24 @@ impl AuditView {
         };
     }
 
+    /// The rows asked for (a server without the endpoint gets the plain sentence).
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer) {
+        let Answer::Audit(r) = answer else {
+            return;
+        };
+        if !self.load.awaits(id) {
+            return;
+        }
+        self.load = match r {
+            Ok(rows) => Load::Loaded(rows),
+            Err(CallError::Api(e)) if is_missing_endpoint(&e) => {
+                Load::Failed(NO_AUDIT_TRAIL.to_owned())
+            }
+            Err(e) => Load::Failed(e.shown()),
+        };
+        self.scroll = 0;
+    }
+
     /// The filter changed: start from the top.
     pub fn filter_changed(&mut self) {
         self.scroll = 0;
@@ -144,41 +160,20 @@ fn haystack(e: &AuditEntry) -> String {
     .to_lowercase()
 }
 
-impl App {
-    /// `A` on the table: the selected token's trail (everyone's when no row is selected).
-    pub(super) fn open_audit(&mut self, fx: &mut Vec<Effect>) {
-        let token = self
-            .rows
-            .selected_row()
-            .map(|r| (r.token.token_id.clone(), r.token.description.clone()));
-        let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
-        self.overlay = Overlay::Audit(AuditView::open(token, &mut cx));
-    }
-
-    pub(super) fn on_audit_listed(&mut self, id: ReqId, r: ApiResult<Vec<AuditEntry>>) {
-        let Overlay::Audit(v) = &mut self.overlay else {
-            return;
-        };
-        if !v.load.awaits(id) {
-            return;
-        }
-        v.load = match r {
-            Ok(rows) => Load::Loaded(rows),
-            Err(CallError::Api(e)) if is_missing_endpoint(&e) => {
-                Load::Failed(NO_AUDIT_TRAIL.to_owned())
-            }
-            Err(e) => Load::Failed(e.shown()),
-        };
-        v.scroll = 0;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::ApiError;
-    use crate::tui::app::AppConfig;
-    use crate::tui::msg::{Effect, Msg};
+    use crate::tui::app::{App, AppConfig, Overlay};
+    use crate::tui::msg::{ApiResult, Msg};
+
+    fn listed(id: ReqId, r: ApiResult<Vec<AuditEntry>>) -> Msg {
+        Msg::Reply {
+            owner: Owner::Audit,
+            id,
+            answer: Answer::Audit(r),
+        }
+    }
 
     fn entry(id: i64, actor: &str, action: &str) -> AuditEntry {
         AuditEntry {
@@ -199,7 +194,13 @@ mod tests {
     fn open(app: &mut App) -> ReqId {
         let fx = app.update(Msg::Action(Action::Audit));
         match fx.as_slice() {
-            [Effect::ListAudit(id, q)] => {
+            [
+                Effect::Call {
+                    owner: Owner::Audit,
+                    id,
+                    request: Request::ListAudit(q),
+                },
+            ] => {
                 assert_eq!(q.token_id, None, "no row selected: everyone's");
                 *id
             }
@@ -216,7 +217,7 @@ mod tests {
             entry(2, "admin", "create"),
             entry(1, "admin", "create"),
         ];
-        app.update(Msg::AuditListed(id, Ok(rows)));
+        app.update(listed(id, Ok(rows)));
         let Overlay::Audit(v) = &app.overlay else {
             panic!()
         };
@@ -243,10 +244,7 @@ mod tests {
     fn a_server_without_the_endpoint_is_said_plainly_and_stale_results_ignored() {
         let mut app = App::new(AppConfig::default(), chrono::Utc::now());
         let id = open(&mut app);
-        app.update(Msg::AuditListed(
-            ReqId(id.0 + 100),
-            Ok(vec![entry(1, "x", "create")]),
-        ));
+        app.update(listed(ReqId(id.0 + 100), Ok(vec![entry(1, "x", "create")])));
         let Overlay::Audit(v) = &app.overlay else {
             panic!()
         };
@@ -254,7 +252,7 @@ mod tests {
         let e = ApiError::NotFound {
             message: "no such endpoint".into(),
         };
-        app.update(Msg::AuditListed(id, Err(e.into())));
+        app.update(listed(id, Err(e.into())));
         let Overlay::Audit(v) = &app.overlay else {
             panic!()
         };

@@ -6,8 +6,9 @@ use tui_input::Input;
 use crate::api::RevokeOutcome;
 
 use super::super::keymap::Action;
-use super::super::msg::{Effect, ReqId};
+use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
 use super::ctx::Ctx;
+use super::tokens::Rows;
 
 pub const PREFIX_LEN: usize = 4;
 
@@ -93,6 +94,38 @@ impl Confirm {
         Some((t.id.clone(), ok))
     }
 
+    /// A revoke's reply: the row goes when it succeeded. True when the dialog closes (a single
+    /// revoke finished; the status line says how). A bulk revoke stays open with its results.
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, rows: &mut Rows, cx: &mut Ctx) -> bool {
+        let Answer::Revoked(r) = answer else {
+            return false;
+        };
+        let Some((token_id, ok)) = self.receive(id, r.map_err(|e| e.shown())) else {
+            return false;
+        };
+        if ok {
+            rows.remove(&token_id, cx.now);
+        }
+        if !self.finished() || self.bulk() {
+            return false;
+        }
+        let t = &self.targets[0];
+        let (text, error) = match &t.state {
+            RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => (
+                format!(
+                    "\"{}\" was already revoked or unknown to the server; removed from the list",
+                    t.description
+                ),
+                false,
+            ),
+            RevokeState::Done(Ok(_)) => (format!("revoked \"{}\"", t.description), false),
+            RevokeState::Done(Err(e)) => (format!("could not revoke: {e}"), true),
+            _ => (String::new(), false),
+        };
+        cx.say(text, error);
+        true
+    }
+
     /// Keys of the dialog; true when it closes.
     pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> bool {
         match a {
@@ -123,9 +156,8 @@ impl Confirm {
                 } else {
                     self.started = true;
                     for t in &mut self.targets {
-                        let rid = cx.next_id();
-                        t.state = RevokeState::Running(rid);
-                        cx.emit(Effect::RevokeToken(rid, t.id.clone()));
+                        let request = Request::RevokeToken(t.id.clone());
+                        t.state = RevokeState::Running(cx.call(Owner::Confirm, request));
                     }
                 }
             }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration as Span, Utc};
 
 use crate::model::sanitize::clean;
 
-use super::super::msg::{Effect, ReqId};
+use super::super::msg::{Effect, Owner, ReqId, Request};
 
 /// How long a status message stays.
 pub const MESSAGE_SECS: i64 = 5;
@@ -66,6 +66,14 @@ impl<'a> Ctx<'a> {
 
     pub fn next_id(&mut self) -> ReqId {
         self.ids.next_id()
+    }
+
+    /// Asks the runtime to run `request` for `owner`; the reply carries both and the id
+    /// returned here.
+    pub fn call(&mut self, owner: Owner, request: Request) -> ReqId {
+        let id = self.next_id();
+        self.fx.push(Effect::Call { owner, id, request });
+        id
     }
 
     /// Asks the runtime for `effect`.

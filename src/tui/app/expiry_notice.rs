@@ -1,14 +1,16 @@
 //! The header's notice: how many of the signed-in user's own tokens expire within 7 days,
 //! recounted on start and after each list; `x` sets the filter to exactly those.
 
+use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::model::TokenStatus;
 use crate::model::filter_query::FilterQuery;
 
-use super::App;
+use super::ctx::Ctx;
+use super::list::Table;
 
-impl App {
+impl Table {
     /// The filter `x` sets for the signed-in user.
     pub fn mine_expiring_filter(&self) -> Option<String> {
         self.me_name()
@@ -16,7 +18,7 @@ impl App {
             .map(|me| format!("user:{me} status:expiring"))
     }
 
-    pub(super) fn recount_mine(&mut self) {
+    pub(super) fn recount_mine(&mut self, now: DateTime<Utc>) {
         self.mine_expiring = match self.me_name().map(str::to_lowercase) {
             Some(me) => {
                 let q = FilterQuery {
@@ -24,20 +26,20 @@ impl App {
                     statuses: vec![TokenStatus::Expiring],
                     ..FilterQuery::default()
                 };
-                self.rows.count_keys(&q, self.now)
+                self.rows.count_keys(&q, now)
             }
             None => 0,
         };
     }
 
-    pub(super) fn filter_mine_expiring(&mut self) {
+    pub(super) fn filter_mine_expiring(&mut self, cx: &mut Ctx) {
         match self.mine_expiring_filter() {
             Some(q) => {
                 self.rows.set_filter(&q);
                 self.filter = Input::new(q);
                 self.filtering = false;
             }
-            None => self.say(
+            None => cx.say(
                 "who you are is not known yet; try again after a refresh",
                 true,
             ),

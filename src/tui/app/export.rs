@@ -2,13 +2,15 @@
 //! path (default `tokens-YYYYMMDD-HHMM.csv`, UTC, in the current directory); the runtime writes
 //! the file off the UI task and never replaces one unless the person confirmed it here.
 
+use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::model::Token;
 
 use super::super::keymap::Action;
-use super::super::msg::{Effect, ExportError, Exported, ReqId};
-use super::{App, Overlay};
+use super::super::msg::{Answer, ExportError, Owner, ReqId, Request};
+use super::ctx::Ctx;
+use super::tokens::Rows;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportStep {
@@ -34,96 +36,98 @@ impl ExportPrompt {
     }
 }
 
-impl App {
-    /// The default file name at the model's clock.
-    pub fn default_export_path(&self) -> String {
-        format!("tokens-{}.csv", self.now.format("%Y%m%d-%H%M"))
-    }
-
-    /// The rows the table shows, in its order.
-    fn shown_tokens(&self) -> Vec<Token> {
-        (0..self.rows.visible_len())
-            .filter_map(|p| self.rows.at(p))
-            .map(|r| r.token.clone())
-            .collect()
-    }
-
-    pub(super) fn open_export(&mut self) {
-        if self.rows.visible_len() == 0 {
-            self.say("no rows to export", true);
-            return;
+impl ExportPrompt {
+    /// Opens on the default file name for the rows shown now; None when there is nothing to
+    /// write (the status line says so).
+    pub fn open(rows: &Rows, cx: &mut Ctx) -> Option<ExportPrompt> {
+        if rows.visible_len() == 0 {
+            cx.say("no rows to export", true);
+            return None;
         }
-        self.overlay = Overlay::Export(ExportPrompt {
-            path: Input::new(self.default_export_path()),
+        Some(ExportPrompt {
+            path: Input::new(default_path(cx.now)),
             step: ExportStep::Typing,
-            rows: self.rows.visible_len(),
-        });
+            rows: rows.visible_len(),
+        })
     }
 
-    fn start_export(&mut self, overwrite: bool, fx: &mut Vec<Effect>) {
-        let tokens = self.shown_tokens();
-        let id = self.next_req_id();
-        let now = self.now;
-        let Overlay::Export(p) = &mut self.overlay else {
-            return;
-        };
-        let path = p.path.value().trim().to_owned();
-        if path.is_empty() {
-            self.say("type a file name", true);
-            return;
-        }
-        p.rows = tokens.len();
-        p.step = ExportStep::Writing(id);
-        fx.push(Effect::ExportCsv {
-            id,
-            path,
-            tokens,
-            now,
-            overwrite,
-        });
-    }
-
-    pub(super) fn export_action(&mut self, a: Action, fx: &mut Vec<Effect>) {
-        let Overlay::Export(p) = &mut self.overlay else {
-            return;
-        };
-        match (&mut p.step, a) {
-            (ExportStep::Typing, Action::Back) => self.overlay = Overlay::None,
-            (ExportStep::Typing, Action::Confirm) => self.start_export(false, fx),
+    /// Keys of the prompt; true when it closes.
+    pub fn on_action(&mut self, a: Action, rows: &Rows, cx: &mut Ctx) -> bool {
+        match (&mut self.step, a) {
+            (ExportStep::Typing, Action::Back) => return true,
+            (ExportStep::Typing, Action::Confirm) => self.start(false, rows, cx),
             (
                 ExportStep::Overwrite { yes },
                 Action::Left | Action::Right | Action::NextField | Action::PrevField,
             ) => *yes = !*yes,
-            (ExportStep::Overwrite { yes: true }, Action::Confirm) => self.start_export(true, fx),
+            (ExportStep::Overwrite { yes: true }, Action::Confirm) => self.start(true, rows, cx),
             (ExportStep::Overwrite { .. }, Action::Confirm | Action::Back) => {
-                p.step = ExportStep::Typing
+                self.step = ExportStep::Typing
             }
             // The write cannot be taken back half-way; closing only stops waiting for it.
-            (ExportStep::Writing(_), Action::Back) => self.overlay = Overlay::None,
+            (ExportStep::Writing(_), Action::Back) => return true,
             _ => {}
         }
+        false
     }
 
-    pub(super) fn on_exported(&mut self, id: ReqId, r: Result<Exported, ExportError>) {
-        let Overlay::Export(p) = &mut self.overlay else {
-            if let Ok(done) = r {
-                self.say(done.message(), false);
-            }
+    fn start(&mut self, overwrite: bool, rows: &Rows, cx: &mut Ctx) {
+        let tokens = shown_tokens(rows);
+        let path = self.path.value().trim().to_owned();
+        if path.is_empty() {
+            cx.say("type a file name", true);
             return;
+        }
+        self.rows = tokens.len();
+        let request = Request::ExportCsv {
+            path,
+            tokens,
+            now: cx.now,
+            overwrite,
         };
-        if p.step != ExportStep::Writing(id) {
-            return;
+        self.step = ExportStep::Writing(cx.call(Owner::Export, request));
+    }
+
+    /// The write's outcome; true when the prompt closes (written). An existing file asks
+    /// whether to replace it.
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, cx: &mut Ctx) -> bool {
+        let Answer::Exported(r) = answer else {
+            return false;
+        };
+        if self.step != ExportStep::Writing(id) {
+            return false;
         }
         match r {
             Ok(done) => {
-                self.overlay = Overlay::None;
-                self.say(done.message(), false);
+                cx.say(done.message(), false);
+                return true;
             }
-            Err(ExportError::Exists) => p.step = ExportStep::Overwrite { yes: false },
+            Err(ExportError::Exists) => self.step = ExportStep::Overwrite { yes: false },
             Err(ExportError::Failed(e)) => {
-                p.step = ExportStep::Typing;
-                self.say(format!("could not write the file: {e}"), true);
+                self.step = ExportStep::Typing;
+                cx.say(format!("could not write the file: {e}"), true);
             }
         }
+        false
     }
+}
+
+/// A write finished after its prompt was closed: only a success is worth a word.
+pub fn finished_unseen(answer: Answer, cx: &mut Ctx) {
+    if let Answer::Exported(Ok(done)) = answer {
+        cx.say(done.message(), false);
+    }
+}
+
+/// The default file name at `now`.
+pub fn default_path(now: DateTime<Utc>) -> String {
+    format!("tokens-{}.csv", now.format("%Y%m%d-%H%M"))
+}
+
+/// The rows the table shows, in its order.
+fn shown_tokens(rows: &Rows) -> Vec<Token> {
+    (0..rows.visible_len())
+        .filter_map(|p| rows.at(p))
+        .map(|r| r.token)
+        .collect()
 }

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
+use crate::api::CreatedToken;
 use crate::model::scope::USER;
 use crate::model::wire::CreateTokenRequest;
 use crate::model::{Actions, EntityKind, EntityRef, Expiry, Scope};
 
 use super::super::keymap::Action;
-use super::super::msg::{Effect, PickItem, PickKind, ReqId};
+use super::super::msg::{Answer, Effect, Owner, PickItem, PickKind, ReqId, Request};
 use super::ctx::Ctx;
 use super::picker::{Picker, PickerOutcome};
 
@@ -328,11 +329,7 @@ impl Form {
     /// Validates and, when every field is right, sends the create request (the form locks).
     fn generate(&mut self, cx: &mut Ctx) {
         match self.validate(cx.now) {
-            Some(req) => {
-                let id = cx.next_id();
-                self.submitting = Some(id);
-                cx.emit(Effect::CreateToken(id, req));
-            }
+            Some(req) => self.submitting = Some(cx.call(Owner::Form, Request::CreateToken(req))),
             None => {
                 if let Some(field) = self.first_error_field() {
                     self.focus = field;
@@ -356,11 +353,40 @@ impl Form {
             }
             _ => return,
         };
-        let id = cx.next_id();
         let mut p = Picker::new(kind, project);
-        p.start(id);
-        cx.emit(Effect::Pick(id, p.query(false)));
+        p.search_now(cx);
         self.picker = Some(p);
+    }
+
+    /// The reply to Generate: the created token when it is the one awaited (the caller shows
+    /// it); a failure is written beside Generate. A cancelled or stale create is dropped here,
+    /// and its secret with it (zeroized).
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, cx: &mut Ctx) -> Option<CreatedToken> {
+        let Answer::Created(r) = answer else {
+            return None;
+        };
+        if self.submitting != Some(id) {
+            return None;
+        }
+        self.submitting = None;
+        match r {
+            Ok(created) => Some(created),
+            Err(e) => {
+                let e = e.shown();
+                self.set_error(Field::Generate, format!("could not create the token: {e}"));
+                cx.say(format!("could not create the token: {e}"), true);
+                None
+            }
+        }
+    }
+
+    /// Who is signed in became known: it is the default user.
+    pub fn identity_known(&mut self, me: &str) {
+        if self.user.is_none() {
+            self.user = Some(me.to_owned());
+            // A submit made before the identity arrived said "choose a user": it is chosen now.
+            self.clear_error(Field::User);
+        }
     }
 
     /// Keys of the open picker; a choice fills the focused field and moves on.

@@ -3,8 +3,9 @@
 use super::super::msg::ReqId;
 
 /// Remote data as the model holds it; a result whose id is not the awaited one is ignored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Load<T> {
+    #[default]
     Idle,
     Loading(ReqId),
     Loaded(T),

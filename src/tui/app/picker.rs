@@ -9,7 +9,9 @@ use crate::model::sanitize::clean;
 use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 
 use super::super::keymap::Action;
-use super::super::msg::{ApiResult, Effect, PickItem, PickKind, PickPage, PickQuery, ReqId};
+use super::super::msg::{
+    Answer, ApiResult, Effect, Owner, PickItem, PickKind, PickPage, PickQuery, ReqId, Request,
+};
 use super::ctx::Ctx;
 
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -87,6 +89,19 @@ impl Picker {
         self.error = None;
     }
 
+    /// Asks for page 1 of the current search.
+    pub fn search_now(&mut self, cx: &mut Ctx) {
+        let id = cx.call(Owner::Picker, Request::Pick(self.query(false)));
+        self.start(id);
+    }
+
+    /// A reply to one of the picker's calls.
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer) {
+        if let Answer::Picked(page) = answer {
+            self.receive(id, page);
+        }
+    }
+
     /// A page arrived; true when it was the one we wait for.
     pub fn receive(&mut self, id: ReqId, page: ApiResult<PickPage>) -> bool {
         if self.loading != Some(id) {
@@ -146,9 +161,8 @@ impl Picker {
     pub fn scroll(&mut self, delta: isize, cx: &mut Ctx) {
         self.move_by(delta);
         if self.wants_more() {
-            let id = cx.next_id();
+            let id = cx.call(Owner::Picker, Request::Pick(self.query(true)));
             self.more(id);
-            cx.emit(Effect::Pick(id, self.query(true)));
         }
     }
 
@@ -168,9 +182,7 @@ impl Picker {
             return;
         }
         self.debounce = None;
-        let rid = cx.next_id();
-        self.start(rid);
-        cx.emit(Effect::Pick(rid, self.query(false)));
+        self.search_now(cx);
     }
 
     /// Keys of the open picker.

@@ -2,14 +2,21 @@
 //! has input, the reconnect (run by the runtime through its connector) and the fresh start on
 //! the new server. A failure leaves the session on the server it was on.
 
-use tui_input::Input;
-
 use super::super::keymap::Action;
-use super::super::msg::{Effect, ReqId};
-use super::super::switch::Session;
+use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
+use super::super::switch::{ServerEntry, Session};
+use super::ctx::Ctx;
 use super::form::{DEFAULT_EXPIRY, Form};
-use super::tokens::Rows;
-use super::{App, Load, Overlay};
+use super::{App, Overlay};
+
+/// The servers `P` offers and the one the session talks to.
+#[derive(Debug, Clone, Default)]
+pub struct Servers {
+    /// Empty: switching is not available.
+    pub entries: Vec<ServerEntry>,
+    /// The key of the entry the session talks to, if it is one of them.
+    pub current: Option<String>,
+}
 
 /// The switch overlay's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +44,17 @@ impl ServerPicker {
     pub fn connecting(&self) -> bool {
         matches!(self.stage, Stage::Connecting { .. })
     }
+
+    /// The connector's answer, with the key of the entry it is for, when it is the one
+    /// awaited.
+    pub fn on_reply(&self, id: ReqId, answer: Answer) -> Option<(String, Result<Session, String>)> {
+        match (&self.stage, answer) {
+            (Stage::Connecting { id: awaited, key }, Answer::Connected(r)) if *awaited == id => {
+                Some((key.clone(), r))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Whether closing the form would lose something the user typed or chose.
@@ -53,7 +71,7 @@ impl App {
     /// `P`: the secret view closes (its secret is dropped), a form without input closes, a form
     /// with input asks first; then the list of servers opens on the current one.
     pub(super) fn open_switch(&mut self, fx: &mut Vec<Effect>) {
-        if self.servers.is_empty() {
+        if self.servers.entries.is_empty() {
             self.say(
                 "no other servers: add [profiles.NAME] to the config file",
                 true,
@@ -74,9 +92,10 @@ impl App {
             Stage::Choose
         };
         let selected = self
-            .current_server
+            .servers
+            .current
             .as_ref()
-            .and_then(|k| self.servers.iter().position(|s| &s.key == k))
+            .and_then(|k| self.servers.entries.iter().position(|s| &s.key == k))
             .unwrap_or(0);
         self.overlay = Overlay::Switch(ServerPicker { selected, stage });
     }
@@ -86,7 +105,7 @@ impl App {
         let Overlay::Switch(p) = &mut self.overlay else {
             return;
         };
-        let last = self.servers.len().saturating_sub(1);
+        let last = self.servers.entries.len().saturating_sub(1);
         match (&mut p.stage, a) {
             (Stage::Discard { .. }, Action::Back) => self.overlay = Overlay::None,
             (
@@ -104,7 +123,7 @@ impl App {
             (Stage::Choose, Action::Top | Action::PageUp) => p.selected = 0,
             (Stage::Choose, Action::Bottom | Action::PageDown) => p.selected = last,
             (Stage::Choose, Action::Confirm) => {
-                let Some(entry) = self.servers.get(p.selected) else {
+                let Some(entry) = self.servers.entries.get(p.selected) else {
                     return;
                 };
                 if let Some(problem) = &entry.problem {
@@ -113,12 +132,9 @@ impl App {
                     return;
                 }
                 let key = entry.key.clone();
-                let id = self.ids.next_id();
-                p.stage = Stage::Connecting {
-                    id,
-                    key: key.clone(),
-                };
-                fx.push(Effect::Connect(id, key));
+                let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
+                let id = cx.call(Owner::Switch, Request::Connect(key.clone()));
+                p.stage = Stage::Connecting { id, key };
             }
             (Stage::Connecting { id, .. }, Action::Back) => {
                 fx.push(Effect::Cancel(*id));
@@ -129,24 +145,19 @@ impl App {
         }
     }
 
-    /// The connector's answer. Success: the new client first, then a fresh start (filter, sort
-    /// and marks reset, list reloaded); failure: the same server, and why.
-    pub(super) fn on_connected(
+    /// The connector's answer for the entry `key`. Success: the new client first, then a
+    /// fresh start (filter, sort and marks reset, list reloaded); failure: the same server, and
+    /// why.
+    pub(super) fn switch_to(
         &mut self,
-        id: ReqId,
+        key: String,
         result: Result<Session, String>,
         fx: &mut Vec<Effect>,
     ) {
-        let key = match &self.overlay {
-            Overlay::Switch(ServerPicker {
-                stage: Stage::Connecting { id: awaited, key },
-                ..
-            }) if *awaited == id => key.clone(),
-            _ => return,
-        };
         self.overlay = Overlay::None;
         let name = self
             .servers
+            .entries
             .iter()
             .find(|s| s.key == key)
             .map_or_else(|| key.clone(), |s| s.name.clone());
@@ -167,21 +178,11 @@ impl App {
         self.cfg.embedded = s.embedded;
         self.cfg.readonly = s.readonly;
         self.theme.banner = s.banner;
-        self.current_server = Some(key);
-        self.reset_for_new_server();
+        self.servers.current = Some(key);
+        // Nothing of the old server stays: rows, filter, sort, marks, pending work.
+        self.form = None;
+        self.table.reset();
         fx.extend(self.init());
         self.say(format!("switched to {name} ({})", s.label), false);
-    }
-
-    /// Nothing of the old server stays: rows, filter, sort, marks, pending work.
-    fn reset_for_new_server(&mut self) {
-        self.rows = Rows::default();
-        self.filter = Input::default();
-        self.filtering = false;
-        self.form = None;
-        self.refreshing = None;
-        self.pending_select = None;
-        self.me = Load::Idle;
-        self.list = Load::Idle;
     }
 }

@@ -10,9 +10,9 @@ use crate::model::sanitize::clean;
 use crate::model::wire::TokenInfo;
 
 use super::super::keymap::Action;
-use super::super::msg::{ApiResult, Effect, ReqId};
-use super::secret::SecretView;
-use super::{App, Overlay};
+use super::super::msg::{Answer, ApiResult, Effect, Owner, ReqId, Request};
+use super::ctx::Ctx;
+use super::list::Table;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateStep {
@@ -72,176 +72,133 @@ impl Rotation {
     }
 }
 
-impl App {
-    /// `R` or the row menu's Rotate on the selected row.
-    pub(super) fn open_rotate(&mut self, fx: &mut Vec<Effect>) {
-        if self.cfg.readonly {
-            self.refuse_readonly("rotating tokens");
-            return;
-        }
-        if self.rotation.as_ref().is_some_and(|r| r.outcome.is_none()) {
-            self.say("a rotation is still finishing; try again in a moment", true);
-            return;
-        }
-        let Some(token) = self.rows.selected_row().map(|r| r.token.clone()) else {
-            return;
-        };
+impl RotateDialog {
+    /// Opens on `token` (Cancel focused); reads the token first when the list did not carry
+    /// its scope.
+    pub fn open(token: Token, cx: &mut Ctx) -> RotateDialog {
         let step = if token.scope.is_some() {
             RotateStep::Ready
         } else {
-            let id = self.next_req_id();
-            fx.push(Effect::GetToken(id, token.token_id.clone()));
-            RotateStep::Fetching(id)
+            RotateStep::Fetching(cx.call(Owner::Rotate, Request::GetToken(token.token_id.clone())))
         };
-        self.overlay = Overlay::Rotate(RotateDialog {
+        RotateDialog {
             token,
             scope_unknown: false,
             on_rotate: false,
             step,
-        });
+        }
     }
 
-    pub(super) fn rotate_action(&mut self, a: Action, fx: &mut Vec<Effect>) {
-        let now = self.now;
-        let Overlay::Rotate(d) = &mut self.overlay else {
-            return;
-        };
+    /// Keys of the dialog; true when it closes.
+    pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> bool {
         match a {
             Action::Left | Action::Right | Action::NextField | Action::PrevField
-                if !d.running() =>
+                if !self.running() =>
             {
-                d.on_rotate = !d.on_rotate;
+                self.on_rotate = !self.on_rotate;
             }
             // Esc, or Enter on Cancel: close; a read in flight is dropped (a create in flight
             // too: its secret is dropped unseen, and no revoke follows).
-            Action::Back | Action::Confirm if a == Action::Back || !d.on_rotate => {
-                if let RotateStep::Fetching(id) | RotateStep::Creating(id) = d.step {
-                    fx.push(Effect::Cancel(id));
+            Action::Back | Action::Confirm if a == Action::Back || !self.on_rotate => {
+                if let RotateStep::Fetching(id) | RotateStep::Creating(id) = self.step {
+                    cx.emit(Effect::Cancel(id));
                 }
-                self.overlay = Overlay::None;
+                return true;
             }
-            Action::Confirm => match &d.step {
-                RotateStep::Failed(_) => self.overlay = Overlay::None,
-                RotateStep::Ready => match replacement_request(
-                    &d.token,
-                    now,
-                    if d.scope_unknown {
+            Action::Confirm => match &self.step {
+                RotateStep::Failed(_) => return true,
+                RotateStep::Ready => {
+                    let unknown = if self.scope_unknown {
                         UnknownScope::AsUser
                     } else {
                         UnknownScope::Refuse
-                    },
-                ) {
-                    Ok(req) => {
-                        let id = self.ids.next_id();
-                        d.step = RotateStep::Creating(id);
-                        fx.push(Effect::CreateToken(id, req));
-                    }
-                    Err(e) => d.step = RotateStep::Failed(clean(&e.to_string())),
-                },
+                    };
+                    self.step = match replacement_request(&self.token, cx.now, unknown) {
+                        Ok(req) => {
+                            RotateStep::Creating(cx.call(Owner::Rotate, Request::CreateToken(req)))
+                        }
+                        Err(e) => RotateStep::Failed(clean(&e.to_string())),
+                    };
+                }
                 // Fetching or creating: Esc cancels.
                 _ => {}
             },
             _ => {}
         }
+        false
     }
 
-    /// The details asked for by the dialog; false when the result was not ours.
-    pub(super) fn on_rotate_detail(&mut self, id: ReqId, r: &ApiResult<TokenInfo>) -> bool {
-        let Overlay::Rotate(d) = &mut self.overlay else {
-            return false;
-        };
-        if d.step != RotateStep::Fetching(id) {
-            return false;
+    /// A reply to the dialog's calls: the details make it ready; the replacement, once
+    /// created, is handed back (the caller shows it and starts the old token's revoke).
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer) -> Option<CreatedToken> {
+        match answer {
+            Answer::Token(r) if self.step == RotateStep::Fetching(id) => {
+                self.on_details(r);
+                None
+            }
+            Answer::Created(r) if self.step == RotateStep::Creating(id) => match r {
+                Ok(created) => Some(created),
+                Err(e) => {
+                    self.step = RotateStep::Failed(format!(
+                        "could not create the replacement: {}; nothing was changed",
+                        e.shown()
+                    ));
+                    None
+                }
+            },
+            _ => None,
         }
+    }
+
+    fn on_details(&mut self, r: ApiResult<TokenInfo>) {
         match r {
             Ok(info) => {
-                let token = info.clone().into_token();
-                d.token.scope = token.scope.as_deref().map(clean);
-                d.scope_unknown = d.token.scope.is_none();
-                d.step = RotateStep::Ready;
+                let token = info.into_token();
+                self.token.scope = token.scope.as_deref().map(clean);
+                self.scope_unknown = self.token.scope.is_none();
+                self.step = RotateStep::Ready;
             }
             Err(e) => {
-                d.step = RotateStep::Failed(format!(
+                self.step = RotateStep::Failed(format!(
                     "could not read the token's details: {}; nothing was changed",
                     e.shown()
                 ))
             }
         }
-        true
+    }
+}
+
+impl Rotation {
+    /// The replacement `new_id` exists: revoke the old token.
+    pub fn start(old_id: String, new_id: String, cx: &mut Ctx) -> Rotation {
+        let revoke = cx.call(Owner::Rotation, Request::RevokeToken(old_id.clone()));
+        Rotation {
+            old_id,
+            new_id,
+            revoke: Some(revoke),
+            outcome: None,
+        }
     }
 
-    /// The replacement was created (or not): the secret view opens and the old token's revoke
-    /// starts. Returns the result back when it was not ours.
-    pub(super) fn on_rotate_created(
-        &mut self,
-        id: ReqId,
-        r: ApiResult<CreatedToken>,
-        fx: &mut Vec<Effect>,
-    ) -> Option<ApiResult<CreatedToken>> {
-        let Overlay::Rotate(d) = &mut self.overlay else {
-            return Some(r);
+    /// The old token's revoke came back: its row goes (when revoked), the status line names
+    /// both ids and the list is read again. True when the reply was the one awaited.
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, table: &mut Table, cx: &mut Ctx) -> bool {
+        let Answer::Revoked(r) = answer else {
+            return false;
         };
-        if d.step != RotateStep::Creating(id) {
-            return Some(r);
+        if self.revoke != Some(id) {
+            return false;
         }
-        match r {
-            Ok(created) => {
-                let old_id = d.token.token_id.clone();
-                let new_id = clean(&created.meta.token_id);
-                let rid = self.next_req_id();
-                fx.push(Effect::CopySecret);
-                fx.push(Effect::RevokeToken(rid, old_id.clone()));
-                self.pending_select = Some(new_id.clone());
-                self.rotation = Some(Rotation {
-                    old_id,
-                    new_id,
-                    revoke: Some(rid),
-                    outcome: None,
-                });
-                self.overlay = Overlay::Secret(SecretView {
-                    created,
-                    copy: None,
-                    revealed: !self.cfg.mask_secret,
-                });
-            }
-            Err(e) => {
-                d.step = RotateStep::Failed(format!(
-                    "could not create the replacement: {}; nothing was changed",
-                    e.shown()
-                ));
-            }
-        }
-        None
-    }
-
-    /// The old token's revoke; returns the result back when it was not ours.
-    pub(super) fn on_rotate_revoked(
-        &mut self,
-        id: ReqId,
-        r: ApiResult<RevokeOutcome>,
-        fx: &mut Vec<Effect>,
-    ) -> Option<ApiResult<RevokeOutcome>> {
-        let Some(rot) = self.rotation.as_mut().filter(|x| x.revoke == Some(id)) else {
-            return Some(r);
-        };
-        rot.revoke = None;
+        self.revoke = None;
         let ok = r.is_ok();
-        rot.outcome = Some(r.map_err(|e| e.shown()));
-        let old = rot.old_id.clone();
-        let (text, error) = rot.message();
+        self.outcome = Some(r.map_err(|e| e.shown()));
         if ok {
-            self.rows.remove(&old, self.now);
+            table.rows.remove(&self.old_id, cx.now);
         }
-        self.say(text, error);
+        let (text, error) = self.message();
+        cx.say(text, error);
         // Both ids as the server sees them now (the new row, and the old one if it stayed).
-        let rid = self.next_req_id();
-        if let Some(prev) = self.refreshing.replace(rid) {
-            fx.push(Effect::Cancel(prev));
-        }
-        fx.push(Effect::ListTokens(rid));
-        if !matches!(self.overlay, Overlay::Secret(_)) {
-            self.rotation = None;
-        }
-        None
+        table.reload_after_change(None, cx);
+        true
     }
 }

@@ -5,8 +5,10 @@
 use crate::model::wire::TokenInfo;
 
 use super::super::msg::{ApiResult, ReqId, TokenPage};
+use super::Load;
+use super::ctx::Ctx;
+use super::list::Table;
 use super::row_store::RowStore;
-use super::{App, Load};
 
 /// A list load in progress.
 #[derive(Debug, Clone)]
@@ -20,7 +22,7 @@ pub struct Streaming {
     incoming: Option<RowStore>,
 }
 
-impl App {
+impl Table {
     /// How far the first load has got, while it is under way: (tokens so far, estimate).
     pub fn load_progress(&self) -> Option<(usize, Option<u64>)> {
         self.streaming
@@ -29,7 +31,7 @@ impl App {
             .map(|s| (s.loaded, s.estimate))
     }
 
-    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>) {
+    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>, cx: &mut Ctx) {
         let first_load = self.list.awaits(id);
         if !first_load && self.refreshing != Some(id) {
             return;
@@ -41,7 +43,7 @@ impl App {
                 self.refreshing = None;
                 let e = e.shown();
                 if matches!(self.list, Load::Loaded(_)) && !self.rows.is_empty() {
-                    self.say(format!("refresh failed: {e}"), true);
+                    cx.say(format!("refresh failed: {e}"), true);
                 }
                 self.list = Load::Failed(e);
                 return;
@@ -56,7 +58,7 @@ impl App {
                 incoming: (!first_load).then(RowStore::default),
             });
         }
-        let now = self.now;
+        let now = cx.now;
         let tokens = page.tokens.into_iter().map(TokenInfo::into_token);
         if let Some(s) = self.streaming.as_mut() {
             s.loaded += tokens.len();

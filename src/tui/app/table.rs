@@ -1,14 +1,18 @@
-//! The token table and its row menu: moving, filtering, sorting, marking, refreshing, and what a
-//! row leads to (revoke, copy ID, details).
+//! The token table's keys and its row menu: moving, sorting, marking, and what a row leads to
+//! (revoke, rotate, copy ID, details, audit, export). The list itself is [`super::list::Table`].
 
 use super::super::keymap::Action;
 use super::super::layout::{Col, TableGeometry};
 use super::super::msg::Effect;
+use super::audit::AuditView;
 use super::confirm::{Confirm, RevokeState, Target};
+use super::ctx::Ctx;
 use super::details::Details;
+use super::export::ExportPrompt;
 use super::form::Form;
+use super::rotate::RotateDialog;
 use super::tokens::{Column, Row};
-use super::{App, Load, Overlay};
+use super::{App, Overlay};
 
 /// The row menu (Enter on a row, like the web UI's ⋯).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,169 +73,112 @@ impl App {
 
     pub(super) fn table_action(&mut self, a: Action, fx: &mut Vec<Effect>) {
         let page = self.page_height() as isize;
+        let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
+        let rows = &mut self.table.rows;
         match a {
-            Action::Up => self.rows.move_by(-1),
-            Action::Down => self.rows.move_by(1),
-            Action::Top => self.rows.select_pos(0),
-            Action::Bottom => self.rows.select_pos(usize::MAX),
-            Action::PageUp => self.rows.move_by(-page),
-            Action::PageDown => self.rows.move_by(page),
-            Action::Filter => self.filtering = true,
+            Action::Up => rows.move_by(-1),
+            Action::Down => rows.move_by(1),
+            Action::Top => rows.select_pos(0),
+            Action::Bottom => rows.select_pos(usize::MAX),
+            Action::PageUp => rows.move_by(-page),
+            Action::PageDown => rows.move_by(page),
+            Action::Filter => self.table.filtering = true,
             Action::SortNext => {
-                let (c, d) = (self.rows.sort.next(), self.rows.descending);
-                self.rows.set_sort(c, d);
+                let (c, d) = (rows.sort.next(), rows.descending);
+                rows.set_sort(c, d);
             }
             Action::SortReverse => {
-                let (c, d) = (self.rows.sort, !self.rows.descending);
-                self.rows.set_sort(c, d);
+                let (c, d) = (rows.sort, !rows.descending);
+                rows.set_sort(c, d);
             }
             Action::New => {
                 if self.cfg.readonly {
-                    self.refuse_readonly("creating tokens");
+                    refuse_readonly("creating tokens", &mut cx);
                 } else if self.form.is_none() {
-                    self.form = Some(Form::new(self.me_name().map(str::to_owned)));
+                    self.form = Some(Form::new(self.table.me_name().map(str::to_owned)));
                 }
             }
-            Action::RowActions if self.rows.selected_row().is_some() => {
+            Action::RowActions if rows.selected_row().is_some() => {
                 self.overlay = Overlay::Menu(0);
             }
             Action::Revoke => self.open_revoke(),
             Action::Rotate => self.open_rotate(fx),
-            Action::Export => self.open_export(),
-            Action::MineExpiring => self.filter_mine_expiring(),
-            Action::Mark => {
-                if self.cfg.readonly {
-                    self.refuse_readonly("revoking tokens");
-                } else {
-                    self.rows.toggle_mark();
-                    self.rows.move_by(1);
+            Action::Export => {
+                if let Some(p) = ExportPrompt::open(rows, &mut cx) {
+                    self.overlay = Overlay::Export(p);
                 }
             }
-            Action::Refresh => self.refresh(fx),
+            Action::MineExpiring => self.table.filter_mine_expiring(&mut cx),
+            Action::Mark => {
+                if self.cfg.readonly {
+                    refuse_readonly("revoking tokens", &mut cx);
+                } else {
+                    rows.toggle_mark();
+                    rows.move_by(1);
+                }
+            }
+            Action::Refresh => self.table.refresh(&mut cx),
             Action::Help => self.overlay = Overlay::Help(0),
-            Action::Back => self.table_back(fx),
+            Action::Back => self.table.back(&mut cx),
             Action::CopyId => self.copy_id(fx),
             Action::Details => self.open_details(fx),
-            Action::Audit => self.open_audit(fx),
-            _ => {}
-        }
-    }
-
-    /// Esc on the table: cancel a load, else a refresh, else clear the filter, else the marks.
-    fn table_back(&mut self, fx: &mut Vec<Effect>) {
-        if let Load::Loading(id) = self.list {
-            fx.push(Effect::Cancel(id));
-            // Pages already in stay usable; say that the list is partial.
-            self.list = Load::Failed(match self.load_progress() {
-                Some((n, _)) if n > 0 => format!("stopped after {n} tokens — press r to load all"),
-                _ => "cancelled — press r to retry".into(),
-            });
-        } else if let Some(id) = self.refreshing.take() {
-            fx.push(Effect::Cancel(id));
-            self.say("refresh cancelled", false);
-        } else if !self.rows.filter().is_empty() {
-            self.filter.reset();
-            self.rows.set_filter("");
-        } else {
-            self.rows.marked.clear();
-        }
-    }
-
-    /// Keys while the filter line is being typed (text goes through `text`).
-    pub(super) fn filter_action(&mut self, a: Action) {
-        match a {
-            Action::Back => {
-                self.filter.reset();
-                self.rows.set_filter("");
-                self.filtering = false;
+            Action::Audit => {
+                let token = rows
+                    .selected_row()
+                    .map(|r| (r.token.token_id.clone(), r.token.description.clone()));
+                self.overlay = Overlay::Audit(AuditView::open(token, &mut cx));
             }
-            Action::Confirm => self.filtering = false,
-            Action::Up => self.rows.move_by(-1),
-            Action::Down => self.rows.move_by(1),
-            Action::PageUp => self.rows.move_by(-(self.page_height() as isize)),
-            Action::PageDown => self.rows.move_by(self.page_height() as isize),
             _ => {}
         }
-    }
-
-    pub(super) fn refresh(&mut self, fx: &mut Vec<Effect>) {
-        if let Load::Loading(id) = self.list {
-            fx.push(Effect::Cancel(id));
-        }
-        if let Some(id) = self.refreshing.take() {
-            fx.push(Effect::Cancel(id));
-        }
-        let id = self.next_req_id();
-        if matches!(self.list, Load::Loaded(_)) {
-            self.refreshing = Some(id);
-        } else {
-            self.list = Load::Loading(id);
-        }
-        fx.push(Effect::ListTokens(id));
-        if !matches!(self.me, Load::Loaded(_)) {
-            let mid = self.next_req_id();
-            self.me = Load::Loading(mid);
-            fx.push(Effect::LoadMe(mid));
-        }
-    }
-
-    /// The 60 s refresh while idle: skipped while a load runs; retries a failed first load.
-    pub(super) fn quiet_refresh(&mut self, fx: &mut Vec<Effect>) {
-        if self.refreshing.is_some() || self.list.is_loading() {
-            return;
-        }
-        let id = self.next_req_id();
-        if matches!(self.list, Load::Failed(_)) {
-            self.list = Load::Loading(id);
-            self.dirty = true;
-        } else {
-            self.refreshing = Some(id);
-        }
-        fx.push(Effect::ListTokens(id));
     }
 
     fn copy_id(&mut self, fx: &mut Vec<Effect>) {
-        if let Some(id) = self.rows.selected_row().map(|r| r.token.token_id.clone()) {
+        if let Some(id) = self
+            .table
+            .rows
+            .selected_row()
+            .map(|r| r.token.token_id.clone())
+        {
             fx.push(Effect::CopyText(id));
         }
     }
 
     fn open_details(&mut self, fx: &mut Vec<Effect>) {
-        let Some(row) = self.rows.selected_row() else {
+        let Some(row) = self.table.rows.selected_row() else {
             return;
         };
-        let token = row.token.clone();
-        let load = if token.scope.is_some() {
-            Load::Loaded(token.clone())
-        } else {
-            let id = self.next_req_id();
-            fx.push(Effect::GetToken(id, token.token_id.clone()));
-            Load::Loading(id)
-        };
-        self.overlay = Overlay::Details(Details {
-            id: token.token_id,
-            load,
-            scroll: 0,
-        });
+        let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
+        self.overlay = Overlay::Details(Details::open(row.token, &mut cx));
+    }
+
+    /// `R` or the row menu's Rotate on the selected row.
+    fn open_rotate(&mut self, fx: &mut Vec<Effect>) {
+        let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
+        if self.cfg.readonly {
+            return refuse_readonly("rotating tokens", &mut cx);
+        }
+        if self.rotation.as_ref().is_some_and(|r| r.outcome.is_none()) {
+            cx.say("a rotation is still finishing; try again in a moment", true);
+            return;
+        }
+        if let Some(row) = self.table.rows.selected_row() {
+            self.overlay = Overlay::Rotate(RotateDialog::open(row.token, &mut cx));
+        }
     }
 
     /// Revoke the marked rows, or the selected one when none is marked.
     fn open_revoke(&mut self) {
         if self.cfg.readonly {
-            self.refuse_readonly("revoking tokens");
-            return;
+            return self.refuse_readonly("revoking tokens");
         }
-        let targets: Vec<Target> = if self.rows.marked.is_empty() {
-            self.rows
-                .selected_row()
-                .into_iter()
-                .map(target_of)
-                .collect()
+        let rows = &self.table.rows;
+        let targets: Vec<Target> = if rows.marked.is_empty() {
+            rows.selected_row().into_iter().map(target_of).collect()
         } else {
-            let mut ids: Vec<&String> = self.rows.marked.iter().collect();
+            let mut ids: Vec<&String> = rows.marked.iter().collect();
             ids.sort();
             ids.into_iter()
-                .filter_map(|id| self.rows.find(id))
+                .filter_map(|id| rows.find(id))
                 .map(target_of)
                 .collect()
         };
@@ -274,7 +221,7 @@ impl App {
             match item {
                 MenuItem::Revoke => {
                     // The menu acts on its own row, not on marked ones.
-                    if let Some(t) = self.rows.selected_row().map(target_of) {
+                    if let Some(t) = self.table.rows.selected_row().map(target_of) {
                         self.overlay = Overlay::Confirm(Confirm::new(vec![t]));
                     }
                 }
@@ -297,20 +244,30 @@ impl App {
         if !geo.area_contains(x, y) {
             return;
         }
+        let rows = &mut self.table.rows;
         if y == geo.header_y {
             if let Some(col) = geo.column_at(x).and_then(sort_column) {
-                if col == self.rows.sort {
-                    let d = !self.rows.descending;
-                    self.rows.set_sort(col, d);
+                if col == rows.sort {
+                    let d = !rows.descending;
+                    rows.set_sort(col, d);
                 } else {
-                    self.rows.set_sort(col, false);
+                    rows.set_sort(col, false);
                 }
             }
         } else if y >= geo.body_y {
-            let pos = self.rows.offset + usize::from(y - geo.body_y);
-            if pos < self.rows.visible_len() {
-                self.rows.select_pos(pos);
+            let pos = rows.offset + usize::from(y - geo.body_y);
+            if pos < rows.visible_len() {
+                rows.select_pos(pos);
             }
         }
     }
+}
+
+/// Why a read-only session does not do `what`.
+pub(super) fn readonly_refusal(what: &str) -> String {
+    format!("read-only session: {what} is turned off (--readonly)")
+}
+
+fn refuse_readonly(what: &str, cx: &mut Ctx) {
+    cx.say(readonly_refusal(what), true);
 }

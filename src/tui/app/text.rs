@@ -16,7 +16,7 @@ impl App {
     /// The text field that takes keys in `mode`.
     fn text_input(&mut self, mode: Mode) -> Option<&mut Input> {
         match mode {
-            Mode::Filter => Some(&mut self.filter),
+            Mode::Filter => Some(&mut self.table.filter),
             Mode::ConfirmText => match &mut self.overlay {
                 Overlay::Confirm(c) => Some(&mut c.typed),
                 Overlay::Export(p) => Some(&mut p.path),
@@ -70,8 +70,8 @@ impl App {
     fn after_text_change(&mut self, mode: Mode, fx: &mut Vec<Effect>) {
         match mode {
             Mode::Filter => {
-                let v = self.filter.value().to_owned();
-                self.rows.set_filter(&v);
+                let v = self.table.filter.value().to_owned();
+                self.table.rows.set_filter(&v);
             }
             Mode::AuditFilter => {
                 if let Overlay::Audit(v) = &mut self.overlay {

@@ -119,7 +119,13 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
 
 pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rect) {
     let items = app.menu_items();
-    let row_y = table.y + 2 + (app.rows.selected.saturating_sub(app.rows.offset)) as u16;
+    let row_y = table.y
+        + 2
+        + (app
+            .table
+            .rows
+            .selected
+            .saturating_sub(app.table.rows.offset)) as u16;
     let h = items.len() as u16 + 2;
     let y = if row_y + 1 + h <= table.y + table.height {
         row_y + 1

@@ -115,7 +115,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     let r = regions(app, area);
     header(f, app, &theme, r.header);
-    if let (Some(b), Load::Failed(msg)) = (r.banner, &app.list) {
+    if let (Some(b), Load::Failed(msg)) = (r.banner, &app.table.list) {
         let r_key = app
             .keymap
             .key_for(super::keymap::Mode::Table, super::keymap::Action::Refresh)
@@ -171,17 +171,17 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else {
         "remote"
     };
-    let who = match &app.me {
+    let who = match &app.table.me {
         Load::Loaded(name) => theme.text(name).into_owned(),
         Load::Loading(_) | Load::Idle => g.ellipsis.into(),
         Load::Failed(_) => "unknown user".into(),
     };
-    let c = &app.rows.counts;
+    let c = &app.table.rows.counts;
     let mut counts = Vec::new();
     // Counts stay while rows are shown, also after a failed refresh.
-    if matches!(app.list, Load::Loaded(_)) || c.total > 0 {
+    if matches!(app.table.list, Load::Loaded(_)) || c.total > 0 {
         let noun = if c.total == 1 { "token" } else { "tokens" };
-        let total = match app.load_progress() {
+        let total = match app.table.load_progress() {
             Some((n, Some(est))) => {
                 format!("loading {} of ~{}", thousands(n as u64), thousands(est))
             }
@@ -197,7 +197,7 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!("{sep}{} expired", c.expired),
             st(theme.error()),
         ));
-        if app.mine_expiring > 0 {
+        if app.table.mine_expiring > 0 {
             let key = app
                 .keymap
                 .key_for(
@@ -207,7 +207,7 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 .map(|k| format!(" ({})", theme.text(&k.label())))
                 .unwrap_or_default();
             counts.push(Span::styled(
-                format!("{sep}{} yours expiring{key}", app.mine_expiring),
+                format!("{sep}{} yours expiring{key}", app.table.mine_expiring),
                 st(theme.warn()),
             ));
         }

@@ -51,7 +51,7 @@ fn discard(f: &mut Frame, on_discard: bool, theme: &Theme, area: Rect) {
 
 fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
-    let n = app.servers.len() as u16;
+    let n = app.servers.entries.len() as u16;
     let r = popup(f, centered(area, 72, n.min(12) + 4));
     let block = Block::default()
         .borders(Borders::ALL)
@@ -66,6 +66,7 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     let w = usize::from(inner.width);
     let name_w = app
         .servers
+        .entries
         .iter()
         .map(|s| s.name.width())
         .max()
@@ -75,8 +76,15 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     let list_h = usize::from(inner.height.saturating_sub(2));
     let offset = p.selected.saturating_sub(list_h.saturating_sub(1));
     let mut lines: Vec<Line> = Vec::new();
-    for (i, s) in app.servers.iter().enumerate().skip(offset).take(list_h) {
-        let current = app.current_server.as_deref() == Some(s.key.as_str());
+    for (i, s) in app
+        .servers
+        .entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(list_h)
+    {
+        let current = app.servers.current.as_deref() == Some(s.key.as_str());
         let mark = if current { g.radio_on } else { g.radio_off };
         let flag = match (&s.problem, s.readonly) {
             (Some(_), _) => format!("{} broken", g.error),

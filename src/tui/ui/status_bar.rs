@@ -38,10 +38,10 @@ fn activity(app: &App) -> Option<String> {
     if app.rotation.as_ref().is_some_and(|r| r.revoke.is_some()) {
         return Some(format!("{s} revoking the old token…"));
     }
-    if let Load::Loading(_) = app.list {
+    if let Load::Loading(_) = app.table.list {
         return Some(format!("{s} loading tokens…"));
     }
-    if app.refreshing.is_some() {
+    if app.table.refreshing.is_some() {
         return Some(format!("{s} refreshing…"));
     }
     None
@@ -66,7 +66,7 @@ pub fn hint_parts(app: &App) -> Vec<(Action, String)> {
     }
     let mut parts = app.keymap.hint_parts(mode, &hidden);
     if mode == Mode::Table
-        && !app.rows.filter().is_empty()
+        && !app.table.rows.filter().is_empty()
         && let Some(k) = app.keymap.key_for(Mode::Table, Action::Back)
     {
         parts.insert(0, (Action::Back, format!("{} clear filter", k.label())));

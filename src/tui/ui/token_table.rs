@@ -26,15 +26,19 @@ fn col_title(col: Col) -> &'static str {
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let rows = &app.rows;
+    let rows = &app.table.rows;
     let mut title = vec![Span::styled(" Access Tokens ", theme.title())];
-    if !rows.filter().is_empty() || app.filtering {
+    if !rows.filter().is_empty() || app.table.filtering {
         let g = theme.glyphs;
-        let cursor = if app.filtering { g.text_cursor } else { "" };
+        let cursor = if app.table.filtering {
+            g.text_cursor
+        } else {
+            ""
+        };
         title.push(Span::styled(
             format!(
                 "/{}{cursor} ({} of {}) ",
-                theme.fit(app.filter.value(), 30),
+                theme.fit(app.table.filter.value(), 30),
                 rows.visible_len(),
                 rows.len()
             ),
@@ -83,7 +87,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     )
     .style(theme.header());
 
-    let empty_msg = match &app.list {
+    let empty_msg = match &app.table.list {
         Load::Loading(_) | Load::Idle if rows.is_empty() => {
             Some(format!("{} loading tokens…", spinner(app)))
         }
@@ -166,7 +170,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             x: inner.x + 2.min(inner.width),
             width: inner.width.saturating_sub(2),
         };
-        let style = if matches!(app.list, Load::Failed(_)) {
+        let style = if matches!(app.table.list, Load::Failed(_)) {
             theme.error()
         } else {
             theme.dim()

@@ -1,0 +1,172 @@
+//! The token list the table shows: who is signed in, the rows, their load (first load,
+//! refreshes, pages streaming in) and the filter line. Its calls are owned by `Owner::Table`
+//! and their replies come back here only.
+
+use tui_input::Input;
+
+use crate::model::sanitize::clean;
+use crate::model::token::subject_username;
+use crate::model::wire::TokenInfo;
+
+use super::super::keymap::Action;
+use super::super::msg::{Answer, ApiResult, Effect, Owner, ReqId, Request};
+use super::Load;
+use super::ctx::Ctx;
+use super::streaming::Streaming;
+use super::tokens::Rows;
+
+#[derive(Debug, Default)]
+pub struct Table {
+    /// The signed-in user name (GET /tokens/me subject).
+    pub me: Load<String>,
+    /// The first load (or the load after a failure).
+    pub list: Load<()>,
+    /// A refresh in flight while rows are shown.
+    pub refreshing: Option<ReqId>,
+    /// The list streaming in page by page (first load or refresh).
+    pub streaming: Option<Streaming>,
+    pub rows: Rows,
+    pub filter: Input,
+    /// The filter line is being typed.
+    pub filtering: bool,
+    /// A row to select when the next list arrives (the token just created).
+    pub(super) pending_select: Option<String>,
+    /// The signed-in user's own tokens expiring within 7 days (the header's notice).
+    pub mine_expiring: usize,
+}
+
+impl Table {
+    /// The first calls: who am I, and the token list.
+    pub fn start(&mut self, cx: &mut Ctx) {
+        self.me = Load::Loading(cx.call(Owner::Table, Request::Me));
+        self.list = Load::Loading(cx.call(Owner::Table, Request::ListTokens));
+    }
+
+    pub fn me_name(&self) -> Option<&str> {
+        match &self.me {
+            Load::Loaded(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A reply to one of the table's calls (a stale id changes nothing).
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, cx: &mut Ctx) {
+        match answer {
+            Answer::Token(r) => self.on_me(id, r),
+            Answer::Page(r) => self.on_page(id, r, cx),
+            _ => return,
+        }
+        self.recount_mine(cx.now);
+    }
+
+    fn on_me(&mut self, id: ReqId, r: ApiResult<TokenInfo>) {
+        if !self.me.awaits(id) {
+            return;
+        }
+        self.me = match r {
+            Ok(info) => Load::Loaded(clean(subject_username(&info.subject))),
+            Err(e) => Load::Failed(e.shown()),
+        };
+    }
+
+    /// `r`: reload everything, cancelling a load or refresh under way; asks who I am again if
+    /// that is not known yet.
+    pub fn refresh(&mut self, cx: &mut Ctx) {
+        if let Load::Loading(id) = self.list {
+            cx.emit(Effect::Cancel(id));
+        }
+        if let Some(id) = self.refreshing.take() {
+            cx.emit(Effect::Cancel(id));
+        }
+        let id = cx.call(Owner::Table, Request::ListTokens);
+        if matches!(self.list, Load::Loaded(_)) {
+            self.refreshing = Some(id);
+        } else {
+            self.list = Load::Loading(id);
+        }
+        if !matches!(self.me, Load::Loaded(_)) {
+            self.me = Load::Loading(cx.call(Owner::Table, Request::Me));
+        }
+    }
+
+    /// The 60 s refresh while idle: skipped while a load runs; retries a failed first load.
+    /// True when the screen changes (the banner turns into a spinner).
+    pub fn quiet_refresh(&mut self, cx: &mut Ctx) -> bool {
+        if self.refreshing.is_some() || self.list.is_loading() {
+            return false;
+        }
+        let id = cx.call(Owner::Table, Request::ListTokens);
+        if matches!(self.list, Load::Failed(_)) {
+            self.list = Load::Loading(id);
+            true
+        } else {
+            self.refreshing = Some(id);
+            false
+        }
+    }
+
+    /// The server changed something (a create or a rotation): read the list again, replacing
+    /// a refresh under way, and select `select` when it arrives.
+    pub fn reload_after_change(&mut self, select: Option<String>, cx: &mut Ctx) {
+        if select.is_some() {
+            self.pending_select = select;
+        }
+        if let Some(prev) = self.refreshing.take() {
+            cx.emit(Effect::Cancel(prev));
+        }
+        self.refreshing = Some(cx.call(Owner::Table, Request::ListTokens));
+    }
+
+    /// Selects `id` when the next list arrives (a token just made).
+    pub fn select_when_listed(&mut self, id: String) {
+        self.pending_select = Some(id);
+    }
+
+    /// Esc on the table: cancel a load, else a refresh, else clear the filter, else the marks.
+    pub fn back(&mut self, cx: &mut Ctx) {
+        if let Load::Loading(id) = self.list {
+            cx.emit(Effect::Cancel(id));
+            // Pages already in stay usable; say that the list is partial.
+            self.list = Load::Failed(match self.load_progress() {
+                Some((n, _)) if n > 0 => format!("stopped after {n} tokens — press r to load all"),
+                _ => "cancelled — press r to retry".into(),
+            });
+        } else if let Some(id) = self.refreshing.take() {
+            cx.emit(Effect::Cancel(id));
+            cx.say("refresh cancelled", false);
+        } else if !self.rows.filter().is_empty() {
+            self.filter.reset();
+            self.rows.set_filter("");
+        } else {
+            self.rows.marked.clear();
+        }
+    }
+
+    /// Keys while the filter line is being typed (text goes through `text`); `page`: rows a
+    /// page key moves.
+    pub fn filter_action(&mut self, a: Action, page: isize) {
+        match a {
+            Action::Back => {
+                self.filter.reset();
+                self.rows.set_filter("");
+                self.filtering = false;
+            }
+            Action::Confirm => self.filtering = false,
+            Action::Up => self.rows.move_by(-1),
+            Action::Down => self.rows.move_by(1),
+            Action::PageUp => self.rows.move_by(-page),
+            Action::PageDown => self.rows.move_by(page),
+            _ => {}
+        }
+    }
+
+    /// Nothing of the old server stays: rows, filter, sort, marks, pending work. (The
+    /// expiring count stays until the new server's list is counted.)
+    pub fn reset(&mut self) {
+        let mine_expiring = self.mine_expiring;
+        *self = Table {
+            mine_expiring,
+            ..Table::default()
+        };
+    }
+}
