@@ -188,6 +188,21 @@ pub struct ServeArgs {
     /// deleted at start and every hour.
     #[arg(long, value_name = "DURATION", default_value = "365d")]
     pub audit_retention: String,
+
+    /// Close a connection that has not sent a whole request head (request line and headers)
+    /// this long after connecting, or after the first byte of its next request, e.g. 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub header_timeout: String,
+
+    /// Close a kept-alive connection that sends no new request for this long, e.g. 60s.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub idle_timeout: String,
+
+    /// Most connections open at once (lowered to fit the open-file limit). At the cap a new
+    /// connection closes the one that has waited longest with no request in progress; only
+    /// when all are busy does it wait.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

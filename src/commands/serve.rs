@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, ServeOptions, ServiceConfig, ServiceError, TlsFiles, is_loopback,
-    parse_duration,
+    self, AdminToken, ConnectionLimits, ServeOptions, ServiceConfig, ServiceError, TlsFiles,
+    is_loopback, parse_duration,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -40,6 +40,15 @@ fn db_target(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result
         .transpose()
         .map_err(|e| Usage(format!("--db: {e}")))?
         .unwrap_or_else(|| DbTarget::Sqlite(data_dir.join("tokentab.db"))))
+}
+
+/// A connection timeout: a duration such as `10s` (no `none`: a timeout is never off).
+fn timeout(flag: &str, text: &str) -> Result<std::time::Duration, Usage> {
+    match parse_duration(text) {
+        Ok(Some(secs)) => Ok(std::time::Duration::from_secs(secs)),
+        Ok(None) => Err(Usage(format!("{flag}: give a duration such as 10s"))),
+        Err(e) => Err(Usage(format!("{flag}: {e}"))),
+    }
 }
 
 fn default_data_dir() -> Result<PathBuf, Usage> {
@@ -90,6 +99,9 @@ fn options(
             .map_err(|e| Usage(format!("--max-user-expiry: {e}")))?,
         max_tokens_per_user: args.max_tokens_per_user,
     };
+    if args.max_connections == 0 {
+        return Err(Usage("--max-connections: at least 1".into()));
+    }
     let opts = ServeOptions {
         postgres,
         tls,
@@ -99,6 +111,11 @@ fn options(
                 .map_err(|e| Usage(format!("--audit-retention: {e}")))?
                 .unwrap_or(u64::MAX),
         )),
+        connections: ConnectionLimits {
+            header_timeout: timeout("--header-timeout", &args.header_timeout)?,
+            idle_timeout: timeout("--idle-timeout", &args.idle_timeout)?,
+            max_connections: args.max_connections,
+        },
     };
     Ok((cfg, opts))
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod auth_cache;
 mod bootstrap;
+mod connection;
 mod duration;
 mod error;
 mod operator;
@@ -24,6 +25,7 @@ use tokio::task::JoinHandle;
 
 pub use auth::{hash_secret, new_secret};
 pub use bootstrap::AdminToken;
+pub use connection::ConnectionLimits;
 pub use duration::parse_duration;
 pub use error::StoreError;
 pub use serve::is_loopback;
@@ -79,6 +81,8 @@ pub struct ServeOptions {
     pub rotate_admin_token: bool,
     /// Audit rows older than this are deleted at start and every hour (None = 365 days).
     pub audit_retention: Option<Duration>,
+    /// Header-read and idle timeouts and the connection cap of the listener.
+    pub connections: ConnectionLimits,
 }
 
 /// How long audit rows are kept unless `--audit-retention` says otherwise.
@@ -234,7 +238,11 @@ pub async fn spawn_with(
             std::future::pending::<()>().await;
         }
     };
-    let serving = serve::run(listener, app, tls.clone(), stopped);
+    let limits = ConnectionLimits {
+        max_connections: connection::connections_within_fd_limit(opts.connections.max_connections),
+        ..opts.connections
+    };
+    let serving = serve::run(listener, app, tls.clone(), limits, stopped);
     let task = tokio::spawn(async move {
         serving.await;
         // The pruner holds the store: it must go for the database to close.
