@@ -2,8 +2,8 @@
 //! 500 connections holding half-sent request heads do not slow `ping` (p99 goal 100 ms, failing
 //! at 3x) and are closed by the server at `--header-timeout`, with the server's memory bounded;
 //! a kept-alive connection is closed at `--idle-timeout`; at `--max-connections` a new
-//! connection closes the stalest one that has no request in progress while a request in flight
-//! finishes; under a low open-file limit (the 256) ping still answers and the server
+//! connection closes the stalest one that has no request in progress, while a request in flight
+//! and answers a slow client has yet to read are kept; under a low open-file limit (the 256) ping still answers and the server
 //! does not spin.
 
 #[path = "common/serve_child.rs"]
@@ -191,7 +191,10 @@ fn cpu_time(pid: u32) -> Duration {
 
 async fn serve(dir: &Path, extra: &[&str]) -> serve_child::ServeChild {
     let data = dir.join("data");
+    // Warnings only: nothing reads the child's stderr, and a full pipe would stall it.
     let mut args = vec![
+        "--log-level",
+        "warn",
         "--listen",
         "127.0.0.1:0",
         "--no-seed",
@@ -385,6 +388,25 @@ async fn kept_alive_connections_close_at_the_idle_timeout_and_new_heads_at_the_h
     s.stop().await;
 }
 
+/// A connection with a small receive buffer that pipelines thousands of pings (the last with
+/// `Connection: close`) and reads nothing yet: the server's answers back up behind it. Its
+/// reading half, and how many pings it sent.
+async fn slow_reader(port: u16) -> (tokio::io::ReadHalf<TcpStream>, usize) {
+    const PIPELINED: usize = 5000;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    let (answers, mut requests) = tokio::io::split(stream);
+    let one = format!("GET {PING} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    let mut all = one.repeat(PIPELINED - 1);
+    all.push_str(&ping_request());
+    // The server stops reading while its answers cannot go out: write in the background.
+    tokio::spawn(async move { requests.write_all(all.as_bytes()).await });
+    // Let the answers back up before the cap is put under pressure.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (answers, PIPELINED)
+}
+
 /// Whether the server still holds `c` open (nothing to read, not closed).
 fn still_open(c: &TcpStream) -> bool {
     let mut buf = [0u8; 1];
@@ -419,6 +441,9 @@ async fn at_the_cap_new_connections_close_the_stalest_waiting_one_and_busy_reque
     .await
     .unwrap();
 
+    // Answers the client is slow to read: kept, not evicted, though no request is in progress.
+    let (mut answers, pipelined) = slow_reader(port).await;
+
     // Three times the cap of half-sent heads, one after another.
     let mut held = Vec::new();
     for _ in 0..3 * CAP {
@@ -450,6 +475,17 @@ async fn at_the_cap_new_connections_close_the_stalest_waiting_one_and_busy_reque
         open.iter().all(|i| *i >= held.len() - CAP),
         "an older connection outlived a newer one: {open:?}"
     );
+
+    let mut got = Vec::new();
+    let read_all = answers.read_to_end(&mut got);
+    tokio::time::timeout(Duration::from_secs(60), read_all)
+        .await
+        .expect("all pipelined answers within 60 s")
+        .expect("read the pipelined answers");
+    let answered = String::from_utf8_lossy(&got)
+        .matches("HTTP/1.1 200 OK")
+        .count();
+    assert_eq!(answered, pipelined, "pipelined pings answered");
 
     busy.write_all(rest.as_bytes()).await.unwrap();
     let (code, text) = exchange(Box::new(busy), "").await;

@@ -25,6 +25,9 @@ pub const BUSY: u8 = 1;
 /// Kept alive between requests, nothing received yet.
 pub const IDLE: u8 = 2;
 
+/// `evict_at` when no eviction is pending (`changes` is a u32, so never equal).
+const NOT_EVICTED: u64 = u64::MAX;
+
 /// One connection's state, shared by its socket wrapper, its service and its guard. All of them
 /// run in the connection's task; only eviction comes from elsewhere.
 #[derive(Debug)]
@@ -35,7 +38,13 @@ pub struct Activity {
     changes: AtomicU32,
     /// When the current state began, in µs since the registry's epoch (kept by the guard).
     since_us: AtomicU64,
-    evicted: AtomicBool,
+    /// The socket's last write or flush could not go through: an answer is still going out.
+    write_blocked: AtomicBool,
+    /// Evicted to make room: `changes` when it was picked, honoured only while the connection
+    /// has done nothing since (a request or an answer that started meanwhile voids it).
+    evict_at: AtomicU64,
+    /// Shutting down: close as soon as no request or answer is in progress.
+    closing: AtomicBool,
     waker: AtomicWaker,
 }
 
@@ -46,7 +55,9 @@ impl Activity {
             state: AtomicU8::new(HEAD),
             changes: AtomicU32::new(0),
             since_us: AtomicU64::new(since_us),
-            evicted: AtomicBool::new(false),
+            write_blocked: AtomicBool::new(false),
+            evict_at: AtomicU64::new(NOT_EVICTED),
+            closing: AtomicBool::new(false),
             waker: AtomicWaker::new(),
         }
     }
@@ -73,6 +84,19 @@ impl Activity {
         self.set(HEAD);
     }
 
+    /// Whether an answer is waiting for the client to read it.
+    pub fn write_blocked(&self) -> bool {
+        self.write_blocked.load(Ordering::Relaxed)
+    }
+
+    /// After each write or flush: `blocked` when it could not go through.
+    fn wrote(&self, blocked: bool) {
+        if self.write_blocked.load(Ordering::Relaxed) != blocked {
+            self.write_blocked.store(blocked, Ordering::Relaxed);
+            self.changes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     fn bytes_arrived(&self) {
         if self.state.load(Ordering::Relaxed) == IDLE {
             self.set(HEAD);
@@ -87,14 +111,27 @@ impl Activity {
         self.since_us.store(us, Ordering::Relaxed);
     }
 
-    /// Asks the connection to close as soon as no request is in progress on it.
-    pub fn evict(&self) {
-        self.evicted.store(true, Ordering::Release);
+    /// Picks this connection to close (at the cap) if it is still as it was at `changes`.
+    pub fn evict_if_unchanged(&self, changes: u32) {
+        self.evict_at.store(u64::from(changes), Ordering::Release);
         self.waker.wake();
     }
 
-    pub fn is_evicted(&self) -> bool {
-        self.evicted.load(Ordering::Acquire)
+    /// Whether an eviction is pending that still holds (nothing happened since).
+    pub fn eviction_pending(&self) -> bool {
+        self.evict_at.load(Ordering::Acquire) == u64::from(self.changes.load(Ordering::Relaxed))
+    }
+
+    /// Asks the connection to close as soon as no request or answer is in progress (shutdown).
+    pub fn close_when_idle(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Whether it should close now that it is at `changes` with nothing in progress.
+    pub fn must_close(&self, changes: u32) -> bool {
+        self.closing.load(Ordering::Acquire)
+            || self.evict_at.load(Ordering::Acquire) == u64::from(changes)
     }
 
     pub fn register(&self, waker: &std::task::Waker) {
@@ -103,7 +140,8 @@ impl Activity {
 }
 
 /// The socket (TCP or TLS) of a connection: a byte arriving on an idle connection starts a
-/// request head.
+/// request head; a write that cannot go through means an answer is still going out (hyper
+/// holds the rest of it), so the connection is not idle yet.
 pub struct Watched<S> {
     inner: S,
     activity: Arc<Activity>,
@@ -136,7 +174,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.activity.wrote(polled.is_pending());
+        polled
     }
 
     fn poll_write_vectored(
@@ -144,7 +184,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.activity.wrote(polled.is_pending());
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -152,7 +194,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.activity.wrote(polled.is_pending());
+        polled
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -19,6 +19,8 @@ pub enum Ended {
     HeaderTimeout,
     /// Kept alive with no new request for the idle timeout.
     IdleTimeout,
+    /// The client read nothing of its answer for the idle timeout.
+    WriteStalled,
     /// Closed to make room at the connection cap, or at shutdown.
     Evicted,
 }
@@ -68,13 +70,16 @@ impl<F: Future<Output = ()>> Future for Guarded<F> {
             return Poll::Ready(Ended::Finished);
         }
         let (state, changes) = this.activity.load();
+        // An answer still going out is not cut by a head's or an idle timeout, nor evicted;
+        // only a client that reads none of it for the idle timeout is.
+        let writing = this.activity.write_blocked();
         if this.seen != Some(changes) {
             this.seen = Some(changes);
             let now = Instant::now();
             let since = now.saturating_duration_since(this.epoch);
             this.activity
                 .set_since_us(u64::try_from(since.as_micros()).unwrap_or(u64::MAX));
-            let wait = if state == HEAD {
+            let wait = if state == HEAD && !writing {
                 this.header_timeout
             } else {
                 this.idle_timeout
@@ -86,10 +91,11 @@ impl<F: Future<Output = ()>> Future for Guarded<F> {
         if state == BUSY {
             return Poll::Pending;
         }
-        if this.activity.is_evicted() {
+        if !writing && this.activity.must_close(changes) {
             return Poll::Ready(Ended::Evicted);
         }
         match this.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) if writing => Poll::Ready(Ended::WriteStalled),
             Poll::Ready(()) if state == HEAD => Poll::Ready(Ended::HeaderTimeout),
             Poll::Ready(()) => Poll::Ready(Ended::IdleTimeout),
             Poll::Pending => Poll::Pending,

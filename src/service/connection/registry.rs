@@ -14,8 +14,8 @@ use super::activity::{Activity, BUSY};
 /// How long the accept loop waits for an evicted connection to close before it picks another
 /// (the first may have started a request in the meantime, and a busy one is never cut).
 const EVICTION_WAIT: Duration = Duration::from_millis(100);
-/// How often, meanwhile, it looks whether its victim has started a request (it is then let
-/// finish it, and another is picked).
+/// How often, meanwhile, it looks whether its victim has started a request (it is then kept,
+/// and another is picked).
 const VICTIM_CHECK_EVERY: Duration = Duration::from_millis(2);
 
 /// The open connections of one listener.
@@ -93,7 +93,7 @@ impl Registry {
     }
 
     /// Waits for a free slot, up to [`EVICTION_WAIT`]; gives up early (None) when `victim`
-    /// started a request meanwhile, which it may finish first.
+    /// did something meanwhile (a request, an answer), which voids its eviction.
     async fn slot_freed_by(&self, victim: Option<&Activity>) -> Option<OwnedSemaphorePermit> {
         let give_up = Instant::now() + EVICTION_WAIT;
         let freed = Arc::clone(&self.slots).acquire_owned();
@@ -103,7 +103,7 @@ impl Registry {
                 slot = &mut freed => return slot.ok(),
                 () = tokio::time::sleep(VICTIM_CHECK_EVERY) => {}
             }
-            if Instant::now() >= give_up || victim.is_some_and(|v| v.state() == BUSY) {
+            if Instant::now() >= give_up || victim.is_some_and(|v| !v.eviction_pending()) {
                 return None;
             }
         }
@@ -114,22 +114,22 @@ impl Registry {
         u64::try_from(at.saturating_duration_since(self.epoch).as_micros()).unwrap_or(u64::MAX)
     }
 
-    /// Asks the open connection that has waited longest with no request in progress (and is
-    /// not already leaving) to close; that connection, if there is one.
+    /// Asks the open connection that has waited longest with no request in progress (nor an
+    /// answer still going out, and not already leaving) to close; that connection, if there is one.
     pub fn evict_stalest(&self) -> Option<Arc<Activity>> {
         let open = self.lock();
         let victim = open
             .values()
-            .filter(|a| a.state() != BUSY && !a.is_evicted())
+            .filter(|a| a.state() != BUSY && !a.write_blocked() && !a.eviction_pending())
             .min_by_key(|a| a.since_us())?;
-        victim.evict();
+        victim.evict_if_unchanged(victim.load().1);
         Some(Arc::clone(victim))
     }
 
     /// At shutdown: every connection closes as soon as no request is in progress on it.
     pub fn evict_all(&self) {
         for a in self.lock().values() {
-            a.evict();
+            a.close_when_idle();
         }
     }
 }
