@@ -2,7 +2,7 @@
 //! [`ServeOptions`], the exposure rule, the lines printed at start, and signals.
 //!
 //! Exit codes: 0 after a stop signal, 2 for bad arguments (a plain-HTTP network address, a bad
-//! duration, an unreadable certificate, an unsafe data dir), 1 when the service fails.
+//! duration, an unreadable certificate, an unsafe data dir or `--db`), 1 when the service fails.
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -98,7 +98,7 @@ pub async fn run(
         });
     }
     drop(listener);
-    registry.evict_all();
+    registry.close_all_when_idle();
     graceful.shutdown().await;
 }
 

@@ -127,7 +127,7 @@ impl Registry {
     }
 
     /// At shutdown: every connection closes as soon as no request is in progress on it.
-    pub fn evict_all(&self) {
+    pub fn close_all_when_idle(&self) {
         for a in self.lock().values() {
             a.close_when_idle();
         }
