@@ -388,23 +388,37 @@ async fn kept_alive_connections_close_at_the_idle_timeout_and_new_heads_at_the_h
     s.stop().await;
 }
 
-/// A connection with a small receive buffer that pipelines thousands of pings (the last with
-/// `Connection: close`) and reads nothing yet: the server's answers back up behind it. Its
-/// reading half, and how many pings it sent.
-async fn slow_reader(port: u16) -> (tokio::io::ReadHalf<TcpStream>, usize) {
-    const PIPELINED: usize = 5000;
+/// Tokens whose listing is far larger than the socket buffers between client and server.
+const LISTED: usize = 300;
+
+async fn create_listed_tokens(port: u16, admin: &str) {
+    for i in 0..LISTED {
+        let body = format!(r#"{{"description":"listed {i} {}"}}"#, "x".repeat(1000));
+        let create = format!(
+            "POST /access/api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \
+             {admin}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (code, text) = exchange(Dial::Plain.open(port).await, &create).await;
+        assert_eq!(code, 200, "{text:.300}");
+    }
+}
+
+/// A client with a small receive buffer that asks for the listing and reads nothing yet: the
+/// answer (about 300 KB) cannot all go out. The connection, once the server is stuck writing.
+async fn slow_reader(port: u16, admin: &str) -> TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
-    let (answers, mut requests) = tokio::io::split(stream);
-    let one = format!("GET {PING} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    let mut all = one.repeat(PIPELINED - 1);
-    all.push_str(&ping_request());
-    // The server stops reading while its answers cannot go out: write in the background.
-    tokio::spawn(async move { requests.write_all(all.as_bytes()).await });
-    // Let the answers back up before the cap is put under pressure.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    (answers, PIPELINED)
+    let mut c = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    let list = format!(
+        "GET /access/api/v1/tokens?limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Authorization: Bearer {admin}\r\nConnection: close\r\n\r\n"
+    );
+    c.write_all(list.as_bytes()).await.unwrap();
+    // Long enough for the server to answer and fill the buffers.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c
 }
 
 /// Whether the server still holds `c` open (nothing to read, not closed).
@@ -441,8 +455,9 @@ async fn at_the_cap_new_connections_close_the_stalest_waiting_one_and_busy_reque
     .await
     .unwrap();
 
-    // Answers the client is slow to read: kept, not evicted, though no request is in progress.
-    let (mut answers, pipelined) = slow_reader(port).await;
+    // An answer the client is slow to read: kept, not evicted, though no request is in progress.
+    create_listed_tokens(port, admin.trim()).await;
+    let mut slow = slow_reader(port, admin.trim()).await;
 
     // Three times the cap of half-sent heads, one after another.
     let mut held = Vec::new();
@@ -477,15 +492,14 @@ async fn at_the_cap_new_connections_close_the_stalest_waiting_one_and_busy_reque
     );
 
     let mut got = Vec::new();
-    let read_all = answers.read_to_end(&mut got);
-    tokio::time::timeout(Duration::from_secs(60), read_all)
+    tokio::time::timeout(Duration::from_secs(60), slow.read_to_end(&mut got))
         .await
-        .expect("all pipelined answers within 60 s")
-        .expect("read the pipelined answers");
-    let answered = String::from_utf8_lossy(&got)
-        .matches("HTTP/1.1 200 OK")
-        .count();
-    assert_eq!(answered, pipelined, "pipelined pings answered");
+        .expect("the listing within 60 s")
+        .expect("read the listing");
+    let listing = String::from_utf8_lossy(&got);
+    let listed = listing.matches(r#""description":"listed "#).count();
+    println!("the slow reader got {} bytes, {listed} tokens", got.len());
+    assert_eq!(listed, LISTED, "the whole listing reached the slow reader");
 
     busy.write_all(rest.as_bytes()).await.unwrap();
     let (code, text) = exchange(Box::new(busy), "").await;
