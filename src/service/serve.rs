@@ -8,12 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::connection::{
-    ConnectionLimits, Ended, Guarded, MAX_REQUEST_HEAD, Registry, Tracked, Watched,
+    ConnectionLimits, Ended, Guarded, MAX_REQUEST_HEAD, Registered, Registry, Tracked, Watched,
 };
 use super::tls::Tls;
 
@@ -41,8 +40,9 @@ fn is_one_clients(e: &std::io::Error) -> bool {
     )
 }
 
-/// Serves `app` on `listener` until `stop` resolves; then stops accepting, closes connections
-/// with no request in progress and lets the requests in flight finish.
+/// Serves `app` on `listener` until `stop` resolves; then serves the connections already
+/// waiting in the listen backlog, closes the listener, closes connections with no request in
+/// progress and lets the requests in flight finish.
 pub async fn run(
     listener: TcpListener,
     app: axum::Router,
@@ -50,9 +50,14 @@ pub async fn run(
     limits: ConnectionLimits,
     stop: impl Future<Output = ()>,
 ) {
-    let registry = Registry::new(limits.max_connections);
-    let graceful = GracefulShutdown::new();
+    let serving = Serving {
+        registry: Registry::new(limits.max_connections),
+        app,
+        tls,
+        limits,
+    };
     tokio::pin!(stop);
+    let mut waiting = None;
     loop {
         let (sock, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -61,32 +66,60 @@ pub async fn run(
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
                     // Out of descriptors: free one held by the stalest idle connection.
-                    registry.evict_stalest();
+                    serving.registry.evict_stalest();
                     tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                     continue;
                 }
             },
             () = &mut stop => break,
         };
-        let slot = tokio::select! {
-            slot = registry.admit() => slot,
-            () = &mut stop => break,
-        };
+        tokio::select! {
+            slot = serving.registry.admit() => serving.start(sock, peer, slot),
+            () = &mut stop => {
+                waiting = Some((sock, peer));
+                break;
+            }
+        }
+    }
+    // Clients whose connections the kernel completed before the stop have sent their requests:
+    // answer them rather than reset them with the listener.
+    let backlog = waiting.into_iter().chain(accept_backlog(listener));
+    for (sock, peer) in backlog {
+        let slot = serving.registry.admit().await;
+        serving.start(sock, peer, slot);
+    }
+    // Not hyper's graceful shutdown: it closes a connection whose request is still unread in
+    // the socket. Each connection reads what it was sent, and closes once nothing is in
+    // progress on it.
+    serving.registry.close_all_when_idle();
+    serving.registry.all_closed().await;
+}
+
+/// What every connection of one listener shares.
+struct Serving {
+    registry: Arc<Registry>,
+    app: axum::Router,
+    tls: Option<Arc<Tls>>,
+    limits: ConnectionLimits,
+}
+
+impl Serving {
+    /// Serves one accepted connection in a task of its own, under the limits.
+    fn start(&self, sock: TcpStream, peer: SocketAddr, slot: Registered) {
         let _ = sock.set_nodelay(true);
         let activity = Arc::clone(slot.activity());
         let conn = one_connection(
             sock,
             peer,
-            tls.clone(),
-            app.clone(),
-            activity.clone(),
-            graceful.watcher(),
+            self.tls.clone(),
+            self.app.clone(),
+            Arc::clone(&activity),
         );
         let guarded = Guarded::new(
             conn,
             activity,
-            limits.header_timeout,
-            limits.idle_timeout,
+            self.limits.header_timeout,
+            self.limits.idle_timeout,
             slot.epoch(),
         );
         tokio::spawn(async move {
@@ -97,9 +130,25 @@ pub async fn run(
             drop(slot);
         });
     }
-    drop(listener);
-    registry.close_all_when_idle();
-    graceful.shutdown().await;
+}
+
+/// Takes the connections waiting in the listen backlog, without waiting for more, and closes
+/// the listener.
+fn accept_backlog(listener: TcpListener) -> Vec<(TcpStream, SocketAddr)> {
+    let Ok(listener) = listener.into_std() else {
+        return Vec::new();
+    };
+    let mut waiting = Vec::new();
+    // The listener is non-blocking (tokio made it so): this stops at the first WouldBlock.
+    while let Ok((sock, peer)) = listener.accept() {
+        let sock = sock
+            .set_nonblocking(true)
+            .and_then(|()| TcpStream::from_std(sock));
+        if let Ok(sock) = sock {
+            waiting.push((sock, peer));
+        }
+    }
+    waiting
 }
 
 /// One connection: the TLS handshake if serving HTTPS, then HTTP/1 until it ends.
@@ -109,17 +158,16 @@ async fn one_connection(
     tls: Option<Arc<Tls>>,
     app: axum::Router,
     activity: Arc<super::connection::Activity>,
-    watcher: Watcher,
 ) {
     match tls {
-        None => http1(sock, peer, app, activity, watcher).await,
+        None => http1(sock, peer, app, activity).await,
         Some(tls) => {
             let Some(stream) = super::tls::handshake(&tls, sock, peer).await else {
                 return;
             };
             // The header timeout counts from the end of the handshake.
             activity.restart_head();
-            http1(stream, peer, app, activity, watcher).await;
+            http1(stream, peer, app, activity).await;
         }
     }
 }
@@ -129,7 +177,6 @@ async fn http1<S>(
     peer: SocketAddr,
     app: axum::Router,
     activity: Arc<super::connection::Activity>,
-    watcher: Watcher,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -143,7 +190,7 @@ async fn http1<S>(
         // that does not fit is refused.
         .max_buf_size(MAX_REQUEST_HEAD)
         .serve_connection(TokioIo::new(Watched::new(io, activity)), service);
-    if let Err(e) = watcher.watch(conn).await {
+    if let Err(e) = conn.await {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
     }
 }

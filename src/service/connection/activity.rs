@@ -1,6 +1,6 @@
-//! What a connection is doing, as seen from its socket (bytes arriving) and from the service
-//! (a request being answered): the state [`super::guard`] times and [`super::registry`] picks
-//! eviction victims by.
+//! What a connection is doing, as seen from its socket (bytes arriving, the answer flushed) and
+//! from the service (a request handled, its answer handed to hyper): the state
+//! [`super::guard`] times and [`super::registry`] picks eviction victims by.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,17 +13,19 @@ use std::task::{Context, Poll};
 
 use axum::extract::ConnectInfo;
 use futures_util::task::AtomicWaker;
-use hyper::body::Incoming;
+use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::service::Service;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Waiting for a request head: since the accept, or since the first byte of the next request.
 pub const HEAD: u8 = 0;
-/// A request is being answered.
-pub const BUSY: u8 = 1;
-/// Kept alive between requests, nothing received yet.
-pub const IDLE: u8 = 2;
+/// A request is being handled (its body read, the answer made).
+pub const HANDLING: u8 = 1;
+/// The answer is with hyper and the socket, not all written out yet.
+pub const SENDING: u8 = 2;
+/// Kept alive between requests: the last answer went out, nothing received since.
+pub const IDLE: u8 = 3;
 
 /// `evict_at` when no eviction is pending (`changes` is a u32, so never equal).
 const NOT_EVICTED: u64 = u64::MAX;
@@ -38,7 +40,8 @@ pub struct Activity {
     changes: AtomicU32,
     /// When the current state began, in µs since the registry's epoch (kept by the guard).
     since_us: AtomicU64,
-    /// The socket's last write or flush could not go through: an answer is still going out.
+    /// The socket's last write or flush could not go through (each flip counts as a change, so
+    /// an answer that makes progress is not timed out).
     write_blocked: AtomicBool,
     /// Evicted to make room: `changes` when it was picked, honoured only while the connection
     /// has done nothing since (a request or an answer that started meanwhile voids it).
@@ -84,16 +87,20 @@ impl Activity {
         self.set(HEAD);
     }
 
-    /// Whether an answer is waiting for the client to read it.
-    pub fn write_blocked(&self) -> bool {
-        self.write_blocked.load(Ordering::Relaxed)
-    }
-
-    /// After each write or flush: `blocked` when it could not go through.
+    /// After each write: `blocked` when it could not go through.
     fn wrote(&self, blocked: bool) {
         if self.write_blocked.load(Ordering::Relaxed) != blocked {
             self.write_blocked.store(blocked, Ordering::Relaxed);
             self.changes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// After a flush: hyper flushes the socket only once its own buffer is empty, so a flush
+    /// that went through after the answer was handed over means the answer is out.
+    fn flushed(&self, blocked: bool) {
+        self.wrote(blocked);
+        if !blocked && self.state.load(Ordering::Relaxed) == SENDING {
+            self.set(IDLE);
         }
     }
 
@@ -128,10 +135,13 @@ impl Activity {
         self.waker.wake();
     }
 
-    /// Whether it should close now that it is at `changes` with nothing in progress.
-    pub fn must_close(&self, changes: u32) -> bool {
+    /// Whether it was evicted at `changes` (and has done nothing since).
+    pub fn evicted_at(&self, changes: u32) -> bool {
+        self.evict_at.load(Ordering::Acquire) == u64::from(changes)
+    }
+
+    pub fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
-            || self.evict_at.load(Ordering::Acquire) == u64::from(changes)
     }
 
     pub fn register(&self, waker: &std::task::Waker) {
@@ -140,8 +150,7 @@ impl Activity {
 }
 
 /// The socket (TCP or TLS) of a connection: a byte arriving on an idle connection starts a
-/// request head; a write that cannot go through means an answer is still going out (hyper
-/// holds the rest of it), so the connection is not idle yet.
+/// request head; a flush that goes through ends the sending of an answer.
 pub struct Watched<S> {
     inner: S,
     activity: Arc<Activity>,
@@ -195,7 +204,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let polled = Pin::new(&mut self.inner).poll_flush(cx);
-        self.activity.wrote(polled.is_pending());
+        self.activity.flushed(polled.is_pending());
         polled
     }
 
@@ -205,8 +214,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 }
 
 /// The router as one connection's hyper service: gives handlers the client's address
-/// ([`ConnectInfo`], as axum's own server does) and marks the connection busy while a request
-/// is answered.
+/// ([`ConnectInfo`], as axum's own server does), marks the connection as handling a request,
+/// and then as sending its answer until hyper has taken all of it ([`Sending`]).
 pub struct Tracked {
     app: TowerToHyperService<axum::Router>,
     peer: SocketAddr,
@@ -223,31 +232,53 @@ impl Tracked {
     }
 }
 
-/// Marks the connection idle when the answer is ready (or the request was dropped).
-struct BusyUntilDropped(Arc<Activity>);
+/// An answer's body; hyper drops it once it has all of it, and the connection is then sending.
+pub struct Sending {
+    body: axum::body::Body,
+    activity: Arc<Activity>,
+}
 
-impl Drop for BusyUntilDropped {
+impl Drop for Sending {
     fn drop(&mut self) {
-        self.0.set(IDLE);
+        self.activity.set(SENDING);
     }
 }
 
-type Answer = Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+impl Body for Sending {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<hyper::Response<Sending>, Infallible>> + Send>>;
 
 impl Service<hyper::Request<Incoming>> for Tracked {
-    type Response = axum::response::Response;
+    type Response = hyper::Response<Sending>;
     type Error = Infallible;
     type Future = Answer;
 
     fn call(&self, mut req: hyper::Request<Incoming>) -> Answer {
         req.extensions_mut().insert(ConnectInfo(self.peer));
-        self.activity.set(BUSY);
-        let busy = BusyUntilDropped(Arc::clone(&self.activity));
+        self.activity.set(HANDLING);
+        let activity = Arc::clone(&self.activity);
         let answer = self.app.call(req);
         Box::pin(async move {
-            let out = answer.await;
-            drop(busy);
-            out
+            let response = answer.await?;
+            Ok(response.map(|body| Sending { body, activity }))
         })
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
-use super::activity::{Activity, BUSY, HEAD};
+use super::activity::{Activity, HANDLING, HEAD, IDLE, SENDING};
 
 /// Why a connection's task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +25,15 @@ pub enum Ended {
     Evicted,
 }
 
+/// At shutdown, how long a connection still waiting for its request head is given.
+const SHUTDOWN_HEAD_GRACE: Duration = Duration::from_millis(500);
+
 /// A connection's future (handshake and HTTP), cut at its deadlines.
 ///
 /// Every change of state happens while the connection's future is polled (bytes read, a
-/// request handed to the service, its answer ready), so looking at the state right after that
-/// poll is enough to move the deadline; no other task or timer per request is needed.
+/// request handed to the service, its answer handed to hyper and flushed), so looking at the
+/// state right after that poll is enough to move the deadline; no other task or timer per
+/// request is needed.
 pub struct Guarded<F> {
     conn: Pin<Box<F>>,
     activity: Arc<Activity>,
@@ -38,6 +42,8 @@ pub struct Guarded<F> {
     epoch: Instant,
     seen: Option<u32>,
     deadline: Pin<Box<Sleep>>,
+    /// At shutdown: when a connection still waiting for its head is closed.
+    closing_grace: Option<Instant>,
 }
 
 impl<F: Future<Output = ()>> Guarded<F> {
@@ -56,6 +62,7 @@ impl<F: Future<Output = ()>> Guarded<F> {
             epoch,
             seen: None,
             deadline: Box::pin(tokio::time::sleep(header_timeout)),
+            closing_grace: None,
         }
     }
 }
@@ -70,35 +77,48 @@ impl<F: Future<Output = ()>> Future for Guarded<F> {
             return Poll::Ready(Ended::Finished);
         }
         let (state, changes) = this.activity.load();
-        // An answer still going out is not cut by a head's or an idle timeout, nor evicted;
-        // only a client that reads none of it for the idle timeout is.
-        let writing = this.activity.write_blocked();
         if this.seen != Some(changes) {
             this.seen = Some(changes);
             let now = Instant::now();
             let since = now.saturating_duration_since(this.epoch);
             this.activity
                 .set_since_us(u64::try_from(since.as_micros()).unwrap_or(u64::MAX));
-            let wait = if state == HEAD && !writing {
-                this.header_timeout
-            } else {
-                this.idle_timeout
+            let wait = match state {
+                HEAD => this.header_timeout,
+                _ => this.idle_timeout,
             };
-            if state != BUSY {
-                this.deadline.as_mut().reset(now + wait);
+            this.deadline.as_mut().reset(now + wait);
+        }
+        match state {
+            // A handler is never cut.
+            HANDLING => Poll::Pending,
+            // An answer going out is cut only when the client takes none of it for the idle
+            // timeout (every write that goes through after one that could not is a change).
+            SENDING => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Ended::WriteStalled),
+                Poll::Pending => Poll::Pending,
+            },
+            _ if this.activity.evicted_at(changes) => Poll::Ready(Ended::Evicted),
+            IDLE if this.activity.is_closing() => Poll::Ready(Ended::Evicted),
+            HEAD if this.activity.is_closing() => {
+                // A request sent just before the stop may not have been read yet (the socket's
+                // readiness comes a moment after the accept): a moment to read it.
+                let grace = *this
+                    .closing_grace
+                    .get_or_insert_with(|| Instant::now() + SHUTDOWN_HEAD_GRACE);
+                if this.deadline.deadline() > grace {
+                    this.deadline.as_mut().reset(grace);
+                }
+                match this.deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Ended::Evicted),
+                    Poll::Pending => Poll::Pending,
+                }
             }
-        }
-        if state == BUSY {
-            return Poll::Pending;
-        }
-        if !writing && this.activity.must_close(changes) {
-            return Poll::Ready(Ended::Evicted);
-        }
-        match this.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) if writing => Poll::Ready(Ended::WriteStalled),
-            Poll::Ready(()) if state == HEAD => Poll::Ready(Ended::HeaderTimeout),
-            Poll::Ready(()) => Poll::Ready(Ended::IdleTimeout),
-            Poll::Pending => Poll::Pending,
+            _ => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) if state == HEAD => Poll::Ready(Ended::HeaderTimeout),
+                Poll::Ready(()) => Poll::Ready(Ended::IdleTimeout),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }

@@ -2,15 +2,17 @@
 //! send a request head, how long a kept-alive connection may sit idle, and how many connections
 //! are open at once.
 //!
-//! A connection is in one of three states ([`activity`]): waiting for a request head (from the
-//! accept, or from the first byte of the next request), busy (a request is being answered), or
-//! idle (kept alive between requests). [`guard`] closes it when it has waited for a head longer
-//! than the header timeout or idled longer than the idle timeout; a busy connection is never cut.
+//! A connection is in one of four states ([`activity`]): waiting for a request head (from the
+//! accept, or from the first byte of the next request), handling a request, sending its answer
+//! (until hyper has written all of it to the socket), or idle (kept alive between requests).
+//! [`guard`] closes it when it has waited for a head longer than the header timeout, idled longer
+//! than the idle timeout, or sent nothing of an answer to a client that reads none of it for the
+//! idle timeout; a request being handled is never cut.
 //!
 //! At the cap ([`registry`]) a new connection closes the open connection that has waited longest
-//! without a request in progress (a slow or stalled head, or an idle keep-alive), so one slow
-//! client, or many, cannot lock others out. Only when every open connection is busy do new ones
-//! wait, in the kernel's listen backlog, for one to finish.
+//! without a request or answer in progress (a slow or stalled head, or an idle keep-alive), so
+//! one slow client, or many, cannot lock others out. Only when every open connection is busy do
+//! new ones wait, in the kernel's listen backlog, for one to finish.
 
 mod activity;
 mod fd_limit;
@@ -22,7 +24,7 @@ use std::time::Duration;
 pub use activity::{Activity, Tracked, Watched};
 pub use fd_limit::connections_within_fd_limit;
 pub use guard::{Ended, Guarded};
-pub use registry::Registry;
+pub use registry::{Registered, Registry};
 
 /// A request head (request line and headers) larger than this is answered 431.
 pub const MAX_REQUEST_HEAD: usize = 64 * 1024;

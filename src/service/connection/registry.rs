@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::activity::{Activity, BUSY};
+use super::activity::{Activity, HEAD, IDLE};
 
 /// How long the accept loop waits for an evicted connection to close before it picks another
 /// (the first may have started a request in the meantime, and a busy one is never cut).
@@ -21,6 +21,7 @@ const VICTIM_CHECK_EVERY: Duration = Duration::from_millis(2);
 /// The open connections of one listener.
 pub struct Registry {
     slots: Arc<Semaphore>,
+    max: u32,
     open: Mutex<HashMap<u64, Arc<Activity>>>,
     next_id: AtomicU64,
     epoch: Instant,
@@ -53,8 +54,10 @@ impl Drop for Registered {
 
 impl Registry {
     pub fn new(max_connections: usize) -> Arc<Registry> {
+        let max = max_connections.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         Arc::new(Registry {
-            slots: Arc::new(Semaphore::new(max_connections.max(1))),
+            slots: Arc::new(Semaphore::new(max)),
+            max: u32::try_from(max).unwrap_or(u32::MAX),
             open: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -120,7 +123,7 @@ impl Registry {
         let open = self.lock();
         let victim = open
             .values()
-            .filter(|a| a.state() != BUSY && !a.write_blocked() && !a.eviction_pending())
+            .filter(|a| matches!(a.state(), HEAD | IDLE) && !a.eviction_pending())
             .min_by_key(|a| a.since_us())?;
         victim.evict_if_unchanged(victim.load().1);
         Some(Arc::clone(victim))
@@ -131,5 +134,10 @@ impl Registry {
         for a in self.lock().values() {
             a.close_when_idle();
         }
+    }
+
+    /// Waits until every connection has ended (all slots are back).
+    pub async fn all_closed(&self) {
+        let _ = self.slots.acquire_many(self.max).await;
     }
 }
