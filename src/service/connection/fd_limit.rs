@@ -17,7 +17,7 @@ pub fn connections_within_fd_limit(wanted: usize) -> usize {
             let raised = limit.maximum.map_or(need, |hard| hard.min(need));
             if raised > soft {
                 limit.current = Some(raised);
-                if setrlimit(Resource::Nofile, limit.clone()).is_err() {
+                if setrlimit(Resource::Nofile, limit).is_err() {
                     limit.current = Some(soft);
                 }
             }
