@@ -405,8 +405,10 @@ async fn create_listed_tokens(port: u16, admin: &str) {
     }
 }
 
-/// A client with a small receive buffer that asks for the listing and reads nothing yet: the
-/// answer (about 300 KB) cannot all go out. The connection, once the server is stuck writing.
+/// A client with a small receive buffer that asks for the listing (about 380 KB) and reads
+/// nothing yet. (On loopback the kernel's send buffer usually takes all of it, so this shows that
+/// the slow reader gets its whole answer under pressure at the cap, not that hyper's own buffer
+/// is waited for.)
 async fn slow_reader(port: u16, admin: &str) -> TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
