@@ -127,7 +127,10 @@ pub enum Command {
     --rotate-admin-token is for a normal start: it replaces the token, says where the new one \
     is, and goes on serving.\n\
     Replicas: any number of `serve` on one --db postgres://… URL share it; GET /readyz is 503 \
-    while the database is unreachable, GET /metrics is Prometheus text."
+    while the database is unreachable, GET /metrics is Prometheus text.\n\
+    Connections (HTTP and HTTPS): a request head must arrive within --header-timeout, a \
+    kept-alive connection closes after --idle-timeout without a request; at --max-connections a \
+    new connection closes the one that has waited longest with nothing in progress."
 )]
 pub struct ServeArgs {
     /// Address to listen on. A non-loopback address needs --tls-cert and --tls-key (or
@@ -135,7 +138,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8082", value_name = "ADDR")]
     pub listen: SocketAddr,
 
-    /// SQLite database file (default: tokentab.db in the data dir), or a PostgreSQL URL
+    /// SQLite database file (default: tokentab.db in the data dir; its directory must be
+    /// writable by this user alone, the file this user's, no symbolic link), or a PostgreSQL URL
     /// postgres://user@host:port/db (no password in it: PGPASSWORD, ~/.pgpass or
     /// ?password_file=PATH).
     #[arg(long, value_name = "FILE|URL", env = "TOKENTAB_DB")]
@@ -213,6 +217,21 @@ pub struct ServeArgs {
     /// --max-user-expiry from its first token's issue. Default: 24h, as JFrog.
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub refresh_grace: String,
+
+    /// Close a connection that has not sent a whole request head (request line and headers)
+    /// this long after connecting, or after the first byte of its next request, e.g. 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub header_timeout: String,
+
+    /// Close a kept-alive connection that sends no new request for this long, e.g. 60s.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub idle_timeout: String,
+
+    /// Most connections open at once (lowered to fit the open-file limit). At the cap a new
+    /// connection closes the one that has waited longest with no request in progress; only
+    /// when all are busy does it wait.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,9 @@
 //! At rest: the data dir is the owner's (created 0700; a group- or world-writable one refused
-//! with the fix), the database and its -wal and -shm are 0600 whatever the umask (real `serve`
-//! children started under umask 000 and 022), and the WAL stays bounded under sustained creates.
+//! with the fix), and so is a `--db` elsewhere (its directory writable by others, sticky or not,
+//! a database or -wal owned by another user, a symbolic link: each refused with exit 2 and the
+//! fix, nothing changed); the database and its -wal and -shm are 0600 whatever the umask (real
+//! `serve` children started under umask 000 and 022), and the WAL stays bounded under sustained
+//! creates.
 
 #[path = "common/serve_child.rs"]
 mod serve_child;
@@ -110,6 +113,99 @@ async fn a_data_dir_others_can_write_is_refused_with_the_fix() {
             "{m:o}: no database made"
         );
     }
+}
+
+/// `serve --db DB`: refused with exit 2 and an error that names `names` and says `fix`.
+async fn db_refused(data: &Path, db: &Path, names: &Path, fix: &str) {
+    let out = serve_child::refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}: {err}", db.display());
+    assert!(
+        err.contains(&names.display().to_string()) && err.contains(fix),
+        "{}: {err}",
+        db.display()
+    );
+    assert!(out.stdout.is_empty(), "{}: it did not listen", db.display());
+}
+
+#[tokio::test]
+async fn a_db_another_user_could_replace_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let nobody = 65534;
+
+    // A directory others can write, plain or sticky like /tmp.
+    for m in [0o777, 0o1777, 0o770] {
+        let shared = dir.path().join(format!("shared-{m:o}"));
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(m)).unwrap();
+        let db = shared.join("tokentab.db");
+        let fix = if m & 0o1000 != 0 {
+            "a directory only this user can write".to_owned()
+        } else {
+            format!("chmod 700 {}", shared.display())
+        };
+        db_refused(&data, &db, &shared, &fix).await;
+        assert!(!db.exists(), "{m:o}: no database made");
+    }
+
+    // A database (or its -wal) that another user owns: that user could change it.
+    let private = dir.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let theirs = private.join("theirs.db");
+    std::fs::write(&theirs, b"").unwrap();
+    std::os::unix::fs::chown(&theirs, Some(nobody), None).unwrap();
+    db_refused(&data, &theirs, &theirs, "chown").await;
+    let wal_theirs = private.join("mine.db-wal");
+    std::fs::write(private.join("mine.db"), b"").unwrap();
+    std::fs::write(&wal_theirs, b"").unwrap();
+    std::os::unix::fs::chown(&wal_theirs, Some(nobody), None).unwrap();
+    db_refused(&data, &private.join("mine.db"), &wal_theirs, "chown").await;
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&theirs).unwrap().uid(), nobody);
+    assert!(!private.join("theirs.db-wal").exists(), "never opened");
+
+    // A symbolic link at the path, or at its -shm: refused, and the target left as it was.
+    let target = private.join("target");
+    std::fs::write(&target, b"not a database").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = private.join("link.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    db_refused(&data, &link, &link, "symbolic link").await;
+    let shm_link = private.join("other.db-shm");
+    std::os::unix::fs::symlink(&target, &shm_link).unwrap();
+    db_refused(&data, &private.join("other.db"), &shm_link, "symbolic link").await;
+    assert_eq!(mode(&target), 0o644, "the link's target was not chmod-ed");
+    assert_eq!(std::fs::read(&target).unwrap(), b"not a database");
+
+    // The fix works: the 0777 directory narrowed to 0700 serves.
+    let fixed = dir.path().join("shared-777");
+    std::fs::set_permissions(&fixed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let db = fixed.join("tokentab.db");
+    let s = serve_child::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--no-seed",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(mode(&db), 0o600);
+    s.stop().await;
 }
 
 /// A shorter run than the bench's 60 s, with a smaller bound (the writer starts the WAL over

@@ -2,7 +2,7 @@
 //! [`ServeOptions`], the exposure rule, the lines printed at start, and signals.
 //!
 //! Exit codes: 0 after a stop signal, 2 for bad arguments (a plain-HTTP network address, a bad
-//! duration, an unreadable certificate, an unsafe data dir), 1 when the service fails.
+//! duration, an unreadable certificate, an unsafe data dir or `--db`), 1 when the service fails.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,8 +12,8 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::service::abuse::AbuseLimits;
 use crate::service::store::target::DbTarget;
 use crate::service::{
-    self, AdminToken, DiskOptions, RefreshOptions, ServeOptions, ServiceConfig, ServiceError,
-    TlsFiles, is_loopback, parse_duration, parse_size,
+    self, AdminToken, ConnectionLimits, DiskOptions, RefreshOptions, ServeOptions, ServiceConfig,
+    ServiceError, TlsFiles, is_loopback, parse_duration, parse_size,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -41,6 +41,15 @@ fn db_target(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result
         .transpose()
         .map_err(|e| Usage(format!("--db: {e}")))?
         .unwrap_or_else(|| DbTarget::Sqlite(data_dir.join("tokentab.db"))))
+}
+
+/// A connection timeout: a duration such as `10s` (no `none`: a timeout is never off).
+fn timeout(flag: &str, text: &str) -> Result<std::time::Duration, Usage> {
+    match parse_duration(text) {
+        Ok(Some(secs)) => Ok(std::time::Duration::from_secs(secs)),
+        Ok(None) => Err(Usage(format!("{flag}: give a duration such as 10s"))),
+        Err(e) => Err(Usage(format!("{flag}: {e}"))),
+    }
 }
 
 fn default_data_dir() -> Result<PathBuf, Usage> {
@@ -91,6 +100,9 @@ fn options(
             .map_err(|e| Usage(format!("--max-user-expiry: {e}")))?,
         max_tokens_per_user: args.max_tokens_per_user,
     };
+    if args.max_connections == 0 {
+        return Err(Usage("--max-connections: at least 1".into()));
+    }
     let opts = ServeOptions {
         postgres,
         tls,
@@ -116,6 +128,11 @@ fn options(
                     .map_err(|e| Usage(format!("--refresh-grace: {e}")))?
                     .unwrap_or(0),
             ),
+        },
+        connections: ConnectionLimits {
+            header_timeout: timeout("--header-timeout", &args.header_timeout)?,
+            idle_timeout: timeout("--idle-timeout", &args.idle_timeout)?,
+            max_connections: args.max_connections,
         },
     };
     Ok((cfg, opts))

@@ -4,6 +4,7 @@ pub mod abuse;
 mod auth;
 mod auth_cache;
 mod bootstrap;
+mod connection;
 mod duration;
 mod error;
 mod operator;
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 
 pub use auth::{hash_secret, new_secret};
 pub use bootstrap::AdminToken;
+pub use connection::ConnectionLimits;
 pub use duration::parse_duration;
 pub use error::StoreError;
 pub use serve::is_loopback;
@@ -87,6 +89,8 @@ pub struct ServeOptions {
     pub disk: DiskOptions,
     /// How long refresh tokens keep working (`--refresh-grace`).
     pub refresh: RefreshOptions,
+    /// Header-read and idle timeouts and the connection cap of the listener.
+    pub connections: ConnectionLimits,
 }
 
 /// Refresh tokens: each works until its access token's expiry plus `grace` (JFrog's 24 h), and
@@ -268,7 +272,11 @@ pub async fn spawn_with(
             std::future::pending::<()>().await;
         }
     };
-    let serving = serve::run(listener, app, tls.clone(), stopped);
+    let limits = ConnectionLimits {
+        max_connections: connection::connections_within_fd_limit(opts.connections.max_connections),
+        ..opts.connections
+    };
+    let serving = serve::run(listener, app, tls.clone(), limits, stopped);
     let task = tokio::spawn(async move {
         serving.await;
         // The pruner holds the store: it must go for the database to close.

@@ -1,19 +1,17 @@
 //! HTTPS for `tokentab serve`: a PEM certificate chain and key, loaded at start and again on
-//! request (SIGHUP), served with rustls (ring) over hyper's HTTP/1 connection.
+//! request (SIGHUP); the handshake of each connection ([`super::serve`] does the rest).
 
-use std::future::Future;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 /// A client that connects and never finishes its handshake is dropped after this long.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -112,56 +110,21 @@ impl Tls {
     }
 }
 
-/// Accepts TLS connections until `stop` resolves, then waits for open connections to finish
-/// their current request.
-pub async fn serve(
-    listener: TcpListener,
-    app: axum::Router,
-    tls: Arc<Tls>,
-    stop: impl Future<Output = ()>,
-) {
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(stop);
-    loop {
-        let (sock, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: do not spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut stop => break,
-        };
-        let acceptor = tls.acceptor();
-        let watcher = graceful.watcher();
-        // Handlers read the client's address as axum's plain server gives it.
-        let app = app
-            .clone()
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
-        let service = TowerToHyperService::new(app);
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock)).await
-            {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!(%peer, "TLS handshake timed out");
-                    return;
-                }
-            };
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            }
-        });
+/// The server side of a TLS handshake on `sock`, given up after [`HANDSHAKE_TIMEOUT`].
+pub async fn handshake(
+    tls: &Tls,
+    sock: TcpStream,
+    peer: SocketAddr,
+) -> Option<TlsStream<TcpStream>> {
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.acceptor().accept(sock)).await {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            None
+        }
     }
-    drop(listener);
-    graceful.shutdown().await;
 }

@@ -9,8 +9,10 @@
 //! instead of minting their own.
 //!
 //! The data dir is the owner's alone: created 0700, and refused when the group or others may
-//! write to it (they could swap `admin.token` or the database under us).
+//! write to it (they could swap `admin.token` or the database under us); a SQLite `--db`
+//! elsewhere is held to the same rule ([`db_file`]).
 
+mod db_file;
 mod files;
 
 use std::fs;
@@ -90,7 +92,10 @@ pub async fn prepare(cfg: &ServiceConfig, opts: &ServeOptions) -> Result<Prepare
                 }
                 other => other,
             })?,
-        None => Db::open_sqlite(&cfg.db_path).await?,
+        None => {
+            db_file::refuse_unsafe_db(&cfg.db_path)?;
+            Db::open_sqlite(&cfg.db_path).await?
+        }
     };
     let service_id = db.service_id(random_service_id()?).await?;
     let path = cfg.data_dir.join(ADMIN_TOKEN_FILE);

@@ -44,37 +44,43 @@ pub fn prepare(db: &Path) -> Result<(), StoreError> {
         }
         builder.create(dir).map_err(|e| io(dir, e))?;
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    drop(opts.open(db).map_err(|e| io(db, e))?);
-    for path in [
-        db.to_owned(),
-        with_suffix(db, "-wal"),
-        with_suffix(db, "-shm"),
-    ] {
-        private(&path)?;
+    private(db, true)?;
+    for path in [with_suffix(db, "-wal"), with_suffix(db, "-shm")] {
+        private(&path, false)?;
     }
     Ok(())
 }
 
+/// Opens `path` (creating it 0600 when `create`) without following a symbolic link, and
+/// narrows it to 0600 through the open file: a link is refused, never its target changed.
 #[cfg(unix)]
-fn private(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::PermissionsExt;
-    match std::fs::metadata(path) {
-        Ok(m) if m.permissions().mode() & 0o777 == 0o600 => Ok(()),
-        Ok(_) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| io(path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io(path, e)),
+fn private(path: &Path, create: bool) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32);
+    if create {
+        opts.write(true).create(true).truncate(false).mode(0o600);
     }
+    let file = match opts.open(path) {
+        Ok(f) => f,
+        Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(path, e)),
+    };
+    let meta = file.metadata().map_err(|e| io(path, e))?;
+    if meta.permissions().mode() & 0o777 != 0o600 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io(path, e))?;
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn private(_path: &Path) -> Result<(), StoreError> {
+fn private(path: &Path, create: bool) -> Result<(), StoreError> {
+    if create {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        drop(opts.open(path).map_err(|e| io(path, e))?);
+    }
     Ok(())
 }
