@@ -7,7 +7,9 @@
 # Each BIN is started as `BIN serve` on a fresh SQLite data dir (demo account, 127.0.0.1, a free
 # port), given 1,000 tokens made through the API, then measured ROUNDS times (default 3) for
 # SECS seconds (default 10) with wrk -t2 -c32, the binaries interleaved round by round so load
-# on the machine falls on all of them alike. Prints each run and each binary's median req/s.
+# on the machine falls on all of them alike. Prints each run (req/s, p99, and the server's CPU
+# time per request from /proc/PID/stat, which other load on the machine disturbs far less than
+# throughput) and each binary's medians.
 # Needs curl, wrk and python3 (apt-get install wrk curl).
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
@@ -73,23 +75,35 @@ for i in range(n):
 PY
 }
 
+cpu_ticks() { # PID -> utime + stime in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+HZ=$(getconf CLK_TCK)
+
 i=0
 for bin in "$@"; do start "$bin" "$i"; i=$((i + 1)); done
 for r in $(seq "$ROUNDS"); do
   i=0
   for bin in "$@"; do
     dir="$work/s$i"
+    pid=${pids[$i]}
+    t0=$(cpu_ticks "$pid")
     out=$(PAIRS="$dir/pairs" wrk -t2 -c32 -d"${SECS}s" --latency -s "$work/reads.lua" "$(cat "$dir/url")")
+    t1=$(cpu_ticks "$pid")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    total=$(awk '/requests in/ {print $1}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     bad=$(sed -n 's/^non2xx=//p' <<<"$out")
-    echo "round $r  $bin  ${rps} req/s  p99 ${p99}  non-2xx ${bad}"
+    us=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v n="$total" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+    echo "round $r  $bin  ${rps} req/s  p99 ${p99}  server CPU ${us} µs/request  non-2xx ${bad}"
     echo "$rps" >>"$dir/rps"
+    echo "$us" >>"$dir/us"
     i=$((i + 1))
   done
 done
 i=0
 for bin in "$@"; do
-  echo "median  $bin  $(sort -n "$work/s$i/rps" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') req/s"
+  med() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  echo "median  $bin  $(med "$work/s$i/rps") req/s  $(med "$work/s$i/us") µs CPU/request"
   i=$((i + 1))
 done

@@ -18,7 +18,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiErr;
-use super::state::AppState;
 use super::store::backend::Db;
 
 /// How much a hostile caller may cost (flags of `tokentab serve`; the defaults below).
@@ -99,7 +98,7 @@ pub async fn housekeeping(abuse: Arc<Abuse>, db: Arc<Db>) {
 
 /// Middleware: 429 for a source or token out of refusal credit, before anything else runs;
 /// every refusal (4xx but 429) charged to both.
-pub async fn limit_refusals(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn limit_refusals(State(abuse): State<Arc<Abuse>>, req: Request, next: Next) -> Response {
     let source = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -108,7 +107,7 @@ pub async fn limit_refusals(State(state): State<AppState>, req: Request, next: N
         source,
         auth: req.headers().get(header::AUTHORIZATION).cloned(),
     };
-    let limiter = &state.abuse.limiter;
+    let limiter = &abuse.limiter;
     if let Some(wait) = limiter.wait(&who) {
         return too_many(wait);
     }

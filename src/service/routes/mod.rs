@@ -23,7 +23,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::abuse::{self, log_sampler::Sample};
+use std::sync::Arc;
+
+use super::abuse::{self, Abuse, log_sampler::Sample};
 use super::error::ApiErr;
 use super::state::AppState;
 use crate::model::sanitize::{MAX_RECORDED_CHARS, escape_capped, sanitize_line};
@@ -61,12 +63,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(refuse_nul))
+        // These two hold only what they use: the whole state would be cloned per request.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::clone(&state.abuse),
             log_and_normalize,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::clone(&state.abuse),
             abuse::limit_refusals,
         ))
         .layer(middleware::from_fn_with_state(
@@ -96,7 +99,7 @@ async fn refuse_nul(req: Request, next: Next) -> Response {
 /// headers: the Authorization header carries the secret); client errors are sampled
 /// ([`abuse::log_sampler`]). Rewrites error responses that are not JSON (axum's rejections: bad
 /// path, 405, 413 …) into JFrog's `{"errors":[…]}` form.
-async fn log_and_normalize(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn log_and_normalize(State(abuse): State<Arc<Abuse>>, req: Request, next: Next) -> Response {
     let logging = tracing::enabled!(target: "tokentab::service::http", tracing::Level::INFO);
     let start = Instant::now();
     let seen = logging.then(|| (req.method().clone(), req.uri().path().to_owned()));
@@ -104,7 +107,7 @@ async fn log_and_normalize(State(state): State<AppState>, req: Request, next: Ne
     let status = resp.status();
     if let Some((method, path)) = seen {
         let sample = if status.is_client_error() {
-            state.abuse.logs.client_error()
+            abuse.logs.client_error()
         } else {
             Sample::Write {
                 suppressed_before: 0,
