@@ -219,7 +219,8 @@ pub struct ServeArgs {
     pub refresh_grace: String,
 
     /// Close a connection that has not sent a whole request head (request line and headers)
-    /// this long after connecting, or after the first byte of its next request, e.g. 10s.
+    /// this long after connecting, or after the first byte of its next request, e.g. 10s; a
+    /// request body must arrive within it too (else 408).
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub header_timeout: String,
 

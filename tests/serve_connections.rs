@@ -389,6 +389,50 @@ async fn kept_alive_connections_close_at_the_idle_timeout_and_new_heads_at_the_h
 }
 
 /// Tokens whose listing is far larger than the socket buffers between client and server.
+#[tokio::test]
+async fn a_body_that_stalls_is_answered_408_at_the_header_timeout() {
+    let header = Duration::from_secs(2);
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve(dir.path(), &["--header-timeout", "2s"]).await;
+    let port = s.port();
+    let admin = std::fs::read_to_string(dir.path().join("data").join("admin.token")).unwrap();
+    // The whole head, then 8 of the 100 body bytes it announces, then nothing.
+    let mut c = Dial::Plain.open(port).await;
+    let head = format!(
+        "POST /access/api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"descr",
+        admin.trim()
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    let sent = Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), c.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed within 60 s")
+        .ok();
+    let waited = sent.elapsed();
+    let text = String::from_utf8_lossy(&answer);
+    println!("a stalled body answered after {waited:?} (header timeout {header:?})");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text:.300}");
+    assert!(text.contains("REQUEST_TIMEOUT"), "{text:.300}");
+    assert!(waited + Duration::from_millis(200) >= header, "{waited:?}");
+    assert!(
+        waited <= 3 * header,
+        "{waited:?} (goal: the header timeout, {header:?})"
+    );
+    // A body that does arrive is served as before.
+    let body = r#"{"description":"after a stalled one","expires_in":600}"#;
+    let ok = format!(
+        "POST /access/api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        admin.trim(),
+        body.len()
+    );
+    let (code, text) = exchange(Dial::Plain.open(port).await, &ok).await;
+    assert_eq!(code, 200, "{text:.300}");
+    s.stop().await;
+}
+
 const LISTED: usize = 300;
 
 async fn create_listed_tokens(port: u16, admin: &str) {

@@ -264,6 +264,7 @@ pub async fn spawn_with(
         refresh_grace: opts.refresh.grace.as_secs(),
         auth_cache,
         abuse: Arc::clone(&abuse),
+        body_timeout: opts.connections.header_timeout,
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
     let stopped = async move {

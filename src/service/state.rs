@@ -25,6 +25,8 @@ pub struct AppState {
     pub ops: Arc<Operator>,
     /// Refusal limits, sampled logs, aggregated refusal rows.
     pub abuse: Arc<Abuse>,
+    /// A request body must arrive within this (`--header-timeout`), else 408.
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {

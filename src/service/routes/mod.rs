@@ -4,6 +4,7 @@
 
 mod audit;
 mod body;
+mod body_deadline;
 mod devices;
 mod operator;
 mod projects;
@@ -61,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route(operator::METRICS_PATH, get(operator::metrics))
         .route(operator::READY_PATH, get(operator::ready))
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
+        .layer(middleware::from_fn_with_state(
+            (state.body_timeout, MAX_BODY),
+            body_deadline::read_body_within,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(refuse_nul))
         // These two hold only what they use: the whole state would be cloned per request.
