@@ -36,6 +36,7 @@ pub mod refresh;
 pub mod sqlite;
 pub mod target;
 pub mod tokens;
+pub mod work;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
