@@ -4,6 +4,9 @@
 //! (/proc/PID/cmdline), or stdout beyond the one intended print (`tokens create`) and the one
 //! display in the secret view.
 
+#[path = "no_leak/non_dumpable.rs"]
+mod non_dumpable;
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -18,7 +18,7 @@ TOOLS=(
   "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)
   "openssl openssl"     # test certificates (api_tls)
   "cc build-essential"  # C compiler for the bundled SQLite and ring
-  "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_pg_unwritable)
+  "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_at_rest)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function
@@ -98,7 +98,7 @@ cargo test --locked "$@"
 # The HTTP-level service tests again, with the service on PostgreSQL instead of SQLite (the test
 # binaries are built already; TOKENTAB_TEST_BACKEND is read at run time, see
 # tests/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
-SERVICE_TESTS=(service_tokens service_abuse service_audit service_devices service_hostile service_jfrog_calls
+SERVICE_TESTS=(service_tokens service_audit service_devices service_hostile service_jfrog_calls
   service_limits service_logs service_operator service_revocation cli_audit cli_tokens export_csv
   tui_server_journeys)
 SQLITE_ONLY=(

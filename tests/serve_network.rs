@@ -3,6 +3,9 @@
 //! rcgen) is answered by the API client and by `tokentab tokens list --cacert`, not by a plain
 //! HTTP client; SIGHUP swaps the certificate.
 
+#[path = "serve_network/connections.rs"]
+mod connections;
+
 #[path = "common/serve_child.rs"]
 mod serve_child;
 

@@ -5,6 +5,13 @@
 //! `serve` children started under umask 000 and 022), and the WAL stays bounded under sustained
 //! creates.
 
+#[path = "service_at_rest/disk.rs"]
+mod disk;
+#[path = "service_at_rest/pg_unwritable.rs"]
+mod pg_unwritable;
+#[path = "common/tmpfs.rs"]
+mod tmpfs;
+
 #[path = "common/serve_child.rs"]
 mod serve_child;
 #[path = "common/service.rs"]

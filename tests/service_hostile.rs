@@ -1,6 +1,11 @@
 //! Hostile input at every door: long, control, unicode, separator-laden values give a JFrog
 //! error (or are stored verbatim where they are legal), never a panic or a dead service.
 
+#[path = "service_hostile/abuse.rs"]
+mod abuse;
+#[path = "common/serve_child.rs"]
+mod serve_child;
+
 #[path = "common/service.rs"]
 mod svc;
 

@@ -6,8 +6,7 @@
 //! and answers a slow client has yet to read are kept; under a low open-file limit (the 256) ping still answers and the server
 //! does not spin.
 
-#[path = "common/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -8,14 +8,11 @@
 //!   the filler's file is gone; every acknowledged create still there after a SIGKILL;
 //! - the database file deleted or replaced under the service (embedded, SQLite only).
 //!
-//! PostgreSQL read-only or refusing connections: `tests/service_pg_unwritable.rs`.
+//! PostgreSQL read-only or refusing connections: `tests/service_at_rest/pg_unwritable.rs`.
 
-#[path = "common/serve_child.rs"]
-mod serve_child;
-#[path = "common/service.rs"]
-mod svc;
-#[path = "common/tmpfs.rs"]
-mod tmpfs;
+use crate::serve_child;
+use crate::svc;
+use crate::tmpfs;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

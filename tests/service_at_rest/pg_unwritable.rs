@@ -3,8 +3,7 @@
 //! database does. On a database of its own (the run's role may create databases), so that
 //! making it read-only touches no other test. Needs `TOKENTAB_TEST_PG` (tests/pg-setup.sh).
 
-#[path = "common/service.rs"]
-mod svc;
+use crate::svc;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

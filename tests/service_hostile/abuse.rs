@@ -3,10 +3,8 @@
 //! aggregated in the audit trail, refused callers are slowed with 429 before any work, and
 //! their request lines are sampled.
 
-#[path = "common/serve_child.rs"]
-mod serve_child;
-#[path = "common/service.rs"]
-mod svc;
+use crate::serve_child;
+use crate::svc;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
