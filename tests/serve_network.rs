@@ -383,3 +383,48 @@ async fn a_postgres_url_is_a_database_never_a_file_name() {
     );
     assert!(!data.exists(), "refused before touching the data dir");
 }
+
+/// The README's `tokentab serve …` line, run as written (every optional flag given, with its
+/// shown value), on a free port and in a temp dir: it starts and stops cleanly.
+#[tokio::test]
+async fn the_readme_serve_line_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("`tokentab serve --listen 127.0.0.1:8082")
+        .expect("the README's serve line");
+    let line = &readme[start + 1..];
+    let line = &line[..line.find('`').unwrap()];
+    let words: Vec<String> = line
+        .replace(['[', ']'], " ")
+        .split_whitespace()
+        .skip(2)
+        .map(str::to_owned)
+        .collect();
+    assert!(words.iter().any(|w| w.starts_with("--refusal")), "{line}");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = dir.path().join("tokens.db");
+    let mut args: Vec<String> = Vec::new();
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        args.push(w.clone());
+        // The README's port may be taken here, and its db path is relative.
+        match w.as_str() {
+            "--listen" => {
+                it.next();
+                args.push("127.0.0.1:0".into());
+            }
+            "--db" => {
+                it.next();
+                args.push(db.to_str().unwrap().into());
+            }
+            _ => {}
+        }
+    }
+    args.extend(["--data-dir".into(), data.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = serve_child::start(&args, None).await;
+    assert!(child.url.starts_with("http://127.0.0.1:"), "{}", child.url);
+    child.stop().await;
+}
