@@ -393,8 +393,11 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
     let target = Target::of(&svc);
     let total = all_tokens(&svc).await.len();
     let (app, last) = journey(target, 120, 32, |mut p| async move {
-        p.wait("the table", |f| f.contains(&format!("{total} tokens")))
-            .await;
+        // The table and who is signed in (the form's User field comes from that answer).
+        p.wait("the table and the signed-in user", |f| {
+            f.contains(&format!("{total} tokens")) && f.contains("· admin ·")
+        })
+        .await;
         let TestService {
             handle,
             dir,
