@@ -133,11 +133,21 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
         .expect("run kill");
     assert!(sent.success(), "kill -TERM {pid}");
 
-    // New connections are refused (the listener is closed) while the create is still open.
+    // New connections are refused (the listener is closed) while the create is still open. A
+    // probe whose handshake was under way as the listener closed is reset by the kernel rather
+    // than refused: that too is "not accepted" (seen about once in 20 runs, before and after
+    // the accept loop changed).
     let deadline = term + Duration::from_secs(10);
     loop {
         match TcpStream::connect(("127.0.0.1", port)).await {
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                break;
+            }
             Err(e) => panic!("connect after SIGTERM: {e}"),
             Ok(_) => {}
         }
