@@ -15,10 +15,11 @@ use crate::model::entity::ResourcePath;
 use crate::model::scope::{Action, Scope, ScopeItem};
 
 use super::error::{ApiErr, StoreError};
-use super::state::{AppState, now};
+use super::state::AppState;
 use super::store::backend::Db;
 use super::store::entities::DeviceFilter;
 use super::store::tokens::UserState;
+use crate::model::clock::now;
 
 /// 32 random bytes as URL-safe base64 without padding.
 pub const SECRET_LEN: usize = 43;

@@ -175,7 +175,8 @@ impl ServiceHandle {
 
 /// Deletes audit rows older than `retention`.
 async fn prune_audit_once(db: &store::backend::Db, retention: Duration) {
-    let before = state::now().saturating_sub(retention.as_secs().min(i64::MAX as u64) as i64);
+    let before =
+        crate::model::clock::now().saturating_sub(retention.as_secs().min(i64::MAX as u64) as i64);
     match db.audit_prune(before).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "pruned old audit rows"),
@@ -286,7 +287,10 @@ pub async fn spawn_with(
         housekeeping.abort();
         let _ = housekeeping.await;
         // Refusals counted since the last flush, then the database may close.
-        abuse.trail.flush(&trail_db, state::now()).await;
+        abuse
+            .trail
+            .flush(&trail_db, crate::model::clock::now())
+            .await;
         drop(trail_db);
         if let Some(d) = dropper {
             d.abort();

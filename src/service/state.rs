@@ -37,8 +37,3 @@ impl AppState {
         format!("jfac@{}/users/{}", self.service_id, username)
     }
 }
-
-/// Seconds since the epoch.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}

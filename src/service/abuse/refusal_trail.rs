@@ -168,6 +168,6 @@ pub async fn flush_forever(trail: &RefusalTrail, db: &Db) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        trail.flush(db, super::super::state::now()).await;
+        trail.flush(db, crate::model::clock::now()).await;
     }
 }

@@ -26,12 +26,12 @@ use crate::model::wire::UserInfo;
 use super::auth::{hash_secret, is_well_formed, new_secret};
 use super::error::StoreError;
 use super::seed;
-use super::state::now;
 use super::store::audit;
 use super::store::backend::{Db, Write};
 use super::store::target::DbTarget;
 use super::store::tokens::{AuthRow, NewToken};
 use super::{ServeOptions, ServiceConfig, ServiceError};
+use crate::model::clock::now;
 
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";

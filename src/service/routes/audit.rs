@@ -11,9 +11,10 @@ use crate::model::wire::AuditList;
 
 use super::super::auth::{Caller, Principal};
 use super::super::error::ApiErr;
-use super::super::state::{AppState, now};
+use super::super::state::AppState;
 use super::super::store::audit::{AuditFilter, Record};
 use super::query::Params;
+use crate::model::clock::now;
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1_000;

@@ -16,12 +16,13 @@ use crate::model::wire::CreateTokenRequest;
 
 use super::super::auth::{Caller, Principal, hash_secret, new_secret};
 use super::super::error::ApiErr;
-use super::super::state::{AppState, now};
+use super::super::state::AppState;
 use super::super::store::backend::{CreateCheck, CreateToken};
 use super::super::store::tokens::NewToken;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, fields, take_secret};
 use super::token_refresh;
+use crate::model::clock::now;
 
 pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_AUDIENCE: usize = 255;

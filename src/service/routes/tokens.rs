@@ -17,12 +17,13 @@ use crate::model::wire::{TokenInfo, TokenList};
 
 use super::super::auth::{Caller, Principal, hash_secret, is_well_formed};
 use super::super::error::ApiErr;
-use super::super::state::{AppState, now};
+use super::super::state::AppState;
 use super::super::store::backend::RevokeOutcome;
 use super::super::store::tokens::{Order, OrderKey, TokenCursor, TokenFilter, TokenRow};
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
+use crate::model::clock::now;
 
 /// `GET /tokens` page size when `limit` is absent; a `cursor` comes back while more remain.
 pub const DEFAULT_LIST_LIMIT: u32 = 1_000;

@@ -90,7 +90,7 @@ impl Db {
     pub async fn probe_write(&self) -> Result<(), StoreError> {
         self.apply(vec![Write::Meta {
             key: "write_probe".into(),
-            value: crate::service::state::now().to_string(),
+            value: crate::model::clock::now().to_string(),
         }])
         .await
     }

@@ -435,7 +435,7 @@ impl PgDb {
         .await
         .map_err(classify)?;
         if let Some(r) = &audit {
-            record(&tx, r, crate::service::state::now(), OK).await?;
+            record(&tx, r, crate::model::clock::now(), OK).await?;
         }
         tx.commit().await.map_err(classify)?;
         Ok(Some(dev))
@@ -471,7 +471,7 @@ impl PgDb {
             .await
             .map_err(classify)?;
         if let (Some(r), 1) = (&audit, n) {
-            record(&tx, r, crate::service::state::now(), OK).await?;
+            record(&tx, r, crate::model::clock::now(), OK).await?;
         }
         tx.commit().await.map_err(classify)?;
         Ok(n == 1)

@@ -11,8 +11,8 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
 use crate::model::EntityRef;
+use crate::model::clock::now;
 use crate::service::error::StoreError;
-use crate::service::state::now;
 use crate::service::store::audit::{self, Record};
 use crate::service::store::backend::{CreateCheck, CreateToken, Refresh, Refreshed, RevokeOutcome};
 use crate::service::store::refresh::{Replaced, refreshed_expiry};

@@ -56,7 +56,7 @@ pub(super) fn caller_live(conn: &Connection, caller: Option<&str>) -> Result<(),
         .optional()?;
     match row {
         None | Some((true, _, _)) => Err(StoreError::CallerRevoked),
-        Some((false, Some(e), _)) if e <= crate::service::state::now() => {
+        Some((false, Some(e), _)) if e <= crate::model::clock::now() => {
             Err(StoreError::CallerExpired)
         }
         Some((false, _, Some(false))) => Ok(()),
@@ -347,7 +347,7 @@ impl SqliteDb {
             }
             let done = change(c, &w.project, &w.uuid).map_err(StoreError::from)?;
             if let (Some(r), Some(_)) = (&w.audit, &done) {
-                audit::record(c, r, crate::service::state::now(), audit::OK)?;
+                audit::record(c, r, crate::model::clock::now(), audit::OK)?;
             }
             Ok(done)
         })

@@ -4,8 +4,8 @@
 use rusqlite::Connection;
 
 use crate::model::EntityRef;
+use crate::model::clock::now;
 use crate::service::error::StoreError;
-use crate::service::state::now;
 
 use super::super::audit::{self, Record};
 use super::super::backend::{CreateCheck, CreateToken, Refresh, Refreshed, RevokeOutcome};
