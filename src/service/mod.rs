@@ -8,6 +8,7 @@ mod connection;
 mod duration;
 mod error;
 mod operator;
+mod principal;
 mod revocation;
 mod routes;
 pub mod seed;

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod msg;
 pub mod runtime;
 pub mod switch;
+pub mod text_fit;
 pub mod theme;
 pub mod token_stream;
 pub mod ui;

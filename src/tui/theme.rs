@@ -142,7 +142,7 @@ impl Theme {
 
     /// `fit` with the set's ellipsis; `s` is put in the set first.
     pub fn fit(&self, s: &str, width: usize) -> String {
-        super::ui::fit_with(&self.glyphs.text(s), width, self.glyphs.ellipsis)
+        super::text_fit::fit_with(&self.glyphs.text(s), width, self.glyphs.ellipsis)
     }
 
     pub fn base(&self) -> Style {

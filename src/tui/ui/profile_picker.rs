@@ -97,7 +97,7 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
             theme.fit(&s.kind, kind_w)
         );
         let url_w = w.saturating_sub(lead.width() + flag.width() + 1);
-        let url = super::fit_middle(&s.url, url_w, g.ellipsis);
+        let url = super::super::text_fit::fit_middle(&s.url, url_w, g.ellipsis);
         let text = format!("{lead}{url:<url_w$} {flag}");
         let text = format!("{:<w$}", theme.fit(&text, w));
         let style = if i == p.selected {
