@@ -1,11 +1,33 @@
-//! clap definitions (derive), nothing else.
+//! clap definitions (derive), nothing else. Only `main` and `commands/` import this file; the
+//! settings enums it offers (`--glyphs`, `--clipboard`) are `model::settings` types that know
+//! no clap: clap learns their names here (`value_enum_of_setting!`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::secret::clipboard::ClipboardMode;
+use clap::builder::PossibleValue;
+
+use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
+
+/// Teaches clap a settings enum: its values and their one name each (the names the config file
+/// and the environment use too).
+macro_rules! value_enum_of_setting {
+    ($($t:ty),*) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                <$t as Setting>::ALL
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(Setting::name(*self)))
+            }
+        }
+    )*};
+}
+
+value_enum_of_setting!(GlyphSet, ClipboardMode);
 
 /// The JFrog Connect Access Tokens tab in a terminal.
 ///
@@ -92,7 +114,7 @@ pub struct TuiArgs {
     /// Symbols to draw: unicode, vt (the Linux console's font) or ascii (7-bit). Default: from
     /// the locale and TERM (also TOKENTAB_GLYPHS).
     #[arg(long, value_enum, value_name = "SET")]
-    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    pub glyphs: Option<GlyphSet>,
 
     /// Seconds between quiet refreshes of the table (0 = off). Default 60.
     #[arg(long, value_name = "SECS")]

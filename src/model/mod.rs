@@ -8,6 +8,7 @@ pub mod filter_query;
 pub mod rotate;
 pub mod sanitize;
 pub mod scope;
+pub mod settings;
 pub mod token;
 pub mod wire;
 
