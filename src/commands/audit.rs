@@ -10,10 +10,10 @@ use crate::api::Client;
 use crate::api::audit::{AuditQuery, NO_AUDIT_TRAIL, is_missing_endpoint};
 use crate::cli::AuditArgs;
 use crate::model::sanitize::sanitize_line;
-use crate::model::wire::AuditEntry;
+use crate::model::wire::{AUDIT_COLUMNS, AuditEntry};
 
 use super::table;
-use super::tokens::Failure;
+use super::tokens::{Failure, write_json};
 
 /// Widest description cell in the table.
 const DESCRIPTION_WIDTH: usize = 40;
@@ -58,16 +58,11 @@ fn time_text(epoch: i64) -> String {
 /// One table row; every server-sent text sanitised.
 fn row(e: &AuditEntry) -> Vec<String> {
     let clean = |s: &str| sanitize_line(s).into_owned();
-    let target = match (&e.token_id, &e.device) {
-        (Some(t), _) => clean(t),
-        (None, Some(d)) => format!("device {}", clean(d)),
-        (None, None) => "-".into(),
-    };
     vec![
         time_text(e.time),
         clean(&e.actor),
         clean(&e.action),
-        target,
+        clean(&e.target()),
         table::fit(
             &clean(e.description.as_deref().unwrap_or("")),
             DESCRIPTION_WIDTH,
@@ -86,21 +81,10 @@ pub(super) async fn run(client: &Client, args: &AuditArgs) -> Result<ExitCode, F
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        write_json(&mut out, &entries, true)?;
     } else {
-        let headers = [
-            "Time (UTC)",
-            "Actor",
-            "Action",
-            "Target",
-            "Description",
-            "Source",
-            "Result",
-        ];
         let rows: Vec<Vec<String>> = entries.iter().map(row).collect();
-        out.write_all(table::render(&headers, &rows).as_bytes())?;
+        out.write_all(table::render(&AUDIT_COLUMNS, &rows).as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -334,7 +334,27 @@ fn one() -> i64 {
     1
 }
 
+/// The audit trail's columns, as `tokens audit` and the TUI's audit view both head them.
+pub const AUDIT_COLUMNS: [&str; 7] = [
+    "Time (UTC)",
+    "Actor",
+    "Action",
+    "Target",
+    "Description",
+    "Source",
+    "Result",
+];
+
 impl AuditEntry {
+    /// What the row is about: the token id, `device <project/uuid>`, or `-`.
+    pub fn target(&self) -> String {
+        match (&self.token_id, &self.device) {
+            (Some(t), _) => t.clone(),
+            (None, Some(d)) => format!("device {d}"),
+            (None, None) => "-".into(),
+        }
+    }
+
     /// The result as people read it: `403 FORBIDDEN x37` when it happened 37 times.
     pub fn outcome(&self) -> String {
         if self.count > 1 {

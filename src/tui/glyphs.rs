@@ -131,40 +131,22 @@ pub const UNICODE: Glyphs = Glyphs {
 
 const LINE_SPINNER: &[&str] = &["|", "/", "-", "\\"];
 
-/// Only characters of `Uni2-Fixed16` (checked by a test against [`UNI2_FIXED16`]).
+/// Only characters of `Uni2-Fixed16` (checked by a test against [`UNI2_FIXED16`]): the unicode
+/// set with what that font lacks swapped.
 pub const VT: Glyphs = Glyphs {
     set: GlyphSet::Vt,
-    active: "●",
+    // Only what differs from the unicode set: the font lacks these.
     expiring: "▒",
     expired: "✗",
-    never: "∞",
     selected: "█",
     marked: "√",
-    sort_asc: "▲",
-    sort_desc: "▼",
-    check_on: "[x]",
-    check_off: "[ ]",
-    radio_on: "(•)",
-    radio_off: "( )",
     dropdown: "▼",
-    prev: "◂",
-    next: "▸",
-    arrow: "→",
     enter: "Enter",
-    up: "↑",
-    down: "↓",
-    left: "←",
-    right: "→",
     ok: "√",
     error: "✗",
-    ellipsis: "…",
-    sep: " · ",
-    dash: "—",
-    bullet: "•",
-    times: "×",
     text_cursor: "_",
     spinner: LINE_SPINNER,
-    border: border::PLAIN,
+    ..UNICODE
 };
 
 pub const ASCII: Glyphs = Glyphs {

@@ -162,3 +162,13 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     ratatui::restore();
     result.map(|_| ())
 }
+
+/// Tests: `[("name", "value")]` as the string map the config file's `[keys]` and `[colors]`
+/// tables give.
+#[cfg(test)]
+pub(crate) fn string_map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(a, k)| (a.to_string(), k.to_string()))
+        .collect()
+}

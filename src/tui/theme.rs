@@ -229,13 +229,7 @@ fn contrast(bg: Color) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(a, k)| (a.to_string(), k.to_string()))
-            .collect()
-    }
+    use crate::tui::string_map as map;
 
     #[test]
     fn colours_parse() {

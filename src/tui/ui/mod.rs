@@ -16,7 +16,7 @@ pub mod token_table;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Load, Overlay};
@@ -264,6 +264,19 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 pub fn popup(f: &mut Frame, area: Rect) -> Rect {
     f.render_widget(Clear, area);
     area
+}
+
+/// A focused dialog's frame at `r` (borders of the glyph set, `title`), drawn; returns the
+/// inside.
+pub fn framed(f: &mut Frame, r: Rect, title: Span<'_>, theme: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
+        .title(title)
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
 }
 
 /// 538783 -> "538,783".
