@@ -152,7 +152,9 @@ pub enum Command {
     while the database is unreachable, GET /metrics is Prometheus text.\n\
     Connections (HTTP and HTTPS): a request head must arrive within --header-timeout, a \
     kept-alive connection closes after --idle-timeout without a request; at --max-connections a \
-    new connection closes the one that has waited longest with nothing in progress."
+    new connection closes the one that has waited longest with nothing in progress.\n\
+    Durations: a number and s, min, h, d, w or y (365 days), or plain seconds; m is refused \
+    (minutes or months?): write 30min or 90d."
 )]
 pub struct ServeArgs {
     /// Address to listen on. A non-loopback address needs --tls-cert and --tls-key (or
@@ -303,7 +305,7 @@ pub struct AuditArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
-    /// Only rows this recent: a duration (7d, 12h) or a time (2026-11-01, RFC 3339).
+    /// Only rows this recent: a duration (7d, 12h, 30min; no m) or a time (2026-11-01, RFC 3339).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
     /// Only rows about this token id.
@@ -321,7 +323,8 @@ pub struct ListArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
-    /// Only tokens expiring within this long, e.g. 7d.
+    /// Only tokens expiring within this long, e.g. 7d (a number and s, min, h, d, w or y; no
+    /// m).
     #[arg(long, value_name = "DURATION")]
     pub expiring: Option<String>,
     /// Description filter; a trailing * is a prefix match.
@@ -335,7 +338,8 @@ pub struct ListArgs {
     /// CSV output (RFC 4180, ISO 8601 UTC times, formula-looking cells prefixed with ').
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
-    /// Only tokens not used for this long (or never used and issued before), e.g. 30d.
+    /// Only tokens not used for this long (or never used and issued before), e.g. 30d (units as
+    /// --expiring).
     #[arg(long, value_name = "DURATION")]
     pub unused: Option<String>,
 }
@@ -345,7 +349,8 @@ pub struct CreateArgs {
     /// Description (required, at most 1024 characters).
     #[arg(long, short = 'd')]
     pub description: String,
-    /// Expiry: YYYY-MM-DD, +Nh/+Nd/+Nw/+Nm/+Ny, or never.
+    /// Expiry: YYYY-MM-DD, +N with min, h, d, w or y (365 days), or never. `m` is refused
+    /// (minutes or months?): +30min, +90d.
     #[arg(long, short = 'e', default_value = "+90d")]
     pub expiry: String,
     /// User token for this user (default: yourself).

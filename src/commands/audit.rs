@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::api::Client;
 use crate::api::audit::{AuditQuery, NO_AUDIT_TRAIL, is_missing_endpoint};
 use crate::cli::AuditArgs;
+use crate::model::duration;
 use crate::model::sanitize::sanitize_line;
 use crate::model::wire::{AUDIT_COLUMNS, AuditEntry};
 
@@ -28,8 +29,8 @@ fn since(text: &str, now: DateTime<Utc>) -> Result<i64, Failure> {
     if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(day.and_time(Default::default()).and_utc().timestamp());
     }
-    match crate::service::parse_duration(t.trim_start_matches('-')) {
-        Ok(Some(secs)) => Ok(now
+    match duration::parse_or_seconds(t.trim_start_matches('-')) {
+        Ok(secs) => Ok(now
             .timestamp()
             .saturating_sub(secs.min(i64::MAX as u64) as i64)),
         _ => Err(Failure::Usage(format!(

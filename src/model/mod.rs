@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod csv;
+pub mod duration;
 pub mod entity;
 pub mod expiry;
 pub mod filter_query;
