@@ -37,13 +37,17 @@ pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     #[serde(untagged)]
     enum N {
         U(u64),
-        I(#[allow(dead_code)] i64),
+        I(i64),
         S(String),
     }
     Ok(match Option::<N>::deserialize(d)? {
         None => None,
         Some(N::U(n)) => Some(n),
-        Some(N::I(_)) => return Err(serde::de::Error::custom("expires_in must be >= 0")),
+        Some(N::I(n)) => {
+            return Err(serde::de::Error::custom(format!(
+                "expires_in must be >= 0, not {n}"
+            )));
+        }
         Some(N::S(s)) if s.trim().is_empty() => None,
         Some(N::S(s)) => Some(s.trim().parse().map_err(|_| {
             serde::de::Error::custom("expires_in must be a whole number of seconds >= 0")
