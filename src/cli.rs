@@ -1,11 +1,33 @@
-//! clap definitions (derive), nothing else.
+//! clap definitions (derive), nothing else. Only `main` and `commands/` import this file; the
+//! settings enums it offers (`--glyphs`, `--clipboard`) are `model::settings` types that know
+//! no clap: clap learns their names here (`value_enum_of_setting!`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::secret::clipboard::ClipboardMode;
+use clap::builder::PossibleValue;
+
+use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
+
+/// Teaches clap a settings enum: its values and their one name each (the names the config file
+/// and the environment use too).
+macro_rules! value_enum_of_setting {
+    ($($t:ty),*) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                <$t as Setting>::ALL
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(Setting::name(*self)))
+            }
+        }
+    )*};
+}
+
+value_enum_of_setting!(GlyphSet, ClipboardMode);
 
 /// The JFrog Connect Access Tokens tab in a terminal.
 ///
@@ -92,7 +114,7 @@ pub struct TuiArgs {
     /// Symbols to draw: unicode, vt (the Linux console's font) or ascii (7-bit). Default: from
     /// the locale and TERM (also TOKENTAB_GLYPHS).
     #[arg(long, value_enum, value_name = "SET")]
-    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    pub glyphs: Option<GlyphSet>,
 
     /// Seconds between quiet refreshes of the table (0 = off). Default 60.
     #[arg(long, value_name = "SECS")]
@@ -130,7 +152,9 @@ pub enum Command {
     while the database is unreachable, GET /metrics is Prometheus text.\n\
     Connections (HTTP and HTTPS): a request head must arrive within --header-timeout, a \
     kept-alive connection closes after --idle-timeout without a request; at --max-connections a \
-    new connection closes the one that has waited longest with nothing in progress."
+    new connection closes the one that has waited longest with nothing in progress.\n\
+    Durations: a number and s, min, h, d, w or y (365 days), or plain seconds; m is refused \
+    (minutes or months?): write 30min or 90d."
 )]
 pub struct ServeArgs {
     /// Address to listen on. A non-loopback address needs --tls-cert and --tls-key (or
@@ -281,7 +305,7 @@ pub struct AuditArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
-    /// Only rows this recent: a duration (7d, 12h) or a time (2026-11-01, RFC 3339).
+    /// Only rows this recent: a duration (7d, 12h, 30min; no m) or a time (2026-11-01, RFC 3339).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
     /// Only rows about this token id.
@@ -299,7 +323,8 @@ pub struct ListArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
-    /// Only tokens expiring within this long, e.g. 7d.
+    /// Only tokens expiring within this long, e.g. 7d (a number and s, min, h, d, w or y; no
+    /// m).
     #[arg(long, value_name = "DURATION")]
     pub expiring: Option<String>,
     /// Description filter; a trailing * is a prefix match.
@@ -313,7 +338,8 @@ pub struct ListArgs {
     /// CSV output (RFC 4180, ISO 8601 UTC times, formula-looking cells prefixed with ').
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
-    /// Only tokens not used for this long (or never used and issued before), e.g. 30d.
+    /// Only tokens not used for this long (or never used and issued before), e.g. 30d (units as
+    /// --expiring).
     #[arg(long, value_name = "DURATION")]
     pub unused: Option<String>,
 }
@@ -323,7 +349,8 @@ pub struct CreateArgs {
     /// Description (required, at most 1024 characters).
     #[arg(long, short = 'd')]
     pub description: String,
-    /// Expiry: YYYY-MM-DD, +Nh/+Nd/+Nw/+Nm/+Ny, or never.
+    /// Expiry: YYYY-MM-DD, +N with min, h, d, w or y (365 days), or never. `m` is refused
+    /// (minutes or months?): +30min, +90d.
     #[arg(long, short = 'e', default_value = "+90d")]
     pub expiry: String,
     /// User token for this user (default: yourself).

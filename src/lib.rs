@@ -9,3 +9,6 @@ pub mod model;
 pub mod secret;
 pub mod service;
 pub mod tui;
+
+#[cfg(test)]
+mod layer_rules;

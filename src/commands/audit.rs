@@ -9,11 +9,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::api::Client;
 use crate::api::audit::{AuditQuery, NO_AUDIT_TRAIL, is_missing_endpoint};
 use crate::cli::AuditArgs;
+use crate::model::duration;
 use crate::model::sanitize::sanitize_line;
-use crate::model::wire::AuditEntry;
+use crate::model::wire::{AUDIT_COLUMNS, AuditEntry};
 
 use super::table;
-use super::tokens::Failure;
+use super::tokens::{Failure, write_json};
 
 /// Widest description cell in the table.
 const DESCRIPTION_WIDTH: usize = 40;
@@ -28,8 +29,8 @@ fn since(text: &str, now: DateTime<Utc>) -> Result<i64, Failure> {
     if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(day.and_time(Default::default()).and_utc().timestamp());
     }
-    match crate::service::parse_duration(t.trim_start_matches('-')) {
-        Ok(Some(secs)) => Ok(now
+    match duration::parse_or_seconds(t.trim_start_matches('-')) {
+        Ok(secs) => Ok(now
             .timestamp()
             .saturating_sub(secs.min(i64::MAX as u64) as i64)),
         _ => Err(Failure::Usage(format!(
@@ -58,16 +59,11 @@ fn time_text(epoch: i64) -> String {
 /// One table row; every server-sent text sanitised.
 fn row(e: &AuditEntry) -> Vec<String> {
     let clean = |s: &str| sanitize_line(s).into_owned();
-    let target = match (&e.token_id, &e.device) {
-        (Some(t), _) => clean(t),
-        (None, Some(d)) => format!("device {}", clean(d)),
-        (None, None) => "-".into(),
-    };
     vec![
         time_text(e.time),
         clean(&e.actor),
         clean(&e.action),
-        target,
+        clean(&e.target()),
         table::fit(
             &clean(e.description.as_deref().unwrap_or("")),
             DESCRIPTION_WIDTH,
@@ -86,21 +82,10 @@ pub(super) async fn run(client: &Client, args: &AuditArgs) -> Result<ExitCode, F
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        write_json(&mut out, &entries, true)?;
     } else {
-        let headers = [
-            "Time (UTC)",
-            "Actor",
-            "Action",
-            "Target",
-            "Description",
-            "Source",
-            "Result",
-        ];
         let rows: Vec<Vec<String>> = entries.iter().map(row).collect();
-        out.write_all(table::render(&headers, &rows).as_bytes())?;
+        out.write_all(table::render(&AUDIT_COLUMNS, &rows).as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -14,17 +14,13 @@ use crate::api::{Client, RevokeOutcome};
 use crate::model::rotate::{RotateError, UnknownScope, replacement_request};
 use crate::model::sanitize::sanitize_line;
 
-use super::tokens::Failure;
+use super::tokens::{CreatedJson, Failure, write_json};
 
+/// `--json` output of a rotate: the new token as `create --json` prints it, and the old one's fate.
 #[derive(Serialize)]
 struct RotatedJson<'a> {
-    token_id: &'a str,
-    access_token: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires_in: Option<u64>,
-    scope: &'a str,
-    token_type: &'a str,
-    description: &'a str,
+    #[serde(flatten)]
+    created: CreatedJson<'a>,
     old_token_id: &'a str,
     /// "revoked", "already_gone" or "error".
     old_token: &'static str,
@@ -72,19 +68,12 @@ pub(super) async fn rotate(
     };
     if json {
         let j = RotatedJson {
-            token_id: &meta.token_id,
-            access_token: created.secret.expose(),
-            expires_in: meta.expires_in,
-            scope: &meta.scope,
-            token_type: &meta.token_type,
-            description: req.description.as_deref().unwrap_or(""),
+            created: CreatedJson::new(&created, req.description.as_deref().unwrap_or("")),
             old_token_id: id,
             old_token: word,
             message: message.clone(),
         };
-        serde_json::to_writer(&mut out, &j)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        write_json(&mut out, &j, false)?;
         out.flush()?;
     }
     match message {

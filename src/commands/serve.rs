@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::{LogFormat, ServeArgs};
+use crate::model::duration::parse_limit;
 use crate::service::abuse::AbuseLimits;
 use crate::service::store::target::DbTarget;
 use crate::service::{
     self, AdminToken, ConnectionLimits, DiskOptions, RefreshOptions, ServeOptions, ServiceConfig,
-    ServiceError, TlsFiles, is_loopback, parse_duration, parse_size,
+    ServiceError, TlsFiles, is_loopback, parse_size,
 };
 
 /// A refusal before anything starts: exit code 2.
@@ -45,7 +46,7 @@ fn db_target(db: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result
 
 /// A connection timeout: a duration such as `10s` (no `none`: a timeout is never off).
 fn timeout(flag: &str, text: &str) -> Result<std::time::Duration, Usage> {
-    match parse_duration(text) {
+    match parse_limit(text) {
         Ok(Some(secs)) => Ok(std::time::Duration::from_secs(secs)),
         Ok(None) => Err(Usage(format!("{flag}: give a duration such as 10s"))),
         Err(e) => Err(Usage(format!("{flag}: {e}"))),
@@ -84,7 +85,7 @@ fn options(
     };
     let max_expiry = match &args.max_expiry {
         None => None,
-        Some(text) => parse_duration(text).map_err(|e| Usage(format!("--max-expiry: {e}")))?,
+        Some(text) => parse_limit(text).map_err(|e| Usage(format!("--max-expiry: {e}")))?,
     };
     let (db_path, postgres) = match db_target(args.db.as_deref(), &data_dir)? {
         DbTarget::Sqlite(path) => (path, None),
@@ -96,7 +97,7 @@ fn options(
         data_dir,
         seed: !args.no_seed,
         max_expiry,
-        max_user_expiry: parse_duration(&args.max_user_expiry)
+        max_user_expiry: parse_limit(&args.max_user_expiry)
             .map_err(|e| Usage(format!("--max-user-expiry: {e}")))?,
         max_tokens_per_user: args.max_tokens_per_user,
     };
@@ -108,7 +109,7 @@ fn options(
         tls,
         rotate_admin_token: args.rotate_admin_token,
         audit_retention: Some(std::time::Duration::from_secs(
-            parse_duration(&args.audit_retention)
+            parse_limit(&args.audit_retention)
                 .map_err(|e| Usage(format!("--audit-retention: {e}")))?
                 .unwrap_or(u64::MAX),
         )),
@@ -124,7 +125,7 @@ fn options(
         refresh: RefreshOptions {
             // `0` / `none`: no grace, a refresh token works only until its access token expires.
             grace: std::time::Duration::from_secs(
-                parse_duration(&args.refresh_grace)
+                parse_limit(&args.refresh_grace)
                     .map_err(|e| Usage(format!("--refresh-grace: {e}")))?
                     .unwrap_or(0),
             ),

@@ -193,9 +193,7 @@ async fn list(client: &Client, args: &ListArgs) -> Result<ExitCode, Failure> {
         let tokens: Vec<Token> = kept.into_iter().map(TokenInfo::into_token).collect();
         crate::model::csv::write_tokens(&mut out, &tokens, now)?;
     } else if args.json {
-        serde_json::to_writer_pretty(&mut out, &kept)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        write_json(&mut out, &kept, true)?;
     } else {
         let rows: Vec<Vec<String>> = kept
             .into_iter()
@@ -299,9 +297,10 @@ fn build_request(args: &CreateArgs, now: DateTime<Utc>) -> Result<CreateTokenReq
     Ok(req)
 }
 
-/// `--json` output: metadata and the secret, the secret serialized straight into stdout.
+/// `--json` output of a new token (create and rotate): metadata and the secret, the secret
+/// serialized straight into stdout.
 #[derive(Serialize)]
-struct CreatedJson<'a> {
+pub(super) struct CreatedJson<'a> {
     token_id: &'a str,
     access_token: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -309,6 +308,36 @@ struct CreatedJson<'a> {
     scope: &'a str,
     token_type: &'a str,
     description: &'a str,
+}
+
+impl<'a> CreatedJson<'a> {
+    pub(super) fn new(created: &'a CreatedToken, description: &'a str) -> Self {
+        let meta = &created.meta;
+        CreatedJson {
+            token_id: &meta.token_id,
+            access_token: created.secret.expose(),
+            expires_in: meta.expires_in,
+            scope: &meta.scope,
+            token_type: &meta.token_type,
+            description,
+        }
+    }
+}
+
+/// `value` as JSON (indented when `pretty`), then a newline.
+pub(super) fn write_json(
+    out: &mut impl Write,
+    value: &impl Serialize,
+    pretty: bool,
+) -> Result<(), Failure> {
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut *out, value)
+    } else {
+        serde_json::to_writer(&mut *out, value)
+    };
+    written.map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
+    writeln!(out)?;
+    Ok(())
 }
 
 async fn create(client: &Client, args: &CreateArgs, cfg: &Resolved) -> Result<ExitCode, Failure> {
@@ -332,17 +361,8 @@ async fn create(client: &Client, args: &CreateArgs, cfg: &Resolved) -> Result<Ex
     }
     let mut out = std::io::stdout().lock();
     if args.json {
-        let j = CreatedJson {
-            token_id: &meta.token_id,
-            access_token: created.secret.expose(),
-            expires_in: meta.expires_in,
-            scope: &meta.scope,
-            token_type: &meta.token_type,
-            description: req.description.as_deref().unwrap_or(""),
-        };
-        serde_json::to_writer(&mut out, &j)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        let j = CreatedJson::new(&created, req.description.as_deref().unwrap_or(""));
+        write_json(&mut out, &j, false)?;
     } else {
         out.write_all(created.secret.expose().as_bytes())?;
         out.write_all(b"\n")?;
@@ -449,9 +469,7 @@ async fn revoke(client: &Client, ids: &[String], json: bool) -> Result<ExitCode,
     }
     if json {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &results)
-            .map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
-        writeln!(out)?;
+        write_json(&mut out, &results, true)?;
         out.flush()?;
     }
     Ok(if failed {

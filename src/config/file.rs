@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::ConfigError;
-use crate::secret::clipboard::ClipboardMode;
+use crate::model::settings::{ClipboardMode, GlyphSet};
 
 /// The whole file. Unknown keys are errors, so a typo does not silently do nothing.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -18,7 +18,7 @@ pub struct FileConfig {
     pub mouse: Option<bool>,
     pub mask_secret: Option<bool>,
     pub no_color: Option<bool>,
-    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    pub glyphs: Option<GlyphSet>,
     /// Seconds between quiet refreshes; 0 = off.
     pub refresh: Option<u64>,
     pub log_level: Option<String>,

@@ -4,12 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use serde::de::value::StrDeserializer;
-
 use super::error::ConfigError;
 use super::{Env, Inputs, Source};
-use crate::secret::clipboard::ClipboardMode;
+use crate::model::settings::Setting;
 
 /// Settings by name -> the layer each came from (for `config show`).
 pub(super) type Sources = BTreeMap<&'static str, Source>;
@@ -66,20 +63,20 @@ pub(super) fn env_u64(env: &Env, var: &str) -> Result<Option<(u64, Source)>, Con
     Ok(Some((n, Source::Env(var.into()))))
 }
 
-pub(super) fn env_clipboard(env: &Env) -> Result<Option<(ClipboardMode, Source)>, ConfigError> {
-    let var = "TOKENTAB_CLIPBOARD";
+/// A settings enum from the environment variable `var`: the config file's names, in any case.
+pub(super) fn env_setting<T: Setting>(
+    env: &Env,
+    var: &str,
+) -> Result<Option<(T, Source)>, ConfigError> {
     let Some(v) = env.get(var) else {
         return Ok(None);
     };
-    // The same names as the config file's, in any case.
-    let name = v.trim().to_ascii_lowercase();
-    let m = ClipboardMode::deserialize(StrDeserializer::<serde::de::value::Error>::new(&name))
-        .map_err(|_| ConfigError::BadValue {
-            name: var.into(),
-            value: v.into(),
-            expected: "one of auto, native, tmux, osc52, off".into(),
-        })?;
-    Ok(Some((m, Source::Env(var.into()))))
+    let value = T::parse(v).ok_or_else(|| ConfigError::BadValue {
+        name: var.into(),
+        value: v.into(),
+        expected: T::one_of(),
+    })?;
+    Ok(Some((value, Source::Env(var.into()))))
 }
 
 pub(super) fn normalize(url: &str) -> String {

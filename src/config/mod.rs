@@ -6,6 +6,7 @@
 mod env;
 mod error;
 pub mod file;
+mod glyph_detect;
 pub mod jfrog_cli;
 mod layers;
 mod loader;
@@ -28,7 +29,7 @@ pub use resolve::{ProfileChoice, resolve, resolve_as};
 pub use show::show;
 pub use token_source::{TokenSource, TokenSourceKind, read_token_file};
 
-use crate::secret::clipboard::ClipboardMode;
+use crate::model::settings::{ClipboardMode, GlyphSet};
 
 pub const DEFAULT_CLIPBOARD_CLEAR_SECS: u64 = 30;
 pub const DEFAULT_LOG_LEVEL: &str = "info";
@@ -103,7 +104,7 @@ pub struct TuiFlags {
     pub clipboard_clear: Option<u64>,
     pub mask_secret: bool,
     pub no_color: bool,
-    pub glyphs: Option<crate::tui::glyphs::GlyphSet>,
+    pub glyphs: Option<GlyphSet>,
     pub refresh: Option<u64>,
 }
 
@@ -146,7 +147,7 @@ pub struct Resolved {
     pub mask_secret: bool,
     pub no_color: bool,
     /// The glyph set and why it was chosen ("TERM=linux: the Linux console's font").
-    pub glyphs: crate::tui::glyphs::GlyphSet,
+    pub glyphs: GlyphSet,
     pub glyphs_reason: String,
     /// Seconds between quiet refreshes; 0 = off.
     pub refresh_secs: u64,

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use super::error::ConfigError;
 use super::file::{self, FileConfig, Profile};
-use super::layers::{Sources, env_bool, env_clipboard, env_u64, env_val, expand, first, pick};
+use super::glyph_detect::{self, Terminal};
+use super::layers::{Sources, env_bool, env_setting, env_u64, env_val, expand, first, pick};
 use super::server_choice::{ProfilePick, server_choice};
 use super::{DEFAULT_CLIPBOARD_CLEAR_SECS, DEFAULT_LOG_LEVEL, Inputs, Resolved, Source};
-use crate::secret::clipboard::ClipboardMode;
-use crate::tui::glyphs::{self, GlyphSet};
+use crate::model::settings::{ClipboardMode, GlyphSet};
 
 /// The quiet refresh, when nothing sets `--refresh` / `refresh`.
 const DEFAULT_REFRESH_SECS: u64 = 60;
@@ -160,7 +160,7 @@ fn tui_settings(
         "clipboard",
         [
             flags.clipboard.map(|m| (m, Source::Flag("--clipboard"))),
-            env_clipboard(env)?,
+            env_setting(env, "TOKENTAB_CLIPBOARD")?,
             cfg.clipboard.map(|m| (m, Source::File)),
         ],
         ClipboardMode::Auto,
@@ -243,7 +243,7 @@ fn glyph_set(
     let env = &inp.env;
     let chosen = first([
         inp.flags.tui.glyphs.map(|g| (g, Source::Flag("--glyphs"))),
-        env_glyphs(env)?,
+        env_setting(env, "TOKENTAB_GLYPHS")?,
         cfg.glyphs.map(|g| (g, Source::File)),
     ]);
     Ok(match chosen {
@@ -253,7 +253,7 @@ fn glyph_set(
         }
         None => {
             sources.insert("glyphs", Source::Default);
-            glyphs::detect(&glyphs::Terminal {
+            glyph_detect::detect(&Terminal {
                 lc_all: env.get("LC_ALL"),
                 lc_ctype: env.get("LC_CTYPE"),
                 lang: env.get("LANG"),
@@ -261,19 +261,6 @@ fn glyph_set(
             })
         }
     })
-}
-
-fn env_glyphs(env: &super::Env) -> Result<Option<(GlyphSet, Source)>, ConfigError> {
-    let var = "TOKENTAB_GLYPHS";
-    let Some(v) = env.get(var) else {
-        return Ok(None);
-    };
-    let g = GlyphSet::parse(v).ok_or_else(|| ConfigError::BadValue {
-        name: var.into(),
-        value: v.into(),
-        expected: "one of unicode, vt, ascii".into(),
-    })?;
-    Ok(Some((g, Source::Env(var.into()))))
 }
 
 fn log_level(inp: &Inputs, cfg: &FileConfig, sources: &mut Sources) -> String {

@@ -1,7 +1,11 @@
-//! Expiry input: "2027-01-31", "+30d", "+12h", "+6w", "+3m", "+1y", "never" -> [`Expiry`].
+//! Expiry input: "2027-01-31", "+30d", "+12h", "+6w", "+1y", "never" -> [`Expiry`]. A relative
+//! expiry is a duration of the one grammar ([`super::duration`]: s, min, h, d, w, y of 365 days;
+//! `m` refused), with or without the `+`; a bare number is refused here (it would be seconds).
 
 use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::fmt;
+
+use super::duration::{self, DurationError};
 
 /// When a token expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -12,9 +16,9 @@ pub enum Expiry {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpiryError {
-    #[error("expiry is empty: enter a date (YYYY-MM-DD), +N with h/d/w/m/y, or never")]
+    #[error("expiry is empty: enter a date (YYYY-MM-DD), +N with h/d/w/y, or never")]
     Empty,
-    #[error("\"{0}\" is not an expiry: use YYYY-MM-DD, +N with h/d/w/m/y (e.g. +90d), or never")]
+    #[error("\"{0}\" is not an expiry: use YYYY-MM-DD, +N with h/d/w/y (e.g. +90d), or never")]
     Malformed(String),
     #[error("{0} is not a real date")]
     BadDate(String),
@@ -22,6 +26,9 @@ pub enum ExpiryError {
     Past(String),
     #[error("the amount must be at least 1")]
     Zero,
+    /// A duration the grammar refuses by name (`+3m`).
+    #[error("{0}")]
+    Duration(DurationError),
     #[error("expiry is too far away (the limit is 100 years)")]
     TooFar,
     #[error("expiry is beyond the server's limit of {max_days} days")]
@@ -128,31 +135,25 @@ fn looks_like_date(s: &str) -> bool {
     s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-'
 }
 
-/// "30d" -> now + 30 days. None when the shape is not N<unit>; Some(Err) when N is unusable.
+/// "30d" -> now + 30 days, in the one duration grammar ([`super::duration`]). None when the
+/// text is not shaped like a duration (digits, then letters); Some(Err) when it is but is
+/// unusable (zero, too far, the refused `m`).
 fn relative(rel: &str, now: DateTime<Utc>) -> Option<Result<DateTime<Utc>, ExpiryError>> {
-    let unit = rel.chars().last()?;
-    let digits = &rel[..rel.len() - unit.len_utf8()];
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+    let split = rel.find(|c: char| !c.is_ascii_digit())?;
+    if split == 0 || !rel[split..].chars().all(|c| c.is_ascii_alphabetic()) {
         return None;
     }
-    let Ok(n) = digits.parse::<u64>() else {
-        return Some(Err(ExpiryError::TooFar));
-    };
-    if n == 0 {
-        return Some(Err(ExpiryError::Zero));
-    }
-    let too_far = || Some(Err(ExpiryError::TooFar));
-    let hours_limit = u64::from(MAX_YEARS) * 366 * 24;
-    let at = match unit.to_ascii_lowercase() {
-        'h' if n <= hours_limit => now.checked_add_signed(Duration::hours(n as i64)),
-        'd' if n <= hours_limit / 24 => now.checked_add_signed(Duration::days(n as i64)),
-        'w' if n <= hours_limit / 24 / 7 => now.checked_add_signed(Duration::weeks(n as i64)),
-        'm' if n <= u64::from(MAX_YEARS) * 12 => now.checked_add_months(Months::new(n as u32)),
-        'y' if n <= u64::from(MAX_YEARS) => now.checked_add_months(Months::new(n as u32 * 12)),
-        'h' | 'd' | 'w' | 'm' | 'y' => return too_far(),
-        _ => return None,
-    };
-    Some(at.ok_or(ExpiryError::TooFar))
+    Some(match duration::parse(rel) {
+        Ok(secs) => i64::try_from(secs)
+            .ok()
+            .and_then(Duration::try_seconds)
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or(ExpiryError::TooFar),
+        Err(DurationError::Zero) => Err(ExpiryError::Zero),
+        Err(DurationError::TooLong(_)) => Err(ExpiryError::TooFar),
+        Err(e @ DurationError::AmbiguousM(_)) => Err(ExpiryError::Duration(e)),
+        Err(DurationError::Malformed(_)) => return None,
+    })
 }
 
 /// "in 12 d", "in 5 h", "expired 3 d ago", "today".
@@ -211,10 +212,14 @@ mod tests {
             ))
         );
         assert_eq!(
-            Expiry::parse("+3m", n),
-            Ok(Expiry::At(
-                Utc.with_ymd_and_hms(2027, 2, 23, 12, 0, 0).unwrap()
-            ))
+            Expiry::parse("+90min", n),
+            Ok(Expiry::At(n + Duration::minutes(90)))
+        );
+        // A year is 365 days, also across a 29 February.
+        let before_leap_day = Utc.with_ymd_and_hms(2027, 11, 23, 12, 0, 0).unwrap();
+        assert_eq!(
+            Expiry::parse("+1y", before_leap_day),
+            Ok(Expiry::At(before_leap_day + Duration::days(365)))
         );
         assert_eq!(
             Expiry::parse("2027-01-31", n),
@@ -241,6 +246,9 @@ mod tests {
             ("+99999999999999999999999d", "too far"),
             ("+5x", "not an expiry"),
             ("+d", "not an expiry"),
+            ("+90", "not an expiry"),
+            ("+3m", "minutes or months"),
+            ("1m", "minutes or months"),
         ];
         for (input, needle) in cases {
             let err = Expiry::parse(input, n).unwrap_err().to_string();
@@ -261,9 +269,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn relative_forms_round_trip(n in 1u32..500, unit in prop::sample::select(vec!['h','d','w','m','y'])) {
-            prop_assume!(unit != 'y' || n <= 100);
-            prop_assume!(unit != 'm' || n <= 1200);
+        fn relative_forms_round_trip(n in 1u32..500, unit in prop::sample::select(vec!["s", "min", "h", "d", "w", "y"])) {
+            prop_assume!(unit != "y" || n <= 100);
             let input = format!("+{n}{unit}");
             let e = Expiry::parse(&input, now()).unwrap();
             prop_assert!(matches!(e, Expiry::At(at) if at > now()));

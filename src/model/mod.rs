@@ -2,12 +2,14 @@
 
 pub mod clock;
 pub mod csv;
+pub mod duration;
 pub mod entity;
 pub mod expiry;
 pub mod filter_query;
 pub mod rotate;
 pub mod sanitize;
 pub mod scope;
+pub mod settings;
 pub mod token;
 pub mod wire;
 

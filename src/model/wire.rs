@@ -37,13 +37,17 @@ pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     #[serde(untagged)]
     enum N {
         U(u64),
-        I(#[allow(dead_code)] i64),
+        I(i64),
         S(String),
     }
     Ok(match Option::<N>::deserialize(d)? {
         None => None,
         Some(N::U(n)) => Some(n),
-        Some(N::I(_)) => return Err(serde::de::Error::custom("expires_in must be >= 0")),
+        Some(N::I(n)) => {
+            return Err(serde::de::Error::custom(format!(
+                "expires_in must be >= 0, not {n}"
+            )));
+        }
         Some(N::S(s)) if s.trim().is_empty() => None,
         Some(N::S(s)) => Some(s.trim().parse().map_err(|_| {
             serde::de::Error::custom("expires_in must be a whole number of seconds >= 0")
@@ -334,7 +338,27 @@ fn one() -> i64 {
     1
 }
 
+/// The audit trail's columns, as `tokens audit` and the TUI's audit view both head them.
+pub const AUDIT_COLUMNS: [&str; 7] = [
+    "Time (UTC)",
+    "Actor",
+    "Action",
+    "Target",
+    "Description",
+    "Source",
+    "Result",
+];
+
 impl AuditEntry {
+    /// What the row is about: the token id, `device <project/uuid>`, or `-`.
+    pub fn target(&self) -> String {
+        match (&self.token_id, &self.device) {
+            (Some(t), _) => t.clone(),
+            (None, Some(d)) => format!("device {d}"),
+            (None, None) => "-".into(),
+        }
+    }
+
     /// The result as people read it: `403 FORBIDDEN x37` when it happened 37 times.
     pub fn outcome(&self) -> String {
         if self.count > 1 {

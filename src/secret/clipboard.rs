@@ -17,27 +17,8 @@ use std::io::Write;
 use super::one_time::OneTimeSecret;
 use native::{Holding, Native};
 
-/// Which path to use (`--clipboard`, config `clipboard`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Deserialize,
-    serde::Serialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ClipboardMode {
-    #[default]
-    Auto,
-    Native,
-    Tmux,
-    Osc52,
-    Off,
-}
+/// Which path to use (`--clipboard`, config `clipboard`); a settings enum, defined in `model`.
+pub use crate::model::settings::ClipboardMode;
 
 /// How the copy went; the secret view says it in these words.
 #[derive(Debug, Clone, PartialEq, Eq)]

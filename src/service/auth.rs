@@ -11,13 +11,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::model::entity::ResourcePath;
-use crate::model::scope::{Action, Scope, ScopeItem};
+use crate::model::scope::Scope;
 
 use super::error::{ApiErr, StoreError};
+pub use super::principal::Principal;
 use super::state::AppState;
 use super::store::backend::Db;
-use super::store::entities::DeviceFilter;
 use super::store::tokens::UserState;
 use crate::model::clock::now;
 
@@ -70,66 +69,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiErr> {
         return Err(ApiErr::unauthorized("malformed access token"));
     }
     Ok(token)
-}
-
-/// The token a request authenticated with, and what it may do.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub token_id: String,
-    pub username: String,
-    /// The subject user has the admin flag.
-    pub user_admin: bool,
-    pub scope: Scope,
-    /// Projects the subject user belongs to.
-    pub memberships: Vec<String>,
-}
-
-impl Principal {
-    /// Platform admin: an admin-scoped token, or an admin user's identity (user-scoped) token.
-    pub fn is_admin(&self) -> bool {
-        self.scope.is_admin() || (self.scope.is_user() && self.user_admin)
-    }
-
-    /// Acts as its user (may manage that user's tokens).
-    pub fn is_identity(&self) -> bool {
-        self.scope.is_admin() || self.scope.is_user()
-    }
-
-    /// Whether this token may do `action` on the resource at `path`.
-    pub fn can(&self, path: ResourcePath<'_>, action: Action) -> bool {
-        if self.scope.covers(path, action) {
-            return true;
-        }
-        self.scope.is_user()
-            && (self.user_admin
-                || (action == Action::Read && self.memberships.iter().any(|m| m == path.project)))
-    }
-
-    /// Which devices of `project` this token may read; None when none at all.
-    pub fn device_filter(&self, project: &str) -> Option<DeviceFilter> {
-        if self.can(ResourcePath::project(project), Action::Read) {
-            return Some(DeviceFilter::All);
-        }
-        let mut fleets = Vec::new();
-        let mut devices = Vec::new();
-        for item in self.scope.items() {
-            if let ScopeItem::Connect { target, actions } = item {
-                if !actions.read || target.project() != project {
-                    continue;
-                }
-                match target {
-                    crate::model::EntityRef::Fleet { fleet, .. } => fleets.push(fleet.clone()),
-                    crate::model::EntityRef::Device { device, .. } => devices.push(device.clone()),
-                    crate::model::EntityRef::Project { .. } => return Some(DeviceFilter::All),
-                }
-            }
-        }
-        if fleets.is_empty() && devices.is_empty() {
-            None
-        } else {
-            Some(DeviceFilter::Only { fleets, devices })
-        }
-    }
 }
 
 fn record_use(state: &AppState, token_id: String, now: i64) {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::auth::Principal;
+use super::principal::Principal;
 use super::revocation::EpochReader;
 
 const MAX_ENTRIES: usize = 10_000;

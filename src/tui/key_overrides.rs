@@ -249,14 +249,8 @@ impl KeyMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::string_map as map;
     use crossterm::event::KeyEvent;
-
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(a, k)| (a.to_string(), k.to_string()))
-            .collect()
-    }
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod msg;
 pub mod runtime;
 pub mod switch;
+pub mod text_fit;
 pub mod theme;
 pub mod token_stream;
 pub mod ui;
@@ -160,4 +161,14 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     leave_modes();
     ratatui::restore();
     result.map(|_| ())
+}
+
+/// Tests: `[("name", "value")]` as the string map the config file's `[keys]` and `[colors]`
+/// tables give.
+#[cfg(test)]
+pub(crate) fn string_map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(a, k)| (a.to_string(), k.to_string()))
+        .collect()
 }

@@ -96,13 +96,7 @@ where
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut shutdown = deps.shutdown.is_some();
-    let mut r = Runner {
-        deps,
-        tx,
-        tasks: HashMap::new(),
-        clear_at: None,
-        clear_screen: false,
-    };
+    let mut r = Runner::new(deps, tx);
     let mut stop = r.deps.shutdown.take();
     let mut stats = Stats::default();
     let mut queue: VecDeque<Msg> = VecDeque::new();
@@ -213,6 +207,17 @@ enum Flow {
 }
 
 impl Runner {
+    /// A runner with nothing in flight, sending results to `tx`.
+    fn new(deps: Deps, tx: mpsc::UnboundedSender<Msg>) -> Self {
+        Runner {
+            deps,
+            tx,
+            tasks: HashMap::new(),
+            clear_at: None,
+            clear_screen: false,
+        }
+    }
+
     /// Applies the queue and every message already waiting in the channel (results, timers),
     /// running the effects they ask for; stops at `Effect::Quit`. Input events are not pulled
     /// here: crossterm's `EventStream` hands its waker to a reader thread that holds the input
@@ -640,13 +645,7 @@ mod tests {
         deps.clipboard = Clipboard::new(ClipboardMode::Osc52, ClipEnv::default());
         let sink = Sink::default();
         deps.term_out = Some(Box::new(sink.clone()));
-        let mut r = Runner {
-            deps,
-            tx,
-            tasks: HashMap::new(),
-            clear_at: None,
-            clear_screen: false,
-        };
+        let mut r = Runner::new(deps, tx);
         let cfg = AppConfig {
             clipboard_clear_secs: 7,
             ..AppConfig::default()

@@ -86,7 +86,8 @@ pub async fn connect_and_check(
     let check = session.client.0.list_tokens_page(&query, None, Some(1));
     match tokio::time::timeout(timeout, check).await {
         Ok(Ok(_)) => Ok(session),
-        Ok(Err(e)) => Err(super::msg::CallError::Api(e).shown()),
+        // As `msg::CallError::Api(e).shown()` words it (this file stays below msg).
+        Ok(Err(e)) => Err(crate::model::sanitize::clean(&e.headline())),
         Err(_) => Err(format!(
             "{} did not answer within {} s",
             session.label,

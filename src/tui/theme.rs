@@ -142,7 +142,7 @@ impl Theme {
 
     /// `fit` with the set's ellipsis; `s` is put in the set first.
     pub fn fit(&self, s: &str, width: usize) -> String {
-        super::ui::fit_with(&self.glyphs.text(s), width, self.glyphs.ellipsis)
+        super::text_fit::fit_with(&self.glyphs.text(s), width, self.glyphs.ellipsis)
     }
 
     pub fn base(&self) -> Style {
@@ -229,13 +229,7 @@ fn contrast(bg: Color) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(a, k)| (a.to_string(), k.to_string()))
-            .collect()
-    }
+    use crate::tui::string_map as map;
 
     #[test]
     fn colours_parse() {

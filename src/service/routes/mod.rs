@@ -6,6 +6,7 @@ mod audit;
 mod body;
 mod body_deadline;
 mod devices;
+mod issued;
 mod operator;
 mod projects;
 pub mod query;

@@ -4,9 +4,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -21,6 +20,8 @@ use super::super::store::backend::{CreateCheck, CreateToken};
 use super::super::store::tokens::NewToken;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, fields, take_secret};
+use super::issued::created_response;
+use super::issued::longest_lifetime;
 use super::token_refresh;
 use crate::model::clock::now;
 
@@ -33,46 +34,6 @@ const MAX_EXPIRES_IN: u64 = 100 * 366 * 86_400;
 /// The audience of every custom (`connect:`) token.
 const CUSTOM_AUDIENCE: &str = "jfcon@*";
 
-/// The create (and refresh) response: JFrog's fields, with the secrets.
-#[derive(Serialize)]
-struct CreatedBody<'a> {
-    token_id: &'a str,
-    access_token: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires_in: Option<u64>,
-    scope: &'a str,
-    token_type: &'static str,
-}
-
-/// 200 with the secrets; `Cache-Control: no-store`. Nothing else keeps them.
-pub fn created_response(
-    token: &NewToken,
-    access: &str,
-    refresh: Option<&str>,
-    expires_in: Option<u64>,
-) -> Result<Response, ApiErr> {
-    let body = serde_json::to_vec(&CreatedBody {
-        token_id: &token.token_id,
-        access_token: access,
-        refresh_token: refresh,
-        expires_in,
-        scope: &token.scope,
-        token_type: "Bearer",
-    })
-    .map_err(|_| ApiErr::internal())?;
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response())
-}
-
 /// A create body's fields as JFrog names them; unknown fields are refused by name.
 pub fn parse_request(fields: Map<String, Value>) -> Result<CreateTokenRequest, ApiErr> {
     serde_json::from_value(Value::Object(fields))
@@ -84,16 +45,6 @@ fn days(secs: u64) -> String {
         format!("{} days", secs / 86_400)
     } else {
         format!("{secs} seconds")
-    }
-}
-
-/// The longest lifetime a caller may give a token (None: no limit): `admin` callers are held
-/// only to `--max-expiry`, others also to `--max-user-expiry`.
-pub fn longest_lifetime(state: &AppState, admin: bool) -> Option<u64> {
-    let user_max = if admin { None } else { state.max_user_expiry };
-    match (state.max_expiry, user_max) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

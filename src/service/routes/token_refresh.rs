@@ -21,7 +21,7 @@ use super::super::state::AppState;
 use super::super::store::backend::Refresh;
 use super::super::store::refresh::RefreshLimits;
 use super::audit::{Source, by as audit_by, refused};
-use super::token_create::{created_response, longest_lifetime};
+use super::issued::{created_response, longest_lifetime};
 
 fn not_found() -> ApiErr {
     ApiErr::not_found("Token matching the provided refresh token was not found.")

@@ -27,7 +27,7 @@ pub mod profiles;
 pub mod rotate;
 pub mod row_store;
 pub mod secret;
-mod streaming;
+
 pub mod table;
 mod text;
 pub mod tokens;
@@ -54,10 +54,10 @@ use list::Table;
 
 pub use ctx::{MESSAGE_SECS, Status};
 pub use details::Details;
+pub use list::Streaming;
 pub use load::Load;
 pub use profiles::{ServerPicker, Servers, Stage};
 pub use secret::SecretView;
-pub use streaming::Streaming;
 pub use table::MenuItem;
 
 /// Fixed settings of a session.

@@ -5,15 +5,15 @@ use chrono::DateTime;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::model::sanitize::clean;
-use crate::model::wire::AuditEntry;
+use crate::model::wire::AUDIT_COLUMNS;
 
 use super::super::app::audit::AuditView;
 use super::super::app::{App, Load};
 use super::super::theme::Theme;
-use super::{popup, spinner};
+use super::{framed, popup, spinner};
 
 /// Wider than this, the description and source columns appear.
 const WIDE: u16 = 120;
@@ -27,14 +27,6 @@ fn when(epoch: i64, wide: bool) -> String {
     DateTime::from_timestamp(epoch, 0)
         .map(|t| t.format(fmt).to_string())
         .unwrap_or_else(|| epoch.to_string())
-}
-
-fn target(e: &AuditEntry) -> String {
-    match (&e.token_id, &e.device) {
-        (Some(t), _) => t.clone(),
-        (None, Some(d)) => format!("device {d}"),
-        (None, None) => "-".into(),
-    }
 }
 
 /// Column widths (time, actor, action, target, description, source, result) for `width`.
@@ -81,16 +73,15 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
         _ => "everyone".into(),
     };
     let title = format!(" Audit trail {} {} (Esc closes) ", theme.glyphs.dash, about);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(
+    let inner = framed(
+        f,
+        r,
+        Span::styled(
             theme.fit(&title, usize::from(r.width.saturating_sub(2))),
             theme.title(),
-        ))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+        ),
+        theme,
+    );
     let wide = inner.width > WIDE;
     let w = widths(inner.width);
     let mut lines: Vec<Line> = Vec::new();
@@ -119,16 +110,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
         ))),
         Load::Loaded(_) => {
             let rows = v.visible();
-            let header = [
-                "Time (UTC)",
-                "Actor",
-                "Action",
-                "Target",
-                "Description",
-                "Source",
-                "Result",
-            ]
-            .map(str::to_owned);
+            let header = AUDIT_COLUMNS.map(str::to_owned);
             lines.push(Line::from(Span::styled(
                 row_line(header, w, theme),
                 theme.header(),
@@ -150,7 +132,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
                     when(e.time, wide),
                     e.actor.clone(),
                     e.action.clone(),
-                    target(e),
+                    e.target(),
                     e.description.clone().unwrap_or_default(),
                     e.source.clone().unwrap_or_default(),
                     e.outcome(),

@@ -3,14 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
 use super::super::theme::Theme;
 use super::token_table::expiry_text;
 use super::token_table::status_mark;
-use super::{centered, popup, spinner};
+use super::{centered, framed, popup, spinner};
 use crate::api::RevokeOutcome;
 
 fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
@@ -31,13 +31,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     } else {
         " Revoke token? ".into()
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(title, theme.error()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(f, r, Span::styled(title, theme.error()), theme);
     let w = usize::from(inner.width);
     let mut lines = vec![Line::from(if c.bulk() {
         "These tokens stop working at once:"
@@ -141,13 +135,7 @@ pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rec
             height: h.min(table.height),
         },
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Actions ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(f, r, Span::styled(" Actions ", theme.title()), theme);
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
@@ -165,13 +153,12 @@ pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rec
 
 pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 90, area.height.saturating_sub(2)));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Token details (Esc closes) ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(
+        f,
+        r,
+        Span::styled(" Token details (Esc closes) ", theme.title()),
+        theme,
+    );
     let lines: Vec<Line> = match &d.load {
         Load::Loading(_) | Load::Idle => {
             vec![Line::from(

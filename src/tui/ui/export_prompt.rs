@@ -3,12 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
 use super::super::app::export::{ExportPrompt, ExportStep};
 use super::super::theme::Theme;
-use super::{centered, popup, spinner};
+use super::{centered, framed, popup, spinner};
 
 fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
     if focused {
@@ -20,13 +20,7 @@ fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
 
 pub fn draw(f: &mut Frame, app: &App, p: &ExportPrompt, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 66, 8));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Export CSV ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(f, r, Span::styled(" Export CSV ", theme.title()), theme);
     let w = usize::from(inner.width);
     let noun = if p.rows == 1 { "row" } else { "rows" };
     let path = p.path.value();

@@ -3,12 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
 use super::super::keymap::Mode;
 use super::super::theme::Theme;
-use super::{centered, popup};
+use super::{centered, framed, popup};
 
 pub fn lines(app: &App) -> Vec<(Option<&'static str>, String, &'static str)> {
     let mut out = Vec::new();
@@ -31,13 +31,12 @@ pub fn lines(app: &App) -> Vec<(Option<&'static str>, String, &'static str)> {
 
 pub fn draw(f: &mut Frame, app: &App, scroll: usize, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 64, area.height.saturating_sub(2)));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Keys (Esc closes) ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(
+        f,
+        r,
+        Span::styled(" Keys (Esc closes) ", theme.title()),
+        theme,
+    );
     let all = lines(app);
     let max_scroll = all.len().saturating_sub(usize::from(inner.height));
     let text: Vec<Line> = all

@@ -16,11 +16,12 @@ pub mod token_table;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Load, Overlay};
 use super::layout::{self, Regions};
+use super::text_fit::fit_middle;
 use super::theme::Theme;
 
 pub const MIN_W: u16 = 60;
@@ -34,56 +35,6 @@ pub fn spinner(app: &App) -> &'static str {
 /// The screen's regions for `area` in the model's present shape.
 pub fn regions(app: &App, area: Rect) -> Regions {
     layout::regions(area, app.shape())
-}
-
-/// Cuts `s` to `width` display columns, ending with "…" when cut. Wide characters never split.
-pub fn fit(s: &str, width: usize) -> String {
-    fit_with(s, width, "…")
-}
-
-/// `fit` with another ellipsis ("..." in the ascii set). The ellipsis itself is cut when the
-/// width is smaller than it.
-pub fn fit_with(s: &str, width: usize, ellipsis: &str) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let ell: String = take_width(ellipsis, width);
-    let room = width - ell.width();
-    let mut out = take_width(s, room);
-    out.push_str(&ell);
-    out
-}
-
-/// The longest prefix of `s` at most `width` columns wide.
-fn take_width(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out
-}
-
-/// Shortens `s` to `width` columns by taking out its middle ("https://tok…:8443"), so both
-/// ends stay readable.
-pub fn fit_middle(s: &str, width: usize, ellipsis: &str) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let ew = ellipsis.width();
-    if width <= ew + 2 {
-        return fit_with(s, width, ellipsis);
-    }
-    let keep = width - ew;
-    let head = take_width(s, keep - keep / 2);
-    let rev: String = s.chars().rev().collect();
-    let tail: String = take_width(&rev, keep / 2).chars().rev().collect();
-    format!("{head}{ellipsis}{tail}")
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
@@ -313,6 +264,19 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 pub fn popup(f: &mut Frame, area: Rect) -> Rect {
     f.render_widget(Clear, area);
     area
+}
+
+/// A focused dialog's frame at `r` (borders of the glyph set, `title`), drawn; returns the
+/// inside.
+pub fn framed(f: &mut Frame, r: Rect, title: Span<'_>, theme: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
+        .title(title)
+        .border_style(theme.border_focus());
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
 }
 
 /// 538783 -> "538,783".

@@ -3,25 +3,24 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
 use super::super::app::picker::Picker;
 use super::super::theme::Theme;
-use super::{centered, popup, spinner};
+use super::{centered, framed, popup, spinner};
 
 pub fn draw(f: &mut Frame, p: &Picker, app: &App, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 56, 18));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(
+    let inner = framed(
+        f,
+        r,
+        Span::styled(
             theme.text(&format!(" {} ", p.title())).into_owned(),
             theme.title(),
-        ))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+        ),
+        theme,
+    );
     if inner.height < 3 {
         return;
     }

@@ -4,13 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::super::app::{App, ServerPicker, Stage};
 use super::super::keymap::{Action, Mode};
 use super::super::theme::Theme;
-use super::{centered, popup, spinner};
+use super::{centered, framed, popup, spinner};
 
 pub fn draw(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     match &p.stage {
@@ -29,13 +29,12 @@ fn button(label: &str, focused: bool, theme: &Theme) -> Span<'static> {
 
 fn discard(f: &mut Frame, on_discard: bool, theme: &Theme, area: Rect) {
     let r = popup(f, centered(area, 56, 8));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Discard the new token? ", theme.warn()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(
+        f,
+        r,
+        Span::styled(" Discard the new token? ", theme.warn()),
+        theme,
+    );
     let lines = vec![
         Line::from("The form has input. Switching servers closes it"),
         Line::from("and what you typed is lost."),
@@ -53,13 +52,7 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
     let n = app.servers.entries.len() as u16;
     let r = popup(f, centered(area, 72, n.min(12) + 4));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(g.border)
-        .title(Span::styled(" Switch server ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(f, r, Span::styled(" Switch server ", theme.title()), theme);
     if inner.height < 3 {
         return;
     }
@@ -97,7 +90,7 @@ fn list(f: &mut Frame, app: &App, p: &ServerPicker, theme: &Theme, area: Rect) {
             theme.fit(&s.kind, kind_w)
         );
         let url_w = w.saturating_sub(lead.width() + flag.width() + 1);
-        let url = super::fit_middle(&s.url, url_w, g.ellipsis);
+        let url = super::super::text_fit::fit_middle(&s.url, url_w, g.ellipsis);
         let text = format!("{lead}{url:<url_w$} {flag}");
         let text = format!("{:<w$}", theme.fit(&text, w));
         let style = if i == p.selected {

@@ -4,13 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::App;
 use super::super::app::rotate::{RotateDialog, RotateStep};
 use super::super::theme::Theme;
 use super::token_table::expiry_text;
-use super::{centered, popup, spinner};
+use super::{centered, framed, popup, spinner};
 
 fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
     if focused {
@@ -35,13 +35,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rec
     let g = theme.glyphs;
     let h = if d.scope_unknown { 16 } else { 13 };
     let r = popup(f, centered(area, 70, h));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(g.border)
-        .title(Span::styled(" Rotate token? ", theme.warn()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(f, r, Span::styled(" Rotate token? ", theme.warn()), theme);
     let w = usize::from(inner.width);
     let t = &d.token;
     let scope = match &t.scope {

@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, SecretView};
 use super::super::theme::Theme;
-use super::{centered, popup};
+use super::{centered, framed, popup};
 
 pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect) {
     let secret = v.created.secret.expose();
@@ -16,13 +16,12 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
     let rotation = app.rotation.as_ref().map(|r| r.message());
     let extra = if rotation.is_some() { 3 } else { 0 };
     let r = popup(f, centered(area, need.max(70), 13 + extra));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
-        .title(Span::styled(" Your new access token ", theme.title()))
-        .border_style(theme.border_focus());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = framed(
+        f,
+        r,
+        Span::styled(" Your new access token ", theme.title()),
+        theme,
+    );
     let mut lines = vec![Line::from(format!(
         "Token ID {}",
         crate::model::sanitize::clean(&v.created.meta.token_id)
