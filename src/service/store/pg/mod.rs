@@ -12,7 +12,7 @@
 //! 2. Validity is read after the request arrived, as on SQLite ([`crate::service::revocation`]
 //!    has the rule and its proof): the request first reads `revocation_epoch` (one
 //!    primary-key statement), then either uses a principal cached under exactly that epoch or
-//!    reads the token row by its secret hash ([`PgDb::auth_by_hash`]) and caches it under the
+//!    reads the token row by its secret hash (`Tx::auth_by_hash`) and caches it under the
 //!    epoch read *before* it. Under READ COMMITTED each statement sees every transaction
 //!    committed before it started, so a request that starts after the acknowledgment reads an
 //!    epoch at least the revoke's: no entry read before the revoke matches it, and a fresh row
@@ -46,8 +46,8 @@ mod entities;
 pub mod listen;
 mod schema;
 mod tls;
-mod token_ops;
 mod tokens;
+mod tx;
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -58,9 +58,11 @@ use tokio_postgres::error::SqlState;
 
 use crate::service::error::StoreError;
 
-use super::backend::PoolUse;
 use super::health::WriteHealth;
 use super::target::PgTarget;
+use super::work::PoolUse;
+
+pub use tx::PgTx;
 
 /// Most pooled connections per replica.
 pub const POOL_SIZE: usize = 16;
@@ -195,17 +197,41 @@ impl PgDb {
         self.pool.get().await.map_err(pool_error)
     }
 
+    /// Runs `f` over a pooled client (each statement sees what was committed before it).
+    pub async fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, Object>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let client = self.client().await?;
+        f(&PgTx::new(&client)).await
+    }
+
+    /// Runs `f`'s one statement on a pooled client, where it commits on its own (no
+    /// `BEGIN`/`COMMIT` round trips for a single write).
+    pub async fn write_one<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, Object>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.read(f).await
+    }
+
+    /// Runs `f` in one transaction, committed when it returns Ok (and only then answered),
+    /// rolled back when it returns Err.
+    pub async fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, deadpool_postgres::Transaction<'_>>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(classify)?;
+        let out = f(&PgTx::new(&tx)).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(out)
+    }
+
     /// The revocation epoch now (bumped by triggers in every revoking transaction).
     pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        // Prepared once per pooled connection: every request runs it (parse and plan were most
-        // of its cost on the server).
-        let stmt = client
-            .prepare_cached("SELECT epoch FROM revocation_epoch")
-            .await
-            .map_err(classify)?;
-        let epoch: i64 = client.query_one(&stmt, &[]).await.map_err(classify)?.get(0);
-        Ok(epoch as u64)
+        use super::tx::Tx;
+        self.read(async |tx| tx.revocation_epoch().await).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

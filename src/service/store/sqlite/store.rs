@@ -1,4 +1,4 @@
-//! SQLite storage: WAL mode, embedded migrations, one writer thread and a small pool of
+//! The SQLite database file: WAL mode, embedded migrations, one writer thread and a small pool of
 //! readers.
 //!
 //! - Reads run on tokio's blocking pool ([`Store::read`]), at most [`READERS`] at a time, each
@@ -24,20 +24,6 @@
 //! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
-pub mod audit;
-pub mod backend;
-pub mod disk;
-pub mod entities;
-mod files;
-pub mod health;
-mod migrations;
-pub mod pg;
-pub mod refresh;
-pub mod sqlite;
-pub mod target;
-pub mod tokens;
-pub mod work;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,7 +33,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::error::StoreError;
+use crate::service::error::StoreError;
+
+use super::{files, schema};
 
 /// Concurrent reads (and idle reader connections kept).
 pub const READERS: usize = 4;
@@ -332,7 +320,7 @@ impl Store {
         files::prepare(path)?;
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
-        migrations::migrate(&mut writer)?;
+        schema::migrate(&mut writer)?;
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         let flags = Arc::new(WalFlags::default());
         flags.dirty.store(true, Ordering::Release);
