@@ -29,9 +29,9 @@ use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
 use super::health::{Failed, WriteHealth};
 use super::pg::PgDb;
-use super::rules::revoke::RevokeIf;
+use super::rules::revoke::{RevokeIf, RevokeKey};
 use super::rules::{create, devices, entities, reads, refresh, revoke};
-use super::sqlite::SqliteDb;
+use super::sqlite::{Access, SqliteDb};
 use super::target::DbTarget;
 use super::tokens::{
     AuthRow, Order, Paging, TokenCursor, TokenFilter, TokenKey, TokenPage, TokenRow,
@@ -48,15 +48,42 @@ pub enum Db {
 }
 
 /// `run!(self, how, |tx| body)`: `body` (an expression over `tx: &impl Tx`, the same text
-/// for both backends) run by the backend's `read`, `write` or `write_one`. The closure owns
-/// what it uses: SQLite runs it on another thread.
+/// for both backends) run as a `read`, a `write` (one transaction) or a `write_one` (a single
+/// statement: PostgreSQL runs it without `BEGIN`/`COMMIT`; SQLite as any write). The closure
+/// owns what it uses: SQLite runs it on another thread.
 macro_rules! run {
-    ($self:ident, $how:ident, |$tx:ident| $body:expr) => {
+    ($self:ident, read, |$tx:ident| $body:expr) => {
+        run!(@ $self, Read, read, |$tx| $body)
+    };
+    ($self:ident, write, |$tx:ident| $body:expr) => {
+        run!(@ $self, Write, write, |$tx| $body)
+    };
+    ($self:ident, write_one, |$tx:ident| $body:expr) => {
+        run!(@ $self, Write, write_one, |$tx| $body)
+    };
+    (@ $self:ident, $access:ident, $pg:ident, |$tx:ident| $body:expr) => {
         match $self {
-            Db::Sqlite(db) => db.$how(async move |$tx| $body).await,
-            Db::Postgres(db) => db.$how(async move |$tx| $body).await,
+            Db::Sqlite(db) => db.run(Access::$access, async move |$tx| $body).await,
+            Db::Postgres(db) => db.$pg(async move |$tx| $body).await,
         }
     };
+}
+
+/// A revoke: `rule` run over a clone of `req` (`run!(self, write, …)`), once more when it
+/// failed because the disk is full and the revocation reserve was just deleted to make room.
+macro_rules! revoke_into_reserve {
+    ($self:ident, $rule:path, $req:expr) => {{
+        let req = $req;
+        let mut retried = false;
+        loop {
+            let once = req.clone();
+            let out = run!($self, write, |tx| $rule(tx, once).await);
+            if !std::mem::replace(&mut retried, true) && $self.reserve_released_for(&out) {
+                continue;
+            }
+            break $self.health().record(out);
+        }
+    }};
 }
 
 impl Db {
@@ -231,26 +258,14 @@ impl Db {
         may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<Option<String>, StoreError> {
-        let mut retried = false;
-        loop {
-            let (caller, may, audit) = (caller.clone(), may.clone(), audit.clone());
-            let out = run!(self, write, |tx| {
-                let key = TokenKey::SecretHash(&hash);
-                let caller = caller.as_deref();
-                let req = RevokeIf {
-                    key,
-                    now,
-                    caller,
-                    may,
-                    audit,
-                };
-                revoke::revoke_found_if(tx, req).await
-            });
-            if !std::mem::replace(&mut retried, true) && self.reserve_released_for(&out) {
-                continue;
-            }
-            return self.health().record(out);
-        }
+        let req = RevokeIf {
+            key: RevokeKey::SecretHash(hash),
+            now,
+            caller,
+            may,
+            audit,
+        };
+        revoke_into_reserve!(self, revoke::revoke_found_if, req)
     }
 
     /// True when `out` says the disk is full and the revocation reserve was just deleted to
@@ -290,26 +305,14 @@ impl Db {
         may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<RevokeOutcome, StoreError> {
-        let mut retried = false;
-        loop {
-            let (id, caller, may, audit) = (id.clone(), caller.clone(), may.clone(), audit.clone());
-            let out = run!(self, write, |tx| {
-                let key = TokenKey::Id(&id);
-                let caller = caller.as_deref();
-                let req = RevokeIf {
-                    key,
-                    now,
-                    caller,
-                    may,
-                    audit,
-                };
-                revoke::revoke_if(tx, req).await
-            });
-            if !std::mem::replace(&mut retried, true) && self.reserve_released_for(&out) {
-                continue;
-            }
-            return self.health().record(out);
-        }
+        let req = RevokeIf {
+            key: RevokeKey::Id(id),
+            now,
+            caller,
+            may,
+            audit,
+        };
+        revoke_into_reserve!(self, revoke::revoke_if, req)
     }
 
     /// `last_used = max(last_used, now)`: a late or slow update never moves it back. Skipped

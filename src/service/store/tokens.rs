@@ -138,7 +138,8 @@ pub struct TokenCursor {
     pub(crate) seq: i64,
 }
 
-/// A cursor's sort key: an integer column (issue time, expiry) or a text one.
+/// A cursor's sort key: an integer column (issue time, expiry) or a text one (also any
+/// argument [`Paging::sql_tail`] adds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum CursorKey {
     Int(i64),
@@ -226,6 +227,31 @@ pub struct Paging {
     pub order: Order,
     pub limit: Option<u32>,
     pub after: Option<TokenCursor>,
+}
+
+impl Paging {
+    /// The end of a listing's SQL, the same on both backends: the keyset condition after the
+    /// cursor, the order, and the limit (one row more than asked, to tell whether more
+    /// remain). `arg` adds each argument and returns its placeholder.
+    pub(crate) fn sql_tail(&self, mut arg: impl FnMut(CursorKey) -> String) -> String {
+        let key = self.order.key.column();
+        let (cmp, dir) = if self.order.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let mut sql = String::new();
+        if let Some(c) = &self.after {
+            let (k, seq) = (arg(c.key.clone()), arg(CursorKey::Int(c.seq)));
+            sql.push_str(&format!(" AND ({key}, seq) {cmp} ({k}, {seq})"));
+        }
+        sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
+        if let Some(l) = self.limit {
+            let limit = arg(CursorKey::Int(i64::from(l) + 1));
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        sql
+    }
 }
 
 impl TokenPage {

@@ -34,7 +34,6 @@ pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
 }
 
 fn list_query(filter: &TokenFilter, paging: &Paging) -> (String, Vec<Param>) {
-    let (order, limit, after) = (paging.order, paging.limit, paging.after.as_ref());
     let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL");
     let mut args: Vec<Param> = Vec::new();
     let push = |sql: &mut String, args: &mut Vec<Param>, clause: &str, p: Param| {
@@ -75,28 +74,14 @@ fn list_query(filter: &TokenFilter, paging: &Paging) -> (String, Vec<Param>) {
         ),
         Some(DescriptionFilter::Prefix(_)) | None => {}
     }
-    let key = order.key.column();
-    let (cmp, dir) = if order.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(c) = after {
-        args.push(match &c.key {
-            CursorKey::Int(i) => Box::new(*i),
-            CursorKey::Text(t) => Box::new(t.clone()),
+    let tail = paging.sql_tail(|v| {
+        args.push(match v {
+            CursorKey::Int(i) => Box::new(i),
+            CursorKey::Text(t) => Box::new(t),
         });
-        args.push(Box::new(c.seq));
-        sql.push_str(&format!(
-            " AND ({key}, seq) {cmp} (${}, ${})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
-    if let Some(l) = limit {
-        push(&mut sql, &mut args, " LIMIT $", Box::new(i64::from(l) + 1));
-    }
+        format!("${}", args.len())
+    });
+    sql.push_str(&tail);
     (sql, args)
 }
 

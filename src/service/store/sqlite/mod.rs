@@ -28,7 +28,7 @@ use super::disk::DiskWatch;
 use super::health::WriteHealth;
 use super::work::PoolUse;
 
-pub use store::{READERS, Store};
+pub use store::{Access, READERS, Store};
 pub use tx::{SqliteTx, ready};
 
 pub struct SqliteDb {
@@ -79,23 +79,12 @@ impl SqliteDb {
         InFlight(Arc::clone(&self.in_flight))
     }
 
-    /// Runs `f` over a reader connection, on the blocking pool.
-    pub async fn read<T, E>(
+    /// Runs `f` over a reader connection ([`Access::Read`], on the blocking pool) or as one
+    /// job of the writer thread ([`Access::Write`]: its changes are committed when it returns
+    /// Ok, and the answer comes after the commit; rolled back when it returns Err).
+    pub async fn run<T, E>(
         &self,
-        f: impl AsyncFnOnce(&SqliteTx<'_>) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let _busy = self.track();
-        self.store.read(move |c| ready(f(&SqliteTx::new(c)))).await
-    }
-
-    /// Runs `f` as one job of the writer thread: its changes are committed when it returns Ok
-    /// (the answer comes after the commit), rolled back when it returns Err.
-    pub async fn write<T, E>(
-        &self,
+        access: Access,
         f: impl AsyncFnOnce(&SqliteTx<'_>) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
@@ -104,32 +93,22 @@ impl SqliteDb {
     {
         // An unlinked or replaced file still takes writes through the open handles: they
         // would be lost at the next start.
-        if let Err(e) = self.health.file_ok() {
-            self.health.failed(&e);
-            return Err(E::from(e));
+        if access == Access::Write {
+            if let Err(e) = self.health.file_ok() {
+                self.health.failed(&e);
+                return Err(E::from(e));
+            }
         }
         let _busy = self.track();
-        self.store.write(move |c| ready(f(&SqliteTx::new(c)))).await
-    }
-
-    /// [`SqliteDb::write`] (the PostgreSQL backend runs a single statement without a
-    /// transaction; here every write is a job of the writer thread).
-    pub async fn write_one<T, E>(
-        &self,
-        f: impl AsyncFnOnce(&SqliteTx<'_>) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.write(f).await
+        let job = move |c: &rusqlite::Connection| ready(f(&SqliteTx::new(c)));
+        self.store.run(access, job).await
     }
 
     /// Readiness: the file is still where it was and a query round-trips.
     pub async fn ping(&self) -> Result<(), StoreError> {
         use super::tx::Tx;
         self.health.file_ok()?;
-        self.read(async |tx| tx.meta("").await)
+        self.run(Access::Read, async |tx| tx.meta("").await)
             .await
             .map(drop)
             .map_err(|e| StoreError::Unavailable(e.to_string()))

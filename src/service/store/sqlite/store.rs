@@ -380,8 +380,22 @@ impl Store {
         out
     }
 
+    /// Hands `f` to the writer thread; `reply` gets its outcome after the commit.
+    fn submit<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), StoreError>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let jobs = self.jobs.as_ref().ok_or_else(writer_gone)?;
+        jobs.send(make_job(f, reply)).map_err(|_| writer_gone())
+    }
+
     /// Runs `f` as one write on the writer thread and waits (blocking) for its commit. Its
-    /// changes are kept only when it returns Ok. Not for async code: use [`Store::write`].
+    /// changes are kept only when it returns Ok. Not for async code: use [`Store::run`].
     pub fn write_now<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -391,57 +405,49 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let (tx, rx) = mpsc::sync_channel(1);
-        let job = make_job(f, move |out| {
-            let _ = tx.send(out);
-        });
-        self.jobs
-            .as_ref()
-            .ok_or_else(writer_gone)?
-            .send(job)
-            .map_err(|_| writer_gone())?;
+        self.submit(f, move |out| drop(tx.send(out)))?;
         rx.recv().map_err(|_| E::from(writer_gone()))?
     }
 
-    /// [`Store::read_now`] on the blocking pool, at most [`READERS`] at once.
-    pub async fn read<T, E>(
+    /// Without blocking: [`Access::Read`] runs [`Store::read_now`] on the blocking pool, at
+    /// most [`READERS`] at once; [`Access::Write`] is [`Store::write_now`], resolving once the
+    /// write is committed.
+    pub async fn run<T, E>(
         self: &Arc<Self>,
+        access: Access,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let _slot = self
-            .read_slots
-            .acquire()
-            .await
-            .map_err(|e| E::from(StoreError::Task(e.to_string())))?;
-        let store = Arc::clone(self);
-        tokio::task::spawn_blocking(move || store.read_now(f))
-            .await
-            .map_err(|e| E::from(StoreError::Task(e.to_string())))?
+        let task_error = |e: &dyn std::fmt::Display| E::from(StoreError::Task(e.to_string()));
+        match access {
+            Access::Read => {
+                let _slot = self
+                    .read_slots
+                    .acquire()
+                    .await
+                    .map_err(|e| task_error(&e))?;
+                let store = Arc::clone(self);
+                tokio::task::spawn_blocking(move || store.read_now(f))
+                    .await
+                    .map_err(|e| task_error(&e))?
+            }
+            Access::Write => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                self.submit(f, move |out| drop(tx.send(out)))?;
+                rx.await.map_err(|_| E::from(writer_gone()))?
+            }
+        }
     }
+}
 
-    /// [`Store::write_now`] without blocking: resolves once the write is committed.
-    pub async fn write<T, E>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job = make_job(f, move |out| {
-            let _ = tx.send(out);
-        });
-        self.jobs
-            .as_ref()
-            .ok_or_else(writer_gone)?
-            .send(job)
-            .map_err(|_| writer_gone())?;
-        rx.await.map_err(|_| E::from(writer_gone()))?
-    }
+/// Where a job runs: on a reader connection, or as a write of the writer thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
 }
 
 #[cfg(test)]

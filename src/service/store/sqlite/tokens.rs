@@ -168,7 +168,6 @@ pub fn touch_last_used(conn: &Connection, token_id: &str, now: i64) -> rusqlite:
 
 /// The SQL and arguments of one listing page (fetches `limit + 1` rows to detect more).
 fn list_query(filter: &TokenFilter, paging: &Paging) -> (String, Vec<Value>) {
-    let (order, limit, after) = (paging.order, paging.limit, paging.after.as_ref());
     let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL");
     let mut args: Vec<Value> = Vec::new();
     if let Some(u) = &filter.username {
@@ -199,29 +198,14 @@ fn list_query(filter: &TokenFilter, paging: &Paging) -> (String, Vec<Value>) {
         }
         Some(DescriptionFilter::Prefix(_)) | None => {}
     }
-    let key = order.key.column();
-    let (cmp, dir) = if order.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(c) = after {
-        args.push(match &c.key {
-            CursorKey::Int(i) => Value::Integer(*i),
-            CursorKey::Text(t) => Value::Text(t.clone()),
+    let tail = paging.sql_tail(|v| {
+        args.push(match v {
+            CursorKey::Int(i) => Value::Integer(i),
+            CursorKey::Text(t) => Value::Text(t),
         });
-        args.push(Value::Integer(c.seq));
-        sql.push_str(&format!(
-            " AND ({key}, seq) {cmp} (?{}, ?{})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
-    if let Some(l) = limit {
-        args.push(Value::Integer(i64::from(l) + 1));
-        sql.push_str(&format!(" LIMIT ?{}", args.len()));
-    }
+        format!("?{}", args.len())
+    });
+    sql.push_str(&tail);
     (sql, args)
 }
 
