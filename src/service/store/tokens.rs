@@ -316,4 +316,51 @@ mod tests {
             assert_eq!(TokenCursor::decode(bad), None, "{bad}");
         }
     }
+
+    /// The cursor a page ends with (one maker for both backends) encodes the order and the
+    /// last row's sort key and sequence number, and decodes to itself.
+    #[test]
+    fn a_cut_page_ends_with_the_cursor_of_its_last_row() {
+        let row = |seq: i64| TokenRow {
+            seq,
+            token_id: format!("t.{seq}"),
+            username: "al.ice".into(),
+            scope: String::new(),
+            description: String::new(),
+            project_key: None,
+            refreshable: false,
+            issued_at: 100 + seq,
+            expiry: None,
+            last_used: None,
+        };
+        for key in [
+            OrderKey::Created,
+            OrderKey::TokenId,
+            OrderKey::Owner,
+            OrderKey::Expiry,
+        ] {
+            for descending in [false, true] {
+                let order = Order { key, descending };
+                let paging = Paging {
+                    order,
+                    limit: Some(2),
+                    after: None,
+                };
+                let page = TokenPage::cut(vec![row(6), row(7), row(8)], &paging);
+                assert_eq!(page.tokens.len(), 2);
+                let c = page.next.expect("more remain");
+                assert_eq!((c.order, c.seq), (order, 7));
+                let want = match key {
+                    OrderKey::Created => CursorKey::Int(107),
+                    OrderKey::Expiry => CursorKey::Int(i64::MAX),
+                    OrderKey::TokenId => CursorKey::Text("t.7".into()),
+                    OrderKey::Owner => CursorKey::Text("al.ice".into()),
+                };
+                assert_eq!(c.key, want);
+                assert_eq!(TokenCursor::decode(&c.encode()), Some(c));
+                let all = TokenPage::cut(vec![row(6), row(7)], &paging);
+                assert!(all.next.is_none(), "no cursor when nothing remains");
+            }
+        }
+    }
 }
