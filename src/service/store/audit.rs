@@ -1,8 +1,9 @@
 //! The audit trail: who changed which token or device, when, from where, and how it ended.
 //!
 //! A row is written by the change's own transaction (the rules call `Tx::record`), so it
-//! exists exactly when the change was committed. Refusals are recorded in a small transaction of their own. Rows never hold a
-//! secret or a hash: only ids, names, descriptions, addresses and outcomes.
+//! exists exactly when the change was committed. Refusals are recorded in a small transaction
+//! of their own. Rows never hold a secret or a hash: only ids, names, descriptions, addresses
+//! and outcomes. The SQL is each backend's `audit.rs`.
 
 use std::borrow::Cow;
 

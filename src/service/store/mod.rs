@@ -18,7 +18,7 @@
 //!   `write` running a rule in a transaction), `tx.rs` (the primitives), `tokens.rs`,
 //!   `entities.rs`, `audit.rs` (the SQL behind them), `schema.rs` (migrations); besides,
 //!   SQLite's `store.rs` (writer thread, group commit, WAL) and `files.rs`, PostgreSQL's
-//!   `listen.rs` and `tls.rs`.
+//!   `errors.rs`, `listen.rs` and `tls.rs`.
 //! - Shared types, used by the rules, both backends and the routes: [`work`] (what a unit of
 //!   work takes and answers), [`tokens`] (token rows, filters, the keyset cursor), [`audit`]
 //!   (audit records), [`entities`] (device queries), [`refresh`] (refresh limits);

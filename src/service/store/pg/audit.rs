@@ -9,7 +9,7 @@ use crate::service::error::StoreError;
 use crate::service::store::audit::{AuditFilter, Record, bounded, bounded_opt};
 use crate::service::store::tx::Res;
 
-use super::classify;
+use super::errors::classify;
 
 /// Writes one row at `at` with `result` (a count of 1), its fields bounded as on SQLite; its
 /// row number.

@@ -9,7 +9,7 @@ use crate::service::error::StoreError;
 use crate::service::store::entities::{DeviceFilter, DeviceQuery};
 use crate::service::store::tx::{Res, UsersQuery};
 
-use super::classify;
+use super::errors::classify;
 use super::tokens::{Param, refs};
 
 const DEVICE_COLUMNS: &str = "device_uuid, device_name, project_key, fleet, description, \

@@ -37,24 +37,29 @@
 //!    and 3 do not depend on it.
 //!
 //! Keyset cursors are values of the rows (sort key + `seq`), not positions or server state,
-//! so a cursor from one replica is valid on any other; the encoding is the SQLite backend's.
+//! so a cursor from one replica is valid on any other; both backends make and read them with
+//! the same code (`store/tokens.rs`).
 //! `last_used` is only ever raised (`GREATEST`), so a slow replica's update never moves it
 //! back.
+//!
+//! Files, laid out as `sqlite/`: `tx.rs` (the primitives, and the locks that keep the
+//! guarantees above), `tokens.rs`, `entities.rs`, `audit.rs` (their SQL), `schema.rs`
+//! (migrations); PostgreSQL's own: `errors.rs` (what a failure means: 503 or an error),
+//! `listen.rs` (LISTEN/NOTIFY), `tls.rs`.
 
 mod audit;
 mod entities;
+mod errors;
 pub mod listen;
 mod schema;
 mod tls;
 mod tokens;
 mod tx;
 
-use std::error::Error as _;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio::sync::watch;
-use tokio_postgres::error::SqlState;
 
 use crate::service::error::StoreError;
 
@@ -62,6 +67,8 @@ use super::health::WriteHealth;
 use super::target::PgTarget;
 use super::work::PoolUse;
 
+use errors::classify;
+use errors::pool_error;
 pub use tx::PgTx;
 
 /// Most pooled connections per replica.
@@ -80,56 +87,6 @@ pub struct PgDb {
 impl Drop for PgDb {
     fn drop(&mut self) {
         self.listener.abort();
-    }
-}
-
-/// Connection failures (server down, restarting, refusing connections, pool timeout),
-/// transactions PostgreSQL aborted to resolve a conflict, a read-only server or database
-/// (25006), exhausted resources (53: disk full, out of memory, too many connections) and
-/// system I/O errors (58) become [`StoreError::Unavailable`] (503 + Retry-After); everything
-/// else is an error.
-pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
-    let unavailable = match e.code() {
-        Some(code) => {
-            let c = code.code();
-            // 08: connection, 57P: shutdown / restart, 40: serialization failure or deadlock
-            // (PostgreSQL rolled the transaction back; a retry may succeed).
-            c.starts_with("08")
-                || c.starts_with("57P")
-                || c.starts_with("40")
-                || c.starts_with("53")
-                || c.starts_with("58")
-                || *code == SqlState::READ_ONLY_SQL_TRANSACTION
-                || *code == SqlState::TOO_MANY_CONNECTIONS
-                || *code == SqlState::CANNOT_CONNECT_NOW
-        }
-        None => e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()),
-    };
-    if unavailable {
-        // The driver's top message ("error connecting to server") hides the cause.
-        let mut why = e.to_string();
-        let mut cause = e.source();
-        while let Some(c) = cause {
-            why = format!("{why}: {c}");
-            cause = c.source();
-        }
-        StoreError::Unavailable(why)
-    } else {
-        StoreError::Postgres(e)
-    }
-}
-
-/// A connection that cannot be had, whatever PostgreSQL's reason (down, refusing
-/// connections to this database or role, a changed password), is unavailability: 503.
-fn pool_error(e: PoolError) -> StoreError {
-    match e {
-        PoolError::Backend(e) => match classify(e) {
-            StoreError::Postgres(e) => {
-                StoreError::Unavailable(format!("cannot connect: {}", StoreError::Postgres(e)))
-            }
-            other => other,
-        },
-        other => StoreError::Unavailable(other.to_string()),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::service::store::tokens::{
 };
 use crate::service::store::tx::Res;
 
-use super::classify;
+use super::errors::classify;
 
 pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
                        issued_at, expiry, last_used";

@@ -22,8 +22,9 @@ use super::super::tokens::{
     AuthRow, NewToken, Paging, RefreshRow, TokenFilter, TokenKey, TokenRow,
 };
 use super::super::tx::{CallerRow, Res, Tx, UserLock, UsersQuery};
+use super::errors::classify;
 use super::tokens::exec;
-use super::{audit, classify, entities, tokens};
+use super::{audit, entities, tokens};
 
 /// `pg_advisory_xact_lock` key for the first-start bootstrap ("tt-boot!").
 const BOOTSTRAP_LOCK: i64 = 0x7474_2d62_6f6f_7421;

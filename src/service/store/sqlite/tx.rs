@@ -206,3 +206,88 @@ impl Tx for SqliteTx<'_> {
         Ok(crate::service::revocation::current_epoch(self.conn)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::audit::OK;
+    use super::super::super::rules::reads;
+    use super::super::audit::{add_count, prune, record};
+    use super::super::schema::migrate;
+    use super::*;
+    use crate::model::sanitize::MAX_RECORDED_CHARS;
+
+    /// One page through the rule the service runs (the primitive fetches, the rule cuts).
+    fn list(
+        c: &Connection,
+        f: &AuditFilter,
+        limit: u32,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
+        ready(reads::audit(&SqliteTx::new(c), f, limit))
+    }
+
+    #[test]
+    fn lists_newest_first_with_filters_and_pages_and_prunes() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        for i in 0..5i64 {
+            let r = Record {
+                actor: if i % 2 == 0 { "admin" } else { "alice" }.into(),
+                actor_token_id: "t0".into(),
+                action: "create",
+                token_id: Some(format!("t{i}")),
+                ..Record::default()
+            };
+            record(&c, &r, 100 + i, OK).unwrap();
+        }
+        let (page, next) = list(&c, &AuditFilter::default(), 2).unwrap();
+        assert_eq!(page.iter().map(|e| e.time).collect::<Vec<_>>(), [104, 103]);
+        let f = AuditFilter {
+            before_seq: next,
+            ..AuditFilter::default()
+        };
+        let (page, _) = list(&c, &f, 2).unwrap();
+        assert_eq!(page[0].time, 102);
+        let f = AuditFilter {
+            actor: Some("alice".into()),
+            since: Some(102),
+            ..AuditFilter::default()
+        };
+        let (page, next) = list(&c, &f, 10).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(next, None);
+        assert_eq!(page[0].count, 1);
+        let seq = page[0].id;
+        add_count(&c, seq, 41).unwrap();
+        let f = AuditFilter {
+            actor: Some("alice".into()),
+            ..AuditFilter::default()
+        };
+        let (page, _) = list(&c, &f, 10).unwrap();
+        assert_eq!(page.iter().find(|e| e.id == seq).unwrap().count, 42);
+        assert_eq!(prune(&c, 103).unwrap(), 3);
+        assert_eq!(list(&c, &AuditFilter::default(), 10).unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn stored_fields_are_escaped_and_capped() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        let r = Record {
+            actor: "admin".into(),
+            actor_token_id: "t0".into(),
+            action: "revoke",
+            token_id: Some(format!("\x1b]52;c;{}", "x".repeat(60_000))),
+            ..Record::default()
+        };
+        record(&c, &r, 1, OK).unwrap();
+        let (rows, _) = list(&c, &AuditFilter::default(), 1).unwrap();
+        let stored = rows[0].token_id.as_deref().unwrap();
+        assert!(stored.starts_with("\\u{1b}]52;c;xxx"), "{stored}");
+        assert!(
+            stored.chars().count() < MAX_RECORDED_CHARS + 32,
+            "{}",
+            stored.len()
+        );
+        assert!(!stored.chars().any(crate::model::sanitize::is_unsafe_char));
+    }
+}
