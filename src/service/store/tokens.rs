@@ -111,6 +111,15 @@ impl OrderKey {
             _ => return None,
         })
     }
+    /// Every order key (the tests walk them all).
+    #[cfg(test)]
+    pub(crate) const ALL: [OrderKey; 4] = [
+        OrderKey::Created,
+        OrderKey::TokenId,
+        OrderKey::Owner,
+        OrderKey::Expiry,
+    ];
+
     pub(crate) fn is_integer(self) -> bool {
         matches!(self, OrderKey::Created | OrderKey::Expiry)
     }
@@ -333,12 +342,7 @@ mod tests {
             expiry: None,
             last_used: None,
         };
-        for key in [
-            OrderKey::Created,
-            OrderKey::TokenId,
-            OrderKey::Owner,
-            OrderKey::Expiry,
-        ] {
+        for key in OrderKey::ALL {
             for descending in [false, true] {
                 let order = Order { key, descending };
                 let paging = Paging {

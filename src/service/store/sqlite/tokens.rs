@@ -239,12 +239,7 @@ mod tests {
     fn every_page_query_seeks_an_index() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::schema::migrate(&mut conn).unwrap();
-        for key in [
-            OrderKey::Created,
-            OrderKey::TokenId,
-            OrderKey::Owner,
-            OrderKey::Expiry,
-        ] {
+        for key in OrderKey::ALL {
             for descending in [false, true] {
                 let order = Order { key, descending };
                 let cursor = TokenCursor {
