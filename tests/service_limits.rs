@@ -11,8 +11,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use svc::{TestService, call_url, code, message};
 use tokentab::service::ServiceConfig;
-use tokentab::service::store::Store;
-use tokentab::service::store::tokens::{self, NewToken};
+use tokentab::service::store::sqlite::{Store, tokens};
+use tokentab::service::store::tokens::NewToken;
 
 const TOKENS: &str = "/access/api/v1/tokens";
 const DAY: u64 = 86_400;

@@ -7,8 +7,8 @@ mod svc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use svc::{TestService, code, message};
-use tokentab::service::store::Store;
-use tokentab::service::store::tokens::{self, NewToken};
+use tokentab::service::store::sqlite::{Store, tokens};
+use tokentab::service::store::tokens::NewToken;
 
 const TOKENS: &str = "/access/api/v1/tokens";
 

@@ -12,7 +12,9 @@
 //! Every operation the routes, bootstrap and seed use is here, at the level of one request's
 //! unit of work: a write that checks something first ("the device exists and the caller may
 //! patch it", "the user and every scope target exist") is one operation, run in one
-//! transaction on either backend, with the check handed in as a closure.
+//! transaction on either backend, with the check handed in as a closure. Each is the same
+//! text for both backends ([`run!`]): open a transaction on this backend, run the rule of
+//! [`super::rules`] (or one primitive of [`super::tx::Tx`]) over it, commit.
 //!
 //! Writes that act for a caller take its token id (`caller`) and re-check, inside their own
 //! transaction, that the token is still live: [`StoreError::CallerRevoked`] otherwise. Each
@@ -27,9 +29,14 @@ use super::audit::{AuditFilter, Record};
 use super::entities::DeviceQuery;
 use super::health::{Failed, WriteHealth};
 use super::pg::PgDb;
-use super::sqlite::SqliteDb;
+use super::rules::revoke::{RevokeIf, RevokeKey};
+use super::rules::{create, devices, entities, reads, refresh, revoke};
+use super::sqlite::{Access, SqliteDb};
 use super::target::DbTarget;
-use super::tokens::{AuthRow, Order, TokenCursor, TokenFilter, TokenPage, TokenRow};
+use super::tokens::{
+    AuthRow, Order, Paging, TokenCursor, TokenFilter, TokenKey, TokenPage, TokenRow,
+};
+use super::tx::{Tx, UsersQuery};
 
 pub use super::work::{
     CreateCheck, CreateToken, DeviceWrite, PoolUse, Refresh, Refreshed, RevokeOutcome, Write,
@@ -40,13 +47,43 @@ pub enum Db {
     Postgres(PgDb),
 }
 
-macro_rules! on {
-    ($self:ident, $db:ident => $call:expr) => {
+/// `run!(self, how, |tx| body)`: `body` (an expression over `tx: &impl Tx`, the same text
+/// for both backends) run as a `read`, a `write` (one transaction) or a `write_one` (a single
+/// statement: PostgreSQL runs it without `BEGIN`/`COMMIT`; SQLite as any write). The closure
+/// owns what it uses: SQLite runs it on another thread.
+macro_rules! run {
+    ($self:ident, read, |$tx:ident| $body:expr) => {
+        run!(@ $self, Read, read, |$tx| $body)
+    };
+    ($self:ident, write, |$tx:ident| $body:expr) => {
+        run!(@ $self, Write, write, |$tx| $body)
+    };
+    ($self:ident, write_one, |$tx:ident| $body:expr) => {
+        run!(@ $self, Write, write_one, |$tx| $body)
+    };
+    (@ $self:ident, $access:ident, $pg:ident, |$tx:ident| $body:expr) => {
         match $self {
-            Db::Sqlite($db) => $call.await,
-            Db::Postgres($db) => $call.await,
+            Db::Sqlite(db) => db.run(Access::$access, async move |$tx| $body).await,
+            Db::Postgres(db) => db.$pg(async move |$tx| $body).await,
         }
     };
+}
+
+/// A revoke: `rule` run over a clone of `req` (`run!(self, write, …)`), once more when it
+/// failed because the disk is full and the revocation reserve was just deleted to make room.
+macro_rules! revoke_into_reserve {
+    ($self:ident, $rule:path, $req:expr) => {{
+        let req = $req;
+        let mut retried = false;
+        loop {
+            let once = req.clone();
+            let out = run!($self, write, |tx| $rule(tx, once).await);
+            if !std::mem::replace(&mut retried, true) && $self.reserve_released_for(&out) {
+                continue;
+            }
+            break $self.health().record(out);
+        }
+    }};
 }
 
 impl Db {
@@ -73,7 +110,10 @@ impl Db {
 
     /// Readiness: Ok when a query round-trips (SQLite: and the file is still where it was).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on!(self, db => db.ping())
+        match self {
+            Db::Sqlite(db) => db.ping().await,
+            Db::Postgres(db) => db.ping().await,
+        }
     }
 
     /// Whether writes work, and (SQLite) the disk and file behind them: see
@@ -115,7 +155,7 @@ impl Db {
     /// The stored revocation epoch: it grows in the same transaction as every revoke, user
     /// admin/name change and membership change, on both backends (triggers).
     pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
-        on!(self, db => db.revocation_epoch())
+        run!(self, read, |tx| tx.revocation_epoch().await)
     }
 
     // ---- meta and bootstrap ------------------------------------------------------------
@@ -123,26 +163,27 @@ impl Db {
     /// The stored service id; `candidate` is stored first when there is none. Every replica
     /// gets the same answer.
     pub async fn service_id(&self, candidate: String) -> Result<String, StoreError> {
-        let out = on!(self, db => db.service_id(candidate));
+        let out = run!(self, write_one, |tx| entities::service_id(tx, &candidate)
+            .await);
         self.health().record(out)
     }
 
     /// Applies `batch` in one transaction only if the database has no user yet; true when
     /// applied. Replicas starting together on an empty database apply it exactly once.
     pub async fn apply_if_empty(&self, batch: Vec<Write>) -> Result<bool, StoreError> {
-        let out = on!(self, db => db.apply_if_empty(batch));
+        let out = run!(self, write, |tx| entities::apply_if_empty(tx, &batch).await);
         self.health().record(out)
     }
 
     /// Applies `batch` in one transaction.
     pub async fn apply(&self, batch: Vec<Write>) -> Result<(), StoreError> {
-        let out = on!(self, db => db.apply(batch));
+        let out = run!(self, write, |tx| entities::apply(tx, &batch).await);
         self.health().record(out)
     }
 
     /// A `meta` value.
     pub async fn meta(&self, key: String) -> Result<Option<String>, StoreError> {
-        on!(self, db => db.meta(key))
+        run!(self, read, |tx| tx.meta(&key).await)
     }
 
     // ---- audit trail -----------------------------------------------------------------------
@@ -154,13 +195,13 @@ impl Db {
         at: i64,
         result: String,
     ) -> Result<i64, StoreError> {
-        let out = on!(self, db => db.audit_record(record, at, result));
+        let out = run!(self, write_one, |tx| tx.record(&record, at, &result).await);
         self.health().record(out)
     }
 
     /// Adds `n` to row `seq`'s count (aggregated refusals).
     pub async fn audit_add_count(&self, seq: i64, n: u64) -> Result<(), StoreError> {
-        let out = on!(self, db => db.audit_add_count(seq, n));
+        let out = run!(self, write_one, |tx| tx.audit_add_count(seq, n).await);
         self.health().record(out)
     }
 
@@ -170,12 +211,12 @@ impl Db {
         filter: AuditFilter,
         limit: u32,
     ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
-        on!(self, db => db.audit_list(filter, limit))
+        run!(self, read, |tx| reads::audit(tx, &filter, limit).await)
     }
 
     /// Deletes rows older than `before`; how many went.
     pub async fn audit_prune(&self, before: i64) -> Result<usize, StoreError> {
-        let out = on!(self, db => db.audit_prune(before));
+        let out = run!(self, write_one, |tx| tx.audit_prune(before).await);
         self.health().record(out)
     }
 
@@ -186,7 +227,7 @@ impl Db {
     /// Refused with [`StoreError::LowDisk`] under the free-disk floor.
     pub async fn create_token(&self, req: CreateToken) -> Result<CreateCheck, StoreError> {
         self.health().room_to_grow()?;
-        let out = on!(self, db => db.create_token(req));
+        let out = run!(self, write, |tx| create::create(tx, &req).await);
         self.health().record(out)
     }
 
@@ -194,13 +235,15 @@ impl Db {
     /// Refused with [`StoreError::LowDisk`] under the free-disk floor.
     pub async fn refresh_token(&self, req: Refresh) -> Result<Option<Refreshed>, StoreError> {
         self.health().room_to_grow()?;
-        let out = on!(self, db => db.refresh_token(req));
+        let out = run!(self, write, |tx| refresh::refresh(tx, req).await);
         self.health().record(out)
     }
 
     /// A live token by the hash of its secret.
     pub async fn live_token_by_hash(&self, hash: [u8; 32]) -> Result<Option<TokenRow>, StoreError> {
-        on!(self, db => db.live_token_by_hash(hash))
+        run!(self, read, |tx| tx
+            .live_token(TokenKey::SecretHash(&hash))
+            .await)
     }
 
     /// Revokes the live token whose secret hashes to `hash` if `may(row)` allows, re-checking
@@ -215,36 +258,35 @@ impl Db {
         may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<Option<String>, StoreError> {
-        let again = (caller.clone(), may.clone(), audit.clone());
-        let out = match on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit)) {
-            Err(e) if self.reserve_released_for(&e) => {
-                let (caller, may, audit) = again;
-                on!(self, db => db.revoke_by_hash_if(hash, now, caller, may, audit))
-            }
-            other => other,
+        let req = RevokeIf {
+            key: RevokeKey::SecretHash(hash),
+            now,
+            caller,
+            may,
+            audit,
         };
-        self.health().record(out)
+        revoke_into_reserve!(self, revoke::revoke_found_if, req)
     }
 
-    /// True when `e` says the disk is full and the revocation reserve was just deleted to
+    /// True when `out` says the disk is full and the revocation reserve was just deleted to
     /// make room: the revoke is then tried once more.
-    fn reserve_released_for(&self, e: &StoreError) -> bool {
-        e.is_out_of_space() && self.health().release_reserve()
+    fn reserve_released_for<T>(&self, out: &Result<T, StoreError>) -> bool {
+        matches!(out, Err(e) if e.is_out_of_space()) && self.health().release_reserve()
     }
 
     /// Live tokens matching `filter` (the `total` of a first page).
     pub async fn count_tokens(&self, filter: TokenFilter) -> Result<u64, StoreError> {
-        on!(self, db => db.count_tokens(filter))
+        run!(self, read, |tx| tx.count_tokens(&filter).await)
     }
 
     /// The token behind a secret's hash, revoked or not, with what authentication needs.
     pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
-        on!(self, db => db.auth_by_hash(hash))
+        run!(self, read, |tx| tx.auth_by_hash(&hash).await)
     }
 
     /// A live token by id.
     pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
-        on!(self, db => db.token_by_id(id))
+        run!(self, read, |tx| tx.live_token(TokenKey::Id(&id)).await)
     }
 
     /// Revokes the live token `id` if `may(row)` says so, in one transaction that re-checks
@@ -263,15 +305,14 @@ impl Db {
         may: impl FnOnce(&TokenRow) -> bool + Clone + Send + 'static,
         audit: Option<Record>,
     ) -> Result<RevokeOutcome, StoreError> {
-        let again = (id.clone(), caller.clone(), may.clone(), audit.clone());
-        let out = match on!(self, db => db.revoke_token_if(id, now, caller, may, audit)) {
-            Err(e) if self.reserve_released_for(&e) => {
-                let (id, caller, may, audit) = again;
-                on!(self, db => db.revoke_token_if(id, now, caller, may, audit))
-            }
-            other => other,
+        let req = RevokeIf {
+            key: RevokeKey::Id(id),
+            now,
+            caller,
+            may,
+            audit,
         };
-        self.health().record(out)
+        revoke_into_reserve!(self, revoke::revoke_if, req)
     }
 
     /// `last_used = max(last_used, now)`: a late or slow update never moves it back. Skipped
@@ -280,7 +321,7 @@ impl Db {
         if self.health().room_to_grow().is_err() {
             return Ok(());
         }
-        let out = on!(self, db => db.touch_last_used(id, now));
+        let out = run!(self, write_one, |tx| tx.touch_last_used(&id, now).await);
         self.health().record(out)
     }
 
@@ -292,17 +333,22 @@ impl Db {
         limit: Option<u32>,
         after: Option<TokenCursor>,
     ) -> Result<TokenPage, StoreError> {
-        on!(self, db => db.list_tokens(filter, order, limit, after))
+        let paging = Paging {
+            order,
+            limit,
+            after,
+        };
+        run!(self, read, |tx| reads::tokens(tx, &filter, &paging).await)
     }
 
     // ---- users, projects, fleets ----------------------------------------------------------
 
     pub async fn user(&self, username: String) -> Result<Option<UserInfo>, StoreError> {
-        on!(self, db => db.user(username))
+        run!(self, read, |tx| tx.user(&username).await)
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        on!(self, db => db.user_count())
+        run!(self, read, |tx| tx.user_count().await)
     }
 
     /// Users by name after `after`, whose name contains `contains`; and the next cursor.
@@ -312,20 +358,27 @@ impl Db {
         after: Option<String>,
         limit: u32,
     ) -> Result<(Vec<UserInfo>, Option<String>), StoreError> {
-        on!(self, db => db.users_page(contains, after, limit))
+        run!(self, read, |tx| {
+            let q = UsersQuery {
+                contains: contains.as_deref(),
+                after: after.as_deref(),
+                limit,
+            };
+            reads::users(tx, q).await
+        })
     }
 
     pub async fn projects(&self) -> Result<Vec<ProjectInfo>, StoreError> {
-        on!(self, db => db.projects())
+        run!(self, read, |tx| tx.projects().await)
     }
 
     pub async fn project_exists(&self, key: String) -> Result<bool, StoreError> {
-        on!(self, db => db.project_exists(key))
+        run!(self, read, |tx| tx.project_exists(&key).await)
     }
 
     /// None when the project does not exist.
     pub async fn fleets(&self, project: String) -> Result<Option<Vec<FleetInfo>>, StoreError> {
-        on!(self, db => db.fleets(project))
+        run!(self, read, |tx| reads::fleets(tx, &project).await)
     }
 
     // ---- devices ---------------------------------------------------------------------------
@@ -335,7 +388,7 @@ impl Db {
         project: String,
         uuid: String,
     ) -> Result<Option<DeviceInfo>, StoreError> {
-        on!(self, db => db.device(project, uuid))
+        run!(self, read, |tx| tx.device(&project, &uuid).await)
     }
 
     /// One page ordered by device id and the `after` of the next; None when the project does
@@ -345,7 +398,7 @@ impl Db {
         project: String,
         query: DeviceQuery,
     ) -> Result<Option<(Vec<DeviceInfo>, Option<String>)>, StoreError> {
-        on!(self, db => db.devices_page(project, query))
+        run!(self, read, |tx| reads::devices(tx, &project, &query).await)
     }
 
     /// Applies `patch` if `check(device)` allows it (it sees None for a missing device), in
@@ -361,7 +414,8 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
-        let out = on!(self, db => db.update_device_if(w, patch, check));
+        let out = run!(self, write, |tx| devices::update_if(tx, &w, &patch, check)
+            .await);
         self.health().record_device(out)
     }
 
@@ -376,7 +430,7 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
-        let out = on!(self, db => db.delete_device_if(w, check));
+        let out = run!(self, write, |tx| devices::delete_if(tx, &w, check).await);
         self.health().record_device(out)
     }
 }

@@ -1,9 +1,8 @@
-//! Token rows: insert, look up by secret hash or id, revoke, and keyset-paged listing.
+//! What both backends store and answer about tokens: the rows, the listing's filter and order,
+//! and the keyset cursor (one encoding, one page cut, whichever backend made the page).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// A token to store. Only the SHA-256 of its secret is kept.
 #[derive(Debug, Clone)]
@@ -66,13 +65,6 @@ impl UserState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevokeResult {
-    Revoked,
-    /// Unknown, or revoked before.
-    Gone,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OrderKey {
     #[default]
@@ -93,7 +85,8 @@ impl OrderKey {
             _ => return None,
         })
     }
-    fn sql(self) -> &'static str {
+    /// The column a listing sorts by (the same on both backends).
+    pub(crate) fn column(self) -> &'static str {
         match self {
             OrderKey::Created => "issued_at",
             OrderKey::TokenId => "token_id",
@@ -118,15 +111,24 @@ impl OrderKey {
             _ => return None,
         })
     }
-    fn is_integer(self) -> bool {
+    /// Every order key (the tests walk them all).
+    #[cfg(test)]
+    pub(crate) const ALL: [OrderKey; 4] = [
+        OrderKey::Created,
+        OrderKey::TokenId,
+        OrderKey::Owner,
+        OrderKey::Expiry,
+    ];
+
+    pub(crate) fn is_integer(self) -> bool {
         matches!(self, OrderKey::Created | OrderKey::Expiry)
     }
-    fn key_of(self, row: &TokenRow) -> Value {
+    fn key_of(self, row: &TokenRow) -> CursorKey {
         match self {
-            OrderKey::Created => Value::Integer(row.issued_at),
-            OrderKey::Expiry => Value::Integer(row.expiry.unwrap_or(i64::MAX)),
-            OrderKey::TokenId => Value::Text(row.token_id.clone()),
-            OrderKey::Owner => Value::Text(row.username.clone()),
+            OrderKey::Created => CursorKey::Int(row.issued_at),
+            OrderKey::Expiry => CursorKey::Int(row.expiry.unwrap_or(i64::MAX)),
+            OrderKey::TokenId => CursorKey::Text(row.token_id.clone()),
+            OrderKey::Owner => CursorKey::Text(row.username.clone()),
         }
     }
 }
@@ -141,16 +143,23 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenCursor {
     pub order: Order,
-    key: Value,
-    seq: i64,
+    pub(crate) key: CursorKey,
+    pub(crate) seq: i64,
+}
+
+/// A cursor's sort key: an integer column (issue time, expiry) or a text one (also any
+/// argument [`Paging::sql_tail`] adds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CursorKey {
+    Int(i64),
+    Text(String),
 }
 
 impl TokenCursor {
     pub fn encode(&self) -> String {
         let key = match &self.key {
-            Value::Integer(i) => i.to_string(),
-            Value::Text(t) => t.clone(),
-            _ => String::new(),
+            CursorKey::Int(i) => i.to_string(),
+            CursorKey::Text(t) => t.clone(),
         };
         let dir = if self.order.descending { 'd' } else { 'a' };
         URL_SAFE_NO_PAD.encode(format!(
@@ -179,9 +188,9 @@ impl TokenCursor {
             return None;
         }
         let value = if key.is_integer() {
-            Value::Integer(key_text.parse().ok()?)
+            CursorKey::Int(key_text.parse().ok()?)
         } else {
-            Value::Text(key_text.to_owned())
+            CursorKey::Text(key_text.to_owned())
         };
         Some(TokenCursor {
             order: Order { key, descending },
@@ -221,122 +230,57 @@ pub struct TokenPage {
     pub next: Option<TokenCursor>,
 }
 
-const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
-                       issued_at, expiry, last_used";
-
-fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
-    Ok(TokenRow {
-        seq: r.get(0)?,
-        token_id: r.get(1)?,
-        username: r.get(2)?,
-        scope: r.get(3)?,
-        description: r.get(4)?,
-        project_key: r.get(5)?,
-        refreshable: r.get(6)?,
-        issued_at: r.get(7)?,
-        expiry: r.get(8)?,
-        last_used: r.get(9)?,
-    })
+/// Which page of a listing: its order, at most `limit` rows (None: all), after `after`.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub order: Order,
+    pub limit: Option<u32>,
+    pub after: Option<TokenCursor>,
 }
 
-pub fn insert(conn: &Connection, t: &NewToken) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO tokens (token_id, secret_hash, username, scope, audience, description, \
-         project_key, refreshable, issued_at, expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        t.token_id,
-        &t.secret_hash[..],
-        t.username,
-        t.scope,
-        t.audience,
-        t.description,
-        t.project_key,
-        t.refreshable,
-        t.issued_at,
-        t.expiry
-    ])?;
-    Ok(())
+impl Paging {
+    /// The end of a listing's SQL, the same on both backends: the keyset condition after the
+    /// cursor, the order, and the limit (one row more than asked, to tell whether more
+    /// remain). `arg` adds each argument and returns its placeholder.
+    pub(crate) fn sql_tail(&self, mut arg: impl FnMut(CursorKey) -> String) -> String {
+        let key = self.order.key.column();
+        let (cmp, dir) = if self.order.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let mut sql = String::new();
+        if let Some(c) = &self.after {
+            let (k, seq) = (arg(c.key.clone()), arg(CursorKey::Int(c.seq)));
+            sql.push_str(&format!(" AND ({key}, seq) {cmp} ({k}, {seq})"));
+        }
+        sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
+        if let Some(l) = self.limit {
+            let limit = arg(CursorKey::Int(i64::from(l) + 1));
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        sql
+    }
 }
 
-pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<AuthRow>> {
-    let found = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS}, revoked_at IS NOT NULL, \
-             (SELECT admin FROM users u WHERE u.username = tokens.username), \
-             (SELECT disabled FROM users u WHERE u.username = tokens.username) \
-             FROM tokens WHERE secret_hash = ?1"
-        ))?
-        .query_row([&hash[..]], |r| {
-            Ok((
-                token_row(r)?,
-                r.get::<_, bool>(10)?,
-                r.get::<_, Option<bool>>(11)?.unwrap_or(false),
-                UserState::from_disabled(r.get(12)?),
-            ))
-        })
-        .optional()?;
-    let Some((token, revoked, user_admin, user)) = found else {
-        return Ok(None);
-    };
-    let memberships = memberships(conn, &token.username)?;
-    Ok(Some(AuthRow {
-        token,
-        revoked,
-        user_admin,
-        user,
-        memberships,
-    }))
-}
-
-fn memberships(conn: &Connection, username: &str) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT project_key FROM memberships WHERE username = ?1 ORDER BY project_key",
-    )?;
-    let rows = stmt.query_map([username], |r| r.get(0))?;
-    rows.collect()
-}
-
-/// A live (not revoked) token by id.
-pub fn by_id(conn: &Connection, token_id: &str) -> rusqlite::Result<Option<TokenRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tokens WHERE token_id = ?1 AND revoked_at IS NULL"
-    ))?
-    .query_row([token_id], token_row)
-    .optional()
-}
-
-pub fn revoke(conn: &Connection, token_id: &str, now: i64) -> rusqlite::Result<RevokeResult> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE tokens SET revoked_at = ?2 WHERE token_id = ?1 AND revoked_at IS NULL",
-        )?
-        .execute(params![token_id, now])?;
-    Ok(if n == 1 {
-        RevokeResult::Revoked
-    } else {
-        RevokeResult::Gone
-    })
-}
-
-/// A live token by secret hash (revoke by value).
-pub fn live_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<TokenRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tokens WHERE secret_hash = ?1 AND revoked_at IS NULL"
-    ))?
-    .query_row([&hash[..]], token_row)
-    .optional()
-}
-
-/// Keeps the SHA-256 of a token's refresh token.
-pub fn set_refresh_hash(
-    conn: &Connection,
-    token_id: &str,
-    hash: &[u8; 32],
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tokens SET refresh_hash = ?2 WHERE token_id = ?1")?
-        .execute(params![token_id, &hash[..]])?;
-    Ok(())
+impl TokenPage {
+    /// The page from the rows a backend fetched for `paging` (`limit + 1` of them, to tell
+    /// whether more remain): cut to `limit`, with the cursor of the next page while more remain.
+    pub(crate) fn cut(mut tokens: Vec<TokenRow>, paging: &Paging) -> TokenPage {
+        let mut next = None;
+        if let Some(l) = paging.limit {
+            if tokens.len() > l as usize {
+                tokens.truncate(l as usize);
+                let order = paging.order;
+                next = tokens.last().map(|last| TokenCursor {
+                    order,
+                    key: order.key.key_of(last),
+                    seq: last.seq,
+                });
+            }
+        }
+        TokenPage { tokens, next }
+    }
 }
 
 /// The live token a refresh token belongs to, with what a refresh copies.
@@ -349,141 +293,11 @@ pub struct RefreshRow {
     pub chain_start: i64,
 }
 
-pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Option<RefreshRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS}, audience, secret_hash, COALESCE(chain_issued_at, issued_at) \
-         FROM tokens WHERE refresh_hash = ?1 AND revoked_at IS NULL"
-    ))?
-    .query_row([&hash[..]], |r| {
-        let secret: Vec<u8> = r.get(11)?;
-        Ok(RefreshRow {
-            token: token_row(r)?,
-            audience: r.get(10)?,
-            secret_hash: secret.try_into().unwrap_or([0; 32]),
-            chain_start: r.get(12)?,
-        })
-    })
-    .optional()
-}
-
-/// Marks a refreshed token as part of the chain that began at `start`.
-pub fn set_chain_start(conn: &Connection, token_id: &str, start: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tokens SET chain_issued_at = ?2 WHERE token_id = ?1")?
-        .execute(params![token_id, start])?;
-    Ok(())
-}
-
-/// Live (not revoked, not expired) tokens of `username`, counted up to `cap`.
-pub fn live_count(conn: &Connection, username: &str, now: i64, cap: u32) -> rusqlite::Result<u32> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM tokens WHERE username = ?1 AND revoked_at IS NULL \
-         AND (expiry IS NULL OR expiry > ?2) LIMIT ?3)",
-    )?
-    .query_row(params![username, now, cap], |r| r.get(0))
-}
-
-/// `last_used = max(last_used, now)`: a late or slow update never moves it back.
-pub fn touch_last_used(conn: &Connection, token_id: &str, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE tokens SET last_used = ?2 WHERE token_id = ?1 \
-         AND (last_used IS NULL OR last_used < ?2)",
-    )?
-    .execute(params![token_id, now])?;
-    Ok(())
-}
-
-/// The SQL and arguments of one listing page (fetches `limit + 1` rows to detect more).
-fn list_query(
-    filter: &TokenFilter,
-    order: Order,
-    limit: Option<u32>,
-    after: Option<&TokenCursor>,
-) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL");
-    let mut args: Vec<Value> = Vec::new();
-    if let Some(u) = &filter.username {
-        args.push(Value::Text(u.clone()));
-        sql.push_str(&format!(" AND username = ?{}", args.len()));
-    }
-    if let Some(id) = &filter.token_id {
-        args.push(Value::Text(id.clone()));
-        sql.push_str(&format!(" AND token_id = ?{}", args.len()));
-    }
-    if let Some(r) = filter.refreshable {
-        args.push(Value::Integer(i64::from(r)));
-        sql.push_str(&format!(" AND refreshable = ?{}", args.len()));
-    }
-    match &filter.description {
-        Some(DescriptionFilter::Exact(d)) => {
-            args.push(Value::Text(d.clone()));
-            sql.push_str(&format!(" AND description = ?{}", args.len()));
-        }
-        Some(DescriptionFilter::Prefix(p)) if !p.is_empty() => {
-            args.push(Value::Integer(p.chars().count() as i64));
-            args.push(Value::Text(p.clone()));
-            sql.push_str(&format!(
-                " AND substr(description, 1, ?{}) = ?{}",
-                args.len() - 1,
-                args.len()
-            ));
-        }
-        Some(DescriptionFilter::Prefix(_)) | None => {}
-    }
-    let key = order.key.sql();
-    let (cmp, dir) = if order.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(c) = after {
-        args.push(c.key.clone());
-        args.push(Value::Integer(c.seq));
-        sql.push_str(&format!(
-            " AND ({key}, seq) {cmp} (?{}, ?{})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
-    if let Some(l) = limit {
-        args.push(Value::Integer(i64::from(l) + 1));
-        sql.push_str(&format!(" LIMIT ?{}", args.len()));
-    }
-    (sql, args)
-}
-
-/// How many live tokens match `filter` (the "of ~N" a client shows while pages stream in).
-pub fn count(conn: &Connection, filter: &TokenFilter) -> rusqlite::Result<u64> {
-    let (sql, args) = list_query(filter, Order::default(), None, None);
-    let sql = format!("SELECT COUNT(*) FROM ({sql})");
-    conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
-}
-
-/// One page of live tokens. `limit` None = everything (JFrog's own list has no paging).
-pub fn list(
-    conn: &Connection,
-    filter: &TokenFilter,
-    order: Order,
-    limit: Option<u32>,
-    after: Option<&TokenCursor>,
-) -> rusqlite::Result<TokenPage> {
-    let (sql, args) = list_query(filter, order, limit, after);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut tokens = stmt
-        .query_map(rusqlite::params_from_iter(args), token_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut next = None;
-    if let Some(l) = limit {
-        if tokens.len() > l as usize {
-            tokens.truncate(l as usize);
-            next = tokens.last().map(|last| TokenCursor {
-                order,
-                key: order.key.key_of(last),
-                seq: last.seq,
-            });
-        }
-    }
-    Ok(TokenPage { tokens, next })
+/// Which live token a revoke names: by id, or by the hash of its secret.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenKey<'a> {
+    Id(&'a str),
+    SecretHash(&'a [u8; 32]),
 }
 
 #[cfg(test)]
@@ -497,13 +311,13 @@ mod tests {
                 key: OrderKey::Owner,
                 descending: true,
             },
-            key: Value::Text("al.ice".into()),
+            key: CursorKey::Text("al.ice".into()),
             seq: 42,
         };
         assert_eq!(TokenCursor::decode(&c.encode()), Some(c));
         let c = TokenCursor {
             order: Order::default(),
-            key: Value::Integer(-5),
+            key: CursorKey::Int(-5),
             seq: 1,
         };
         assert_eq!(TokenCursor::decode(&c.encode()), Some(c));
@@ -512,41 +326,44 @@ mod tests {
         }
     }
 
-    /// Every order's next page is an index seek, so walking all pages stays linear.
+    /// The cursor a page ends with (one maker for both backends) encodes the order and the
+    /// last row's sort key and sequence number, and decodes to itself.
     #[test]
-    fn every_page_query_seeks_an_index() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::migrations::migrate(&mut conn).unwrap();
-        for key in [
-            OrderKey::Created,
-            OrderKey::TokenId,
-            OrderKey::Owner,
-            OrderKey::Expiry,
-        ] {
+    fn a_cut_page_ends_with_the_cursor_of_its_last_row() {
+        let row = |seq: i64| TokenRow {
+            seq,
+            token_id: format!("t.{seq}"),
+            username: "al.ice".into(),
+            scope: String::new(),
+            description: String::new(),
+            project_key: None,
+            refreshable: false,
+            issued_at: 100 + seq,
+            expiry: None,
+            last_used: None,
+        };
+        for key in OrderKey::ALL {
             for descending in [false, true] {
                 let order = Order { key, descending };
-                let cursor = TokenCursor {
+                let paging = Paging {
                     order,
-                    key: if key.is_integer() {
-                        Value::Integer(5)
-                    } else {
-                        Value::Text("x".into())
-                    },
-                    seq: 3,
+                    limit: Some(2),
+                    after: None,
                 };
-                let (sql, args) =
-                    list_query(&TokenFilter::default(), order, Some(500), Some(&cursor));
-                let plan: Vec<String> = conn
-                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .unwrap()
-                    .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                assert!(
-                    plan.len() == 1 && plan[0].starts_with("SEARCH tokens USING INDEX"),
-                    "{key:?} desc={descending}: {plan:?}"
-                );
+                let page = TokenPage::cut(vec![row(6), row(7), row(8)], &paging);
+                assert_eq!(page.tokens.len(), 2);
+                let c = page.next.expect("more remain");
+                assert_eq!((c.order, c.seq), (order, 7));
+                let want = match key {
+                    OrderKey::Created => CursorKey::Int(107),
+                    OrderKey::Expiry => CursorKey::Int(i64::MAX),
+                    OrderKey::TokenId => CursorKey::Text("t.7".into()),
+                    OrderKey::Owner => CursorKey::Text("al.ice".into()),
+                };
+                assert_eq!(c.key, want);
+                assert_eq!(TokenCursor::decode(&c.encode()), Some(c));
+                let all = TokenPage::cut(vec![row(6), row(7)], &paging);
+                assert!(all.next.is_none(), "no cursor when nothing remains");
             }
         }
     }

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tokentab::service::store::Store;
-use tokentab::service::store::tokens::{self, NewToken};
+use tokentab::service::store::sqlite::{Store, tokens};
+use tokentab::service::store::tokens::NewToken;
 use tokentab::service::{ServiceConfig, ServiceHandle, StoreError, spawn};
 
 use super::servers::json;
@@ -37,7 +37,7 @@ fn fill(db: &Path) -> Result<Duration, StoreError> {
     let start = Instant::now();
     let now = chrono::Utc::now().timestamp();
     store.write_now(move |tx| {
-        tokentab::service::store::entities::insert_user(
+        tokentab::service::store::sqlite::entities::insert_user(
             tx,
             &tokentab::model::wire::UserInfo {
                 username: "admin".into(),

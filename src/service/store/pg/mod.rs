@@ -12,7 +12,7 @@
 //! 2. Validity is read after the request arrived, as on SQLite ([`crate::service::revocation`]
 //!    has the rule and its proof): the request first reads `revocation_epoch` (one
 //!    primary-key statement), then either uses a principal cached under exactly that epoch or
-//!    reads the token row by its secret hash ([`PgDb::auth_by_hash`]) and caches it under the
+//!    reads the token row by its secret hash (`Tx::auth_by_hash`) and caches it under the
 //!    epoch read *before* it. Under READ COMMITTED each statement sees every transaction
 //!    committed before it started, so a request that starts after the acknowledgment reads an
 //!    epoch at least the revoke's: no entry read before the revoke matches it, and a fresh row
@@ -37,30 +37,39 @@
 //!    and 3 do not depend on it.
 //!
 //! Keyset cursors are values of the rows (sort key + `seq`), not positions or server state,
-//! so a cursor from one replica is valid on any other; the encoding is the SQLite backend's.
+//! so a cursor from one replica is valid on any other; both backends make and read them with
+//! the same code (`store/tokens.rs`).
 //! `last_used` is only ever raised (`GREATEST`), so a slow replica's update never moves it
 //! back.
+//!
+//! Files, laid out as `sqlite/`: `tx.rs` (the primitives, and the locks that keep the
+//! guarantees above), `tokens.rs`, `entities.rs`, `audit.rs` (their SQL), `schema.rs`
+//! (migrations); PostgreSQL's own: `errors.rs` (what a failure means: 503 or an error),
+//! `listen.rs` (LISTEN/NOTIFY), `tls.rs`.
 
 mod audit;
 mod entities;
+mod errors;
 pub mod listen;
 mod schema;
 mod tls;
-mod token_ops;
 mod tokens;
+mod tx;
 
-use std::error::Error as _;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio::sync::watch;
-use tokio_postgres::error::SqlState;
 
 use crate::service::error::StoreError;
 
-use super::backend::PoolUse;
 use super::health::WriteHealth;
 use super::target::PgTarget;
+use super::work::PoolUse;
+
+use errors::classify;
+use errors::pool_error;
+pub use tx::PgTx;
 
 /// Most pooled connections per replica.
 pub const POOL_SIZE: usize = 16;
@@ -78,56 +87,6 @@ pub struct PgDb {
 impl Drop for PgDb {
     fn drop(&mut self) {
         self.listener.abort();
-    }
-}
-
-/// Connection failures (server down, restarting, refusing connections, pool timeout),
-/// transactions PostgreSQL aborted to resolve a conflict, a read-only server or database
-/// (25006), exhausted resources (53: disk full, out of memory, too many connections) and
-/// system I/O errors (58) become [`StoreError::Unavailable`] (503 + Retry-After); everything
-/// else is an error.
-pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
-    let unavailable = match e.code() {
-        Some(code) => {
-            let c = code.code();
-            // 08: connection, 57P: shutdown / restart, 40: serialization failure or deadlock
-            // (PostgreSQL rolled the transaction back; a retry may succeed).
-            c.starts_with("08")
-                || c.starts_with("57P")
-                || c.starts_with("40")
-                || c.starts_with("53")
-                || c.starts_with("58")
-                || *code == SqlState::READ_ONLY_SQL_TRANSACTION
-                || *code == SqlState::TOO_MANY_CONNECTIONS
-                || *code == SqlState::CANNOT_CONNECT_NOW
-        }
-        None => e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()),
-    };
-    if unavailable {
-        // The driver's top message ("error connecting to server") hides the cause.
-        let mut why = e.to_string();
-        let mut cause = e.source();
-        while let Some(c) = cause {
-            why = format!("{why}: {c}");
-            cause = c.source();
-        }
-        StoreError::Unavailable(why)
-    } else {
-        StoreError::Postgres(e)
-    }
-}
-
-/// A connection that cannot be had, whatever PostgreSQL's reason (down, refusing
-/// connections to this database or role, a changed password), is unavailability: 503.
-fn pool_error(e: PoolError) -> StoreError {
-    match e {
-        PoolError::Backend(e) => match classify(e) {
-            StoreError::Postgres(e) => {
-                StoreError::Unavailable(format!("cannot connect: {}", StoreError::Postgres(e)))
-            }
-            other => other,
-        },
-        other => StoreError::Unavailable(other.to_string()),
     }
 }
 
@@ -195,17 +154,41 @@ impl PgDb {
         self.pool.get().await.map_err(pool_error)
     }
 
+    /// Runs `f` over a pooled client (each statement sees what was committed before it).
+    pub async fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, Object>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let client = self.client().await?;
+        f(&PgTx::new(&client)).await
+    }
+
+    /// Runs `f`'s one statement on a pooled client, where it commits on its own (no
+    /// `BEGIN`/`COMMIT` round trips for a single write).
+    pub async fn write_one<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, Object>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.read(f).await
+    }
+
+    /// Runs `f` in one transaction, committed when it returns Ok (and only then answered),
+    /// rolled back when it returns Err.
+    pub async fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl AsyncFnOnce(&PgTx<'_, deadpool_postgres::Transaction<'_>>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(classify)?;
+        let out = f(&PgTx::new(&tx)).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(out)
+    }
+
     /// The revocation epoch now (bumped by triggers in every revoking transaction).
     pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        // Prepared once per pooled connection: every request runs it (parse and plan were most
-        // of its cost on the server).
-        let stmt = client
-            .prepare_cached("SELECT epoch FROM revocation_epoch")
-            .await
-            .map_err(classify)?;
-        let epoch: i64 = client.query_one(&stmt, &[]).await.map_err(classify)?.get(0);
-        Ok(epoch as u64)
+        use super::tx::Tx;
+        self.read(async |tx| tx.revocation_epoch().await).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

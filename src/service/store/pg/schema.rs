@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 
 use crate::service::error::StoreError;
 
-use super::classify;
+use super::errors::classify;
 
 /// `pg_advisory_lock` key for migrations: "tokentab" in ASCII, as an i64.
 const MIGRATION_LOCK: i64 = 0x746f_6b65_6e74_6162;

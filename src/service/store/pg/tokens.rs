@@ -1,23 +1,22 @@
-//! Token rows on PostgreSQL: the same operations, results and cursors as the SQLite backend.
+//! Token rows on PostgreSQL: the statements behind `pg/tx.rs`'s token primitives.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::service::error::StoreError;
 use crate::service::store::tokens::{
-    AuthRow, DescriptionFilter, NewToken, Order, OrderKey, TokenCursor, TokenFilter, TokenPage,
+    AuthRow, CursorKey, DescriptionFilter, NewToken, Paging, RefreshRow, TokenFilter, TokenKey,
     TokenRow, UserState,
 };
+use crate::service::store::tx::Res;
 
-use super::{PgDb, classify};
+use super::errors::classify;
 
 pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
                        issued_at, expiry, last_used";
 
-type Param = Box<dyn ToSql + Sync + Send>;
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
 pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
     Ok(TokenRow {
@@ -34,60 +33,7 @@ pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
     })
 }
 
-fn column(key: OrderKey) -> &'static str {
-    match key {
-        OrderKey::Created => "issued_at",
-        OrderKey::TokenId => "token_id",
-        OrderKey::Owner => "username",
-        OrderKey::Expiry => "expiry_order",
-    }
-}
-
-fn is_integer(key: OrderKey) -> bool {
-    matches!(key, OrderKey::Created | OrderKey::Expiry)
-}
-
-/// The cursor's one-letter order code, as `TokenCursor::encode` writes it.
-fn code(key: OrderKey) -> char {
-    match key {
-        OrderKey::Created => 'c',
-        OrderKey::TokenId => 't',
-        OrderKey::Owner => 'o',
-        OrderKey::Expiry => 'e',
-    }
-}
-
-/// (seq, sort key text) of a cursor, read back through its public encoding: the cursor type
-/// keeps its fields private, and this way both backends share one encoding by construction.
-fn cursor_parts(c: &TokenCursor) -> Option<(i64, String)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(c.encode()).ok()?).ok()?;
-    let mut parts = raw.splitn(3, '.');
-    let _head = parts.next()?;
-    let seq = parts.next()?.parse().ok()?;
-    Some((seq, parts.next()?.to_owned()))
-}
-
-fn make_cursor(order: Order, last: &TokenRow) -> Option<TokenCursor> {
-    let key = match order.key {
-        OrderKey::Created => last.issued_at.to_string(),
-        OrderKey::Expiry => last.expiry.unwrap_or(i64::MAX).to_string(),
-        OrderKey::TokenId => last.token_id.clone(),
-        OrderKey::Owner => last.username.clone(),
-    };
-    let dir = if order.descending { 'd' } else { 'a' };
-    TokenCursor::decode(&URL_SAFE_NO_PAD.encode(format!(
-        "{}{dir}.{}.{key}",
-        code(order.key),
-        last.seq
-    )))
-}
-
-fn list_query(
-    filter: &TokenFilter,
-    order: Order,
-    limit: Option<u32>,
-    after: Option<&TokenCursor>,
-) -> Result<(String, Vec<Param>), StoreError> {
+fn list_query(filter: &TokenFilter, paging: &Paging) -> (String, Vec<Param>) {
     let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL");
     let mut args: Vec<Param> = Vec::new();
     let push = |sql: &mut String, args: &mut Vec<Param>, clause: &str, p: Param| {
@@ -128,40 +74,18 @@ fn list_query(
         ),
         Some(DescriptionFilter::Prefix(_)) | None => {}
     }
-    let key = column(order.key);
-    let (cmp, dir) = if order.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(c) = after {
-        let (seq, key_text) = cursor_parts(c)
-            .ok_or_else(|| StoreError::Corrupt("a token cursor does not decode".into()))?;
-        let key_arg: Param = if is_integer(order.key) {
-            Box::new(
-                key_text
-                    .parse::<i64>()
-                    .map_err(|_| StoreError::Corrupt("a token cursor's key".into()))?,
-            )
-        } else {
-            Box::new(key_text)
-        };
-        args.push(key_arg);
-        args.push(Box::new(seq));
-        sql.push_str(&format!(
-            " AND ({key}, seq) {cmp} (${}, ${})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    sql.push_str(&format!(" ORDER BY {key} {dir}, seq {dir}"));
-    if let Some(l) = limit {
-        push(&mut sql, &mut args, " LIMIT $", Box::new(i64::from(l) + 1));
-    }
-    Ok((sql, args))
+    let tail = paging.sql_tail(|v| {
+        args.push(match v {
+            CursorKey::Int(i) => Box::new(i),
+            CursorKey::Text(t) => Box::new(t),
+        });
+        format!("${}", args.len())
+    });
+    sql.push_str(&tail);
+    (sql, args)
 }
 
-fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+pub(super) fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect()
 }
 
@@ -194,161 +118,135 @@ pub(super) async fn insert(
     Ok(())
 }
 
-impl PgDb {
-    pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT t.seq, t.token_id, t.username, t.scope, t.description, t.project_key, \
-                 t.refreshable, t.issued_at, t.expiry, t.last_used, t.revoked_at IS NOT NULL, \
-                 COALESCE(u.admin, false), \
-                 ARRAY(SELECT m.project_key FROM memberships m \
-                       WHERE m.username = t.username ORDER BY m.project_key), \
-                 u.disabled \
-                 FROM tokens t LEFT JOIN users u ON u.username = t.username \
-                 WHERE t.secret_hash = $1",
-            )
-            .await
-            .map_err(classify)?;
-        let Some(r) = client
-            .query_opt(&stmt, &[&&hash[..]])
-            .await
-            .map_err(classify)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(AuthRow {
-            token: token_row(&r).map_err(classify)?,
-            revoked: r.try_get(10).map_err(classify)?,
-            user_admin: r.try_get(11).map_err(classify)?,
-            user: UserState::from_disabled(r.try_get(13).map_err(classify)?),
-            memberships: r.try_get(12).map_err(classify)?,
-        }))
-    }
-
-    pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM tokens WHERE token_id = $1 AND revoked_at IS NULL"
-            ))
-            .await
-            .map_err(classify)?;
-        let row = client.query_opt(&stmt, &[&id]).await.map_err(classify)?;
-        row.map(|r| token_row(&r)).transpose().map_err(classify)
-    }
-
-    /// A live token by the hash of its secret.
-    pub async fn live_token_by_hash(&self, hash: [u8; 32]) -> Result<Option<TokenRow>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM tokens WHERE secret_hash = $1 AND revoked_at IS NULL"
-            ))
-            .await
-            .map_err(classify)?;
-        let row = client
-            .query_opt(&stmt, &[&&hash[..]])
-            .await
-            .map_err(classify)?;
-        row.map(|r| token_row(&r)).transpose().map_err(classify)
-    }
-
-    /// Live tokens matching `filter`, through the listing's own query.
-    pub async fn count_tokens(&self, filter: TokenFilter) -> Result<u64, StoreError> {
-        let (sql, args) = list_query(&filter, Order::default(), None, None)?;
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!("SELECT count(*) FROM ({sql}) AS listed"))
-            .await
-            .map_err(classify)?;
-        let n: i64 = client
-            .query_one(&stmt, &refs(&args))
-            .await
-            .map_err(classify)?
-            .try_get(0)
-            .map_err(classify)?;
-        Ok(n.max(0) as u64)
-    }
-
-    pub async fn touch_last_used(&self, id: String, now: i64) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE tokens SET last_used = $2 WHERE token_id = $1 \
-                 AND (last_used IS NULL OR last_used < $2)",
-                &[&id, &now],
-            )
-            .await
-            .map_err(classify)?;
-        Ok(())
-    }
-
-    pub async fn list_tokens(
-        &self,
-        filter: TokenFilter,
-        order: Order,
-        limit: Option<u32>,
-        after: Option<TokenCursor>,
-    ) -> Result<TokenPage, StoreError> {
-        let (sql, args) = list_query(&filter, order, limit, after.as_ref())?;
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(&sql).await.map_err(classify)?;
-        let rows = client.query(&stmt, &refs(&args)).await.map_err(classify)?;
-        let mut tokens = rows
-            .iter()
-            .map(token_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(classify)?;
-        let mut next = None;
-        if let Some(l) = limit {
-            if tokens.len() > l as usize {
-                tokens.truncate(l as usize);
-                next = tokens.last().and_then(|last| make_cursor(order, last));
-            }
-        }
-        Ok(TokenPage { tokens, next })
-    }
+pub(super) async fn auth_by_hash(c: &impl GenericClient, hash: &[u8; 32]) -> Res<Option<AuthRow>> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT t.seq, t.token_id, t.username, t.scope, t.description, t.project_key, \
+             t.refreshable, t.issued_at, t.expiry, t.last_used, t.revoked_at IS NOT NULL, \
+             COALESCE(u.admin, false), \
+             ARRAY(SELECT m.project_key FROM memberships m \
+                   WHERE m.username = t.username ORDER BY m.project_key), \
+             u.disabled \
+             FROM tokens t LEFT JOIN users u ON u.username = t.username \
+             WHERE t.secret_hash = $1",
+        )
+        .await
+        .map_err(classify)?;
+    let Some(r) = c.query_opt(&stmt, &[&&hash[..]]).await.map_err(classify)? else {
+        return Ok(None);
+    };
+    Ok(Some(AuthRow {
+        token: token_row(&r).map_err(classify)?,
+        revoked: r.try_get(10).map_err(classify)?,
+        user_admin: r.try_get(11).map_err(classify)?,
+        user: UserState::from_disabled(r.try_get(13).map_err(classify)?),
+        memberships: r.try_get(12).map_err(classify)?,
+    }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The live token `key` names; `for_update` locks its row for the rest of the transaction.
+pub(super) async fn live(
+    c: &impl GenericClient,
+    key: TokenKey<'_>,
+    for_update: bool,
+) -> Res<Option<TokenRow>> {
+    let (column, value): (&str, Param) = match key {
+        TokenKey::Id(id) => ("token_id", Box::new(id.to_owned())),
+        TokenKey::SecretHash(hash) => ("secret_hash", Box::new(hash.to_vec())),
+    };
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tokens WHERE {column} = $1 AND revoked_at IS NULL{lock}"
+        ))
+        .await
+        .map_err(classify)?;
+    let row = c
+        .query_opt(&stmt, &refs(&[value]))
+        .await
+        .map_err(classify)?;
+    row.map(|r| token_row(&r)).transpose().map_err(classify)
+}
 
-    #[test]
-    fn cursors_made_here_decode_to_the_same_order_and_key() {
-        let row = TokenRow {
-            seq: 7,
-            token_id: "t.1".into(),
-            username: "al.ice".into(),
-            scope: String::new(),
-            description: String::new(),
-            project_key: None,
-            refreshable: false,
-            issued_at: 100,
-            expiry: None,
-            last_used: None,
-        };
-        for key in [
-            OrderKey::Created,
-            OrderKey::TokenId,
-            OrderKey::Owner,
-            OrderKey::Expiry,
-        ] {
-            for descending in [false, true] {
-                let order = Order { key, descending };
-                let c = make_cursor(order, &row).expect("decodes");
-                assert_eq!(c.order, order);
-                let (seq, text) = cursor_parts(&c).unwrap();
-                assert_eq!(seq, 7);
-                let want = match key {
-                    OrderKey::Created => "100".to_owned(),
-                    OrderKey::Expiry => i64::MAX.to_string(),
-                    OrderKey::TokenId => "t.1".into(),
-                    OrderKey::Owner => "al.ice".into(),
-                };
-                assert_eq!(text, want);
-            }
-        }
-    }
+/// The live token behind a refresh secret, locked `FOR UPDATE`.
+pub(super) async fn refresh_row_for_update(
+    c: &impl GenericClient,
+    hash: &[u8; 32],
+) -> Res<Option<RefreshRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, audience, secret_hash, COALESCE(chain_issued_at, issued_at) \
+         FROM tokens WHERE refresh_hash = $1 AND revoked_at IS NULL FOR UPDATE"
+    );
+    let Some(old) = c.query_opt(&sql, &[&&hash[..]]).await.map_err(classify)? else {
+        return Ok(None);
+    };
+    let secret: Vec<u8> = old.try_get(11).map_err(classify)?;
+    Ok(Some(RefreshRow {
+        token: token_row(&old).map_err(classify)?,
+        audience: old.try_get(10).map_err(classify)?,
+        secret_hash: secret
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("a token's secret hash".into()))?,
+        chain_start: old.try_get(12).map_err(classify)?,
+    }))
+}
+
+/// Live (not revoked, not expired) tokens of `username`, counted up to `cap`.
+pub(super) async fn live_count(
+    c: &impl GenericClient,
+    username: &str,
+    now: i64,
+    cap: u32,
+) -> Res<u32> {
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT 1 FROM tokens WHERE username = $1 \
+             AND revoked_at IS NULL AND (expiry IS NULL OR expiry > $2) LIMIT $3) AS live",
+            &[&username, &now, &i64::from(cap)],
+        )
+        .await
+        .map_err(classify)?
+        .try_get(0)
+        .map_err(classify)?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Runs one statement; how many rows it changed.
+pub(super) async fn exec(
+    c: &impl GenericClient,
+    sql: &str,
+    args: &[&(dyn ToSql + Sync)],
+) -> Res<u64> {
+    c.execute(sql, args).await.map_err(classify)
+}
+
+/// The rows of one listing page (`limit + 1` at most).
+pub(super) async fn list(
+    c: &impl GenericClient,
+    filter: &TokenFilter,
+    paging: &Paging,
+) -> Res<Vec<TokenRow>> {
+    let (sql, args) = list_query(filter, paging);
+    let stmt = c.prepare_cached(&sql).await.map_err(classify)?;
+    let rows = c.query(&stmt, &refs(&args)).await.map_err(classify)?;
+    rows.iter()
+        .map(token_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(classify)
+}
+
+/// Live tokens matching `filter`, through the listing's own query.
+pub(super) async fn count(c: &impl GenericClient, filter: &TokenFilter) -> Res<u64> {
+    let (sql, args) = list_query(filter, &Paging::default());
+    let stmt = c
+        .prepare_cached(&format!("SELECT count(*) FROM ({sql}) AS listed"))
+        .await
+        .map_err(classify)?;
+    let n: i64 = c
+        .query_one(&stmt, &refs(&args))
+        .await
+        .map_err(classify)?
+        .try_get(0)
+        .map_err(classify)?;
+    Ok(n.max(0) as u64)
 }
