@@ -222,11 +222,6 @@ fn violations(files: &[SourceFile]) -> Vec<String> {
     out
 }
 
-/// The store (`service/store/`) is being rewritten by another change (issue 16, item 1) that is
-/// told to leave no cycle; until it lands, a cycle wholly inside it is printed, not failed.
-/// Remove this allowance when the rewrite is merged.
-const STORE_REWRITE: &str = "src/service/store/";
-
 #[test]
 fn layers_import_one_way() {
     let files = read_tree();
@@ -243,11 +238,6 @@ fn no_file_import_cycles_in_service_or_tui() {
     for top in ["service", "tui"] {
         let g = graph(&files, top);
         for comp in cycles(&g) {
-            if comp.iter().all(|f| f.starts_with(STORE_REWRITE)) {
-                // Reported, not failed: see STORE_REWRITE.
-                eprintln!("note: import cycle in the store: {}", comp.join(", "));
-                continue;
-            }
             found.push(format!(
                 "import cycle of {} files in {top}/: {}",
                 comp.len(),
