@@ -3,7 +3,7 @@
 # (rustfmt check, clippy with warnings as errors, the whole suite with the locked Cargo.lock).
 #
 #   bash tests/run.sh                  # everything
-#   bash tests/run.sh --test e2e_paths # extra arguments go to `cargo test`
+#   bash tests/run.sh --test it e2e_paths  # extra arguments go to `cargo test`
 #
 # Needs the Rust toolchain; the tools are installed with apt-get (sudo when not root). On a
 # system without apt-get it prints the packages to install and stops. `.ci/run` calls this.
@@ -97,7 +97,7 @@ cargo test --locked "$@"
 
 # The HTTP-level service tests again, with the service on PostgreSQL instead of SQLite (the test
 # binaries are built already; TOKENTAB_TEST_BACKEND is read at run time, see
-# tests/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
+# tests/it/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
 SERVICE_TESTS=(service_tokens service_audit service_devices service_hostile service_jfrog_calls
   service_limits service_logs service_operator service_revocation cli_audit cli_tokens export_csv
   tui_server_journeys)
@@ -112,10 +112,10 @@ SQLITE_ONLY=(
 )
 if [ $# -eq 0 ]; then
   echo "== the service tests on PostgreSQL"
-  args=()
-  for t in "${SERVICE_TESTS[@]}"; do args+=(--test "$t"); done
+  filters=()
+  for t in "${SERVICE_TESTS[@]}"; do filters+=("$t::"); done
   skips=()
   for t in "${SQLITE_ONLY[@]}"; do skips+=(--skip "$t"); done
-  TOKENTAB_TEST_BACKEND=postgres cargo test --locked "${args[@]}" -- "${skips[@]}"
+  TOKENTAB_TEST_BACKEND=postgres cargo test --locked --test it -- "${filters[@]}" "${skips[@]}"
 fi
 echo "== all green in ${SECONDS} s"

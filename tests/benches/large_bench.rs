@@ -6,7 +6,10 @@
 //! resident memory measured here (`VmRSS` from `/proc/self/status`) is the tab's alone.
 //! `LARGE_BENCH_N=50000 cargo bench --bench large_bench` for a smaller run.
 
-#[path = "../common/fixtures.rs"]
+// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
+// tests, where an unused one is reported).
+#[allow(dead_code)]
+#[path = "../it/common/fixtures.rs"]
 mod tui_support;
 
 use std::io::{self, Write};

@@ -2,7 +2,10 @@
 //! one cursor move (in each glyph set, and what that costs at 9600 baud); draws while idle.
 //! Prints a table; finishes well under a minute.
 
-#[path = "../common/fixtures.rs"]
+// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
+// tests, where an unused one is reported).
+#[allow(dead_code)]
+#[path = "../it/common/fixtures.rs"]
 mod tui_support;
 
 use std::io::{self, Write};

@@ -1,0 +1,276 @@
+//! Starts the embedded service for a test (127.0.0.1:0, a temp dir) and talks to it over HTTP.
+//! Include with `#[path = "common/service.rs"] mod svc;`.
+//!
+//! The storage backend: a SQLite file in the temp dir, or, with `TOKENTAB_TEST_BACKEND=postgres`,
+//! a fresh schema of the run's PostgreSQL (`TOKENTAB_TEST_PG`). `tests/run.sh` runs the service
+//! tests once per backend, so every HTTP-level test also holds on PostgreSQL; the few that read
+//! the SQLite file itself are skipped there by name (listed in run.sh).
+
+use std::path::PathBuf;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokentab::service::{ServeOptions, ServiceConfig, ServiceHandle, spawn_with};
+
+use super::pg;
+
+pub struct TestService {
+    pub handle: ServiceHandle,
+    pub dir: tempfile::TempDir,
+    pub admin: String,
+    pub http: reqwest::Client,
+    /// The PostgreSQL URL (a schema of its own) when the run is on PostgreSQL.
+    pub postgres: Option<String>,
+}
+
+/// Whether this run's service tests are on PostgreSQL (`TOKENTAB_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    match std::env::var("TOKENTAB_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("TOKENTAB_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// The options that put a service on `postgres` (a URL), or on its SQLite file.
+pub fn options(postgres: Option<&str>) -> ServeOptions {
+    ServeOptions {
+        postgres: postgres.map(pg::target),
+        ..ServeOptions::default()
+    }
+}
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn config(dir: &std::path::Path, seed: bool, max_expiry: Option<u64>) -> ServiceConfig {
+    ServiceConfig {
+        seed,
+        max_expiry,
+        ..ServiceConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            dir.join("db").join("tokentab.db"),
+            dir.join("data"),
+        )
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+impl TestService {
+    pub async fn start(seed: bool) -> TestService {
+        Self::start_with(seed, None).await
+    }
+
+    pub async fn start_with(seed: bool, max_expiry: Option<u64>) -> TestService {
+        Self::start_config(|dir| config(dir, seed, max_expiry)).await
+    }
+
+    /// Starts on the run's backend with the config `make` builds for the temp dir.
+    pub async fn start_config(make: impl FnOnce(&std::path::Path) -> ServiceConfig) -> TestService {
+        Self::start_tuned(make, |_| {}).await
+    }
+
+    /// [`TestService::start_config`] with the serve options `tune` changes.
+    pub async fn start_tuned(
+        make: impl FnOnce(&std::path::Path) -> ServiceConfig,
+        tune: impl FnOnce(&mut ServeOptions),
+    ) -> TestService {
+        install_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let postgres = on_postgres().then(pg::fresh_schema_url);
+        let mut opts = options(postgres.as_deref());
+        tune(&mut opts);
+        let handle = spawn_with(make(dir.path()), opts).await.unwrap();
+        let mut s = Self::attach(handle, dir);
+        s.postgres = postgres;
+        s
+    }
+
+    pub fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
+        let admin = std::fs::read_to_string(&handle.admin_token_path)
+            .unwrap()
+            .trim()
+            .to_owned();
+        TestService {
+            handle,
+            dir,
+            admin,
+            http: client(),
+            postgres: None,
+        }
+    }
+
+    /// Stops the service and starts it again on the same files (and database).
+    pub async fn restart(self) -> TestService {
+        let TestService {
+            handle,
+            dir,
+            postgres,
+            ..
+        } = self;
+        handle.shutdown().await;
+        let handle = spawn_with(
+            config(dir.path(), false, None),
+            options(postgres.as_deref()),
+        )
+        .await
+        .unwrap();
+        let mut s = Self::attach(handle, dir);
+        s.postgres = postgres;
+        s
+    }
+
+    /// The SQLite file. A test that reads it is SQLite-only: skipped by name in run.sh's
+    /// PostgreSQL pass, and refused here so it can never pass there by accident.
+    pub fn db_path(&self) -> PathBuf {
+        assert!(
+            self.postgres.is_none(),
+            "this test reads the SQLite file: skip it on PostgreSQL (tests/run.sh)"
+        );
+        self.dir.path().join("db").join("tokentab.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.handle.url(), path)
+    }
+
+    /// Sends a request; returns the status and the body as JSON (Null when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call_url(&self.http, method, token, &self.url(path), body).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, Some(token), path, None).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, Some(token), path, None).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, Some(token), path, Some(body))
+            .await
+    }
+
+    pub async fn post_token(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            Some(token),
+            "/access/api/v1/tokens",
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates a token (as admin unless `as_token` is given) and returns its secret and id.
+    pub async fn mint(&self, as_token: Option<&str>, body: Value) -> (String, String) {
+        let (status, v) = self.post_token(as_token.unwrap_or(&self.admin), body).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        (
+            v["access_token"].as_str().unwrap().to_owned(),
+            v["token_id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A user-scoped token for `user`, made by the admin.
+    pub async fn user_token(&self, user: &str) -> String {
+        self.mint(
+            None,
+            json!({"username": user, "description": format!("{user} test")}),
+        )
+        .await
+        .0
+    }
+
+    /// A custom token with this scope, made by the admin.
+    pub async fn scoped(&self, scope: &str) -> String {
+        self.mint(None, json!({"scope": scope, "description": "scoped test"}))
+            .await
+            .0
+    }
+
+    /// Every live token id, following `cursor` pages.
+    pub async fn all_token_ids(&self, token: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/access/api/v1/tokens?limit=97&cursor={c}"),
+                None => "/access/api/v1/tokens?limit=97".to_owned(),
+            };
+            let (status, v) = self.get(token, &path).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            for t in v["tokens"].as_array().unwrap() {
+                out.push(t["token_id"].as_str().unwrap().to_owned());
+            }
+            match v["cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Devices of a project fleet as seen by the admin.
+    pub async fn devices(&self, project: &str, fleet: &str) -> Vec<String> {
+        let (status, v) = self
+            .get(
+                &self.admin,
+                &format!("/api/v2/{project}/devices?group_name={fleet}&limit=1000"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["device_uuid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// Sends a request to any URL (e.g. a `tokentab serve` process); returns the status and the
+/// body as JSON (Null when empty or not JSON).
+pub async fn call_url(
+    http: &reqwest::Client,
+    method: Method,
+    token: Option<&str>,
+    url: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The first error code of a JFrog array-form error body.
+pub fn code(v: &Value) -> &str {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or("<no errors[0].code>")
+}
+
+pub fn message(v: &Value) -> &str {
+    v["errors"][0]["message"].as_str().unwrap_or("")
+}
