@@ -2,11 +2,11 @@
 //! against a server without the endpoint (a JFrog Platform answers 404).
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::process::Output;
 
 use common::fault_server::FaultServer;
-use common::service::TestService;
 use serde_json::{Value, json};
 
 async fn audit(url: &str, token: &str, args: &[&str]) -> Output {
@@ -27,7 +27,7 @@ fn text(b: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_prints_a_table_json_and_filters() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let url = s.handle.url();
     let (alice, alice_id) = s
         .mint(

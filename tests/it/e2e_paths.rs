@@ -8,6 +8,7 @@
 //! Needs tmux, Xvfb and xclip: a test fails with the install line without them.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use common::screen::{secret_on, url_on, username};
-use common::served::Served;
+use common::service::blocking::Served;
 use common::tab::*;
 use common::tmux::TmuxSession;
 use common::xvfb::Xvfb;
@@ -178,7 +179,7 @@ fn native_clipboard_under_x_timed_clear_and_a_value_copied_since_is_left_alone()
 
 #[test]
 fn bulk_revoke_of_three_with_one_refused_shows_each_result_and_the_others_stop_working() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let minted: Vec<(String, String)> = ["zq bulk one", "zq bulk two", "zq bulk three"]
         .iter()
         .map(|d| s.mint(json!({"username": "alice", "description": d})))
@@ -360,7 +361,7 @@ fn jfrog_home(s: &Served, key: Option<&str>) -> tempfile::TempDir {
 }
 
 fn jfrog_cli_config_drives_the_cli_and_the_tab(key: Option<&str>) {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let desc = "zq reached through the jfrog cli config";
     s.mint(json!({"username": "carol", "description": desc}));
     let jf = jfrog_home(&s, key);

@@ -3,6 +3,7 @@
 //! the first. Proves the composition root hands the tab its server list and connector.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -40,8 +41,8 @@ fn p_switches_profiles_in_the_real_binary() {
     // The services run on this runtime's workers while the test drives tmux.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (alpha, bravo) = rt.block_on(async {
-        let a = TestService::start(false).await;
-        let b = TestService::start(false).await;
+        let a = harness().start().await;
+        let b = harness().start().await;
         a.mint(
             None,
             json!({"username": "admin", "description": "alpha marker"}),

@@ -4,13 +4,13 @@
 //! file is replaced only after a confirm).
 
 use crate::common;
+use crate::common::service::harness;
 
 use crossterm::event::KeyCode;
 use serde_json::json;
 
 use common::fault_server::{FaultServer, Reply};
 use common::journey as harness;
-use common::service::TestService;
 use tokentab::tui::app::{App, AppConfig, Overlay};
 
 const TOKENS: &str = "/access/api/v1/tokens";
@@ -137,7 +137,7 @@ fn app_for(url: &str) -> App {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tab_exports_the_rows_shown_and_asks_before_replacing() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.csv");
     let path_s = path.display().to_string();

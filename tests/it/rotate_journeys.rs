@@ -5,6 +5,7 @@
 //! A forwarding proxy that refuses the DELETE gives a real failed revoke.
 
 use crate::common;
+use crate::common::service::harness;
 
 use crossterm::event::KeyCode;
 use reqwest::StatusCode;
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 
 use common::journey::{self as harness};
 use common::screen::{secret_on, token_id_on};
-use common::served::Served;
+use common::service::blocking::Served;
 use tokentab::tui::app::{App, AppConfig};
 
 const TOKENS: &str = "/access/api/v1/tokens";
@@ -167,7 +168,7 @@ fn no_secret_left(secret: &str, app: &App, last: &str) {
 
 #[test]
 fn tab_rotates_a_user_token_with_its_lifetime_and_revokes_the_old_one() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let desc = "rotate-me user alice";
     let (old_secret, old_id) =
         s.mint(json!({"username": "alice", "description": desc, "expires_in": 30 * 86_400}));
@@ -193,7 +194,7 @@ fn tab_rotates_a_user_token_with_its_lifetime_and_revokes_the_old_one() {
 
 #[test]
 fn tab_rotates_a_custom_token_with_three_permission_rows() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let (scope, probes) = custom_case(&s);
     let desc = "rotate-me custom three rows";
     let (old_secret, old_id) = s.mint(json!({
@@ -215,7 +216,7 @@ fn tab_rotates_a_custom_token_with_three_permission_rows() {
 
 #[test]
 fn tab_rotate_with_the_revoke_refused_keeps_both_and_says_so() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let desc = "rotate-me revoke refused";
     let (old_secret, old_id) =
         s.mint(json!({"username": "bob", "description": desc, "expires_in": 86_400}));
@@ -268,7 +269,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn cli_rotate_prints_the_new_secret_alone_and_revokes_the_old() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let (scope, probes) = custom_case(&s);
     let (old_secret, old_id) = s.mint(json!({
         "scope": scope, "description": "cli custom", "expires_in": 10 * 86_400, "audience": "jfcon@*"
@@ -309,7 +310,7 @@ fn cli_rotate_prints_the_new_secret_alone_and_revokes_the_old() {
 
 #[test]
 fn cli_rotate_with_the_revoke_refused_prints_the_secret_and_fails() {
-    let s = Served::start();
+    let s = harness().seeded().start_blocking();
     let (_, old_id) =
         s.mint(json!({"username": "bob", "description": "cli refused", "expires_in": 3600}));
     let proxy = s.proxy_failing(

@@ -2,8 +2,8 @@
 //! replaced and revoked at start), and `serve --rotate-admin-token` replaces it (old one 401,
 //! new file 0600, the message says where) and goes on serving.
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 
 mod connections;
 
-use crate::common::serve_child;
+use crate::common::service::child as serve_child;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! with 200, new connections are refused, and the process exits 0 within 10 s.
 //! The PostgreSQL case needs TOKENTAB_TEST_PG (see tests/common/pg.rs).
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
 
 use crate::common::pg;
 

@@ -8,8 +8,8 @@
 mod disk;
 mod pg_unwritable;
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -222,7 +222,7 @@ const CLIENTS: usize = 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wal_stays_bounded_during_sustained_creates() {
-    let s = svc::TestService::start(false).await;
+    let s = svc::harness().start().await;
     let wal = s.db_path().with_extension("db-wal");
     let db_start = file_size(&s.db_path());
     let stop = Arc::new(AtomicBool::new(false));

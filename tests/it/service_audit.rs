@@ -3,8 +3,10 @@
 //! recorded; admin-only reading with filters and paging; no secret or hash in any row;
 //! retention pruning; and the SIGKILL test against the real `tokentab serve`.
 
-use crate::common::serve_child;
+use crate::common::replicas;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
+use crate::common::service::harness;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -14,7 +16,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use svc::TestService;
-use tokentab::service::{ServeOptions, spawn_with};
 
 /// Every audit row the admin can read, following `cursor` pages of `limit`.
 async fn all_rows(s: &TestService, query: &str, limit: u32) -> Vec<Value> {
@@ -62,7 +63,7 @@ fn leak_forms(secret: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_change_and_refusal_is_recorded_and_only_admins_read_it() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let mut secrets = vec![s.admin.clone()];
     let admin_id = s.get(&s.admin, "/access/api/v1/tokens/me").await.1["token_id"]
         .as_str()
@@ -253,15 +254,31 @@ async fn every_change_and_refusal_is_recorded_and_only_admins_read_it() {
 
     // No secret or hash in any row, through the API or in the database file's audit table.
     let api_text = serde_json::to_string(&rows).unwrap();
-    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
-    let mut st = conn
-        .prepare("SELECT quote(at)||quote(actor)||quote(actor_token_id)||quote(action)||quote(target_token_id)||quote(description)||quote(device)||quote(source)||quote(result) FROM audit")
-        .unwrap();
-    let db_text: Vec<String> = st
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let db_text: Vec<String> = match (s.sqlite_file(), &s.postgres) {
+        (Some(db), _) => {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let mut st = conn
+                .prepare("SELECT quote(at)||quote(actor)||quote(actor_token_id)||quote(action)||quote(target_token_id)||quote(description)||quote(device)||quote(source)||quote(result) FROM audit")
+                .unwrap();
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+        (None, Some(url)) => replicas::connect(url)
+            .await
+            .query(
+                "SELECT concat_ws('|', at::text, actor, actor_token_id, action, target_token_id, \
+                 description, device, source, result) FROM audit",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        (None, None) => unreachable!("a backend"),
+    };
     let db_text = db_text.join("\n");
     assert!(db_text.contains(&by_id), "the scan reads the rows");
     for secret in &secrets {
@@ -280,38 +297,38 @@ async fn every_change_and_refusal_is_recorded_and_only_admins_read_it() {
 
 #[tokio::test]
 async fn rows_past_the_retention_are_pruned_at_start_and_newer_kept() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     let (_, fresh) = s.mint(None, json!({"description": "fresh"})).await;
-    let TestService { handle, dir, .. } = s;
-    handle.shutdown().await;
-    let db = dir.path().join("db").join("tokentab.db");
     let now = chrono::Utc::now().timestamp();
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        for (days, id) in [
-            (40, "old-40d"),
-            (31, "old-31d"),
-            (29, "kept-29d"),
-            (1, "kept-1d"),
-        ] {
-            conn.execute(
-                "INSERT INTO audit (at, actor, actor_token_id, action, target_token_id, result) \
-                 VALUES (?1, 'admin', 'x', 'create', ?2, 'ok')",
-                rusqlite::params![now - days * 86_400, id],
-            )
-            .unwrap();
+    let old_rows = [
+        (40, "old-40d"),
+        (31, "old-31d"),
+        (29, "kept-29d"),
+        (1, "kept-1d"),
+    ];
+    const INSERT: &str = "INSERT INTO audit (at, actor, actor_token_id, action, target_token_id, result) \
+                          VALUES ($1, 'admin', 'x', 'create', $2, 'ok')";
+    match (s.sqlite_file(), &s.postgres) {
+        (Some(db), _) => {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            for (days, id) in old_rows {
+                conn.execute(INSERT, rusqlite::params![now - days * 86_400, id])
+                    .unwrap();
+            }
         }
+        (None, Some(url)) => {
+            let db = replicas::connect(url).await;
+            for (days, id) in old_rows {
+                db.execute(INSERT, &[&(now - days * 86_400), &id])
+                    .await
+                    .unwrap();
+            }
+        }
+        (None, None) => unreachable!("a backend"),
     }
-    let handle = spawn_with(
-        svc::config(dir.path(), false, None),
-        ServeOptions {
-            audit_retention: Some(Duration::from_secs(30 * 86_400)),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    let s = TestService::attach(handle, dir);
+    let s = s
+        .restart_tuned(|o| o.audit_retention = Some(Duration::from_secs(30 * 86_400)))
+        .await;
     let targets: HashSet<String> = all_rows(&s, "", 100)
         .await
         .iter()
@@ -353,22 +370,12 @@ async fn serve_refuses_a_bad_retention() {
 /// row, and every `create ok` row names a token that exists (row and change commit together).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_creates_every_acknowledged_create_has_its_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db").join("tokentab.db");
-    let data = dir.path().join("data");
-    let (mut child, url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-    let admin = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let http = svc::client();
-    let acked = serve_child::kill_during_creates(&mut child, &http, &url, &admin).await;
+    let mut s = harness().spawn_binary(&[]).await;
+    let (http, url, admin) = (s.http.clone(), s.url(""), s.admin.clone());
+    let acked = serve_child::kill_during_creates(&mut s.serve.child, &http, &url, &admin).await;
 
-    let (_child, url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-    let admin = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let s = s.respawn().await;
+    let (url, admin) = (s.url(""), s.admin.clone());
     let mut audited = HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -399,15 +406,27 @@ async fn sigkill_during_creates_every_acknowledged_create_has_its_row() {
         "{missing} of {} acknowledged creates have no audit row",
         acked.len()
     );
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let mut st = conn
-        .prepare("SELECT token_id FROM tokens WHERE description LIKE 'writer %'")
-        .unwrap();
-    let stored: HashSet<String> = st
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    // What is stored, read from the database itself (the API could hide a row).
+    const STORED: &str = "SELECT token_id FROM tokens WHERE description LIKE 'writer %'";
+    let stored: HashSet<String> = match (s.sqlite_file(), &s.postgres) {
+        (Some(db), _) => {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let mut st = conn.prepare(STORED).unwrap();
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+        (None, Some(url)) => replicas::connect(url)
+            .await
+            .query(STORED, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        (None, None) => unreachable!("a backend"),
+    };
     let unaudited = stored.difference(&audited).count();
     let orphans = audited.difference(&stored).count();
     assert!(

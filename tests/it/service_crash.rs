@@ -1,33 +1,21 @@
 //! The real binary killed with SIGKILL during a stream of creates: after a restart the database
 //! is intact and every create that was answered 200 is there. Also: SIGTERM stops it cleanly.
+//! On the run's backend (the SQLite integrity check runs on SQLite only).
 
-use crate::common::serve_child;
-use crate::common::service as svc;
+use crate::common::service::child as serve_child;
+use crate::common::service::harness;
 
-use std::path::Path;
 use std::time::Duration;
 
 use tokio::process::Child;
 
-async fn start(db: &Path, data: &Path) -> (Child, String) {
-    serve_child::start_on(db, data, &["--no-seed"]).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_creates_loses_nothing_acknowledged() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db").join("tokentab.db");
-    let data = dir.path().join("data");
-    let (mut child, url) = start(&db, &data).await;
-    let admin = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let http = svc::client();
+    let mut s = harness().spawn_binary(&[]).await;
+    let (http, url, admin) = (s.http.clone(), s.url(""), s.admin.clone());
+    let acked = serve_child::kill_during_creates(&mut s.serve.child, &http, &url, &admin).await;
 
-    let acked = serve_child::kill_during_creates(&mut child, &http, &url, &admin).await;
-
-    {
+    if let Some(db) = s.sqlite_file() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         let check: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -35,11 +23,8 @@ async fn sigkill_during_creates_loses_nothing_acknowledged() {
         assert_eq!(check, "ok");
     }
 
-    let (child, url) = start(&db, &data).await;
-    let admin = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let s = s.respawn().await;
+    let (url, admin) = (s.url(""), s.admin.clone());
     let mut listed = std::collections::HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -67,7 +52,7 @@ async fn sigkill_during_creates_loses_nothing_acknowledged() {
     );
 
     // SIGTERM: graceful stop, exit code 0.
-    stop_gracefully(child).await;
+    stop_gracefully(s.serve.child).await;
 }
 
 async fn stop_gracefully(mut child: Child) {

@@ -2,6 +2,7 @@
 
 mod patch;
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ async fn verbs(s: &TestService, token: &str, project: &str, dev: &str) -> [Statu
 
 #[tokio::test]
 async fn authorization_matrix_kind_by_action_by_verb() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let eu = s.devices("demo", "edge-eu").await;
     let us = s.devices("demo", "edge-us").await;
     let retail = s.devices("retail", "signage").await;
@@ -97,7 +98,7 @@ async fn authorization_matrix_kind_by_action_by_verb() {
 
 #[tokio::test]
 async fn user_scoped_tokens_act_with_the_users_rights() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let demo = s.devices("demo", "lab").await;
     let factory = s.devices("factory", "vision").await;
     // alice is a member of demo and retail: read there, nothing else.
@@ -152,7 +153,7 @@ async fn user_scoped_tokens_act_with_the_users_rights() {
 
 #[tokio::test]
 async fn device_list_filters_paging_and_coverage() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     // Paging over all demo devices, 37 at a time.
     let mut all = Vec::new();
     let mut after: Option<String> = None;
@@ -281,7 +282,7 @@ async fn device_list_filters_paging_and_coverage() {
 
 #[tokio::test]
 async fn device_get_patch_delete_and_errors() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let lab = s.devices("demo", "lab").await;
     let path = format!("/api/v2/demo/devices/{}", lab[3]);
     let (st, v) = s.get(&s.admin, &path).await;
@@ -352,7 +353,7 @@ async fn device_get_patch_delete_and_errors() {
 
 #[tokio::test]
 async fn fleets_projects_users_and_unknown_routes() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (st, v) = s.get(&s.admin, "/api/v2/retail/fleets").await;
     assert_eq!(st, StatusCode::OK);
     let names: Vec<&str> = v["fleets"]

@@ -1,6 +1,7 @@
 //! Secrets at rest, concurrent creates, restart, the admin token file and the demo seed.
 
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -27,7 +28,7 @@ fn db_bytes(s: &TestService) -> Vec<u8> {
 
 #[tokio::test]
 async fn no_secret_at_rest() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let mut secrets = vec![s.admin.clone()];
     for i in 0..40 {
         let scope = match i % 3 {
@@ -77,7 +78,7 @@ async fn no_secret_at_rest() {
 
 #[tokio::test]
 async fn concurrent_creates_then_restart() {
-    let s = Arc::new(TestService::start(false).await);
+    let s = Arc::new(harness().start().await);
     let before = s.all_token_ids(&s.admin).await.len();
     let mut tasks = Vec::new();
     for t in 0..20 {
@@ -151,7 +152,7 @@ async fn concurrent_creates_then_restart() {
 
 #[tokio::test]
 async fn admin_token_file_is_private_and_renewed_when_lost() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     let path = s.handle.admin_token_path.clone();
     assert_eq!(path, s.dir.path().join("data").join("admin.token"));
     #[cfg(unix)]
@@ -191,7 +192,7 @@ async fn admin_token_file_is_private_and_renewed_when_lost() {
 #[tokio::test]
 async fn demo_seed_has_every_kind_of_token() {
     let started = Instant::now();
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let ready = started.elapsed();
     let (_, first_page) = s.get(&s.admin, "/access/api/v1/tokens?limit=500").await;
     eprintln!(

@@ -4,16 +4,17 @@
 mod abuse;
 
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use svc::{TestService, code};
+use svc::code;
 
 #[tokio::test]
 async fn hostile_values_get_errors_and_the_service_stays_up() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let long = "x".repeat(10_000);
     let paths = [
         format!("/api/v2/{long}/devices"),

@@ -2,8 +2,9 @@
 //! `me`, refresh tokens; create's content types (415) and fields (each honoured or refused by
 //! name).
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
+use crate::common::service::harness;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test]
 async fn revoke_by_value_json_and_form() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     // JSON body, by an admin.
     let (secret, id) = s.mint(None, json!({"description": "by value json"})).await;
     let (st, v) = s
@@ -142,7 +143,7 @@ async fn revoke_by_value_json_and_form() {
 
 #[tokio::test]
 async fn delete_me_revokes_the_callers_own_token() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let alice = s.user_token("alice").await;
     let (st, me) = s.get(&alice, &format!("{TOKENS}/me")).await;
     assert_eq!(st, StatusCode::OK);
@@ -164,7 +165,7 @@ async fn delete_me_revokes_the_callers_own_token() {
 
 #[tokio::test]
 async fn refresh_gives_a_new_pair_and_retires_the_old_one() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let alice = s.user_token("alice").await;
     let (st, first) = s
         .post_token(
@@ -279,7 +280,7 @@ async fn refresh_gives_a_new_pair_and_retires_the_old_one() {
 
 #[tokio::test]
 async fn create_takes_json_and_form_refuses_other_types_and_unsupported_fields() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (st, v) = raw(
         &s,
         reqwest::Method::POST,

@@ -2,12 +2,12 @@
 //! membership, list page cap, live tokens per user), text fields a terminal could misread, and
 //! one answer for what a caller may not see.
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use svc::{TestService, call_url, code, message};
+use svc::{code, message};
 use tokentab::service::ServiceConfig;
 use tokentab::service::store::Store;
 use tokentab::service::store::tokens::{self, NewToken};
@@ -17,7 +17,7 @@ const DAY: u64 = 86_400;
 
 #[tokio::test]
 async fn non_admins_get_bounded_lifetimes_and_only_their_projects() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let alice = s.user_token("alice").await;
     // Never-expiring: refused for a non-admin, naming the rule; fine for an admin.
     let (st, v) = s.post_token(&alice, json!({"expires_in": 0})).await;
@@ -74,22 +74,14 @@ async fn non_admins_get_bounded_lifetimes_and_only_their_projects() {
 
 #[tokio::test]
 async fn serve_flags_set_the_user_limits() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
-    let (_child, url) = serve_child::start_on(
-        &db,
-        &data,
-        &["--max-user-expiry", "30d", "--max-tokens-per-user", "3"],
-    )
-    .await;
-    let admin = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let http = svc::client();
+    let s = harness()
+        .seeded()
+        .spawn_binary(&["--max-user-expiry", "30d", "--max-tokens-per-user", "3"])
+        .await;
+    let admin = s.admin.clone();
     let post = |token: String, body: Value| {
-        let (http, url) = (http.clone(), format!("{url}{TOKENS}"));
-        async move { call_url(&http, Method::POST, Some(&token), &url, Some(body)).await }
+        let s = &s;
+        async move { s.call(Method::POST, Some(&token), TOKENS, Some(body)).await }
     };
     // grace: one seeded live token, plus this one.
     let (st, v) = post(admin.clone(), json!({"username": "grace"})).await;
@@ -117,11 +109,13 @@ async fn serve_flags_set_the_user_limits() {
 
 #[tokio::test]
 async fn per_user_cap_counts_live_tokens_only() {
-    let s = TestService::start_config(|dir| ServiceConfig {
-        max_tokens_per_user: 2,
-        ..svc::config(dir, false, None)
-    })
-    .await;
+    let s = harness()
+        .config(|dir| ServiceConfig {
+            max_tokens_per_user: 2,
+            ..svc::config(dir, false, None)
+        })
+        .start()
+        .await;
     // Admins are not capped.
     for _ in 0..3 {
         let (st, v) = s.post_token(&s.admin, json!({})).await;
@@ -129,11 +123,13 @@ async fn per_user_cap_counts_live_tokens_only() {
     }
     s.handle.shutdown().await;
 
-    let s = TestService::start_config(|dir| ServiceConfig {
-        max_tokens_per_user: 4,
-        ..svc::config(dir, true, None)
-    })
-    .await;
+    let s = harness()
+        .config(|dir| ServiceConfig {
+            max_tokens_per_user: 4,
+            ..svc::config(dir, true, None)
+        })
+        .start()
+        .await;
     // grace has one seeded live token (and an expired one would not count); this is her second.
     let grace = s.user_token("grace").await;
     let mut ids = Vec::new();
@@ -157,7 +153,7 @@ async fn per_user_cap_counts_live_tokens_only() {
 
 #[tokio::test]
 async fn token_list_pages_by_default_and_caps_the_limit() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     // 10,050 live tokens written straight into the database (fast), then listed over HTTP.
     {
         let store = Store::open(&s.db_path()).unwrap();
@@ -210,7 +206,7 @@ async fn token_list_pages_by_default_and_caps_the_limit() {
 
 #[tokio::test]
 async fn unsafe_characters_are_refused_on_every_write_path() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let device = s.devices("demo", "lab").await[0].clone();
     let dev_path = format!("/api/v2/demo/devices/{device}");
     let (_, before) = s.get(&s.admin, &dev_path).await;
@@ -264,7 +260,7 @@ async fn unsafe_characters_are_refused_on_every_write_path() {
 
 #[tokio::test]
 async fn invisible_tokens_and_devices_answer_like_missing_ones() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let alice = s.user_token("alice").await;
     let (_, bob_id) = s.mint(None, json!({"username": "bob"})).await;
     let missing = uuid::Uuid::new_v4().to_string();

@@ -1,8 +1,9 @@
 //! Request logs name method, path, status and latency, and never a secret; `serve
 //! --log-format json` writes one JSON object per line.
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
+use crate::common::service::harness;
 
 use crate::common::own_process::own_process;
 use crate::common::pg;
@@ -12,7 +13,6 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use svc::TestService;
 
 #[derive(Clone, Default)]
 struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -47,7 +47,7 @@ async fn request_logs_carry_no_secrets_here() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (secret, id) = s
         .mint(
             None,

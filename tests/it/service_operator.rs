@@ -3,6 +3,7 @@
 //! file is gone and 200 again once it is back; liveness keeps answering throughout.
 
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -110,7 +111,7 @@ async fn scrape(s: &TestService) -> (BTreeMap<Key, f64>, String) {
 
 #[tokio::test]
 async fn a_refresh_counts_one_token_created_and_one_revoked() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (before, _) = scrape(&s).await;
     let (status, first) = s
         .post_token(&s.admin, json!({"refreshable": true, "description": "r"}))
@@ -135,7 +136,7 @@ async fn a_refresh_counts_one_token_created_and_one_revoked() {
 
 #[tokio::test]
 async fn metrics_parse_and_follow_the_requests() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (before, _) = scrape(&s).await;
     let created = |m: &BTreeMap<Key, f64>| value(m, "tokentab_tokens_created_total", &[]);
     let revoked = |m: &BTreeMap<Key, f64>| value(m, "tokentab_tokens_revoked_total", &[]);
@@ -227,7 +228,7 @@ async fn wait_ready(s: &TestService, want: StatusCode) -> (Option<String>, serde
 
 #[tokio::test]
 async fn readiness_fails_while_the_database_file_is_gone() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     let (_, body) = wait_ready(&s, StatusCode::OK).await;
     assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], "sqlite");

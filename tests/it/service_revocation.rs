@@ -5,8 +5,9 @@
 //! PostgreSQL pass, through two replicas).
 
 use crate::common::replicas;
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
+use crate::common::service::harness;
 
 use crate::common::pg;
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use svc::{TestService, call_url, message};
+use svc::{call_url, message};
 use tokio::process::Child;
 
 const TOKENS: &str = "/access/api/v1/tokens";
@@ -184,7 +185,7 @@ async fn revoke_on_one_serve_process_is_honoured_by_the_next_request_on_another(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_service_and_a_serve_process_honour_each_others_revokes() {
     // The tab's embedded service (service::spawn), and `tokentab serve` on the same files.
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (_child, url) = serve_child::start_on(&s.db_path(), &s.dir.path().join("data"), &[]).await;
     let embedded = Node {
         url: s.handle.url(),

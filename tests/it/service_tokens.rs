@@ -2,10 +2,11 @@
 //! revoke; validation, expiry limits, non-admin limits and every 401.
 
 use crate::common::service as svc;
+use crate::common::service::harness;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use svc::{TestService, code, message};
+use svc::{code, message};
 use tokentab::service::store::Store;
 use tokentab::service::store::tokens::{self, NewToken};
 
@@ -13,7 +14,7 @@ const TOKENS: &str = "/access/api/v1/tokens";
 
 #[tokio::test]
 async fn create_json_and_form_and_use_the_secret() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let (status, v) = s
         .post_token(
             &s.admin,
@@ -114,7 +115,7 @@ async fn create_json_and_form_and_use_the_secret() {
 
 #[tokio::test]
 async fn create_validation_errors_are_400_naming_the_problem() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let cases: Vec<(Value, &str)> = vec![
         (json!({"description": "x".repeat(1025)}), "1024"),
         (json!({"description": "bell\u{7}"}), "control"),
@@ -174,7 +175,7 @@ async fn create_validation_errors_are_400_naming_the_problem() {
 #[tokio::test]
 async fn max_expiry_limits_lifetimes_with_403() {
     let ninety = 90 * 86_400;
-    let s = TestService::start_with(false, Some(ninety)).await;
+    let s = harness().max_expiry(ninety).start().await;
     let (status, v) = s.post_token(&s.admin, json!({"expires_in": 0})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
     assert!(message(&v).contains("never"));
@@ -207,7 +208,7 @@ fn descriptions(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn list_filters_order_and_paging() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     for (d, user, refreshable, days) in [
         ("deploy eu", "admin", false, 10),
         ("deploy us", "admin", true, 30),
@@ -326,7 +327,7 @@ async fn list_filters_order_and_paging() {
 
 #[tokio::test]
 async fn get_and_revoke_by_id() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     let (secret, id) = s.mint(None, json!({"description": "short lived"})).await;
     let (status, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -369,7 +370,7 @@ async fn get_and_revoke_by_id() {
 
 #[tokio::test]
 async fn non_admin_limits() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let alice = s.user_token("alice").await;
     let (_, bob_id) = s
         .mint(None, json!({"username": "bob", "description": "bob's"}))
@@ -454,7 +455,7 @@ async fn non_admin_limits() {
 
 #[tokio::test]
 async fn missing_malformed_unknown_revoked_expired_are_401() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     // An expired token with a secret we know, written straight into the database.
     let expired = tokentab::service::new_secret().unwrap();
     {
@@ -543,7 +544,7 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
 
 #[tokio::test]
 async fn last_used_is_recorded() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     let (secret, id) = s.mint(None, json!({"description": "watch me"})).await;
     let (_, v) = s.get(&s.admin, &format!("{TOKENS}/{id}")).await;
     assert!(v.get("last_used").is_none(), "unused so far: {v}");
@@ -573,7 +574,7 @@ fn epoch_now() -> i64 {
 /// bumps the revocation epoch in between.
 #[tokio::test]
 async fn an_expired_token_in_the_auth_cache_is_refused() {
-    let s = TestService::start(false).await;
+    let s = harness().start().await;
     // The shortest lifetime first; a longer one when a busy machine did not use it in time.
     for lifetime in [2u64, 5, 15] {
         let (secret, _) = s

@@ -2,6 +2,7 @@
 //! there), a server without the endpoint said plainly, and snapshots at 80×24 and 160×48.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::time::Duration;
 
@@ -11,7 +12,6 @@ use serde_json::json;
 use common::fault_server::{FaultServer, Reply};
 use common::fixtures::*;
 use common::journey::{self as harness};
-use common::service::TestService;
 use tokentab::api::ApiError;
 use tokentab::model::wire::AuditEntry;
 use tokentab::tui::app::{App, AppConfig, Overlay};
@@ -34,7 +34,7 @@ fn deps(url: &str, token: &str) -> tokentab::tui::runtime::Deps {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_opens_the_tokens_trail_tab_shows_everyones_with_the_revoke_row() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let (_, target) = svc.mint(None, json!({"description": "audit target"})).await;
     let (_, doomed) = svc
         .mint(None, json!({"description": "doomed deploy"}))

@@ -3,6 +3,7 @@
 //! the driver waits for what a person would wait for on the screen.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -94,7 +95,7 @@ fn scope_items(s: &str) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn table_filter_and_a_user_token_that_authenticates() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let before = all_tokens(&svc).await;
     let total = before.len();
     let needle = "alice";
@@ -190,7 +191,7 @@ async fn table_filter_and_a_user_token_that_authenticates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_table() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let edge_eu = svc.devices("demo", "edge-eu").await;
     let lab = svc.devices("demo", "lab").await;
     let edge_us = svc.devices("demo", "edge-us").await;
@@ -389,7 +390,7 @@ async fn check_custom_powers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let target = Target::of(&svc);
     let total = all_tokens(&svc).await.len();
     let (app, last) = journey(target, 120, 32, |mut p| async move {
@@ -472,7 +473,7 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_the_sessions_own_token_then_every_call_says_the_token_was_rejected() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let (status, me) = svc.get(&svc.admin, "/access/api/v1/tokens/me").await;
     assert_eq!(status, StatusCode::OK, "{me}");
     let own = me["token_id"].as_str().expect("id").to_owned();
@@ -513,7 +514,7 @@ async fn revoking_the_sessions_own_token_then_every_call_says_the_token_was_reje
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_without_the_right_is_told_what_is_missing() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let alice = svc.user_token("alice").await;
     let target = Target {
         url: svc.handle.url(),
@@ -579,7 +580,7 @@ fn selected_desc(frame: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quiet_refresh_keeps_selection_filter_and_sort() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let target = Target::of(&svc);
     let (app, _) = journey_with(
         target,
@@ -713,7 +714,7 @@ async fn a_stalled_server_shows_a_spinner_that_esc_cancels_then_retry_loads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_smallest_size_a_token_is_still_created_and_shown_whole() {
-    let svc = TestService::start(true).await;
+    let svc = harness().seeded().start().await;
     let mut secret = String::new();
     let (_, _) = journey(Target::of(&svc), 60, 16, |mut p| {
         let secret = &mut secret;

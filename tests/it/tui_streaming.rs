@@ -3,6 +3,7 @@
 //! table a one-shot load gives.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::sync::Arc;
 
@@ -15,7 +16,6 @@ use tokio::sync::Notify;
 
 use common::fixtures::*;
 use common::journey::{deps, play};
-use common::service::TestService;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::app::App;
 use tokentab::tui::app::tokens::Column;
@@ -303,7 +303,7 @@ async fn the_first_page_is_on_screen_while_the_rest_is_loading() {
 
 #[tokio::test]
 async fn the_embedded_service_list_arrives_in_pages_and_all_of_it_is_shown() {
-    let svc = TestService::start(false).await;
+    let svc = harness().start().await;
     let n = 1_200;
     let admin = svc.admin.clone();
     for i in 0..n {

@@ -3,6 +3,7 @@
 //! a profile with a wrong token, and the embedded service started on demand.
 
 use crate::common;
+use crate::common::service::harness;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -57,8 +58,8 @@ async fn switch(p: &mut Person, downs: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
-    let alpha = TestService::start(false).await;
-    let bravo = TestService::start(false).await;
+    let alpha = harness().start().await;
+    let bravo = harness().start().await;
     alpha
         .mint(
             None,

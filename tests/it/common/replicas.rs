@@ -1,8 +1,5 @@
 //! N `tokentab serve` replicas on one PostgreSQL database, each with its own data dir, started
 //! together; their start-up lines, their stderr (drained, kept), and one client for all.
-//! Include with `#[path = "common/serve_child.rs"] mod serve_child;`,
-//! `#[path = "common/service.rs"] mod svc;`, `#[path = "common/pg.rs"] mod pg;` and
-//! `#[path = "common/replicas.rs"] mod replicas;`.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -13,7 +10,7 @@ use serde_json::Value;
 use tokio::process::Child;
 
 use super::pg;
-use crate::common::serve_child;
+use super::service::child as serve_child;
 use crate::common::service as svc;
 
 pub const TOKENS: &str = "/access/api/v1/tokens";

@@ -6,7 +6,7 @@
 //! and answers a slow client has yet to read are kept; under a low open-file limit (the 256) ping still answers and the server
 //! does not spin.
 
-use crate::common::serve_child;
+use crate::common::service::child as serve_child;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -10,8 +10,8 @@
 //!
 //! PostgreSQL read-only or refusing connections: `tests/service_at_rest/pg_unwritable.rs`.
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
 use crate::common::tmpfs;
 
 use std::path::Path;
@@ -436,7 +436,7 @@ async fn a_deleted_or_replaced_database_file_makes_writes_503() {
         eprintln!("SKIPPED on PostgreSQL: deletes the SQLite file");
         return;
     }
-    let s = svc::TestService::start(false).await;
+    let s = svc::harness().start().await;
     let (secret, _) = s.mint(None, json!({"description": "kept"})).await;
     let db = s.db_path();
     let resp = s

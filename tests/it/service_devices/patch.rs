@@ -1,6 +1,7 @@
 //! Device PATCH: the device in the answer only for a token that may read it, JSON only, unknown
 //! fields refused by name, and nothing-to-change refused and not recorded as a change.
 
+use crate::common::service::harness;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -51,7 +52,7 @@ async fn update_rows(s: &TestService, device: &str) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn patch_shows_the_device_only_to_readers_and_refuses_what_changes_nothing() {
-    let s = TestService::start(true).await;
+    let s = harness().seeded().start().await;
     let eu = s.devices("demo", "edge-eu").await;
     let dev = &eu[0];
     let path = format!("/api/v2/demo/devices/{dev}");

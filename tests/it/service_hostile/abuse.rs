@@ -3,8 +3,8 @@
 //! aggregated in the audit trail, refused callers are slowed with 429 before any work, and
 //! their request lines are sampled.
 
-use crate::common::serve_child;
 use crate::common::service as svc;
+use crate::common::service::child as serve_child;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use svc::{TestService, config};
+use svc::{TestService, harness};
 
 /// How long each flood runs.
 const FLOOD: Duration = Duration::from_secs(10);
@@ -52,11 +52,11 @@ async fn audit_rows(s: &TestService) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_flood_with_the_weakest_token_is_aggregated_capped_and_bounded() {
     // The rate limit off: the bound must come from shapes, caps and aggregation alone.
-    let s = TestService::start_tuned(
-        |d| config(d, true, None),
-        |o| o.abuse.refusals_per_second = 0,
-    )
-    .await;
+    let s = harness()
+        .seeded()
+        .tune(|o| o.abuse.refusals_per_second = 0)
+        .start()
+        .await;
     let device = s.devices("demo", "edge-eu").await[0].clone();
     let weakest = s.scoped(&format!("connect:device:demo/{device}:r")).await;
     let before_rows = audit_rows(&s).await.len();
@@ -168,14 +168,14 @@ async fn a_refusal_flood_with_the_weakest_token_is_aggregated_capped_and_bounded
 
 #[tokio::test]
 async fn refused_callers_get_429_before_any_work_and_nobody_else_is_slowed() {
-    let s = TestService::start_tuned(
-        |d| config(d, true, None),
-        |o| {
+    let s = harness()
+        .seeded()
+        .tune(|o| {
             o.abuse.refusals_per_second = 2;
             o.abuse.refusal_burst = 5;
-        },
-    )
-    .await;
+        })
+        .start()
+        .await;
     let attacker = client_from(Ipv4Addr::new(127, 0, 0, 1));
     let bogus = "A".repeat(43);
     let send = |http: &reqwest::Client, token: &str, path: &str| {

@@ -1,12 +1,26 @@
-//! Starts the embedded service for a test (127.0.0.1:0, a temp dir) and talks to it over HTTP.
-//! Include with `#[path = "common/service.rs"] mod svc;`.
+//! The one way to start the service in a test: [`harness()`], a builder.
 //!
-//! The storage backend: a SQLite file in the temp dir, or, with `TOKENTAB_TEST_BACKEND=postgres`,
-//! a fresh schema of the run's PostgreSQL (`TOKENTAB_TEST_PG`). `tests/run.sh` runs the service
-//! tests once per backend, so every HTTP-level test also holds on PostgreSQL; the few that read
-//! the SQLite file itself are skipped there by name (listed in run.sh).
+//! ```ignore
+//! let s = harness().seeded().start().await;             // in-process, async (TestService)
+//! let s = harness().seeded().start_blocking();          // a runtime of its own, for sync tests
+//! let s = harness().spawn_binary(&["--max-tokens-per-user", "3"]).await; // `tokentab serve`
+//! ```
+//!
+//! Every way lands on the run's backend: a SQLite file in a temp dir, or, with
+//! `TOKENTAB_TEST_BACKEND=postgres`, a fresh schema of the run's PostgreSQL (`TOKENTAB_TEST_PG`;
+//! a `serve` child gets it as `--db postgres://…`). `tests/run.sh` runs the tests that start a
+//! service once per backend. The lines that read or write the SQLite file itself are gated with
+//! [`on_postgres`] / [`TestService::sqlite_file`]; the SQLite-only tests are listed in run.sh.
+//!
+//! Options: [`Harness::seeded`] (the demo data), [`Harness::max_expiry`], [`Harness::config`]
+//! (the whole `ServiceConfig` for the temp dir), [`Harness::tune`] (the `ServeOptions`).
+//! Submodules: `blocking` ([`Harness::start_blocking`], and a proxy that fails chosen requests),
+//! `child` (the `serve` process: start-up lines, stderr, signals).
 
-use std::path::PathBuf;
+pub mod blocking;
+pub mod child;
+
+use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -64,36 +78,127 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-impl TestService {
-    pub async fn start(seed: bool) -> TestService {
-        Self::start_with(seed, None).await
+type MakeConfig = Box<dyn FnOnce(&Path) -> ServiceConfig + Send>;
+type Tune = Box<dyn FnOnce(&mut ServeOptions) + Send>;
+
+/// How to start the service; see the module doc.
+#[must_use]
+pub struct Harness {
+    seed: bool,
+    max_expiry: Option<u64>,
+    make: Option<MakeConfig>,
+    tune: Option<Tune>,
+}
+
+/// The one entry: an unseeded service with the default options, on the run's backend.
+pub fn harness() -> Harness {
+    Harness {
+        seed: false,
+        max_expiry: None,
+        make: None,
+        tune: None,
+    }
+}
+
+impl Harness {
+    /// With the demo data (users, projects, fleets, tokens).
+    pub fn seeded(self) -> Harness {
+        self.seed(true)
     }
 
-    pub async fn start_with(seed: bool, max_expiry: Option<u64>) -> TestService {
-        Self::start_config(|dir| config(dir, seed, max_expiry)).await
+    pub fn seed(mut self, seed: bool) -> Harness {
+        self.seed = seed;
+        self
     }
 
-    /// Starts on the run's backend with the config `make` builds for the temp dir.
-    pub async fn start_config(make: impl FnOnce(&std::path::Path) -> ServiceConfig) -> TestService {
-        Self::start_tuned(make, |_| {}).await
+    /// The longest expiry a token may ask for, in seconds.
+    pub fn max_expiry(mut self, secs: u64) -> Harness {
+        self.max_expiry = Some(secs);
+        self
     }
 
-    /// [`TestService::start_config`] with the serve options `tune` changes.
-    pub async fn start_tuned(
-        make: impl FnOnce(&std::path::Path) -> ServiceConfig,
-        tune: impl FnOnce(&mut ServeOptions),
-    ) -> TestService {
+    /// The config `make` builds for the temp dir (replaces `seeded` / `max_expiry`).
+    pub fn config(mut self, make: impl FnOnce(&Path) -> ServiceConfig + Send + 'static) -> Harness {
+        self.make = Some(Box::new(make));
+        self
+    }
+
+    /// Changes the serve options (after the backend is chosen).
+    pub fn tune(mut self, tune: impl FnOnce(&mut ServeOptions) + Send + 'static) -> Harness {
+        self.tune = Some(Box::new(tune));
+        self
+    }
+
+    /// The embedded service in this runtime, on 127.0.0.1:0.
+    pub async fn start(self) -> TestService {
         install_crypto();
         let dir = tempfile::tempdir().unwrap();
         let postgres = on_postgres().then(pg::fresh_schema_url);
         let mut opts = options(postgres.as_deref());
-        tune(&mut opts);
-        let handle = spawn_with(make(dir.path()), opts).await.unwrap();
-        let mut s = Self::attach(handle, dir);
+        if let Some(tune) = self.tune {
+            tune(&mut opts);
+        }
+        let cfg = match self.make {
+            Some(make) => make(dir.path()),
+            None => config(dir.path(), self.seed, self.max_expiry),
+        };
+        let handle = spawn_with(cfg, opts).await.unwrap();
+        let mut s = TestService::attach(handle, dir);
         s.postgres = postgres;
         s
     }
 
+    /// [`Harness::start`] on a runtime of its own, for plain (sync) tests that drive tmux.
+    pub fn start_blocking(self) -> blocking::Served {
+        blocking::Served::start(self)
+    }
+
+    /// The real `tokentab serve --listen 127.0.0.1:0` on a temp data dir and the run's backend
+    /// (`--db` a SQLite file there, or a fresh PostgreSQL schema), `--no-seed` unless seeded,
+    /// then `extra`. (`config` / `tune` / `max_expiry` are for the in-process service.)
+    pub async fn spawn_binary(self, extra: &[&str]) -> child::Served {
+        assert!(
+            self.make.is_none() && self.tune.is_none() && self.max_expiry.is_none(),
+            "spawn_binary takes serve's flags in `extra`"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let postgres = on_postgres().then(pg::fresh_schema_url);
+        let db = match &postgres {
+            Some(url) => url.clone(),
+            None => dir
+                .path()
+                .join("db")
+                .join("tokentab.db")
+                .display()
+                .to_string(),
+        };
+        let data = dir.path().join("data").display().to_string();
+        let mut args = vec!["--listen", "127.0.0.1:0", "--db", &db, "--data-dir", &data];
+        if !self.seed {
+            args.push("--no-seed");
+        }
+        args.extend_from_slice(extra);
+        let serve = child::start(&args, None).await;
+        child::Served {
+            serve,
+            admin: read_admin(dir.path()),
+            http: client(),
+            postgres,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            dir,
+        }
+    }
+}
+
+/// The admin token `serve` wrote to `<dir>/data/admin.token`.
+fn read_admin(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("data").join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+impl TestService {
     pub fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
         let admin = std::fs::read_to_string(&handle.admin_token_path)
             .unwrap()
@@ -110,6 +215,11 @@ impl TestService {
 
     /// Stops the service and starts it again on the same files (and database).
     pub async fn restart(self) -> TestService {
+        self.restart_tuned(|_| {}).await
+    }
+
+    /// [`TestService::restart`] with the serve options `tune` changes.
+    pub async fn restart_tuned(self, tune: impl FnOnce(&mut ServeOptions)) -> TestService {
         let TestService {
             handle,
             dir,
@@ -117,18 +227,24 @@ impl TestService {
             ..
         } = self;
         handle.shutdown().await;
-        let handle = spawn_with(
-            config(dir.path(), false, None),
-            options(postgres.as_deref()),
-        )
-        .await
-        .unwrap();
+        let mut opts = options(postgres.as_deref());
+        tune(&mut opts);
+        let handle = spawn_with(config(dir.path(), false, None), opts)
+            .await
+            .unwrap();
         let mut s = Self::attach(handle, dir);
         s.postgres = postgres;
         s
     }
 
-    /// The SQLite file. A test that reads it is SQLite-only: skipped by name in run.sh's
+    /// The SQLite file, or None on PostgreSQL: the lines that read it run on SQLite only.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.postgres
+            .is_none()
+            .then(|| self.dir.path().join("db").join("tokentab.db"))
+    }
+
+    /// The SQLite file. A test that needs it is SQLite-only: skipped by name in run.sh's
     /// PostgreSQL pass, and refused here so it can never pass there by accident.
     pub fn db_path(&self) -> PathBuf {
         assert!(

@@ -1,5 +1,5 @@
-//! The embedded service for tests that run the real binary against it from plain (sync) code: a
-//! runtime of its own keeps serving while the test drives tmux. Also a forwarding proxy in front
+//! The embedded service for tests that run the real binary against it from plain (sync) code
+//! (`harness()….start_blocking()`): a runtime of its own keeps serving while the test drives tmux. Also a forwarding proxy in front
 //! of it that fails chosen requests for real (the "someone revoked it meanwhile / forbidden"
 //! case), so a test sees a genuine per-request failure while every other call reaches the
 //! service unchanged.
@@ -14,22 +14,22 @@ use axum::response::{IntoResponse, Response};
 use reqwest::StatusCode as HttpStatus;
 use serde_json::Value;
 
-use super::service::TestService;
+use super::{Harness, TestService};
 
-/// The service (seeded with the demo data) on 127.0.0.1:0 with a temp SQLite file.
+/// The service on the run's backend, served by a runtime of its own.
 pub struct Served {
     pub rt: tokio::runtime::Runtime,
     pub svc: TestService,
 }
 
 impl Served {
-    pub fn start() -> Served {
+    pub(super) fn start(h: Harness) -> Served {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let svc = rt.block_on(TestService::start(true));
+        let svc = rt.block_on(h.start());
         Served { rt, svc }
     }
 
@@ -86,7 +86,7 @@ async fn start_proxy(upstream: String, rules: Vec<Rule>) -> String {
     let state = Arc::new(Proxy {
         upstream,
         rules,
-        client: super::service::client(),
+        client: super::client(),
     });
     let app = axum::Router::new().fallback(forward).with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,5 +1,6 @@
-//! Starts the real `tokentab serve` binary as a child process and reads its start-up lines.
-//! Include with `#[path = "common/serve_child.rs"] mod serve_child;`.
+//! The real `tokentab serve` binary as a child process: its start-up lines, stderr, signals.
+//! Started on the run's backend by `harness()….spawn_binary(…)` (see the module above); the
+//! lower-level `start` / `start_on` / `refused` are for tests about serve's own flags and files.
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -219,4 +220,65 @@ pub fn mode(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// A `serve` process on the run's backend, from [`super::Harness::spawn_binary`]: its temp dir
+/// (data dir, SQLite file), admin token and a client.
+pub struct Served {
+    pub serve: ServeChild,
+    pub admin: String,
+    pub http: reqwest::Client,
+    /// The PostgreSQL URL (a schema of its own) when the run is on PostgreSQL.
+    pub postgres: Option<String>,
+    pub dir: tempfile::TempDir,
+    pub(super) args: Vec<String>,
+}
+
+impl Served {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.serve.url)
+    }
+
+    /// Sends a request; the status and the body as JSON (Null when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        super::call_url(&self.http, method, token, &self.url(path), body).await
+    }
+
+    /// The SQLite file, or None on PostgreSQL: the lines that read it run on SQLite only.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.postgres
+            .is_none()
+            .then(|| self.dir.path().join("db").join("tokentab.db"))
+    }
+
+    /// Starts `serve` again with the same flags on the same data dir and database (after the
+    /// test stopped or killed the previous one).
+    pub async fn respawn(self) -> Served {
+        let Served {
+            serve,
+            http,
+            postgres,
+            dir,
+            args,
+            ..
+        } = self;
+        drop(serve);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let serve = start(&refs, None).await;
+        let admin = super::read_admin(dir.path());
+        Served {
+            serve,
+            admin,
+            http,
+            postgres,
+            dir,
+            args,
+        }
+    }
 }
