@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use replicas::{Replicas, TOKENS, connect, wait_for};
+use crate::common::pg::connect;
+use replicas::{Replicas, TOKENS, wait_for};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -3,7 +3,6 @@
 //! recorded; admin-only reading with filters and paging; no secret or hash in any row;
 //! retention pruning; and the SIGKILL test against the real `tokentab serve`.
 
-use crate::common::replicas;
 use crate::common::service as svc;
 use crate::common::service::child as serve_child;
 use crate::common::service::harness;
@@ -265,7 +264,7 @@ async fn every_change_and_refusal_is_recorded_and_only_admins_read_it() {
                 .collect::<Result<_, _>>()
                 .unwrap()
         }
-        (None, Some(url)) => replicas::connect(url)
+        (None, Some(url)) => crate::common::pg::connect(url)
             .await
             .query(
                 "SELECT concat_ws('|', at::text, actor, actor_token_id, action, target_token_id, \
@@ -317,7 +316,7 @@ async fn rows_past_the_retention_are_pruned_at_start_and_newer_kept() {
             }
         }
         (None, Some(url)) => {
-            let db = replicas::connect(url).await;
+            let db = crate::common::pg::connect(url).await;
             for (days, id) in old_rows {
                 db.execute(INSERT, &[&(now - days * 86_400), &id])
                     .await
@@ -417,7 +416,7 @@ async fn sigkill_during_creates_every_acknowledged_create_has_its_row() {
                 .collect::<Result<_, _>>()
                 .unwrap()
         }
-        (None, Some(url)) => replicas::connect(url)
+        (None, Some(url)) => crate::common::pg::connect(url)
             .await
             .query(STORED, &[])
             .await

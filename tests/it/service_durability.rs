@@ -4,6 +4,7 @@ use crate::common::service as svc;
 use crate::common::service::harness;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,14 +17,39 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn db_bytes(s: &TestService) -> Vec<u8> {
-    let db = s.db_path();
-    let mut bytes = std::fs::read(&db).unwrap();
-    let wal = db.with_extension("db-wal");
-    if let Ok(w) = std::fs::read(&wal) {
-        bytes.extend(w);
+/// Everything stored, and how a hash shows in it: the SQLite file and its WAL (raw bytes), or on
+/// PostgreSQL every row of the service's schema as text (bytea as hex).
+async fn stored(sqlite: Option<PathBuf>, postgres: Option<&str>) -> (Vec<u8>, bool) {
+    if let Some(db) = sqlite {
+        let mut bytes = std::fs::read(&db).unwrap();
+        if let Ok(w) = std::fs::read(db.with_extension("db-wal")) {
+            bytes.extend(w);
+        }
+        return (bytes, false);
     }
-    bytes
+    let db = crate::common::pg::connect(postgres.expect("a backend")).await;
+    let tables = db
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema()",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(!tables.is_empty(), "the service's schema has tables");
+    let mut text = String::new();
+    for t in tables {
+        let name: String = t.get(0);
+        for row in db
+            .query(&format!("SELECT t::text FROM \"{name}\" t"), &[])
+            .await
+            .unwrap()
+        {
+            text.push_str(row.get::<_, &str>(0));
+            text.push('\n');
+        }
+    }
+    (text.into_bytes(), true)
 }
 
 #[tokio::test]
@@ -49,30 +75,40 @@ async fn no_secret_at_rest() {
         let (st, _) = s.get(secret, "/access/api/v1/tokens/me").await;
         assert_eq!(st, StatusCode::OK);
     }
-    let check = |bytes: &[u8], when: &str| {
+    let check = |(bytes, hex_hash): (Vec<u8>, bool), when: &str| {
         for secret in &secrets {
             assert!(
-                !contains(bytes, secret.as_bytes()),
+                !contains(&bytes, secret.as_bytes()),
                 "a secret is stored ({when})"
             );
             let hash = Sha256::digest(secret.as_bytes());
-            assert!(contains(bytes, &hash), "its hash is stored ({when})");
+            let hash = if hex_hash {
+                hex::encode(hash).into_bytes()
+            } else {
+                hash.to_vec()
+            };
+            assert!(contains(&bytes, &hash), "its hash is stored ({when})");
         }
     };
-    let running = db_bytes(&s);
-    assert!(
-        std::fs::metadata(s.db_path().with_extension("db-wal")).is_ok(),
-        "WAL mode"
-    );
-    check(&running, "running: db + wal");
-    let dir_path = s.db_path();
-    let TestService { handle, dir, .. } = s;
-    handle.shutdown().await;
-    let mut after = std::fs::read(&dir_path).unwrap();
-    if let Ok(w) = std::fs::read(dir_path.with_extension("db-wal")) {
-        after.extend(w);
+    if let Some(db) = s.sqlite_file() {
+        assert!(
+            std::fs::metadata(db.with_extension("db-wal")).is_ok(),
+            "WAL mode"
+        );
     }
-    check(&after, "after shutdown");
+    check(
+        stored(s.sqlite_file(), s.postgres.as_deref()).await,
+        "running: db + wal",
+    );
+    let sqlite = s.sqlite_file();
+    let TestService {
+        handle,
+        dir,
+        postgres,
+        ..
+    } = s;
+    handle.shutdown().await;
+    check(stored(sqlite, postgres.as_deref()).await, "after shutdown");
     drop(dir);
 }
 

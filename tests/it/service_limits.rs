@@ -2,6 +2,7 @@
 //! membership, list page cap, live tokens per user), text fields a terminal could misread, and
 //! one answer for what a caller may not see.
 
+use crate::common::pg;
 use crate::common::service as svc;
 use crate::common::service::harness;
 
@@ -155,11 +156,11 @@ async fn per_user_cap_counts_live_tokens_only() {
 async fn token_list_pages_by_default_and_caps_the_limit() {
     let s = harness().start().await;
     // 10,050 live tokens written straight into the database (fast), then listed over HTTP.
-    {
-        let store = Store::open(&s.db_path()).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    if let Some(db) = s.sqlite_file() {
+        let store = Store::open(&db).unwrap();
         store
-            .write_now(|tx| {
-                let now = chrono::Utc::now().timestamp();
+            .write_now(move |tx| {
                 for i in 0..10_050u32 {
                     let mut hash = [0u8; 32];
                     hash[..4].copy_from_slice(&i.to_be_bytes());
@@ -181,6 +182,22 @@ async fn token_list_pages_by_default_and_caps_the_limit() {
                 }
                 Ok::<_, tokentab::service::StoreError>(())
             })
+            .unwrap();
+    } else {
+        // The same rows on PostgreSQL, in one statement.
+        let url = s.postgres.as_deref().expect("a backend");
+        pg::connect(url)
+            .await
+            .execute(
+                "INSERT INTO tokens (token_id, secret_hash, username, scope, audience, \
+                 description, refreshable, issued_at) \
+                 SELECT 'bulk-' || lpad(i::text, 5, '0'), \
+                 int4send(i) || decode(repeat('00', 28), 'hex'), 'admin', \
+                 'applied-permissions/user', '*@*', 'bulk', false, $1 \
+                 FROM generate_series(0, 10049) AS i",
+                &[&now],
+            )
+            .await
             .unwrap();
     }
     let (st, v) = s.get(&s.admin, TOKENS).await;

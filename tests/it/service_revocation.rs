@@ -184,9 +184,21 @@ async fn revoke_on_one_serve_process_is_honoured_by_the_next_request_on_another(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_service_and_a_serve_process_honour_each_others_revokes() {
-    // The tab's embedded service (service::spawn), and `tokentab serve` on the same files.
+    // The tab's embedded service (service::spawn), and `tokentab serve` on the same files (on
+    // PostgreSQL: the same schema).
     let s = harness().seeded().start().await;
-    let (_child, url) = serve_child::start_on(&s.db_path(), &s.dir.path().join("data"), &[]).await;
+    let db = match (s.sqlite_file(), &s.postgres) {
+        (Some(file), _) => file.display().to_string(),
+        (None, Some(url)) => url.clone(),
+        (None, None) => unreachable!("a backend"),
+    };
+    let data = s.dir.path().join("data").display().to_string();
+    let serve = serve_child::start(
+        &["--listen", "127.0.0.1:0", "--db", &db, "--data-dir", &data],
+        None,
+    )
+    .await;
+    let url = serve.url.clone();
     let embedded = Node {
         url: s.handle.url(),
         http: svc::client(),
@@ -346,7 +358,7 @@ impl Shared {
         if svc::on_postgres() {
             let url = pg::fresh_schema_url();
             let r = replicas::start(&url, 2, &[]).await;
-            let db = replicas::connect(&url).await;
+            let db = crate::common::pg::connect(&url).await;
             let nodes = [0, 1].map(|i| Node {
                 url: r.nodes[i].url.clone(),
                 http: svc::client(),

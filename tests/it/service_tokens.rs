@@ -1,6 +1,7 @@
 //! `/access/api/v1/tokens` over real HTTP: create (JSON and form), list (filters, paging), get,
 //! revoke; validation, expiry limits, non-admin limits and every 401.
 
+use crate::common::pg;
 use crate::common::service as svc;
 use crate::common::service::harness;
 
@@ -77,17 +78,9 @@ async fn create_json_and_form_and_use_the_secret() {
     assert_eq!(got["refreshable"], true);
     // Audiences are not part of the wire shape: look in the database. Custom tokens are for
     // Connect only; the rest default to every service.
-    let db = rusqlite::Connection::open(s.db_path()).unwrap();
-    let audience = |tid: &str| -> String {
-        db.query_row(
-            "SELECT audience FROM tokens WHERE token_id = ?1",
-            [tid],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    assert_eq!(audience(&custom_id), "jfcon@*");
-    assert_eq!(audience(id), "*@*");
+    const AUDIENCE: &str = "SELECT audience FROM tokens WHERE token_id = $1";
+    assert_eq!(s.db_texts(AUDIENCE, &custom_id).await, ["jfcon@*"]);
+    assert_eq!(s.db_texts(AUDIENCE, id).await, ["*@*"]);
     assert!(got["subject"].as_str().unwrap().ends_with("/users/bob"));
 
     // Defaults: 1 year, user scope, the caller as subject.
@@ -458,30 +451,52 @@ async fn missing_malformed_unknown_revoked_expired_are_401() {
     let s = harness().start().await;
     // An expired token with a secret we know, written straight into the database.
     let expired = tokentab::service::new_secret().unwrap();
-    {
-        let store = Store::open(&s.db_path()).unwrap();
-        let now = chrono::Utc::now().timestamp();
-        let secret_hash = tokentab::service::hash_secret(&expired);
-        store
-            .write_now(move |tx| {
-                tokens::insert(
-                    tx,
-                    &NewToken {
-                        token_id: uuid::Uuid::new_v4().to_string(),
-                        secret_hash,
-                        username: "admin".into(),
-                        scope: "applied-permissions/admin".into(),
-                        audience: "*@*".into(),
-                        description: "expired".into(),
-                        project_key: None,
-                        refreshable: false,
-                        issued_at: now - 100,
-                        expiry: Some(now - 10),
-                    },
+    let now = chrono::Utc::now().timestamp();
+    let secret_hash = tokentab::service::hash_secret(&expired);
+    let new = NewToken {
+        token_id: uuid::Uuid::new_v4().to_string(),
+        secret_hash,
+        username: "admin".into(),
+        scope: "applied-permissions/admin".into(),
+        audience: "*@*".into(),
+        description: "expired".into(),
+        project_key: None,
+        refreshable: false,
+        issued_at: now - 100,
+        expiry: Some(now - 10),
+    };
+    match (s.sqlite_file(), &s.postgres) {
+        (Some(db), _) => {
+            let store = Store::open(&db).unwrap();
+            store
+                .write_now(move |tx| {
+                    tokens::insert(tx, &new).map_err(tokentab::service::StoreError::from)
+                })
+                .unwrap();
+        }
+        (None, Some(url)) => {
+            pg::connect(url)
+                .await
+                .execute(
+                    "INSERT INTO tokens (token_id, secret_hash, username, scope, audience, \
+                     description, refreshable, issued_at, expiry) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[
+                        &new.token_id,
+                        &new.secret_hash.as_slice(),
+                        &new.username,
+                        &new.scope,
+                        &new.audience,
+                        &new.description,
+                        &new.refreshable,
+                        &new.issued_at,
+                        &new.expiry,
+                    ],
                 )
-                .map_err(tokentab::service::StoreError::from)
-            })
-            .unwrap();
+                .await
+                .unwrap();
+        }
+        (None, None) => unreachable!("a backend"),
     }
     let (revoked, revoked_id) = s.mint(None, json!({})).await;
     s.delete(&s.admin, &format!("{TOKENS}/{revoked_id}")).await;

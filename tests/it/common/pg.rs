@@ -37,3 +37,25 @@ pub fn target(url: &str) -> PgTarget {
         other => panic!("TOKENTAB_TEST_PG is not a postgres:// URL ({other:?}). {FIX}"),
     }
 }
+
+/// A direct connection to the test database, with `search_path` set to the URL's `schema`.
+pub async fn connect(db_url: &str) -> tokio_postgres::Client {
+    let t = target(db_url);
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host(&t.host)
+        .port(t.port)
+        .user(&t.user)
+        .dbname(&t.dbname);
+    if let Ok(p) = std::env::var("PGPASSWORD") {
+        cfg.password(p);
+    }
+    if let Some(s) = &t.schema {
+        cfg.options(format!("-c search_path={s}"));
+    }
+    let (client, conn) = cfg
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {t}: {e}. {}", FIX));
+    tokio::spawn(conn);
+    client
+}

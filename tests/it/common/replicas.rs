@@ -9,7 +9,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::process::Child;
 
-use super::pg;
 use super::service::child as serve_child;
 use crate::common::service as svc;
 
@@ -203,28 +202,6 @@ impl Replicas {
         }
         panic!("paging never ended");
     }
-}
-
-/// A direct connection to the test database, with `search_path` set to the URL's `schema`.
-pub async fn connect(db_url: &str) -> tokio_postgres::Client {
-    let t = pg::target(db_url);
-    let mut cfg = tokio_postgres::Config::new();
-    cfg.host(&t.host)
-        .port(t.port)
-        .user(&t.user)
-        .dbname(&t.dbname);
-    if let Ok(p) = std::env::var("PGPASSWORD") {
-        cfg.password(p);
-    }
-    if let Some(s) = &t.schema {
-        cfg.options(format!("-c search_path={s}"));
-    }
-    let (client, conn) = cfg
-        .connect(tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connect to {t}: {e}. {}", pg::FIX));
-    tokio::spawn(conn);
-    client
 }
 
 /// Polls `check` every 50 ms until it returns Some, for at most `limit`.

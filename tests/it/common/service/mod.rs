@@ -244,6 +244,30 @@ impl TestService {
             .then(|| self.dir.path().join("db").join("tokentab.db"))
     }
 
+    /// Runs `sql` (one text parameter `$1`, one text column) on the service's own database,
+    /// whichever the backend: for the checks that look behind the API.
+    pub async fn db_texts(&self, sql: &str, arg: &str) -> Vec<String> {
+        match (self.sqlite_file(), &self.postgres) {
+            (Some(db), _) => {
+                let conn = rusqlite::Connection::open(db).unwrap();
+                let mut st = conn.prepare(sql).unwrap();
+                st.query_map([arg], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            (None, Some(url)) => pg::connect(url)
+                .await
+                .query(sql, &[&arg])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+            (None, None) => unreachable!("a backend"),
+        }
+    }
+
     /// The SQLite file. A test that needs it is SQLite-only: skipped by name in run.sh's
     /// PostgreSQL pass, and refused here so it can never pass there by accident.
     pub fn db_path(&self) -> PathBuf {
