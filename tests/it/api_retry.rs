@@ -1,6 +1,7 @@
 //! Retry policy and timeouts of the API client against a misbehaving server.
 
 use crate::common;
+use crate::common::timing::within_3x;
 
 use std::time::{Duration, Instant};
 
@@ -144,12 +145,13 @@ async fn retry_after_beyond_the_cap_is_reported_not_waited() {
         .list_tokens_page(&TokenQuery::default(), None, None)
         .await
         .expect_err("rate limited");
-    // Protects: the 120 s Retry-After is reported, not slept through (nor retried). 60 s is far
-    // below 120 s and far above a normal answer, so load cannot decide the outcome.
-    assert!(
-        t0.elapsed() < Duration::from_secs(60),
-        "waited for the Retry-After: {:?}",
-        t0.elapsed()
+    // Protects: the 120 s Retry-After is reported, not slept through (nor retried). The goal
+    // (20 s, failing at 60 s) is far below 120 s and far above a normal answer, so load cannot
+    // decide the outcome.
+    within_3x(
+        "a 429 with Retry-After 120 s reported",
+        t0.elapsed(),
+        Duration::from_secs(20),
     );
     match &err {
         ApiError::RateLimited {
@@ -291,12 +293,13 @@ async fn request_timeout_fires_and_is_not_retried() {
         .await
         .expect_err("slow server");
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
-    // Protects: the 400 ms timeout fires instead of waiting for the answer 120 s later. 60 s
-    // leaves a loaded machine all the room it needs and still tells the two apart.
-    assert!(
-        t0.elapsed() < Duration::from_secs(60),
-        "waited for the slow answer: {:?}",
-        t0.elapsed()
+    // Protects: the 400 ms timeout fires instead of waiting for the answer 120 s later. The
+    // goal (20 s, failing at 60 s) leaves a loaded machine all the room it needs and still tells
+    // the two apart.
+    within_3x(
+        "a 400 ms timeout against a 120 s answer",
+        t0.elapsed(),
+        Duration::from_secs(20),
     );
     assert_eq!(s.count("GET", TOKENS), 1);
     let err = c

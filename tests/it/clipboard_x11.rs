@@ -6,6 +6,7 @@
 //! line.
 
 use crate::common;
+use crate::common::timing::within_3x;
 
 use std::time::{Duration, Instant};
 
@@ -158,12 +159,12 @@ fn a_dead_display_falls_to_the_next_path_and_never_claims_a_copy() {
                 "native copy on a dead display gave up after {:?}",
                 started.elapsed()
             );
-            // Generous on purpose: what this protects against is a copy that hangs on a dead display
-            // (arboard's connect would wait forever); a loaded machine only makes a good run slower.
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the copy hung on a dead display: {:?}",
-                started.elapsed()
+            // What this protects against is a copy that hangs on a dead display (arboard's
+            // connect would wait forever). Goal: within the native path's ~1 s give-up.
+            within_3x(
+                "a native copy on a dead display gives up",
+                started.elapsed(),
+                Duration::from_secs(1),
             );
             assert!(!out.copied(), "{out:?}");
             assert!(out.label().contains("not copied") && !out.label().contains(TOKEN));

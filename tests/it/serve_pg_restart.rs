@@ -9,6 +9,7 @@
 //! PostgreSQL test it needs TOKENTAB_TEST_PG set (and fails with the line that fixes it).
 
 use crate::common::replicas;
+use crate::common::timing::within_3x;
 
 use crate::common::pg;
 
@@ -317,9 +318,10 @@ async fn postgres_restarted_under_load_gets_503_with_retry_after_then_200_within
         &bad[..bad.len().min(10)]
     );
     let slowest = seen.iter().map(|s| s.took).max().unwrap();
-    assert!(
-        slowest < Duration::from_secs(5),
-        "a request hung for {slowest:?}"
+    within_3x(
+        "the slowest request across the PostgreSQL restart",
+        slowest,
+        Duration::from_secs(5),
     );
     for (node, n) in r.nodes.iter_mut().enumerate() {
         assert!(n.running(), "replica {node} exited");
@@ -333,9 +335,10 @@ async fn postgres_restarted_under_load_gets_503_with_retry_after_then_200_within
         recovered[1]
     );
     for (node, d) in recovered.iter().enumerate() {
-        assert!(
-            *d <= Duration::from_secs(5),
-            "replica {node} took {d:?} to serve again after PostgreSQL came back"
+        within_3x(
+            &format!("replica {node} serving again after PostgreSQL came back"),
+            *d,
+            Duration::from_secs(5),
         );
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::common::service as svc;
 use crate::common::service::child as serve_child;
+use crate::common::timing::within_3x;
 
 use crate::common::pg;
 
@@ -135,7 +136,8 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
     // probe whose handshake was under way as the listener closed is reset by the kernel rather
     // than refused: that too is "not accepted" (seen about once in 20 runs, before and after
     // the accept loop changed).
-    let deadline = term + Duration::from_secs(10);
+    // Goal: both within the 10 s shutdown grace; fails at 3x.
+    let deadline = term + 3 * GRACE_GOAL;
     loop {
         match TcpStream::connect(("127.0.0.1", port)).await {
             Err(e)
@@ -151,7 +153,8 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
         }
         assert!(
             Instant::now() < deadline,
-            "still accepting connections 10 s after SIGTERM"
+            "still accepting connections {:?} after SIGTERM: goal {GRACE_GOAL:?} (fails at 3x)",
+            term.elapsed()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -177,9 +180,15 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
         child.wait(),
     )
     .await
-    .unwrap_or_else(|_| panic!("pid {pid} did not exit within 10 s of SIGTERM"))
+    .unwrap_or_else(|_| {
+        panic!(
+            "pid {pid} did not exit {:?} after SIGTERM: goal {GRACE_GOAL:?} (fails at 3x)",
+            term.elapsed()
+        )
+    })
     .unwrap();
     let exited_after = term.elapsed();
+    within_3x("serve exiting after SIGTERM", exited_after, GRACE_GOAL);
     assert_eq!(
         status.code(),
         Some(0),
@@ -193,6 +202,8 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0(db: &str) {
     );
 }
 
+/// serve finishes what is in flight and exits within its 10 s shutdown grace.
+const GRACE_GOAL: Duration = Duration::from_secs(10);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_on_sqlite_finishes_in_flight_requests_refuses_new_ones_and_exits_0_within_10s() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 //! the screen is read while the loop runs.
 
 use crate::common;
+use crate::common::timing::within_3x;
 
 use std::time::{Duration, Instant};
 
@@ -247,11 +248,12 @@ async fn a_long_retry_after_is_said_plainly_without_waiting_or_hammering() {
     let server = &server;
     let drive = |mut p: Person| async move {
         let text = p.wait_text("cannot load tokens").await;
-        // Generous: it protects against sleeping through the 120 s Retry-After; 60 s tells the
-        // two apart on any machine.
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no 120 s wait before saying so"
+        // Generous: it protects against sleeping through the 120 s Retry-After; the goal (20 s,
+        // failing at 60 s) tells the two apart on any machine.
+        within_3x(
+            "a 120 s Retry-After said without waiting",
+            started.elapsed(),
+            Duration::from_secs(20),
         );
         assert!(text.contains("try again in 120 s"), "{text}");
         assert!(text.contains("press r to retry"), "{text}");

@@ -16,6 +16,7 @@ pub mod replicas;
 pub mod screen;
 pub mod service;
 pub mod tab;
+pub mod timing;
 pub mod tmpfs;
 pub mod tmux;
 pub mod tools;
