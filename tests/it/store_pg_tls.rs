@@ -2,6 +2,7 @@
 //! serves `ssl-cert-snakeoil`, issued to `localhost`): `sslmode=require` encrypts,
 //! `verify-full` checks the chain and the host name and refuses a mismatch.
 
+use crate::common::own_process::own_process;
 use crate::common::pg;
 
 use tokentab::service::StoreError;
@@ -18,7 +19,34 @@ fn target(host: &str, mode: SslMode, root: Option<&str>) -> DbTarget {
     DbTarget::Postgres(t)
 }
 
-/// Whether every connection of this test's role to the database is encrypted.
+/// The local ports of this process's TCP sockets (from /proc: socket inodes of our fds, looked
+/// up in the namespace's TCP tables).
+fn own_tcp_ports() -> Vec<i32> {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().into_owned();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() > 9 && inodes.contains(cols[9]) {
+                let port = cols[1].rsplit(':').next().unwrap();
+                ports.push(i32::from_str_radix(port, 16).unwrap());
+            }
+        }
+    }
+    ports
+}
+
+/// Whether every connection this process opened as the service (application name `tokentab`)
+/// is encrypted. Runs in a process of its own, so the other tests' connections (same role) are
+/// not counted.
 async fn all_encrypted() -> (i64, bool) {
     let t = pg::target(&pg::url());
     let mut cfg = tokio_postgres::Config::new();
@@ -36,8 +64,9 @@ async fn all_encrypted() -> (i64, bool) {
         .query_one(
             "SELECT count(*), coalesce(bool_and(s.ssl), false) FROM pg_stat_activity a \
              JOIN pg_stat_ssl s USING (pid) \
-             WHERE a.application_name = 'tokentab' AND a.usename = current_user",
-            &[],
+             WHERE a.application_name = 'tokentab' AND a.usename = current_user \
+             AND a.client_port = ANY($1)",
+            &[&own_tcp_ports()],
         )
         .await
         .unwrap();
@@ -54,8 +83,23 @@ fn assert_tls_refusal(err: Option<StoreError>, why: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn require_encrypts_and_verify_full_checks_the_name() {
+#[test]
+fn require_encrypts_and_verify_full_checks_the_name() {
+    own_process(
+        module_path!(),
+        "require_encrypts_and_verify_full_checks_the_name",
+        || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(require_encrypts_and_verify_full_checks_the_name_here())
+        },
+    );
+}
+
+async fn require_encrypts_and_verify_full_checks_the_name_here() {
     assert!(
         std::path::Path::new(SNAKEOIL).exists(),
         "{SNAKEOIL} is missing: apt-get install ssl-cert postgresql"
