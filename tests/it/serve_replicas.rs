@@ -3,7 +3,7 @@
 //! by the next request on every other; cursors and `last_used` work across them; a replica
 //! SIGKILLed during creates loses no acknowledged token; a write waiting on a disable of its
 //! user is refused once that commits.
-//! Needs TOKENTAB_TEST_PG (see tests/common/pg.rs for the line that sets it up).
+//! Needs TOKENTAB_TEST_PG (see tests/it/common/pg.rs for the line that sets it up).
 
 use crate::common::replicas;
 use crate::common::service as svc;

@@ -1,7 +1,7 @@
 //! SIGTERM stops `tokentab serve` gracefully, on SQLite and on PostgreSQL: requests in flight
 //! when it arrives (a create whose body is still being sent, big listings being answered) finish
 //! with 200, new connections are refused, and the process exits 0 within 10 s.
-//! The PostgreSQL case needs TOKENTAB_TEST_PG (see tests/common/pg.rs).
+//! The PostgreSQL case needs TOKENTAB_TEST_PG (see tests/it/common/pg.rs).
 
 use crate::common::service as svc;
 use crate::common::service::child as serve_child;

@@ -253,31 +253,17 @@ async fn every_change_and_refusal_is_recorded_and_only_admins_read_it() {
 
     // No secret or hash in any row, through the API or in the database file's audit table.
     let api_text = serde_json::to_string(&rows).unwrap();
-    let db_text: Vec<String> = match (s.sqlite_file(), &s.postgres) {
-        (Some(db), _) => {
-            let conn = rusqlite::Connection::open(db).unwrap();
-            let mut st = conn
-                .prepare("SELECT quote(at)||quote(actor)||quote(actor_token_id)||quote(action)||quote(target_token_id)||quote(description)||quote(device)||quote(source)||quote(result) FROM audit")
-                .unwrap();
-            st.query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        }
-        (None, Some(url)) => crate::common::pg::connect(url)
-            .await
-            .query(
-                "SELECT concat_ws('|', at::text, actor, actor_token_id, action, target_token_id, \
-                 description, device, source, result) FROM audit",
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect(),
-        (None, None) => unreachable!("a backend"),
-    };
+    let db_text = svc::db_texts(
+        s.sqlite_file(),
+        s.postgres.as_deref(),
+        [
+            "SELECT quote(at)||quote(actor)||quote(actor_token_id)||quote(action)||quote(target_token_id)||quote(description)||quote(device)||quote(source)||quote(result) FROM audit",
+            "SELECT concat_ws('|', at::text, actor, actor_token_id, action, target_token_id, \
+             description, device, source, result) FROM audit",
+        ],
+        &[],
+    )
+    .await;
     let db_text = db_text.join("\n");
     assert!(db_text.contains(&by_id), "the scan reads the rows");
     for secret in &secrets {
@@ -407,25 +393,15 @@ async fn sigkill_during_creates_every_acknowledged_create_has_its_row() {
     );
     // What is stored, read from the database itself (the API could hide a row).
     const STORED: &str = "SELECT token_id FROM tokens WHERE description LIKE 'writer %'";
-    let stored: HashSet<String> = match (s.sqlite_file(), &s.postgres) {
-        (Some(db), _) => {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let mut st = conn.prepare(STORED).unwrap();
-            st.query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        }
-        (None, Some(url)) => crate::common::pg::connect(url)
-            .await
-            .query(STORED, &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect(),
-        (None, None) => unreachable!("a backend"),
-    };
+    let stored: HashSet<String> = svc::db_texts(
+        s.sqlite_file(),
+        s.postgres.as_deref(),
+        [STORED, STORED],
+        &[],
+    )
+    .await
+    .into_iter()
+    .collect();
     let unaudited = stored.difference(&audited).count();
     let orphans = audited.difference(&stored).count();
     assert!(

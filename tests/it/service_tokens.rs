@@ -79,8 +79,8 @@ async fn create_json_and_form_and_use_the_secret() {
     // Audiences are not part of the wire shape: look in the database. Custom tokens are for
     // Connect only; the rest default to every service.
     const AUDIENCE: &str = "SELECT audience FROM tokens WHERE token_id = $1";
-    assert_eq!(s.db_texts(AUDIENCE, &custom_id).await, ["jfcon@*"]);
-    assert_eq!(s.db_texts(AUDIENCE, id).await, ["*@*"]);
+    assert_eq!(s.db_texts(AUDIENCE, &[&custom_id]).await, ["jfcon@*"]);
+    assert_eq!(s.db_texts(AUDIENCE, &[id]).await, ["*@*"]);
     assert!(got["subject"].as_str().unwrap().ends_with("/users/bob"));
 
     // Defaults: 1 year, user scope, the caller as subject.

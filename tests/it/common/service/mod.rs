@@ -190,6 +190,41 @@ impl Harness {
     }
 }
 
+/// Runs a query on a service's own database: `sql[0]` on its SQLite file, else `sql[1]` on its
+/// PostgreSQL schema (text parameters `$1`…, one text column).
+pub async fn db_texts(
+    sqlite: Option<PathBuf>,
+    postgres: Option<&str>,
+    sql: [&str; 2],
+    args: &[&str],
+) -> Vec<String> {
+    match (sqlite, postgres) {
+        (Some(db), _) => {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let mut st = conn.prepare(sql[0]).unwrap();
+            st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+        (None, Some(url)) => {
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = args
+                .iter()
+                .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
+            pg::connect(url)
+                .await
+                .query(sql[1], &params)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        }
+        (None, None) => unreachable!("a backend"),
+    }
+}
+
 /// The admin token `serve` wrote to `<dir>/data/admin.token`.
 fn read_admin(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("data").join("admin.token"))
@@ -244,28 +279,16 @@ impl TestService {
             .then(|| self.dir.path().join("db").join("tokentab.db"))
     }
 
-    /// Runs `sql` (one text parameter `$1`, one text column) on the service's own database,
+    /// Runs `sql` (text parameters `$1`…, one text column) on the service's own database,
     /// whichever the backend: for the checks that look behind the API.
-    pub async fn db_texts(&self, sql: &str, arg: &str) -> Vec<String> {
-        match (self.sqlite_file(), &self.postgres) {
-            (Some(db), _) => {
-                let conn = rusqlite::Connection::open(db).unwrap();
-                let mut st = conn.prepare(sql).unwrap();
-                st.query_map([arg], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap()
-            }
-            (None, Some(url)) => pg::connect(url)
-                .await
-                .query(sql, &[&arg])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect(),
-            (None, None) => unreachable!("a backend"),
-        }
+    pub async fn db_texts(&self, sql: &str, args: &[&str]) -> Vec<String> {
+        db_texts(
+            self.sqlite_file(),
+            self.postgres.as_deref(),
+            [sql, sql],
+            args,
+        )
+        .await
     }
 
     /// The SQLite file. A test that needs it is SQLite-only: skipped by name in run.sh's
