@@ -352,23 +352,19 @@ async fn create_takes_json_and_form_refuses_other_types_and_unsupported_fields()
 /// The service on this run's backend with `--refresh-grace` of `grace` seconds and
 /// `--max-user-expiry` of `max_user_expiry`.
 async fn start_refresh_limits(grace: u64, max_user_expiry: Option<u64>) -> TestService {
-    use tokentab::service::{RefreshOptions, ServeOptions, ServiceConfig, spawn_with};
-    svc::install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let postgres = svc::on_postgres().then(crate::common::pg::fresh_schema_url);
-    let cfg = ServiceConfig {
-        max_user_expiry,
-        ..svc::config(dir.path(), true, None)
-    };
-    let opts = ServeOptions {
-        refresh: RefreshOptions {
-            grace: std::time::Duration::from_secs(grace),
-        },
-        ..svc::options(postgres.as_deref())
-    };
-    let mut s = TestService::attach(spawn_with(cfg, opts).await.unwrap(), dir);
-    s.postgres = postgres;
-    s
+    use tokentab::service::{RefreshOptions, ServiceConfig};
+    harness()
+        .config(move |dir| ServiceConfig {
+            max_user_expiry,
+            ..svc::config(dir, true, None)
+        })
+        .tune(move |o| {
+            o.refresh = RefreshOptions {
+                grace: std::time::Duration::from_secs(grace),
+            }
+        })
+        .start()
+        .await
 }
 
 fn epoch_now() -> i64 {
@@ -506,21 +502,11 @@ async fn a_chain_of_refreshes_stops_at_the_lifetime_limit_from_its_first_issue()
 /// access token); a value that is not a duration is refused before anything starts (exit 2).
 #[tokio::test]
 async fn the_refresh_grace_flag_reaches_the_service() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
-    let (_child, url) = serve_child::start_on(&db, &data, &["--refresh-grace", "0"]).await;
-    let admin = std::fs::read_to_string(data.join("admin.token")).unwrap();
-    let http = svc::client();
-    let tokens_url = format!("{url}{TOKENS}");
-    let call = |body: Value| {
-        svc::call_url(
-            &http,
-            reqwest::Method::POST,
-            Some(admin.trim()),
-            &tokens_url,
-            Some(body),
-        )
-    };
+    let s = harness()
+        .seeded()
+        .spawn_binary(&["--refresh-grace", "0"])
+        .await;
+    let call = |body: Value| s.call(reqwest::Method::POST, Some(&s.admin), TOKENS, Some(body));
     let (st, v) = call(json!({"refreshable": true, "expires_in": 1})).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let refresh = v["refresh_token"].as_str().unwrap().to_owned();
@@ -529,6 +515,8 @@ async fn the_refresh_grace_flag_reaches_the_service() {
     let (st, v) = call(json!({"grant_type": "refresh_token", "refresh_token": refresh})).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "no grace: {v}");
 
+    let dir = tempfile::tempdir().unwrap();
+    let (db, data) = (dir.path().join("t.db"), dir.path().join("data"));
     let (db, data) = (db.to_string_lossy(), data.to_string_lossy());
     let out = serve_child::refused(&[
         "--listen",

@@ -2,14 +2,12 @@
 //! as text, holds no access token and no refresh token — only their hashes (the SQLite twin is
 //! `service_tokens::create_json_and_form_and_use_the_secret` and `service_audit`).
 
-use crate::common::service as svc;
-
 use crate::common::pg;
+use crate::common::service::harness;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use reqwest::StatusCode;
 use serde_json::json;
-use svc::TestService;
 
 async fn connect(url: &str) -> tokio_postgres::Client {
     let t = pg::target(url);
@@ -58,18 +56,7 @@ async fn every_row(client: &tokio_postgres::Client, schema: &str) -> Vec<String>
 #[tokio::test]
 async fn no_secret_is_stored_only_hashes() {
     let url = pg::fresh_schema_url();
-    let s = {
-        let dir = tempfile::tempdir().unwrap();
-        let handle = tokentab::service::spawn_with(
-            svc::config(dir.path(), true, None),
-            svc::options(Some(&url)),
-        )
-        .await
-        .unwrap();
-        let mut s = TestService::attach(handle, dir);
-        s.postgres = Some(url.clone());
-        s
-    };
+    let s = harness().seeded().postgres(&url).start().await;
     let (status, made) = s
         .post_token(
             &s.admin,

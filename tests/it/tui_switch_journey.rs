@@ -133,9 +133,13 @@ async fn switch_with_p_create_and_revoke_on_the_second_then_back() {
 
         // Alpha -> bravo: bravo's tokens only.
         switch(&mut p, 1).await;
+        // Bravo's table and who is signed in there (the form's User field comes from that
+        // answer; on PostgreSQL the list can answer first).
         let on_bravo = p
-            .wait("bravo's table", |f| {
-                f.contains("bravo marker") && f.contains("switched to bravo")
+            .wait("bravo's table and the signed-in user", |f| {
+                f.contains("bravo marker")
+                    && f.contains("switched to bravo")
+                    && f.contains("· admin ·")
             })
             .await;
         assert!(!on_bravo.contains("alpha marker"), "{on_bravo}");

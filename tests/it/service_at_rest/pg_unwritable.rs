@@ -139,15 +139,8 @@ async fn back_to_ready(s: &svc::TestService, secret: &str) {
 async fn postgres_read_only_or_refusing_connections_is_503_and_not_ready() {
     svc::install_crypto();
     let db = PrivateDb::create();
-    let dir = tempfile::tempdir().unwrap();
     let url = db.url();
-    let handle = tokentab::service::spawn_with(
-        svc::config(dir.path(), false, None),
-        svc::options(Some(&url)),
-    )
-    .await
-    .unwrap();
-    let s = svc::TestService::attach(handle, dir);
+    let s = svc::harness().postgres(&url).start().await;
     let (secret, _) = s.mint(None, json!({"description": "kept"})).await;
     let (st, _) = s.call(Method::GET, None, "/readyz", None).await;
     assert_eq!(st, StatusCode::OK);

@@ -88,6 +88,7 @@ pub struct Harness {
     max_expiry: Option<u64>,
     make: Option<MakeConfig>,
     tune: Option<Tune>,
+    postgres: Option<String>,
 }
 
 /// The one entry: an unseeded service with the default options, on the run's backend.
@@ -97,6 +98,7 @@ pub fn harness() -> Harness {
         max_expiry: None,
         make: None,
         tune: None,
+        postgres: None,
     }
 }
 
@@ -129,11 +131,24 @@ impl Harness {
         self
     }
 
+    /// On this PostgreSQL URL whatever the run's backend (for the PostgreSQL-only tests).
+    pub fn postgres(mut self, url: &str) -> Harness {
+        self.postgres = Some(url.to_owned());
+        self
+    }
+
+    /// The run's backend, or the one chosen with [`Harness::postgres`].
+    fn backend(&mut self) -> Option<String> {
+        self.postgres
+            .take()
+            .or_else(|| on_postgres().then(pg::fresh_schema_url))
+    }
+
     /// The embedded service in this runtime, on 127.0.0.1:0.
-    pub async fn start(self) -> TestService {
+    pub async fn start(mut self) -> TestService {
         install_crypto();
         let dir = tempfile::tempdir().unwrap();
-        let postgres = on_postgres().then(pg::fresh_schema_url);
+        let postgres = self.backend();
         let mut opts = options(postgres.as_deref());
         if let Some(tune) = self.tune {
             tune(&mut opts);
@@ -156,13 +171,13 @@ impl Harness {
     /// The real `tokentab serve --listen 127.0.0.1:0` on a temp data dir and the run's backend
     /// (`--db` a SQLite file there, or a fresh PostgreSQL schema), `--no-seed` unless seeded,
     /// then `extra`. (`config` / `tune` / `max_expiry` are for the in-process service.)
-    pub async fn spawn_binary(self, extra: &[&str]) -> child::Served {
+    pub async fn spawn_binary(mut self, extra: &[&str]) -> child::Served {
         assert!(
             self.make.is_none() && self.tune.is_none() && self.max_expiry.is_none(),
             "spawn_binary takes serve's flags in `extra`"
         );
         let dir = tempfile::tempdir().unwrap();
-        let postgres = on_postgres().then(pg::fresh_schema_url);
+        let postgres = self.backend();
         let db = match &postgres {
             Some(url) => url.clone(),
             None => dir
@@ -234,7 +249,7 @@ fn read_admin(dir: &Path) -> String {
 }
 
 impl TestService {
-    pub fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
+    fn attach(handle: ServiceHandle, dir: tempfile::TempDir) -> TestService {
         let admin = std::fs::read_to_string(&handle.admin_token_path)
             .unwrap()
             .trim()
