@@ -3,7 +3,7 @@
 # (rustfmt check, clippy with warnings as errors, the whole suite with the locked Cargo.lock).
 #
 #   bash tests/run.sh                  # everything
-#   bash tests/run.sh --test e2e_paths # extra arguments go to `cargo test`
+#   bash tests/run.sh --test it e2e_paths  # extra arguments go to `cargo test`
 #
 # Needs the Rust toolchain; the tools are installed with apt-get (sudo when not root). On a
 # system without apt-get it prints the packages to install and stops. `.ci/run` calls this.
@@ -95,27 +95,25 @@ cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --locked "$@"
 
-# The HTTP-level service tests again, with the service on PostgreSQL instead of SQLite (the test
-# binaries are built already; TOKENTAB_TEST_BACKEND is read at run time, see
-# tests/common/service.rs). Skipped by name: the tests that read or write the SQLite file itself.
-SERVICE_TESTS=(service_tokens service_audit service_devices service_hostile service_jfrog_calls
-  service_limits service_logs service_operator service_revocation cli_audit cli_tokens export_csv
-  tui_server_journeys)
+# The tests that start a service, again with the service on PostgreSQL instead of SQLite: the
+# same binary (built already; TOKENTAB_TEST_BACKEND is read at run time by the one harness,
+# tests/it/common/service/mod.rs), filtered to the modules that start a service through it (found
+# by their use of harness() / on_postgres(), so a new service test joins the pass by itself).
+# Only the lines that read or write the SQLite file itself are gated inside the tests; skipped by
+# name here are only the tests about SQLite itself:
 SQLITE_ONLY=(
-  rows_past_the_retention_are_pruned_at_start_and_newer_kept      # seeds old rows with rusqlite
-  every_change_and_refusal_is_recorded_and_only_admins_read_it    # scans the SQLite file for secrets
-  readiness_fails_while_the_database_file_is_gone                 # deletes the file
-  token_list_pages_by_default_and_caps_the_limit                  # bulk-inserts with the Store
-  the_embedded_service_and_a_serve_process_honour_each_others_revokes  # two processes, one file
-  create_json_and_form_and_use_the_secret                         # reads stored hashes with rusqlite
-  missing_malformed_unknown_revoked_expired_are_401               # writes an expired row with the Store
+  readiness_fails_while_the_database_file_is_gone  # deletes the SQLite file under a running service
+  wal_stays_bounded_during_sustained_creates       # measures the size of SQLite's WAL file
 )
 if [ $# -eq 0 ]; then
-  echo "== the service tests on PostgreSQL"
-  args=()
-  for t in "${SERVICE_TESTS[@]}"; do args+=(--test "$t"); done
+  echo "== the tests that start a service, on PostgreSQL"
+  filters=()
+  while read -r m; do filters+=("$m::"); done < <(
+    grep -l 'harness()\|on_postgres()' tests/it/*.rs tests/it/*/*.rs | grep -v '/common/' |
+      sed 's#^tests/it/##; s#/.*##; s#\.rs$##' | sort -u)
+  echo "   modules: ${filters[*]}"
   skips=()
   for t in "${SQLITE_ONLY[@]}"; do skips+=(--skip "$t"); done
-  TOKENTAB_TEST_BACKEND=postgres cargo test --locked "${args[@]}" -- "${skips[@]}"
+  TOKENTAB_TEST_BACKEND=postgres cargo test --locked --test it -- "${filters[@]}" "${skips[@]}"
 fi
 echo "== all green in ${SECONDS} s"

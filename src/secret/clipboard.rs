@@ -18,7 +18,7 @@ use super::one_time::OneTimeSecret;
 use native::{Holding, Native};
 
 /// Which path to use (`--clipboard`, config `clipboard`); a settings enum, defined in `model`.
-pub use crate::model::settings::ClipboardMode;
+use crate::model::settings::ClipboardMode;
 
 /// How the copy went; the secret view says it in these words.
 #[derive(Debug, Clone, PartialEq, Eq)]

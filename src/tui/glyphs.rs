@@ -14,7 +14,7 @@ pub use vt_font::UNI2_FIXED16;
 
 /// The set chosen at start; defined with the other settings in `model` (it knows no clap and no
 /// renderer); what each set draws is here.
-pub use crate::model::settings::GlyphSet;
+use crate::model::settings::GlyphSet;
 
 impl GlyphSet {
     pub fn glyphs(self) -> &'static Glyphs {

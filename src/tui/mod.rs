@@ -24,7 +24,8 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::api::Client;
-use crate::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
+use crate::model::settings::ClipboardMode;
+use crate::secret::clipboard::{ClipEnv, Clipboard};
 
 /// Everything the tab needs from the composition root (`main`). The TUI never knows whether the
 /// server is embedded beyond the label it shows.
@@ -43,7 +44,7 @@ pub struct TuiOptions {
     pub clipboard_clear_secs: u64,
     pub mask_secret: bool,
     pub no_color: bool,
-    pub glyphs: glyphs::GlyphSet,
+    pub glyphs: crate::model::settings::GlyphSet,
     /// Seconds between quiet refreshes; 0 = off.
     pub refresh_secs: u64,
     /// `[keys]` of the config file: action name -> key.

@@ -466,7 +466,8 @@ async fn pick(c: Client, q: PickQuery) -> Result<PickPage, ApiError> {
 mod tests {
     use super::*;
     use crate::api::ClientOptions;
-    use crate::secret::clipboard::{ClipEnv, ClipboardMode};
+    use crate::model::settings::ClipboardMode;
+    use crate::secret::clipboard::ClipEnv;
     use crate::tui::app::AppConfig;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::backend::TestBackend;

@@ -6,7 +6,10 @@
 //! resident memory measured here (`VmRSS` from `/proc/self/status`) is the tab's alone.
 //! `LARGE_BENCH_N=50000 cargo bench --bench large_bench` for a smaller run.
 
-#[path = "../common/fixtures.rs"]
+// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
+// tests, where an unused one is reported).
+#[allow(dead_code)]
+#[path = "../it/common/fixtures.rs"]
 mod tui_support;
 
 use std::io::{self, Write};
@@ -22,9 +25,9 @@ use ratatui::backend::CrosstermBackend;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokentab::api::{Client, ClientOptions};
+use tokentab::model::settings::GlyphSet;
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load};
-use tokentab::tui::glyphs::GlyphSet;
 use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
 use tokentab::tui::token_stream::stream_tokens;
 use tui_support::*;

@@ -2,7 +2,10 @@
 //! one cursor move (in each glyph set, and what that costs at 9600 baud); draws while idle.
 //! Prints a table; finishes well under a minute.
 
-#[path = "../common/fixtures.rs"]
+// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
+// tests, where an unused one is reported).
+#[allow(dead_code)]
+#[path = "../it/common/fixtures.rs"]
 mod tui_support;
 
 use std::io::{self, Write};
@@ -307,7 +310,8 @@ fn picker_10k() {
 fn idle() {
     use secrecy::SecretString;
     use tokentab::api::{Client, ClientOptions};
-    use tokentab::secret::clipboard::{ClipEnv, Clipboard, ClipboardMode};
+    use tokentab::model::settings::ClipboardMode;
+    use tokentab::secret::clipboard::{ClipEnv, Clipboard};
     use tokentab::tui::runtime::{self, Deps, Stats};
 
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -507,7 +511,7 @@ fn startup() {
 /// a synchronized update), and what they cost on a 9600-baud line (960 bytes a second).
 fn slow_link() {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-    use tokentab::tui::glyphs::GlyphSet;
+    use tokentab::model::settings::GlyphSet;
 
     println!("  slow link: bytes per cursor move (goal <= 1024 B), time at 9600 baud");
     let rows: Vec<TokenInfo> = tokens().into_iter().take(2_000).collect();

@@ -1,0 +1,377 @@
+//! Large lists stream in: the first page is on screen while the rest is loading, later pages are
+//! sorted and filtered into the table without moving the selection, and the result is the same
+//! table a one-shot load gives.
+
+use crate::common;
+use crate::common::service::harness;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use crossterm::event::KeyCode;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use common::fixtures::*;
+use common::journey::{deps, play};
+use tokentab::model::wire::TokenInfo;
+use tokentab::tui::app::App;
+use tokentab::tui::app::tokens::Column;
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner, ReqId, Request, TokenPage};
+
+/// `n` tokens named `{prefix}-{i}`, with varied users, dates and scopes.
+fn tokens(prefix: &str, n: usize) -> Vec<TokenInfo> {
+    let users = ["alice", "bob", "carol", "admin"];
+    let scopes = [
+        Some("applied-permissions/user"),
+        Some("applied-permissions/admin"),
+        Some("connect:fleet:demo/edge-eu:r"),
+        None,
+    ];
+    (0..n)
+        .map(|i| {
+            info(
+                &format!("{:08x}-0000-4000-8000-{:012x}", i * 7919 % 1000, i),
+                &format!("{prefix}-{i} job {}", i % 5),
+                users[i % 4],
+                (i * 37 % 90) as i64,
+                if i % 6 == 0 {
+                    None
+                } else {
+                    Some((i * 13 % 60) as i64 - 10)
+                },
+                scopes[i % 4],
+            )
+        })
+        .collect()
+}
+
+/// A model whose list request is under way; returns its id.
+fn loading() -> (App, ReqId) {
+    let mut app = App::new(cfg(), now());
+    let fx = app.init();
+    let list = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
+        _ => None,
+    });
+    app.update(Msg::Resize(120, 30));
+    (app, list)
+}
+
+fn page(tokens: Vec<TokenInfo>, more: bool, estimate: Option<u64>) -> TokenPage {
+    TokenPage {
+        tokens,
+        more,
+        estimate,
+    }
+}
+
+/// The token ids of the table, top to bottom.
+fn shown_ids(app: &App) -> Vec<String> {
+    (0..app.table.rows.visible_len())
+        .map(|p| app.table.rows.at(p).expect("row").token.token_id)
+        .collect()
+}
+
+#[test]
+fn pages_arriving_one_by_one_keep_the_selection_filter_and_sort() {
+    let all = tokens("t", 90);
+    let (mut app, list) = loading();
+    app.update(reply(
+        Owner::Table,
+        list,
+        Answer::Page(Ok(page(all[..30].to_vec(), true, None))),
+    ));
+    // The first page is a table already, and the header says the rest is loading.
+    assert_eq!(app.table.rows.len(), 30);
+    let screen = render_text(&mut app, 120, 30);
+    assert!(screen.contains("loading 30…"), "{screen}");
+    assert!(screen.contains("t-0 job 0"), "{screen}");
+
+    // Filter and sort what is there, and pick a row that is not the first.
+    key(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "job 3");
+    key(&mut app, KeyCode::Enter);
+    app.table.rows.set_sort(Column::Description, false);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    let chosen = app
+        .table
+        .rows
+        .selected_row()
+        .expect("a selection")
+        .token
+        .token_id;
+
+    for (k, chunk) in all[30..].chunks(20).enumerate() {
+        let more = 30 + (k + 1) * 20 < all.len();
+        app.update(reply(
+            Owner::Table,
+            list,
+            Answer::Page(Ok(page(chunk.to_vec(), more, Some(90)))),
+        ));
+        let sel = app.table.rows.selected_row().expect("still a selection");
+        assert_eq!(sel.token.token_id, chosen, "page {k} moved the selection");
+        assert_eq!(app.table.rows.filter(), "job 3");
+        for p in 0..app.table.rows.visible_len() {
+            let d = app.table.rows.at(p).expect("row").token.description;
+            assert!(
+                d.contains("job 3"),
+                "page {k}: {d} does not match the filter"
+            );
+        }
+        if more {
+            let screen = render_text(&mut app, 120, 30);
+            let loaded = 30 + (k + 1) * 20;
+            assert!(
+                screen.contains(&format!("loading {loaded} of ~90")),
+                "{screen}"
+            );
+        }
+    }
+    let screen = render_text(&mut app, 120, 30);
+    assert!(screen.contains("90 tokens"), "{screen}");
+    assert!(!screen.contains("loading"), "{screen}");
+
+    // The same table as the whole list loaded at once with the same filter and sort.
+    let mut once = loaded_with(cfg(), all, 120, 30);
+    key(&mut once, KeyCode::Char('/'));
+    typing(&mut once, "job 3");
+    key(&mut once, KeyCode::Enter);
+    once.table.rows.set_sort(Column::Description, false);
+    assert_eq!(shown_ids(&app), shown_ids(&once));
+    assert_eq!(
+        app.table.rows.counts.expiring,
+        once.table.rows.counts.expiring
+    );
+    assert_eq!(
+        app.table.rows.counts.expired,
+        once.table.rows.counts.expired
+    );
+}
+
+#[test]
+fn merged_pages_sort_like_a_one_shot_load_in_every_column_and_direction() {
+    let all = tokens("m", 120);
+    for col in Column::ALL {
+        for desc in [false, true] {
+            let (mut app, list) = loading();
+            app.table.rows.set_sort(col, desc);
+            for (k, chunk) in all.chunks(17).enumerate() {
+                let more = (k + 1) * 17 < all.len();
+                app.update(reply(
+                    Owner::Table,
+                    list,
+                    Answer::Page(Ok(page(chunk.to_vec(), more, None))),
+                ));
+            }
+            let mut once = loaded_with(cfg(), all.clone(), 120, 30);
+            once.table.rows.set_sort(col, desc);
+            assert_eq!(shown_ids(&app), shown_ids(&once), "{col:?} desc={desc}");
+        }
+    }
+}
+
+#[test]
+fn a_refresh_swaps_in_the_new_list_only_when_it_is_complete() {
+    let mut app = loaded_with(cfg(), tokens("old", 40), 120, 30);
+    let fx = key(&mut app, KeyCode::Char('r'));
+    let id = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
+        _ => None,
+    });
+    let new = tokens("new", 60);
+    app.update(reply(
+        Owner::Table,
+        id,
+        Answer::Page(Ok(page(new[..30].to_vec(), true, None))),
+    ));
+    // Half a refresh never replaces the shown rows.
+    assert_eq!(app.table.rows.len(), 40);
+    assert!(
+        app.table
+            .rows
+            .at(0)
+            .expect("row")
+            .token
+            .description
+            .starts_with("old")
+    );
+    app.update(reply(
+        Owner::Table,
+        id,
+        Answer::Page(Ok(page(new[30..].to_vec(), false, None))),
+    ));
+    assert_eq!(app.table.rows.len(), 60);
+    assert!(
+        app.table
+            .rows
+            .at(0)
+            .expect("row")
+            .token
+            .description
+            .starts_with("new")
+    );
+}
+
+/// A server that sends the first page at once and holds the second until released.
+async fn gated_server(first: Vec<TokenInfo>, second: Vec<TokenInfo>) -> (String, Arc<Notify>) {
+    #[derive(Clone)]
+    struct S {
+        first: Value,
+        second: Value,
+        gate: Arc<Notify>,
+    }
+    async fn list(
+        State(s): State<S>,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+    ) -> axum::Json<Value> {
+        if q.get("cursor").map(String::as_str) == Some("page-2") {
+            s.gate.notified().await;
+            axum::Json(s.second)
+        } else {
+            axum::Json(s.first)
+        }
+    }
+    async fn me() -> axum::Json<Value> {
+        let mut me = info("me", "", "admin", 0, None, None);
+        me.subject = "jfac@01hq7x2k9m/users/admin".into();
+        axum::Json(serde_json::to_value(me).expect("json"))
+    }
+    let total = first.len() + second.len();
+    let gate = Arc::new(Notify::new());
+    let state = S {
+        first: json!({ "tokens": first, "cursor": "page-2", "total": total }),
+        second: json!({ "tokens": second }),
+        gate: gate.clone(),
+    };
+    let app = Router::new()
+        .route("/access/api/v1/tokens", get(list))
+        .route("/access/api/v1/tokens/me", get(me))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, gate)
+}
+
+#[tokio::test]
+async fn the_first_page_is_on_screen_while_the_rest_is_loading() {
+    let first = tokens("first", 12);
+    let second = tokens("second", 8);
+    let (url, gate) = gated_server(first, second).await;
+    let (app, _) = play(
+        App::new(cfg(), now()),
+        deps(&url, "t"),
+        120,
+        30,
+        |mut p| async move {
+            let screen = p.wait_text("loading 12 of ~20").await;
+            assert!(screen.contains("first-0 job 0"), "{screen}");
+            assert!(!screen.contains("second-"), "{screen}");
+            // The loaded rows can be used already: move down and filter.
+            p.key(KeyCode::Down);
+            p.key(KeyCode::Char('/'));
+            p.text("job 1");
+            p.key(KeyCode::Enter);
+            p.wait("the filter applied", |f| !f.contains("job 0")).await;
+            gate.notify_one();
+            let screen = p.wait_text("20 tokens").await;
+            assert!(screen.contains("second-1 job 1"), "{screen}");
+            assert!(!screen.contains("loading"), "{screen}");
+            p.key(KeyCode::Char('q'));
+        },
+    )
+    .await;
+    assert_eq!(app.table.rows.len(), 20);
+    assert_eq!(app.table.rows.filter(), "job 1");
+    // first-1, first-6, first-11, second-1, second-6
+    assert_eq!(app.table.rows.visible_len(), 5);
+}
+
+#[tokio::test]
+async fn the_embedded_service_list_arrives_in_pages_and_all_of_it_is_shown() {
+    let svc = harness().start().await;
+    let n = 1_200;
+    let admin = svc.admin.clone();
+    for i in 0..n {
+        svc.mint(
+            None,
+            json!({ "username": "admin", "scope": "applied-permissions/user", "description": format!("bulk {i}"), "expires_in": 0 }),
+        )
+        .await;
+    }
+    let total = svc.all_token_ids(&admin).await.len();
+    assert!(total > n, "the service lists every token ({total})");
+    // The first page of a paged listing says how many there are; later pages and a
+    // complete answer do not.
+    let (_, first) = svc.get(&admin, "/access/api/v1/tokens?limit=5").await;
+    assert_eq!(first["total"].as_u64(), Some(total as u64), "{first}");
+    let next = first["cursor"].as_str().expect("a cursor");
+    let (_, second) = svc
+        .get(
+            &admin,
+            &format!("/access/api/v1/tokens?limit=5&cursor={next}"),
+        )
+        .await;
+    assert!(second.get("total").is_none(), "{second}");
+    let (_, all) = svc.get(&admin, "/access/api/v1/tokens").await;
+    assert!(all.get("total").is_none());
+    let (app, _) = play(
+        App::new(cfg(), now()),
+        deps(&svc.handle.url(), &admin),
+        120,
+        30,
+        |mut p| async move {
+            p.wait_text(&format!("{total} tokens")).await;
+            p.key(KeyCode::Char('q'));
+        },
+    )
+    .await;
+    assert_eq!(app.table.rows.len(), total);
+    assert!(
+        app.table
+            .rows
+            .find(&svc.all_token_ids(&admin).await[0])
+            .is_some()
+    );
+}
+
+#[test]
+fn esc_while_loading_keeps_the_pages_in_and_says_the_list_is_partial() {
+    let all = tokens("p", 50);
+    let (mut app, list) = loading();
+    app.update(reply(
+        Owner::Table,
+        list,
+        Answer::Page(Ok(page(all[..30].to_vec(), true, None))),
+    ));
+    let fx = key(&mut app, KeyCode::Esc);
+    assert!(fx.contains(&Effect::Cancel(list)), "{fx:?}");
+    let screen = render_text(&mut app, 120, 30);
+    assert!(
+        screen.contains("stopped after 30 tokens — press r to load all"),
+        "{screen}"
+    );
+    assert!(!screen.contains("loading 30"), "{screen}");
+    // A page still on its way is ignored.
+    app.update(reply(
+        Owner::Table,
+        list,
+        Answer::Page(Ok(page(all[30..].to_vec(), false, None))),
+    ));
+    assert_eq!(app.table.rows.len(), 30);
+    assert!(screen.contains("p-0 job 0"), "{screen}");
+}
