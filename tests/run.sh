@@ -97,8 +97,9 @@ cargo test --locked "$@"
 
 # The tests that start a service, again with the service on PostgreSQL instead of SQLite: the
 # same binary (built already; TOKENTAB_TEST_BACKEND is read at run time by the one harness,
-# tests/it/common/service/mod.rs), filtered to the modules that start a service through it (found
-# by their use of harness() / on_postgres(), so a new service test joins the pass by itself).
+# tests/it/common/service/mod.rs), filtered to the modules that start a service through it or as a `serve`
+# child (found by their use of harness() / on_postgres() / serve_child::start(, so a new service
+# test joins the pass by itself; a `serve` child without --db gets a fresh schema).
 # Only the lines that read or write the SQLite file itself are gated inside the tests; skipped by
 # name here are only the tests about SQLite itself:
 SQLITE_ONLY=(
@@ -109,7 +110,7 @@ if [ $# -eq 0 ]; then
   echo "== the tests that start a service, on PostgreSQL"
   filters=()
   while read -r m; do filters+=("$m::"); done < <(
-    grep -l 'harness()\|on_postgres()' tests/it/*.rs tests/it/*/*.rs | grep -v '/common/' |
+    grep -l 'harness()\|on_postgres()\|serve_child::start(' tests/it/*.rs tests/it/*/*.rs | grep -v '/common/' |
       sed 's#^tests/it/##; s#/.*##; s#\.rs$##' | sort -u)
   echo "   modules: ${filters[*]}"
   skips=()

@@ -6,11 +6,10 @@
 //! resident memory measured here (`VmRSS` from `/proc/self/status`) is the tab's alone.
 //! `LARGE_BENCH_N=50000 cargo bench --bench large_bench` for a smaller run.
 
-// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
-// tests, where an unused one is reported).
-#[allow(dead_code)]
+// The integration tests' fixtures, shared with them: `pub` because this bench uses only a part
+// (an unused fixture is still reported in tests/it, where the module is private).
 #[path = "../it/common/fixtures.rs"]
-mod tui_support;
+pub mod tui_support;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

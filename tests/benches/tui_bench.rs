@@ -2,11 +2,10 @@
 //! one cursor move (in each glyph set, and what that costs at 9600 baud); draws while idle.
 //! Prints a table; finishes well under a minute.
 
-// The integration tests' fixtures; this bench uses a part of them (the rest is used by the
-// tests, where an unused one is reported).
-#[allow(dead_code)]
+// The integration tests' fixtures, shared with them: `pub` because this bench uses only a part
+// (an unused fixture is still reported in tests/it, where the module is private).
 #[path = "../it/common/fixtures.rs"]
-mod tui_support;
+pub mod tui_support;
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};

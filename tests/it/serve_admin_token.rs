@@ -85,13 +85,15 @@ async fn admin_token_expires_within_max_expiry_and_is_replaced_when_the_limit_sh
 async fn rotate_admin_token_revokes_the_old_one_writes_a_private_file_and_serves_on() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let args = [
+    let db = serve_child::same_db_args();
+    let mut args = vec![
         "--listen",
         "127.0.0.1:0",
         "--no-seed",
         "--data-dir",
         data.to_str().unwrap(),
     ];
+    args.extend(db.iter().map(String::as_str));
     let s = serve_child::start(&args, None).await;
     let old = admin_token(&data);
     assert_eq!(me(&s.url, &old).await.0, StatusCode::OK);

@@ -73,12 +73,15 @@ async fn files_left_open_by_an_older_version_are_narrowed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let db = data.join("tokentab.db");
+    // Its subject is the SQLite file, so it names it (on a PostgreSQL run too).
     let args = [
         "--listen",
         "127.0.0.1:0",
         "--no-seed",
         "--data-dir",
         data.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
     ];
     let s = serve_child::start(&args, None).await;
     s.stop().await;

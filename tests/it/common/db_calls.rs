@@ -1,5 +1,5 @@
 //! `Db` calls without an audit record, for the store-level tests (which check storage, not the
-//! trail). Include with `#[path = "common/db_calls.rs"] mod db_calls;` and `use db_calls::Plain;`.
+//! trail). `common::db_calls`; `use crate::common::db_calls::Plain;`.
 
 use tokentab::model::EntityRef;
 use tokentab::model::wire::{DeviceInfo, DevicePatch};

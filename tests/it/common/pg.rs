@@ -1,6 +1,6 @@
 //! A real PostgreSQL for tests: `TOKENTAB_TEST_PG` (+ `PGPASSWORD`) from `tests/pg-setup.sh`.
 //! Without it the tests fail with the line that fixes it; they never pass silently.
-//! Include with `#[path = "common/pg.rs"] mod pg;`.
+//! `common::pg`, shared by the service harness and the store tests.
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 //! A small real file system for a test: a tmpfs it mounts (root only) and unmounts, and
-//! another process that fills it. Include with `#[path = "common/tmpfs.rs"] mod tmpfs;`.
+//! another process that fills it (`common::tmpfs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -50,9 +50,26 @@ async fn line<R: AsyncRead + Unpin>(lines: &mut Lines<BufReader<R>>, what: &str)
         .unwrap_or_else(|| panic!("the child closed its output before the {what}"))
 }
 
-/// Starts `serve` and waits for its two start-up lines.
+/// The `--db` for a `serve` a test restarts on the same database: none on a SQLite run (serve's
+/// default file in its data dir), a fresh schema of the run's database on a PostgreSQL run.
+pub fn same_db_args() -> Vec<String> {
+    match super::on_postgres() {
+        true => vec!["--db".into(), crate::common::pg::fresh_schema_url()],
+        false => Vec::new(),
+    }
+}
+
+/// Starts `serve` and waits for its two start-up lines. On a PostgreSQL run
+/// (`TOKENTAB_TEST_BACKEND=postgres`) ARGS without a `--db` get a fresh schema of the run's
+/// database, so the tests about serve's flags, signals and files run on both backends.
 pub async fn start(args: &[&str], umask: Option<&str>) -> ServeChild {
-    let mut child = command(args, umask)
+    let schema =
+        (super::on_postgres() && !args.contains(&"--db")).then(crate::common::pg::fresh_schema_url);
+    let mut args = args.to_vec();
+    if let Some(url) = &schema {
+        args.extend(["--db", url.as_str()]);
+    }
+    let mut child = command(&args, umask)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
