@@ -11,7 +11,7 @@ use tokentab::config;
 
 fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4). Checked from
-    // outside by tests/no_leak/non_dumpable.rs.
+    // outside by tests/it/no_leak/non_dumpable.rs.
     if let Err(e) =
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
     {

@@ -142,24 +142,16 @@ fn check_id(id: &str) -> Result<(), Failure> {
 
 /// `--unused 30d` -> the age.
 fn unused_age(text: &str) -> Result<chrono::Duration, Failure> {
-    crate::model::filter_query::parse_age(text).ok_or_else(|| {
-        Failure::Usage(format!(
-            "--unused {}: use a duration such as 30d, 12h or 2w",
-            sanitize_line(text)
-        ))
-    })
+    crate::model::filter_query::parse_age(text)
+        .map_err(|e| Failure::Usage(format!("--unused: {e}")))
 }
 
 /// `7d`, `+12h`… -> the instant until which a token counts as expiring.
 fn expiring_until(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
-    let rel = format!("+{}", text.trim().trim_start_matches('+'));
-    match Expiry::parse(&rel, now) {
-        Ok(Expiry::At(at)) => Ok(at),
-        Ok(Expiry::Never) | Err(_) => Err(Failure::Usage(format!(
-            "--expiring {}: use a duration such as 7d, 12h or 2w",
-            sanitize_line(text)
-        ))),
-    }
+    let age = crate::model::filter_query::parse_age(text)
+        .map_err(|e| Failure::Usage(format!("--expiring: {e}")))?;
+    now.checked_add_signed(age)
+        .ok_or_else(|| Failure::Usage(format!("--expiring {}: too far ahead", sanitize_line(text))))
 }
 
 // ---------------------------------------------------------------- list

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::duration::{self, DurationError};
 use super::entity::EntityKind;
-use super::expiry::Expiry;
 use super::scope::{Scope, ScopeItem};
 use super::token::{Token, TokenStatus};
 
@@ -43,8 +43,8 @@ pub struct FilterQuery {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
-    #[error("unused:{0}? use a duration such as 30d, 12h or 2w")]
-    Unused(String),
+    #[error("unused: {0}")]
+    Unused(DurationError),
     #[error("status:{0}? use expiring, expired, active or never")]
     Status(String),
     #[error("scope:{0}? use user, admin, custom, fleet, device or project")]
@@ -53,17 +53,15 @@ pub enum FilterError {
     User,
 }
 
-/// `30d`, `12h`, `2w` (also with a leading `+`) as a duration.
-pub fn parse_age(text: &str) -> Option<Duration> {
+/// `30d`, `12h`, `2w` (also with a leading `+`) as a duration: the one grammar,
+/// [`super::duration`].
+pub fn parse_age(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim().trim_start_matches('+');
-    if t.is_empty() {
-        return None;
-    }
-    let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(365);
-    match Expiry::parse(&format!("+{t}"), now) {
-        Ok(Expiry::At(at)) => Some(at - now),
-        _ => None,
-    }
+    let secs = duration::parse(t)?;
+    i64::try_from(secs)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .ok_or_else(|| DurationError::TooLong(super::sanitize::clean(t)))
 }
 
 impl FilterQuery {
@@ -85,9 +83,7 @@ impl FilterQuery {
             };
             let v = value.to_lowercase();
             match key.to_lowercase().as_str() {
-                "unused" => {
-                    q.unused = Some(parse_age(&v).ok_or_else(|| FilterError::Unused(v.clone()))?)
-                }
+                "unused" => q.unused = Some(parse_age(&v).map_err(FilterError::Unused)?),
                 "user" if v.is_empty() => return Err(FilterError::User),
                 "user" => q.users.push(v),
                 "status" => q.statuses.push(match v.as_str() {
@@ -279,6 +275,15 @@ mod tests {
         );
         assert!(FilterQuery::parse("unused:x").is_err());
         assert!(FilterQuery::parse("scope:galaxy").is_err());
+    }
+
+    #[test]
+    fn unused_takes_the_one_duration_grammar_and_says_why_m_is_refused() {
+        assert_eq!(parse_age("+2w"), Ok(Duration::weeks(2)));
+        assert_eq!(parse_age("30min"), Ok(Duration::minutes(30)));
+        let err = FilterQuery::parse("unused:3m").unwrap_err().to_string();
+        assert!(err.contains("minutes or months"), "{err}");
+        assert!(parse_age("99999999999999999999y").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! call is static dispatch and the futures stay unboxed (an `async fn` behind `dyn` needs a
 //! `Box<dyn Future>` per call on the hot path), and the router state stays one concrete type
 //! (a generic `S: Storage` would spread a type parameter over every handler). The conformance
-//! suite (`tests/store_conformance.rs`) still runs one body against both.
+//! suite (`tests/it/store_conformance.rs`) still runs one body against both.
 //!
 //! The types a unit of work takes and answers live in [`super::work`].
 //!

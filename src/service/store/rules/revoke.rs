@@ -71,7 +71,9 @@ where
     let Some(row) = found.filter(|row| (req.may)(row)) else {
         return Ok(None);
     };
-    tx.revoke(&row.token_id, req.now).await?;
+    if !tx.revoke(&row.token_id, req.now).await? {
+        return Ok(None);
+    }
     if let Some(r) = req.audit {
         let r = Record {
             token_id: Some(row.token_id.clone()),
