@@ -33,9 +33,10 @@ fn since(text: &str, now: DateTime<Utc>) -> Result<i64, Failure> {
         Ok(secs) => Ok(now
             .timestamp()
             .saturating_sub(secs.min(i64::MAX as u64) as i64)),
-        Err(e @ duration::DurationError::AmbiguousM(_)) => {
-            Err(Failure::Usage(format!("--since: {e}")))
-        }
+        Err(e @ duration::DurationError::AmbiguousM(_)) => Err(Failure::Usage(format!(
+            "--since {}: {e}",
+            sanitize_line(text)
+        ))),
         Err(_) => Err(Failure::Usage(format!(
             "--since {}: use a duration such as 7d or 12h, a date (2026-11-01) or an RFC 3339 time",
             sanitize_line(text)

@@ -143,13 +143,13 @@ fn check_id(id: &str) -> Result<(), Failure> {
 /// `--unused 30d` -> the age.
 fn unused_age(text: &str) -> Result<chrono::Duration, Failure> {
     crate::model::filter_query::parse_age(text)
-        .map_err(|e| Failure::Usage(format!("--unused: {e}")))
+        .map_err(|e| Failure::Usage(format!("--unused {}: {e}", sanitize_line(text))))
 }
 
 /// `7d`, `+12h`… -> the instant until which a token counts as expiring.
 fn expiring_until(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
     let age = crate::model::filter_query::parse_age(text)
-        .map_err(|e| Failure::Usage(format!("--expiring: {e}")))?;
+        .map_err(|e| Failure::Usage(format!("--expiring {}: {e}", sanitize_line(text))))?;
     now.checked_add_signed(age)
         .ok_or_else(|| Failure::Usage(format!("--expiring {}: too far ahead", sanitize_line(text))))
 }
