@@ -1,5 +1,6 @@
 //! Domain types shared by the service, the client and the TUI. No I/O, no async.
 
+pub mod admin;
 pub mod clock;
 pub mod csv;
 pub mod duration;

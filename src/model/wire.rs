@@ -134,6 +134,10 @@ pub struct TokenInfo {
     /// Our extension (real JFrog lists omit it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Our extension: the subject user's status (`enabled` | `disabled`); a disabled user's
+    /// tokens are refused until the user is enabled again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_status: Option<String>,
 }
 
 fn epoch(secs: i64) -> Option<DateTime<Utc>> {

@@ -53,6 +53,9 @@ pub enum StoreError {
     /// … or found its user disabled.
     #[error("the caller's user is disabled")]
     CallerDisabled,
+    /// A rule refused the change (nothing was written: the transaction rolled back).
+    #[error("{0}")]
+    Refused(super::store::admin::Refusal),
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -179,6 +182,7 @@ impl From<StoreError> for ApiErr {
                     "the user of this access token is disabled (found when writing)",
                 );
             }
+            StoreError::Refused(r) => return ApiErr::from(r),
             _ => {}
         }
         tracing::error!(error = %e, "store failure");

@@ -1429,9 +1429,10 @@ async fn audit_rows_of_every_write(place: Place) {
         )
         .await
         .unwrap()
+        .is_some()
     );
     assert!(
-        !db.delete_device_if(
+        db.delete_device_if(
             DeviceWrite {
                 project: "demo".into(),
                 uuid: "d-01".into(),
@@ -1442,6 +1443,7 @@ async fn audit_rows_of_every_write(place: Place) {
         )
         .await
         .unwrap()
+        .is_none()
     );
     let rows = all_audit(&db).await;
     let got: Vec<AuditShape> = rows

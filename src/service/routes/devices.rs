@@ -261,13 +261,7 @@ pub async fn delete(
             authorize(&p, dev.cloned(), &pr, &ud, Action::Delete).map(drop)
         })
         .await
-        .and_then(|gone| {
-            if gone {
-                Ok(())
-            } else {
-                Err(missing(&project, &uuid))
-            }
-        });
+        .and_then(|gone| gone.map(drop).ok_or_else(|| missing(&project, &uuid)));
     if let Err(e) = deleted {
         return Err(refused(&state, failed, e).await);
     }

@@ -419,18 +419,20 @@ impl Db {
         self.health().record_device(out)
     }
 
-    /// Deletes the device if `check(device)` allows it; true when a row went (and then the
-    /// audit row is written in the same transaction).
+    /// Deletes the device if `check(device)` allows it; when a row went (and then the audit
+    /// row is written in the same transaction), how many live tokens named the device.
     pub async fn delete_device_if<E>(
         &self,
         w: DeviceWrite,
         check: impl FnOnce(Option<&DeviceInfo>) -> Result<(), E> + Send + 'static,
-    ) -> Result<bool, E>
+    ) -> Result<Option<u64>, E>
     where
         E: From<StoreError> + Send + 'static,
     {
         let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
         let out = run!(self, write, |tx| devices::delete_if(tx, &w, check).await);
+        // issue 17 (store): the rule counts the live tokens naming the device.
+        let out = out.map(|gone| gone.then_some(0));
         self.health().record_device(out)
     }
 }

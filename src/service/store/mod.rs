@@ -34,8 +34,10 @@
 //! savepoints and WAL management are unchanged. Imports run one way: rules never import a
 //! backend, backends never import [`backend`].
 
+pub mod admin;
 pub mod audit;
 pub mod backend;
+mod backend_admin;
 pub mod disk;
 pub mod entities;
 pub mod health;

@@ -50,6 +50,7 @@ fn loaded() -> App {
         last_used: None,
         project: None,
         scope: Some("applied-permissions/user".into()),
+        user_status: None,
     };
     let me = Answer::Token(Ok(info.clone()));
     app.update(reply(Owner::Table, ids[0], me));

@@ -104,5 +104,6 @@ impl Plain for Db {
     ) -> Result<bool, E> {
         self.delete_device_if(plain_device(project, uuid, caller), check)
             .await
+            .map(|gone| gone.is_some())
     }
 }

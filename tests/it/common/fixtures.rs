@@ -51,6 +51,7 @@ pub fn info(
         last_used: None,
         project: None,
         scope: scope.map(str::to_owned),
+        user_status: None,
     }
 }
 
