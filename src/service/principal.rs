@@ -32,18 +32,32 @@ impl Principal {
 
     /// Whether this token may do `action` on the resource at `path`.
     pub fn can(&self, path: ResourcePath<'_>, action: Action) -> bool {
-        if self.scope.covers(path, action) {
+        if self.scope.covers(path, action) && self.holds_grants_in(path.project) {
             return true;
         }
         self.scope.is_user()
-            && (self.user_admin
-                || (action == Action::Read && self.memberships.iter().any(|m| m == path.project)))
+            && (self.user_admin || (action == Action::Read && self.is_member(path.project)))
+    }
+
+    fn is_member(&self, project: &str) -> bool {
+        self.memberships.iter().any(|m| m == project)
+    }
+
+    /// Whether the token's grants on `project` hold now: an admin-scoped token and an admin
+    /// user's tokens always; a non-admin user's Connect grants only while the user is a member
+    /// of the project (removing the member stops them at the next request: the membership
+    /// change bumps the revocation epoch).
+    fn holds_grants_in(&self, project: &str) -> bool {
+        self.scope.is_admin() || self.user_admin || self.is_member(project)
     }
 
     /// Which devices of `project` this token may read; None when none at all.
     pub fn device_filter(&self, project: &str) -> Option<DeviceFilter> {
         if self.can(ResourcePath::project(project), Action::Read) {
             return Some(DeviceFilter::All);
+        }
+        if !self.holds_grants_in(project) {
+            return None;
         }
         let mut fleets = Vec::new();
         let mut devices = Vec::new();

@@ -54,7 +54,8 @@ async fn create_json_and_form_and_use_the_secret() {
         .post(s.url(TOKENS))
         .bearer_auth(&s.admin)
         .form(&[
-            ("username", "bob"),
+            // alice is a member of both projects (a grant outside her projects is refused).
+            ("username", "alice"),
             (
                 "scope",
                 "connect:fleet:demo/edge-eu:rw connect:project:retail:r",
@@ -81,7 +82,7 @@ async fn create_json_and_form_and_use_the_secret() {
     const AUDIENCE: &str = "SELECT audience FROM tokens WHERE token_id = $1";
     assert_eq!(s.db_texts(AUDIENCE, &[&custom_id]).await, ["jfcon@*"]);
     assert_eq!(s.db_texts(AUDIENCE, &[id]).await, ["*@*"]);
-    assert!(got["subject"].as_str().unwrap().ends_with("/users/bob"));
+    assert!(got["subject"].as_str().unwrap().ends_with("/users/alice"));
 
     // Defaults: 1 year, user scope, the caller as subject.
     let (status, v) = s.post_token(&s.admin, json!({})).await;

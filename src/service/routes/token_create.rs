@@ -201,6 +201,10 @@ fn refusal(check: CreateCheck, username: &str) -> Option<ApiErr> {
         CreateCheck::NotMember(key) => ApiErr::forbidden(format!(
             "project_key \"{key}\": {username} is not a member of this project"
         )),
+        CreateCheck::TargetNotMember(key) => ApiErr::bad_request(format!(
+            "scope: {username} is not a member of project \"{key}\", so a grant there would not \
+             hold (add the member first: tokentab admin members add {key} {username})"
+        )),
         CreateCheck::OverCap(cap) => ApiErr::bad_request(format!(
             "{username} already has {cap} live tokens, the most a user may hold \
              (--max-tokens-per-user): revoke some first"

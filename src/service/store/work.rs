@@ -100,6 +100,9 @@ pub enum CreateCheck {
     UnknownTarget(EntityRef),
     /// A limited request whose `project_key` is not one of the user's projects.
     NotMember(String),
+    /// A scope naming a project (or a fleet or device in it) the token's user, not an admin,
+    /// is not a member of: such a grant would not hold at use ([`crate::service::principal`]).
+    TargetNotMember(String),
     /// A limited request for a user who already holds `cap` live tokens.
     OverCap(u32),
 }

@@ -59,9 +59,34 @@ async fn check_targets<T: Tx>(tx: &T, req: &CreateToken) -> Res<Option<CreateChe
             return Ok(Some(CreateCheck::UnknownTarget(target.clone())));
         }
     }
+    if let Some(key) = target_outside_membership(tx, req).await? {
+        return Ok(Some(CreateCheck::TargetNotMember(key)));
+    }
     if let Some(cap) = cap {
         if tx.live_count(&new.username, now(), cap).await? >= cap {
             return Ok(Some(CreateCheck::OverCap(cap)));
+        }
+    }
+    Ok(None)
+}
+
+/// The first project named by the scope's targets that the token's user (not an admin) is
+/// not a member of.
+async fn target_outside_membership<T: Tx>(tx: &T, req: &CreateToken) -> Res<Option<String>> {
+    if req.targets.is_empty() {
+        return Ok(None);
+    }
+    let admin = tx
+        .user(&req.new.username)
+        .await?
+        .and_then(|u| u.admin)
+        .unwrap_or(false);
+    if admin {
+        return Ok(None);
+    }
+    for target in &req.targets {
+        if !tx.is_member(&req.new.username, target.project()).await? {
+            return Ok(Some(target.project().to_owned()));
         }
     }
     Ok(None)
