@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::model::admin::ImportRowError;
 use crate::model::wire::ErrorBody;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +56,7 @@ pub enum StoreError {
     CallerDisabled,
     /// A rule refused the change (nothing was written: the transaction rolled back).
     #[error("{0}")]
-    Refused(super::store::admin::Refusal),
+    Refused(Refusal),
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -226,5 +227,41 @@ fn pg_cause(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None => e.to_string(),
+    }
+}
+
+/// Why a rule refused an admin change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// 404: what the change is about does not exist (`unknown user "bob"`).
+    #[error("{0}")]
+    Missing(String),
+    /// 409: it exists already, or the change would break a rule (the last enabled admin,
+    /// a project or fleet still in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// 400: a field names something that does not exist or cannot be (`fleet: unknown fleet
+    /// "rpi" in project "lab"`).
+    #[error("{0}")]
+    Invalid(String),
+    /// 400: an import's bad rows, every one with its line; nothing was imported.
+    #[error("{} bad rows; nothing was imported", .0.len())]
+    BadRows(Vec<ImportRowError>),
+}
+
+impl From<Refusal> for StoreError {
+    fn from(r: Refusal) -> Self {
+        StoreError::Refused(r)
+    }
+}
+
+impl From<Refusal> for ApiErr {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Missing(m) => ApiErr::not_found(m),
+            Refusal::Conflict(m) => ApiErr::new(StatusCode::CONFLICT, "CONFLICT", m),
+            Refusal::Invalid(m) => ApiErr::bad_request(m),
+            r @ Refusal::BadRows(_) => ApiErr::bad_request(r.to_string()),
+        }
     }
 }
