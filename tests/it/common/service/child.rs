@@ -274,6 +274,23 @@ impl Served {
             .then(|| self.dir.path().join("db").join("tokentab.db"))
     }
 
+    /// A second `serve` process on the same database (its own data dir and port): a change
+    /// answered by one must be honoured by the next request on the other.
+    pub async fn sibling(&self) -> ServeChild {
+        let data = self.dir.path().join("data-sibling").display().to_string();
+        let mut args = self.args.clone();
+        let at = args
+            .iter()
+            .position(|a| a == "--data-dir")
+            .expect("--data-dir")
+            + 1;
+        args[at] = data;
+        let at = args.iter().position(|a| a == "--listen").expect("--listen") + 1;
+        args[at] = "127.0.0.1:0".into();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        start(&refs, None).await
+    }
+
     /// Starts `serve` again with the same flags on the same data dir and database (after the
     /// test stopped or killed the previous one).
     pub async fn respawn(self) -> Served {
