@@ -18,6 +18,7 @@ conformance!(
     store_admin_users_add_update_disable_enable,
     store_admin_last_admin_is_kept,
     store_admin_last_admin_race_keeps_one,
+    store_admin_two_admins_disabling_each_other,
     store_admin_user_remove_revokes_each_token,
 );
 
@@ -302,6 +303,46 @@ async fn store_admin_last_admin_race_keeps_one(place: Place) {
         let (enabled, _) = a.users_page(None, None, 10, Some(false)).await.unwrap();
         let admins = enabled.iter().filter(|u| u.admin == Some(true)).count();
         assert_eq!(admins, 1, "round {round}");
+        for name in ["admin", "alice"] {
+            a.user_update(name.into(), disable(false), Acting::default())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Two admins, each through its own token, disable each other at once: one wins; the other
+/// is refused (the last admin, or its own user now disabled), never aborted as a deadlock.
+async fn store_admin_two_admins_disabling_each_other(place: Place) {
+    let a = admin_world(&place).await;
+    let b = place.open().await;
+    let promote = UserChange {
+        admin: Some(true),
+        ..UserChange::default()
+    };
+    a.user_update("alice".into(), promote, Acting::default())
+        .await
+        .unwrap();
+    create(&a, token("alice-cli", "alice", now(), None, "")).await;
+    let as_user = |caller: &str| Acting {
+        caller: Some(caller.into()),
+        audit: Some(audit_of("", caller)),
+    };
+    for round in 0..8 {
+        let (x, y) = tokio::join!(
+            a.user_update("admin".into(), disable(true), as_user("alice-cli")),
+            b.user_update("alice".into(), disable(true), as_user("admin-cli")),
+        );
+        let lost = |r: &Result<_, StoreError>| {
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::Conflict(_)) | StoreError::CallerDisabled)
+            )
+        };
+        assert!(
+            (x.is_ok() && lost(&y)) || (y.is_ok() && lost(&x)),
+            "round {round}: {x:?} {y:?}"
+        );
         for name in ["admin", "alice"] {
             a.user_update(name.into(), disable(false), Acting::default())
                 .await
