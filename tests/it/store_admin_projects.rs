@@ -1,16 +1,21 @@
 //! The admin operations of issue 17 on both backends, continued: projects (add, remove with
-//! and without force) and membership (put, update, remove).
+//! and without force), membership (put, update, remove), and every admin write refusing a
+//! revoked caller with nothing written.
 
+use crate::common::db_calls::Plain;
 use crate::store_admin::{admin_world, by_admin, refusal, row, scoped, trail};
 use crate::store_conformance::{Place, conformance, create, on};
 
 use tokentab::model::admin::Member;
+use tokentab::model::wire::DeviceInfo;
 use tokentab::model::wire::ProjectInfo;
-use tokentab::service::store::admin::Refusal;
+use tokentab::service::StoreError;
+use tokentab::service::store::admin::{ImportRow, NewUser, Refusal, UserChange};
 
 conformance!(
     store_admin_projects_add_and_remove,
     store_admin_members_put_update_remove,
+    store_admin_writes_refuse_a_revoked_caller,
 );
 
 // ---- projects and membership ---------------------------------------------------------------
@@ -221,5 +226,123 @@ async fn store_admin_members_put_update_remove(place: Place) {
             row("member_update", "bob in demo (roles: dev, ops)"),
             row("member_remove", "bob from demo"),
         ]
+    );
+}
+
+/// Each admin write re-checks its caller in its own transaction: a revoked one changes nothing
+/// and writes no audit row.
+async fn store_admin_writes_refuse_a_revoked_caller(place: Place) {
+    let db = admin_world(&place).await;
+    db.revoke_if(
+        "admin-cli".into(),
+        crate::store_conformance::now(),
+        None,
+        |_| true,
+    )
+    .await
+    .unwrap();
+    let revoked = |r: Result<(), StoreError>, what: &str| {
+        assert!(matches!(r, Err(StoreError::CallerRevoked)), "{what}: {r:?}");
+    };
+    let user = NewUser {
+        username: "zoe".into(),
+        email: None,
+        admin: false,
+    };
+    revoked(db.user_add(user, by_admin()).await.map(drop), "user_add");
+    let off = UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    };
+    revoked(
+        db.user_update("bob".into(), off, by_admin())
+            .await
+            .map(drop),
+        "user_update",
+    );
+    revoked(
+        db.user_remove("bob".into(), by_admin()).await.map(drop),
+        "user_remove",
+    );
+    revoked(
+        db.project_add(project("iot"), by_admin()).await.map(drop),
+        "project_add",
+    );
+    revoked(
+        db.project_remove("lab".into(), true, by_admin())
+            .await
+            .map(drop),
+        "project_remove",
+    );
+    let bob = Member {
+        name: "bob".into(),
+        roles: vec![],
+    };
+    revoked(
+        db.member_put("demo".into(), bob, by_admin())
+            .await
+            .map(drop),
+        "member_put",
+    );
+    revoked(
+        db.member_remove("demo".into(), "alice".into(), by_admin())
+            .await,
+        "member_remove",
+    );
+    revoked(
+        db.fleet_add("demo".into(), "rpi".into(), by_admin())
+            .await
+            .map(drop),
+        "fleet_add",
+    );
+    revoked(
+        db.fleet_remove("demo".into(), "edge".into(), true, by_admin())
+            .await
+            .map(drop),
+        "fleet_remove",
+    );
+    let dev = DeviceInfo {
+        device_uuid: "d-new".into(),
+        device_name: "new".into(),
+        project: "demo".into(),
+        group: "edge".into(),
+        description: String::new(),
+        tags: vec![],
+        device_ip: None,
+        agent_version: None,
+    };
+    revoked(db.device_add(dev, by_admin()).await.map(drop), "device_add");
+    let rows = vec![ImportRow {
+        line: 2,
+        device_uuid: "d-imp".into(),
+        generated_uuid: false,
+        device_name: "imp".into(),
+        fleet: "edge".into(),
+        tags: vec![],
+        description: String::new(),
+    }];
+    revoked(
+        db.devices_import("demo".into(), rows, false, by_admin())
+            .await
+            .map(drop),
+        "devices_import",
+    );
+    assert!(trail(&db).await.is_empty());
+    let bob = db.user("bob".into()).await.unwrap().unwrap();
+    assert_eq!(bob.status.as_deref(), Some("enabled"));
+    assert!(db.project_exists("lab".into()).await.unwrap());
+    assert_eq!(db.members("demo".into()).await.unwrap().unwrap().len(), 1);
+    assert_eq!(db.fleets("demo".into()).await.unwrap().unwrap().len(), 2);
+    assert!(
+        db.device("demo".into(), "d-new".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        db.device("demo".into(), "d-imp".into())
+            .await
+            .unwrap()
+            .is_none()
     );
 }
