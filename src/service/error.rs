@@ -3,8 +3,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::model::admin::ImportRowError;
 use crate::model::wire::ErrorBody;
+
+use super::store::admin::Refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -230,24 +231,7 @@ fn pg_cause(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// Why a rule refused an admin change.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// 404: what the change is about does not exist (`unknown user "bob"`).
-    #[error("{0}")]
-    Missing(String),
-    /// 409: it exists already, or the change would break a rule (the last enabled admin,
-    /// a project or fleet still in use).
-    #[error("{0}")]
-    Conflict(String),
-    /// 400: a field names something that does not exist or cannot be (`fleet: unknown fleet
-    /// "rpi" in project "lab"`).
-    #[error("{0}")]
-    Invalid(String),
-    /// 400: an import's bad rows, every one with its line; nothing was imported.
-    #[error("{} bad rows; nothing was imported", .0.len())]
-    BadRows(Vec<ImportRowError>),
-}
+// ---- admin refusals (issue 17): `Refusal` lives with the store's admin types -------------
 
 impl From<Refusal> for StoreError {
     fn from(r: Refusal) -> Self {

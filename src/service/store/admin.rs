@@ -3,12 +3,32 @@
 //!
 //! A rule refuses with `Err(StoreError::Refused(..))`: the transaction rolls back, so nothing
 //! of a refused change is written, and the route answers the refusal's status
-//! (`From<Refusal> for ApiErr`; [`Refusal`] lives in `service::error`). Messages are written by the rule, which knows what it found;
+//! (`From<Refusal> for ApiErr`, in `service/error.rs` with the other mappings: this file
+//! imports nothing of it, so the two make no import cycle). Messages are written by the rule, which knows what it found;
 //! they quote only names the route validated before.
 
-pub use crate::service::error::Refusal;
+use crate::model::admin::ImportRowError;
 
 use super::audit::Record;
+
+/// Why a rule refused an admin change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// 404: what the change is about does not exist (`unknown user "bob"`).
+    #[error("{0}")]
+    Missing(String),
+    /// 409: it exists already, or the change would break a rule (the last enabled admin,
+    /// a project or fleet still in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// 400: a field names something that does not exist or cannot be (`fleet: unknown fleet
+    /// "rpi" in project "lab"`).
+    #[error("{0}")]
+    Invalid(String),
+    /// 400: an import's bad rows, every one with its line; nothing was imported.
+    #[error("{} bad rows; nothing was imported", .0.len())]
+    BadRows(Vec<ImportRowError>),
+}
 
 /// Who acts: the caller's token (re-checked live inside the transaction) and the audit row
 /// template (actor, actor token, source); each rule sets `action`, `description` and
