@@ -1,4 +1,5 @@
-//! `GET /access/api/v2/users` (admin): `limit`, `cursor`, `username` contains.
+//! `GET /access/api/v2/users` (admin): `limit`, `cursor`, `username` contains, `status`
+//! (`enabled` | `disabled`).
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
