@@ -513,7 +513,10 @@ async fn users_projects_fleets(place: Place) {
     let mut names = Vec::new();
     let mut after = None;
     loop {
-        let (page, next) = db.users_page(Some("e".into()), after, 3, None).await.unwrap();
+        let (page, next) = db
+            .users_page(Some("e".into()), after, 3, None)
+            .await
+            .unwrap();
         names.extend(page.into_iter().map(|u| u.username));
         if next.is_none() {
             break;
