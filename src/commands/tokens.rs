@@ -281,11 +281,9 @@ fn build_request(args: &CreateArgs, now: DateTime<Utc>) -> Result<CreateTokenReq
             }
             req.scope = Some(scope.to_string());
         }
-        None => {
-            req.scope = Some(USER.into());
-            req.username = args.user.clone().filter(|u| !u.trim().is_empty());
-        }
+        None => req.scope = Some(USER.into()),
     }
+    req.username = args.user.clone().filter(|u| !u.trim().is_empty());
     Ok(req)
 }
 
