@@ -13,6 +13,8 @@ mod common;
 mod api_retry;
 mod api_shapes;
 mod api_tls;
+mod cli_admin;
+mod cli_admin_devices;
 mod cli_audit;
 mod cli_tokens;
 mod clipboard_env;

@@ -17,6 +17,7 @@ use super::{CONNECT_REGISTERS_DEVICES, clean, print_json, print_result, print_te
 pub(super) async fn run(c: &Client, cmd: DevicesCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         DevicesCommand::List { project, fleet, .. } => {
+            super::require_admin(c).await?;
             let query = DeviceQuery {
                 fleet: fleet.clone(),
                 limit: Some(1000),

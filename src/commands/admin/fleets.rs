@@ -13,6 +13,7 @@ use super::{clean, count, print_json, print_result, print_text, refused};
 pub(super) async fn run(c: &Client, cmd: FleetsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         FleetsCommand::List { project, .. } => {
+            super::require_admin(c).await?;
             let fleets = c.list_fleets(&project).await.map_err(refused)?;
             if json {
                 return print_json(&fleets);

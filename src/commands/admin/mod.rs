@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Client};
 use crate::cli::AdminCommand;
 use crate::config::Resolved;
 use crate::model::sanitize::sanitize_line;
@@ -65,6 +65,20 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(f) => f.report(),
+    }
+}
+
+/// Refuses a non-admin token before a list whose endpoint answers non-admins too (projects,
+/// fleets, devices: a scoped token sees its part): asks an admin-only list (users, JFrog's
+/// too), so every admin command answers a non-admin token with 403, exit 1.
+pub(super) async fn require_admin(c: &Client) -> Result<(), Failure> {
+    match c.list_users_page(None, None, Some(1)).await {
+        Ok(_) => Ok(()),
+        Err(ApiError::Forbidden { .. }) => Err(Failure::Other(
+            "403 forbidden: the admin commands need a platform admin token; your token is not one"
+                .into(),
+        )),
+        Err(e) => Err(refused(e)),
     }
 }
 

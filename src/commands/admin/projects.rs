@@ -15,6 +15,7 @@ use super::{clean, count, print_json, print_result, print_text, refused};
 pub(super) async fn run(c: &Client, cmd: ProjectsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         ProjectsCommand::List { .. } => {
+            super::require_admin(c).await?;
             let projects = c.list_projects().await.map_err(refused)?;
             if json {
                 return print_json(&projects);
