@@ -322,12 +322,12 @@ async fn import_dry_run_then_real_and_bad_rows() {
     // Bad rows: nothing imported, each on stderr with its line, exit 1.
     let bad = cli.file(
         "bad.csv",
-        "device_name,fleet,device_uuid\n\
-         good,rpi,d-0000-0100\n\
-         bad fleet,ghost,d-0000-0101\n\
-         good2,rpi,d-0000-0102\n\
-         dup,rpi,d-0000-0100\n\
-         ,rpi,d-0000-0103\n",
+        "device_name,fleet,device_uuid,tags\n\
+         good,rpi,d-0000-0100,\n\
+         ,rpi,d-0000-0101,\n\
+         good2,rpi,d-0000-0102,\n\
+         dup,rpi,d-0000-0100,\n\
+         spaced,rpi,d-0000-0103,a b\n",
     );
     let o = cli
         .run(
@@ -343,16 +343,13 @@ async fn import_dry_run_then_real_and_bad_rows() {
         .await;
     let err = fails(&o, 1);
     let lines: Vec<&str> = err.lines().collect();
-    assert!(
-        lines[0].contains("3 bad rows; nothing was imported"),
+    assert_eq!(
+        lines[0], "tokentab: 3 bad rows; nothing was imported",
         "{err}"
     );
-    assert!(
-        lines[1].starts_with("line 3: fleet: ") && lines[1].contains("ghost"),
-        "{err}"
-    );
-    assert!(lines[2].starts_with("line 5: "), "{err}");
-    assert!(lines[3].starts_with("line 6: "), "{err}");
+    assert!(lines[1].starts_with("line 3: device_name: "), "{err}");
+    assert!(lines[2].starts_with("line 5: device_uuid: "), "{err}");
+    assert!(lines[3].starts_with("line 6: tags: "), "{err}");
     assert_eq!(lines.len(), 4, "{err}");
     let v = json(
         &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])
@@ -362,6 +359,34 @@ async fn import_dry_run_then_real_and_bad_rows() {
         !uuids(&v).contains(&"d-0000-0100".to_owned()),
         "all rows or none"
     );
+    // An unknown fleet is a bad row too (found by the store).
+    let ghost = cli.file("ghost.csv", "device_name,fleet\nok,rpi\nlost,ghost\n");
+    let o = cli
+        .run(
+            &tf,
+            &[
+                "devices",
+                "import",
+                "--project",
+                "demo",
+                ghost.to_str().unwrap(),
+                "--dry-run",
+            ],
+        )
+        .await;
+    let err = fails(&o, 1);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0], "tokentab: 1 bad row; nothing was imported",
+        "{err}"
+    );
+    assert!(lines[1].starts_with("line 3: fleet: "), "{err}");
+    assert!(
+        !err.contains("fleet: fleet:"),
+        "the field is named once: {err}"
+    );
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(err.contains("ghost"), "{err}");
 
     // Usage: a missing file, an empty one: exit 2.
     fails(
@@ -537,4 +562,50 @@ async fn against_a_jfrog_platform() {
     assert_eq!(imports.len(), 1);
     assert_eq!(imports[0].header("content-type"), Some("text/csv"));
     assert!(!text(&imports[0].body).is_empty());
+}
+
+/// `tokens create --user alice --scope connect:…`: a Custom token for alice (the request names
+/// both); `--user` with an admin scope is a usage error (exit 2, nothing sent).
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_create_for_a_user_with_a_custom_scope() {
+    let f = FaultServer::start().await;
+    let secret = "SECRET-for-alice-0123456789abcdef";
+    f.on(
+        "POST",
+        "/access/api/v1/tokens",
+        vec![Reply::json_value(
+            200,
+            &json!({"token_id":"t-1","access_token":secret,"expires_in":3600,
+                    "scope":"connect:fleet:lab/rpi:r","token_type":"Bearer"}),
+        )],
+    );
+    let cli = AdminCli::new(&f.url());
+    let tf = cli.token_file("t", "admin-test-token-Zx1");
+    let create = |extra: &'static [&'static str]| {
+        let tf = tf.clone();
+        let url = f.url();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
+                .env_remove("TOKENTAB_URL")
+                .env_remove("TOKENTAB_TOKEN")
+                .args(["tokens", "create", "-d", "alice rpi", "--user", "alice"])
+                .args(extra)
+                .args(["--url", &url])
+                .arg("--token-file")
+                .arg(&tf)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let o = create(&["--scope", "connect:fleet:lab/rpi:r"]).await;
+    assert_eq!(ok(&o), format!("{secret}\n"));
+    let body: Value = serde_json::from_slice(&f.requests()[0].body).unwrap();
+    assert_eq!(body["username"], "alice");
+    assert_eq!(body["scope"], "connect:fleet:lab/rpi:r");
+    assert_eq!(body["audience"], "jfcon@*");
+
+    let o = create(&["--scope", "applied-permissions/admin"]).await;
+    assert!(fails(&o, 2).contains("--user"));
+    assert_eq!(f.count("POST", "/access/api/v1/tokens"), 1);
 }

@@ -77,6 +77,7 @@ pub(super) async fn run(c: &Client, cmd: DevicesCommand, json: bool) -> Result<E
             print_result(json, &d, &line)
         }
         DevicesCommand::Remove { project, uuid, .. } => {
+            super::require_admin(c).await?;
             let gone = c
                 .remove_device(&project, &uuid)
                 .await

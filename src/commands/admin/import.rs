@@ -10,7 +10,7 @@ use crate::api::Client;
 use crate::api::admin::{ImportError, ImportFormat};
 use crate::cli::admin::{ImportArgs, ImportFileFormat};
 use crate::commands::tokens::Failure;
-use crate::model::admin::{ChangeKind, ImportReport};
+use crate::model::admin::{ChangeKind, ImportReport, ImportRowError};
 
 use super::devices::device_write_refused;
 use super::{clean, print_json, print_text, thousands};
@@ -101,10 +101,7 @@ pub(super) async fn run(
             };
             let mut text = format!("tokentab: {}\n", clean(&head));
             for r in &rows {
-                match &r.field {
-                    Some(f) => text.push_str(&format!("line {}: {}: {}\n", r.line, f, r.message)),
-                    None => text.push_str(&format!("line {}: {}\n", r.line, r.message)),
-                }
+                text.push_str(&row_line(r));
             }
             eprint!("{}", clean_lines(&text));
             return Ok(ExitCode::from(1));
@@ -134,6 +131,17 @@ pub(super) async fn run(
     }
     text.push_str(&summary(&report));
     print_text(&text)
+}
+
+/// `line 17: fleet: unknown fleet "x" in project "p"` (the field named once: the server's
+/// message may start with it already).
+fn row_line(r: &ImportRowError) -> String {
+    match r.field.as_deref() {
+        Some(f) if !r.message.starts_with(&format!("{f}:")) => {
+            format!("line {}: {f}: {}\n", r.line, r.message)
+        }
+        _ => format!("line {}: {}\n", r.line, r.message),
+    }
 }
 
 /// Each line sanitised on its own (the newlines between them kept).
@@ -178,6 +186,24 @@ mod tests {
         assert_eq!(f(p("a.txt"), b"\n  {\"a\":1}"), ImportFormat::JsonLines);
         assert_eq!(f(None, b"\xEF\xBB\xBF{"), ImportFormat::JsonLines);
         assert_eq!(f(None, b"device_name,fleet\n"), ImportFormat::Csv);
+    }
+
+    #[test]
+    fn row_lines_name_the_field_once() {
+        let r = |field: Option<&str>, message: &str| ImportRowError {
+            line: 17,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        };
+        assert_eq!(
+            row_line(&r(Some("fleet"), "fleet: unknown fleet \"x\"")),
+            "line 17: fleet: unknown fleet \"x\"\n"
+        );
+        assert_eq!(
+            row_line(&r(Some("tags"), "too many")),
+            "line 17: tags: too many\n"
+        );
+        assert_eq!(row_line(&r(None, "not CSV")), "line 17: not CSV\n");
     }
 
     #[test]

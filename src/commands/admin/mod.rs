@@ -68,12 +68,13 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
     }
 }
 
-/// Refuses a non-admin token before a list whose endpoint answers non-admins too (projects,
-/// fleets, devices: a scoped token sees its part): asks an admin-only list (users, JFrog's
-/// too), so every admin command answers a non-admin token with 403, exit 1.
+/// Refuses a non-admin token before a call whose endpoint answers non-admins too (the project,
+/// fleet and device lists, a device delete: a scoped token has its part): asks an admin-only
+/// list (users, JFrog's too), so every admin command answers a non-admin token with 403,
+/// exit 1. A server without that list (404) is left to answer the call itself.
 pub(super) async fn require_admin(c: &Client) -> Result<(), Failure> {
     match c.list_users_page(None, None, Some(1)).await {
-        Ok(_) => Ok(()),
+        Ok(_) | Err(ApiError::NotFound { .. }) => Ok(()),
         Err(ApiError::Forbidden { .. }) => Err(Failure::Other(
             "403 forbidden: the admin commands need a platform admin token; your token is not one"
                 .into(),
