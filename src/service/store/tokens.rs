@@ -33,6 +33,8 @@ pub struct TokenRow {
     pub issued_at: i64,
     pub expiry: Option<i64>,
     pub last_used: Option<i64>,
+    /// Its user is disabled (issue 17: the listing and details show it).
+    pub user_disabled: bool,
 }
 
 /// What authentication needs about the token behind a secret.
@@ -341,6 +343,7 @@ mod tests {
             issued_at: 100 + seq,
             expiry: None,
             last_used: None,
+            user_disabled: false,
         };
         for key in OrderKey::ALL {
             for descending in [false, true] {
