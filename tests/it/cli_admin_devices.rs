@@ -256,7 +256,7 @@ async fn import_dry_run_then_real_and_bad_rows() {
         "{out}"
     );
     assert_eq!(lines[1], "line 3: add d-0000-0002");
-    assert!(lines[2].starts_with("line 4: add d-"), "{out}");
+    assert_eq!(lines[2], "line 4: add \"pi three\" (a new id)");
     assert_eq!(lines[3], "would add 2, update 1 (dry run)");
     let v = json(
         &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])

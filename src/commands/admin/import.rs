@@ -2,6 +2,7 @@
 //! devices at once, all rows or none. The server checks every row; a bad one is listed on
 //! stderr with its line (`line 17: fleet: …`) and nothing is imported (exit 1).
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use crate::api::admin::{ImportError, ImportFormat};
 use crate::cli::admin::{ImportArgs, ImportFileFormat};
 use crate::commands::tokens::Failure;
 use crate::model::admin::{ChangeKind, ImportReport, ImportRowError};
+use crate::model::device_import::{self, Format};
 
 use super::devices::device_write_refused;
 use super::{clean, print_json, print_text, thousands};
@@ -83,6 +85,12 @@ pub(super) async fn run(
     input: ImportInput,
     json: bool,
 ) -> Result<ExitCode, Failure> {
+    // A dry run's ids for rows without one are thrown away: those rows are shown by name.
+    let generated = if args.dry_run && !json {
+        rows_without_id(&input)
+    } else {
+        HashMap::new()
+    };
     let answer = c
         .import_devices(&args.project, input.bytes, input.format, args.dry_run)
         .await;
@@ -122,10 +130,11 @@ pub(super) async fn run(
             } else {
                 format!(" ({})", ch.fields.join(", "))
             };
-            text.push_str(&clean(&format!(
-                "line {}: {kind} {}{fields}",
-                ch.line, ch.device_uuid
-            )));
+            let what = match generated.get(&ch.line) {
+                Some(name) if ch.kind == ChangeKind::Add => format!("{name:?} (a new id)"),
+                _ => ch.device_uuid.clone(),
+            };
+            text.push_str(&clean(&format!("line {}: {kind} {what}{fields}", ch.line)));
             text.push('\n');
         }
     }
@@ -142,6 +151,20 @@ fn row_line(r: &ImportRowError) -> String {
         }
         _ => format!("line {}: {}\n", r.line, r.message),
     }
+}
+
+/// The file's rows without a device_uuid: line -> device name.
+fn rows_without_id(input: &ImportInput) -> HashMap<u64, String> {
+    let format = match input.format {
+        ImportFormat::Csv => Format::Csv,
+        ImportFormat::JsonLines => Format::Jsonl,
+    };
+    device_import::parse_all(&input.bytes, format)
+        .0
+        .into_iter()
+        .filter(|r| r.device.device_uuid.is_none())
+        .map(|r| (r.line, r.device.device_name))
+        .collect()
 }
 
 /// Each line sanitised on its own (the newlines between them kept).
