@@ -229,6 +229,21 @@ async fn users_add_list_disable_enable_remove() {
     );
     let err = fails(&cli.run(&tf, &["users", "remove", "admin"]).await, 1);
     assert!(err.contains("last enabled admin"), "{err}");
+    // With another admin, disabling or removing the user of the token in use would lock that
+    // token out: refused before anything is sent (exit 2); the other admin's token may.
+    ok(&cli.run(&tf, &["users", "add", "root", "--admin"]).await);
+    let root_tf = cli.token_file("root.token", &s.user_token("root").await);
+    for verb in ["disable", "remove"] {
+        let err = fails(&cli.run(&root_tf, &["users", verb, "root"]).await, 2);
+        assert!(
+            err.contains("root is the user of the token in use"),
+            "{err}"
+        );
+    }
+    let out = ok(&cli.run(&root_tf, &["users", "disable", "admin"]).await);
+    assert!(out.starts_with("disabled user admin"), "{out}");
+    ok(&cli.run(&root_tf, &["users", "enable", "admin"]).await);
+    ok(&cli.run(&tf, &["users", "remove", "root"]).await);
 
     // Remove: her tokens are revoked, and the line says how many.
     let out = ok(&cli.run(&tf, &["users", "remove", "alice"]).await);

@@ -8,6 +8,7 @@ use crate::api::admin::{NewUserRequest, UserPatch};
 use crate::cli::admin::{UserStatus, UsersCommand};
 use crate::commands::table;
 use crate::commands::tokens::Failure;
+use crate::model::token::subject_username;
 use crate::model::wire::UserInfo;
 
 use super::{clean, count, print_json, print_result, print_text, refused};
@@ -35,12 +36,14 @@ pub(super) async fn run(c: &Client, cmd: UsersCommand, json: bool) -> Result<Exi
             print_result(json, &user, &format!("added user {}{what}", user.username))
         }
         UsersCommand::Disable { username, .. } => {
+            not_yourself(c, &username, "disabling").await?;
             set_status(c, &username, UserStatus::Disabled, json).await
         }
         UsersCommand::Enable { username, .. } => {
             set_status(c, &username, UserStatus::Enabled, json).await
         }
         UsersCommand::Remove { username, .. } => {
+            not_yourself(c, &username, "removing").await?;
             let gone = c.delete_user(&username).await.map_err(refused)?;
             let line = format!(
                 "removed user {}; revoked {}",
@@ -50,6 +53,37 @@ pub(super) async fn run(c: &Client, cmd: UsersCommand, json: bool) -> Result<Exi
             print_result(json, &gone, &line)
         }
     }
+}
+
+/// Refuses to disable or remove the user of the token in use while another admin could do it:
+/// the command would lock that token (the embedded service's admin.token, say) out for good.
+/// When they are the last enabled admin the server's own refusal (409) says so instead. A
+/// server that cannot say whose token it is (no `tokens/me`) is let answer.
+async fn not_yourself(c: &Client, name: &str, doing: &str) -> Result<(), Failure> {
+    let Ok(me) = c.get_me().await else {
+        return Ok(());
+    };
+    if !subject_username(&me.subject).eq_ignore_ascii_case(name.trim()) {
+        return Ok(());
+    }
+    let other_admin = c
+        .list_users_with_status(Some("enabled"))
+        .await
+        .map_err(refused)?
+        .iter()
+        .any(|u| {
+            u.admin == Some(true)
+                && u.status.as_deref().unwrap_or("enabled") == "enabled"
+                && !u.username.eq_ignore_ascii_case(name.trim())
+        });
+    if other_admin {
+        return Err(Failure::Usage(format!(
+            "{} is the user of the token in use: {doing} them would lock this token out; \
+             use another admin's token",
+            clean(name)
+        )));
+    }
+    Ok(())
 }
 
 async fn set_status(
