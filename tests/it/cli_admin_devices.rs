@@ -1,14 +1,11 @@
 //! The real `tokentab admin fleets|devices …` binary against a real service (the token from a
-//! file): tables and `--json`, import dry run vs real, the bad-rows report, a project in use;
-//! against a server without the device write endpoints (a JFrog Platform), the plain sentence
-//! about JFrog Connect's agent; and `tokens create --user … --scope …`.
+//! file): tables and `--json`, import dry run vs real, the bad-rows report, a project in use
+//! removed only with --force (with a Custom token made by `tokens create --user … --scope …`).
+//! Against a JFrog Platform: `cli_admin_jfrog`.
 
-use crate::cli_admin::{AdminCli, admin_setup, fails, json, ok, table, text};
-use crate::common::fault_server::{FaultServer, Reply};
+use crate::cli_admin::{admin_setup, fails, json, ok, table};
 
 use serde_json::{Value, json};
-
-const AGENT: &str = "JFrog Connect registers devices through its agent; \"tokentab admin devices add|remove|import\" manage the devices of a tokentab serve";
 
 fn uuids(v: &Value) -> Vec<String> {
     v.as_array()
@@ -481,131 +478,4 @@ async fn a_project_in_use_is_removed_only_with_force() {
     );
     let (st, _) = s.get(&secret, "/access/api/v1/tokens/me").await;
     assert_eq!(st.as_u16(), 401, "the forced delete revoked it");
-}
-
-/// A JFrog Platform: users and projects speak the same API; device writes meet no endpoint and
-/// say so plainly.
-#[tokio::test(flavor = "multi_thread")]
-async fn against_a_jfrog_platform() {
-    let f = FaultServer::start().await;
-    let user = json!({"username":"alice","email":"a@example.com","admin":false,"status":"enabled","realm":"internal"});
-    f.on(
-        "POST",
-        "/access/api/v2/users",
-        vec![Reply::json_value(201, &user)],
-    );
-    f.on(
-        "POST",
-        "/api/v2/demo/devices",
-        vec![Reply::json(
-            404,
-            r#"{"errors":[{"status":404,"message":"Not Found"}]}"#,
-        )],
-    );
-    f.on(
-        "DELETE",
-        "/api/v2/demo/devices/d-1",
-        vec![Reply::json(
-            405,
-            r#"{"errors":[{"status":405,"message":"Method Not Allowed"}]}"#,
-        )],
-    );
-    // The import path is not scripted: the fault server's own 404.
-    let cli = AdminCli::new(&f.url());
-    let tf = cli.token_file("jfrog.token", "jfrog-test-token-Qx7");
-
-    let out = ok(&cli
-        .run(&tf, &["users", "add", "alice", "--email", "a@example.com"])
-        .await);
-    assert_eq!(out, "added user alice\n");
-    let sent = f.requests().pop().unwrap();
-    let body: Value = serde_json::from_slice(&sent.body).unwrap();
-    assert_eq!(
-        body,
-        json!({"username":"alice","email":"a@example.com","admin":false})
-    );
-    assert_eq!(
-        sent.header("authorization"),
-        Some("Bearer jfrog-test-token-Qx7")
-    );
-
-    for args in [
-        vec![
-            "devices",
-            "add",
-            "--project",
-            "demo",
-            "--name",
-            "n",
-            "--fleet",
-            "f",
-        ],
-        vec!["devices", "remove", "--project", "demo", "d-1"],
-        vec![
-            "devices",
-            "import",
-            "--project",
-            "demo",
-            cli.file("x.csv", "device_name,fleet\na,b\n")
-                .to_str()
-                .unwrap(),
-        ],
-    ] {
-        let err = fails(&cli.run(&tf, &args).await, 1);
-        assert_eq!(err, format!("tokentab: {AGENT}\n"), "{args:?}");
-    }
-    let imports: Vec<_> = f
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/api/v2/demo/devices/import")
-        .collect();
-    assert_eq!(imports.len(), 1);
-    assert_eq!(imports[0].header("content-type"), Some("text/csv"));
-    assert!(!text(&imports[0].body).is_empty());
-}
-
-/// `tokens create --user alice --scope connect:…`: a Custom token for alice (the request names
-/// both); `--user` with an admin scope is a usage error (exit 2, nothing sent).
-#[tokio::test(flavor = "multi_thread")]
-async fn tokens_create_for_a_user_with_a_custom_scope() {
-    let f = FaultServer::start().await;
-    let secret = "SECRET-for-alice-0123456789abcdef";
-    f.on(
-        "POST",
-        "/access/api/v1/tokens",
-        vec![Reply::json_value(
-            200,
-            &json!({"token_id":"t-1","access_token":secret,"expires_in":3600,
-                    "scope":"connect:fleet:lab/rpi:r","token_type":"Bearer"}),
-        )],
-    );
-    let cli = AdminCli::new(&f.url());
-    let tf = cli.token_file("t", "admin-test-token-Zx1");
-    let create = |extra: &'static [&'static str]| {
-        let tf = tf.clone();
-        let url = f.url();
-        async move {
-            tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
-                .env_remove("TOKENTAB_URL")
-                .env_remove("TOKENTAB_TOKEN")
-                .args(["tokens", "create", "-d", "alice rpi", "--user", "alice"])
-                .args(extra)
-                .args(["--url", &url])
-                .arg("--token-file")
-                .arg(&tf)
-                .output()
-                .await
-                .unwrap()
-        }
-    };
-    let o = create(&["--scope", "connect:fleet:lab/rpi:r"]).await;
-    assert_eq!(ok(&o), format!("{secret}\n"));
-    let body: Value = serde_json::from_slice(&f.requests()[0].body).unwrap();
-    assert_eq!(body["username"], "alice");
-    assert_eq!(body["scope"], "connect:fleet:lab/rpi:r");
-    assert_eq!(body["audience"], "jfcon@*");
-
-    let o = create(&["--scope", "applied-permissions/admin"]).await;
-    assert!(fails(&o, 2).contains("--user"));
-    assert_eq!(f.count("POST", "/access/api/v1/tokens"), 1);
 }

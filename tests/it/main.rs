@@ -15,6 +15,7 @@ mod api_shapes;
 mod api_tls;
 mod cli_admin;
 mod cli_admin_devices;
+mod cli_admin_jfrog;
 mod cli_audit;
 mod cli_tokens;
 mod clipboard_env;
