@@ -180,3 +180,51 @@ async fn tokens_create_for_a_user_with_a_custom_scope() {
     assert!(fails(&o, 2).contains("--user"));
     assert_eq!(f.count("POST", "/access/api/v1/tokens"), 1);
 }
+
+/// Whatever a server sends is made safe before it reaches the terminal: tables and lines
+/// sanitised, JSON with the unsafe characters escaped (the same data).
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_server_strings_are_made_safe() {
+    let f = FaultServer::start().await;
+    let evil = "pi\u{1b}[2J\u{202e}gnp.exe";
+    f.on(
+        "GET",
+        "/api/v2/demo/devices",
+        vec![Reply::json_value(
+            200,
+            &json!({"devices":[{"device_uuid":"d-1","device_name":evil,"group":"rpi",
+                    "description":evil,"tags":[evil]}]}),
+        )],
+    );
+    f.on(
+        "POST",
+        "/access/api/v2/users",
+        vec![Reply::json(
+            409,
+            "{\"errors\":[{\"code\":\"CONFLICT\",\"message\":\"user \\u001b]52;c;eA==\\u0007x exists\"}]}",
+        )],
+    );
+    let cli = AdminCli::new(&f.url());
+    let tf = cli.token_file("t", "hostile-test-token-Pq2");
+    let out = ok(&cli
+        .run(&tf, &["devices", "list", "--project", "demo"])
+        .await);
+    assert!(out.contains("d-1") && out.contains("gnp.exe"), "{out}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+    let raw = ok(&cli
+        .run(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await);
+    assert!(
+        !raw.contains('\u{1b}') && !raw.contains('\u{202e}'),
+        "{raw:?}"
+    );
+    assert!(raw.contains("\\u202e"), "{raw}");
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(v[0]["device_name"], evil, "the same data");
+    let err = fails(&cli.run(&tf, &["users", "add", "x"]).await, 1);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("exists") && err.contains("409"), "{err}");
+}

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::api::{ApiError, Client};
 use crate::cli::AdminCommand;
 use crate::config::Resolved;
-use crate::model::sanitize::sanitize_line;
+use crate::model::sanitize::{is_unsafe_char, sanitize_line};
 
 use super::connect::connect;
 use super::tokens::{Failure, write_json};
@@ -123,12 +123,35 @@ pub(super) fn clean(s: &str) -> String {
     sanitize_line(s).into_owned()
 }
 
-/// Prints `value` as JSON (pretty) on stdout.
+/// Prints `value` as JSON (pretty) on stdout, with every character that must not reach a
+/// terminal as it is (controls, bidi and invisible marks) written as a `\uXXXX` escape: the
+/// same data, safe to print.
 pub(super) fn print_json(value: &impl Serialize) -> Result<ExitCode, Failure> {
+    let mut buf = Vec::new();
+    write_json(&mut buf, value, true)?;
+    let text =
+        String::from_utf8(buf).map_err(|e| Failure::Other(format!("cannot write JSON: {e}")))?;
     let mut out = std::io::stdout().lock();
-    write_json(&mut out, value, true)?;
+    out.write_all(escape_unsafe(&text).as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// JSON text with unsafe characters escaped (they can only be inside strings: JSON's own
+/// syntax is ASCII; the newlines of pretty printing stay).
+fn escape_unsafe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c != '\n' && is_unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prints `text` on stdout as it is (already sanitised by the caller).
@@ -195,5 +218,10 @@ mod tests {
         );
         assert_eq!(strip_code("email: not valid"), "email: not valid");
         assert_eq!(strip_code("403: no"), "no");
+        let v = serde_json::json!({"d": "a\u{202e}b\u{1b}[2J\u{7f}"});
+        let text = escape_unsafe(&serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(text, "{\n  \"d\": \"a\\u202eb\\u001b[2J\\u007f\"\n}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v, "the same data");
     }
 }
