@@ -8,6 +8,9 @@
 //! generated) over HTTP, answer included; then once more the same file into the same project
 //! (10,000 updates / unchanged rows, the upsert path). Prints the median and the spread beside
 //! the goal: ≤ 2 s on SQLite, ≤ 5 s on PostgreSQL.
+//!
+//! Measured (release, 2 shared cores, load average ~5.5, 2026-12-05), median of 5: SQLite
+//! 0.115 s new / 0.112 s again; PostgreSQL (local, one serve) 0.261 s new / 0.228 s again.
 
 #[allow(dead_code)]
 #[path = "service_bench/servers.rs"]

@@ -65,6 +65,7 @@ mod service_revocation;
 mod service_tokens;
 mod store_admin;
 mod store_admin_devices;
+mod store_admin_projects;
 mod store_conformance;
 mod store_pg_faults;
 mod store_pg_tls;

@@ -191,3 +191,37 @@ async fn the_import_takes_16_mib_and_every_other_route_keeps_64_kib() {
     let (st, v) = import(&s, "nope", "", CSV, "device_name,fleet\npi,rpi\n").await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
 }
+
+/// A non-admin's (or an unauthenticated) import is answered before its body is read: a client
+/// that announces 16 MiB and sends a few bytes gets its 403 / 401 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admin_gets_the_body_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = harness().seeded().start().await;
+    let alice = s.user_token("alice").await;
+    let addr = s.url("").trim_start_matches("http://").to_owned();
+    for (auth, status) in [(Some(alice.as_str()), "403"), (None, "401")] {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let auth = auth
+            .map(|t| format!("authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST /api/v2/demo/devices/import HTTP/1.1\r\nhost: {addr}\r\n{auth}\
+             content-type: text/csv\r\ncontent-length: 16000000\r\n\r\ndevice_name,fleet\n"
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = vec![0u8; 512];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut buf))
+            .await
+            .expect("answered without the body")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with(&format!("HTTP/1.1 {status}")), "{text}");
+    }
+    let rows = crate::service_admin_util::audit(&s, "device_import").await;
+    assert!(
+        rows.iter()
+            .any(|e| e["result"] == "403 FORBIDDEN" && e["actor"] == "alice"),
+        "{rows:?}"
+    );
+}

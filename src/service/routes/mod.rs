@@ -135,6 +135,11 @@ fn import_router(state: &AppState) -> Router<AppState> {
             body_deadline::read_body_within,
         ))
         .layer(DefaultBodyLimit::max(device_import::MAX_IMPORT_BODY))
+        // Outermost: nobody but an admin gets 16 MiB read.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            device_import::admin_first,
+        ))
 }
 
 /// 400 for a NUL (`%00`) anywhere in the path or query: no stored id, name or text holds one,

@@ -10,13 +10,15 @@
 //!   capped creates of one user cannot both count below the cap.
 //! - `…_for_update`: `FOR UPDATE` on the token (or device) a write replaces: a second revoke or
 //!   refresh with the same secret waits, then finds the row revoked.
-//! - Admin changes (issue 17): [`Tx::enabled_admins_for_update`] locks every enabled admin
-//!   `FOR NO KEY UPDATE` in name order, then [`Tx::user_for_update`] the user changed: two
-//!   changes that each take an admin away serialize, and the second sees the first (the last
-//!   enabled admin stays). `NO KEY UPDATE` does not conflict with a caller check's
-//!   `FOR KEY SHARE`, so an admin acting on admins does not wait on its own writes. Tokens
-//!   about to be revoked by a user or project removal are locked `FOR UPDATE` as a revoke
-//!   locks its token.
+//! - Admin changes (issue 17): a change that may take an admin away (demote, disable,
+//!   remove) first locks every enabled admin `FOR NO KEY UPDATE` in name order
+//!   ([`Tx::enabled_admins_for_update`]), before its caller check, then the user changed
+//!   ([`Tx::user_for_update`]): two such changes serialize and the second sees the first (the
+//!   last enabled admin stays). Taking the admin locks before the caller check's `FOR KEY
+//!   SHARE` of its own user matters: two admins disabling each other would otherwise each
+//!   hold a key share the other's disable (`FOR UPDATE` of the row, by its trigger) waits for
+//!   (a deadlock, `store_admin_two_admins_disabling_each_other`). Tokens about to be revoked
+//!   by a user or project removal are locked `FOR UPDATE` as a revoke locks its token.
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;

@@ -9,7 +9,7 @@ use crate::model::wire::ProjectInfo;
 
 use super::super::admin::{Acting, Refusal};
 use super::super::tokens::TokenRow;
-use super::super::tx::{Res, Tx};
+use super::super::tx::{Res, Tx, UserLock};
 use super::{caller_live, count_of, names, note, revoke_noted};
 
 pub(crate) fn unknown_project(key: &str) -> Refusal {
@@ -108,7 +108,7 @@ fn member_text(project: &str, m: &Member) -> String {
 pub async fn put_member<T: Tx>(tx: &T, project: &str, m: &Member, by: &Acting) -> Res<Member> {
     caller_live(tx, by.caller.as_deref()).await?;
     project_known(tx, project).await?;
-    if tx.user_for_update(&m.name).await?.is_none() {
+    if !tx.user_exists(&m.name, UserLock::Read).await? {
         return Err(Refusal::Missing(format!("unknown user \"{}\"", m.name)).into());
     }
     let action = match tx.member_roles(&m.name, project).await? {

@@ -25,14 +25,23 @@ fn enabled_admin(u: &UserInfo) -> bool {
     u.admin == Some(true) && u.status.as_deref() != Some("disabled")
 }
 
-/// The user `username` after the admin set was locked (when `admins_first`), refused when
-/// missing.
-async fn target<T: Tx>(tx: &T, username: &str, admins_first: bool) -> Res<(UserInfo, Vec<String>)> {
+/// The enabled admins (locked, when `admins_first`), then the caller re-checked, then the
+/// user `username` (refused when missing). The admins are locked before the caller check's
+/// lock on its own user (PostgreSQL: `FOR KEY SHARE`): two admins disabling each other each
+/// wait for the admin lock holding nothing the other's disable needs (the disable locks the
+/// user row `FOR UPDATE`), so they serialize instead of deadlocking.
+async fn target<T: Tx>(
+    tx: &T,
+    username: &str,
+    admins_first: bool,
+    by: &Acting,
+) -> Res<(UserInfo, Vec<String>)> {
     let admins = if admins_first {
         tx.enabled_admins_for_update().await?
     } else {
         Vec::new()
     };
+    caller_live(tx, by.caller.as_deref()).await?;
     let user = tx
         .user_for_update(username)
         .await?
@@ -73,9 +82,8 @@ pub async fn update<T: Tx>(
     change: &UserChange,
     by: &Acting,
 ) -> Res<UserInfo> {
-    caller_live(tx, by.caller.as_deref()).await?;
     let takes_admin_away = change.admin == Some(false) || change.disabled == Some(true);
-    let (old, admins) = target(tx, username, takes_admin_away).await?;
+    let (old, admins) = target(tx, username, takes_admin_away, by).await?;
     let was_disabled = old.status.as_deref() == Some("disabled");
     let was_admin = old.admin == Some(true);
     let email = match &change.email {
@@ -128,8 +136,7 @@ pub async fn update<T: Tx>(
 }
 
 pub async fn remove<T: Tx>(tx: &T, username: &str, by: &Acting) -> Res<UserRemoved> {
-    caller_live(tx, by.caller.as_deref()).await?;
-    let (user, admins) = target(tx, username, true).await?;
+    let (user, admins) = target(tx, username, true, by).await?;
     keeps_an_admin(&user, &admins)?;
     let now = now();
     let mut revoked = 0;
