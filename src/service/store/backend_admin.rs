@@ -3,7 +3,8 @@
 //! [`super::rules`]; a refusal is `Err(StoreError::Refused(..))` and writes nothing.
 //!
 //! Every write re-checks `by.caller` live first and writes its audit rows (from `by.audit`)
-//! in its own transaction.
+//! in its own transaction. Writes that add rows are refused with [`StoreError::LowDisk`] under
+//! the free-disk floor, as token creates are; removals are not (they make room).
 
 use crate::model::admin::{FleetRemoved, ImportReport, Member, ProjectRemoved, UserRemoved};
 use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
@@ -21,6 +22,7 @@ impl Db {
     /// Adds an enabled user (realm `internal`). Conflict when the name is taken. Audit
     /// `user_add`.
     pub async fn user_add(&self, user: NewUser, by: Acting) -> Result<UserInfo, StoreError> {
+        self.health().room_to_grow()?;
         let out = run!(self, write, |tx| users::add(tx, &user, &by).await);
         self.health().record(out)
     }
@@ -60,6 +62,7 @@ impl Db {
 
     /// Conflict when the key is taken. Audit `project_add`.
     pub async fn project_add(&self, p: ProjectInfo, by: Acting) -> Result<ProjectInfo, StoreError> {
+        self.health().room_to_grow()?;
         let out = run!(self, write, |tx| projects::add(tx, &p, &by).await);
         self.health().record(out)
     }
@@ -92,6 +95,7 @@ impl Db {
         member: Member,
         by: Acting,
     ) -> Result<Member, StoreError> {
+        self.health().room_to_grow()?;
         let out = run!(self, write, |tx| projects::put_member(
             tx, &project, &member, &by
         )
@@ -123,6 +127,7 @@ impl Db {
         name: String,
         by: Acting,
     ) -> Result<FleetInfo, StoreError> {
+        self.health().room_to_grow()?;
         let out = run!(self, write, |tx| fleets::add(tx, &project, &name, &by)
             .await);
         self.health().record(out)
@@ -148,6 +153,7 @@ impl Db {
     /// an unknown project; Invalid for an unknown fleet; Conflict when the id is taken. Audit
     /// `device_add`.
     pub async fn device_add(&self, dev: DeviceInfo, by: Acting) -> Result<DeviceInfo, StoreError> {
+        self.health().room_to_grow()?;
         let out = run!(self, write, |tx| devices::add(tx, &dev, &by).await);
         self.health().record(out)
     }
@@ -163,6 +169,9 @@ impl Db {
         dry_run: bool,
         by: Acting,
     ) -> Result<ImportReport, StoreError> {
+        if !dry_run {
+            self.health().room_to_grow()?;
+        }
         let out = run!(self, write, |tx| import::import(
             tx, &project, rows, dry_run, &by
         )
