@@ -11,6 +11,10 @@ use clap::builder::PossibleValue;
 
 use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
 
+pub mod admin;
+
+pub use admin::AdminCommand;
+
 /// Teaches clap a settings enum: its values and their one name each (the names the config file
 /// and the environment use too).
 macro_rules! value_enum_of_setting {
@@ -128,6 +132,21 @@ pub enum Command {
     /// Token actions for scripts.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// A team's users, projects, members, fleets and devices (admin token needed).
+    #[command(
+        subcommand,
+        after_help = "Every command needs a platform admin's token and takes --json and the \
+        server flags (--url, --token-file, --profile …; none: the embedded service as its \
+        admin). stdout holds only the result; exit 0 ok, 1 refused or failed (403 for a \
+        non-admin token), 2 usage.\n\
+        Against a JFrog Platform, users, projects and members speak the same API; devices are \
+        registered by JFrog Connect's agent there.\n\
+        Example: tokentab admin users add alice --email alice@example.com; \
+        tokentab admin projects add demo; tokentab admin members add demo alice; \
+        tokentab admin fleets add --project demo rpi; \
+        tokentab admin devices import --project demo devices.csv --dry-run"
+    )]
+    Admin(AdminCommand),
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -353,8 +372,9 @@ pub struct CreateArgs {
     /// (minutes or months?): +30min, +90d.
     #[arg(long, short = 'e', default_value = "+90d")]
     pub expiry: String,
-    /// User token for this user (default: yourself).
-    #[arg(long, conflicts_with = "scope")]
+    /// Whose token it is (default: yourself; another user needs an admin token): a User token
+    /// for them, or with --scope a Custom token acting for them.
+    #[arg(long)]
     pub user: Option<String>,
     /// Custom scope, e.g. "connect:fleet:demo/edge-eu:rw connect:device:demo/d-feaf-d9aa:r".
     #[arg(long)]

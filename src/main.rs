@@ -69,6 +69,13 @@ fn main() -> ExitCode {
             }
             rt.block_on(tokentab::commands::tokens::run(cmd, &cfg))
         }
+        (Some(Command::Admin(cmd)), Some((cfg, _))) => {
+            if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
+                eprintln!("tokentab: {e}");
+                return ExitCode::from(2);
+            }
+            rt.block_on(tokentab::commands::admin::run(cmd, &cfg))
+        }
         (_, Some((cfg, inputs))) => rt.block_on(launch::run_tui(&cfg, inputs)),
         (_, None) => ExitCode::FAILURE,
     }

@@ -227,14 +227,45 @@ impl Client {
         segments: &[&str],
         json: Option<&B>,
     ) -> Result<reqwest::Response, ApiError> {
+        self.send_query(method, segments, &[], json).await
+    }
+
+    /// [`Client::send_once`] with a query string.
+    pub(crate) async fn send_query<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        json: Option<&B>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let body = match json {
+            Some(body) => Some((
+                "application/json",
+                serde_json::to_vec(body).map_err(|e| ApiError::Setup {
+                    message: shorten(&format!("cannot encode the request: {e}")),
+                })?,
+            )),
+            None => None,
+        };
+        self.send_raw(method, segments, query, body).await
+    }
+
+    /// One attempt, never retried, with a body of any content type (`(content type, bytes)`).
+    pub(crate) async fn send_raw(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<reqwest::Response, ApiError> {
         let url = self.url(segments)?;
         let mut req = self.request(method, url);
-        if let Some(body) = json {
-            let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Setup {
-                message: shorten(&format!("cannot encode the request: {e}")),
-            })?;
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some((content_type, bytes)) = body {
             req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(bytes);
         }
         req.send().await.map_err(|e| ApiError::from_reqwest(&e))
@@ -292,7 +323,10 @@ pub(crate) async fn read_success(resp: reqwest::Response) -> Result<Vec<u8>, Api
     }
 }
 
-async fn read_limited(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| ApiError::from_reqwest(&e))? {
         if buf.len() + chunk.len() > max {

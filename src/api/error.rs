@@ -24,6 +24,9 @@ pub enum ApiError {
     NotFound { message: String },
     #[error("400 bad request: {message}")]
     BadRequest { message: String },
+    /// 409: the request clashes with what is there (a duplicate, the last admin, in use).
+    #[error("409 conflict: {message}")]
+    Conflict { message: String },
     /// 429; `retry_after` in seconds when the server said.
     #[error("429 rate limited: {message}")]
     RateLimited {
@@ -33,7 +36,7 @@ pub enum ApiError {
     /// 5xx.
     #[error("server error {status}: {message}")]
     Server { status: u16, message: String },
-    /// Any other unexpected status (409, 3xx left unfollowed…).
+    /// Any other unexpected status (3xx left unfollowed…).
     #[error("unexpected HTTP status {status}: {message}")]
     Status { status: u16, message: String },
     /// Could not connect, TLS failure, connection reset.
@@ -62,6 +65,7 @@ impl ApiError {
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound { .. } => 404,
             ApiError::BadRequest { .. } => 400,
+            ApiError::Conflict { .. } => 409,
             ApiError::RateLimited { .. } => 429,
             ApiError::Server { status, .. } | ApiError::Status { status, .. } => *status,
             _ => return None,
@@ -75,6 +79,7 @@ impl ApiError {
             | ApiError::Forbidden { message }
             | ApiError::NotFound { message }
             | ApiError::BadRequest { message }
+            | ApiError::Conflict { message }
             | ApiError::RateLimited { message, .. }
             | ApiError::Server { message, .. }
             | ApiError::Status { message, .. }
@@ -152,6 +157,10 @@ impl ApiError {
             ApiError::BadRequest { message } => {
                 format!("the server refused the request{}", said(message))
             }
+            ApiError::Conflict { message } => format!(
+                "the server refused: it clashes with what is there{}",
+                said(message)
+            ),
             ApiError::RateLimited {
                 retry_after,
                 message,
@@ -206,6 +215,7 @@ impl ApiError {
             401 => ApiError::Unauthorized { message },
             403 => ApiError::Forbidden { message },
             404 => ApiError::NotFound { message },
+            409 => ApiError::Conflict { message },
             429 => ApiError::RateLimited {
                 retry_after: retry_after.map(|d| d.as_secs()),
                 message,

@@ -1,6 +1,7 @@
 //! The HTTP client (reqwest): the only place the TUI and the `tokens` commands do network I/O.
 
 pub mod access;
+pub mod admin;
 pub mod audit;
 pub mod client;
 pub mod connect;

@@ -69,6 +69,7 @@ fn client_flags_of_subcommand(command: &mut Option<Command>) -> Option<ServerArg
         Command::Tokens(TokensCommand::Revoke { server, .. }) => Some(taken(server)),
         Command::Tokens(TokensCommand::Rotate { server, .. }) => Some(taken(server)),
         Command::Config(ConfigCommand::Show { server }) => Some(taken(server)),
+        Command::Admin(cmd) => Some(taken(&mut cmd.common_mut().server)),
         _ => None,
     }
 }

@@ -2,6 +2,7 @@
 //! the `tokens` commands), the script-facing `tokens` commands, `serve` and `config path|show`.
 //! Only here and in `main` are clap's types turned into each layer's own options.
 
+pub mod admin;
 pub mod audit;
 pub mod config;
 pub mod connect;

@@ -279,13 +279,17 @@ fn build_request(args: &CreateArgs, now: DateTime<Utc>) -> Result<CreateTokenReq
             if scope.is_custom() {
                 req.audience = Some("jfcon@*".into());
             }
+            let user_given = args.user.as_ref().is_some_and(|u| !u.trim().is_empty());
+            if user_given && !scope.is_custom() && scope.to_string() != USER {
+                return Err(Failure::Usage(
+                    "--user goes with a Custom --scope (connect:…) or none (a User token)".into(),
+                ));
+            }
             req.scope = Some(scope.to_string());
         }
-        None => {
-            req.scope = Some(USER.into());
-            req.username = args.user.clone().filter(|u| !u.trim().is_empty());
-        }
+        None => req.scope = Some(USER.into()),
     }
+    req.username = args.user.clone().filter(|u| !u.trim().is_empty());
     Ok(req)
 }
 

@@ -82,8 +82,7 @@ async fn every_error_shape_is_parsed() {
         ),
         (
             Reply::empty(409),
-            ApiError::Status {
-                status: 409,
+            ApiError::Conflict {
                 message: String::new(),
             },
         ),
