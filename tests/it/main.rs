@@ -58,6 +58,7 @@ mod store_pg_faults;
 mod store_pg_tls;
 mod tui_audit;
 mod tui_cursor_bytes;
+mod tui_disabled;
 mod tui_glyphs;
 mod tui_glyphs_tmux;
 mod tui_hostile;

@@ -5,9 +5,7 @@
 //! Every write re-checks `by.caller` live first and writes its audit rows (from `by.audit`)
 //! in its own transaction.
 
-use crate::model::admin::{
-    FleetRemoved, ImportReport, Member, ProjectRemoved, UserRemoved,
-};
+use crate::model::admin::{FleetRemoved, ImportReport, Member, ProjectRemoved, UserRemoved};
 use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
@@ -41,7 +39,11 @@ impl Db {
     /// Deletes the user, its memberships and its tokens' rows, revoking each live token first
     /// with its own audit row (`revoke`), then `user_remove`. Missing; Conflict for the last
     /// enabled admin.
-    pub async fn user_remove(&self, username: String, by: Acting) -> Result<UserRemoved, StoreError> {
+    pub async fn user_remove(
+        &self,
+        username: String,
+        by: Acting,
+    ) -> Result<UserRemoved, StoreError> {
         let _ = (username, by);
         todo!("issue 17: store")
     }
