@@ -56,6 +56,8 @@ mod service_tokens;
 mod store_conformance;
 mod store_pg_faults;
 mod store_pg_tls;
+mod tui_admin_journeys;
+mod tui_admin_tmux;
 mod tui_audit;
 mod tui_cursor_bytes;
 mod tui_disabled;
