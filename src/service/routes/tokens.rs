@@ -42,8 +42,14 @@ pub fn token_info(state: &AppState, t: TokenRow) -> TokenInfo {
         last_used: t.last_used,
         project: t.project_key,
         scope: Some(t.scope),
-        // issue 17 (store): from the token row's user.
-        user_status: None,
+        user_status: Some(
+            if t.user_disabled {
+                "disabled"
+            } else {
+                "enabled"
+            }
+            .into(),
+        ),
     }
 }
 

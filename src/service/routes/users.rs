@@ -25,6 +25,6 @@ pub async fn list(
     let limit = q.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let contains = q.get("username").map(str::to_owned);
     let cursor = q.get("cursor").map(str::to_owned);
-    let (users, cursor) = state.db.users_page(contains, cursor, limit).await?;
+    let (users, cursor) = state.db.users_page(contains, cursor, limit, None).await?;
     Ok(Json(UserList { users, cursor }))
 }

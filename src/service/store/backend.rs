@@ -68,6 +68,8 @@ macro_rules! run {
         }
     };
 }
+/// For the admin operations' file (`backend_admin.rs`): it needs `Db` and `Access` in scope.
+pub(super) use run;
 
 /// A revoke: `rule` run over a clone of `req` (`run!(self, write, …)`), once more when it
 /// failed because the disk is full and the revocation reserve was just deleted to make room.
@@ -351,18 +353,21 @@ impl Db {
         run!(self, read, |tx| tx.user_count().await)
     }
 
-    /// Users by name after `after`, whose name contains `contains`; and the next cursor.
+    /// Users by name after `after`, whose name contains `contains`, only disabled ones
+    /// (`disabled: Some(true)`) or only enabled ones (`Some(false)`); and the next cursor.
     pub async fn users_page(
         &self,
         contains: Option<String>,
         after: Option<String>,
         limit: u32,
+        disabled: Option<bool>,
     ) -> Result<(Vec<UserInfo>, Option<String>), StoreError> {
         run!(self, read, |tx| {
             let q = UsersQuery {
                 contains: contains.as_deref(),
                 after: after.as_deref(),
                 limit,
+                disabled,
             };
             reads::users(tx, q).await
         })
@@ -431,8 +436,6 @@ impl Db {
     {
         let check = move |d: Option<&DeviceInfo>| check(d).map_err(Failed::Check);
         let out = run!(self, write, |tx| devices::delete_if(tx, &w, check).await);
-        // issue 17 (store): the rule counts the live tokens naming the device.
-        let out = out.map(|gone| gone.then_some(0));
         self.health().record_device(out)
     }
 }

@@ -10,7 +10,10 @@ use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
 use super::admin::{Acting, ImportRow, NewUser, UserChange};
-use super::backend::Db;
+use super::backend::{Db, run};
+use super::rules::{devices, fleets, import, projects, users};
+use super::sqlite::Access;
+use super::tx::Tx;
 
 impl Db {
     // ---- users ----------------------------------------------------------------------------
@@ -18,8 +21,8 @@ impl Db {
     /// Adds an enabled user (realm `internal`). Conflict when the name is taken. Audit
     /// `user_add`.
     pub async fn user_add(&self, user: NewUser, by: Acting) -> Result<UserInfo, StoreError> {
-        let _ = (user, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| users::add(tx, &user, &by).await);
+        self.health().record(out)
     }
 
     /// Changes email, admin flag and/or disabled flag. Missing when no such user; Conflict
@@ -32,8 +35,9 @@ impl Db {
         change: UserChange,
         by: Acting,
     ) -> Result<UserInfo, StoreError> {
-        let _ = (username, change, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| users::update(tx, &username, &change, &by)
+            .await);
+        self.health().record(out)
     }
 
     /// Deletes the user, its memberships and its tokens' rows, revoking each live token first
@@ -44,21 +48,20 @@ impl Db {
         username: String,
         by: Acting,
     ) -> Result<UserRemoved, StoreError> {
-        let _ = (username, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| users::remove(tx, &username, &by).await);
+        self.health().record(out)
     }
 
     // ---- projects and membership ------------------------------------------------------------
 
     pub async fn project(&self, key: String) -> Result<Option<ProjectInfo>, StoreError> {
-        let _ = key;
-        todo!("issue 17: store")
+        run!(self, read, |tx| tx.project(&key).await)
     }
 
     /// Conflict when the key is taken. Audit `project_add`.
     pub async fn project_add(&self, p: ProjectInfo, by: Acting) -> Result<ProjectInfo, StoreError> {
-        let _ = (p, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| projects::add(tx, &p, &by).await);
+        self.health().record(out)
     }
 
     /// Deletes the project with its memberships and (empty) fleets. While live tokens name it
@@ -71,14 +74,14 @@ impl Db {
         force: bool,
         by: Acting,
     ) -> Result<ProjectRemoved, StoreError> {
-        let _ = (key, force, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| projects::remove(tx, &key, force, &by)
+            .await);
+        self.health().record(out)
     }
 
     /// None when the project does not exist.
     pub async fn members(&self, project: String) -> Result<Option<Vec<Member>>, StoreError> {
-        let _ = project;
-        todo!("issue 17: store")
+        run!(self, read, |tx| projects::members(tx, &project).await)
     }
 
     /// Adds the member or replaces its roles. Missing for an unknown project or user. Audit
@@ -89,8 +92,11 @@ impl Db {
         member: Member,
         by: Acting,
     ) -> Result<Member, StoreError> {
-        let _ = (project, member, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| projects::put_member(
+            tx, &project, &member, &by
+        )
+        .await);
+        self.health().record(out)
     }
 
     /// Missing when the project, the user or the membership does not exist. The user's tokens
@@ -101,8 +107,11 @@ impl Db {
         username: String,
         by: Acting,
     ) -> Result<(), StoreError> {
-        let _ = (project, username, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| projects::remove_member(
+            tx, &project, &username, &by
+        )
+        .await);
+        self.health().record(out)
     }
 
     // ---- fleets and devices -----------------------------------------------------------------
@@ -114,8 +123,9 @@ impl Db {
         name: String,
         by: Acting,
     ) -> Result<FleetInfo, StoreError> {
-        let _ = (project, name, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| fleets::add(tx, &project, &name, &by)
+            .await);
+        self.health().record(out)
     }
 
     /// Missing; Conflict while devices are in it unless `force` (which deletes them). Audit
@@ -127,16 +137,19 @@ impl Db {
         force: bool,
         by: Acting,
     ) -> Result<FleetRemoved, StoreError> {
-        let _ = (project, name, force, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| fleets::remove(
+            tx, &project, &name, force, &by
+        )
+        .await);
+        self.health().record(out)
     }
 
     /// Registers one device (the route fills a generated id when none was given). Missing for
     /// an unknown project; Invalid for an unknown fleet; Conflict when the id is taken. Audit
     /// `device_add`.
     pub async fn device_add(&self, dev: DeviceInfo, by: Acting) -> Result<DeviceInfo, StoreError> {
-        let _ = (dev, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| devices::add(tx, &dev, &by).await);
+        self.health().record(out)
     }
 
     /// Imports all rows or none, in one transaction: a row whose id exists updates that
@@ -150,7 +163,10 @@ impl Db {
         dry_run: bool,
         by: Acting,
     ) -> Result<ImportReport, StoreError> {
-        let _ = (project, rows, dry_run, by);
-        todo!("issue 17: store")
+        let out = run!(self, write, |tx| import::import(
+            tx, &project, rows, dry_run, &by
+        )
+        .await);
+        self.health().record(out)
     }
 }

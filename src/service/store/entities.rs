@@ -1,4 +1,6 @@
-//! What both backends take to list devices.
+//! What both backends take to list devices, and to find the tokens naming an entity.
+
+use crate::model::EntityRef;
 
 /// Which devices of a project a caller may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,4 +24,27 @@ pub struct DeviceQuery {
     pub after: Option<String>,
     pub limit: u32,
     pub filter: DeviceFilter,
+}
+
+/// The `project_key` and the three scope patterns that find (a superset of) the live tokens
+/// naming `target`; both backends use them.
+pub(crate) fn naming_patterns(target: &EntityRef) -> (Option<String>, [Option<String>; 3]) {
+    match target {
+        EntityRef::Project { project } => (
+            Some(project.clone()),
+            [
+                Some(format!("%connect:project:{project}:%")),
+                Some(format!("%connect:fleet:{project}/%")),
+                Some(format!("%connect:device:{project}/%")),
+            ],
+        ),
+        other => (
+            None,
+            [
+                Some(format!("%connect:{}:{}:%", other.kind(), other.target())),
+                None,
+                None,
+            ],
+        ),
+    }
 }

@@ -33,6 +33,8 @@ pub struct TokenRow {
     pub issued_at: i64,
     pub expiry: Option<i64>,
     pub last_used: Option<i64>,
+    /// Its user is disabled (issue 17: the listing and details show it).
+    pub user_disabled: bool,
 }
 
 /// What authentication needs about the token behind a secret.

@@ -12,6 +12,8 @@
 //! SQLite implementation never awaits, so its writer thread drives a rule with one poll
 //! ([`super::sqlite::ready`]).
 
+use crate::model::EntityRef;
+use crate::model::admin::Member;
 use crate::model::wire::{AuditEntry, DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
@@ -46,6 +48,24 @@ pub struct UsersQuery<'a> {
     pub contains: Option<&'a str>,
     pub after: Option<&'a str>,
     pub limit: u32,
+    /// Only disabled (`Some(true)`) or only enabled (`Some(false)`) users.
+    pub disabled: Option<bool>,
+}
+
+/// What a user update stores (every field, as the rule decided them).
+#[derive(Debug, Clone, Copy)]
+pub struct UserFields<'a> {
+    pub email: Option<&'a str>,
+    pub admin: bool,
+    pub disabled: bool,
+}
+
+/// What went with a deleted project.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectGone {
+    pub members: u64,
+    pub devices: u64,
+    pub fleets: u64,
 }
 
 pub(crate) trait Tx {
@@ -114,4 +134,56 @@ pub(crate) trait Tx {
     /// transaction ends; SQLite: the writer already holds the write lock).
     async fn lock_bootstrap(&self) -> Res<()>;
     async fn revocation_epoch(&self) -> Res<u64>;
+
+    // ---- admin writes (issue 17) ----------------------------------------------------------------
+    /// The user a change is about (PostgreSQL: locked `FOR NO KEY UPDATE`).
+    async fn user_for_update(&self, username: &str) -> Res<Option<UserInfo>>;
+    /// Names of the enabled admins, by name. PostgreSQL locks them `FOR NO KEY UPDATE` (in name
+    /// order): two transactions that each take an admin away serialize here, so the second
+    /// sees the first's change and the last enabled admin stays.
+    async fn enabled_admins_for_update(&self) -> Res<Vec<String>>;
+    /// Inserts an enabled internal user; false when the name is taken.
+    async fn add_user(&self, username: &str, email: Option<&str>, admin: bool) -> Res<bool>;
+    async fn update_user(&self, username: &str, f: UserFields<'_>) -> Res<()>;
+    /// Deletes the user's memberships, its token rows and the user.
+    async fn delete_user(&self, username: &str) -> Res<()>;
+    /// Live (not revoked, not expired at `now`) tokens of `username` (PostgreSQL: locked
+    /// `FOR UPDATE`, as a revoke locks its token).
+    async fn live_tokens_of_user(&self, username: &str, now: i64) -> Res<Vec<TokenRow>>;
+    /// Live tokens that may name `target`: a superset (scope text `LIKE`; for a project also
+    /// `project_key`, and any fleet or device in it) that the rule narrows by parsing each
+    /// scope. `lock`: PostgreSQL locks them `FOR UPDATE` (they are about to be revoked).
+    async fn live_tokens_naming(
+        &self,
+        target: &EntityRef,
+        now: i64,
+        lock: bool,
+    ) -> Res<Vec<TokenRow>>;
+    async fn project(&self, key: &str) -> Res<Option<ProjectInfo>>;
+    /// False when the key is taken.
+    async fn add_project(&self, p: &ProjectInfo) -> Res<bool>;
+    /// Deletes the project's memberships, devices, fleets and the project.
+    async fn delete_project(&self, key: &str) -> Res<ProjectGone>;
+    /// Members of a project by name, with their roles.
+    async fn members(&self, project: &str) -> Res<Vec<Member>>;
+    /// A member's roles; None when not a member.
+    async fn member_roles(&self, username: &str, project: &str) -> Res<Option<Vec<String>>>;
+    /// Adds the membership or replaces its roles.
+    async fn put_member(&self, username: &str, project: &str, roles: &[String]) -> Res<()>;
+    /// Whether a membership went.
+    async fn delete_membership(&self, username: &str, project: &str) -> Res<bool>;
+    /// False when the fleet exists.
+    async fn add_fleet(&self, project: &str, name: &str) -> Res<bool>;
+    /// Deletes the fleet's devices and the fleet; how many devices went.
+    async fn delete_fleet(&self, project: &str, name: &str) -> Res<u64>;
+    /// Devices of a project, or of one of its fleets.
+    async fn count_devices(&self, project: &str, fleet: Option<&str>) -> Res<u64>;
+    async fn fleet_device_ids(&self, project: &str, fleet: &str) -> Res<Vec<String>>;
+    /// False when the id is taken in the project.
+    async fn add_device(&self, d: &DeviceInfo) -> Res<bool>;
+    /// The devices of `project` among `ids`.
+    async fn devices_among(&self, project: &str, ids: &[String]) -> Res<Vec<DeviceInfo>>;
+    /// Inserts each device or, when its id exists in `project`, replaces its name, fleet, tags
+    /// and description (address and agent version stay).
+    async fn upsert_devices(&self, project: &str, rows: &[DeviceInfo]) -> Res<()>;
 }

@@ -12,7 +12,7 @@ use crate::service::store::tx::{Res, UsersQuery};
 use super::errors::classify;
 use super::tokens::{Param, refs};
 
-const DEVICE_COLUMNS: &str = "device_uuid, device_name, project_key, fleet, description, \
+pub(super) const DEVICE_COLUMNS: &str = "device_uuid, device_name, project_key, fleet, description, \
                               tags::text, device_ip, agent_version";
 
 fn user_row(r: &Row) -> Result<UserInfo, tokio_postgres::Error> {
@@ -25,7 +25,7 @@ fn user_row(r: &Row) -> Result<UserInfo, tokio_postgres::Error> {
     })
 }
 
-fn device_row(r: &Row) -> Result<DeviceInfo, StoreError> {
+pub(super) fn device_row(r: &Row) -> Result<DeviceInfo, StoreError> {
     let tags: String = r.try_get(5).map_err(classify)?;
     let tags: Vec<String> = serde_json::from_str(&tags)
         .map_err(|e| StoreError::Corrupt(format!("device tags: {e}")))?;
@@ -42,7 +42,7 @@ fn device_row(r: &Row) -> Result<DeviceInfo, StoreError> {
     })
 }
 
-fn tags_json(tags: &[String]) -> String {
+pub(super) fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
@@ -83,16 +83,17 @@ pub(super) async fn insert_device(c: &impl GenericClient, d: &DeviceInfo) -> Res
     .map_err(classify)
 }
 
-/// Stores `d`'s description and tags.
+/// Stores `d`'s name, description and tags.
 pub(super) async fn write_device(c: &impl GenericClient, d: &DeviceInfo) -> Res<u64> {
     c.execute(
-        "UPDATE devices SET description = $3, tags = $4::text::jsonb \
+        "UPDATE devices SET description = $3, tags = $4::text::jsonb, device_name = $5 \
          WHERE project_key = $1 AND device_uuid = $2",
         &[
             &d.project,
             &d.device_uuid,
             &d.description,
             &tags_json(&d.tags),
+            &d.device_name,
         ],
     )
     .await
@@ -140,12 +141,21 @@ pub(super) async fn users(c: &impl GenericClient, q: UsersQuery<'_>) -> Res<Vec<
             "SELECT username, email, admin, status, realm FROM users \
              WHERE ($1::text IS NULL OR strpos(username, $1) > 0) \
              AND ($2::text IS NULL OR username > $2) \
+             AND ($4::boolean IS NULL OR disabled = $4) \
              ORDER BY username LIMIT $3",
         )
         .await
         .map_err(classify)?;
     let rows = c
-        .query(&stmt, &[&q.contains, &q.after, &(i64::from(q.limit) + 1)])
+        .query(
+            &stmt,
+            &[
+                &q.contains,
+                &q.after,
+                &(i64::from(q.limit) + 1),
+                &q.disabled,
+            ],
+        )
         .await
         .map_err(classify)?;
     rows.iter()

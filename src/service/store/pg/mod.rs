@@ -47,6 +47,7 @@
 //! (migrations); PostgreSQL's own: `errors.rs` (what a failure means: 503 or an error),
 //! `listen.rs` (LISTEN/NOTIFY), `tls.rs`.
 
+mod admin;
 mod audit;
 mod entities;
 mod errors;

@@ -173,6 +173,13 @@ CREATE TRIGGER epoch_user_disabled AFTER UPDATE OF disabled, status ON users
     EXECUTE FUNCTION tokentab_bump_epoch();
 ALTER TABLE tokens ADD COLUMN chain_issued_at bigint;
 "#,
+    // SQLite migration 7 (issue 17): a member's project roles. The epoch triggers above already
+    // cover every admin change that must stop a cached principal at once (a user disabled,
+    // enabled, demoted or deleted, its tokens deleted, a membership added or removed); fleets
+    // and devices need none: a deleted one is simply not found when a scope path is checked.
+    r#"
+ALTER TABLE memberships ADD COLUMN roles jsonb NOT NULL DEFAULT '[]';
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

@@ -13,8 +13,10 @@ use crate::service::store::tx::Res;
 
 use super::errors::classify;
 
-pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
-                       issued_at, expiry, last_used";
+/// The columns of a [`TokenRow`]: the last one is its user's disabled flag.
+pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, \
+     refreshable, issued_at, expiry, last_used, \
+     COALESCE((SELECT u.disabled FROM users u WHERE u.username = tokens.username), false)";
 
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
@@ -30,6 +32,7 @@ pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
         issued_at: r.try_get(7)?,
         expiry: r.try_get(8)?,
         last_used: r.try_get(9)?,
+        user_disabled: r.try_get(10)?,
     })
 }
 
@@ -122,7 +125,8 @@ pub(super) async fn auth_by_hash(c: &impl GenericClient, hash: &[u8; 32]) -> Res
     let stmt = c
         .prepare_cached(
             "SELECT t.seq, t.token_id, t.username, t.scope, t.description, t.project_key, \
-             t.refreshable, t.issued_at, t.expiry, t.last_used, t.revoked_at IS NOT NULL, \
+             t.refreshable, t.issued_at, t.expiry, t.last_used, COALESCE(u.disabled, false), \
+             t.revoked_at IS NOT NULL, \
              COALESCE(u.admin, false), \
              ARRAY(SELECT m.project_key FROM memberships m \
                    WHERE m.username = t.username ORDER BY m.project_key), \
@@ -137,10 +141,10 @@ pub(super) async fn auth_by_hash(c: &impl GenericClient, hash: &[u8; 32]) -> Res
     };
     Ok(Some(AuthRow {
         token: token_row(&r).map_err(classify)?,
-        revoked: r.try_get(10).map_err(classify)?,
-        user_admin: r.try_get(11).map_err(classify)?,
-        user: UserState::from_disabled(r.try_get(13).map_err(classify)?),
-        memberships: r.try_get(12).map_err(classify)?,
+        revoked: r.try_get(11).map_err(classify)?,
+        user_admin: r.try_get(12).map_err(classify)?,
+        user: UserState::from_disabled(r.try_get(14).map_err(classify)?),
+        memberships: r.try_get(13).map_err(classify)?,
     }))
 }
 
@@ -180,14 +184,14 @@ pub(super) async fn refresh_row_for_update(
     let Some(old) = c.query_opt(&sql, &[&&hash[..]]).await.map_err(classify)? else {
         return Ok(None);
     };
-    let secret: Vec<u8> = old.try_get(11).map_err(classify)?;
+    let secret: Vec<u8> = old.try_get(12).map_err(classify)?;
     Ok(Some(RefreshRow {
         token: token_row(&old).map_err(classify)?,
-        audience: old.try_get(10).map_err(classify)?,
+        audience: old.try_get(11).map_err(classify)?,
         secret_hash: secret
             .try_into()
             .map_err(|_| StoreError::Corrupt("a token's secret hash".into()))?,
-        chain_start: old.try_get(12).map_err(classify)?,
+        chain_start: old.try_get(13).map_err(classify)?,
     }))
 }
 

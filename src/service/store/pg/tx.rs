@@ -10,10 +10,19 @@
 //!   capped creates of one user cannot both count below the cap.
 //! - `…_for_update`: `FOR UPDATE` on the token (or device) a write replaces: a second revoke or
 //!   refresh with the same secret waits, then finds the row revoked.
+//! - Admin changes (issue 17): [`Tx::enabled_admins_for_update`] locks every enabled admin
+//!   `FOR NO KEY UPDATE` in name order, then [`Tx::user_for_update`] the user changed: two
+//!   changes that each take an admin away serialize, and the second sees the first (the last
+//!   enabled admin stays). `NO KEY UPDATE` does not conflict with a caller check's
+//!   `FOR KEY SHARE`, so an admin acting on admins does not wait on its own writes. Tokens
+//!   about to be revoked by a user or project removal are locked `FOR UPDATE` as a revoke
+//!   locks its token.
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
+use crate::model::EntityRef;
+use crate::model::admin::Member;
 use crate::model::wire::{AuditEntry, DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 
 use super::super::audit::{AuditFilter, Record};
@@ -21,10 +30,10 @@ use super::super::entities::DeviceQuery;
 use super::super::tokens::{
     AuthRow, NewToken, Paging, RefreshRow, TokenFilter, TokenKey, TokenRow,
 };
-use super::super::tx::{CallerRow, Res, Tx, UserLock, UsersQuery};
+use super::super::tx::{CallerRow, ProjectGone, Res, Tx, UserFields, UserLock, UsersQuery};
 use super::errors::classify;
 use super::tokens::exec;
-use super::{audit, entities, tokens};
+use super::{admin, audit, entities, tokens};
 
 /// `pg_advisory_xact_lock` key for the first-start bootstrap ("tt-boot!").
 const BOOTSTRAP_LOCK: i64 = 0x7474_2d62_6f6f_7421;
@@ -238,5 +247,95 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             .map_err(classify)?;
         let epoch: i64 = self.c.query_one(&stmt, &[]).await.map_err(classify)?.get(0);
         Ok(epoch as u64)
+    }
+
+    async fn user_for_update(&self, username: &str) -> Res<Option<UserInfo>> {
+        let row = self
+            .c
+            .query_opt(
+                "SELECT username, email, admin, status, realm FROM users WHERE username = $1 \
+                 FOR NO KEY UPDATE",
+                &[&username],
+            )
+            .await
+            .map_err(classify)?;
+        row.map(|r| {
+            Ok(UserInfo {
+                username: r.try_get(0)?,
+                email: r.try_get(1)?,
+                admin: Some(r.try_get(2)?),
+                status: Some(r.try_get(3)?),
+                realm: Some(r.try_get(4)?),
+            })
+        })
+        .transpose()
+        .map_err(classify)
+    }
+    async fn enabled_admins_for_update(&self) -> Res<Vec<String>> {
+        admin::enabled_admins_for_update(self.c).await
+    }
+    async fn add_user(&self, username: &str, email: Option<&str>, is_admin: bool) -> Res<bool> {
+        admin::add_user(self.c, username, email, is_admin).await
+    }
+    async fn update_user(&self, username: &str, f: UserFields<'_>) -> Res<()> {
+        admin::update_user(self.c, username, f).await
+    }
+    async fn delete_user(&self, username: &str) -> Res<()> {
+        admin::delete_user(self.c, username).await
+    }
+    async fn live_tokens_of_user(&self, username: &str, now: i64) -> Res<Vec<TokenRow>> {
+        admin::live_tokens_of_user(self.c, username, now).await
+    }
+    async fn live_tokens_naming(
+        &self,
+        target: &EntityRef,
+        now: i64,
+        lock: bool,
+    ) -> Res<Vec<TokenRow>> {
+        admin::live_tokens_naming(self.c, target, now, lock).await
+    }
+    async fn project(&self, key: &str) -> Res<Option<ProjectInfo>> {
+        admin::project(self.c, key).await
+    }
+    async fn add_project(&self, p: &ProjectInfo) -> Res<bool> {
+        admin::add_project(self.c, p).await
+    }
+    async fn delete_project(&self, key: &str) -> Res<ProjectGone> {
+        admin::delete_project(self.c, key).await
+    }
+    async fn members(&self, project: &str) -> Res<Vec<Member>> {
+        admin::members(self.c, project).await
+    }
+    async fn member_roles(&self, username: &str, project: &str) -> Res<Option<Vec<String>>> {
+        admin::member_roles(self.c, username, project).await
+    }
+    async fn put_member(&self, username: &str, project: &str, roles: &[String]) -> Res<()> {
+        admin::put_member(self.c, username, project, roles).await
+    }
+    async fn delete_membership(&self, username: &str, project: &str) -> Res<bool> {
+        let sql = "DELETE FROM memberships WHERE username = $1 AND project_key = $2";
+        Ok(exec(self.c, sql, &[&username, &project]).await? == 1)
+    }
+    async fn add_fleet(&self, project: &str, name: &str) -> Res<bool> {
+        let sql = "INSERT INTO fleets (project_key, name) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        Ok(exec(self.c, sql, &[&project, &name]).await? == 1)
+    }
+    async fn delete_fleet(&self, project: &str, name: &str) -> Res<u64> {
+        admin::delete_fleet(self.c, project, name).await
+    }
+    async fn count_devices(&self, project: &str, fleet: Option<&str>) -> Res<u64> {
+        admin::count_devices(self.c, project, fleet).await
+    }
+    async fn fleet_device_ids(&self, project: &str, fleet: &str) -> Res<Vec<String>> {
+        admin::fleet_device_ids(self.c, project, fleet).await
+    }
+    async fn add_device(&self, d: &DeviceInfo) -> Res<bool> {
+        admin::add_device(self.c, d).await
+    }
+    async fn devices_among(&self, project: &str, ids: &[String]) -> Res<Vec<DeviceInfo>> {
+        admin::devices_among(self.c, project, ids).await
+    }
+    async fn upsert_devices(&self, project: &str, rows: &[DeviceInfo]) -> Res<()> {
+        admin::upsert_devices(self.c, project, rows).await
     }
 }

@@ -10,14 +10,80 @@
 pub mod create;
 pub mod devices;
 pub mod entities;
+pub mod fleets;
+pub mod import;
+pub mod projects;
 pub mod reads;
 pub mod refresh;
 pub mod revoke;
+pub mod users;
 
+use crate::model::EntityRef;
 use crate::model::clock::now;
+use crate::model::scope::Scope;
 use crate::service::error::StoreError;
 
+use super::admin::Acting;
+use super::audit::{OK, Record};
+use super::tokens::TokenRow;
 use super::tx::{CallerRow, Res, Tx};
+
+/// Writes one audit row of an admin change from `by`'s template, with `action` and what
+/// `fill` sets (none when `by` has no template).
+pub(crate) async fn note<T: Tx>(
+    tx: &T,
+    by: &Acting,
+    action: &'static str,
+    fill: impl FnOnce(&mut Record),
+) -> Res<()> {
+    if let Some(template) = &by.audit {
+        let mut r = template.clone();
+        r.action = action;
+        fill(&mut r);
+        tx.record(&r, now(), OK).await?;
+    }
+    Ok(())
+}
+
+/// Revokes a live token found by an admin change, with its own `revoke` row; whether it was
+/// live.
+pub(crate) async fn revoke_noted<T: Tx>(tx: &T, by: &Acting, row: &TokenRow, at: i64) -> Res<bool> {
+    if !tx.revoke(&row.token_id, at).await? {
+        return Ok(false);
+    }
+    note(tx, by, "revoke", |r| {
+        r.token_id = Some(row.token_id.clone());
+        r.description = Some(row.description.clone());
+    })
+    .await?;
+    Ok(true)
+}
+
+/// Whether one of the token's Connect grants names a target `hit` accepts (a scope that does
+/// not parse names nothing).
+pub(crate) fn names(row: &TokenRow, hit: impl Fn(&EntityRef) -> bool) -> bool {
+    row.scope
+        .parse::<Scope>()
+        .is_ok_and(|s| s.grants().any(|(t, _)| hit(t)))
+}
+
+/// `n` with `one` or `many` after it: "1 live token", "3 live tokens".
+pub(crate) fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// `9997` as `9,997`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (revoked or
 /// unknown), [`StoreError::CallerExpired`], [`StoreError::CallerDisabled`] (its user disabled

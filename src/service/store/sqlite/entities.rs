@@ -38,10 +38,10 @@ pub fn users(conn: &Connection, q: UsersQuery<'_>) -> rusqlite::Result<Vec<UserI
     let mut stmt = conn.prepare_cached(
         "SELECT username, email, admin, status, realm FROM users \
          WHERE (?1 IS NULL OR instr(username, ?1) > 0) AND (?2 IS NULL OR username > ?2) \
-         ORDER BY username LIMIT ?3",
+         AND (?4 IS NULL OR disabled = ?4) ORDER BY username LIMIT ?3",
     )?;
     stmt.query_map(
-        params![q.contains, q.after, i64::from(q.limit) + 1],
+        params![q.contains, q.after, i64::from(q.limit) + 1, q.disabled],
         user_row,
     )?
     .collect()
@@ -134,10 +134,10 @@ pub fn insert_fleet(conn: &Connection, project: &str, fleet: &str) -> rusqlite::
 
 // ---- devices -----------------------------------------------------------------------------
 
-const DEVICE_COLUMNS: &str =
+pub(super) const DEVICE_COLUMNS: &str =
     "device_uuid, device_name, project_key, fleet, description, tags, device_ip, agent_version";
 
-fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceInfo> {
+pub(super) fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceInfo> {
     let tags: String = r.get(5)?;
     let tags: Vec<String> = serde_json::from_str(&tags).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
@@ -154,7 +154,7 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceInfo> {
     })
 }
 
-fn tags_json(tags: &[String]) -> String {
+pub(super) fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
@@ -192,16 +192,18 @@ pub fn insert_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<()> 
     Ok(())
 }
 
-/// Stores `d`'s description and tags.
+/// Stores `d`'s name, description and tags.
 pub fn write_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE devices SET description = ?3, tags = ?4 WHERE project_key = ?1 AND device_uuid = ?2",
+        "UPDATE devices SET description = ?3, tags = ?4, device_name = ?5 \
+         WHERE project_key = ?1 AND device_uuid = ?2",
     )?
     .execute(params![
         d.project,
         d.device_uuid,
         d.description,
-        tags_json(&d.tags)
+        tags_json(&d.tags),
+        d.device_name
     ])?;
     Ok(())
 }

@@ -8,8 +8,9 @@
 //! same reason the primitives need no row locks (`…_for_update` are plain reads here).
 //!
 //! Files: `store.rs` (the writer thread, readers, checkpointer), `tx.rs` (the primitives),
-//! `tokens.rs`, `entities.rs`, `audit.rs` (their SQL), `schema.rs` (migrations), `files.rs`.
+//! `tokens.rs`, `entities.rs`, `admin.rs`, `audit.rs` (their SQL), `schema.rs` (migrations), `files.rs`.
 
+mod admin;
 pub mod audit;
 pub mod entities;
 mod files;

@@ -152,6 +152,15 @@ CREATE TRIGGER user_disabled_by_status AFTER UPDATE OF status ON users
     END;
 ALTER TABLE tokens ADD COLUMN chain_issued_at INTEGER;
 "#,
+    // Version 7 (issue 17): a member's project roles (a JSON array of names; shown, granting
+    // nothing beyond membership). The epoch triggers above already cover every admin change
+    // that must stop a cached principal at once: a user disabled or enabled
+    // (epoch_user_disabled), demoted (epoch_user_changed) or deleted (epoch_user_deleted, and
+    // epoch_token_deleted for its tokens), a membership added or removed. Fleets and devices
+    // need none: a deleted one is simply not found when a scope path is checked.
+    r#"
+ALTER TABLE memberships ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

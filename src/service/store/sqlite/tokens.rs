@@ -8,10 +8,12 @@ use super::super::tokens::{
     UserState,
 };
 
-const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, refreshable, \
-                       issued_at, expiry, last_used";
+/// The columns of a [`TokenRow`]: the last one is its user's disabled flag.
+pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, \
+     refreshable, issued_at, expiry, last_used, \
+     COALESCE((SELECT disabled FROM users u WHERE u.username = tokens.username), 0)";
 
-fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
+pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
         seq: r.get(0)?,
         token_id: r.get(1)?,
@@ -23,6 +25,7 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
         issued_at: r.get(7)?,
         expiry: r.get(8)?,
         last_used: r.get(9)?,
+        user_disabled: r.get(10)?,
     })
 }
 
@@ -68,9 +71,9 @@ pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
         .query_row([&hash[..]], |r| {
             Ok((
                 token_row(r)?,
-                r.get::<_, bool>(10)?,
-                r.get::<_, Option<bool>>(11)?.unwrap_or(false),
-                UserState::from_disabled(r.get(12)?),
+                r.get::<_, bool>(11)?,
+                r.get::<_, Option<bool>>(12)?.unwrap_or(false),
+                UserState::from_disabled(r.get(13)?),
             ))
         })
         .optional()?;
@@ -129,12 +132,12 @@ pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<O
          FROM tokens WHERE refresh_hash = ?1 AND revoked_at IS NULL"
     ))?
     .query_row([&hash[..]], |r| {
-        let secret: Vec<u8> = r.get(11)?;
+        let secret: Vec<u8> = r.get(12)?;
         Ok(RefreshRow {
             token: token_row(r)?,
-            audience: r.get(10)?,
+            audience: r.get(11)?,
             secret_hash: secret.try_into().unwrap_or([0; 32]),
-            chain_start: r.get(12)?,
+            chain_start: r.get(13)?,
         })
     })
     .optional()

@@ -8,6 +8,8 @@ use std::task::{Context, Poll, Waker};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::model::EntityRef;
+use crate::model::admin::Member;
 use crate::model::wire::{AuditEntry, DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
 
@@ -16,8 +18,8 @@ use super::super::entities::DeviceQuery;
 use super::super::tokens::{
     AuthRow, NewToken, Paging, RefreshRow, TokenFilter, TokenKey, TokenRow,
 };
-use super::super::tx::{CallerRow, Res, Tx, UserLock, UsersQuery};
-use super::{audit, entities, tokens};
+use super::super::tx::{CallerRow, ProjectGone, Res, Tx, UserFields, UserLock, UsersQuery};
+use super::{admin, audit, entities, tokens};
 
 /// The connection of one job.
 pub struct SqliteTx<'c> {
@@ -204,6 +206,75 @@ impl Tx for SqliteTx<'_> {
     }
     async fn revocation_epoch(&self) -> Res<u64> {
         Ok(crate::service::revocation::current_epoch(self.conn)?)
+    }
+
+    async fn user_for_update(&self, username: &str) -> Res<Option<UserInfo>> {
+        self.user(username).await
+    }
+    async fn enabled_admins_for_update(&self) -> Res<Vec<String>> {
+        Ok(admin::enabled_admins(self.conn)?)
+    }
+    async fn add_user(&self, username: &str, email: Option<&str>, is_admin: bool) -> Res<bool> {
+        Ok(admin::add_user(self.conn, username, email, is_admin)?)
+    }
+    async fn update_user(&self, username: &str, f: UserFields<'_>) -> Res<()> {
+        Ok(admin::update_user(self.conn, username, f)?)
+    }
+    async fn delete_user(&self, username: &str) -> Res<()> {
+        Ok(admin::delete_user(self.conn, username)?)
+    }
+    async fn live_tokens_of_user(&self, username: &str, now: i64) -> Res<Vec<TokenRow>> {
+        Ok(admin::live_tokens_of_user(self.conn, username, now)?)
+    }
+    async fn live_tokens_naming(
+        &self,
+        target: &EntityRef,
+        now: i64,
+        _lock: bool,
+    ) -> Res<Vec<TokenRow>> {
+        Ok(admin::live_tokens_naming(self.conn, target, now)?)
+    }
+    async fn project(&self, key: &str) -> Res<Option<ProjectInfo>> {
+        Ok(admin::project(self.conn, key)?)
+    }
+    async fn add_project(&self, p: &ProjectInfo) -> Res<bool> {
+        Ok(admin::add_project(self.conn, p)?)
+    }
+    async fn delete_project(&self, key: &str) -> Res<ProjectGone> {
+        Ok(admin::delete_project(self.conn, key)?)
+    }
+    async fn members(&self, project: &str) -> Res<Vec<Member>> {
+        Ok(admin::members(self.conn, project)?)
+    }
+    async fn member_roles(&self, username: &str, project: &str) -> Res<Option<Vec<String>>> {
+        Ok(admin::member_roles(self.conn, username, project)?)
+    }
+    async fn put_member(&self, username: &str, project: &str, roles: &[String]) -> Res<()> {
+        Ok(admin::put_member(self.conn, username, project, roles)?)
+    }
+    async fn delete_membership(&self, username: &str, project: &str) -> Res<bool> {
+        Ok(admin::delete_membership(self.conn, username, project)?)
+    }
+    async fn add_fleet(&self, project: &str, name: &str) -> Res<bool> {
+        Ok(admin::add_fleet(self.conn, project, name)?)
+    }
+    async fn delete_fleet(&self, project: &str, name: &str) -> Res<u64> {
+        Ok(admin::delete_fleet(self.conn, project, name)?)
+    }
+    async fn count_devices(&self, project: &str, fleet: Option<&str>) -> Res<u64> {
+        Ok(admin::count_devices(self.conn, project, fleet)?)
+    }
+    async fn fleet_device_ids(&self, project: &str, fleet: &str) -> Res<Vec<String>> {
+        Ok(admin::fleet_device_ids(self.conn, project, fleet)?)
+    }
+    async fn add_device(&self, d: &DeviceInfo) -> Res<bool> {
+        Ok(admin::add_device(self.conn, d)?)
+    }
+    async fn devices_among(&self, project: &str, ids: &[String]) -> Res<Vec<DeviceInfo>> {
+        Ok(admin::devices_among(self.conn, project, ids)?)
+    }
+    async fn upsert_devices(&self, project: &str, rows: &[DeviceInfo]) -> Res<()> {
+        Ok(admin::upsert_devices(self.conn, project, rows)?)
     }
 }
 
