@@ -108,6 +108,43 @@ pub fn validate_name(what: &'static str, name: &str) -> Result<(), IdError> {
     Ok(())
 }
 
+/// Why a username is refused by [`validate_username`]; the message names the field and the name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("username \"{shown}\": {reason}")]
+pub struct UsernameError {
+    pub shown: String,
+    pub reason: &'static str,
+}
+
+/// Usernames follow JFrog's rule as this service keeps them: 1–64 characters of lowercase
+/// `a-z`, digits, '.', '_', '-' and '@', starting with a letter or digit. Uppercase is refused
+/// with a hint: JFrog usernames are case-insensitive, so one spelling is kept.
+pub fn validate_username(name: &str) -> Result<(), UsernameError> {
+    let err = |reason| {
+        Err(UsernameError {
+            shown: shown(name),
+            reason,
+        })
+    };
+    if name.is_empty() {
+        return err("is empty");
+    }
+    if name.chars().count() > 64 {
+        return err("is longer than 64 characters");
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return err("has uppercase letters: usernames are case-insensitive, write it in lowercase");
+    }
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c);
+    if !name.chars().all(allowed) {
+        return err("is not valid: use lowercase letters, digits, '.', '_', '-' and '@' only");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        return err("is not valid: start with a letter or digit");
+    }
+    Ok(())
+}
+
 impl EntityRef {
     pub fn kind(&self) -> EntityKind {
         match self {
@@ -209,6 +246,32 @@ impl<'a> ResourcePath<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn usernames_follow_the_jfrog_rule() {
+        for ok in [
+            "a",
+            "alice",
+            "al.ice_x-y@corp.example",
+            "0ps",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(validate_username(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "is empty"),
+            (&"a".repeat(65) as &str, "longer than 64"),
+            ("Alice", "lowercase"),
+            ("al ice", "only"),
+            (".alice", "start with"),
+            ("@alice", "start with"),
+            ("ali\u{202e}ce", "only"),
+        ] {
+            let e = validate_username(bad).unwrap_err().to_string();
+            assert!(e.starts_with("username \""), "{e}");
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod clock;
 pub mod csv;
+pub mod device_import;
 pub mod duration;
 pub mod entity;
 pub mod expiry;

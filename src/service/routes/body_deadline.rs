@@ -1,8 +1,8 @@
 //! A request's body must arrive within the header timeout too. A client that sends a head and
 //! then trickles or stalls its body would otherwise hold a handler, and a connection slot the cap
 //! never evicts (a request in progress), for as long as it likes: it is answered 408 and its
-//! connection closed. Bodies are read here whole (at most the 64 KiB every handler allows), so a
-//! handler never waits on the network.
+//! connection closed. Bodies are read here whole (at most the 64 KiB every handler allows, or the
+//! device import's 16 MiB), so a handler never waits on the network.
 
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ pub async fn read_body_within(
                 ApiErr::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "PAYLOAD_TOO_LARGE",
-                    format!("the request body is larger than {} KiB", max / 1024),
+                    format!("the request body is larger than {}", size(max)),
                 )
                 .into_response()
             } else {
@@ -55,5 +55,14 @@ pub async fn read_body_within(
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             resp
         }
+    }
+}
+
+/// `64 KiB`, `16 MiB`.
+fn size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
     }
 }

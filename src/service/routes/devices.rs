@@ -238,9 +238,12 @@ fn device_path(dev: &DeviceInfo) -> ResourcePath<'_> {
     ResourcePath::device(&dev.project, &dev.group, &dev.device_uuid)
 }
 
+/// A delete's answer: Connect's `{"message":"Success"}` plus how many live tokens named the
+/// device (their grants on it are now useless).
 #[derive(Serialize)]
 pub struct Message {
     message: &'static str,
+    live_tokens_naming: u64,
 }
 
 pub async fn delete(
@@ -261,9 +264,12 @@ pub async fn delete(
             authorize(&p, dev.cloned(), &pr, &ud, Action::Delete).map(drop)
         })
         .await
-        .and_then(|gone| gone.map(drop).ok_or_else(|| missing(&project, &uuid)));
-    if let Err(e) = deleted {
-        return Err(refused(&state, failed, e).await);
+        .and_then(|gone| gone.ok_or_else(|| missing(&project, &uuid)));
+    match deleted {
+        Ok(live_tokens_naming) => Ok(Json(Message {
+            message: "Success",
+            live_tokens_naming,
+        })),
+        Err(e) => Err(refused(&state, failed, e).await),
     }
-    Ok(Json(Message { message: "Success" }))
 }

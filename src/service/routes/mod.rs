@@ -2,17 +2,24 @@
 //! embedded token service"), request logs, and JFrog's array error form for every error, axum's
 //! own rejections included.
 
+mod admin;
 mod audit;
 mod body;
 mod body_deadline;
+mod device_import;
+mod device_register;
 mod devices;
+mod fleets;
 mod issued;
+mod members;
 mod operator;
+mod project_write;
 mod projects;
 pub mod query;
 mod token_create;
 mod token_refresh;
 pub mod tokens;
+mod user_write;
 mod users;
 
 use std::time::Instant;
@@ -23,7 +30,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 
 use std::sync::Arc;
 
@@ -43,17 +50,45 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/access/api/v1/tokens/revoke",
-            axum::routing::delete(tokens::revoke_by_value),
+            delete(tokens::revoke_by_value),
         )
         .route(
             "/access/api/v1/tokens/{id}",
             get(tokens::get_one).delete(tokens::revoke),
         )
-        .route("/access/api/v2/users", get(users::list))
+        .route(
+            "/access/api/v2/users",
+            get(users::list).post(user_write::create),
+        )
+        .route(
+            "/access/api/v2/users/{name}",
+            get(user_write::get_one)
+                .patch(user_write::update)
+                .delete(user_write::remove),
+        )
         .route("/tokentab/api/v1/audit", get(audit::list))
-        .route("/access/api/v1/projects", get(projects::list))
-        .route("/api/v2/{project}/fleets", get(devices::fleets))
-        .route("/api/v2/{project}/devices", get(devices::list))
+        .route(
+            "/access/api/v1/projects",
+            get(projects::list).post(project_write::create),
+        )
+        .route(
+            "/access/api/v1/projects/{key}",
+            get(project_write::get_one).delete(project_write::remove),
+        )
+        .route("/access/api/v1/projects/{key}/users", get(members::list))
+        .route(
+            "/access/api/v1/projects/{key}/users/{user}",
+            put(members::put).delete(members::remove),
+        )
+        .route(
+            "/api/v2/{project}/fleets",
+            get(devices::fleets).post(fleets::create),
+        )
+        .route("/api/v2/{project}/fleets/{name}", delete(fleets::remove))
+        .route(
+            "/api/v2/{project}/devices",
+            get(devices::list).post(device_register::create),
+        )
         .route(
             "/api/v2/{project}/devices/{uuid}",
             get(devices::get_one)
@@ -68,6 +103,9 @@ pub fn router(state: AppState) -> Router {
             body_deadline::read_body_within,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // The import takes files: its own limit, added after the 64 KiB layers above so that
+        // they never wrap it (and it never loosens them).
+        .merge(import_router(&state))
         .layer(middleware::from_fn(refuse_nul))
         // These two hold only what they use: the whole state would be cloned per request.
         .layer(middleware::from_fn_with_state(
@@ -83,6 +121,20 @@ pub fn router(state: AppState) -> Router {
             operator::track,
         ))
         .with_state(state)
+}
+
+/// `POST /api/v2/{project}/devices/import` with its own body limit (16 MiB).
+fn import_router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v2/{project}/devices/import",
+            post(device_import::import),
+        )
+        .layer(middleware::from_fn_with_state(
+            (state.body_timeout, device_import::MAX_IMPORT_BODY),
+            body_deadline::read_body_within,
+        ))
+        .layer(DefaultBodyLimit::max(device_import::MAX_IMPORT_BODY))
 }
 
 /// 400 for a NUL (`%00`) anywhere in the path or query: no stored id, name or text holds one,
