@@ -159,6 +159,23 @@ pub fn device_from_json(map: &Map<String, Value>) -> Result<NewDevice, FieldErro
 
 /// The rows of an import file, or every bad row in file order (nothing half-read).
 pub fn parse(bytes: &[u8], format: Format) -> Result<Vec<ParsedRow>, Vec<ImportRowError>> {
+    let (good, bad) = parse_all(bytes, format);
+    if bad.is_empty() { Ok(good) } else { Err(bad) }
+}
+
+/// The good rows and the bad ones, both in file order: with bad rows, the good ones are still
+/// worth checking against the database (unknown fleets), so one answer names every bad row.
+/// A fault of the whole file (header, encoding, too many rows) leaves no good rows.
+pub fn parse_all(bytes: &[u8], format: Format) -> (Vec<ParsedRow>, Vec<ImportRowError>) {
+    match parse_rows(bytes, format) {
+        Ok(found) => found,
+        Err(fatal) => (Vec::new(), fatal),
+    }
+}
+
+type Found = (Vec<ParsedRow>, Vec<ImportRowError>);
+
+fn parse_rows(bytes: &[u8], format: Format) -> Result<Found, Vec<ImportRowError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -213,11 +230,7 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<Vec<ParsedRow>, Vec<ImportR
         }
         good.push(row);
     }
-    if errors.is_empty() {
-        Ok(good)
-    } else {
-        Err(errors)
-    }
+    Ok((good, errors))
 }
 
 fn row_error(line: u64, field: Option<&str>, message: &str) -> ImportRowError {

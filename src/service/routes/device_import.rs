@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::model::admin::{ImportReport, ImportRowError};
-use crate::model::device_import::{Format, ParsedRow, parse};
+use crate::model::device_import::{Format, ParsedRow, parse_all};
 use crate::model::wire::ErrorItem;
 
 use super::super::auth::Caller;
@@ -110,23 +110,31 @@ pub async fn import(
         check_key(&project)?;
         let dry_run = flag(query.as_deref(), "dry_run")?;
         let format = format_of(&headers, &body)?;
-        let parsed = tokio::task::spawn_blocking(move || parse(&body, format))
+        let parsed = tokio::task::spawn_blocking(move || parse_all(&body, format))
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "the import parser failed");
                 ApiErr::internal()
             })?;
-        let rows = match parsed {
-            Ok(rows) => import_rows(rows)?,
-            Err(bad) => return Ok(Outcome::Bad(bad)),
-        };
+        let (good, mut bad) = parsed;
+        let rows = import_rows(good)?;
+        if !bad.is_empty() && rows.is_empty() {
+            return Ok(Outcome::Bad(bad));
+        }
+        // With bad rows already, a dry run of the good ones finds the rest (unknown fleets).
+        let dry_run = dry_run || !bad.is_empty();
         match state
             .db
             .devices_import(project, rows, dry_run, admin.acting())
             .await
         {
+            Ok(_) if !bad.is_empty() => Ok(Outcome::Bad(bad)),
             Ok(report) => Ok(Outcome::Report(report)),
-            Err(StoreError::Refused(Refusal::BadRows(bad))) => Ok(Outcome::Bad(bad)),
+            Err(StoreError::Refused(Refusal::BadRows(more))) => {
+                bad.extend(more);
+                bad.sort_by_key(|e| e.line);
+                Ok(Outcome::Bad(bad))
+            }
             Err(e) => Err(e.into()),
         }
     }

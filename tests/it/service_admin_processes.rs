@@ -1,0 +1,229 @@
+//! Users changed through the API on one process are honoured by another at its very next
+//! request (issue 17): two `tokentab serve` processes on one SQLite file, or on the PostgreSQL
+//! pass two replicas on one schema. alice disabled on A → her tokens 401 on B; enabled → 200;
+//! removed → her tokens revoked, each with its audit row; the last admin protected.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::process::Child;
+
+use crate::common::replicas;
+use crate::common::service::{self as svc, call_url, child as serve_child, message};
+
+const USERS: &str = "/access/api/v2/users";
+const ME: &str = "/access/api/v1/tokens/me";
+
+struct Node {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Node {
+    async fn call(
+        &self,
+        m: Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call_url(
+            &self.http,
+            m,
+            Some(token),
+            &format!("{}{path}", self.url),
+            body,
+        )
+        .await
+    }
+}
+
+/// What keeps the two processes alive.
+enum Keep {
+    Sqlite {
+        _children: Box<[Child; 2]>,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        _replicas: Box<replicas::Replicas>,
+    },
+}
+
+async fn two_processes() -> (Keep, [Node; 2], String) {
+    if svc::on_postgres() {
+        let url = crate::common::pg::fresh_schema_url();
+        let r = replicas::start(&url, 2, &["--no-seed"]).await;
+        let nodes = [0, 1].map(|i| Node {
+            url: r.nodes[i].url.clone(),
+            http: svc::client(),
+        });
+        let admin = r.admin.clone();
+        (
+            Keep::Postgres {
+                _replicas: Box::new(r),
+            },
+            nodes,
+            admin,
+        )
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, data) = (
+            dir.path().join("db").join("tokentab.db"),
+            dir.path().join("data"),
+        );
+        let (a, a_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
+        let (b, b_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
+        let admin = std::fs::read_to_string(data.join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let nodes = [a_url, b_url].map(|url| Node {
+            url,
+            http: svc::client(),
+        });
+        (
+            Keep::Sqlite {
+                _children: Box::new([a, b]),
+                _dir: dir,
+            },
+            nodes,
+            admin,
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_other_at_once() {
+    let (_keep, [a, b], admin) = two_processes().await;
+    let (st, v) = a
+        .call(
+            Method::POST,
+            &admin,
+            USERS,
+            Some(json!({"username": "alice"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let mut tokens = Vec::new();
+    for i in 0..2 {
+        let (st, v) = a
+            .call(
+                Method::POST,
+                &admin,
+                "/access/api/v1/tokens",
+                Some(json!({"username": "alice", "description": format!("alice {i}")})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        tokens.push((
+            v["access_token"].as_str().unwrap().to_owned(),
+            v["token_id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let alice = tokens[0].0.clone();
+    // Hot in B's cache.
+    for _ in 0..3 {
+        let (st, v) = b.call(Method::GET, &alice, ME, None).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+
+    let (st, v) = a
+        .call(
+            Method::PATCH,
+            &admin,
+            &format!("{USERS}/alice"),
+            Some(json!({"status": "disabled"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    for node in [&b, &a] {
+        let (st, v) = node.call(Method::GET, &alice, ME, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+        assert!(message(&v).contains("disabled"), "{v}");
+    }
+    let (st, v) = b
+        .call(Method::GET, &admin, "/access/api/v1/tokens", None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let listed = v["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["token_id"] == tokens[0].1.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(listed["user_status"], "disabled", "{listed}");
+
+    let (st, v) = a
+        .call(
+            Method::PATCH,
+            &admin,
+            &format!("{USERS}/alice"),
+            Some(json!({"status": "enabled"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    for node in [&b, &a] {
+        let (st, v) = node.call(Method::GET, &alice, ME, None).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+
+    // The last enabled admin, on either process.
+    for node in [&a, &b] {
+        let (st, v) = node
+            .call(
+                Method::PATCH,
+                &admin,
+                &format!("{USERS}/admin"),
+                Some(json!({"status": "disabled"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{v}");
+        assert_eq!(
+            message(&v),
+            "admin is the last enabled admin: make another user admin first"
+        );
+        let (st, _) = node
+            .call(Method::DELETE, &admin, &format!("{USERS}/admin"), None)
+            .await;
+        assert_eq!(st, StatusCode::CONFLICT);
+    }
+
+    let (st, v) = a
+        .call(Method::DELETE, &admin, &format!("{USERS}/alice"), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"username": "alice", "tokens_revoked": 2}));
+    for (secret, _) in &tokens {
+        let (st, v) = b.call(Method::GET, secret, ME, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    }
+    let (st, v) = b
+        .call(
+            Method::GET,
+            &admin,
+            "/tokentab/api/v1/audit?action=revoke",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    for (_, id) in &tokens {
+        assert!(
+            v["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
+            "no revoke row for {id}: {v}"
+        );
+    }
+    let (st, v) = b
+        .call(
+            Method::GET,
+            &admin,
+            "/tokentab/api/v1/audit?action=user_remove",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1, "{v}");
+}
