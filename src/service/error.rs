@@ -5,6 +5,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::model::wire::ErrorBody;
 
+use super::store::admin::Refusal;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -55,7 +57,7 @@ pub enum StoreError {
     CallerDisabled,
     /// A rule refused the change (nothing was written: the transaction rolled back).
     #[error("{0}")]
-    Refused(super::store::admin::Refusal),
+    Refused(Refusal),
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -226,5 +228,24 @@ fn pg_cause(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None => e.to_string(),
+    }
+}
+
+// ---- admin refusals (issue 17): `Refusal` lives with the store's admin types -------------
+
+impl From<Refusal> for StoreError {
+    fn from(r: Refusal) -> Self {
+        StoreError::Refused(r)
+    }
+}
+
+impl From<Refusal> for ApiErr {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Missing(m) => ApiErr::not_found(m),
+            Refusal::Conflict(m) => ApiErr::new(StatusCode::CONFLICT, "CONFLICT", m),
+            Refusal::Invalid(m) => ApiErr::bad_request(m),
+            r @ Refusal::BadRows(_) => ApiErr::bad_request(r.to_string()),
+        }
     }
 }

@@ -60,6 +60,8 @@ mod service_operator;
 mod service_pg_at_rest;
 mod service_revocation;
 mod service_tokens;
+mod store_admin;
+mod store_admin_devices;
 mod store_conformance;
 mod store_pg_faults;
 mod store_pg_tls;

@@ -25,16 +25,16 @@ use tokentab::service::store::tokens::{
 
 // ---- the two backends ---------------------------------------------------------------------
 
-enum Place {
+pub(crate) enum Place {
     Sqlite(tempfile::TempDir),
     Postgres(String),
 }
 
 impl Place {
-    fn new_sqlite() -> Place {
+    pub(crate) fn new_sqlite() -> Place {
         Place::Sqlite(tempfile::tempdir().unwrap())
     }
-    fn new_postgres() -> Place {
+    pub(crate) fn new_postgres() -> Place {
         Place::Postgres(pg::fresh_schema_url())
     }
     fn target(&self) -> DbTarget {
@@ -43,7 +43,7 @@ impl Place {
             Place::Postgres(url) => DbTarget::Postgres(pg::target(url)),
         }
     }
-    async fn open(&self) -> Db {
+    pub(crate) async fn open(&self) -> Db {
         Db::open(&self.target())
             .await
             .unwrap_or_else(|e| panic!("cannot open {:?}: {e}. {}", self.target(), pg::FIX))
@@ -51,7 +51,7 @@ impl Place {
 }
 
 /// Runs `case` on a fresh database of each backend (as two tests, see `conformance!`).
-async fn on<F, Fut>(place: Place, case: F)
+pub(crate) async fn on<F, Fut>(place: Place, case: F)
 where
     F: FnOnce(Place) -> Fut,
     Fut: Future<Output = ()>,
@@ -79,6 +79,8 @@ macro_rules! conformance {
         }
     };
 }
+/// For the other `store_*` files: `use crate::store_conformance::{conformance, on, Place};`.
+pub(crate) use conformance;
 
 conformance!(
     tokens_insert_auth_revoke,
@@ -108,7 +110,7 @@ conformance!(
 
 // ---- fixtures -----------------------------------------------------------------------------
 
-fn user(name: &str, admin: bool) -> Write {
+pub(crate) fn user(name: &str, admin: bool) -> Write {
     Write::User(UserInfo {
         username: name.into(),
         email: Some(format!("{name}@example.com")),
@@ -118,7 +120,7 @@ fn user(name: &str, admin: bool) -> Write {
     })
 }
 
-fn device(project: &str, fleet: &str, uuid: &str, tags: &[&str]) -> Write {
+pub(crate) fn device(project: &str, fleet: &str, uuid: &str, tags: &[&str]) -> Write {
     Write::Device(DeviceInfo {
         device_uuid: uuid.into(),
         device_name: format!("name-{uuid}"),
@@ -131,7 +133,7 @@ fn device(project: &str, fleet: &str, uuid: &str, tags: &[&str]) -> Write {
     })
 }
 
-fn world() -> Vec<Write> {
+pub(crate) fn world() -> Vec<Write> {
     let mut w = vec![
         user("admin", true),
         user("alice", false),
@@ -171,7 +173,13 @@ fn world() -> Vec<Write> {
     w
 }
 
-fn token(id: &str, user: &str, issued_at: i64, expiry: Option<i64>, desc: &str) -> NewToken {
+pub(crate) fn token(
+    id: &str,
+    user: &str,
+    issued_at: i64,
+    expiry: Option<i64>,
+    desc: &str,
+) -> NewToken {
     NewToken {
         token_id: id.into(),
         secret_hash: tokentab::service::hash_secret(&format!("secret-of-{id}")),
@@ -186,7 +194,7 @@ fn token(id: &str, user: &str, issued_at: i64, expiry: Option<i64>, desc: &str) 
     }
 }
 
-async fn create(db: &Db, t: NewToken) {
+pub(crate) async fn create(db: &Db, t: NewToken) {
     assert_eq!(
         db.create_plain(t, Vec::new(), None).await.unwrap(),
         CreateCheck::Created
@@ -513,7 +521,10 @@ async fn users_projects_fleets(place: Place) {
     let mut names = Vec::new();
     let mut after = None;
     loop {
-        let (page, next) = db.users_page(Some("e".into()), after, 3).await.unwrap();
+        let (page, next) = db
+            .users_page(Some("e".into()), after, 3, None)
+            .await
+            .unwrap();
         names.extend(page.into_iter().map(|u| u.username));
         if next.is_none() {
             break;
@@ -791,18 +802,18 @@ async fn demo_seed_loads_once(place: Place) {
 
 // ---- the operations the routes need (create with limits, refresh, audit, meta) -----------
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs() as i64
 }
 
-fn hash(text: &str) -> [u8; 32] {
+pub(crate) fn hash(text: &str) -> [u8; 32] {
     tokentab::service::hash_secret(text)
 }
 
-fn audit_of(action: &'static str, actor: &str) -> Record {
+pub(crate) fn audit_of(action: &'static str, actor: &str) -> Record {
     Record {
         actor: actor.into(),
         actor_token_id: format!("{actor}-cli"),
@@ -812,7 +823,7 @@ fn audit_of(action: &'static str, actor: &str) -> Record {
     }
 }
 
-fn request(new: NewToken) -> CreateToken {
+pub(crate) fn request(new: NewToken) -> CreateToken {
     CreateToken {
         new,
         targets: Vec::new(),
@@ -841,7 +852,7 @@ async fn create_limited(
     .unwrap()
 }
 
-async fn all_audit(db: &Db) -> Vec<tokentab::model::wire::AuditEntry> {
+pub(crate) async fn all_audit(db: &Db) -> Vec<tokentab::model::wire::AuditEntry> {
     db.audit_list(AuditFilter::default(), 1_000)
         .await
         .unwrap()
@@ -1467,7 +1478,13 @@ async fn audit_rows_of_every_write(place: Place) {
             ("revoke", Some("t-a"), Some("audited"), None, "ok"),
             ("revoke", Some("t-a"), None, None, "204 not found"),
             ("device_update", None, None, Some("demo/d-01"), "ok"),
-            ("device_delete", None, None, Some("demo/d-01"), "ok"),
+            (
+                "device_delete",
+                None,
+                Some("0 live tokens named it"),
+                Some("demo/d-01"),
+                "ok",
+            ),
         ]
     );
     let times: Vec<i64> = rows.iter().rev().map(|e| e.time).collect();

@@ -81,24 +81,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// The user named `name`, if any.
-pub async fn find(state: &AppState, name: &str) -> Result<Option<UserInfo>, ApiErr> {
-    let mut cursor = None;
-    loop {
-        let (users, next) = state
-            .db
-            .users_page(Some(name.to_owned()), cursor, 1000)
-            .await?;
-        if let Some(u) = users.into_iter().find(|u| u.username == name) {
-            return Ok(Some(u));
-        }
-        match next {
-            Some(c) => cursor = Some(c),
-            None => return Ok(None),
-        }
-    }
-}
-
 fn unknown(name: &str) -> ApiErr {
     ApiErr::not_found(format!("unknown user \"{name}\""))
 }
@@ -112,7 +94,11 @@ pub async fn get_one(
     let admin = Admin::check(&state, &p, source, "user_read", "reading users").await?;
     let r = async {
         check_path_name(&name)?;
-        find(&state, &name).await?.ok_or_else(|| unknown(&name))
+        state
+            .db
+            .user(name.clone())
+            .await?
+            .ok_or_else(|| unknown(&name))
     }
     .await;
     admin.answer(&state, r).await.map(Json)

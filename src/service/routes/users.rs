@@ -1,4 +1,5 @@
-//! `GET /access/api/v2/users` (admin): `limit`, `cursor`, `username` contains.
+//! `GET /access/api/v2/users` (admin): `limit`, `cursor`, `username` contains, `status`
+//! (`enabled` | `disabled`).
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -25,6 +26,17 @@ pub async fn list(
     let limit = q.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let contains = q.get("username").map(str::to_owned);
     let cursor = q.get("cursor").map(str::to_owned);
-    let (users, cursor) = state.db.users_page(contains, cursor, limit, None).await?;
+    let disabled = match q.get("status") {
+        None => None,
+        Some("enabled") => Some(false),
+        Some("disabled") => Some(true),
+        Some(_) => {
+            return Err(ApiErr::bad_request("status must be enabled or disabled"));
+        }
+    };
+    let (users, cursor) = state
+        .db
+        .users_page(contains, cursor, limit, disabled)
+        .await?;
     Ok(Json(UserList { users, cursor }))
 }

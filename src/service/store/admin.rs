@@ -3,13 +3,11 @@
 //!
 //! A rule refuses with `Err(StoreError::Refused(..))`: the transaction rolls back, so nothing
 //! of a refused change is written, and the route answers the refusal's status
-//! (`From<Refusal> for ApiErr`). Messages are written by the rule, which knows what it found;
+//! (`From<Refusal> for ApiErr`, in `service/error.rs` with the other mappings: this file
+//! imports nothing of it, so the two make no import cycle). Messages are written by the rule, which knows what it found;
 //! they quote only names the route validated before.
 
-use axum::http::StatusCode;
-
 use crate::model::admin::ImportRowError;
-use crate::service::error::{ApiErr, StoreError};
 
 use super::audit::Record;
 
@@ -30,23 +28,6 @@ pub enum Refusal {
     /// 400: an import's bad rows, every one with its line; nothing was imported.
     #[error("{} bad rows; nothing was imported", .0.len())]
     BadRows(Vec<ImportRowError>),
-}
-
-impl From<Refusal> for StoreError {
-    fn from(r: Refusal) -> Self {
-        StoreError::Refused(r)
-    }
-}
-
-impl From<Refusal> for ApiErr {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Missing(m) => ApiErr::not_found(m),
-            Refusal::Conflict(m) => ApiErr::new(StatusCode::CONFLICT, "CONFLICT", m),
-            Refusal::Invalid(m) => ApiErr::bad_request(m),
-            r @ Refusal::BadRows(_) => ApiErr::bad_request(r.to_string()),
-        }
-    }
 }
 
 /// Who acts: the caller's token (re-checked live inside the transaction) and the audit row

@@ -343,6 +343,7 @@ mod tests {
             issued_at: 100 + seq,
             expiry: None,
             last_used: None,
+            user_disabled: false,
         };
         for key in OrderKey::ALL {
             for descending in [false, true] {

@@ -84,7 +84,8 @@ pub async fn update<T: Tx>(
     };
     let admin = change.admin.unwrap_or(was_admin);
     let disabled = change.disabled.unwrap_or(was_disabled);
-    if takes_admin_away && !(admin && !disabled) {
+    let stays_enabled_admin = admin && !disabled;
+    if takes_admin_away && !stays_enabled_admin {
         keeps_an_admin(&old, &admins)?;
     }
     let mut changed = Vec::new();
