@@ -55,8 +55,10 @@ fn rows_with<'a>(frame: &'a str, text: &str) -> Vec<&'a str> {
 }
 
 async fn wait_table(p: &mut Person) -> String {
-    p.wait("the table", |f| f.contains(" tokens ·") && f.contains("· admin ·"))
-        .await
+    p.wait("the table", |f| {
+        f.contains(" tokens ·") && f.contains("· admin ·")
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +72,9 @@ async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
             p.text("user:alice");
             p.key(KeyCode::Enter);
             let before = p
-                .wait("alice's tokens", |f| f.contains("alice: jf CLI on workstation"))
+                .wait("alice's tokens", |f| {
+                    f.contains("alice: jf CLI on workstation")
+                })
                 .await;
             assert!(!before.contains("disabled"), "{before}");
 
@@ -158,8 +162,10 @@ async fn open_fleet_picker(p: &mut Person) -> String {
     p.keys(&[KeyCode::Tab, KeyCode::Enter]);
     p.wait_text("Choose a project").await;
     p.text("demo");
-    p.wait("demo alone", |f| f.contains("1 found") && f.contains("demo — Demo"))
-        .await;
+    p.wait("demo alone", |f| {
+        f.contains("1 found") && f.contains("demo — Demo")
+    })
+    .await;
     p.key(KeyCode::Enter);
     p.wait_text("[ demo ▾]").await;
     p.key(KeyCode::Enter);
@@ -177,7 +183,8 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
             let first = open_fleet_picker(&mut p).await;
             assert!(!first.contains("rpi ("), "{first}");
             p.keys(&[KeyCode::Esc, KeyCode::Esc]);
-            p.wait("the form closed", |f| !f.contains("New token")).await;
+            p.wait("the form closed", |f| !f.contains("New token"))
+                .await;
 
             let (s, v) = svc
                 .call(
@@ -203,4 +210,81 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
         }
     })
     .await;
+}
+
+/// A server that ignores `status=enabled` (sends every user): the picker still drops the ones
+/// whose entry says disabled, and keeps those that say nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_picker_drops_disabled_users_a_server_sends_anyway() {
+    use common::fault_server::{FaultServer, Reply};
+    let server = FaultServer::start().await;
+    let now = chrono::Utc::now().timestamp();
+    let me = json!({"token_id": "me-1", "subject": "jfac@01hq/users/admin",
+                    "issued_at": now - 86_400, "expiry": now + 30 * 86_400,
+                    "issuer": "jfac@01hq", "scope": "applied-permissions/user"});
+    server.on(
+        "GET",
+        "/access/api/v1/tokens/me",
+        vec![Reply::json_value(200, &me)],
+    );
+    server.on(
+        "GET",
+        "/access/api/v1/tokens",
+        vec![Reply::json_value(200, &json!({ "tokens": [me] }))],
+    );
+    let users = json!({"users": [
+        {"username": "alice", "email": "alice@example.com", "status": "enabled"},
+        {"username": "carol", "email": "carol@example.com", "status": "disabled"},
+        {"username": "dave", "email": "dave@example.com", "status": "DISABLED"},
+        {"username": "erin", "email": "erin@example.com"},
+    ]});
+    server.on(
+        "GET",
+        "/access/api/v2/users",
+        vec![Reply::json_value(200, &users)],
+    );
+    let cfg = AppConfig {
+        server_label: server.url(),
+        ..AppConfig::default()
+    };
+    let d = play::deps_with(&server.url(), &"x".repeat(43), play::no_retries());
+    play::play(
+        App::new(cfg, chrono::Utc::now()),
+        d,
+        120,
+        30,
+        |mut p| async move {
+            p.wait("the table", |f| {
+                f.contains(" token ·") || f.contains(" tokens ·")
+            })
+            .await;
+            p.key(KeyCode::Char('n'));
+            p.wait_text("admin ▾").await;
+            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
+            let list = p
+                .wait("the users", |f| {
+                    f.contains("alice <") && f.contains("erin <")
+                })
+                .await;
+            assert!(list.contains("2 found"), "{list}");
+            assert!(
+                !list.contains("carol <") && !list.contains("dave <"),
+                "{list}"
+            );
+            p.key(KeyCode::Esc);
+            p.key(KeyCode::Esc);
+            p.key(KeyCode::Char('q'));
+        },
+    )
+    .await;
+    let asked: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/access/api/v2/users")
+        .map(|r| r.query)
+        .collect();
+    assert!(
+        !asked.is_empty() && asked.iter().all(|q| q.contains("status=enabled")),
+        "{asked:?}"
+    );
 }

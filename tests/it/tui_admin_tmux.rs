@@ -50,7 +50,10 @@ fn at_80x24_alice_disabled_shows_after_r_then_a_custom_fleet_token_is_made_for_h
         let rows = alice_rows(s);
         rows.len() == 2 && rows.iter().all(|l| l.contains("⊘ disabled"))
     });
-    assert!(after.lines().next().unwrap_or("").contains("2 disabled"), "{after}");
+    assert!(
+        after.lines().next().unwrap_or("").contains("2 disabled"),
+        "{after}"
+    );
     t.type_text("i");
     let details = t.wait_text("Token details", WAIT);
     let flat = details
@@ -109,7 +112,10 @@ fn at_80x24_alice_disabled_shows_after_r_then_a_custom_fleet_token_is_made_for_h
     let (s, info) = http.get(&http.admin, &format!("/access/api/v1/tokens/{token_id}"));
     assert_eq!(s, StatusCode::OK, "{info}");
     assert!(
-        info["subject"].as_str().unwrap_or("").ends_with("/users/alice"),
+        info["subject"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("/users/alice"),
         "{info}"
     );
     assert_eq!(info["scope"].as_str(), Some("connect:fleet:demo/edge-eu:r"));
