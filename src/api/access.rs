@@ -93,6 +93,13 @@ pub(crate) fn lenient_list<T: serde::de::DeserializeOwned>(
     serde_json::from_value(arr).map_err(|e| ApiError::decode(what, e))
 }
 
+/// Whether a user entry says the user is disabled (no status, or any other: not disabled).
+pub fn user_is_disabled(u: &UserInfo) -> bool {
+    u.status
+        .as_deref()
+        .is_some_and(|s| s.trim().eq_ignore_ascii_case("disabled"))
+}
+
 impl Client {
     /// One page (`limit` + `cursor` extension; a real JFrog server ignores them and sends all).
     pub async fn list_tokens_page(
@@ -229,8 +236,24 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<UserList, ApiError> {
+        self.list_users_page_with(username, None, cursor, limit)
+            .await
+    }
+
+    /// As [`Client::list_users_page`], only users of `status` (`enabled` | `disabled`, JFrog's
+    /// own query parameter). A server that ignores the parameter sends every user: callers
+    /// that must not show disabled users drop them by each entry's `status`
+    /// ([`user_is_disabled`]).
+    pub async fn list_users_page_with(
+        &self,
+        username: Option<&str>,
+        status: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<UserList, ApiError> {
         let mut q = Vec::new();
         some_query(&mut q, "username", username);
+        some_query(&mut q, "status", status);
         if let Some(l) = limit {
             q.push(("limit", l.to_string()));
         }

@@ -7,6 +7,6 @@ pub mod client;
 pub mod connect;
 pub mod error;
 
-pub use access::{CreatedToken, RevokeOutcome, TokenQuery};
+pub use access::{CreatedToken, RevokeOutcome, TokenQuery, user_is_disabled};
 pub use client::{Client, ClientOptions};
 pub use error::ApiError;

@@ -1,5 +1,7 @@
-//! The table filter's words: `unused:30d`, `user:NAME`, `status:expiring|expired|active|never`,
-//! `scope:user|admin|custom|fleet|device|project`, and free text. Every key term must match;
+//! The table filter's words: `unused:30d`, `user:NAME`,
+//! `status:expiring|expired|active|never|disabled` (disabled: the user is; it wins over the
+//! expiry states, as in the Status column), `scope:user|admin|custom|fleet|device|project`, and
+//! free text. Every key term must match;
 //! the free text (what is left, words joined by one space) matches as one phrase anywhere in
 //! the row, as the filter always did. Any other `word:with:colons` is free text (scope strings
 //! such as `connect:fleet:demo` are searched that way).
@@ -45,7 +47,7 @@ pub struct FilterQuery {
 pub enum FilterError {
     #[error("unused: {0}")]
     Unused(DurationError),
-    #[error("status:{0}? use expiring, expired, active or never")]
+    #[error("status:{0}? use expiring, expired, active, never or disabled")]
     Status(String),
     #[error("scope:{0}? use user, admin, custom, fleet, device or project")]
     Scope(String),
@@ -91,6 +93,7 @@ impl FilterQuery {
                     "expired" => TokenStatus::Expired,
                     "active" => TokenStatus::Active,
                     "never" => TokenStatus::NeverExpires,
+                    "disabled" => TokenStatus::Disabled,
                     _ => return Err(FilterError::Status(v)),
                 }),
                 "scope" => q.scopes.push(match v.as_str() {
@@ -259,6 +262,7 @@ mod tests {
             scope: Some(scope.into()),
             refreshable: false,
             last_used: used_days.map(|d| now() - Duration::days(d)),
+            user_disabled: false,
         }
     }
 

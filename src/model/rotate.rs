@@ -89,6 +89,7 @@ mod tests {
             scope: scope.map(str::to_owned),
             refreshable: false,
             last_used: None,
+            user_disabled: false,
         }
     }
 

@@ -20,10 +20,15 @@ pub struct Token {
     pub scope: Option<String>,
     pub refreshable: bool,
     pub last_used: Option<DateTime<Utc>>,
+    /// The subject user is disabled (the server said `user_status: "disabled"`): the token is
+    /// refused until the user is enabled again.
+    pub user_disabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TokenStatus {
+    /// The subject user is disabled: wins over every expiry state.
+    Disabled,
     Expired,
     Expiring,
     Active,
@@ -33,6 +38,7 @@ pub enum TokenStatus {
 impl TokenStatus {
     pub fn word(self) -> &'static str {
         match self {
+            TokenStatus::Disabled => "disabled",
             TokenStatus::Active => "active",
             TokenStatus::Expiring => "expiring",
             TokenStatus::Expired => "expired",
@@ -42,6 +48,7 @@ impl TokenStatus {
     /// A symbol so status is not shown by colour alone.
     pub fn symbol(self) -> &'static str {
         match self {
+            TokenStatus::Disabled => "⊘",
             TokenStatus::Active => "●",
             TokenStatus::Expiring => "◐",
             TokenStatus::Expired => "✕",
@@ -63,7 +70,11 @@ impl Token {
         subject_username(&self.subject)
     }
 
+    /// Disabled (the user) wins over the expiry states.
     pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        if self.user_disabled {
+            return TokenStatus::Disabled;
+        }
         match self.expiry {
             None => TokenStatus::NeverExpires,
             Some(at) if at <= now => TokenStatus::Expired,
@@ -84,6 +95,17 @@ impl Token {
             (Some(raw), None) => raw.clone(),
             (None, None) => "—".into(),
         }
+    }
+
+    /// Why a disabled user's token is refused, for the details view; None while the user is
+    /// enabled (or the server did not say).
+    pub fn disabled_note(&self) -> Option<String> {
+        self.user_disabled.then(|| {
+            format!(
+                "user {} is disabled: this token is refused until the user is enabled again",
+                self.username()
+            )
+        })
     }
 
     pub fn is_admin_scoped(&self) -> bool {
@@ -107,6 +129,7 @@ mod tests {
             scope: None,
             refreshable: false,
             last_used: None,
+            user_disabled: false,
         }
     }
 
@@ -129,5 +152,28 @@ mod tests {
         assert_eq!(token(None).username(), "alice");
         assert_eq!(subject_username("bob"), "bob");
         assert_eq!(token(None).scope_summary(), "—");
+    }
+
+    #[test]
+    fn a_disabled_user_wins_over_every_expiry_state() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        for expiry in [
+            None,
+            Some(now - Duration::days(1)),
+            Some(now + Duration::days(3)),
+        ] {
+            let t = Token {
+                user_disabled: true,
+                ..token(expiry)
+            };
+            assert_eq!(t.status(now), TokenStatus::Disabled);
+            assert_eq!(
+                t.disabled_note().as_deref(),
+                Some(
+                    "user alice is disabled: this token is refused until the user is enabled again"
+                )
+            );
+        }
+        assert_eq!(token(None).disabled_note(), None);
     }
 }

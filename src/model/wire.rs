@@ -157,6 +157,9 @@ impl TokenInfo {
             scope: self.scope,
             refreshable: self.refreshable.unwrap_or(false),
             last_used: self.last_used.and_then(epoch),
+            user_disabled: self
+                .user_status
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("disabled")),
         }
     }
 }

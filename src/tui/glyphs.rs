@@ -59,6 +59,8 @@ pub struct Glyphs {
     pub expiring: &'static str,
     pub expired: &'static str,
     pub never: &'static str,
+    /// The token's user is disabled.
+    pub disabled: &'static str,
     /// The selected row's lead cell (one column).
     pub selected: &'static str,
     /// A marked row's lead cell (one column).
@@ -100,6 +102,7 @@ pub const UNICODE: Glyphs = Glyphs {
     expiring: "◐",
     expired: "✕",
     never: "∞",
+    disabled: "⊘",
     selected: "▌",
     marked: "✓",
     sort_asc: "▲",
@@ -155,6 +158,7 @@ pub const ASCII: Glyphs = Glyphs {
     expiring: "!",
     expired: "x",
     never: "~",
+    disabled: "/",
     selected: ">",
     marked: "+",
     sort_asc: "^",
@@ -218,6 +222,7 @@ impl Glyphs {
             '◐' => self.expiring,
             '✕' | '✗' => self.error,
             '∞' => self.never,
+            '⊘' => self.disabled,
             '▌' | '█' => self.selected,
             '✓' | '√' => self.ok,
             '▲' => self.sort_asc,
@@ -263,6 +268,7 @@ mod tests {
             g.expiring,
             g.expired,
             g.never,
+            g.disabled,
             g.selected,
             g.marked,
             g.sort_asc,
@@ -312,7 +318,7 @@ mod tests {
         }
         // Status marks differ from each other in every set (they stand beside a word too).
         for g in [&UNICODE, &VT, &ASCII] {
-            let marks = [g.active, g.expiring, g.expired, g.never];
+            let marks = [g.active, g.expiring, g.expired, g.never, g.disabled];
             for (i, a) in marks.iter().enumerate() {
                 assert!(!marks[i + 1..].contains(a), "{:?}", g.set);
             }
@@ -335,7 +341,7 @@ mod tests {
     #[test]
     fn the_font_table_is_sorted_and_has_the_basics() {
         assert!(UNI2_FIXED16.windows(2).all(|w| w[0].1 < w[1].0));
-        for c in "Az~é·•←↑→↓█│─┌┐└┘…∞●".chars() {
+        for c in "Az~é·•←↑→↓█│─┌┐└┘…∞●⊘".chars() {
             assert!(in_vt_font(c), "{c:?}");
         }
         // The finding: these are missing from the console font.

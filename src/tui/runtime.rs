@@ -17,7 +17,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::api::connect::DeviceQuery;
-use crate::api::{ApiError, Client};
+use crate::api::{ApiError, Client, user_is_disabled};
 use crate::model::EntityKind;
 use crate::secret::clipboard::Clipboard;
 
@@ -430,11 +430,19 @@ async fn pick(c: Client, q: PickQuery) -> Result<PickPage, ApiError> {
     let project = q.project.unwrap_or_default();
     Ok(match q.kind {
         PickKind::User => {
+            // Only enabled users: asked of the server, and a server that ignores the
+            // parameter still has its disabled users dropped here.
             let page = c
-                .list_users_page(search.as_deref(), q.cursor.as_deref(), Some(PAGE))
+                .list_users_page_with(
+                    search.as_deref(),
+                    Some("enabled"),
+                    q.cursor.as_deref(),
+                    Some(PAGE),
+                )
                 .await?;
+            let enabled = page.users.into_iter().filter(|u| !user_is_disabled(u));
             PickPage {
-                items: items(page.users),
+                items: items(enabled.collect()),
                 next: page.cursor,
             }
         }

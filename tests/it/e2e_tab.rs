@@ -91,7 +91,8 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.type_text(desc);
     t.keys(&["Tab", "Tab", "Space"]);
     t.wait_text("(•) Custom", WAIT);
-    t.keys(&["Tab", "Right"]);
+    // Past User (the signed-in admin stays) to Target entity.
+    t.keys(&["Tab", "Tab", "Right"]);
     t.wait_text("◂ Fleet", WAIT);
     t.keys(&["Tab", "Enter"]);
     t.wait_text("Choose a project", WAIT);

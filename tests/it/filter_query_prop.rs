@@ -18,7 +18,9 @@ const SCOPES: [&str; 6] = [
 ];
 /// Free-text words appear only in descriptions (never in users, ids or scopes).
 const WORDS: [&str; 3] = ["deploy", "reader", "nightly"];
-const STATUSES: [&str; 4] = ["expiring", "expired", "active", "never"];
+const STATUSES: [&str; 5] = ["expiring", "expired", "active", "never", "disabled"];
+/// This user is disabled: the Status column (and `status:`) says so whatever the expiry.
+const DISABLED_USER: usize = 2;
 const KINDS: [&str; 6] = ["user", "admin", "custom", "fleet", "device", "project"];
 
 fn now() -> DateTime<Utc> {
@@ -69,6 +71,7 @@ fn token(i: usize, s: &Spec) -> Token {
         last_used: s
             .used_days
             .map(|d| now() - Duration::days(d) + Duration::minutes(1)),
+        user_disabled: s.user == DISABLED_USER,
     }
 }
 
@@ -156,6 +159,7 @@ impl Query {
         }
         // Hours from now to the expiry (the token's expiry is d days and one hour away).
         let status = match s.expiry_days.map(|d| d * 24 + 1) {
+            _ if s.user == DISABLED_USER => "disabled",
             None => "never",
             Some(h) if h <= 0 => "expired",
             Some(h) if h <= 7 * 24 => "expiring",

@@ -67,7 +67,8 @@ fn create_in_tab(t: &tmux::TmuxSession, desc: &str, custom: bool) -> String {
     if custom {
         t.keys(&["Tab", "Tab", "Space"]);
         t.wait_text("(•) Custom", WAIT);
-        t.keys(&["Tab", "Tab", "Enter"]);
+        // User, Target entity, Project.
+        t.keys(&["Tab", "Tab", "Tab", "Enter"]);
         t.wait_text("Choose a project", WAIT);
         pick_only(t, "retail", "retail — Retail", "[ retail ▾]");
         t.keys(&["Tab", "Enter"]);

@@ -77,7 +77,8 @@ fn journey(env: &[&str], set: GlyphSet) {
     t.keys(&["Tab", "Tab", "Space"]);
     let custom = t.wait_text(&format!("{} Custom", g.radio_on), WAIT);
     assert_in_set(set, &custom, "custom panel");
-    t.keys(&["Tab", "Tab", "Enter"]);
+    // User, Target entity, Project.
+    t.keys(&["Tab", "Tab", "Tab", "Enter"]);
     let picker = t.wait_text("Choose a project", WAIT);
     assert_in_set(set, &picker, "project picker");
     t.type_text("demo");

@@ -211,8 +211,8 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.text(desc);
             p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
             p.wait_text("(•) Custom").await;
-            // Row 1: Fleet demo/edge-eu, Read + Write.
-            p.keys(&[KeyCode::Tab, KeyCode::Right]);
+            // Row 1: Fleet demo/edge-eu, Read + Write (past User: the signed-in admin stays).
+            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
             p.wait_text("◂ Fleet").await;
             p.keys(&[KeyCode::Tab, KeyCode::Enter]);
             p.wait_text("Choose a project").await;
@@ -536,7 +536,8 @@ async fn a_member_without_the_right_is_told_what_is_missing() {
         p.text("alice tries custom");
         p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
         p.wait_text("(•) Custom").await;
-        p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
+        // User, Target entity, Project.
+        p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
         p.wait_text("Choose a project").await;
         let picker = p
             .wait("her projects", |f| {

@@ -90,7 +90,13 @@ impl Form {
 
     /// Focus order of the fields shown now.
     pub fn fields(&self) -> Vec<Field> {
-        let mut f = vec![Field::Description, Field::Expiration, Field::ScopeKind];
+        // Both kinds name their user: an admin may create a Custom token for someone else.
+        let mut f = vec![
+            Field::Description,
+            Field::Expiration,
+            Field::ScopeKind,
+            Field::User,
+        ];
         if self.custom {
             f.push(Field::Entity);
             f.push(Field::Project);
@@ -102,8 +108,6 @@ impl Form {
             if !self.scope.is_empty() {
                 f.push(Field::Rows);
             }
-        } else {
-            f.push(Field::User);
         }
         f.push(Field::Generate);
         f.push(Field::Cancel);
@@ -142,7 +146,6 @@ impl Form {
 
     pub fn toggle_scope_kind(&mut self) {
         self.custom = !self.custom;
-        self.clear_error(Field::User);
         self.clear_error(Field::Rows);
     }
 
@@ -234,6 +237,9 @@ impl Form {
                 None
             }
         };
+        if self.user.is_none() {
+            self.set_error(Field::User, "choose a user");
+        }
         let (username, scope, audience) = if self.custom {
             if self.scope.is_empty() {
                 self.set_error(Field::Rows, "add at least one permission row");
@@ -244,9 +250,6 @@ impl Form {
                 Some(CONNECT_AUDIENCE.to_owned()),
             )
         } else {
-            if self.user.is_none() {
-                self.set_error(Field::User, "choose a user");
-            }
             (self.user.clone(), USER.to_owned(), None)
         };
         let expiry = expiry?;

@@ -96,6 +96,8 @@ pub struct RowStore {
     expiry: Vec<i64>,
     last_used: Vec<i64>,
     refreshable: Vec<bool>,
+    /// The subject user is disabled (the server said so with the token).
+    user_disabled: Vec<bool>,
     /// Each interned scope's `scope:` kinds, filled at the first such query (scopes only grow).
     scope_kinds: Vec<u8>,
 }
@@ -151,6 +153,7 @@ impl RowStore {
         self.expiry.reserve(n);
         self.last_used.reserve(n);
         self.refreshable.reserve(n);
+        self.user_disabled.reserve(n);
     }
 
     /// Adds one token at the end, cleaning every string for display.
@@ -186,6 +189,7 @@ impl RowStore {
         self.expiry.push(time(t.expiry));
         self.last_used.push(time(t.last_used));
         self.refreshable.push(t.refreshable);
+        self.user_disabled.push(t.user_disabled);
     }
 
     fn set_other(&mut self, row: usize) {
@@ -321,6 +325,11 @@ impl RowStore {
             .collect()
     }
 
+    /// The subject user is disabled.
+    pub fn user_disabled(&self, row: usize) -> bool {
+        self.user_disabled[row]
+    }
+
     /// A packed UUID, when the row's id is one.
     pub fn uuid(&self, row: usize) -> Option<u128> {
         (!self.is_other(row)).then(|| self.ids[row])
@@ -338,6 +347,7 @@ impl RowStore {
             scope: self.scope(row).map(str::to_owned),
             refreshable: self.refreshable[row],
             last_used: from_time(self.last_used[row]),
+            user_disabled: self.user_disabled[row],
         }
     }
 
@@ -378,6 +388,7 @@ impl RowStore {
         self.expiry[row] = time(t.expiry);
         self.last_used[row] = time(t.last_used);
         self.refreshable[row] = t.refreshable;
+        self.user_disabled[row] = t.user_disabled;
     }
 
     /// Removes one row; the rows after it move down by one.
@@ -406,6 +417,7 @@ impl RowStore {
         self.expiry.remove(row);
         self.last_used.remove(row);
         self.refreshable.remove(row);
+        self.user_disabled.remove(row);
     }
 
     /// Keeps the first `n` rows (interned strings stay).
@@ -434,6 +446,7 @@ impl RowStore {
         self.expiry.truncate(n);
         self.last_used.truncate(n);
         self.refreshable.truncate(n);
+        self.user_disabled.truncate(n);
     }
 }
 
@@ -453,6 +466,7 @@ mod tests {
             scope: scope.map(str::to_owned),
             refreshable: true,
             last_used: None,
+            user_disabled: false,
         }
     }
 
@@ -609,7 +623,7 @@ mod tests {
             "[a-z]{1,6}".prop_map(|u| format!("jfac@01abc/users/{u}")),
             "[a-zA-Z]{1,6}".prop_map(String::from),
         ];
-        (id, text, subject, scope).prop_map(|(id, d, subject, scope)| Token {
+        (id, text, subject, scope, any::<bool>()).prop_map(|(id, d, subject, scope, off)| Token {
             token_id: id,
             description: d,
             subject,
@@ -619,6 +633,7 @@ mod tests {
             scope,
             refreshable: false,
             last_used: None,
+            user_disabled: off,
         })
     }
 

@@ -113,6 +113,8 @@ pub struct Counts {
     pub total: usize,
     pub expiring: usize,
     pub expired: usize,
+    /// Tokens of disabled users (whatever their expiry: the Status column says disabled).
+    pub disabled: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +242,7 @@ impl Rows {
             match self.store.status(i, now) {
                 TokenStatus::Expired => c.expired += 1,
                 TokenStatus::Expiring => c.expiring += 1,
+                TokenStatus::Disabled => c.disabled += 1,
                 _ => {}
             }
         }

@@ -210,6 +210,18 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 ),
                 kv("Scope", t.scope_summary()),
             ];
+            if let Some(note) = t.disabled_note() {
+                // Right under the status it explains, in the error style, wrapped under the
+                // values' column.
+                let width = usize::from(inner.width).saturating_sub(14).max(20);
+                let at = l.len().min(8);
+                let note_lines = wrap_words(&theme.text(&note), width)
+                    .into_iter()
+                    .map(|part| {
+                        Line::from(Span::styled(format!("{:<13} {part}", ""), theme.error()))
+                    });
+                l.splice(at..at, note_lines);
+            }
             match t.parsed_scope() {
                 Some(s) => {
                     for item in s.items() {
@@ -239,4 +251,29 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
             .scroll((d.scroll.min(u16::MAX as usize) as u16, 0)),
         inner,
     );
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a longer word is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if needed > width && !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }

@@ -89,7 +89,10 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             }
         };
 
+    // Which line each field is on, to keep the focused one in view when the panel is short.
+    let mut at: Vec<(Field, usize)> = Vec::new();
     lines.push(Line::from(Span::styled("Description", theme.header())));
+    at.push((Field::Description, lines.len()));
     text_field(
         &form.description,
         Field::Description,
@@ -99,6 +102,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     lines.extend(err_line(Field::Description));
 
     lines.push(Line::from(Span::styled("Expiration date", theme.header())));
+    at.push((Field::Expiration, lines.len()));
     text_field(&form.expiration, Field::Expiration, &mut lines, &mut cursor);
     match (form.error(Field::Expiration), form.expiry_preview(app.now)) {
         (Some(_), _) => lines.extend(err_line(Field::Expiration)),
@@ -112,6 +116,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         ))),
     }
 
+    at.push((Field::ScopeKind, lines.len()));
     lines.push(Line::from(vec![
         Span::styled(format!("{:<LABEL$}", "Token scope"), theme.header()),
         Span::styled(
@@ -132,17 +137,18 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         ),
         None => format!("[ {} {}]", theme.text(placeholder), g.dropdown),
     };
-    if !form.custom {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "User"), theme.header()),
-            Span::styled(picker_value(&form.user, "choose…"), style_for(Field::User)),
-        ]));
-        lines.extend(err_line(Field::User));
-    } else {
+    at.push((Field::User, lines.len()));
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<LABEL$}", "User"), theme.header()),
+        Span::styled(picker_value(&form.user, "choose…"), style_for(Field::User)),
+    ]));
+    lines.extend(err_line(Field::User));
+    if form.custom {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Action type"), theme.header()),
             Span::raw("Device"),
         ]));
+        at.push((Field::Entity, lines.len()));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Target entity"), theme.header()),
             Span::styled(
@@ -151,6 +157,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             ),
             Span::styled(format!(" {}/{}", g.left, g.right), theme.dim()),
         ]));
+        at.push((Field::Project, lines.len()));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Project"), theme.header()),
             Span::styled(
@@ -160,6 +167,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         ]));
         lines.extend(err_line(Field::Project));
         if form.entity != EntityKind::Project {
+            at.push((Field::Target, lines.len()));
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<LABEL$}", form.entity.label()), theme.header()),
                 Span::styled(
@@ -189,8 +197,10 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             perm.push(Span::styled(text, st));
             perm.push(Span::raw("  "));
         }
+        at.push((Field::Perms, lines.len()));
         lines.push(Line::from(perm));
         lines.extend(err_line(Field::Perms));
+        at.push((Field::Add, lines.len()));
         lines.push(Line::from(vec![
             Span::raw(" ".repeat(LABEL)),
             Span::styled("[ Add ]", style_for(Field::Add)),
@@ -201,6 +211,9 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             theme.header(),
         )));
         for (i, (target, actions)) in form.scope.grants().enumerate() {
+            if i == form.row_cursor {
+                at.push((Field::Rows, lines.len()));
+            }
             let text = theme.fit(
                 &format!(
                     " {:<7} {:<w2$} {}",
@@ -221,6 +234,8 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         lines.extend(err_line(Field::Rows));
     }
     lines.push(Line::from(""));
+    at.push((Field::Generate, lines.len()));
+    at.push((Field::Cancel, lines.len()));
     lines.push(Line::from(vec![
         Span::raw("   "),
         Span::styled("[ Generate ]", style_for(Field::Generate)),
@@ -237,7 +252,12 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         )));
     }
     // Keep the focused line visible when the panel is short.
-    let focus_line = cursor.map(|c| c.1 as usize).unwrap_or(0);
+    let focus_line = at
+        .iter()
+        .find(|(f, _)| *f == form.focus)
+        .map_or(0, |(_, l)| {
+            l + usize::from(form.error(form.focus).is_some())
+        });
     let h = usize::from(inner.height);
     let scroll = if lines.len() > h && focus_line >= h {
         focus_line + 1 - h

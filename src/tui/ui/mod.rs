@@ -148,6 +148,12 @@ fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!("{sep}{} expired", c.expired),
             st(theme.error()),
         ));
+        if c.disabled > 0 {
+            counts.push(Span::styled(
+                format!("{sep}{} disabled", c.disabled),
+                st(theme.error()),
+            ));
+        }
         if app.table.mine_expiring > 0 {
             let key = app
                 .keymap

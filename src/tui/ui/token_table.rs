@@ -123,7 +123,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 if marked { g.marked } else { " " }
             );
             let status_style = match status {
-                TokenStatus::Expired => theme.error(),
+                TokenStatus::Disabled | TokenStatus::Expired => theme.error(),
                 TokenStatus::Expiring => theme.warn(),
                 TokenStatus::Active => theme.ok(),
                 TokenStatus::NeverExpires => theme.base(),
@@ -185,6 +185,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// The status symbol of the session's glyph set.
 pub fn status_mark(g: &Glyphs, s: TokenStatus) -> &'static str {
     match s {
+        TokenStatus::Disabled => g.disabled,
         TokenStatus::Active => g.active,
         TokenStatus::Expiring => g.expiring,
         TokenStatus::Expired => g.expired,

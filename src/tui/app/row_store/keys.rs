@@ -73,8 +73,12 @@ impl RowStore {
         k.query.status_matches(self.status(row, k.now))
     }
 
-    /// The token's status at `now` (epoch seconds), by the rule of `Token::status`.
+    /// The token's status at `now` (epoch seconds), by the rule of `Token::status` (a disabled
+    /// user wins over the expiry states).
     pub fn status(&self, row: usize, now: i64) -> TokenStatus {
+        if self.user_disabled(row) {
+            return TokenStatus::Disabled;
+        }
         let soon = now + crate::model::token::EXPIRING_DAYS * 86_400;
         match self.expiry_secs(row) {
             None => TokenStatus::NeverExpires,
