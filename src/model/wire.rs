@@ -260,6 +260,8 @@ pub struct DeviceList {
 #[serde(deny_unknown_fields)]
 pub struct DevicePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,

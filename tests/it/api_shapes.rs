@@ -477,6 +477,7 @@ async fn other_endpoints_paths_and_encoding() {
         "d/../x"
     );
     let patch = DevicePatch {
+        device_name: None,
         description: Some("new".into()),
         tags: Some(vec!["t".into()]),
     };

@@ -9,8 +9,9 @@ use std::process::Output;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::common::screen::{secret_on, token_id_on};
 use crate::common::service::child::{self as serve_child, ServeChild};
-use crate::common::tab::{Home, WAIT, launch};
+use crate::common::tab::{Home, WAIT, launch, pick_only, wait_exit, wait_table};
 use crate::common::tools::require_tmux;
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
@@ -118,7 +119,7 @@ async fn the_readme_day_one_walkthrough_runs_as_written_then_the_tab_makes_alice
         .unwrap()
         .trim()
         .to_owned();
-    let http = reqwest::Client::new();
+    let http = crate::common::service::client();
     let url = |p: &str| format!("{}{p}", serve.url);
     let (status, alice) = get(&http, &url("/access/api/v2/users/alice"), &admin).await;
     assert_eq!(status, StatusCode::OK, "{alice}");
@@ -154,7 +155,8 @@ async fn the_readme_day_one_walkthrough_runs_as_written_then_the_tab_makes_alice
     serve.stop().await;
 }
 
-/// The tab at 80×24: Custom, User alice, Fleet lab/rpi, Read → a token for alice naming the fleet.
+/// The tab at 80×24, as the README says: `n`, Custom, User alice, Fleet lab/rpi, Read, Generate
+/// → a token of alice's naming exactly that fleet, which reads the imported devices.
 async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwest::Client) {
     require_tmux();
     let home = Home::new();
@@ -166,6 +168,52 @@ async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwes
         None,
         &[("TOKENTAB_TOKEN", admin)],
     );
-    t.wait_text("alice rpi fleet", WAIT);
-    let _ = (t, http);
+    wait_table(&t);
+    t.type_text("n");
+    t.wait_text("New token", WAIT);
+    t.type_text("alice rpi from the tab");
+    t.keys(&["Tab", "Tab", "Space"]);
+    t.wait_text("(•) Custom", WAIT);
+    t.keys(&["Tab", "Enter"]);
+    t.wait_text("Choose a user", WAIT);
+    pick_only(&t, "alice", "alice <", "[ alice ▾]");
+    t.keys(&["Right"]);
+    t.wait_text("◂ Fleet", WAIT);
+    t.keys(&["Tab", "Enter"]);
+    t.wait_text("Choose a project", WAIT);
+    pick_only(&t, "lab", "lab — Device lab", "[ lab ▾]");
+    t.keys(&["Enter"]);
+    t.wait_text("Choose a fleet in lab", WAIT);
+    pick_only(&t, "rpi", "rpi (3 devices)", "[ rpi ▾]");
+    t.keys(&["Tab", "Enter"]);
+    let form = t.wait_text("Permissions (1)", WAIT);
+    assert!(form.contains("[ Generate ]"), "every part fits:\n{form}");
+    t.keys(&["C-s"]);
+    let view = t.wait_text("Your new access token", WAIT);
+    let secret = secret_on(&view);
+    let token_id = token_id_on(&view);
+
+    let (status, info) = get(
+        http,
+        &format!("{url}/access/api/v1/tokens/{token_id}"),
+        admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{info}");
+    assert!(
+        info["subject"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("/users/alice"),
+        "{info}"
+    );
+    assert_eq!(info["scope"], "connect:fleet:lab/rpi:r", "{info}");
+    let (status, devices) = get(http, &format!("{url}/api/v2/lab/devices"), &secret).await;
+    assert_eq!(status, StatusCode::OK, "{devices}");
+    assert_eq!(devices["devices"].as_array().unwrap().len(), 3, "{devices}");
+
+    t.keys(&["Escape"]);
+    t.wait_text("it cannot be shown again", WAIT);
+    t.type_text("q");
+    assert_eq!(wait_exit(&t), 0);
 }

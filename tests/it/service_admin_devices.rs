@@ -228,3 +228,39 @@ async fn hostile_and_bad_device_fields_are_400_naming_the_field() {
     let (_, v) = s.get(&s.admin, "/api/v2/lab/devices").await;
     assert_eq!(v["devices"], json!([]), "nothing was written");
 }
+
+#[tokio::test]
+async fn a_device_is_renamed_with_patch_and_a_bad_name_is_refused_naming_the_field() {
+    let s = harness().start().await;
+    project_with_fleet(&s, "lab", "rpi").await;
+    let (st, v) = post(
+        &s,
+        &s.admin,
+        "/api/v2/lab/devices",
+        json!({"device_uuid": "d-0000-0009", "device_name": "pi", "fleet": "rpi"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let path = "/api/v2/lab/devices/d-0000-0009";
+    let patch = |body: Value| s.call(reqwest::Method::PATCH, Some(&s.admin), path, Some(body));
+    let (st, v) = patch(json!({"device_name": "pi bench 9"})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["device_name"], "pi bench 9");
+    let (_, v) = s.get(&s.admin, path).await;
+    assert_eq!(v["device_name"], "pi bench 9", "stored: {v}");
+    for (body, says) in [
+        (json!({"device_name": "  "}), "device_name"),
+        (json!({"device_name": "pi\u{1b}[2J"}), "device_name"),
+        (json!({"device_name": "x".repeat(129)}), "device_name"),
+        (json!({"device_name": "pi bench 9"}), "nothing to change"),
+    ] {
+        refused(patch(body).await, StatusCode::BAD_REQUEST, says);
+    }
+    let rows = audit(&s, "device_update").await;
+    assert_eq!(
+        rows.iter().filter(|e| e["result"] == "ok").count(),
+        1,
+        "one rename recorded: {rows:?}"
+    );
+    s.handle.shutdown().await;
+}

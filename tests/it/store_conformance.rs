@@ -311,6 +311,7 @@ async fn writes_recheck_their_caller(place: Place) {
             "demo".into(),
             "d-01".into(),
             DevicePatch {
+                device_name: None,
                 description: Some("x".into()),
                 tags: None,
             },
@@ -648,6 +649,7 @@ async fn devices_page_patch_delete(place: Place) {
         }
     }
     let patch = DevicePatch {
+        device_name: None,
         description: Some("moved".into()),
         tags: Some(vec!["a".into(), "b".into()]),
     };
@@ -1378,6 +1380,7 @@ async fn audit_rows_of_every_write(place: Place) {
         RevokeOutcome::Gone
     );
     let patch = DevicePatch {
+        device_name: None,
         description: Some("moved".into()),
         tags: None,
     };

@@ -109,6 +109,29 @@ pub async fn admin_first(State(state): State<AppState>, req: Request, next: Next
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// Whether every bad row is one whose generated id the database already held.
+fn only_taken_generated_ids(bad: &[ImportRowError], rows: &[ImportRow]) -> bool {
+    bad.iter().all(|b| {
+        b.field.as_deref() == Some("device_uuid")
+            && rows.iter().any(|r| r.line == b.line && r.generated_uuid)
+    })
+}
+
+/// Fresh ids for the rows `bad` names, unique among the file's ids.
+fn regenerate(rows: &mut [ImportRow], bad: &[ImportRowError]) -> Result<(), ApiErr> {
+    let lines: HashSet<u64> = bad.iter().map(|b| b.line).collect();
+    let mut taken: HashSet<String> = rows.iter().map(|r| r.device_uuid.clone()).collect();
+    for row in rows.iter_mut().filter(|r| lines.contains(&r.line)) {
+        row.device_uuid = loop {
+            let id = new_device_uuid()?;
+            if taken.insert(id.clone()) {
+                break id;
+            }
+        };
+    }
+    Ok(())
+}
+
 const IMPORTING: &str = "importing devices";
 
 enum Outcome {
@@ -143,11 +166,26 @@ pub async fn import(
         }
         // With bad rows already, a dry run of the good ones finds the rest (unknown fleets).
         let dry_run = dry_run || !bad.is_empty();
-        match state
-            .db
-            .devices_import(project, rows, dry_run, admin.acting())
-            .await
-        {
+        let mut rows = rows;
+        let mut tries = 0;
+        let out = loop {
+            let out = state
+                .db
+                .devices_import(project.clone(), rows.clone(), dry_run, admin.acting())
+                .await;
+            match &out {
+                // An id generated here was already a device's (32 bits: rare, not never): the
+                // rows get fresh ones and the import runs again, nothing having been written.
+                Err(StoreError::Refused(Refusal::BadRows(more)))
+                    if tries < 3 && only_taken_generated_ids(more, &rows) =>
+                {
+                    tries += 1;
+                    regenerate(&mut rows, more)?;
+                }
+                _ => break out,
+            }
+        };
+        match out {
             Ok(_) if !bad.is_empty() => Ok(Outcome::Bad(bad)),
             Ok(report) => Ok(Outcome::Report(report)),
             Err(StoreError::Refused(Refusal::BadRows(more))) => {

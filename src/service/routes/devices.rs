@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::model::device_import::MAX_DEVICE_NAME;
 use crate::model::entity::{ResourcePath, validate_name, validate_project_key};
 use crate::model::scope::Action;
 use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
@@ -154,6 +155,12 @@ pub async fn get_one(
 }
 
 fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
+    if let Some(n) = &patch.device_name {
+        if n.trim().is_empty() {
+            return Err(ApiErr::bad_request("device_name: is empty"));
+        }
+        check_text("device_name", n, MAX_DEVICE_NAME)?;
+    }
     if let Some(d) = &patch.description {
         check_text("description", d, MAX_DESCRIPTION)?;
     }
@@ -175,7 +182,7 @@ fn check_patch(patch: &DevicePatch) -> Result<(), ApiErr> {
     Ok(())
 }
 
-/// A PATCH body: JSON (415 otherwise), only `description` and `tags` (others refused by name),
+/// A PATCH body: JSON (415 otherwise), only `device_name`, `description` and `tags` (others refused by name),
 /// at least one of them.
 fn parse_patch(headers: &HeaderMap, body: &[u8]) -> Result<DevicePatch, ApiErr> {
     let fields = json_fields(headers, body)?;
@@ -188,15 +195,19 @@ fn parse_patch(headers: &HeaderMap, body: &[u8]) -> Result<DevicePatch, ApiErr> 
 }
 
 fn nothing_to_change() -> ApiErr {
-    ApiErr::bad_request("nothing to change: give a new description or tags")
+    ApiErr::bad_request("nothing to change: give a new device_name, description or tags")
 }
 
 /// Every field the patch gives already has that value.
 fn changes_nothing(patch: &DevicePatch, dev: &DeviceInfo) -> bool {
     patch
-        .description
+        .device_name
         .as_ref()
-        .is_none_or(|d| *d == dev.description)
+        .is_none_or(|n| *n == dev.device_name)
+        && patch
+            .description
+            .as_ref()
+            .is_none_or(|d| *d == dev.description)
         && patch.tags.as_ref().is_none_or(|t| *t == dev.tags)
 }
 

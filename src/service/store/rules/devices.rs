@@ -63,6 +63,9 @@ pub async fn update_if<T: Tx, E: From<StoreError>>(
     let Some(mut dev) = checked(tx, w, check).await? else {
         return Ok(None);
     };
+    if let Some(n) = &patch.device_name {
+        dev.device_name = n.clone();
+    }
     if let Some(d) = &patch.description {
         dev.description = d.clone();
     }
