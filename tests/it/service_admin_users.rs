@@ -210,10 +210,34 @@ async fn the_last_enabled_admin_cannot_be_disabled_demoted_or_removed() {
     }
     refused(s.delete(&s.admin, &admin).await, StatusCode::CONFLICT, last);
     refusal_recorded(&s, "user_remove", "409 CONFLICT").await;
-    // With a second enabled admin, the first may go.
+    // With a second enabled admin, the first may go, but not by its own token: that would lock
+    // the token making the request out (the embedded service's admin.token, say).
     add_user(&s, "dana", true).await;
-    let (st, v) = s.patch(&s.admin, &admin, json!({"admin": false})).await;
+    let own = "admin is the user of the token making this request and cannot be";
+    for body in [json!({"status": "disabled"}), json!({"admin": false})] {
+        refused(
+            s.patch(&s.admin, &admin, body).await,
+            StatusCode::CONFLICT,
+            own,
+        );
+    }
+    refused(s.delete(&s.admin, &admin).await, StatusCode::CONFLICT, own);
+    let (dana, _) = s
+        .mint(None, json!({"username": "dana", "description": "dana"}))
+        .await;
+    let (st, v) = s.patch(&dana, &admin, json!({"admin": false})).await;
     assert_eq!(st, StatusCode::OK, "{v}");
+    // dana, now the last enabled admin, is told so first.
+    refused(
+        s.patch(
+            &dana,
+            &format!("{USERS}/dana"),
+            json!({"status": "disabled"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "dana is the last enabled admin",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,7 @@ conformance!(
 pub(crate) fn by_admin() -> Acting {
     Acting {
         caller: Some("admin-cli".into()),
+        caller_user: None,
         audit: Some(audit_of("", "admin")),
     }
 }
@@ -326,6 +327,7 @@ async fn store_admin_two_admins_disabling_each_other(place: Place) {
     create(&a, token("alice-cli", "alice", now(), None, "")).await;
     let as_user = |caller: &str| Acting {
         caller: Some(caller.into()),
+        caller_user: None,
         audit: Some(audit_of("", caller)),
     };
     for round in 0..8 {

@@ -41,6 +41,7 @@ impl Admin {
         Ok(Admin {
             acting: Acting {
                 caller: Some(p.token_id.clone()),
+                caller_user: Some(p.username.clone()),
                 audit: Some(rec.clone()),
             },
             failed: rec,

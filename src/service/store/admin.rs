@@ -36,6 +36,9 @@ pub enum Refusal {
 #[derive(Debug, Clone, Default)]
 pub struct Acting {
     pub caller: Option<String>,
+    /// The user of the caller's token: a user change refuses to disable, demote or remove it
+    /// (it would lock that token out), after the last-admin rule had its say.
+    pub caller_user: Option<String>,
     pub audit: Option<Record>,
 }
 

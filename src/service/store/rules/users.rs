@@ -57,6 +57,19 @@ fn keeps_an_admin(user: &UserInfo, admins: &[String]) -> Res<()> {
     Ok(())
 }
 
+/// Refuses a change that would lock the caller's own token out (the embedded service's
+/// `admin.token`, say): another admin must make it.
+fn not_the_callers_own(username: &str, by: &Acting, what: &str) -> Res<()> {
+    if by.caller_user.as_deref() != Some(username) {
+        return Ok(());
+    }
+    Err(Refusal::Conflict(format!(
+        "{username} is the user of the token making this request and cannot be {what} with \
+         it (that would lock this token out): use another admin's token"
+    ))
+    .into())
+}
+
 pub async fn add<T: Tx>(tx: &T, user: &NewUser, by: &Acting) -> Res<UserInfo> {
     caller_live(tx, by.caller.as_deref()).await?;
     if !tx
@@ -95,6 +108,9 @@ pub async fn update<T: Tx>(
     let stays_enabled_admin = admin && !disabled;
     if takes_admin_away && !stays_enabled_admin {
         keeps_an_admin(&old, &admins)?;
+    }
+    if (disabled && !was_disabled) || (was_admin && !admin) {
+        not_the_callers_own(username, by, "disabled or demoted")?;
     }
     let mut changed = Vec::new();
     if email != old.email {
@@ -138,6 +154,7 @@ pub async fn update<T: Tx>(
 pub async fn remove<T: Tx>(tx: &T, username: &str, by: &Acting) -> Res<UserRemoved> {
     let (user, admins) = target(tx, username, true, by).await?;
     keeps_an_admin(&user, &admins)?;
+    not_the_callers_own(username, by, "removed")?;
     let now = now();
     let mut revoked = 0;
     for row in tx.live_tokens_of_user(username, now).await? {
