@@ -159,9 +159,10 @@ async fn patch_shows_the_device_only_to_readers_and_refuses_what_changes_nothing
         (
             &writer,
             Some("application/json"),
-            r#"{"description":"x","device_name":"evil"}"#,
+            // A device changes fleet only by an admin's import: `fleet` is not a PATCH field.
+            r#"{"description":"x","fleet":"evil"}"#,
             StatusCode::BAD_REQUEST,
-            "device_name",
+            "fleet",
         ),
     ];
     for (token, ct, body, want, says) in refusals {
