@@ -3,7 +3,8 @@
 //! the trail, and a JSON body read field by field (unknown fields and `password` refused by
 //! name).
 
-use axum::http::HeaderMap;
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::model::entity::shown;
@@ -58,13 +59,23 @@ impl Admin {
         refused(state, self.failed.clone(), e).await
     }
 
-    /// `Ok` as is; an error recorded with [`Admin::refused`].
-    pub async fn answer<T>(&self, state: &AppState, r: Result<T, ApiErr>) -> Result<T, ApiErr> {
-        match r {
+    /// The rest of the request (`work`, run now): `Ok` as is; an error recorded with
+    /// [`Admin::refused`].
+    pub async fn answer<T>(
+        &self,
+        state: &AppState,
+        work: impl Future<Output = Result<T, ApiErr>>,
+    ) -> Result<T, ApiErr> {
+        match work.await {
             Ok(v) => Ok(v),
             Err(e) => Err(self.refused(state, e).await),
         }
     }
+}
+
+/// A create's answer: 201 Created with what was made.
+pub fn created<T>(made: T) -> (StatusCode, Json<T>) {
+    (StatusCode::CREATED, Json(made))
 }
 
 pub const PASSWORD_REFUSED: &str =

@@ -149,55 +149,56 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Response, ApiErr> {
     let admin = Admin::check(&state, &p, source, "device_import", IMPORTING).await?;
-    let r = async {
-        check_key(&project)?;
-        let dry_run = flag(query.as_deref(), "dry_run")?;
-        let format = format_of(&headers, &body)?;
-        let parsed = tokio::task::spawn_blocking(move || parse_all(&body, format))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "the import parser failed");
-                ApiErr::internal()
-            })?;
-        let (good, mut bad) = parsed;
-        let rows = import_rows(good)?;
-        if !bad.is_empty() && rows.is_empty() {
-            return Ok(Outcome::Bad(bad));
-        }
-        // With bad rows already, a dry run of the good ones finds the rest (unknown fleets).
-        let dry_run = dry_run || !bad.is_empty();
-        let mut rows = rows;
-        let mut tries = 0;
-        let out = loop {
-            let out = state
-                .db
-                .devices_import(project.clone(), rows.clone(), dry_run, admin.acting())
-                .await;
-            match &out {
-                // An id generated here was already a device's (32 bits: rare, not never): the
-                // rows get fresh ones and the import runs again, nothing having been written.
-                Err(StoreError::Refused(Refusal::BadRows(more)))
-                    if tries < 3 && only_taken_generated_ids(more, &rows) =>
-                {
-                    tries += 1;
-                    regenerate(&mut rows, more)?;
+    match admin
+        .answer(&state, async {
+            check_key(&project)?;
+            let dry_run = flag(query.as_deref(), "dry_run")?;
+            let format = format_of(&headers, &body)?;
+            let parsed = tokio::task::spawn_blocking(move || parse_all(&body, format))
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "the import parser failed");
+                    ApiErr::internal()
+                })?;
+            let (good, mut bad) = parsed;
+            let rows = import_rows(good)?;
+            if !bad.is_empty() && rows.is_empty() {
+                return Ok(Outcome::Bad(bad));
+            }
+            // With bad rows already, a dry run of the good ones finds the rest (unknown fleets).
+            let dry_run = dry_run || !bad.is_empty();
+            let mut rows = rows;
+            let mut tries = 0;
+            let out = loop {
+                let out = state
+                    .db
+                    .devices_import(project.clone(), rows.clone(), dry_run, admin.acting())
+                    .await;
+                match &out {
+                    // An id generated here was already a device's (32 bits: rare, not never): the
+                    // rows get fresh ones and the import runs again, nothing having been written.
+                    Err(StoreError::Refused(Refusal::BadRows(more)))
+                        if tries < 3 && only_taken_generated_ids(more, &rows) =>
+                    {
+                        tries += 1;
+                        regenerate(&mut rows, more)?;
+                    }
+                    _ => break out,
                 }
-                _ => break out,
+            };
+            match out {
+                Ok(_) if !bad.is_empty() => Ok(Outcome::Bad(bad)),
+                Ok(report) => Ok(Outcome::Report(report)),
+                Err(StoreError::Refused(Refusal::BadRows(more))) => {
+                    bad.extend(more);
+                    bad.sort_by_key(|e| e.line);
+                    Ok(Outcome::Bad(bad))
+                }
+                Err(e) => Err(e.into()),
             }
-        };
-        match out {
-            Ok(_) if !bad.is_empty() => Ok(Outcome::Bad(bad)),
-            Ok(report) => Ok(Outcome::Report(report)),
-            Err(StoreError::Refused(Refusal::BadRows(more))) => {
-                bad.extend(more);
-                bad.sort_by_key(|e| e.line);
-                Ok(Outcome::Bad(bad))
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-    .await;
-    match admin.answer(&state, r).await? {
+        })
+        .await?
+    {
         Outcome::Report(report) => Ok(Json(report).into_response()),
         Outcome::Bad(rows) => {
             let message = bad_rows_message(rows.len());

@@ -14,7 +14,7 @@ use super::super::auth::Caller;
 use super::super::error::{ApiErr, StoreError};
 use super::super::state::AppState;
 use super::super::store::admin::Refusal;
-use super::admin::{Admin, Fields, new_device_uuid};
+use super::admin::{Admin, Fields, created, new_device_uuid};
 use super::audit::Source;
 use super::project_write::check_key;
 
@@ -50,26 +50,26 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<DeviceInfo>), ApiErr> {
     let admin = Admin::check(&state, &p, source, "device_add", "registering devices").await?;
-    let r = async {
-        check_key(&project)?;
-        let dev = new_device(&headers, &body)?;
-        if let Some(uuid) = dev.device_uuid.clone() {
-            return Ok(state
-                .db
-                .device_add(info(&project, uuid, dev), admin.acting())
-                .await?);
-        }
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let row = info(&project, new_device_uuid()?, dev.clone());
-            match state.db.device_add(row, admin.acting()).await {
-                Err(StoreError::Refused(Refusal::Conflict(_))) if tries < GENERATED_TRIES => {}
-                other => return Ok(other?),
+    admin
+        .answer(&state, async {
+            check_key(&project)?;
+            let dev = new_device(&headers, &body)?;
+            if let Some(uuid) = dev.device_uuid.clone() {
+                return Ok(state
+                    .db
+                    .device_add(info(&project, uuid, dev), admin.acting())
+                    .await?);
             }
-        }
-    }
-    .await;
-    let dev = admin.answer(&state, r).await?;
-    Ok((StatusCode::CREATED, Json(dev)))
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let row = info(&project, new_device_uuid()?, dev.clone());
+                match state.db.device_add(row, admin.acting()).await {
+                    Err(StoreError::Refused(Refusal::Conflict(_))) if tries < GENERATED_TRIES => {}
+                    other => return Ok(other?),
+                }
+            }
+        })
+        .await
+        .map(created)
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::device_import::MAX_DEVICE_NAME;
-use crate::model::entity::{ResourcePath, validate_name, validate_project_key};
+use crate::model::entity::{ResourcePath, validate_name};
 use crate::model::scope::Action;
 use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 
@@ -31,6 +31,7 @@ use super::super::store::backend::DeviceWrite;
 use super::super::store::entities::DeviceQuery;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, json_fields};
+use super::project_write::{check_key, unknown_project};
 use super::query::Params;
 use super::token_create::MAX_DESCRIPTION;
 
@@ -39,12 +40,8 @@ const MAX_LIMIT: u32 = 1000;
 const MAX_TAGS: usize = 100;
 const MAX_TAG_LEN: usize = 64;
 
-fn check_project(key: &str) -> Result<(), ApiErr> {
-    validate_project_key(key).map_err(|e| ApiErr::bad_request(e.to_string()))
-}
-
 fn check_ids(project: &str, uuid: &str) -> Result<(), ApiErr> {
-    check_project(project)?;
+    check_key(project)?;
     validate_name("device id", uuid).map_err(|e| ApiErr::bad_request(e.to_string()))
 }
 
@@ -60,7 +57,7 @@ pub async fn fleets(
     Caller(p): Caller,
     Path(project): Path<String>,
 ) -> Result<Json<FleetList>, ApiErr> {
-    check_project(&project)?;
+    check_key(&project)?;
     if !p.can(ResourcePath::project(&project), Action::Read) {
         return Err(no_right(Action::Read, &format!("project {project}")));
     }
@@ -78,7 +75,7 @@ pub async fn list(
     Path(project): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<DeviceList>, ApiErr> {
-    check_project(&project)?;
+    check_key(&project)?;
     let filter = p
         .device_filter(&project)
         .ok_or_else(|| no_right(Action::Read, &format!("anything in project {project}")))?;
@@ -107,10 +104,6 @@ fn device_write(p: &Principal, project: &str, uuid: &str, rec: Record) -> Device
         caller: Some(p.token_id.clone()),
         audit: Some(rec),
     }
-}
-
-fn unknown_project(project: &str) -> ApiErr {
-    ApiErr::not_found(format!("unknown project \"{project}\""))
 }
 
 /// The one answer for a device that does not exist and one the token may not see.

@@ -14,7 +14,7 @@ use crate::model::wire::FleetInfo;
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
-use super::admin::{Admin, Fields, flag};
+use super::admin::{Admin, Fields, created, flag};
 use super::audit::Source;
 use super::project_write::check_key;
 
@@ -33,19 +33,19 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<FleetInfo>), ApiErr> {
     let admin = Admin::check(&state, &p, source, "fleet_add", MANAGING).await?;
-    let r = async {
-        check_key(&project)?;
-        let mut f = Fields::parse(&headers, &body, false)?;
-        let name = f
-            .string("name")?
-            .ok_or_else(|| ApiErr::bad_request("name: is required"))?;
-        f.finish("name")?;
-        check_fleet("name", &name)?;
-        Ok(state.db.fleet_add(project, name, admin.acting()).await?)
-    }
-    .await;
-    let fleet = admin.answer(&state, r).await?;
-    Ok((StatusCode::CREATED, Json(fleet)))
+    admin
+        .answer(&state, async {
+            check_key(&project)?;
+            let mut f = Fields::parse(&headers, &body, false)?;
+            let name = f
+                .string("name")?
+                .ok_or_else(|| ApiErr::bad_request("name: is required"))?;
+            f.finish("name")?;
+            check_fleet("name", &name)?;
+            Ok(state.db.fleet_add(project, name, admin.acting()).await?)
+        })
+        .await
+        .map(created)
 }
 
 pub async fn remove(
@@ -56,15 +56,16 @@ pub async fn remove(
     RawQuery(query): RawQuery,
 ) -> Result<Json<FleetRemoved>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "fleet_remove", MANAGING).await?;
-    let r = async {
-        check_key(&project)?;
-        check_fleet("fleet", &name)?;
-        let force = flag(query.as_deref(), "force")?;
-        Ok(state
-            .db
-            .fleet_remove(project, name, force, admin.acting())
-            .await?)
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_key(&project)?;
+            check_fleet("fleet", &name)?;
+            let force = flag(query.as_deref(), "force")?;
+            Ok(state
+                .db
+                .fleet_remove(project, name, force, admin.acting())
+                .await?)
+        })
+        .await
+        .map(Json)
 }

@@ -9,24 +9,18 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 
 use crate::model::admin::{Member, MemberList};
-use crate::model::entity::{validate_name, validate_username};
+use crate::model::entity::validate_name;
 
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::admin::{Admin, Fields};
 use super::audit::Source;
-use super::project_write::{check_key, unknown};
+use super::project_write::{check_key, unknown_project};
+use super::user_write::check_username_in_path;
 
 const MANAGING: &str = "managing project members";
 pub const MAX_ROLES: usize = 16;
-
-fn check_user(name: &str) -> Result<(), ApiErr> {
-    if validate_name("username", name).is_ok() {
-        return Ok(());
-    }
-    validate_username(name).map_err(|e| ApiErr::bad_request(e.to_string()))
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -35,15 +29,16 @@ pub async fn list(
     Path(key): Path<String>,
 ) -> Result<Json<MemberList>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "member_read", "listing project members").await?;
-    let r = async {
-        check_key(&key)?;
-        let members = state.db.members(key.clone()).await?;
-        members
-            .map(|members| MemberList { members })
-            .ok_or_else(|| unknown(&key))
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_key(&key)?;
+            let members = state.db.members(key.clone()).await?;
+            members
+                .map(|members| MemberList { members })
+                .ok_or_else(|| unknown_project(&key))
+        })
+        .await
+        .map(Json)
 }
 
 /// The body of a PUT: optional; `name` must be the path's user; `roles` at most 16 names.
@@ -82,14 +77,15 @@ pub async fn put(
     body: Bytes,
 ) -> Result<Json<Member>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "member_add", MANAGING).await?;
-    let r = async {
-        check_key(&key)?;
-        check_user(&user)?;
-        let m = member(&headers, &body, &user)?;
-        Ok(state.db.member_put(key, m, admin.acting()).await?)
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_key(&key)?;
+            check_username_in_path(&user)?;
+            let m = member(&headers, &body, &user)?;
+            Ok(state.db.member_put(key, m, admin.acting()).await?)
+        })
+        .await
+        .map(Json)
 }
 
 pub async fn remove(
@@ -99,12 +95,12 @@ pub async fn remove(
     Path((key, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiErr> {
     let admin = Admin::check(&state, &p, source, "member_remove", MANAGING).await?;
-    let r = async {
-        check_key(&key)?;
-        check_user(&user)?;
-        state.db.member_remove(key, user, admin.acting()).await?;
-        Ok(StatusCode::NO_CONTENT)
-    }
-    .await;
-    admin.answer(&state, r).await
+    admin
+        .answer(&state, async {
+            check_key(&key)?;
+            check_username_in_path(&user)?;
+            state.db.member_remove(key, user, admin.acting()).await?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
 }

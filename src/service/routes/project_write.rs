@@ -14,7 +14,7 @@ use crate::model::wire::ProjectInfo;
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
-use super::admin::{Admin, Fields, flag, text};
+use super::admin::{Admin, Fields, created, flag, text};
 use super::audit::Source;
 use super::token_create::MAX_DESCRIPTION;
 
@@ -25,7 +25,7 @@ pub fn check_key(key: &str) -> Result<(), ApiErr> {
     validate_project_key(key).map_err(|e| ApiErr::bad_request(e.to_string()))
 }
 
-pub fn unknown(key: &str) -> ApiErr {
+pub fn unknown_project(key: &str) -> ApiErr {
     ApiErr::not_found(format!("unknown project \"{key}\""))
 }
 
@@ -59,13 +59,13 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiErr> {
     let admin = Admin::check(&state, &p, source, "project_add", MANAGING).await?;
-    let r = async {
-        let project = new_project(&headers, &body)?;
-        Ok(state.db.project_add(project, admin.acting()).await?)
-    }
-    .await;
-    let project = admin.answer(&state, r).await?;
-    Ok((StatusCode::CREATED, Json(project)))
+    admin
+        .answer(&state, async {
+            let project = new_project(&headers, &body)?;
+            Ok(state.db.project_add(project, admin.acting()).await?)
+        })
+        .await
+        .map(created)
 }
 
 pub async fn get_one(
@@ -80,7 +80,7 @@ pub async fn get_one(
         )));
     }
     let project = state.db.project(key.clone()).await?;
-    project.map(Json).ok_or_else(|| unknown(&key))
+    project.map(Json).ok_or_else(|| unknown_project(&key))
 }
 
 pub async fn remove(
@@ -91,11 +91,12 @@ pub async fn remove(
     RawQuery(query): RawQuery,
 ) -> Result<Json<ProjectRemoved>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "project_remove", MANAGING).await?;
-    let r = async {
-        check_key(&key)?;
-        let force = flag(query.as_deref(), "force")?;
-        Ok(state.db.project_remove(key, force, admin.acting()).await?)
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_key(&key)?;
+            let force = flag(query.as_deref(), "force")?;
+            Ok(state.db.project_remove(key, force, admin.acting()).await?)
+        })
+        .await
+        .map(Json)
 }

@@ -15,7 +15,7 @@ use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::admin::{NewUser, UserChange};
-use super::admin::{Admin, Fields, check_email};
+use super::admin::{Admin, Fields, check_email, created};
 use super::audit::Source;
 
 const MANAGING: &str = "managing users";
@@ -26,7 +26,7 @@ fn check_name(name: &str) -> Result<(), ApiErr> {
 
 /// A user named in the path: a valid username, or a name a user may have from before the
 /// rule (the scope grammar's names, e.g. with uppercase).
-fn check_path_name(name: &str) -> Result<(), ApiErr> {
+pub fn check_username_in_path(name: &str) -> Result<(), ApiErr> {
     if validate_name("username", name).is_ok() {
         return Ok(());
     }
@@ -72,13 +72,13 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<UserInfo>), ApiErr> {
     let admin = Admin::check(&state, &p, source, "user_add", MANAGING).await?;
-    let r = async {
-        let user = new_user(&headers, &body)?;
-        Ok(state.db.user_add(user, admin.acting()).await?)
-    }
-    .await;
-    let user = admin.answer(&state, r).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    admin
+        .answer(&state, async {
+            let user = new_user(&headers, &body)?;
+            Ok(state.db.user_add(user, admin.acting()).await?)
+        })
+        .await
+        .map(created)
 }
 
 fn unknown(name: &str) -> ApiErr {
@@ -92,16 +92,17 @@ pub async fn get_one(
     Path(name): Path<String>,
 ) -> Result<Json<UserInfo>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "user_read", "reading users").await?;
-    let r = async {
-        check_path_name(&name)?;
-        state
-            .db
-            .user(name.clone())
-            .await?
-            .ok_or_else(|| unknown(&name))
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_username_in_path(&name)?;
+            state
+                .db
+                .user(name.clone())
+                .await?
+                .ok_or_else(|| unknown(&name))
+        })
+        .await
+        .map(Json)
 }
 
 fn change(headers: &HeaderMap, body: &[u8]) -> Result<UserChange, ApiErr> {
@@ -145,13 +146,14 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Json<UserInfo>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "user_update", MANAGING).await?;
-    let r = async {
-        check_path_name(&name)?;
-        let change = change(&headers, &body)?;
-        Ok(state.db.user_update(name, change, admin.acting()).await?)
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_username_in_path(&name)?;
+            let change = change(&headers, &body)?;
+            Ok(state.db.user_update(name, change, admin.acting()).await?)
+        })
+        .await
+        .map(Json)
 }
 
 pub async fn remove(
@@ -161,10 +163,11 @@ pub async fn remove(
     Path(name): Path<String>,
 ) -> Result<Json<UserRemoved>, ApiErr> {
     let admin = Admin::check(&state, &p, source, "user_remove", MANAGING).await?;
-    let r = async {
-        check_path_name(&name)?;
-        Ok(state.db.user_remove(name, admin.acting()).await?)
-    }
-    .await;
-    admin.answer(&state, r).await.map(Json)
+    admin
+        .answer(&state, async {
+            check_username_in_path(&name)?;
+            Ok(state.db.user_remove(name, admin.acting()).await?)
+        })
+        .await
+        .map(Json)
 }
