@@ -12,7 +12,7 @@ use crate::commands::tokens::Failure;
 use crate::model::admin::NewDevice;
 
 use super::fleets::naming;
-use super::{CONNECT_REGISTERS_DEVICES, clean, print_json, print_result, print_text, refused};
+use super::{CONNECT_REGISTERS_DEVICES, clean, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: DevicesCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
@@ -30,12 +30,11 @@ pub(super) async fn run(c: &Client, cmd: DevicesCommand, json: bool) -> Result<E
                 .into_iter()
                 .filter(|d| fleet.as_ref().is_none_or(|f| &d.group == f))
                 .collect();
-            if json {
-                return print_json(&devices);
-            }
-            let rows: Vec<Vec<String>> = devices
-                .iter()
-                .map(|d| {
+            print_list(
+                json,
+                &devices,
+                &["Device ID", "Name", "Fleet", "Tags", "Description"],
+                |d| {
                     vec![
                         clean(&d.device_uuid),
                         table::fit(&clean(&d.device_name), 32),
@@ -43,12 +42,8 @@ pub(super) async fn run(c: &Client, cmd: DevicesCommand, json: bool) -> Result<E
                         table::fit(&clean(&d.tags.join(", ")), 32),
                         table::fit(&clean(&d.description), 40),
                     ]
-                })
-                .collect();
-            print_text(&table::render(
-                &["Device ID", "Name", "Fleet", "Tags", "Description"],
-                &rows,
-            ))
+                },
+            )
         }
         DevicesCommand::Add {
             project,

@@ -8,21 +8,16 @@ use crate::cli::admin::FleetsCommand;
 use crate::commands::table;
 use crate::commands::tokens::Failure;
 
-use super::{clean, count, print_json, print_result, print_text, refused};
+use super::{clean, count, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: FleetsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         FleetsCommand::List { project, .. } => {
             super::require_admin(c).await?;
             let fleets = c.list_fleets(&project).await.map_err(refused)?;
-            if json {
-                return print_json(&fleets);
-            }
-            let rows: Vec<Vec<String>> = fleets
-                .iter()
-                .map(|f| vec![table::fit(&clean(&f.name), 40), f.device_count.to_string()])
-                .collect();
-            print_text(&table::render(&["Fleet", "Devices"], &rows))
+            print_list(json, &fleets, &["Fleet", "Devices"], |f| {
+                vec![table::fit(&clean(&f.name), 40), f.device_count.to_string()]
+            })
         }
         FleetsCommand::Add { project, name, .. } => {
             let f = c.create_fleet(&project, &name).await.map_err(refused)?;

@@ -10,25 +10,18 @@ use crate::cli::admin::MembersCommand;
 use crate::commands::table;
 use crate::commands::tokens::Failure;
 
-use super::{print_json, print_result, print_text, refused};
+use super::{print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: MembersCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         MembersCommand::List { project, .. } => {
             let members = c.list_members(&project).await.map_err(refused)?;
-            if json {
-                return print_json(&members);
-            }
-            let rows: Vec<Vec<String>> = members
-                .iter()
-                .map(|m| {
-                    vec![
-                        table::fit(&super::clean(&m.name), 32),
-                        table::fit(&super::clean(&m.roles.join(", ")), 60),
-                    ]
-                })
-                .collect();
-            print_text(&table::render(&["Member", "Roles"], &rows))
+            print_list(json, &members, &["Member", "Roles"], |m| {
+                vec![
+                    table::fit(&super::clean(&m.name), 32),
+                    table::fit(&super::clean(&m.roles.join(", ")), 60),
+                ]
+            })
         }
         MembersCommand::Add {
             project,

@@ -24,6 +24,7 @@ use crate::config::Resolved;
 use crate::model::sanitize::{is_unsafe_char, sanitize_line};
 
 use super::connect::connect;
+use super::table;
 use super::tokens::{Failure, write_json};
 
 /// What a JFrog Platform is told when a device write meets no such endpoint there.
@@ -176,6 +177,20 @@ pub(super) fn print_result(
     } else {
         print_text(&clean(line))
     }
+}
+
+/// `items` as JSON, or a table of `headers` with `row` of each item.
+pub(super) fn print_list<T: Serialize>(
+    json: bool,
+    items: &[T],
+    headers: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+) -> Result<ExitCode, Failure> {
+    if json {
+        return print_json(&items);
+    }
+    let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+    print_text(&table::render(headers, &rows))
 }
 
 /// `n` with thousands separators: 9997 -> `9,997`.

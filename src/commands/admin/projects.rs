@@ -10,30 +10,25 @@ use crate::commands::table;
 use crate::commands::tokens::Failure;
 use crate::model::admin::ProjectRemoved;
 
-use super::{clean, count, print_json, print_result, print_text, refused};
+use super::{clean, count, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: ProjectsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
         ProjectsCommand::List { .. } => {
             super::require_admin(c).await?;
             let projects = c.list_projects().await.map_err(refused)?;
-            if json {
-                return print_json(&projects);
-            }
-            let rows: Vec<Vec<String>> = projects
-                .iter()
-                .map(|p| {
+            print_list(
+                json,
+                &projects,
+                &["Key", "Display name", "Description"],
+                |p| {
                     vec![
                         clean(&p.project_key),
                         table::fit(&clean(&p.display_name), 32),
                         table::fit(&clean(&p.description), 48),
                     ]
-                })
-                .collect();
-            print_text(&table::render(
-                &["Key", "Display name", "Description"],
-                &rows,
-            ))
+                },
+            )
         }
         ProjectsCommand::Add {
             key,

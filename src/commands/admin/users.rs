@@ -11,7 +11,7 @@ use crate::commands::tokens::Failure;
 use crate::model::token::subject_username;
 use crate::model::wire::UserInfo;
 
-use super::{clean, count, print_json, print_result, print_text, refused};
+use super::{clean, count, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: UsersCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
@@ -117,12 +117,11 @@ async fn list(c: &Client, status: Option<UserStatus>, json: bool) -> Result<Exit
         // A server may ignore the filter (a JFrog Platform): filter again here.
         .filter(|u| wanted.is_none_or(|w| u.status.as_deref().unwrap_or("enabled") == w))
         .collect();
-    if json {
-        return print_json(&users);
-    }
-    let rows: Vec<Vec<String>> = users
-        .iter()
-        .map(|u| {
+    print_list(
+        json,
+        &users,
+        &["Username", "Email", "Admin", "Status", "Realm"],
+        |u| {
             vec![
                 table::fit(&clean(&u.username), 32),
                 table::fit(&clean(u.email.as_deref().unwrap_or("")), 40),
@@ -135,10 +134,6 @@ async fn list(c: &Client, status: Option<UserStatus>, json: bool) -> Result<Exit
                 table::fit(&clean(u.status.as_deref().unwrap_or("")), 12),
                 table::fit(&clean(u.realm.as_deref().unwrap_or("")), 12),
             ]
-        })
-        .collect();
-    print_text(&table::render(
-        &["Username", "Email", "Admin", "Status", "Realm"],
-        &rows,
-    ))
+        },
+    )
 }
