@@ -267,11 +267,21 @@ impl Client {
 
     /// Every user, following `cursor`.
     pub async fn list_all_users(&self, username: Option<&str>) -> Result<Vec<UserInfo>, ApiError> {
+        self.list_all_users_with(username, None).await
+    }
+
+    /// As [`Client::list_all_users`], only users of `status` (as
+    /// [`Client::list_users_page_with`]).
+    pub async fn list_all_users_with(
+        &self,
+        username: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<UserInfo>, ApiError> {
         let mut all = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .list_users_page(username, cursor.as_deref(), None)
+                .list_users_page_with(username, status, cursor.as_deref(), None)
                 .await?;
             all.extend(page.users);
             match page.cursor {

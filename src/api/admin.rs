@@ -9,9 +9,9 @@ use crate::model::admin::{
     DeviceRemoved, FleetRemoved, ImportReport, ImportRowError, Member, NewDevice, NewFleet,
     ProjectRemoved, UserRemoved,
 };
-use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo, UserList};
+use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 
-use super::access::{MAX_PAGES, lenient_list};
+use super::access::lenient_list;
 use super::client::{Client, read_limited, read_success};
 use super::error::{ApiError, server_message, shorten};
 
@@ -129,37 +129,6 @@ fn clean_rows(rows: Vec<ImportRowError>) -> Vec<ImportRowError> {
 }
 
 impl Client {
-    /// Every user (`status`: only `enabled` or `disabled` ones), following `cursor`.
-    pub async fn list_users_with_status(
-        &self,
-        status: Option<&str>,
-    ) -> Result<Vec<UserInfo>, ApiError> {
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut q: Vec<(&str, String)> = Vec::new();
-            if let Some(s) = status {
-                q.push(("status", s.to_owned()));
-            }
-            if let Some(c) = &cursor {
-                q.push(("cursor", c.clone()));
-            }
-            let page: UserList = self.get_json(&USERS, &q, "user list").await?;
-            all.extend(page.users);
-            match page.cursor.filter(|c| !c.is_empty()) {
-                Some(next) if Some(&next) == cursor.as_ref() => {
-                    return Err(ApiError::decode(
-                        "user list",
-                        "the server repeated a cursor",
-                    ));
-                }
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
-        Err(ApiError::decode("user list", "too many pages"))
-    }
-
     pub async fn create_user(&self, req: &NewUserRequest) -> Result<UserInfo, ApiError> {
         let resp = self.send_once(Method::POST, &USERS, Some(req)).await?;
         answer(resp, "user").await

@@ -67,7 +67,7 @@ async fn not_yourself(c: &Client, name: &str, doing: &str) -> Result<(), Failure
         return Ok(());
     }
     let other_admin = c
-        .list_users_with_status(Some("enabled"))
+        .list_all_users_with(None, Some("enabled"))
         .await
         .map_err(refused)?
         .iter()
@@ -110,7 +110,7 @@ async fn set_status(
 async fn list(c: &Client, status: Option<UserStatus>, json: bool) -> Result<ExitCode, Failure> {
     let wanted = status.map(UserStatus::as_str);
     let users: Vec<UserInfo> = c
-        .list_users_with_status(wanted)
+        .list_all_users_with(None, wanted)
         .await
         .map_err(refused)?
         .into_iter()
