@@ -13,7 +13,7 @@ use crate::service::store::entities::naming_patterns;
 use crate::service::store::tokens::TokenRow;
 use crate::service::store::tx::{ProjectGone, Res, UserFields};
 
-use super::entities::{DEVICE_COLUMNS, device_row, tags_json};
+use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row, tags_json};
 use super::errors::classify;
 use super::tokens::{COLUMNS, exec, token_row};
 
@@ -23,6 +23,14 @@ fn list_of(text: &str) -> Res<Vec<String>> {
 
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+/// The first column of each row.
+fn first_column(rows: &[Row]) -> Res<Vec<String>> {
+    rows.iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(classify)
 }
 
 fn token_rows(rows: &[Row]) -> Res<Vec<TokenRow>> {
@@ -43,10 +51,7 @@ pub(super) async fn enabled_admins_for_update(c: &impl GenericClient) -> Res<Vec
         )
         .await
         .map_err(classify)?;
-    rows.iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()
-        .map_err(classify)
+    first_column(&rows)
 }
 
 pub(super) async fn add_user(
@@ -130,15 +135,7 @@ pub(super) async fn project(c: &impl GenericClient, key: &str) -> Res<Option<Pro
         )
         .await
         .map_err(classify)?;
-    row.map(|r| {
-        Ok(ProjectInfo {
-            project_key: r.try_get(0)?,
-            display_name: r.try_get(1)?,
-            description: r.try_get(2)?,
-        })
-    })
-    .transpose()
-    .map_err(classify)
+    row.as_ref().map(project_row).transpose().map_err(classify)
 }
 
 pub(super) async fn add_project(c: &impl GenericClient, p: &ProjectInfo) -> Res<bool> {
@@ -259,32 +256,11 @@ pub(super) async fn fleet_device_ids(
         )
         .await
         .map_err(classify)?;
-    rows.iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()
-        .map_err(classify)
+    first_column(&rows)
 }
 
 pub(super) async fn add_device(c: &impl GenericClient, d: &DeviceInfo) -> Res<bool> {
-    let sql = "INSERT INTO devices (device_uuid, device_name, project_key, fleet, description, \
-               tags, device_ip, agent_version) \
-               VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8) ON CONFLICT DO NOTHING";
-    let n = exec(
-        c,
-        sql,
-        &[
-            &d.device_uuid,
-            &d.device_name,
-            &d.project,
-            &d.group,
-            &d.description,
-            &tags_json(&d.tags),
-            &d.device_ip,
-            &d.agent_version,
-        ],
-    )
-    .await?;
-    Ok(n == 1)
+    Ok(insert_device_then(c, d, " ON CONFLICT DO NOTHING").await? == 1)
 }
 
 pub(super) async fn devices_among(

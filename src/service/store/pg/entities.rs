@@ -15,7 +15,7 @@ use super::tokens::{Param, refs};
 pub(super) const DEVICE_COLUMNS: &str = "device_uuid, device_name, project_key, fleet, description, \
                               tags::text, device_ip, agent_version";
 
-fn user_row(r: &Row) -> Result<UserInfo, tokio_postgres::Error> {
+pub(super) fn user_row(r: &Row) -> Result<UserInfo, tokio_postgres::Error> {
     Ok(UserInfo {
         username: r.try_get(0)?,
         email: r.try_get(1)?,
@@ -65,9 +65,22 @@ pub(super) async fn insert_user(c: &impl GenericClient, u: &UserInfo) -> Res<u64
 }
 
 pub(super) async fn insert_device(c: &impl GenericClient, d: &DeviceInfo) -> Res<u64> {
+    insert_device_then(c, d, "").await
+}
+
+/// Inserts `d`, the statement ending in `then` (`" ON CONFLICT DO NOTHING"`: a taken id
+/// inserts nothing); how many rows went in.
+pub(super) async fn insert_device_then(
+    c: &impl GenericClient,
+    d: &DeviceInfo,
+    then: &str,
+) -> Res<u64> {
     c.execute(
-        "INSERT INTO devices (device_uuid, device_name, project_key, fleet, description, \
-         tags, device_ip, agent_version) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8)",
+        &format!(
+            "INSERT INTO devices (device_uuid, device_name, project_key, fleet, description, \
+             tags, device_ip, agent_version) \
+             VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8){then}"
+        ),
         &[
             &d.device_uuid,
             &d.device_name,
@@ -164,6 +177,15 @@ pub(super) async fn users(c: &impl GenericClient, q: UsersQuery<'_>) -> Res<Vec<
         .map_err(classify)
 }
 
+/// A project from `project_key, display_name, description`.
+pub(super) fn project_row(r: &Row) -> Result<ProjectInfo, tokio_postgres::Error> {
+    Ok(ProjectInfo {
+        project_key: r.try_get(0)?,
+        display_name: r.try_get(1)?,
+        description: r.try_get(2)?,
+    })
+}
+
 pub(super) async fn projects(c: &impl GenericClient) -> Res<Vec<ProjectInfo>> {
     let rows = c
         .query(
@@ -174,14 +196,8 @@ pub(super) async fn projects(c: &impl GenericClient) -> Res<Vec<ProjectInfo>> {
         .await
         .map_err(classify)?;
     rows.iter()
-        .map(|r| {
-            Ok(ProjectInfo {
-                project_key: r.try_get(0)?,
-                display_name: r.try_get(1)?,
-                description: r.try_get(2)?,
-            })
-        })
-        .collect::<Result<_, tokio_postgres::Error>>()
+        .map(project_row)
+        .collect::<Result<_, _>>()
         .map_err(classify)
 }
 

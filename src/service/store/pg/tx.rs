@@ -261,17 +261,10 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             )
             .await
             .map_err(classify)?;
-        row.map(|r| {
-            Ok(UserInfo {
-                username: r.try_get(0)?,
-                email: r.try_get(1)?,
-                admin: Some(r.try_get(2)?),
-                status: Some(r.try_get(3)?),
-                realm: Some(r.try_get(4)?),
-            })
-        })
-        .transpose()
-        .map_err(classify)
+        row.as_ref()
+            .map(entities::user_row)
+            .transpose()
+            .map_err(classify)
     }
     async fn enabled_admins_for_update(&self) -> Res<Vec<String>> {
         admin::enabled_admins_for_update(self.c).await

@@ -12,7 +12,7 @@ use crate::model::wire::{DeviceInfo, ProjectInfo};
 use super::super::entities::naming_patterns;
 use super::super::tokens::TokenRow;
 use super::super::tx::{ProjectGone, UserFields};
-use super::entities::{DEVICE_COLUMNS, device_row, tags_json};
+use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row, tags_json};
 use super::tokens::{COLUMNS, token_row};
 
 fn json_list(items: &[String]) -> String {
@@ -104,13 +104,7 @@ pub fn project(conn: &Connection, key: &str) -> rusqlite::Result<Option<ProjectI
     conn.prepare_cached(
         "SELECT project_key, display_name, description FROM projects WHERE project_key = ?1",
     )?
-    .query_row([key], |r| {
-        Ok(ProjectInfo {
-            project_key: r.get(0)?,
-            display_name: r.get(1)?,
-            description: r.get(2)?,
-        })
-    })
+    .query_row([key], project_row)
     .optional()
 }
 
@@ -236,22 +230,8 @@ pub fn fleet_device_ids(
 }
 
 pub fn add_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached(&format!(
-            "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT(project_key, device_uuid) DO NOTHING"
-        ))?
-        .execute(params![
-            d.device_uuid,
-            d.device_name,
-            d.project,
-            d.group,
-            d.description,
-            tags_json(&d.tags),
-            d.device_ip,
-            d.agent_version
-        ])?;
-    Ok(n == 1)
+    let then = " ON CONFLICT(project_key, device_uuid) DO NOTHING";
+    Ok(insert_device_then(conn, d, then)? == 1)
 }
 
 /// The devices of `project` among `ids` (one statement over a JSON array of the ids).

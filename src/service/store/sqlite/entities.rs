@@ -73,17 +73,20 @@ pub fn add_membership(conn: &Connection, username: &str, project: &str) -> rusql
 
 // ---- projects and fleets -----------------------------------------------------------------
 
+/// A project from `project_key, display_name, description`.
+pub fn project_row(r: &Row<'_>) -> rusqlite::Result<ProjectInfo> {
+    Ok(ProjectInfo {
+        project_key: r.get(0)?,
+        display_name: r.get(1)?,
+        description: r.get(2)?,
+    })
+}
+
 pub fn projects(conn: &Connection) -> rusqlite::Result<Vec<ProjectInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT project_key, display_name, description FROM projects ORDER BY project_key",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(ProjectInfo {
-            project_key: r.get(0)?,
-            display_name: r.get(1)?,
-            description: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map([], project_row)?;
     rows.collect()
 }
 
@@ -176,8 +179,18 @@ pub fn device_exists(conn: &Connection, project: &str, uuid: &str) -> rusqlite::
 }
 
 pub fn insert_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<()> {
+    insert_device_then(conn, d, "").map(drop)
+}
+
+/// Inserts `d`, the statement ending in `then` (an `ON CONFLICT … DO NOTHING`: a taken id
+/// inserts nothing); how many rows went in.
+pub fn insert_device_then(
+    conn: &Connection,
+    d: &DeviceInfo,
+    then: &str,
+) -> rusqlite::Result<usize> {
     conn.prepare_cached(&format!(
-        "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8){then}"
     ))?
     .execute(params![
         d.device_uuid,
@@ -188,8 +201,7 @@ pub fn insert_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<()> 
         tags_json(&d.tags),
         d.device_ip,
         d.agent_version
-    ])?;
-    Ok(())
+    ])
 }
 
 /// Stores `d`'s name, description and tags.
