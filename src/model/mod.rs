@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod counts;
 pub mod csv;
 pub mod device_import;
 pub mod duration;

@@ -7,8 +7,9 @@ use crate::api::Client;
 use crate::cli::admin::FleetsCommand;
 use crate::commands::table;
 use crate::commands::tokens::Failure;
+use crate::model::counts::{count_of, thousands};
 
-use super::{clean, count, print_list, print_result, refused};
+use super::{clean, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: FleetsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
@@ -37,7 +38,7 @@ pub(super) async fn run(c: &Client, cmd: FleetsCommand, json: bool) -> Result<Ex
             if gone.devices_deleted > 0 {
                 line.push_str(&format!(
                     "; deleted {}",
-                    count(gone.devices_deleted, "device", "devices")
+                    count_of(gone.devices_deleted, "device", "devices")
                 ));
             }
             line.push_str(&naming(gone.live_tokens_naming));
@@ -53,7 +54,7 @@ pub(super) fn naming(n: u64) -> String {
         1 => "; 1 live token named it (that grant is now useless)".into(),
         n => format!(
             "; {} live tokens named it (those grants are now useless)",
-            super::thousands(n)
+            thousands(n)
         ),
     }
 }

@@ -12,10 +12,11 @@ use crate::api::admin::{ImportError, ImportFormat};
 use crate::cli::admin::{ImportArgs, ImportFileFormat};
 use crate::commands::tokens::Failure;
 use crate::model::admin::{ChangeKind, ImportReport, ImportRowError};
+use crate::model::counts::thousands;
 use crate::model::device_import::{self, Format};
 
 use super::devices::device_write_refused;
-use super::{clean, print_json, print_text, thousands};
+use super::{clean, print_json, print_text};
 
 /// The server's limit on an import body.
 pub const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;

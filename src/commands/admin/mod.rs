@@ -193,40 +193,12 @@ pub(super) fn print_list<T: Serialize>(
     print_text(&table::render(headers, &rows))
 }
 
-/// `n` with thousands separators: 9997 -> `9,997`.
-pub(super) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 token` / `3 tokens`.
-pub(super) fn count(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{} {many}", thousands(n))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_codes() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(9997), "9,997");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(count(1, "token", "tokens"), "1 token");
-        assert_eq!(count(10_000, "token", "tokens"), "10,000 tokens");
+    fn codes_and_escapes() {
         assert_eq!(
             strip_code("CONFLICT: user \"alice\" already exists"),
             "user \"alice\" already exists"

@@ -9,8 +9,9 @@ use crate::cli::admin::ProjectsCommand;
 use crate::commands::table;
 use crate::commands::tokens::Failure;
 use crate::model::admin::ProjectRemoved;
+use crate::model::counts::count_of;
 
-use super::{clean, count, print_list, print_result, refused};
+use super::{clean, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: ProjectsCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
@@ -57,7 +58,7 @@ fn removed_line(r: &ProjectRemoved) -> String {
     if r.tokens_revoked > 0 {
         went.push(format!(
             "revoked {}",
-            count(r.tokens_revoked, "token", "tokens")
+            count_of(r.tokens_revoked, "token", "tokens")
         ));
     }
     let mut deleted = Vec::new();
@@ -67,7 +68,7 @@ fn removed_line(r: &ProjectRemoved) -> String {
         (r.members_removed, "membership", "memberships"),
     ] {
         if n > 0 {
-            deleted.push(count(n, one, many));
+            deleted.push(count_of(n, one, many));
         }
     }
     if !deleted.is_empty() {

@@ -8,10 +8,11 @@ use crate::api::admin::{NewUserRequest, UserPatch};
 use crate::cli::admin::{UserStatus, UsersCommand};
 use crate::commands::table;
 use crate::commands::tokens::Failure;
+use crate::model::counts::count_of;
 use crate::model::token::subject_username;
 use crate::model::wire::UserInfo;
 
-use super::{clean, count, print_list, print_result, refused};
+use super::{clean, print_list, print_result, refused};
 
 pub(super) async fn run(c: &Client, cmd: UsersCommand, json: bool) -> Result<ExitCode, Failure> {
     match cmd {
@@ -48,7 +49,7 @@ pub(super) async fn run(c: &Client, cmd: UsersCommand, json: bool) -> Result<Exi
             let line = format!(
                 "removed user {}; revoked {}",
                 gone.username,
-                count(gone.tokens_revoked, "token", "tokens")
+                count_of(gone.tokens_revoked, "token", "tokens")
             );
             print_result(json, &gone, &line)
         }

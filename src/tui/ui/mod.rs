@@ -19,6 +19,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::model::counts::thousands;
+
 use super::app::{App, Load, Overlay};
 use super::layout::{self, Regions};
 use super::text_fit::fit_middle;
@@ -283,17 +285,4 @@ pub fn framed(f: &mut Frame, r: Rect, title: Span<'_>, theme: &Theme) -> Rect {
     let inner = block.inner(r);
     f.render_widget(block, r);
     inner
-}
-
-/// 538783 -> "538,783".
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

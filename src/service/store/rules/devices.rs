@@ -13,7 +13,9 @@ use super::super::audit::OK;
 use super::super::tx::{Res, Tx};
 use super::super::work::DeviceWrite;
 use super::projects::project_known;
-use super::{caller_live, count_of, names, note};
+use crate::model::counts::count_of;
+
+use super::{caller_live, names, note};
 
 /// Registers `dev`: Missing for an unknown project, Invalid for an unknown fleet, Conflict
 /// when the id is taken in the project.

@@ -12,7 +12,9 @@ use crate::model::wire::FleetInfo;
 use super::super::admin::{Acting, Refusal};
 use super::super::tx::{Res, Tx};
 use super::projects::project_known;
-use super::{caller_live, count_of, names, note};
+use crate::model::counts::count_of;
+
+use super::{caller_live, names, note};
 
 pub async fn add<T: Tx>(tx: &T, project: &str, name: &str, by: &Acting) -> Res<FleetInfo> {
     caller_live(tx, by.caller.as_deref()).await?;

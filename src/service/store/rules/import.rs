@@ -11,7 +11,9 @@ use crate::model::wire::DeviceInfo;
 use super::super::admin::{Acting, ImportRow, Refusal};
 use super::super::tx::{Res, Tx};
 use super::projects::project_known;
-use super::{caller_live, note, thousands};
+use crate::model::counts::thousands;
+
+use super::{caller_live, note};
 
 /// The bad rows of `rows`, in file order: ids seen twice, unknown fleets.
 fn bad_rows(project: &str, rows: &[ImportRow], fleets: &HashSet<String>) -> Vec<ImportRowError> {

@@ -67,24 +67,6 @@ pub(crate) fn names(row: &TokenRow, hit: impl Fn(&EntityRef) -> bool) -> bool {
         .is_ok_and(|s| s.grants().any(|(t, _)| hit(t)))
 }
 
-/// `n` with `one` or `many` after it: "1 live token", "3 live tokens".
-pub(crate) fn count_of(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
-/// `9997` as `9,997`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Refuses unless `caller` (when given) is live now: [`StoreError::CallerRevoked`] (revoked or
 /// unknown), [`StoreError::CallerExpired`], [`StoreError::CallerDisabled`] (its user disabled
 /// or gone). Every write acting for a caller runs this first, in its own transaction.

@@ -10,7 +10,9 @@ use crate::model::wire::ProjectInfo;
 use super::super::admin::{Acting, Refusal};
 use super::super::tokens::TokenRow;
 use super::super::tx::{Res, Tx, UserLock};
-use super::{caller_live, count_of, names, note, revoke_noted};
+use crate::model::counts::count_of;
+
+use super::{caller_live, names, note, revoke_noted};
 
 pub(crate) fn unknown_project(key: &str) -> Refusal {
     Refusal::Missing(format!("unknown project \"{key}\""))

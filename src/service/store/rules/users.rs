@@ -9,7 +9,9 @@ use crate::model::wire::UserInfo;
 
 use super::super::admin::{Acting, NewUser, Refusal, UserChange};
 use super::super::tx::{Res, Tx, UserFields};
-use super::{caller_live, count_of, note, revoke_noted};
+use crate::model::counts::count_of;
+
+use super::{caller_live, note, revoke_noted};
 
 fn unknown(username: &str) -> Refusal {
     Refusal::Missing(format!("unknown user \"{username}\""))
