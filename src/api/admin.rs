@@ -100,9 +100,10 @@ struct DeleteDeviceAnswer {
     live_tokens_naming: Option<u64>,
 }
 
-fn force_query(force: bool) -> Vec<(&'static str, String)> {
-    if force {
-        vec![("force", "true".to_owned())]
+/// `?{name}=true` when `on`, else no query (`force`, `dry_run`).
+fn flag_query(name: &'static str, on: bool) -> Vec<(&'static str, String)> {
+    if on {
+        vec![(name, "true".to_owned())]
     } else {
         Vec::new()
     }
@@ -166,7 +167,7 @@ impl Client {
             .send_query::<()>(
                 Method::DELETE,
                 &["access", "api", "v1", "projects", key],
-                &force_query(force),
+                &flag_query("force", force),
                 None,
             )
             .await?;
@@ -230,7 +231,7 @@ impl Client {
             .send_query::<()>(
                 Method::DELETE,
                 &["api", "v2", project, "fleets", name],
-                &force_query(force),
+                &flag_query("force", force),
                 None,
             )
             .await?;
@@ -285,16 +286,11 @@ impl Client {
         format: ImportFormat,
         dry_run: bool,
     ) -> Result<ImportReport, ImportError> {
-        let query = if dry_run {
-            vec![("dry_run", "true".to_owned())]
-        } else {
-            Vec::new()
-        };
         let resp = self
             .send_raw(
                 Method::POST,
                 &["api", "v2", project, "devices", "import"],
-                &query,
+                &flag_query("dry_run", dry_run),
                 Some((format.content_type(), body)),
             )
             .await?;
