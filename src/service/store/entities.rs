@@ -1,6 +1,12 @@
-//! What both backends take to list devices, and to find the tokens naming an entity.
+//! What both backends take to list devices, and to find the tokens naming an entity; how
+//! both store a list of strings.
 
 use crate::model::EntityRef;
+
+/// A list of strings (tags, roles, ids) as the JSON text both backends store.
+pub fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
 
 /// Which devices of a project a caller may see.
 #[derive(Debug, Clone, PartialEq, Eq)]

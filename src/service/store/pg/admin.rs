@@ -9,20 +9,16 @@ use crate::model::EntityRef;
 use crate::model::admin::Member;
 use crate::model::wire::{DeviceInfo, ProjectInfo};
 use crate::service::error::StoreError;
-use crate::service::store::entities::naming_patterns;
+use crate::service::store::entities::{json_list, naming_patterns};
 use crate::service::store::tokens::TokenRow;
 use crate::service::store::tx::{ProjectGone, Res, UserFields};
 
-use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row, tags_json};
+use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row};
 use super::errors::classify;
 use super::tokens::{COLUMNS, exec, token_row};
 
 fn list_of(text: &str) -> Res<Vec<String>> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("member roles: {e}")))
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 /// The first column of each row.
@@ -287,7 +283,7 @@ pub(super) async fn upsert_devices(
     let names = column(|d| d.device_name.clone());
     let fleets = column(|d| d.group.clone());
     let descriptions = column(|d| d.description.clone());
-    let tags = column(|d| tags_json(&d.tags));
+    let tags = column(|d| json_list(&d.tags));
     let sql = "INSERT INTO devices (project_key, device_uuid, device_name, fleet, description, tags) \
                SELECT $1, u.id, u.name, u.fleet, u.description, u.tags::jsonb \
                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \

@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 use crate::service::error::StoreError;
-use crate::service::store::entities::{DeviceFilter, DeviceQuery};
+use crate::service::store::entities::{DeviceFilter, DeviceQuery, json_list};
 use crate::service::store::tx::{Res, UsersQuery};
 
 use super::errors::classify;
@@ -40,10 +40,6 @@ pub(super) fn device_row(r: &Row) -> Result<DeviceInfo, StoreError> {
         device_ip: r.try_get(6).map_err(classify)?,
         agent_version: r.try_get(7).map_err(classify)?,
     })
-}
-
-pub(super) fn tags_json(tags: &[String]) -> String {
-    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
 pub(super) async fn insert_user(c: &impl GenericClient, u: &UserInfo) -> Res<u64> {
@@ -87,7 +83,7 @@ pub(super) async fn insert_device_then(
             &d.project,
             &d.group,
             &d.description,
-            &tags_json(&d.tags),
+            &json_list(&d.tags),
             &d.device_ip,
             &d.agent_version,
         ],
@@ -105,7 +101,7 @@ pub(super) async fn write_device(c: &impl GenericClient, d: &DeviceInfo) -> Res<
             &d.project,
             &d.device_uuid,
             &d.description,
-            &tags_json(&d.tags),
+            &json_list(&d.tags),
             &d.device_name,
         ],
     )

@@ -9,15 +9,11 @@ use crate::model::EntityRef;
 use crate::model::admin::Member;
 use crate::model::wire::{DeviceInfo, ProjectInfo};
 
-use super::super::entities::naming_patterns;
+use super::super::entities::{json_list, naming_patterns};
 use super::super::tokens::TokenRow;
 use super::super::tx::{ProjectGone, UserFields};
-use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row, tags_json};
+use super::entities::{DEVICE_COLUMNS, device_row, insert_device_then, project_row};
 use super::tokens::{COLUMNS, token_row};
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
-}
 
 fn list_of(text: &str) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(text).map_err(|e| {
@@ -267,7 +263,7 @@ pub fn upsert_devices(
             d.device_name,
             d.group,
             d.description,
-            tags_json(&d.tags)
+            json_list(&d.tags)
         ])?;
     }
     Ok(())

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::model::wire::{DeviceInfo, FleetInfo, ProjectInfo, UserInfo};
 
-use super::super::entities::{DeviceFilter, DeviceQuery};
+use super::super::entities::{DeviceFilter, DeviceQuery, json_list};
 use super::super::tx::UsersQuery;
 
 // ---- users -------------------------------------------------------------------------------
@@ -157,10 +157,6 @@ pub(super) fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceInfo> {
     })
 }
 
-pub(super) fn tags_json(tags: &[String]) -> String {
-    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
-}
-
 pub fn device(
     conn: &Connection,
     project: &str,
@@ -198,7 +194,7 @@ pub fn insert_device_then(
         d.project,
         d.group,
         d.description,
-        tags_json(&d.tags),
+        json_list(&d.tags),
         d.device_ip,
         d.agent_version
     ])
@@ -214,7 +210,7 @@ pub fn write_device(conn: &Connection, d: &DeviceInfo) -> rusqlite::Result<()> {
         d.project,
         d.device_uuid,
         d.description,
-        tags_json(&d.tags),
+        json_list(&d.tags),
         d.device_name
     ])?;
     Ok(())
