@@ -1,7 +1,7 @@
 //! What every admin endpoint (issue 17) shares: the admin check (403 naming what was asked,
 //! audited like other refusals), the acting caller handed to the store, refusals recorded in
-//! the trail, and a JSON body read field by field (unknown fields and `password` refused by
-//! name).
+//! the trail (of whatever the rest of the request refuses), a JSON body read field by field
+//! (unknown fields and `password` refused by name), and a create's 201 answer.
 
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
