@@ -603,7 +603,9 @@ async fn revoke(
             }
         }
     }
+    // A closed stdout stops the output, never the revokes (and its exit code is theirs).
     let mut out = std::io::stdout().lock();
+    let mut written: Result<(), Failure> = Ok(());
     let mut results = Vec::new();
     let mut all_revoked = true;
     for (id, plan) in ids.iter().zip(plans) {
@@ -621,7 +623,9 @@ async fn revoke(
                 all_revoked = false;
                 eprintln!("tokentab: {shown}: {}", sanitize_line(m));
             }
-            None if !json => writeln!(out, "revoked {shown}")?,
+            None if !json && written.is_ok() => {
+                written = writeln!(out, "revoked {shown}").map_err(Failure::from);
+            }
             None => {}
         }
         results.push(RevokeJson {
@@ -630,15 +634,15 @@ async fn revoke(
             message,
         });
     }
-    if json {
-        write_json(&mut out, &results, true)?;
+    if json && written.is_ok() {
+        written = write_json(&mut out, &results, true);
     }
-    out.flush()?;
-    Ok(if all_revoked {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    written = written.and_then(|()| out.flush().map_err(Failure::from));
+    match written {
+        Err(Failure::ClosedPipe) | Ok(()) if !all_revoked => Ok(ExitCode::from(1)),
+        Err(f) => Err(f),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Asks on the terminal for the first 4 characters of an admin token's id, as the tab does
@@ -661,4 +665,44 @@ fn confirm_admin(tty: &mut std::fs::File, t: &Token) -> Result<bool, Failure> {
         .read_line(&mut answer)
         .map_err(|e| Failure::Other(format!("cannot read the terminal: {e}")))?;
     Ok(!prefix.is_empty() && answer.trim().eq_ignore_ascii_case(&prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_ids_follow_the_servers_path_rule() {
+        let longest = "x".repeat(64);
+        for ok in [
+            "3f2a9c1e-0000-4000-8000-000000000000",
+            "a",
+            "me",
+            "a.b_c-D",
+            &longest,
+        ] {
+            assert!(is_token_id(ok), "{ok}");
+        }
+        let too_long = "x".repeat(65);
+        for bad in ["", ".", "..", "a/b", "a b", "tök", "a;b", &too_long] {
+            assert!(!is_token_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn description_is_case_insensitive_with_a_prefix_star() {
+        assert!(description_matches("CI*", "ci deploy"));
+        assert!(description_matches("ci DEPLOY", "CI deploy"));
+        assert!(!description_matches("ci", "ci deploy"));
+        assert!(description_matches("ÄRGER*", "ärger im büro"));
+    }
+
+    #[test]
+    fn status_words_are_the_filters() {
+        assert_eq!(status_word(TokenStatus::NeverExpires), "never");
+        for s in ["active", "expiring", "expired", "never", "disabled"] {
+            let q = FilterQuery::parse(&format!("status:{s}")).expect("a filter word");
+            assert_eq!(status_word(q.statuses[0]), s);
+        }
+    }
 }

@@ -142,6 +142,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn audit_rows_in_header_order() {
+        let e = AuditEntry {
+            id: 1,
+            time: 1_793_491_200,
+            actor: "alice".into(),
+            actor_token_id: "t-1".into(),
+            action: "revoke".into(),
+            token_id: Some("t-2".into()),
+            description: Some("=a, \"b\"".into()),
+            device: None,
+            source: Some("127.0.0.1:5".into()),
+            result: "ok".into(),
+            count: 1,
+        };
+        let mut out = Vec::new();
+        assert_eq!(write_audit(&mut out, [&e]).unwrap(), 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "time,actor,actor_token_id,action,token_id,device,description,source,result,count\r\n\
+             2026-11-01T00:00:00Z,alice,t-1,revoke,t-2,,\"'=a, \"\"b\"\"\",127.0.0.1:5,ok,1\r\n"
+        );
+    }
+
+    #[test]
     fn quoting_and_the_formula_guard() {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");

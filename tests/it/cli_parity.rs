@@ -496,6 +496,36 @@ async fn a_closed_pipe_ends_quietly_with_0() {
     }
 }
 
+/// A closed stdout stops `revoke`'s output, never its revokes, and its exit code stays theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn revoke_into_a_closed_pipe_still_revokes_every_id() {
+    let s = harness().seeded().start().await;
+    let url = s.handle.url();
+    let (_, a) = s.mint(None, json!({"description": "pipe a"})).await;
+    let (_, b) = s.mint(None, json!({"description": "pipe b"})).await;
+    let bin_dir = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default());
+    let run = |ids: String| {
+        let script = format!("tokentab tokens revoke {ids} | true; echo \"rc=${{PIPESTATUS[0]}}\"");
+        tokio::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("PATH", &path)
+            .env("TOKENTAB_URL", &url)
+            .env("TOKENTAB_TOKEN", &s.admin)
+            .output()
+    };
+    let o = run(format!("{a} {b}")).await.expect("bash");
+    assert_eq!(text(&o.stdout), "rc=0\n", "{}", text(&o.stderr));
+    let live = s.all_token_ids(&s.admin).await;
+    assert!(!live.contains(&a) && !live.contains(&b));
+    let o = run(format!("{a} --json")).await.expect("bash");
+    assert_eq!(text(&o.stdout), "rc=1\n", "{}", text(&o.stderr));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_csv_and_action() {
     let s = harness().seeded().start().await;
