@@ -306,7 +306,9 @@ pub enum TokensCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Revoke tokens by id. Exit 0 only when every id was revoked; 1 when one was not (unknown,
+    /// Revoke tokens by id.
+    ///
+    /// Exit 0 only when every id was revoked; 1 when one was not (unknown,
     /// already revoked, not yours: said per id on stderr) or failed; 2 for an argument that
     /// cannot be a token id, or an admin token not confirmed.
     Revoke {
