@@ -293,6 +293,7 @@ pub enum TokensCommand {
     /// Replace a token (same scope, description, owner, lifetime length), then revoke it;
     /// prints the new secret alone on stdout, once.
     Rotate {
+        /// The id of the token to replace (as `tokens list` shows it).
         #[arg(value_name = "TOKEN_ID")]
         id: String,
         /// Print everything as JSON (the new secret included).
@@ -306,11 +307,21 @@ pub enum TokensCommand {
         server: ServerArgs,
     },
     /// Revoke tokens by id.
+    ///
+    /// Exit 0 only when every id was revoked; 1 when one was not (unknown,
+    /// already revoked, not yours: said per id on stderr) or failed; 2 for an argument that
+    /// cannot be a token id, or an admin token not confirmed.
     Revoke {
+        /// Token ids (letters, digits, '.', '_', '-'; at most 64 characters).
         #[arg(required = true, value_name = "TOKEN_ID")]
         ids: Vec<String>,
+        /// Print the outcome of every id as JSON.
         #[arg(long)]
         json: bool,
+        /// Revoke admin tokens without asking (otherwise the terminal asks for the first 4
+        /// characters of each admin token's id, and without a terminal it refuses).
+        #[arg(long, short = 'y')]
+        yes: bool,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -320,10 +331,18 @@ pub enum TokensCommand {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+#[command(mut_arg("readonly", |a| a.hide(true)))]
 pub struct AuditArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// CSV output (RFC 4180, ISO 8601 UTC times, formula-looking cells prefixed with ').
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Only rows of this action: create, revoke, revoke_by_value, revoke_self, refresh,
+    /// device_update, device_delete, or an admin action (user_add …).
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
     /// Only rows this recent: a duration (7d, 12h, 30min; no m) or a time (2026-11-01, RFC 3339).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
@@ -338,15 +357,17 @@ pub struct AuditArgs {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+#[command(mut_arg("readonly", |a| a.hide(true)))]
 pub struct ListArgs {
-    /// JSON output.
+    /// JSON output: the server's fields, plus `status` and `expires_at` (ISO 8601 UTC, null
+    /// for a token that never expires).
     #[arg(long)]
     pub json: bool,
     /// Only tokens expiring within this long, e.g. 7d (a number and s, min, h, d, w or y; no
     /// m).
     #[arg(long, value_name = "DURATION")]
     pub expiring: Option<String>,
-    /// Description filter; a trailing * is a prefix match.
+    /// Description filter, case-insensitive; a trailing * is a prefix match.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
     /// Only tokens of this user.
@@ -361,16 +382,24 @@ pub struct ListArgs {
     /// --expiring).
     #[arg(long, value_name = "DURATION")]
     pub unused: Option<String>,
+    /// Only tokens of one of these statuses (the tab's words): active, expiring, expired,
+    /// never, disabled; comma-separated.
+    #[arg(long, value_name = "S[,S…]", value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Only tokens whose scope is of one of these kinds (the tab's words): user, admin, custom,
+    /// fleet, device, project; comma-separated.
+    #[arg(long, value_name = "K[,K…]", value_delimiter = ',')]
+    pub scope: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct CreateArgs {
     /// Description (required, at most 1024 characters).
-    #[arg(long, short = 'd')]
+    #[arg(long, short = 'd', value_name = "TEXT")]
     pub description: String,
     /// Expiry: YYYY-MM-DD, +N with min, h, d, w or y (365 days), or never. `m` is refused
     /// (minutes or months?): +30min, +90d.
-    #[arg(long, short = 'e', default_value = "+90d")]
+    #[arg(long, short = 'e', default_value = "+90d", value_name = "WHEN")]
     pub expiry: String,
     /// Whose token it is (default: yourself; another user needs an admin token): a User token
     /// for them, or with --scope a Custom token acting for them.

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 # The system tools the tests use, one per line: "<command to look for> <Debian package>".
 TOOLS=(
   "tmux tmux"           # the real binary in a terminal (e2e_*, no_leak, clipboard_tmux)
+  "jq jq"               # the README's scripting example (cli_parity)
   "Xvfb xvfb"           # a real X server for the native clipboard (clipboard_x11, e2e_paths)
   "xclip xclip"         # reads and writes that clipboard as another program would
   "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)

@@ -1,4 +1,5 @@
 //! `tokentab tokens audit`: the audit trail of a `tokentab serve` server, as a table or JSON.
+//! `--csv` as `tokens list --csv` (RFC 4180, ISO 8601 UTC times, never a secret).
 //! A server without the endpoint (a JFrog Platform answers 404) is said so plainly, exit 1.
 
 use std::io::Write;
@@ -49,7 +50,12 @@ pub(super) fn query(args: &AuditArgs, now: DateTime<Utc>) -> Result<AuditQuery, 
     Ok(AuditQuery {
         token_id: args.token_id.clone(),
         actor: args.actor.clone(),
-        action: None,
+        action: args
+            .action
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned),
         since: args.since.as_deref().map(|s| since(s, now)).transpose()?,
     })
 }
@@ -85,7 +91,9 @@ pub(super) async fn run(client: &Client, args: &AuditArgs) -> Result<ExitCode, F
         Err(e) => return Err(e.into()),
     };
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if args.csv {
+        crate::model::csv::write_audit(&mut out, &entries)?;
+    } else if args.json {
         write_json(&mut out, &entries, true)?;
     } else {
         let rows: Vec<Vec<String>> = entries.iter().map(row).collect();

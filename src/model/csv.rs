@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::sanitize::sanitize_text;
 use super::token::Token;
+use super::wire::AuditEntry;
 
 pub const HEADER: [&str; 10] = [
     "token_id",
@@ -86,9 +87,83 @@ pub fn write_tokens<'a, W: Write>(
     Ok(n)
 }
 
+/// Audit rows as CSV: the header and one row per entry, same rules as the tokens (a row holds
+/// ids, names, addresses and results, never a secret).
+pub const AUDIT_HEADER: [&str; 10] = [
+    "time",
+    "actor",
+    "actor_token_id",
+    "action",
+    "token_id",
+    "device",
+    "description",
+    "source",
+    "result",
+    "count",
+];
+
+/// The cells of one audit row, in [`AUDIT_HEADER`] order.
+pub fn audit_cells(e: &AuditEntry) -> [String; 10] {
+    let text = |s: &str| sanitize_text(s);
+    let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
+    [
+        DateTime::<Utc>::from_timestamp(e.time, 0)
+            .map(iso)
+            .unwrap_or_else(|| e.time.to_string()),
+        text(&e.actor),
+        text(&e.actor_token_id),
+        text(&e.action),
+        opt(&e.token_id),
+        opt(&e.device),
+        opt(&e.description),
+        opt(&e.source),
+        text(&e.result),
+        e.count.to_string(),
+    ]
+}
+
+/// Writes the header and one row per audit entry; returns the number of rows.
+pub fn write_audit<'a, W: Write>(
+    w: &mut W,
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> io::Result<usize> {
+    let header: Vec<String> = AUDIT_HEADER.iter().map(|h| (*h).to_owned()).collect();
+    line(w, &header)?;
+    let mut n = 0;
+    for e in entries {
+        line(w, &audit_cells(e))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_rows_in_header_order() {
+        let e = AuditEntry {
+            id: 1,
+            time: 1_793_491_200,
+            actor: "alice".into(),
+            actor_token_id: "t-1".into(),
+            action: "revoke".into(),
+            token_id: Some("t-2".into()),
+            description: Some("=a, \"b\"".into()),
+            device: None,
+            source: Some("127.0.0.1:5".into()),
+            result: "ok".into(),
+            count: 1,
+        };
+        let mut out = Vec::new();
+        assert_eq!(write_audit(&mut out, [&e]).unwrap(), 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "time,actor,actor_token_id,action,token_id,device,description,source,result,count\r\n\
+             2026-11-01T00:00:00Z,alice,t-1,revoke,t-2,,\"'=a, \"\"b\"\"\",127.0.0.1:5,ok,1\r\n"
+        );
+    }
 
     #[test]
     fn quoting_and_the_formula_guard() {

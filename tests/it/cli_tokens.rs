@@ -296,11 +296,17 @@ async fn revoke_several() {
             r#"{"code":"BAD_REQUEST","message":"Token not revocable","detail":"…"}"#,
         )],
     );
-    let o = run(Some(&s.url()), Some(TOKEN), &["revoke", "a1", "b2"]).await;
+    let o = run(Some(&s.url()), Some(TOKEN), &["revoke", "a1"]).await;
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(
-        text(&o.stdout),
-        "revoked a1\nb2: already revoked or unknown\n"
+    assert_eq!(text(&o.stdout), "revoked a1\n");
+    // b2 was not revoked (the server's 204): said on stderr, and not a success.
+    let o = run(Some(&s.url()), Some(TOKEN), &["revoke", "a1", "b2"]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "revoked a1\n");
+    assert!(
+        text(&o.stderr).contains("b2: not revoked: unknown, already revoked or not yours"),
+        "{}",
+        text(&o.stderr)
     );
     let o = run(
         Some(&s.url()),
