@@ -9,9 +9,8 @@ use std::process::Output;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::screen::{secret_on, token_id_on};
 use crate::common::service::child::{self as serve_child, ServeChild};
-use crate::common::tab::{Home, WAIT, launch, pick_only, wait_exit, wait_table};
+use crate::common::tab::{Home, WAIT, launch, make_custom_fleet_token, wait_exit, wait_table};
 use crate::common::tools::require_tmux;
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
@@ -169,29 +168,13 @@ async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwes
         &[("TOKENTAB_TOKEN", admin)],
     );
     wait_table(&t);
-    t.type_text("n");
-    t.wait_text("New token", WAIT);
-    t.type_text("alice rpi from the tab");
-    t.keys(&["Tab", "Tab", "Space"]);
-    t.wait_text("(•) Custom", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a user", WAIT);
-    pick_only(&t, "alice", "alice <", "[ alice ▾]");
-    t.keys(&["Right"]);
-    t.wait_text("◂ Fleet", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a project", WAIT);
-    pick_only(&t, "lab", "lab — Device lab", "[ lab ▾]");
-    t.keys(&["Enter"]);
-    t.wait_text("Choose a fleet in lab", WAIT);
-    pick_only(&t, "rpi", "rpi (3 devices)", "[ rpi ▾]");
-    t.keys(&["Tab", "Enter"]);
-    let form = t.wait_text("Permissions (1)", WAIT);
-    assert!(form.contains("[ Generate ]"), "every part fits:\n{form}");
-    t.keys(&["C-s"]);
-    let view = t.wait_text("Your new access token", WAIT);
-    let secret = secret_on(&view);
-    let token_id = token_id_on(&view);
+    let (secret, token_id) = make_custom_fleet_token(
+        &t,
+        "alice rpi from the tab",
+        "alice",
+        ("lab", "lab — Device lab"),
+        ("rpi", "rpi (3 devices)"),
+    );
 
     let (status, info) = get(
         http,

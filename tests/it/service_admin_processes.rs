@@ -4,96 +4,17 @@
 //! removed → her tokens revoked, each with its audit row; the last admin protected.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use tokio::process::Child;
+use serde_json::json;
 
-use crate::common::replicas;
-use crate::common::service::{self as svc, call_url, child as serve_child, message};
+use crate::common::service::message;
+use crate::common::service::nodes::two_processes;
 
 const USERS: &str = "/access/api/v2/users";
 const ME: &str = "/access/api/v1/tokens/me";
 
-struct Node {
-    url: String,
-    http: reqwest::Client,
-}
-
-impl Node {
-    async fn call(
-        &self,
-        m: Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        call_url(
-            &self.http,
-            m,
-            Some(token),
-            &format!("{}{path}", self.url),
-            body,
-        )
-        .await
-    }
-}
-
-/// What keeps the two processes alive.
-enum Keep {
-    Sqlite {
-        _children: Box<[Child; 2]>,
-        _dir: tempfile::TempDir,
-    },
-    Postgres {
-        _replicas: Box<replicas::Replicas>,
-    },
-}
-
-async fn two_processes() -> (Keep, [Node; 2], String) {
-    if svc::on_postgres() {
-        let url = crate::common::pg::fresh_schema_url();
-        let r = replicas::start(&url, 2, &["--no-seed"]).await;
-        let nodes = [0, 1].map(|i| Node {
-            url: r.nodes[i].url.clone(),
-            http: svc::client(),
-        });
-        let admin = r.admin.clone();
-        (
-            Keep::Postgres {
-                _replicas: Box::new(r),
-            },
-            nodes,
-            admin,
-        )
-    } else {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, data) = (
-            dir.path().join("db").join("tokentab.db"),
-            dir.path().join("data"),
-        );
-        let (a, a_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-        let (b, b_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-        let admin = std::fs::read_to_string(data.join("admin.token"))
-            .unwrap()
-            .trim()
-            .to_owned();
-        let nodes = [a_url, b_url].map(|url| Node {
-            url,
-            http: svc::client(),
-        });
-        (
-            Keep::Sqlite {
-                _children: Box::new([a, b]),
-                _dir: dir,
-            },
-            nodes,
-            admin,
-        )
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_other_at_once() {
-    let (_keep, [a, b], admin) = two_processes().await;
+    let (_keep, [a, b], admin) = two_processes(&["--no-seed"]).await;
     let (st, v) = a
         .call(
             Method::POST,
@@ -105,19 +26,13 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let mut tokens = Vec::new();
     for i in 0..2 {
-        let (st, v) = a
-            .call(
-                Method::POST,
+        tokens.push(
+            a.mint(
                 &admin,
-                "/access/api/v1/tokens",
-                Some(json!({"username": "alice", "description": format!("alice {i}")})),
+                json!({"username": "alice", "description": format!("alice {i}")}),
             )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{v}");
-        tokens.push((
-            v["access_token"].as_str().unwrap().to_owned(),
-            v["token_id"].as_str().unwrap().to_owned(),
-        ));
+            .await,
+        );
     }
     let alice = tokens[0].0.clone();
     // Hot in B's cache.
