@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::common::service::child::{self as serve_child, ServeChild};
-use crate::common::tab::{Home, WAIT, launch, make_custom_fleet_token, wait_exit, wait_table};
+use crate::common::tab::{
+    Home, WAIT, assert_token_of, launch, make_custom_fleet_token, wait_exit, wait_table,
+};
 use crate::common::tools::require_tmux;
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
@@ -183,14 +185,7 @@ async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwes
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{info}");
-    assert!(
-        info["subject"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/users/alice"),
-        "{info}"
-    );
-    assert_eq!(info["scope"], "connect:fleet:lab/rpi:r", "{info}");
+    assert_token_of(&info, "alice", "connect:fleet:lab/rpi:r");
     let (status, devices) = get(http, &format!("{url}/api/v2/lab/devices"), &secret).await;
     assert_eq!(status, StatusCode::OK, "{devices}");
     assert_eq!(devices["devices"].as_array().unwrap().len(), 3, "{devices}");

@@ -4,13 +4,24 @@
 //! removed → her tokens revoked, each with its audit row; the last admin protected.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::service::message;
-use crate::common::service::nodes::two_processes;
+use crate::common::service::nodes::{Node, two_processes};
 
 const USERS: &str = "/access/api/v2/users";
 const ME: &str = "/access/api/v1/tokens/me";
+
+/// PATCHes `user`'s status on `node`.
+async fn set_status(node: &Node, admin: &str, user: &str, status: &str) -> (StatusCode, Value) {
+    node.call(
+        Method::PATCH,
+        admin,
+        &format!("{USERS}/{user}"),
+        Some(json!({ "status": status })),
+    )
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_other_at_once() {
@@ -41,14 +52,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         assert_eq!(st, StatusCode::OK, "{v}");
     }
 
-    let (st, v) = a
-        .call(
-            Method::PATCH,
-            &admin,
-            &format!("{USERS}/alice"),
-            Some(json!({"status": "disabled"})),
-        )
-        .await;
+    let (st, v) = set_status(&a, &admin, "alice", "disabled").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for node in [&b, &a] {
         let (st, v) = node.call(Method::GET, &alice, ME, None).await;
@@ -68,14 +72,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         .unwrap_or_default();
     assert_eq!(listed["user_status"], "disabled", "{listed}");
 
-    let (st, v) = a
-        .call(
-            Method::PATCH,
-            &admin,
-            &format!("{USERS}/alice"),
-            Some(json!({"status": "enabled"})),
-        )
-        .await;
+    let (st, v) = set_status(&a, &admin, "alice", "enabled").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for node in [&b, &a] {
         let (st, v) = node.call(Method::GET, &alice, ME, None).await;
@@ -84,14 +81,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
 
     // The last enabled admin, on either process.
     for node in [&a, &b] {
-        let (st, v) = node
-            .call(
-                Method::PATCH,
-                &admin,
-                &format!("{USERS}/admin"),
-                Some(json!({"status": "disabled"})),
-            )
-            .await;
+        let (st, v) = set_status(node, &admin, "admin", "disabled").await;
         assert_eq!(st, StatusCode::CONFLICT, "{v}");
         assert_eq!(
             message(&v),

@@ -93,14 +93,7 @@ fn at_80x24_alice_disabled_shows_after_r_then_a_custom_fleet_token_is_made_for_h
 
     let (s, info) = http.get(&http.admin, &format!("/access/api/v1/tokens/{token_id}"));
     assert_eq!(s, StatusCode::OK, "{info}");
-    assert!(
-        info["subject"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/users/alice"),
-        "{info}"
-    );
-    assert_eq!(info["scope"].as_str(), Some("connect:fleet:demo/edge-eu:r"));
+    assert_token_of(&info, "alice", "connect:fleet:demo/edge-eu:r");
     let (s, v) = http.get(&secret, "/access/api/v1/tokens/me");
     assert_eq!(s, StatusCode::OK, "{v}");
     let edge_eu = http.devices("demo", "edge-eu");

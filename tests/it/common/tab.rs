@@ -307,3 +307,15 @@ pub fn make_custom_fleet_token(
         super::screen::token_id_on(&view),
     )
 }
+
+/// `info` (a token's JSON from the service) is a token of `user`'s with exactly `scope`.
+pub fn assert_token_of(info: &Value, user: &str, scope: &str) {
+    assert!(
+        info["subject"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with(&format!("/users/{user}")),
+        "{info}"
+    );
+    assert_eq!(info["scope"], scope, "{info}");
+}
