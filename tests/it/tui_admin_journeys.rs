@@ -138,10 +138,7 @@ async fn the_user_picker_lists_only_enabled_users() {
             p.key(KeyCode::Enter);
             p.wait_text("Choose a user").await;
             p.wait("alice listed", |f| f.contains("alice <")).await;
-            p.text("alice");
-            p.wait("alice alone", |f| f.contains("1 found")).await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ alice ▾]").await;
+            p.pick_only("alice", "alice <", "[ alice ▾]").await;
             p.key(KeyCode::Esc);
             p.key(KeyCode::Char('q'));
         }
@@ -161,13 +158,7 @@ async fn open_fleet_picker(p: &mut Person) -> String {
     p.wait_text("◂ Fleet").await;
     p.keys(&[KeyCode::Tab, KeyCode::Enter]);
     p.wait_text("Choose a project").await;
-    p.text("demo");
-    p.wait("demo alone", |f| {
-        f.contains("1 found") && f.contains("demo — Demo")
-    })
-    .await;
-    p.key(KeyCode::Enter);
-    p.wait_text("[ demo ▾]").await;
+    p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
     p.key(KeyCode::Enter);
     p.wait_text("Choose a fleet in demo").await;
     p.wait("the demo fleets", |f| f.contains("edge-eu (")).await
@@ -201,10 +192,7 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
             // The picker's page holds every fleet of demo: the new one with the others.
             let second = open_fleet_picker(&mut p).await;
             assert!(second.contains("rpi (0 devices)"), "{second}");
-            p.text("rpi");
-            p.wait("rpi alone", |f| f.contains("1 found")).await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ rpi ▾]").await;
+            p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
             p.key(KeyCode::Esc);
             p.key(KeyCode::Char('q'));
         }

@@ -216,22 +216,10 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.wait_text("◂ Fleet").await;
             p.keys(&[KeyCode::Tab, KeyCode::Enter]);
             p.wait_text("Choose a project").await;
-            p.text("demo");
-            p.wait("the demo project alone", |f| {
-                f.contains("1 found") && f.contains("demo — Demo")
-            })
-            .await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ demo ▾]").await;
+            p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
             p.key(KeyCode::Enter);
             p.wait_text("Choose a fleet in demo").await;
-            p.text("edge-eu");
-            p.wait("edge-eu alone", |f| {
-                f.contains("1 found") && f.contains("edge-eu (")
-            })
-            .await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ edge-eu ▾]").await;
+            p.pick_only("edge-eu", "edge-eu (", "[ edge-eu ▾]").await;
             p.keys(&[KeyCode::Right, KeyCode::Char(' ')]);
             p.wait_text("[x] Read  [x] Write  [ ] Delete").await;
             p.keys(&[KeyCode::Tab, KeyCode::Enter]);
@@ -242,13 +230,12 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.wait_text("◂ Device").await;
             p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
             p.wait_text("Choose a device in demo").await;
-            p.text(&chosen);
-            p.wait("the chosen device alone", |f| {
-                f.contains("1 found") && f.contains(&format!(" · {chosen} · lab"))
-            })
+            p.pick_only(
+                &chosen,
+                &format!(" · {chosen} · lab"),
+                &format!("[ {chosen} ▾]"),
+            )
             .await;
-            p.key(KeyCode::Enter);
-            p.wait_text(&format!("[ {chosen} ▾]")).await;
             // Perms are still Read + Write with the cursor on Write: keep Delete only.
             p.keys(&[
                 KeyCode::Char(' '),
@@ -545,10 +532,7 @@ async fn a_member_without_the_right_is_told_what_is_missing() {
             })
             .await;
         assert!(!picker.contains("factory —"), "not hers:\n{picker}");
-        p.text("demo");
-        p.wait("demo alone", |f| f.contains("1 found")).await;
-        p.key(KeyCode::Enter);
-        p.wait_text("[ demo ▾]").await;
+        p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
         p.keys(&[KeyCode::Tab, KeyCode::Enter]);
         p.wait_text("Permissions (1)").await;
         p.ctrl('s');

@@ -161,6 +161,18 @@ impl Person {
     pub async fn wait_text(&mut self, text: &str) -> String {
         self.wait(text, |f| f.contains(text)).await
     }
+
+    /// In an open picker: types `query`, waits until one entry is found and `label` is on the
+    /// frame, picks it, and waits for the field to show `shown` (`[ value ▾]`).
+    pub async fn pick_only(&mut self, query: &str, label: &str, shown: &str) {
+        self.text(query);
+        self.wait(&format!("{label} alone"), |f| {
+            f.contains("1 found") && f.contains(label)
+        })
+        .await;
+        self.key(KeyCode::Enter);
+        self.wait_text(shown).await;
+    }
 }
 
 /// The loop's dependencies for a server at `url` signed in with `token`: the client's default
