@@ -23,6 +23,15 @@ async fn set_status(node: &Node, admin: &str, user: &str, status: &str) -> (Stat
     .await
 }
 
+/// The audit rows of `action`, read on `node`.
+async fn audit_on(node: &Node, admin: &str, action: &str) -> Vec<Value> {
+    let (st, v) = node
+        .get(admin, &format!("/tokentab/api/v1/audit?action={action}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v["entries"].as_array().unwrap().clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_other_at_once() {
     let (_keep, [a, b], admin) = two_processes(&["--no-seed"]).await;
@@ -102,39 +111,16 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         let (st, v) = b.call(Method::GET, secret, ME, None).await;
         assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
     }
-    let (st, v) = b
-        .call(
-            Method::GET,
-            &admin,
-            "/tokentab/api/v1/audit?action=revoke",
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let revokes = audit_on(&b, &admin, "revoke").await;
     for (_, id) in &tokens {
         assert!(
-            v["entries"]
-                .as_array()
-                .unwrap()
+            revokes
                 .iter()
                 .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
-            "no revoke row for {id}: {v}"
+            "no revoke row for {id}: {revokes:?}"
         );
     }
-    let (st, v) = b
-        .call(
-            Method::GET,
-            &admin,
-            "/tokentab/api/v1/audit?action=user_remove",
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let removed = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["result"] == "ok")
-        .count();
-    assert_eq!(removed, 1, "{v}");
+    let removes = audit_on(&b, &admin, "user_remove").await;
+    let removed = removes.iter().filter(|e| e["result"] == "ok").count();
+    assert_eq!(removed, 1, "{removes:?}");
 }

@@ -73,6 +73,11 @@ pub(crate) fn scoped(id: &str, user: &str, scope: &str, project: Option<&str>) -
     }
 }
 
+/// Whether project demo has the device `id`.
+pub(crate) async fn has_device(db: &Db, id: &str) -> bool {
+    db.device("demo".into(), id.into()).await.unwrap().is_some()
+}
+
 /// Creates a [`scoped`] token for each `(id, user, scope, project)`.
 pub(crate) async fn create_scoped(db: &Db, tokens: &[(&str, &str, &str, Option<&str>)]) {
     for (id, user, scope, project) in tokens {

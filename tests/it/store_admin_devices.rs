@@ -4,7 +4,7 @@
 //! (`cargo test --test it store_admin_devices::timing -- --ignored --nocapture`).
 
 use crate::common::db_calls::Plain;
-use crate::store_admin::{admin_world, by_admin, create_scoped, refusal, row, trail};
+use crate::store_admin::{admin_world, by_admin, create_scoped, has_device, refusal, row, trail};
 use crate::store_conformance::{Place, conformance, on};
 
 use tokentab::model::admin::{ChangeKind, ImportRowError};
@@ -90,18 +90,8 @@ async fn store_admin_fleets_add_and_remove(place: Place) {
         .await
         .unwrap();
     assert_eq!((gone.devices_deleted, gone.live_tokens_naming), (8, 3));
-    assert!(
-        db.device("demo".into(), "d-01".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        db.device("demo".into(), "d-03".into())
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(!has_device(&db, "d-01").await, "d-01 gone");
+    assert!(has_device(&db, "d-03").await, "d-03 there");
     for id in ["n-fleet", "n-dev", "n-both", "n-core", "n-proj"] {
         assert!(
             db.token_by_id(id.into()).await.unwrap().is_some(),
@@ -288,12 +278,7 @@ async fn store_admin_import_adds_updates_and_dry_runs(place: Place) {
             (5, ChangeKind::Add, vec![]),
         ]
     );
-    assert!(
-        db.device("demo".into(), "new-1".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!has_device(&db, "new-1").await, "new-1 gone");
     assert!(trail(&db).await.is_empty(), "a dry run writes no audit row");
     let done = db
         .devices_import("demo".into(), rows, false, by_admin())
