@@ -146,24 +146,6 @@ async fn the_user_picker_lists_only_enabled_users() {
     .await;
 }
 
-/// In the open form, switched to Custom with Fleet as the target entity: opens the project
-/// picker, picks demo, opens the fleet picker and returns its frame once loaded.
-async fn open_fleet_picker(p: &mut Person) -> String {
-    p.key(KeyCode::Char('n'));
-    p.wait_text("New token").await;
-    p.text("pi fleet");
-    p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
-    p.wait_text("(•) Custom").await;
-    p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
-    p.wait_text("◂ Fleet").await;
-    p.keys(&[KeyCode::Tab, KeyCode::Enter]);
-    p.wait_text("Choose a project").await;
-    p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
-    p.key(KeyCode::Enter);
-    p.wait_text("Choose a fleet in demo").await;
-    p.wait("the demo fleets", |f| f.contains("edge-eu (")).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
     let svc = harness().seeded().start().await;
@@ -171,7 +153,7 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
         let svc = &svc;
         async move {
             wait_table(&mut p).await;
-            let first = open_fleet_picker(&mut p).await;
+            let first = p.open_demo_fleet_picker("pi fleet").await;
             assert!(!first.contains("rpi ("), "{first}");
             p.keys(&[KeyCode::Esc, KeyCode::Esc]);
             p.wait("the form closed", |f| !f.contains("New token"))
@@ -190,7 +172,7 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
             p.key(KeyCode::Char('r'));
             wait_table(&mut p).await;
             // The picker's page holds every fleet of demo: the new one with the others.
-            let second = open_fleet_picker(&mut p).await;
+            let second = p.open_demo_fleet_picker("pi fleet").await;
             assert!(second.contains("rpi (0 devices)"), "{second}");
             p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
             p.key(KeyCode::Esc);

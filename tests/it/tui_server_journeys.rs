@@ -206,19 +206,8 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
         let (edge_eu, edge_us, retail) = (&edge_eu, &edge_us, &retail);
         async move {
             p.wait("the table", |f| f.contains(" tokens ·")).await;
-            p.key(KeyCode::Char('n'));
-            p.wait_text("New token").await;
-            p.text(desc);
-            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
-            p.wait_text("(•) Custom").await;
             // Row 1: Fleet demo/edge-eu, Read + Write (past User: the signed-in admin stays).
-            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
-            p.wait_text("◂ Fleet").await;
-            p.keys(&[KeyCode::Tab, KeyCode::Enter]);
-            p.wait_text("Choose a project").await;
-            p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
-            p.key(KeyCode::Enter);
-            p.wait_text("Choose a fleet in demo").await;
+            p.open_demo_fleet_picker(desc).await;
             p.pick_only("edge-eu", "edge-eu (", "[ edge-eu ▾]").await;
             p.keys(&[KeyCode::Right, KeyCode::Char(' ')]);
             p.wait_text("[x] Read  [x] Write  [ ] Delete").await;

@@ -162,6 +162,26 @@ impl Person {
         self.wait(text, |f| f.contains(text)).await
     }
 
+    /// From the token table: `n`, description `desc`, Custom, past User (the signed-in user
+    /// stays) to Target entity Fleet, project demo picked; opens the fleet picker and returns its
+    /// frame once demo's fleets are listed.
+    pub async fn open_demo_fleet_picker(&mut self, desc: &str) -> String {
+        self.key(KeyCode::Char('n'));
+        self.wait_text("New token").await;
+        self.text(desc);
+        self.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
+        self.wait_text("(•) Custom").await;
+        self.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
+        self.wait_text("◂ Fleet").await;
+        self.keys(&[KeyCode::Tab, KeyCode::Enter]);
+        self.wait_text("Choose a project").await;
+        self.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
+        self.key(KeyCode::Enter);
+        self.wait_text("Choose a fleet in demo").await;
+        self.wait("the demo fleets", |f| f.contains("edge-eu ("))
+            .await
+    }
+
     /// In an open picker: types `query`, waits until one entry is found and `label` is on the
     /// frame, picks it, and waits for the field to show `shown` (`[ value ▾]`).
     pub async fn pick_only(&mut self, query: &str, label: &str, shown: &str) {
