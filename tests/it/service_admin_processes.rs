@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::service::message;
 use crate::common::service::nodes::{Node, two_processes};
+use crate::service_admin_util::assert_revoke_row;
 
 const USERS: &str = "/access/api/v2/users";
 const ME: &str = "/access/api/v1/tokens/me";
@@ -113,12 +114,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
     }
     let revokes = audit_on(&b, &admin, "revoke").await;
     for (_, id) in &tokens {
-        assert!(
-            revokes
-                .iter()
-                .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
-            "no revoke row for {id}: {revokes:?}"
-        );
+        assert_revoke_row(&revokes, id);
     }
     let removes = audit_on(&b, &admin, "user_remove").await;
     let removed = removes.iter().filter(|e| e["result"] == "ok").count();

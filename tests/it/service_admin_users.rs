@@ -5,7 +5,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::service::{TestService, harness};
-use crate::service_admin_util::{add_user, audited, post, refusal_recorded, refused};
+use crate::service_admin_util::{
+    add_user, assert_revoke_row, audited, post, refusal_recorded, refused,
+};
 
 const USERS: &str = "/access/api/v2/users";
 
@@ -252,12 +254,7 @@ async fn a_removed_users_tokens_are_revoked_each_with_its_audit_row() {
     assert_eq!(v["tokens_revoked"], 2, "{v}");
     let revokes = crate::service_admin_util::audit(&s, "revoke").await;
     for (secret, id) in &ids {
-        assert!(
-            revokes
-                .iter()
-                .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
-            "no revoke row for {id}: {revokes:?}"
-        );
+        assert_revoke_row(&revokes, id);
         let (st, _) = s.get(secret, "/access/api/v1/tokens/me").await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
     }

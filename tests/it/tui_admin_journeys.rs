@@ -7,8 +7,6 @@
 use crate::common;
 use crate::common::service::harness;
 
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -16,25 +14,8 @@ use serde_json::json;
 use common::journey::{self as play, Person};
 use common::service::TestService;
 use tokentab::tui::app::{App, AppConfig};
-use tokentab::tui::runtime::Deps;
 
 const NOTE: &str = "user alice is disabled: this token is refused until the user is";
-
-fn app_for(svc: &TestService) -> App {
-    let cfg = AppConfig {
-        server_label: svc.handle.url(),
-        embedded: true,
-        clipboard_clear_secs: 30,
-        ..AppConfig::default()
-    };
-    App::new(cfg, chrono::Utc::now())
-}
-
-fn deps(svc: &TestService) -> Deps {
-    let mut d = play::deps_with(&svc.handle.url(), &svc.admin, play::no_retries());
-    d.request_timeout = Duration::from_secs(30);
-    d
-}
 
 /// Sets alice's status through `PATCH /access/api/v2/users/alice`.
 async fn set_alice(svc: &TestService, status: &str) {
@@ -64,53 +45,59 @@ async fn wait_table(p: &mut Person) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
     let svc = harness().seeded().start().await;
-    let (_, last) = play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
-        let svc = &svc;
-        async move {
-            wait_table(&mut p).await;
-            p.key(KeyCode::Char('/'));
-            p.text("user:alice");
-            p.key(KeyCode::Enter);
-            let before = p
-                .wait("alice's tokens", |f| {
-                    f.contains("alice: jf CLI on workstation")
-                })
-                .await;
-            assert!(!before.contains("disabled"), "{before}");
+    let (_, last) = play::play(
+        play::embedded_app(&svc.handle.url()),
+        play::patient_deps(&svc.handle.url(), &svc.admin),
+        140,
+        40,
+        |mut p| {
+            let svc = &svc;
+            async move {
+                wait_table(&mut p).await;
+                p.key(KeyCode::Char('/'));
+                p.text("user:alice");
+                p.key(KeyCode::Enter);
+                let before = p
+                    .wait("alice's tokens", |f| {
+                        f.contains("alice: jf CLI on workstation")
+                    })
+                    .await;
+                assert!(!before.contains("disabled"), "{before}");
 
-            set_alice(svc, "disabled").await;
-            p.key(KeyCode::Char('r'));
-            let after = p
-                .wait("alice's tokens disabled", |f| {
+                set_alice(svc, "disabled").await;
+                p.key(KeyCode::Char('r'));
+                let after = p
+                    .wait("alice's tokens disabled", |f| {
+                        let rows = rows_with(f, "alice: ");
+                        !rows.is_empty() && rows.iter().all(|l| l.contains("⊘ disabled"))
+                    })
+                    .await;
+                assert!(after.contains(" disabled"), "the count:\n{after}");
+
+                // Details say why.
+                p.key(KeyCode::Char('i'));
+                let details = p.wait_text("Token details").await;
+                let flat = details
+                    .replace('│', " ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(flat.contains(NOTE), "{details}");
+                p.key(KeyCode::Esc);
+                p.wait("details closed", |f| !f.contains("Token details"))
+                    .await;
+
+                set_alice(svc, "enabled").await;
+                p.key(KeyCode::Char('r'));
+                p.wait("alice's tokens enabled again", |f| {
                     let rows = rows_with(f, "alice: ");
-                    !rows.is_empty() && rows.iter().all(|l| l.contains("⊘ disabled"))
+                    !rows.is_empty() && rows.iter().all(|l| !l.contains("disabled"))
                 })
                 .await;
-            assert!(after.contains(" disabled"), "the count:\n{after}");
-
-            // Details say why.
-            p.key(KeyCode::Char('i'));
-            let details = p.wait_text("Token details").await;
-            let flat = details
-                .replace('│', " ")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            assert!(flat.contains(NOTE), "{details}");
-            p.key(KeyCode::Esc);
-            p.wait("details closed", |f| !f.contains("Token details"))
-                .await;
-
-            set_alice(svc, "enabled").await;
-            p.key(KeyCode::Char('r'));
-            p.wait("alice's tokens enabled again", |f| {
-                let rows = rows_with(f, "alice: ");
-                !rows.is_empty() && rows.iter().all(|l| !l.contains("disabled"))
-            })
-            .await;
-            p.key(KeyCode::Char('q'));
-        }
-    })
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
     .await;
     assert!(!last.contains("⊘ disabled"), "{last}");
 }
@@ -119,66 +106,78 @@ async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
 async fn the_user_picker_lists_only_enabled_users() {
     let svc = harness().seeded().start().await;
     set_alice(&svc, "disabled").await;
-    play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
-        let svc = &svc;
-        async move {
-            wait_table(&mut p).await;
-            p.key(KeyCode::Char('n'));
-            p.wait_text("New token").await;
-            // Expiration, Token scope, User.
-            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
-            p.wait_text("Choose a user").await;
-            let list = p.wait("the users", |f| f.contains("bob <")).await;
-            assert!(!list.contains("alice <"), "alice is disabled:\n{list}");
-            // Enabled again: the next open lists her.
-            p.key(KeyCode::Esc);
-            p.wait("the picker closed", |f| !f.contains("Choose a user"))
-                .await;
-            set_alice(svc, "enabled").await;
-            p.key(KeyCode::Enter);
-            p.wait_text("Choose a user").await;
-            p.wait("alice listed", |f| f.contains("alice <")).await;
-            p.pick_only("alice", "alice <", "[ alice ▾]").await;
-            p.key(KeyCode::Esc);
-            p.key(KeyCode::Char('q'));
-        }
-    })
+    play::play(
+        play::embedded_app(&svc.handle.url()),
+        play::patient_deps(&svc.handle.url(), &svc.admin),
+        140,
+        40,
+        |mut p| {
+            let svc = &svc;
+            async move {
+                wait_table(&mut p).await;
+                p.key(KeyCode::Char('n'));
+                p.wait_text("New token").await;
+                // Expiration, Token scope, User.
+                p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
+                p.wait_text("Choose a user").await;
+                let list = p.wait("the users", |f| f.contains("bob <")).await;
+                assert!(!list.contains("alice <"), "alice is disabled:\n{list}");
+                // Enabled again: the next open lists her.
+                p.key(KeyCode::Esc);
+                p.wait("the picker closed", |f| !f.contains("Choose a user"))
+                    .await;
+                set_alice(svc, "enabled").await;
+                p.key(KeyCode::Enter);
+                p.wait_text("Choose a user").await;
+                p.wait("alice listed", |f| f.contains("alice <")).await;
+                p.pick_only("alice", "alice <", "[ alice ▾]").await;
+                p.key(KeyCode::Esc);
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
     let svc = harness().seeded().start().await;
-    play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
-        let svc = &svc;
-        async move {
-            wait_table(&mut p).await;
-            let first = p.open_demo_fleet_picker("pi fleet").await;
-            assert!(!first.contains("rpi ("), "{first}");
-            p.keys(&[KeyCode::Esc, KeyCode::Esc]);
-            p.wait("the form closed", |f| !f.contains("New token"))
-                .await;
+    play::play(
+        play::embedded_app(&svc.handle.url()),
+        play::patient_deps(&svc.handle.url(), &svc.admin),
+        140,
+        40,
+        |mut p| {
+            let svc = &svc;
+            async move {
+                wait_table(&mut p).await;
+                let first = p.open_demo_fleet_picker("pi fleet").await;
+                assert!(!first.contains("rpi ("), "{first}");
+                p.keys(&[KeyCode::Esc, KeyCode::Esc]);
+                p.wait("the form closed", |f| !f.contains("New token"))
+                    .await;
 
-            let (s, v) = svc
-                .call(
-                    Method::POST,
-                    Some(&svc.admin),
-                    "/api/v2/demo/fleets",
-                    Some(json!({ "name": "rpi" })),
-                )
-                .await;
-            assert_eq!(s, StatusCode::CREATED, "{v}");
+                let (s, v) = svc
+                    .call(
+                        Method::POST,
+                        Some(&svc.admin),
+                        "/api/v2/demo/fleets",
+                        Some(json!({ "name": "rpi" })),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
 
-            p.key(KeyCode::Char('r'));
-            wait_table(&mut p).await;
-            // The picker's page holds every fleet of demo: the new one with the others.
-            let second = p.open_demo_fleet_picker("pi fleet").await;
-            assert!(second.contains("rpi (0 devices)"), "{second}");
-            p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
-            p.key(KeyCode::Esc);
-            p.key(KeyCode::Char('q'));
-        }
-    })
+                p.key(KeyCode::Char('r'));
+                wait_table(&mut p).await;
+                // The picker's page holds every fleet of demo: the new one with the others.
+                let second = p.open_demo_fleet_picker("pi fleet").await;
+                assert!(second.contains("rpi (0 devices)"), "{second}");
+                p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
+                p.key(KeyCode::Esc);
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
     .await;
 }
 

@@ -16,7 +16,7 @@ use common::fault_server as fault;
 use common::journey::{self as harness, Person, WAIT};
 use common::screen::{secret_on, token_id_on, username};
 use common::service::{self as svc, TestService};
-use tokentab::tui::app::{App, AppConfig, Overlay};
+use tokentab::tui::app::{App, Overlay};
 use tokentab::tui::keymap::Mode;
 use tokentab::tui::runtime::Deps;
 
@@ -34,22 +34,6 @@ impl Target {
             admin: svc.admin.clone(),
         }
     }
-}
-
-fn deps(t: &Target) -> Deps {
-    let mut d = harness::deps_with(&t.url, &t.admin, harness::no_retries());
-    d.request_timeout = Duration::from_secs(30);
-    d
-}
-
-fn app_for(t: &Target) -> App {
-    let cfg = AppConfig {
-        server_label: t.url.clone(),
-        embedded: true,
-        clipboard_clear_secs: 30,
-        ..AppConfig::default()
-    };
-    App::new(cfg, chrono::Utc::now())
 }
 
 /// Runs the loop on a `w`x`h` mirror terminal while `drive` plays the person; returns the final
@@ -74,9 +58,9 @@ where
     F: FnOnce(Person) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut d = deps(&t);
+    let mut d = harness::patient_deps(&t.url, &t.admin);
     tweak(&mut d);
-    harness::play(app_for(&t), d, w, h, drive).await
+    harness::play(harness::embedded_app(&t.url), d, w, h, drive).await
 }
 
 /// Every token the admin sees, as JSON.

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokentab::api::{Client, ClientOptions};
 use tokentab::model::settings::ClipboardMode;
 use tokentab::secret::clipboard::{ClipEnv, Clipboard};
-use tokentab::tui::app::App;
+use tokentab::tui::app::{App, AppConfig};
 use tokentab::tui::runtime::{self, Deps, Stats};
 
 use super::fixtures::buffer_text;
@@ -193,6 +193,26 @@ impl Person {
         self.key(KeyCode::Enter);
         self.wait_text(shown).await;
     }
+}
+
+/// The app as the tab starts it on its embedded service at `url` (the clipboard cleared after
+/// 30 s).
+pub fn embedded_app(url: &str) -> App {
+    let cfg = AppConfig {
+        server_label: url.to_owned(),
+        embedded: true,
+        clipboard_clear_secs: 30,
+        ..AppConfig::default()
+    };
+    App::new(cfg, chrono::Utc::now())
+}
+
+/// [`deps_with`] without retries and with a 30 s request timeout: on a loaded machine a request
+/// is slow, never retried.
+pub fn patient_deps(url: &str, token: &str) -> Deps {
+    let mut d = deps_with(url, token, no_retries());
+    d.request_timeout = Duration::from_secs(30);
+    d
 }
 
 /// The loop's dependencies for a server at `url` signed in with `token`: the client's default
