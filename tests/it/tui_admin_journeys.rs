@@ -17,6 +17,23 @@ use tokentab::tui::app::{App, AppConfig};
 
 const NOTE: &str = "user alice is disabled: this token is refused until the user is";
 
+/// The tab on `svc`'s embedded service, signed in as its admin, at 140×40.
+async fn as_admin<F, Fut>(svc: &TestService, drive: F) -> (App, String)
+where
+    F: FnOnce(Person) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let url = svc.handle.url();
+    play::play(
+        play::embedded_app(&url),
+        play::patient_deps(&url, &svc.admin),
+        140,
+        40,
+        drive,
+    )
+    .await
+}
+
 /// Sets alice's status through `PATCH /access/api/v2/users/alice`.
 async fn set_alice(svc: &TestService, status: &str) {
     let (s, v) = svc
@@ -45,59 +62,53 @@ async fn wait_table(p: &mut Person) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
     let svc = harness().seeded().start().await;
-    let (_, last) = play::play(
-        play::embedded_app(&svc.handle.url()),
-        play::patient_deps(&svc.handle.url(), &svc.admin),
-        140,
-        40,
-        |mut p| {
-            let svc = &svc;
-            async move {
-                wait_table(&mut p).await;
-                p.key(KeyCode::Char('/'));
-                p.text("user:alice");
-                p.key(KeyCode::Enter);
-                let before = p
-                    .wait("alice's tokens", |f| {
-                        f.contains("alice: jf CLI on workstation")
-                    })
-                    .await;
-                assert!(!before.contains("disabled"), "{before}");
-
-                set_alice(svc, "disabled").await;
-                p.key(KeyCode::Char('r'));
-                let after = p
-                    .wait("alice's tokens disabled", |f| {
-                        let rows = rows_with(f, "alice: ");
-                        !rows.is_empty() && rows.iter().all(|l| l.contains("⊘ disabled"))
-                    })
-                    .await;
-                assert!(after.contains(" disabled"), "the count:\n{after}");
-
-                // Details say why.
-                p.key(KeyCode::Char('i'));
-                let details = p.wait_text("Token details").await;
-                let flat = details
-                    .replace('│', " ")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                assert!(flat.contains(NOTE), "{details}");
-                p.key(KeyCode::Esc);
-                p.wait("details closed", |f| !f.contains("Token details"))
-                    .await;
-
-                set_alice(svc, "enabled").await;
-                p.key(KeyCode::Char('r'));
-                p.wait("alice's tokens enabled again", |f| {
-                    let rows = rows_with(f, "alice: ");
-                    !rows.is_empty() && rows.iter().all(|l| !l.contains("disabled"))
+    let (_, last) = as_admin(&svc, |mut p| {
+        let svc = &svc;
+        async move {
+            wait_table(&mut p).await;
+            p.key(KeyCode::Char('/'));
+            p.text("user:alice");
+            p.key(KeyCode::Enter);
+            let before = p
+                .wait("alice's tokens", |f| {
+                    f.contains("alice: jf CLI on workstation")
                 })
                 .await;
-                p.key(KeyCode::Char('q'));
-            }
-        },
-    )
+            assert!(!before.contains("disabled"), "{before}");
+
+            set_alice(svc, "disabled").await;
+            p.key(KeyCode::Char('r'));
+            let after = p
+                .wait("alice's tokens disabled", |f| {
+                    let rows = rows_with(f, "alice: ");
+                    !rows.is_empty() && rows.iter().all(|l| l.contains("⊘ disabled"))
+                })
+                .await;
+            assert!(after.contains(" disabled"), "the count:\n{after}");
+
+            // Details say why.
+            p.key(KeyCode::Char('i'));
+            let details = p.wait_text("Token details").await;
+            let flat = details
+                .replace('│', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(flat.contains(NOTE), "{details}");
+            p.key(KeyCode::Esc);
+            p.wait("details closed", |f| !f.contains("Token details"))
+                .await;
+
+            set_alice(svc, "enabled").await;
+            p.key(KeyCode::Char('r'));
+            p.wait("alice's tokens enabled again", |f| {
+                let rows = rows_with(f, "alice: ");
+                !rows.is_empty() && rows.iter().all(|l| !l.contains("disabled"))
+            })
+            .await;
+            p.key(KeyCode::Char('q'));
+        }
+    })
     .await;
     assert!(!last.contains("⊘ disabled"), "{last}");
 }
@@ -106,78 +117,66 @@ async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
 async fn the_user_picker_lists_only_enabled_users() {
     let svc = harness().seeded().start().await;
     set_alice(&svc, "disabled").await;
-    play::play(
-        play::embedded_app(&svc.handle.url()),
-        play::patient_deps(&svc.handle.url(), &svc.admin),
-        140,
-        40,
-        |mut p| {
-            let svc = &svc;
-            async move {
-                wait_table(&mut p).await;
-                p.key(KeyCode::Char('n'));
-                p.wait_text("New token").await;
-                // Expiration, Token scope, User.
-                p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
-                p.wait_text("Choose a user").await;
-                let list = p.wait("the users", |f| f.contains("bob <")).await;
-                assert!(!list.contains("alice <"), "alice is disabled:\n{list}");
-                // Enabled again: the next open lists her.
-                p.key(KeyCode::Esc);
-                p.wait("the picker closed", |f| !f.contains("Choose a user"))
-                    .await;
-                set_alice(svc, "enabled").await;
-                p.key(KeyCode::Enter);
-                p.wait_text("Choose a user").await;
-                p.wait("alice listed", |f| f.contains("alice <")).await;
-                p.pick_only("alice", "alice <", "[ alice ▾]").await;
-                p.key(KeyCode::Esc);
-                p.key(KeyCode::Char('q'));
-            }
-        },
-    )
+    as_admin(&svc, |mut p| {
+        let svc = &svc;
+        async move {
+            wait_table(&mut p).await;
+            p.key(KeyCode::Char('n'));
+            p.wait_text("New token").await;
+            // Expiration, Token scope, User.
+            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
+            p.wait_text("Choose a user").await;
+            let list = p.wait("the users", |f| f.contains("bob <")).await;
+            assert!(!list.contains("alice <"), "alice is disabled:\n{list}");
+            // Enabled again: the next open lists her.
+            p.key(KeyCode::Esc);
+            p.wait("the picker closed", |f| !f.contains("Choose a user"))
+                .await;
+            set_alice(svc, "enabled").await;
+            p.key(KeyCode::Enter);
+            p.wait_text("Choose a user").await;
+            p.wait("alice listed", |f| f.contains("alice <")).await;
+            p.pick_only("alice", "alice <", "[ alice ▾]").await;
+            p.key(KeyCode::Esc);
+            p.key(KeyCode::Char('q'));
+        }
+    })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
     let svc = harness().seeded().start().await;
-    play::play(
-        play::embedded_app(&svc.handle.url()),
-        play::patient_deps(&svc.handle.url(), &svc.admin),
-        140,
-        40,
-        |mut p| {
-            let svc = &svc;
-            async move {
-                wait_table(&mut p).await;
-                let first = p.open_demo_fleet_picker("pi fleet").await;
-                assert!(!first.contains("rpi ("), "{first}");
-                p.keys(&[KeyCode::Esc, KeyCode::Esc]);
-                p.wait("the form closed", |f| !f.contains("New token"))
-                    .await;
+    as_admin(&svc, |mut p| {
+        let svc = &svc;
+        async move {
+            wait_table(&mut p).await;
+            let first = p.open_demo_fleet_picker("pi fleet").await;
+            assert!(!first.contains("rpi ("), "{first}");
+            p.keys(&[KeyCode::Esc, KeyCode::Esc]);
+            p.wait("the form closed", |f| !f.contains("New token"))
+                .await;
 
-                let (s, v) = svc
-                    .call(
-                        Method::POST,
-                        Some(&svc.admin),
-                        "/api/v2/demo/fleets",
-                        Some(json!({ "name": "rpi" })),
-                    )
-                    .await;
-                assert_eq!(s, StatusCode::CREATED, "{v}");
+            let (s, v) = svc
+                .call(
+                    Method::POST,
+                    Some(&svc.admin),
+                    "/api/v2/demo/fleets",
+                    Some(json!({ "name": "rpi" })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
 
-                p.key(KeyCode::Char('r'));
-                wait_table(&mut p).await;
-                // The picker's page holds every fleet of demo: the new one with the others.
-                let second = p.open_demo_fleet_picker("pi fleet").await;
-                assert!(second.contains("rpi (0 devices)"), "{second}");
-                p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
-                p.key(KeyCode::Esc);
-                p.key(KeyCode::Char('q'));
-            }
-        },
-    )
+            p.key(KeyCode::Char('r'));
+            wait_table(&mut p).await;
+            // The picker's page holds every fleet of demo: the new one with the others.
+            let second = p.open_demo_fleet_picker("pi fleet").await;
+            assert!(second.contains("rpi (0 devices)"), "{second}");
+            p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
+            p.key(KeyCode::Esc);
+            p.key(KeyCode::Char('q'));
+        }
+    })
     .await;
 }
 
