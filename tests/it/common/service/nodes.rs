@@ -100,9 +100,10 @@ pub fn admin_of(data: &Path) -> String {
 
 /// What keeps the two processes of [`two_processes`] alive, and where their database is.
 pub enum TwoProcesses {
+    /// The processes go first (fields drop in order), then their files.
     Sqlite {
-        files: Files,
         _children: Box<[Child; 2]>,
+        files: Files,
     },
     Postgres {
         /// The schema's URL.
