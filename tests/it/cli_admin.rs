@@ -53,14 +53,39 @@ impl AdminCli {
         self.run_with_stdin(tf, args, None).await
     }
 
+    /// [`run`](Self::run), asserting it succeeded ([`ok`]): its stdout.
+    pub async fn ok(&self, tf: &Path, args: &[&str]) -> String {
+        ok(&self.run(tf, args).await)
+    }
+
+    /// [`run`](Self::run), asserting it exited `code` with nothing on stdout ([`fails`]): its
+    /// stderr.
+    pub async fn fails(&self, tf: &Path, args: &[&str], code: i32) -> String {
+        fails(&self.run(tf, args).await, code)
+    }
+
+    /// [`run`](Self::run), asserting it succeeded with JSON on stdout ([`json`]).
+    pub async fn json(&self, tf: &Path, args: &[&str]) -> Value {
+        json(&self.run(tf, args).await)
+    }
+
     pub async fn run_with_stdin(&self, tf: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        self.spawn("admin", tf, args, stdin).await
+    }
+
+    /// `tokentab tokens <args> --url … --token-file <tf>`.
+    pub async fn tokens(&self, tf: &Path, args: &[&str]) -> Output {
+        self.spawn("tokens", tf, args, None).await
+    }
+
+    async fn spawn(&self, command: &str, tf: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"));
         cmd.env_remove("TOKENTAB_URL")
             .env_remove("TOKENTAB_TOKEN")
             .env_remove("TOKENTAB_PROFILE")
             .env_remove("JFROG_CLI_SERVER_ID")
             .env("NO_COLOR", "1")
-            .arg("admin")
+            .arg(command)
             .args(args)
             .arg("--url")
             .arg(&self.url)
@@ -143,46 +168,47 @@ pub(crate) async fn admin_setup() -> (TestService, AdminCli, PathBuf) {
 async fn users_add_list_disable_enable_remove() {
     let (s, cli, tf) = admin_setup().await;
 
-    let out = ok(&cli.run(&tf, &["users", "list"]).await);
+    let out = cli.ok(&tf, &["users", "list"]).await;
     let lines = table(&out, &["Username", "Email", "Admin", "Status", "Realm"]);
     assert!(
         lines[1].starts_with("admin ") && lines[1].contains("yes"),
         "{out}"
     );
 
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &["users", "add", "alice", "--email", "alice@example.com"],
         )
-        .await);
+        .await;
     assert_eq!(out, "added user alice\n");
-    let v = json(
-        &cli.run(&tf, &["users", "add", "bob", "--admin", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["users", "add", "bob", "--admin", "--json"])
+        .await;
     assert_eq!(v["username"], "bob");
     assert_eq!(v["admin"], true);
     assert_eq!(v["status"], "enabled");
 
     // Duplicate: 409 with the server's words, exit 1.
-    let err = fails(&cli.run(&tf, &["users", "add", "alice"]).await, 1);
+    let err = cli.fails(&tf, &["users", "add", "alice"], 1).await;
     assert!(
         err.contains("user \"alice\" already exists") && err.contains("409"),
         "{err}"
     );
     // A bad name: 400 naming the field.
-    let err = fails(&cli.run(&tf, &["users", "add", "Al ice"]).await, 1);
+    let err = cli.fails(&tf, &["users", "add", "Al ice"], 1).await;
     assert!(err.contains("username") && err.contains("400"), "{err}");
     // A bad email.
-    let err = fails(
-        &cli.run(&tf, &["users", "add", "carol", "--email", "not-an-address"])
-            .await,
-        1,
-    );
+    let err = cli
+        .fails(
+            &tf,
+            &["users", "add", "carol", "--email", "not-an-address"],
+            1,
+        )
+        .await;
     assert!(err.contains("email"), "{err}");
 
-    let out = ok(&cli.run(&tf, &["users", "list"]).await);
+    let out = cli.ok(&tf, &["users", "list"]).await;
     let alice = out.lines().find(|l| l.starts_with("alice ")).expect(&out);
     assert!(
         alice.contains("alice@example.com") && alice.contains("enabled"),
@@ -191,12 +217,11 @@ async fn users_add_list_disable_enable_remove() {
 
     // Disable: the list filter sees it; her token is refused; enable brings it back.
     let alice_token = s.user_token("alice").await;
-    let out = ok(&cli.run(&tf, &["users", "disable", "alice"]).await);
+    let out = cli.ok(&tf, &["users", "disable", "alice"]).await;
     assert!(out.starts_with("disabled user alice"), "{out}");
-    let v = json(
-        &cli.run(&tf, &["users", "list", "--status", "disabled", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["users", "list", "--status", "disabled", "--json"])
+        .await;
     let names: Vec<&str> = v
         .as_array()
         .unwrap()
@@ -206,69 +231,66 @@ async fn users_add_list_disable_enable_remove() {
     assert_eq!(names, ["alice"]);
     let (st, _) = s.get(&alice_token, "/access/api/v1/tokens/me").await;
     assert_eq!(st.as_u16(), 401, "a disabled user's token is refused");
-    let v = json(&cli.run(&tf, &["users", "enable", "alice", "--json"]).await);
+    let v = cli.json(&tf, &["users", "enable", "alice", "--json"]).await;
     assert_eq!(v["status"], "enabled");
     let (st, _) = s.get(&alice_token, "/access/api/v1/tokens/me").await;
     assert_eq!(st.as_u16(), 200, "enabled again");
-    let v = json(
-        &cli.run(&tf, &["users", "list", "--status", "disabled", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["users", "list", "--status", "disabled", "--json"])
+        .await;
     assert_eq!(v, serde_json::json!([]));
 
     // The last enabled admin: bob is an admin too, so remove him first.
-    let v = json(&cli.run(&tf, &["users", "remove", "bob", "--json"]).await);
+    let v = cli.json(&tf, &["users", "remove", "bob", "--json"]).await;
     assert_eq!(
         v,
         serde_json::json!({"username": "bob", "tokens_revoked": 0})
     );
-    let err = fails(&cli.run(&tf, &["users", "disable", "admin"]).await, 1);
+    let err = cli.fails(&tf, &["users", "disable", "admin"], 1).await;
     assert!(
         err.contains("last enabled admin") && err.contains("409"),
         "{err}"
     );
-    let err = fails(&cli.run(&tf, &["users", "remove", "admin"]).await, 1);
+    let err = cli.fails(&tf, &["users", "remove", "admin"], 1).await;
     assert!(err.contains("last enabled admin"), "{err}");
     // With another admin, disabling or removing the user of the token in use would lock that
     // token out: refused before anything is sent (exit 2); the other admin's token may.
-    ok(&cli.run(&tf, &["users", "add", "root", "--admin"]).await);
+    cli.ok(&tf, &["users", "add", "root", "--admin"]).await;
     let root_tf = cli.token_file("root.token", &s.user_token("root").await);
     for verb in ["disable", "remove"] {
-        let err = fails(&cli.run(&root_tf, &["users", verb, "root"]).await, 2);
+        let err = cli.fails(&root_tf, &["users", verb, "root"], 2).await;
         assert!(
             err.contains("root is the user of the token in use"),
             "{err}"
         );
     }
-    let out = ok(&cli.run(&root_tf, &["users", "disable", "admin"]).await);
+    let out = cli.ok(&root_tf, &["users", "disable", "admin"]).await;
     assert!(out.starts_with("disabled user admin"), "{out}");
-    ok(&cli.run(&root_tf, &["users", "enable", "admin"]).await);
-    ok(&cli.run(&tf, &["users", "remove", "root"]).await);
+    cli.ok(&root_tf, &["users", "enable", "admin"]).await;
+    cli.ok(&tf, &["users", "remove", "root"]).await;
 
     // Remove: her tokens are revoked, and the line says how many.
-    let out = ok(&cli.run(&tf, &["users", "remove", "alice"]).await);
+    let out = cli.ok(&tf, &["users", "remove", "alice"]).await;
     assert_eq!(out, "removed user alice; revoked 1 token\n");
     let (st, _) = s.get(&alice_token, "/access/api/v1/tokens/me").await;
     assert_eq!(st.as_u16(), 401);
-    let err = fails(&cli.run(&tf, &["users", "remove", "alice"]).await, 1);
+    let err = cli.fails(&tf, &["users", "remove", "alice"], 1).await;
     assert!(err.contains("404"), "{err}");
 
     // Usage: exit 2, nothing sent.
-    fails(
-        &cli.run(&tf, &["users", "list", "--status", "gone"]).await,
-        2,
-    );
-    fails(&cli.run(&tf, &["users", "remove", ".."]).await, 2);
-    fails(&cli.run(&tf, &["users", "add"]).await, 2);
+    cli.fails(&tf, &["users", "list", "--status", "gone"], 2)
+        .await;
+    cli.fails(&tf, &["users", "remove", ".."], 2).await;
+    cli.fails(&tf, &["users", "add"], 2).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn projects_and_members() {
     let (_s, cli, tf) = admin_setup().await;
-    ok(&cli.run(&tf, &["users", "add", "alice"]).await);
+    cli.ok(&tf, &["users", "add", "alice"]).await;
 
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &[
                 "projects",
@@ -280,45 +302,44 @@ async fn projects_and_members() {
                 "the lab",
             ],
         )
-        .await);
+        .await;
     assert_eq!(out, "added project demo\n");
-    let v = json(&cli.run(&tf, &["projects", "add", "lab", "--json"]).await);
+    let v = cli.json(&tf, &["projects", "add", "lab", "--json"]).await;
     assert_eq!(v["project_key"], "lab");
     assert_eq!(
         v["display_name"], "lab",
         "the display name defaults to the key"
     );
 
-    let out = ok(&cli.run(&tf, &["projects", "list"]).await);
+    let out = cli.ok(&tf, &["projects", "list"]).await;
     let lines = table(&out, &["Key", "Display name", "Description"]);
     let demo = lines.iter().find(|l| l.starts_with("demo ")).expect(&out);
     assert!(
         demo.contains("Demo fleet") && demo.contains("the lab"),
         "{out}"
     );
-    let v = json(&cli.run(&tf, &["projects", "list", "--json"]).await);
+    let v = cli.json(&tf, &["projects", "list", "--json"]).await;
     assert_eq!(v.as_array().unwrap().len(), 2);
 
-    let err = fails(&cli.run(&tf, &["projects", "add", "demo"]).await, 1);
+    let err = cli.fails(&tf, &["projects", "add", "demo"], 1).await;
     assert!(err.contains("demo") && err.contains("409"), "{err}");
-    let err = fails(&cli.run(&tf, &["projects", "add", "9lives"]).await, 1);
+    let err = cli.fails(&tf, &["projects", "add", "9lives"], 1).await;
     assert!(err.contains("400"), "{err}");
-    let err = fails(
-        &cli.run(
+    let err = cli
+        .fails(
             &tf,
             &["projects", "add", "evil", "--description", "a\u{202e}b"],
+            1,
         )
-        .await,
-        1,
-    );
+        .await;
     assert!(
         err.contains("description") && !err.contains('\u{202e}'),
         "{err}"
     );
 
     // Members.
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &[
                 "members",
@@ -331,12 +352,12 @@ async fn projects_and_members() {
                 "viewer",
             ],
         )
-        .await);
+        .await;
     assert_eq!(
         out,
         "alice is a member of project demo (roles: developer, viewer)\n"
     );
-    let out = ok(&cli.run(&tf, &["members", "list", "demo"]).await);
+    let out = cli.ok(&tf, &["members", "list", "demo"]).await;
     let lines = table(&out, &["Member", "Roles"]);
     assert!(
         lines
@@ -344,47 +365,45 @@ async fn projects_and_members() {
             .any(|l| l.starts_with("alice ") && l.contains("developer, viewer")),
         "{out}"
     );
-    let v = json(&cli.run(&tf, &["members", "list", "demo", "--json"]).await);
+    let v = cli.json(&tf, &["members", "list", "demo", "--json"]).await;
     assert!(
         v.as_array()
             .unwrap()
             .contains(&serde_json::json!({"name": "alice", "roles": ["developer", "viewer"]})),
         "{v}"
     );
-    let v = json(
-        &cli.run(&tf, &["members", "add", "lab", "alice", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["members", "add", "lab", "alice", "--json"])
+        .await;
     assert_eq!(v["name"], "alice");
 
     // Unknown project or user: 404 with the server's words.
-    let err = fails(&cli.run(&tf, &["members", "add", "nope", "alice"]).await, 1);
+    let err = cli
+        .fails(&tf, &["members", "add", "nope", "alice"], 1)
+        .await;
     assert!(err.contains("nope") && err.contains("404"), "{err}");
-    let err = fails(&cli.run(&tf, &["members", "add", "demo", "zed"]).await, 1);
+    let err = cli.fails(&tf, &["members", "add", "demo", "zed"], 1).await;
     assert!(err.contains("zed") && err.contains("404"), "{err}");
 
-    let out = ok(&cli.run(&tf, &["members", "remove", "demo", "alice"]).await);
+    let out = cli.ok(&tf, &["members", "remove", "demo", "alice"]).await;
     assert!(out.starts_with("removed alice from project demo"), "{out}");
-    let err = fails(
-        &cli.run(&tf, &["members", "remove", "demo", "alice"]).await,
-        1,
-    );
+    let err = cli
+        .fails(&tf, &["members", "remove", "demo", "alice"], 1)
+        .await;
     assert!(err.contains("not a member"), "{err}");
-    let v = json(
-        &cli.run(&tf, &["members", "remove", "lab", "alice", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["members", "remove", "lab", "alice", "--json"])
+        .await;
     assert_eq!(v["removed"], true);
 
     // Remove: an unused project goes at once.
-    let out = ok(&cli.run(&tf, &["projects", "remove", "lab"]).await);
+    let out = cli.ok(&tf, &["projects", "remove", "lab"]).await;
     assert_eq!(out, "removed project lab\n");
-    let err = fails(&cli.run(&tf, &["projects", "remove", "lab"]).await, 1);
+    let err = cli.fails(&tf, &["projects", "remove", "lab"], 1).await;
     assert!(err.contains("404"), "{err}");
-    let v = json(
-        &cli.run(&tf, &["projects", "remove", "demo", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["projects", "remove", "demo", "--json"])
+        .await;
     assert_eq!(v["project_key"], "demo");
 }
 
@@ -392,14 +411,13 @@ async fn projects_and_members() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_non_admin_token_is_refused_by_every_admin_command() {
     let (s, cli, tf) = admin_setup().await;
-    ok(&cli.run(&tf, &["users", "add", "alice"]).await);
-    ok(&cli.run(&tf, &["projects", "add", "demo"]).await);
-    ok(&cli.run(&tf, &["members", "add", "demo", "alice"]).await);
-    ok(&cli
-        .run(&tf, &["fleets", "add", "--project", "demo", "rpi"])
-        .await);
-    let v = json(
-        &cli.run(
+    cli.ok(&tf, &["users", "add", "alice"]).await;
+    cli.ok(&tf, &["projects", "add", "demo"]).await;
+    cli.ok(&tf, &["members", "add", "demo", "alice"]).await;
+    cli.ok(&tf, &["fleets", "add", "--project", "demo", "rpi"])
+        .await;
+    let v = cli
+        .json(
             &tf,
             &[
                 "devices",
@@ -413,8 +431,7 @@ async fn a_non_admin_token_is_refused_by_every_admin_command() {
                 "--json",
             ],
         )
-        .await,
-    );
+        .await;
     let dev = v["device_uuid"].as_str().unwrap().to_owned();
     let alice = s.user_token("alice").await;
     let alice_tf = cli.token_file("alice.token", &alice);
@@ -456,18 +473,16 @@ async fn a_non_admin_token_is_refused_by_every_admin_command() {
             if json_flag {
                 a.push("--json");
             }
-            let o = cli.run(&alice_tf, &a).await;
-            let err = fails(&o, 1);
+            let err = cli.fails(&alice_tf, &a, 1).await;
             assert!(err.contains("403") && err.contains("admin"), "{a:?}: {err}");
             assert!(!err.contains(&alice), "the token never shows");
         }
     }
     // Nothing changed.
-    let v = json(&cli.run(&tf, &["users", "list", "--json"]).await);
+    let v = cli.json(&tf, &["users", "list", "--json"]).await;
     assert_eq!(v.as_array().unwrap().len(), 2);
-    let v = json(
-        &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await;
     assert_eq!(v.as_array().unwrap().len(), 1);
 }

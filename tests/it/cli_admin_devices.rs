@@ -3,7 +3,7 @@
 //! removed only with --force (with a Custom token made by `tokens create --user … --scope …`).
 //! Against a JFrog Platform: `cli_admin_jfrog`.
 
-use crate::cli_admin::{admin_setup, fails, json, ok, table};
+use crate::cli_admin::{admin_setup, json, table};
 
 use serde_json::{Value, json};
 
@@ -18,31 +18,26 @@ fn uuids(v: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn fleets_and_devices() {
     let (s, cli, tf) = admin_setup().await;
-    ok(&cli.run(&tf, &["projects", "add", "demo"]).await);
+    cli.ok(&tf, &["projects", "add", "demo"]).await;
 
-    let out = ok(&cli
-        .run(&tf, &["fleets", "add", "--project", "demo", "rpi"])
-        .await);
+    let out = cli
+        .ok(&tf, &["fleets", "add", "--project", "demo", "rpi"])
+        .await;
     assert_eq!(out, "added fleet demo/rpi\n");
-    let v = json(
-        &cli.run(
+    let v = cli
+        .json(
             &tf,
             &["fleets", "add", "--project", "demo", "edge", "--json"],
         )
-        .await,
-    );
+        .await;
     assert_eq!(v["name"], "edge");
-    let err = fails(
-        &cli.run(&tf, &["fleets", "add", "--project", "demo", "rpi"])
-            .await,
-        1,
-    );
+    let err = cli
+        .fails(&tf, &["fleets", "add", "--project", "demo", "rpi"], 1)
+        .await;
     assert!(err.contains("409"), "{err}");
-    let err = fails(
-        &cli.run(&tf, &["fleets", "add", "--project", "nope", "rpi"])
-            .await,
-        1,
-    );
+    let err = cli
+        .fails(&tf, &["fleets", "add", "--project", "nope", "rpi"], 1)
+        .await;
     assert!(err.contains("nope") && err.contains("404"), "{err}");
     assert!(
         !err.contains("JFrog Connect"),
@@ -50,8 +45,8 @@ async fn fleets_and_devices() {
     );
 
     // Devices: a generated id, and one of our own.
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &[
                 "devices",
@@ -70,13 +65,13 @@ async fn fleets_and_devices() {
                 "bench",
             ],
         )
-        .await);
+        .await;
     assert!(
         out.starts_with("added device d-") && out.contains("(pi one) to demo/rpi"),
         "{out}"
     );
-    let v = json(
-        &cli.run(
+    let v = cli
+        .json(
             &tf,
             &[
                 "devices",
@@ -92,12 +87,11 @@ async fn fleets_and_devices() {
                 "--json",
             ],
         )
-        .await,
-    );
+        .await;
     assert_eq!(v["device_uuid"], "d-0000-0002");
     assert_eq!(v["group"], "edge");
-    let err = fails(
-        &cli.run(
+    let err = cli
+        .fails(
             &tf,
             &[
                 "devices",
@@ -109,16 +103,13 @@ async fn fleets_and_devices() {
                 "--fleet",
                 "ghost",
             ],
+            1,
         )
-        .await,
-        1,
-    );
+        .await;
     assert!(err.contains("fleet") && err.contains("ghost"), "{err}");
     assert!(!err.contains("JFrog Connect"), "{err}");
 
-    let out = ok(&cli
-        .run(&tf, &["devices", "list", "--project", "demo"])
-        .await);
+    let out = cli.ok(&tf, &["devices", "list", "--project", "demo"]).await;
     let lines = table(&out, &["Device ID", "Name", "Fleet", "Tags", "Description"]);
     assert_eq!(lines.len(), 3, "{out}");
     let one = lines.iter().find(|l| l.contains("pi one")).expect(&out);
@@ -126,8 +117,8 @@ async fn fleets_and_devices() {
         one.contains("rpi") && one.contains("lab, arm") && one.contains("bench"),
         "{out}"
     );
-    let v = json(
-        &cli.run(
+    let v = cli
+        .json(
             &tf,
             &[
                 "devices",
@@ -139,11 +130,10 @@ async fn fleets_and_devices() {
                 "--json",
             ],
         )
-        .await,
-    );
+        .await;
     assert_eq!(uuids(&v), ["d-0000-0002"]);
 
-    let out = ok(&cli.run(&tf, &["fleets", "list", "--project", "demo"]).await);
+    let out = cli.ok(&tf, &["fleets", "list", "--project", "demo"]).await;
     let lines = table(&out, &["Fleet", "Devices"]);
     assert!(
         lines
@@ -154,38 +144,35 @@ async fn fleets_and_devices() {
 
     // A token naming the device: its removal says so.
     s.scoped("connect:device:demo/d-0000-0002:r").await;
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &["devices", "remove", "--project", "demo", "d-0000-0002"],
         )
-        .await);
+        .await;
     assert_eq!(
         out,
         "removed device demo/d-0000-0002; 1 live token named it (that grant is now useless)\n"
     );
-    let err = fails(
-        &cli.run(
+    let err = cli
+        .fails(
             &tf,
             &["devices", "remove", "--project", "demo", "d-0000-0002"],
+            1,
         )
-        .await,
-        1,
-    );
+        .await;
     assert!(
         err.contains("404") && !err.contains("JFrog Connect"),
         "{err}"
     );
 
     // A fleet with devices: refused, then forced.
-    let err = fails(
-        &cli.run(&tf, &["fleets", "remove", "--project", "demo", "rpi"])
-            .await,
-        1,
-    );
+    let err = cli
+        .fails(&tf, &["fleets", "remove", "--project", "demo", "rpi"], 1)
+        .await;
     assert!(err.contains("409"), "{err}");
-    let v = json(
-        &cli.run(
+    let v = cli
+        .json(
             &tf,
             &[
                 "fleets",
@@ -197,39 +184,36 @@ async fn fleets_and_devices() {
                 "--json",
             ],
         )
-        .await,
-    );
+        .await;
     assert_eq!(v["devices_deleted"], 1);
-    let out = ok(&cli
-        .run(&tf, &["fleets", "remove", "--project", "demo", "edge"])
-        .await);
+    let out = cli
+        .ok(&tf, &["fleets", "remove", "--project", "demo", "edge"])
+        .await;
     assert_eq!(out, "removed fleet demo/edge\n");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_dry_run_then_real_and_bad_rows() {
     let (_s, cli, tf) = admin_setup().await;
-    ok(&cli.run(&tf, &["projects", "add", "demo"]).await);
-    ok(&cli
-        .run(&tf, &["fleets", "add", "--project", "demo", "rpi"])
-        .await);
-    ok(&cli
-        .run(
-            &tf,
-            &[
-                "devices",
-                "add",
-                "--project",
-                "demo",
-                "--name",
-                "old",
-                "--fleet",
-                "rpi",
-                "--id",
-                "d-0000-0001",
-            ],
-        )
-        .await);
+    cli.ok(&tf, &["projects", "add", "demo"]).await;
+    cli.ok(&tf, &["fleets", "add", "--project", "demo", "rpi"])
+        .await;
+    cli.ok(
+        &tf,
+        &[
+            "devices",
+            "add",
+            "--project",
+            "demo",
+            "--name",
+            "old",
+            "--fleet",
+            "rpi",
+            "--id",
+            "d-0000-0001",
+        ],
+    )
+    .await;
     let csv = cli.file(
         "devices.csv",
         "device_uuid,device_name,fleet,tags,description\n\
@@ -240,12 +224,12 @@ async fn import_dry_run_then_real_and_bad_rows() {
     let csv = csv.to_str().unwrap();
 
     // Dry run: a line per change and the summary; nothing written.
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &["devices", "import", "--project", "demo", csv, "--dry-run"],
         )
-        .await);
+        .await;
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
     assert!(
@@ -255,13 +239,12 @@ async fn import_dry_run_then_real_and_bad_rows() {
     assert_eq!(lines[1], "line 3: add d-0000-0002");
     assert_eq!(lines[2], "line 4: add \"pi three\" (a new id)");
     assert_eq!(lines[3], "would add 2, update 1 (dry run)");
-    let v = json(
-        &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await;
     assert_eq!(uuids(&v), ["d-0000-0001"], "a dry run writes nothing");
-    let v = json(
-        &cli.run(
+    let v = cli
+        .json(
             &tf,
             &[
                 "devices",
@@ -273,21 +256,19 @@ async fn import_dry_run_then_real_and_bad_rows() {
                 "--json",
             ],
         )
-        .await,
-    );
+        .await;
     assert_eq!(v["dry_run"], true);
     assert_eq!(v["added"], 2);
     assert_eq!(v["changes"].as_array().unwrap().len(), 3);
 
     // Real.
-    let out = ok(&cli
-        .run(&tf, &["devices", "import", "--project", "demo", csv])
-        .await);
+    let out = cli
+        .ok(&tf, &["devices", "import", "--project", "demo", csv])
+        .await;
     assert_eq!(out, "added 2, updated 1\n");
-    let v = json(
-        &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await;
     assert_eq!(v.as_array().unwrap().len(), 3);
     let renamed = v
         .as_array()
@@ -326,8 +307,8 @@ async fn import_dry_run_then_real_and_bad_rows() {
          dup,rpi,d-0000-0100,\n\
          spaced,rpi,d-0000-0103,a b\n",
     );
-    let o = cli
-        .run(
+    let err = cli
+        .fails(
             &tf,
             &[
                 "devices",
@@ -336,9 +317,9 @@ async fn import_dry_run_then_real_and_bad_rows() {
                 "demo",
                 bad.to_str().unwrap(),
             ],
+            1,
         )
         .await;
-    let err = fails(&o, 1);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(
         lines[0], "tokentab: 3 bad rows; nothing was imported",
@@ -348,18 +329,17 @@ async fn import_dry_run_then_real_and_bad_rows() {
     assert!(lines[2].starts_with("line 5: device_uuid: "), "{err}");
     assert!(lines[3].starts_with("line 6: tags: "), "{err}");
     assert_eq!(lines.len(), 4, "{err}");
-    let v = json(
-        &cli.run(&tf, &["devices", "list", "--project", "demo", "--json"])
-            .await,
-    );
+    let v = cli
+        .json(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await;
     assert!(
         !uuids(&v).contains(&"d-0000-0100".to_owned()),
         "all rows or none"
     );
     // An unknown fleet is a bad row too (found by the store).
     let ghost = cli.file("ghost.csv", "device_name,fleet\nok,rpi\nlost,ghost\n");
-    let o = cli
-        .run(
+    let err = cli
+        .fails(
             &tf,
             &[
                 "devices",
@@ -369,9 +349,9 @@ async fn import_dry_run_then_real_and_bad_rows() {
                 ghost.to_str().unwrap(),
                 "--dry-run",
             ],
+            1,
         )
         .await;
-    let err = fails(&o, 1);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(
         lines[0], "tokentab: 1 bad row; nothing was imported",
@@ -386,72 +366,65 @@ async fn import_dry_run_then_real_and_bad_rows() {
     assert!(err.contains("ghost"), "{err}");
 
     // Usage: a missing file, an empty one: exit 2.
-    fails(
-        &cli.run(
-            &tf,
-            &["devices", "import", "--project", "demo", "/nonexistent.csv"],
-        )
-        .await,
+    cli.fails(
+        &tf,
+        &["devices", "import", "--project", "demo", "/nonexistent.csv"],
         2,
-    );
+    )
+    .await;
     let empty = cli.file("empty.csv", "\n");
-    fails(
-        &cli.run(
-            &tf,
-            &[
-                "devices",
-                "import",
-                "--project",
-                "demo",
-                empty.to_str().unwrap(),
-            ],
-        )
-        .await,
+    cli.fails(
+        &tf,
+        &[
+            "devices",
+            "import",
+            "--project",
+            "demo",
+            empty.to_str().unwrap(),
+        ],
         2,
-    );
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_project_in_use_is_removed_only_with_force() {
     let (s, cli, tf) = admin_setup().await;
-    ok(&cli.run(&tf, &["users", "add", "alice"]).await);
-    ok(&cli.run(&tf, &["projects", "add", "demo"]).await);
-    ok(&cli.run(&tf, &["members", "add", "demo", "alice"]).await);
-    ok(&cli
-        .run(&tf, &["fleets", "add", "--project", "demo", "rpi"])
-        .await);
+    cli.ok(&tf, &["users", "add", "alice"]).await;
+    cli.ok(&tf, &["projects", "add", "demo"]).await;
+    cli.ok(&tf, &["members", "add", "demo", "alice"]).await;
+    cli.ok(&tf, &["fleets", "add", "--project", "demo", "rpi"])
+        .await;
     let csv = cli.file("d.csv", "device_name,fleet\na,rpi\nb,rpi\n");
-    ok(&cli
-        .run(
-            &tf,
-            &[
-                "devices",
-                "import",
-                "--project",
-                "demo",
-                csv.to_str().unwrap(),
-            ],
-        )
-        .await);
+    cli.ok(
+        &tf,
+        &[
+            "devices",
+            "import",
+            "--project",
+            "demo",
+            csv.to_str().unwrap(),
+        ],
+    )
+    .await;
 
     // An admin makes alice a Custom token on the fleet (--user with --scope).
-    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
-        .env_remove("TOKENTAB_URL")
-        .env_remove("TOKENTAB_TOKEN")
-        .args(["tokens", "create", "-d", "alice rpi", "--user", "alice"])
-        .args([
-            "--scope",
-            "connect:fleet:demo/rpi:r",
-            "--json",
-            "--url",
-            &cli.url,
-        ])
-        .arg("--token-file")
-        .arg(&tf)
-        .output()
-        .await
-        .unwrap();
-    let v: Value = serde_json::from_str(&ok(&o)).unwrap();
+    let o = cli
+        .tokens(
+            &tf,
+            &[
+                "create",
+                "-d",
+                "alice rpi",
+                "--user",
+                "alice",
+                "--scope",
+                "connect:fleet:demo/rpi:r",
+                "--json",
+            ],
+        )
+        .await;
+    let v = json(&o);
     let secret = v["access_token"].as_str().unwrap().to_owned();
     let (st, me) = s.get(&secret, "/access/api/v1/tokens/me").await;
     assert_eq!(st.as_u16(), 200, "{me}");
@@ -464,14 +437,14 @@ async fn a_project_in_use_is_removed_only_with_force() {
         "{me}"
     );
 
-    let err = fails(&cli.run(&tf, &["projects", "remove", "demo"]).await, 1);
+    let err = cli.fails(&tf, &["projects", "remove", "demo"], 1).await;
     assert!(
         err.contains("in use") && err.contains("force") && err.contains("409"),
         "{err}"
     );
-    let out = ok(&cli
-        .run(&tf, &["projects", "remove", "demo", "--force"])
-        .await);
+    let out = cli
+        .ok(&tf, &["projects", "remove", "demo", "--force"])
+        .await;
     assert!(
         out.starts_with("removed project demo; revoked 1 token; deleted 2 devices, 1 fleet"),
         "{out}"

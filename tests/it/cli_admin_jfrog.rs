@@ -3,7 +3,7 @@
 //! say plainly that JFrog Connect registers devices through its agent. And `tokens create
 //! --user … --scope …` (the request names both).
 
-use crate::cli_admin::{AdminCli, fails, json, ok, text};
+use crate::cli_admin::{AdminCli, fails, ok, text};
 use crate::common::fault_server::{FaultServer, Reply};
 
 use serde_json::{Value, json};
@@ -41,9 +41,9 @@ async fn against_a_jfrog_platform() {
     let cli = AdminCli::new(&f.url());
     let tf = cli.token_file("jfrog.token", "jfrog-test-token-Qx7");
 
-    let out = ok(&cli
-        .run(&tf, &["users", "add", "alice", "--email", "a@example.com"])
-        .await);
+    let out = cli
+        .ok(&tf, &["users", "add", "alice", "--email", "a@example.com"])
+        .await;
     assert_eq!(out, "added user alice\n");
     let sent = f.requests().pop().unwrap();
     let body: Value = serde_json::from_slice(&sent.body).unwrap();
@@ -79,25 +79,25 @@ async fn against_a_jfrog_platform() {
             &json!({"members":[{"name":"alice","roles":["Developer"]}]}),
         )],
     );
-    let out = ok(&cli
-        .run(&tf, &["projects", "add", "demo", "--display-name", "Demo"])
-        .await);
+    let out = cli
+        .ok(&tf, &["projects", "add", "demo", "--display-name", "Demo"])
+        .await;
     assert_eq!(out, "added project demo\n");
     let body: Value = serde_json::from_slice(&f.requests().pop().unwrap().body).unwrap();
     assert_eq!(body, json!({"project_key":"demo","display_name":"Demo"}));
-    let out = ok(&cli
-        .run(
+    let out = cli
+        .ok(
             &tf,
             &["members", "add", "demo", "alice", "--role", "Developer"],
         )
-        .await);
+        .await;
     assert_eq!(
         out,
         "alice is a member of project demo (roles: Developer)\n"
     );
     let body: Value = serde_json::from_slice(&f.requests().pop().unwrap().body).unwrap();
     assert_eq!(body, json!({"name":"alice","roles":["Developer"]}));
-    let v = json(&cli.run(&tf, &["members", "list", "demo", "--json"]).await);
+    let v = cli.json(&tf, &["members", "list", "demo", "--json"]).await;
     assert_eq!(v, json!([{"name":"alice","roles":["Developer"]}]));
 
     for args in [
@@ -122,7 +122,7 @@ async fn against_a_jfrog_platform() {
                 .unwrap(),
         ],
     ] {
-        let err = fails(&cli.run(&tf, &args).await, 1);
+        let err = cli.fails(&tf, &args, 1).await;
         assert_eq!(err, format!("tokentab: {AGENT}\n"), "{args:?}");
     }
     let imports: Vec<_> = f
@@ -153,21 +153,9 @@ async fn tokens_create_for_a_user_with_a_custom_scope() {
     let cli = AdminCli::new(&f.url());
     let tf = cli.token_file("t", "admin-test-token-Zx1");
     let create = |extra: &'static [&'static str]| {
-        let tf = tf.clone();
-        let url = f.url();
-        async move {
-            tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
-                .env_remove("TOKENTAB_URL")
-                .env_remove("TOKENTAB_TOKEN")
-                .args(["tokens", "create", "-d", "alice rpi", "--user", "alice"])
-                .args(extra)
-                .args(["--url", &url])
-                .arg("--token-file")
-                .arg(&tf)
-                .output()
-                .await
-                .unwrap()
-        }
+        let args = [&["create", "-d", "alice rpi", "--user", "alice"][..], extra].concat();
+        let (cli, tf) = (&cli, &tf);
+        async move { cli.tokens(tf, &args).await }
     };
     let o = create(&["--scope", "connect:fleet:lab/rpi:r"]).await;
     assert_eq!(ok(&o), format!("{secret}\n"));
@@ -206,17 +194,15 @@ async fn hostile_server_strings_are_made_safe() {
     );
     let cli = AdminCli::new(&f.url());
     let tf = cli.token_file("t", "hostile-test-token-Pq2");
-    let out = ok(&cli
-        .run(&tf, &["devices", "list", "--project", "demo"])
-        .await);
+    let out = cli.ok(&tf, &["devices", "list", "--project", "demo"]).await;
     assert!(out.contains("d-1") && out.contains("gnp.exe"), "{out}");
     assert!(
         !out.contains('\u{1b}') && !out.contains('\u{202e}'),
         "{out:?}"
     );
-    let raw = ok(&cli
-        .run(&tf, &["devices", "list", "--project", "demo", "--json"])
-        .await);
+    let raw = cli
+        .ok(&tf, &["devices", "list", "--project", "demo", "--json"])
+        .await;
     assert!(
         !raw.contains('\u{1b}') && !raw.contains('\u{202e}'),
         "{raw:?}"
@@ -224,7 +210,7 @@ async fn hostile_server_strings_are_made_safe() {
     assert!(raw.contains("\\u202e"), "{raw}");
     let v: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(v[0]["device_name"], evil, "the same data");
-    let err = fails(&cli.run(&tf, &["users", "add", "x"]).await, 1);
+    let err = cli.fails(&tf, &["users", "add", "x"], 1).await;
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("exists") && err.contains("409"), "{err}");
 }

@@ -9,9 +9,10 @@ use std::process::Output;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::screen::{secret_on, token_id_on};
 use crate::common::service::child::{self as serve_child, ServeChild};
-use crate::common::tab::{Home, WAIT, launch, pick_only, wait_exit, wait_table};
+use crate::common::tab::{
+    Home, WAIT, assert_token_of, launch, make_custom_fleet_token, wait_exit, wait_table,
+};
 use crate::common::tools::require_tmux;
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
@@ -169,29 +170,13 @@ async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwes
         &[("TOKENTAB_TOKEN", admin)],
     );
     wait_table(&t);
-    t.type_text("n");
-    t.wait_text("New token", WAIT);
-    t.type_text("alice rpi from the tab");
-    t.keys(&["Tab", "Tab", "Space"]);
-    t.wait_text("(•) Custom", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a user", WAIT);
-    pick_only(&t, "alice", "alice <", "[ alice ▾]");
-    t.keys(&["Right"]);
-    t.wait_text("◂ Fleet", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a project", WAIT);
-    pick_only(&t, "lab", "lab — Device lab", "[ lab ▾]");
-    t.keys(&["Enter"]);
-    t.wait_text("Choose a fleet in lab", WAIT);
-    pick_only(&t, "rpi", "rpi (3 devices)", "[ rpi ▾]");
-    t.keys(&["Tab", "Enter"]);
-    let form = t.wait_text("Permissions (1)", WAIT);
-    assert!(form.contains("[ Generate ]"), "every part fits:\n{form}");
-    t.keys(&["C-s"]);
-    let view = t.wait_text("Your new access token", WAIT);
-    let secret = secret_on(&view);
-    let token_id = token_id_on(&view);
+    let (secret, token_id) = make_custom_fleet_token(
+        &t,
+        "alice rpi from the tab",
+        "alice",
+        ("lab", "lab — Device lab"),
+        ("rpi", "rpi (3 devices)"),
+    );
 
     let (status, info) = get(
         http,
@@ -200,14 +185,7 @@ async fn tab_makes_a_fleet_token_for_alice(url: &str, admin: &str, http: &reqwes
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{info}");
-    assert!(
-        info["subject"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/users/alice"),
-        "{info}"
-    );
-    assert_eq!(info["scope"], "connect:fleet:lab/rpi:r", "{info}");
+    assert_token_of(&info, "alice", "connect:fleet:lab/rpi:r");
     let (status, devices) = get(http, &format!("{url}/api/v2/lab/devices"), &secret).await;
     assert_eq!(status, StatusCode::OK, "{devices}");
     assert_eq!(devices["devices"].as_array().unwrap().len(), 3, "{devices}");

@@ -14,19 +14,9 @@ use serde_json::{Value, json};
 use common::journey::{self as harness};
 use common::screen::{secret_on, token_id_on};
 use common::service::blocking::Served;
-use tokentab::tui::app::{App, AppConfig};
+use tokentab::tui::app::App;
 
 const TOKENS: &str = "/access/api/v1/tokens";
-
-fn app_for(url: &str) -> App {
-    let cfg = AppConfig {
-        server_label: url.to_owned(),
-        embedded: true,
-        clipboard_clear_secs: 30,
-        ..AppConfig::default()
-    };
-    App::new(cfg, chrono::Utc::now())
-}
 
 fn token_json(s: &Served, id: &str) -> Value {
     let (status, v) = s.get(s.admin(), &format!("{TOKENS}/{id}"));
@@ -124,8 +114,12 @@ fn rotate_in_tab(
 ) -> (String, String, App, String) {
     let mut seen = (String::new(), String::new());
     let deps = harness::deps_with(url, s.admin(), harness::no_retries());
-    let (app, last) =
-        s.rt.block_on(harness::play(app_for(url), deps, 160, 48, |mut p| {
+    let (app, last) = s.rt.block_on(harness::play(
+        harness::embedded_app(url),
+        deps,
+        160,
+        48,
+        |mut p| {
             let seen = &mut seen;
             async move {
                 p.wait("the list", |f| f.contains(" tokens ·")).await;
@@ -154,7 +148,8 @@ fn rotate_in_tab(
                 p.wait_text(&format!("({listed} of")).await;
                 p.ctrl('c');
             }
-        }));
+        },
+    ));
     (seen.0, seen.1, app, last)
 }
 

@@ -40,17 +40,7 @@ fn a_row_without_scope_is_read_before_the_dialog_offers_rotate() {
     assert!(!d.on_rotate, "Cancel still has focus");
     key(&mut app, KeyCode::Right);
     let fx = key(&mut app, KeyCode::Enter);
-    let req = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Call {
-                owner: Owner::Rotate,
-                request: Request::CreateToken(r),
-                ..
-            } => Some(r.clone()),
-            _ => None,
-        })
-        .expect("a create");
+    let req = create_request(&fx, Owner::Rotate);
     assert_eq!(
         req.scope.as_deref(),
         Some("connect:project:demo:r connect:fleet:demo/edge-eu:rw")
@@ -208,17 +198,7 @@ fn no_scope_even_in_the_details_says_it_becomes_a_user_token() {
     assert!(text.contains("[ Cancel ]"), "{text}");
     key(&mut app, KeyCode::Right);
     let fx = key(&mut app, KeyCode::Enter);
-    let req = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Call {
-                owner: Owner::Rotate,
-                request: Request::CreateToken(r),
-                ..
-            } => Some(r.clone()),
-            _ => None,
-        })
-        .expect("a create");
+    let req = create_request(&fx, Owner::Rotate);
     assert_eq!(req.scope.as_deref(), Some("applied-permissions/user"));
     assert_eq!(req.username.as_deref(), Some("carol"));
     assert_eq!(req.audience, None);

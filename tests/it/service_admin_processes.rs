@@ -5,95 +5,37 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::process::Child;
 
-use crate::common::replicas;
-use crate::common::service::{self as svc, call_url, child as serve_child, message};
+use crate::common::service::message;
+use crate::common::service::nodes::{Node, two_processes};
+use crate::service_admin_util::assert_revoke_row;
 
 const USERS: &str = "/access/api/v2/users";
 const ME: &str = "/access/api/v1/tokens/me";
 
-struct Node {
-    url: String,
-    http: reqwest::Client,
+/// PATCHes `user`'s status on `node`.
+async fn set_status(node: &Node, admin: &str, user: &str, status: &str) -> (StatusCode, Value) {
+    node.call(
+        Method::PATCH,
+        admin,
+        &format!("{USERS}/{user}"),
+        Some(json!({ "status": status })),
+    )
+    .await
 }
 
-impl Node {
-    async fn call(
-        &self,
-        m: Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        call_url(
-            &self.http,
-            m,
-            Some(token),
-            &format!("{}{path}", self.url),
-            body,
-        )
-        .await
-    }
-}
-
-/// What keeps the two processes alive.
-enum Keep {
-    Sqlite {
-        _children: Box<[Child; 2]>,
-        _dir: tempfile::TempDir,
-    },
-    Postgres {
-        _replicas: Box<replicas::Replicas>,
-    },
-}
-
-async fn two_processes() -> (Keep, [Node; 2], String) {
-    if svc::on_postgres() {
-        let url = crate::common::pg::fresh_schema_url();
-        let r = replicas::start(&url, 2, &["--no-seed"]).await;
-        let nodes = [0, 1].map(|i| Node {
-            url: r.nodes[i].url.clone(),
-            http: svc::client(),
-        });
-        let admin = r.admin.clone();
-        (
-            Keep::Postgres {
-                _replicas: Box::new(r),
-            },
-            nodes,
-            admin,
-        )
-    } else {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, data) = (
-            dir.path().join("db").join("tokentab.db"),
-            dir.path().join("data"),
-        );
-        let (a, a_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-        let (b, b_url) = serve_child::start_on(&db, &data, &["--no-seed"]).await;
-        let admin = std::fs::read_to_string(data.join("admin.token"))
-            .unwrap()
-            .trim()
-            .to_owned();
-        let nodes = [a_url, b_url].map(|url| Node {
-            url,
-            http: svc::client(),
-        });
-        (
-            Keep::Sqlite {
-                _children: Box::new([a, b]),
-                _dir: dir,
-            },
-            nodes,
-            admin,
-        )
-    }
+/// The audit rows of `action`, read on `node`.
+async fn audit_on(node: &Node, admin: &str, action: &str) -> Vec<Value> {
+    let (st, v) = node
+        .get(admin, &format!("/tokentab/api/v1/audit?action={action}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v["entries"].as_array().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_other_at_once() {
-    let (_keep, [a, b], admin) = two_processes().await;
+    let (_keep, [a, b], admin) = two_processes(&["--no-seed"]).await;
     let (st, v) = a
         .call(
             Method::POST,
@@ -105,19 +47,13 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let mut tokens = Vec::new();
     for i in 0..2 {
-        let (st, v) = a
-            .call(
-                Method::POST,
+        tokens.push(
+            a.mint(
                 &admin,
-                "/access/api/v1/tokens",
-                Some(json!({"username": "alice", "description": format!("alice {i}")})),
+                json!({"username": "alice", "description": format!("alice {i}")}),
             )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{v}");
-        tokens.push((
-            v["access_token"].as_str().unwrap().to_owned(),
-            v["token_id"].as_str().unwrap().to_owned(),
-        ));
+            .await,
+        );
     }
     let alice = tokens[0].0.clone();
     // Hot in B's cache.
@@ -126,14 +62,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         assert_eq!(st, StatusCode::OK, "{v}");
     }
 
-    let (st, v) = a
-        .call(
-            Method::PATCH,
-            &admin,
-            &format!("{USERS}/alice"),
-            Some(json!({"status": "disabled"})),
-        )
-        .await;
+    let (st, v) = set_status(&a, &admin, "alice", "disabled").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for node in [&b, &a] {
         let (st, v) = node.call(Method::GET, &alice, ME, None).await;
@@ -153,14 +82,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         .unwrap_or_default();
     assert_eq!(listed["user_status"], "disabled", "{listed}");
 
-    let (st, v) = a
-        .call(
-            Method::PATCH,
-            &admin,
-            &format!("{USERS}/alice"),
-            Some(json!({"status": "enabled"})),
-        )
-        .await;
+    let (st, v) = set_status(&a, &admin, "alice", "enabled").await;
     assert_eq!(st, StatusCode::OK, "{v}");
     for node in [&b, &a] {
         let (st, v) = node.call(Method::GET, &alice, ME, None).await;
@@ -169,14 +91,7 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
 
     // The last enabled admin, on either process.
     for node in [&a, &b] {
-        let (st, v) = node
-            .call(
-                Method::PATCH,
-                &admin,
-                &format!("{USERS}/admin"),
-                Some(json!({"status": "disabled"})),
-            )
-            .await;
+        let (st, v) = set_status(node, &admin, "admin", "disabled").await;
         assert_eq!(st, StatusCode::CONFLICT, "{v}");
         assert_eq!(
             message(&v),
@@ -197,39 +112,11 @@ async fn a_user_disabled_enabled_or_removed_on_one_process_is_honoured_by_the_ot
         let (st, v) = b.call(Method::GET, secret, ME, None).await;
         assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
     }
-    let (st, v) = b
-        .call(
-            Method::GET,
-            &admin,
-            "/tokentab/api/v1/audit?action=revoke",
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let revokes = audit_on(&b, &admin, "revoke").await;
     for (_, id) in &tokens {
-        assert!(
-            v["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
-            "no revoke row for {id}: {v}"
-        );
+        assert_revoke_row(&revokes, id);
     }
-    let (st, v) = b
-        .call(
-            Method::GET,
-            &admin,
-            "/tokentab/api/v1/audit?action=user_remove",
-            None,
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let removed = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["result"] == "ok")
-        .count();
-    assert_eq!(removed, 1, "{v}");
+    let removes = audit_on(&b, &admin, "user_remove").await;
+    let removed = removes.iter().filter(|e| e["result"] == "ok").count();
+    assert_eq!(removed, 1, "{removes:?}");
 }

@@ -2,12 +2,37 @@
 //! the field it names; the audit rows; the last enabled admin protected.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::common::service::harness;
-use crate::service_admin_util::{add_user, audited, post, refusal_recorded, refused};
+use crate::common::service::{TestService, harness};
+use crate::service_admin_util::{
+    add_user, assert_revoke_row, audited, post, refusal_recorded, refused,
+};
 
 const USERS: &str = "/access/api/v2/users";
+
+/// The usernames of a users list, in its order.
+fn usernames(list: &Value) -> Vec<&str> {
+    list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect()
+}
+
+/// PATCH disabling `path`'s user, PATCH demoting it, DELETE of it: each refused 409 saying
+/// `says`.
+async fn disable_demote_remove_refused(s: &TestService, path: &str, says: &str) {
+    for body in [json!({"status": "disabled"}), json!({"admin": false})] {
+        refused(
+            s.patch(&s.admin, path, body).await,
+            StatusCode::CONFLICT,
+            says,
+        );
+    }
+    refused(s.delete(&s.admin, path).await, StatusCode::CONFLICT, says);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_added_read_changed_and_removed() {
@@ -35,13 +60,7 @@ async fn users_are_added_read_changed_and_removed() {
     assert_eq!(got, v);
     let (st, list) = s.get(&s.admin, &format!("{USERS}?status=enabled")).await;
     assert_eq!(st, StatusCode::OK, "{list}");
-    assert!(
-        list["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["username"] == "alice")
-    );
+    assert!(usernames(&list).contains(&"alice"), "{list}");
 
     let (st, v) = s
         .patch(
@@ -66,13 +85,7 @@ async fn users_are_added_read_changed_and_removed() {
     assert_eq!(v["status"], "disabled");
     assert_eq!(audited(&s, "user_disable", "alice").await.len(), 1);
     let (_, list) = s.get(&s.admin, &format!("{USERS}?status=disabled")).await;
-    let names: Vec<_> = list["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].clone())
-        .collect();
-    assert_eq!(names, [json!("alice")], "{list}");
+    assert_eq!(usernames(&list), ["alice"], "{list}");
     let (st, v) = s
         .patch(
             &s.admin,
@@ -187,13 +200,7 @@ async fn bad_user_fields_are_400_naming_the_field() {
     );
     // Nothing of the refusals was written.
     let (_, list) = s.get(&s.admin, USERS).await;
-    let names: Vec<_> = list["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].clone())
-        .collect();
-    assert_eq!(names, [json!("admin"), json!("alice")], "{list}");
+    assert_eq!(usernames(&list), ["admin", "alice"], "{list}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,27 +208,13 @@ async fn the_last_enabled_admin_cannot_be_disabled_demoted_or_removed() {
     let s = harness().start().await;
     let admin = format!("{USERS}/admin");
     let last = "admin is the last enabled admin: make another user admin first";
-    for body in [json!({"status": "disabled"}), json!({"admin": false})] {
-        refused(
-            s.patch(&s.admin, &admin, body).await,
-            StatusCode::CONFLICT,
-            last,
-        );
-    }
-    refused(s.delete(&s.admin, &admin).await, StatusCode::CONFLICT, last);
+    disable_demote_remove_refused(&s, &admin, last).await;
     refusal_recorded(&s, "user_remove", "409 CONFLICT").await;
     // With a second enabled admin, the first may go, but not by its own token: that would lock
     // the token making the request out (the embedded service's admin.token, say).
     add_user(&s, "dana", true).await;
     let own = "admin is the user of the token making this request and cannot be";
-    for body in [json!({"status": "disabled"}), json!({"admin": false})] {
-        refused(
-            s.patch(&s.admin, &admin, body).await,
-            StatusCode::CONFLICT,
-            own,
-        );
-    }
-    refused(s.delete(&s.admin, &admin).await, StatusCode::CONFLICT, own);
+    disable_demote_remove_refused(&s, &admin, own).await;
     let (dana, _) = s
         .mint(None, json!({"username": "dana", "description": "dana"}))
         .await;
@@ -261,12 +254,7 @@ async fn a_removed_users_tokens_are_revoked_each_with_its_audit_row() {
     assert_eq!(v["tokens_revoked"], 2, "{v}");
     let revokes = crate::service_admin_util::audit(&s, "revoke").await;
     for (secret, id) in &ids {
-        assert!(
-            revokes
-                .iter()
-                .any(|e| e["token_id"] == id.as_str() && e["result"] == "ok"),
-            "no revoke row for {id}: {revokes:?}"
-        );
+        assert_revoke_row(&revokes, id);
         let (st, _) = s.get(secret, "/access/api/v1/tokens/me").await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
     }

@@ -74,6 +74,16 @@ pub async fn audit(s: &TestService, action: &str) -> Vec<Value> {
     v["entries"].as_array().unwrap().clone()
 }
 
+/// Among the `revoke` audit rows, one that succeeded for token `id`.
+pub fn assert_revoke_row(revokes: &[Value], id: &str) {
+    assert!(
+        revokes
+            .iter()
+            .any(|e| e["token_id"] == id && e["result"] == "ok"),
+        "no revoke row for {id}: {revokes:?}"
+    );
+}
+
 /// The rows of `action` that succeeded and whose description contains `says`.
 pub async fn audited(s: &TestService, action: &str, says: &str) -> Vec<Value> {
     audit(s, action)

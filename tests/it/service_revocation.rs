@@ -4,97 +4,17 @@
 //! transaction. A user disabled or deleted by hand loses every token the same way (on the
 //! PostgreSQL pass, through two replicas).
 
-use crate::common::replicas;
+use crate::common::pg;
 use crate::common::service as svc;
 use crate::common::service::child as serve_child;
 use crate::common::service::harness;
-
-use crate::common::pg;
-
-use std::path::{Path, PathBuf};
+use crate::common::service::nodes::{Node, TwoProcesses, admin_of, files, serve, two_processes};
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use svc::{call_url, message};
-use tokio::process::Child;
+use serde_json::json;
+use svc::message;
 
 const TOKENS: &str = "/access/api/v1/tokens";
-
-/// One running service, reached over HTTP at `url`.
-struct Node {
-    url: String,
-    http: reqwest::Client,
-}
-
-impl Node {
-    async fn call(
-        &self,
-        m: Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        call_url(
-            &self.http,
-            m,
-            Some(token),
-            &format!("{}{path}", self.url),
-            body,
-        )
-        .await
-    }
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, token, path, None).await
-    }
-    async fn mint(&self, token: &str, body: Value) -> (String, String) {
-        let (st, v) = self.call(Method::POST, token, TOKENS, Some(body)).await;
-        assert_eq!(st, StatusCode::OK, "{v}");
-        (
-            v["access_token"].as_str().unwrap().to_owned(),
-            v["token_id"].as_str().unwrap().to_owned(),
-        )
-    }
-    async fn first_device(&self, admin: &str) -> String {
-        let (st, v) = self
-            .get(admin, "/api/v2/demo/devices?group_name=lab&limit=1")
-            .await;
-        assert_eq!(st, StatusCode::OK, "{v}");
-        v["devices"][0]["device_uuid"].as_str().unwrap().to_owned()
-    }
-}
-
-struct Files {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    data: PathBuf,
-}
-
-fn files() -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    Files {
-        db: dir.path().join("db").join("tokentab.db"),
-        data: dir.path().join("data"),
-        _dir: dir,
-    }
-}
-
-async fn serve(f: &Files) -> (Child, Node) {
-    let (child, url) = serve_child::start_on(&f.db, &f.data, &[]).await;
-    (
-        child,
-        Node {
-            url,
-            http: svc::client(),
-        },
-    )
-}
-
-fn admin_of(data: &Path) -> String {
-    std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
 
 /// Uses `secret` on `b` until its principal is surely cached there, checks it works.
 async fn warm(b: &Node, secret: &str, device: &str) {
@@ -138,8 +58,8 @@ async fn refused_everywhere(b: &Node, secret: &str, device: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_on_one_serve_process_is_honoured_by_the_next_request_on_another() {
     let f = files();
-    let (_a_child, a) = serve(&f).await;
-    let (_b_child, b) = serve(&f).await;
+    let (_a_child, a) = serve(&f, &[]).await;
+    let (_b_child, b) = serve(&f, &[]).await;
     let admin = admin_of(&f.data);
     let device = a.first_device(&admin).await;
 
@@ -199,14 +119,8 @@ async fn the_embedded_service_and_a_serve_process_honour_each_others_revokes() {
     )
     .await;
     let url = serve.url.clone();
-    let embedded = Node {
-        url: s.handle.url(),
-        http: svc::client(),
-    };
-    let process = Node {
-        url,
-        http: svc::client(),
-    };
+    let embedded = Node::new(s.handle.url());
+    let process = Node::new(url);
     let device = embedded.first_device(&s.admin).await;
     for (revoker, user) in [(&embedded, &process), (&process, &embedded)] {
         let (secret, id) = revoker
@@ -235,7 +149,7 @@ enum Change {
 /// how often the write's own check was the one that refused.
 async fn in_flight_writes_refused(change: Change, said: &str) -> usize {
     let f = files();
-    let (_child, b) = serve(&f).await;
+    let (_child, b) = serve(&f, &[]).await;
     let admin = admin_of(&f.data);
     let device = b.first_device(&admin).await;
     let mut caught_in_write = 0;
@@ -342,55 +256,38 @@ async fn a_write_in_flight_when_its_user_is_disabled_is_refused_in_its_transacti
 /// Two processes on one database, and a way to change it by hand as an operator would: two
 /// `serve` processes on one SQLite file (`sqlite3`-style SQL on the file), or, on the
 /// PostgreSQL pass, two replicas on one schema (`psql`-style SQL).
-enum Shared {
-    Sqlite {
-        f: Files,
-        _children: Box<[Child; 2]>,
-    },
-    Postgres {
-        _r: replicas::Replicas,
-        db: tokio_postgres::Client,
-    },
+struct Shared {
+    procs: TwoProcesses,
+    /// On PostgreSQL: the operator's own connection to the schema.
+    db: Option<tokio_postgres::Client>,
 }
 
 impl Shared {
     async fn start() -> (Shared, [Node; 2], String) {
-        if svc::on_postgres() {
-            let url = pg::fresh_schema_url();
-            let r = replicas::start(&url, 2, &[]).await;
-            let db = crate::common::pg::connect(&url).await;
-            let nodes = [0, 1].map(|i| Node {
-                url: r.nodes[i].url.clone(),
-                http: svc::client(),
-            });
-            let admin = r.admin.clone();
-            (Shared::Postgres { _r: r, db }, nodes, admin)
-        } else {
-            let f = files();
-            let (a_child, a) = serve(&f).await;
-            let (b_child, b) = serve(&f).await;
-            let admin = admin_of(&f.data);
-            let shared = Shared::Sqlite {
-                f,
-                _children: Box::new([a_child, b_child]),
-            };
-            (shared, [a, b], admin)
-        }
+        let (procs, nodes, admin) = two_processes(&[]).await;
+        let db = match &procs {
+            TwoProcesses::Postgres { url, .. } => Some(pg::connect(url).await),
+            TwoProcesses::Sqlite { .. } => None,
+        };
+        (Shared { procs, db }, nodes, admin)
     }
 
     /// Runs `sql` as one transaction, as an operator at a shell would (foreign keys are off in
     /// the `sqlite3` shell unless turned on; PostgreSQL always enforces them). The error, if any.
     async fn operator(&self, sql: &str) -> Result<(), String> {
-        match self {
-            Shared::Sqlite { f, .. } => {
-                let conn = rusqlite::Connection::open(&f.db).unwrap();
+        match &self.procs {
+            TwoProcesses::Sqlite { files, .. } => {
+                let conn = rusqlite::Connection::open(&files.db).unwrap();
                 conn.busy_timeout(std::time::Duration::from_secs(30))
                     .unwrap();
                 conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
                 conn.execute_batch(&format!("BEGIN IMMEDIATE; {sql}; COMMIT"))
                     .map_err(|e| e.to_string())
             }
-            Shared::Postgres { db, .. } => db
+            TwoProcesses::Postgres { .. } => self
+                .db
+                .as_ref()
+                .expect("a connection on PostgreSQL")
                 .batch_execute(&format!("BEGIN; {sql}; COMMIT"))
                 .await
                 .map_err(|e| format!("{e:?}")),
@@ -398,7 +295,7 @@ impl Shared {
     }
 
     async fn rollback_if_failed(&self) {
-        if let Shared::Postgres { db, .. } = self {
+        if let Some(db) = &self.db {
             let _ = db.batch_execute("ROLLBACK").await;
         }
     }

@@ -73,6 +73,18 @@ pub(crate) fn scoped(id: &str, user: &str, scope: &str, project: Option<&str>) -
     }
 }
 
+/// Whether project demo has the device `id`.
+pub(crate) async fn has_device(db: &Db, id: &str) -> bool {
+    db.device("demo".into(), id.into()).await.unwrap().is_some()
+}
+
+/// Creates a [`scoped`] token for each `(id, user, scope, project)`.
+pub(crate) async fn create_scoped(db: &Db, tokens: &[(&str, &str, &str, Option<&str>)]) {
+    for (id, user, scope, project) in tokens {
+        create(db, scoped(id, user, scope, *project)).await;
+    }
+}
+
 fn new_user(name: &str, admin: bool) -> NewUser {
     NewUser {
         username: name.into(),
@@ -276,10 +288,9 @@ async fn store_admin_last_admin_is_kept(place: Place) {
     );
 }
 
-/// Two admins each disabled at once through two pools (two processes or replicas): one
-/// disable wins, the other is refused, and one enabled admin always stays.
-async fn store_admin_last_admin_race_keeps_one(place: Place) {
-    let a = admin_world(&place).await;
+/// The admin world with alice made an admin too, and a second pool on it.
+async fn two_admins_two_pools(place: &Place) -> (Db, Db) {
+    let a = admin_world(place).await;
     let b = place.open().await;
     let promote = UserChange {
         admin: Some(true),
@@ -288,6 +299,22 @@ async fn store_admin_last_admin_race_keeps_one(place: Place) {
     a.user_update("alice".into(), promote, Acting::default())
         .await
         .unwrap();
+    (a, b)
+}
+
+/// Both admins enabled again after a round.
+async fn enable_admin_and_alice(db: &Db) {
+    for name in ["admin", "alice"] {
+        db.user_update(name.into(), disable(false), Acting::default())
+            .await
+            .unwrap();
+    }
+}
+
+/// Two admins each disabled at once through two pools (two processes or replicas): one
+/// disable wins, the other is refused, and one enabled admin always stays.
+async fn store_admin_last_admin_race_keeps_one(place: Place) {
+    let (a, b) = two_admins_two_pools(&place).await;
     for round in 0..8 {
         let (x, y) = tokio::join!(
             a.user_update("admin".into(), disable(true), Acting::default()),
@@ -304,26 +331,14 @@ async fn store_admin_last_admin_race_keeps_one(place: Place) {
         let (enabled, _) = a.users_page(None, None, 10, Some(false)).await.unwrap();
         let admins = enabled.iter().filter(|u| u.admin == Some(true)).count();
         assert_eq!(admins, 1, "round {round}");
-        for name in ["admin", "alice"] {
-            a.user_update(name.into(), disable(false), Acting::default())
-                .await
-                .unwrap();
-        }
+        enable_admin_and_alice(&a).await;
     }
 }
 
 /// Two admins, each through its own token, disable each other at once: one wins; the other
 /// is refused (the last admin, or its own user now disabled), never aborted as a deadlock.
 async fn store_admin_two_admins_disabling_each_other(place: Place) {
-    let a = admin_world(&place).await;
-    let b = place.open().await;
-    let promote = UserChange {
-        admin: Some(true),
-        ..UserChange::default()
-    };
-    a.user_update("alice".into(), promote, Acting::default())
-        .await
-        .unwrap();
+    let (a, b) = two_admins_two_pools(&place).await;
     create(&a, token("alice-cli", "alice", now(), None, "")).await;
     let as_user = |caller: &str| Acting {
         caller: Some(caller.into()),
@@ -345,29 +360,19 @@ async fn store_admin_two_admins_disabling_each_other(place: Place) {
             (x.is_ok() && lost(&y)) || (y.is_ok() && lost(&x)),
             "round {round}: {x:?} {y:?}"
         );
-        for name in ["admin", "alice"] {
-            a.user_update(name.into(), disable(false), Acting::default())
-                .await
-                .unwrap();
-        }
+        enable_admin_and_alice(&a).await;
     }
 }
 
 async fn store_admin_user_remove_revokes_each_token(place: Place) {
     let db = admin_world(&place).await;
-    create(
+    create_scoped(
         &db,
-        scoped("al-1", "alice", "applied-permissions/user", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped("al-2", "alice", "connect:project:demo:r", Some("demo")),
-    )
-    .await;
-    create(
-        &db,
-        scoped("al-gone", "alice", "applied-permissions/user", None),
+        &[
+            ("al-1", "alice", "applied-permissions/user", None),
+            ("al-2", "alice", "connect:project:demo:r", Some("demo")),
+            ("al-gone", "alice", "applied-permissions/user", None),
+        ],
     )
     .await;
     create(&db, token("al-old", "alice", 1, Some(2), "expired")).await;

@@ -4,8 +4,8 @@
 //! (`cargo test --test it store_admin_devices::timing -- --ignored --nocapture`).
 
 use crate::common::db_calls::Plain;
-use crate::store_admin::{admin_world, by_admin, refusal, row, scoped, trail};
-use crate::store_conformance::{Place, conformance, create, on};
+use crate::store_admin::{admin_world, by_admin, create_scoped, has_device, refusal, row, trail};
+use crate::store_conformance::{Place, conformance, on};
 
 use tokentab::model::admin::{ChangeKind, ImportRowError};
 use tokentab::model::wire::DeviceInfo;
@@ -52,39 +52,25 @@ async fn store_admin_fleets_add_and_remove(place: Place) {
         Refusal::Missing("unknown project \"nope\"".into())
     );
     // edge holds d-01, d-02, d-04, d-05, d-07, d-08, d-10, d-11 (8 devices).
-    create(
+    create_scoped(
         &db,
-        scoped("n-fleet", "alice", "connect:fleet:demo/edge:r", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped("n-dev", "bob", "connect:device:demo/d-01:rw", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped(
-            "n-both",
-            "bob",
-            "connect:fleet:demo/edge:r connect:device:demo/d-02:r",
-            None,
-        ),
-    )
-    .await;
-    create(
-        &db,
-        scoped(
-            "n-core",
-            "bob",
-            "connect:fleet:demo/core:r connect:device:demo/d-03:r",
-            None,
-        ),
-    )
-    .await;
-    create(
-        &db,
-        scoped("n-proj", "bob", "connect:project:demo:r", Some("demo")),
+        &[
+            ("n-fleet", "alice", "connect:fleet:demo/edge:r", None),
+            ("n-dev", "bob", "connect:device:demo/d-01:rw", None),
+            (
+                "n-both",
+                "bob",
+                "connect:fleet:demo/edge:r connect:device:demo/d-02:r",
+                None,
+            ),
+            (
+                "n-core",
+                "bob",
+                "connect:fleet:demo/core:r connect:device:demo/d-03:r",
+                None,
+            ),
+            ("n-proj", "bob", "connect:project:demo:r", Some("demo")),
+        ],
     )
     .await;
     assert_eq!(
@@ -104,18 +90,8 @@ async fn store_admin_fleets_add_and_remove(place: Place) {
         .await
         .unwrap();
     assert_eq!((gone.devices_deleted, gone.live_tokens_naming), (8, 3));
-    assert!(
-        db.device("demo".into(), "d-01".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        db.device("demo".into(), "d-03".into())
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(!has_device(&db, "d-01").await, "d-01 gone");
+    assert!(has_device(&db, "d-03").await, "d-03 there");
     for id in ["n-fleet", "n-dev", "n-both", "n-core", "n-proj"] {
         assert!(
             db.token_by_id(id.into()).await.unwrap().is_some(),
@@ -196,24 +172,18 @@ async fn store_admin_device_add_and_delete_counts(place: Place) {
         Refusal::Missing("unknown project \"nope\"".into())
     );
     assert_eq!(count_devices(&db, "edge").await, 9);
-    create(
+    create_scoped(
         &db,
-        scoped("t-1", "bob", "connect:device:demo/d-aaaa-0001:r", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped(
-            "t-2",
-            "bob",
-            "connect:device:demo/d-aaaa-0001:rw connect:fleet:demo/edge:r",
-            None,
-        ),
-    )
-    .await;
-    create(
-        &db,
-        scoped("t-3", "bob", "connect:device:demo/d-aaaa-00011:r", None),
+        &[
+            ("t-1", "bob", "connect:device:demo/d-aaaa-0001:r", None),
+            (
+                "t-2",
+                "bob",
+                "connect:device:demo/d-aaaa-0001:rw connect:fleet:demo/edge:r",
+                None,
+            ),
+            ("t-3", "bob", "connect:device:demo/d-aaaa-00011:r", None),
+        ],
     )
     .await;
     let deleted = db
@@ -308,12 +278,7 @@ async fn store_admin_import_adds_updates_and_dry_runs(place: Place) {
             (5, ChangeKind::Add, vec![]),
         ]
     );
-    assert!(
-        db.device("demo".into(), "new-1".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!has_device(&db, "new-1").await, "new-1 gone");
     assert!(trail(&db).await.is_empty(), "a dry run writes no audit row");
     let done = db
         .devices_import("demo".into(), rows, false, by_admin())

@@ -3,8 +3,8 @@
 //! revoked caller with nothing written.
 
 use crate::common::db_calls::Plain;
-use crate::store_admin::{admin_world, by_admin, refusal, row, scoped, trail};
-use crate::store_conformance::{Place, conformance, create, on};
+use crate::store_admin::{admin_world, by_admin, create_scoped, has_device, refusal, row, trail};
+use crate::store_conformance::{Place, conformance, on};
 
 use tokentab::model::admin::Member;
 use tokentab::model::wire::DeviceInfo;
@@ -55,34 +55,20 @@ async fn store_admin_projects_add_and_remove(place: Place) {
     );
     assert!(!db.project_exists("lab".into()).await.unwrap());
     // demo: 12 devices, 2 fleets, tokens naming it three ways, and look-alikes that do not.
-    create(
+    create_scoped(
         &db,
-        scoped("p-key", "alice", "applied-permissions/user", Some("demo")),
-    )
-    .await;
-    create(
-        &db,
-        scoped("p-fleet", "alice", "connect:fleet:demo/edge:r", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped("p-dev", "bob", "connect:device:demo/d-01:rw", None),
-    )
-    .await;
-    create(
-        &db,
-        scoped(
-            "p-other",
-            "bob",
-            "connect:project:demo-2:r connect:fleet:demo-2/edge:r",
-            None,
-        ),
-    )
-    .await;
-    create(
-        &db,
-        scoped("p-iot", "bob", "connect:project:iot:r", Some("iot")),
+        &[
+            ("p-key", "alice", "applied-permissions/user", Some("demo")),
+            ("p-fleet", "alice", "connect:fleet:demo/edge:r", None),
+            ("p-dev", "bob", "connect:device:demo/d-01:rw", None),
+            (
+                "p-other",
+                "bob",
+                "connect:project:demo-2:r connect:fleet:demo-2/edge:r",
+                None,
+            ),
+            ("p-iot", "bob", "connect:project:iot:r", Some("iot")),
+        ],
     )
     .await;
     let in_use = refusal(db.project_remove("demo".into(), false, by_admin()).await);
@@ -333,16 +319,6 @@ async fn store_admin_writes_refuse_a_revoked_caller(place: Place) {
     assert!(db.project_exists("lab".into()).await.unwrap());
     assert_eq!(db.members("demo".into()).await.unwrap().unwrap().len(), 1);
     assert_eq!(db.fleets("demo".into()).await.unwrap().unwrap().len(), 2);
-    assert!(
-        db.device("demo".into(), "d-new".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        db.device("demo".into(), "d-imp".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!has_device(&db, "d-new").await, "d-new gone");
+    assert!(!has_device(&db, "d-imp").await, "d-imp gone");
 }

@@ -7,8 +7,6 @@
 use crate::common;
 use crate::common::service::harness;
 
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -16,24 +14,24 @@ use serde_json::json;
 use common::journey::{self as play, Person};
 use common::service::TestService;
 use tokentab::tui::app::{App, AppConfig};
-use tokentab::tui::runtime::Deps;
 
 const NOTE: &str = "user alice is disabled: this token is refused until the user is";
 
-fn app_for(svc: &TestService) -> App {
-    let cfg = AppConfig {
-        server_label: svc.handle.url(),
-        embedded: true,
-        clipboard_clear_secs: 30,
-        ..AppConfig::default()
-    };
-    App::new(cfg, chrono::Utc::now())
-}
-
-fn deps(svc: &TestService) -> Deps {
-    let mut d = play::deps_with(&svc.handle.url(), &svc.admin, play::no_retries());
-    d.request_timeout = Duration::from_secs(30);
-    d
+/// The tab on `svc`'s embedded service, signed in as its admin, at 140×40.
+async fn as_admin<F, Fut>(svc: &TestService, drive: F) -> (App, String)
+where
+    F: FnOnce(Person) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let url = svc.handle.url();
+    play::play(
+        play::embedded_app(&url),
+        play::patient_deps(&url, &svc.admin),
+        140,
+        40,
+        drive,
+    )
+    .await
 }
 
 /// Sets alice's status through `PATCH /access/api/v2/users/alice`.
@@ -64,7 +62,7 @@ async fn wait_table(p: &mut Person) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
     let svc = harness().seeded().start().await;
-    let (_, last) = play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
+    let (_, last) = as_admin(&svc, |mut p| {
         let svc = &svc;
         async move {
             wait_table(&mut p).await;
@@ -119,7 +117,7 @@ async fn a_disabled_users_tokens_show_disabled_after_r_and_not_once_enabled() {
 async fn the_user_picker_lists_only_enabled_users() {
     let svc = harness().seeded().start().await;
     set_alice(&svc, "disabled").await;
-    play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
+    as_admin(&svc, |mut p| {
         let svc = &svc;
         async move {
             wait_table(&mut p).await;
@@ -138,10 +136,7 @@ async fn the_user_picker_lists_only_enabled_users() {
             p.key(KeyCode::Enter);
             p.wait_text("Choose a user").await;
             p.wait("alice listed", |f| f.contains("alice <")).await;
-            p.text("alice");
-            p.wait("alice alone", |f| f.contains("1 found")).await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ alice ▾]").await;
+            p.pick_only("alice", "alice <", "[ alice ▾]").await;
             p.key(KeyCode::Esc);
             p.key(KeyCode::Char('q'));
         }
@@ -149,38 +144,14 @@ async fn the_user_picker_lists_only_enabled_users() {
     .await;
 }
 
-/// In the open form, switched to Custom with Fleet as the target entity: opens the project
-/// picker, picks demo, opens the fleet picker and returns its frame once loaded.
-async fn open_fleet_picker(p: &mut Person) -> String {
-    p.key(KeyCode::Char('n'));
-    p.wait_text("New token").await;
-    p.text("pi fleet");
-    p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
-    p.wait_text("(•) Custom").await;
-    p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
-    p.wait_text("◂ Fleet").await;
-    p.keys(&[KeyCode::Tab, KeyCode::Enter]);
-    p.wait_text("Choose a project").await;
-    p.text("demo");
-    p.wait("demo alone", |f| {
-        f.contains("1 found") && f.contains("demo — Demo")
-    })
-    .await;
-    p.key(KeyCode::Enter);
-    p.wait_text("[ demo ▾]").await;
-    p.key(KeyCode::Enter);
-    p.wait_text("Choose a fleet in demo").await;
-    p.wait("the demo fleets", |f| f.contains("edge-eu (")).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
     let svc = harness().seeded().start().await;
-    play::play(app_for(&svc), deps(&svc), 140, 40, |mut p| {
+    as_admin(&svc, |mut p| {
         let svc = &svc;
         async move {
             wait_table(&mut p).await;
-            let first = open_fleet_picker(&mut p).await;
+            let first = p.open_demo_fleet_picker("pi fleet").await;
             assert!(!first.contains("rpi ("), "{first}");
             p.keys(&[KeyCode::Esc, KeyCode::Esc]);
             p.wait("the form closed", |f| !f.contains("New token"))
@@ -199,12 +170,9 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
             p.key(KeyCode::Char('r'));
             wait_table(&mut p).await;
             // The picker's page holds every fleet of demo: the new one with the others.
-            let second = open_fleet_picker(&mut p).await;
+            let second = p.open_demo_fleet_picker("pi fleet").await;
             assert!(second.contains("rpi (0 devices)"), "{second}");
-            p.text("rpi");
-            p.wait("rpi alone", |f| f.contains("1 found")).await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ rpi ▾]").await;
+            p.pick_only("rpi", "rpi (", "[ rpi ▾]").await;
             p.key(KeyCode::Esc);
             p.key(KeyCode::Char('q'));
         }

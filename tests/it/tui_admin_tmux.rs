@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::screen::{secret_on, token_id_on, url_on};
+use common::screen::url_on;
 use common::tab::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -83,42 +83,17 @@ fn at_80x24_alice_disabled_shows_after_r_then_a_custom_fleet_token_is_made_for_h
 
     // A Custom token for alice on the fleet demo/edge-eu, made in the 80×24 form.
     let desc = "alice pi fleet";
-    t.type_text("n");
-    t.wait_text("New token", WAIT);
-    t.type_text(desc);
-    t.keys(&["Tab", "Tab", "Space"]);
-    t.wait_text("(•) Custom", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a user", WAIT);
-    pick_only(&t, "alice", "alice <", "[ alice ▾]");
-    // The choice moves on to Target entity.
-    t.keys(&["Right"]);
-    t.wait_text("◂ Fleet", WAIT);
-    t.keys(&["Tab", "Enter"]);
-    t.wait_text("Choose a project", WAIT);
-    pick_only(&t, "demo", "demo — Demo", "[ demo ▾]");
-    t.keys(&["Enter"]);
-    t.wait_text("Choose a fleet in demo", WAIT);
-    pick_only(&t, "edge-eu", "edge-eu (", "[ edge-eu ▾]");
-    t.keys(&["Tab", "Enter"]);
-    let form = t.wait_text("Permissions (1)", WAIT);
-    assert!(form.contains("[ alice ▾]"), "{form}");
-    assert!(form.contains("[ Generate ]"), "every part fits:\n{form}");
-    t.keys(&["C-s"]);
-    let view = t.wait_text("Your new access token", WAIT);
-    let secret = secret_on(&view);
-    let token_id = token_id_on(&view);
+    let (secret, token_id) = make_custom_fleet_token(
+        &t,
+        desc,
+        "alice",
+        ("demo", "demo — Demo"),
+        ("edge-eu", "edge-eu ("),
+    );
 
     let (s, info) = http.get(&http.admin, &format!("/access/api/v1/tokens/{token_id}"));
     assert_eq!(s, StatusCode::OK, "{info}");
-    assert!(
-        info["subject"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/users/alice"),
-        "{info}"
-    );
-    assert_eq!(info["scope"].as_str(), Some("connect:fleet:demo/edge-eu:r"));
+    assert_token_of(&info, "alice", "connect:fleet:demo/edge-eu:r");
     let (s, v) = http.get(&secret, "/access/api/v1/tokens/me");
     assert_eq!(s, StatusCode::OK, "{v}");
     let edge_eu = http.devices("demo", "edge-eu");

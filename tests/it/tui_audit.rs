@@ -4,8 +4,6 @@
 use crate::common;
 use crate::common::service::harness;
 
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
 use serde_json::json;
 
@@ -26,12 +24,6 @@ fn app_for(url: &str) -> App {
     App::new(cfg, chrono::Utc::now())
 }
 
-fn deps(url: &str, token: &str) -> tokentab::tui::runtime::Deps {
-    let mut d = harness::deps_with(url, token, harness::no_retries());
-    d.request_timeout = Duration::from_secs(30);
-    d
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_opens_the_tokens_trail_tab_shows_everyones_with_the_revoke_row() {
     let svc = harness().seeded().start().await;
@@ -44,47 +36,53 @@ async fn a_opens_the_tokens_trail_tab_shows_everyones_with_the_revoke_row() {
         .await;
     assert!(st.is_success());
     let url = svc.handle.url();
-    let (app, last) = harness::play(app_for(&url), deps(&url, &svc.admin), 160, 48, |mut p| {
-        let (target, doomed) = (target.clone(), doomed.clone());
-        async move {
-            p.wait("the table", |f| f.contains(" tokens ·")).await;
-            p.key(KeyCode::Char('/'));
-            p.text("audit target");
-            p.wait_text("(1 of").await;
-            p.key(KeyCode::Enter);
-            p.key(KeyCode::Char('A'));
-            let f = p.wait_text("Audit trail").await;
-            let f = if f.contains(&target) {
-                f
-            } else {
-                p.wait_text(&target).await
-            };
-            assert!(f.contains("audit target ("), "titled with the token:\n{f}");
-            assert!(f.contains("create"), "{f}");
-            assert!(!f.contains(&doomed), "only this token's rows:\n{f}");
-            p.key(KeyCode::Tab);
-            let f = p.wait_text(&doomed).await;
-            let line = f
-                .lines()
-                .find(|l| l.contains(&doomed) && l.contains("revoke"))
-                .unwrap_or_else(|| panic!("no revoke row for the revoked token:\n{f}"));
-            assert!(
-                line.contains("admin") && line.contains("doomed deploy") && line.contains("ok")
-            );
-            assert!(line.contains("127.0.0.1:"), "{line}");
-            p.key(KeyCode::Char('/'));
-            p.text("doomed");
-            let f = p
-                .wait("only doomed rows", |f| !f.contains("audit target  "))
-                .await;
-            assert!(f.contains("revoke"), "{f}");
-            p.key(KeyCode::Esc); // clears the filter
-            p.key(KeyCode::Esc); // closes the view
-            p.wait("the table again", |f| !f.contains("Audit trail"))
-                .await;
-            p.key(KeyCode::Char('q'));
-        }
-    })
+    let (app, last) = harness::play(
+        app_for(&url),
+        harness::patient_deps(&url, &svc.admin),
+        160,
+        48,
+        |mut p| {
+            let (target, doomed) = (target.clone(), doomed.clone());
+            async move {
+                p.wait("the table", |f| f.contains(" tokens ·")).await;
+                p.key(KeyCode::Char('/'));
+                p.text("audit target");
+                p.wait_text("(1 of").await;
+                p.key(KeyCode::Enter);
+                p.key(KeyCode::Char('A'));
+                let f = p.wait_text("Audit trail").await;
+                let f = if f.contains(&target) {
+                    f
+                } else {
+                    p.wait_text(&target).await
+                };
+                assert!(f.contains("audit target ("), "titled with the token:\n{f}");
+                assert!(f.contains("create"), "{f}");
+                assert!(!f.contains(&doomed), "only this token's rows:\n{f}");
+                p.key(KeyCode::Tab);
+                let f = p.wait_text(&doomed).await;
+                let line = f
+                    .lines()
+                    .find(|l| l.contains(&doomed) && l.contains("revoke"))
+                    .unwrap_or_else(|| panic!("no revoke row for the revoked token:\n{f}"));
+                assert!(
+                    line.contains("admin") && line.contains("doomed deploy") && line.contains("ok")
+                );
+                assert!(line.contains("127.0.0.1:"), "{line}");
+                p.key(KeyCode::Char('/'));
+                p.text("doomed");
+                let f = p
+                    .wait("only doomed rows", |f| !f.contains("audit target  "))
+                    .await;
+                assert!(f.contains("revoke"), "{f}");
+                p.key(KeyCode::Esc); // clears the filter
+                p.key(KeyCode::Esc); // closes the view
+                p.wait("the table again", |f| !f.contains("Audit trail"))
+                    .await;
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
     .await;
     assert!(app.quitting);
     assert!(matches!(app.overlay, Overlay::None), "{last}");
@@ -114,7 +112,7 @@ async fn against_a_server_without_the_endpoint_the_view_says_so() {
     let url = s.url();
     let (app, _) = harness::play(
         app_for(&url),
-        deps(&url, "tok"),
+        harness::patient_deps(&url, "tok"),
         80,
         24,
         |mut p| async move {

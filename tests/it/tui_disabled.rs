@@ -11,7 +11,7 @@ use tokentab::model::settings::GlyphSet;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::app::App;
 use tokentab::tui::app::form::Field;
-use tokentab::tui::msg::{Effect, Owner, Request};
+use tokentab::tui::msg::Owner;
 
 const NOTE: &str = "user bob is disabled: this token is refused until the user is enabled again";
 
@@ -176,17 +176,7 @@ fn the_custom_form_names_its_user_and_creates_for_alice_at_80x24() {
     insta::assert_snapshot!("custom_for_alice_80x24", text);
 
     let fx = ctrl(&mut app, 's');
-    let req = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Call {
-                owner: Owner::Form,
-                request: Request::CreateToken(r),
-                ..
-            } => Some(r.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("a create request: {fx:?}"));
+    let req = create_request(&fx, Owner::Form);
     assert_eq!(req.username.as_deref(), Some("alice"));
     assert_eq!(req.scope.as_deref(), Some("connect:fleet:demo/rpi:r"));
     assert_eq!(req.audience.as_deref(), Some("jfcon@*"));

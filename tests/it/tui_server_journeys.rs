@@ -16,7 +16,7 @@ use common::fault_server as fault;
 use common::journey::{self as harness, Person, WAIT};
 use common::screen::{secret_on, token_id_on, username};
 use common::service::{self as svc, TestService};
-use tokentab::tui::app::{App, AppConfig, Overlay};
+use tokentab::tui::app::{App, Overlay};
 use tokentab::tui::keymap::Mode;
 use tokentab::tui::runtime::Deps;
 
@@ -34,22 +34,6 @@ impl Target {
             admin: svc.admin.clone(),
         }
     }
-}
-
-fn deps(t: &Target) -> Deps {
-    let mut d = harness::deps_with(&t.url, &t.admin, harness::no_retries());
-    d.request_timeout = Duration::from_secs(30);
-    d
-}
-
-fn app_for(t: &Target) -> App {
-    let cfg = AppConfig {
-        server_label: t.url.clone(),
-        embedded: true,
-        clipboard_clear_secs: 30,
-        ..AppConfig::default()
-    };
-    App::new(cfg, chrono::Utc::now())
 }
 
 /// Runs the loop on a `w`x`h` mirror terminal while `drive` plays the person; returns the final
@@ -74,9 +58,9 @@ where
     F: FnOnce(Person) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut d = deps(&t);
+    let mut d = harness::patient_deps(&t.url, &t.admin);
     tweak(&mut d);
-    harness::play(app_for(&t), d, w, h, drive).await
+    harness::play(harness::embedded_app(&t.url), d, w, h, drive).await
 }
 
 /// Every token the admin sees, as JSON.
@@ -206,32 +190,9 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
         let (edge_eu, edge_us, retail) = (&edge_eu, &edge_us, &retail);
         async move {
             p.wait("the table", |f| f.contains(" tokens ·")).await;
-            p.key(KeyCode::Char('n'));
-            p.wait_text("New token").await;
-            p.text(desc);
-            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
-            p.wait_text("(•) Custom").await;
             // Row 1: Fleet demo/edge-eu, Read + Write (past User: the signed-in admin stays).
-            p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
-            p.wait_text("◂ Fleet").await;
-            p.keys(&[KeyCode::Tab, KeyCode::Enter]);
-            p.wait_text("Choose a project").await;
-            p.text("demo");
-            p.wait("the demo project alone", |f| {
-                f.contains("1 found") && f.contains("demo — Demo")
-            })
-            .await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ demo ▾]").await;
-            p.key(KeyCode::Enter);
-            p.wait_text("Choose a fleet in demo").await;
-            p.text("edge-eu");
-            p.wait("edge-eu alone", |f| {
-                f.contains("1 found") && f.contains("edge-eu (")
-            })
-            .await;
-            p.key(KeyCode::Enter);
-            p.wait_text("[ edge-eu ▾]").await;
+            p.open_demo_fleet_picker(desc).await;
+            p.pick_only("edge-eu", "edge-eu (", "[ edge-eu ▾]").await;
             p.keys(&[KeyCode::Right, KeyCode::Char(' ')]);
             p.wait_text("[x] Read  [x] Write  [ ] Delete").await;
             p.keys(&[KeyCode::Tab, KeyCode::Enter]);
@@ -242,13 +203,12 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.wait_text("◂ Device").await;
             p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
             p.wait_text("Choose a device in demo").await;
-            p.text(&chosen);
-            p.wait("the chosen device alone", |f| {
-                f.contains("1 found") && f.contains(&format!(" · {chosen} · lab"))
-            })
+            p.pick_only(
+                &chosen,
+                &format!(" · {chosen} · lab"),
+                &format!("[ {chosen} ▾]"),
+            )
             .await;
-            p.key(KeyCode::Enter);
-            p.wait_text(&format!("[ {chosen} ▾]")).await;
             // Perms are still Read + Write with the cursor on Write: keep Delete only.
             p.keys(&[
                 KeyCode::Char(' '),
@@ -545,10 +505,7 @@ async fn a_member_without_the_right_is_told_what_is_missing() {
             })
             .await;
         assert!(!picker.contains("factory —"), "not hers:\n{picker}");
-        p.text("demo");
-        p.wait("demo alone", |f| f.contains("1 found")).await;
-        p.key(KeyCode::Enter);
-        p.wait_text("[ demo ▾]").await;
+        p.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
         p.keys(&[KeyCode::Tab, KeyCode::Enter]);
         p.wait_text("Permissions (1)").await;
         p.ctrl('s');

@@ -606,17 +606,7 @@ fn custom_rows_merge_and_remove() {
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(app.form.as_ref().unwrap().scope.grants().count(), 2);
     let fx = ctrl(&mut app, 's');
-    let req = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Call {
-                owner: Owner::Form,
-                request: Request::CreateToken(r),
-                ..
-            } => Some(r.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let req = create_request(&fx, Owner::Form);
     assert_eq!(req.audience.as_deref(), Some("jfcon@*"));
     assert_eq!(req.description.as_deref(), Some("edge fleet operator"));
     assert_eq!(req.expires_in, Some(90 * 86_400));

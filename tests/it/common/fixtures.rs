@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
 
 use tokentab::api::CreatedToken;
-use tokentab::model::wire::{CreatedTokenMeta, TokenInfo};
+use tokentab::model::wire::{CreateTokenRequest, CreatedTokenMeta, TokenInfo};
 use tokentab::secret::OneTimeSecret;
 use tokentab::tui::app::{App, AppConfig};
 use tokentab::tui::msg::{Answer, ApiResult, Effect, Msg, Owner, ReqId, Request, TokenPage};
@@ -213,6 +213,20 @@ pub fn render(app: &mut App, w: u16, h: u16) -> Buffer {
 
 pub fn render_text(app: &mut App, w: u16, h: u16) -> String {
     buffer_text(&render(app, w, h))
+}
+
+/// The token-create request `owner` sent among `fx` (panics naming `fx` when there is none).
+pub fn create_request(fx: &[Effect], owner: Owner) -> CreateTokenRequest {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Call {
+                owner: o,
+                request: Request::CreateToken(r),
+                ..
+            } if *o == owner => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a create request from {owner:?}: {fx:?}"))
 }
 
 /// The request id of the first effect matching.

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokentab::api::{Client, ClientOptions};
 use tokentab::model::settings::ClipboardMode;
 use tokentab::secret::clipboard::{ClipEnv, Clipboard};
-use tokentab::tui::app::App;
+use tokentab::tui::app::{App, AppConfig};
 use tokentab::tui::runtime::{self, Deps, Stats};
 
 use super::fixtures::buffer_text;
@@ -161,6 +161,58 @@ impl Person {
     pub async fn wait_text(&mut self, text: &str) -> String {
         self.wait(text, |f| f.contains(text)).await
     }
+
+    /// From the token table: `n`, description `desc`, Custom, past User (the signed-in user
+    /// stays) to Target entity Fleet, project demo picked; opens the fleet picker and returns its
+    /// frame once demo's fleets are listed.
+    pub async fn open_demo_fleet_picker(&mut self, desc: &str) -> String {
+        self.key(KeyCode::Char('n'));
+        self.wait_text("New token").await;
+        self.text(desc);
+        self.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
+        self.wait_text("(•) Custom").await;
+        self.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
+        self.wait_text("◂ Fleet").await;
+        self.keys(&[KeyCode::Tab, KeyCode::Enter]);
+        self.wait_text("Choose a project").await;
+        self.pick_only("demo", "demo — Demo", "[ demo ▾]").await;
+        self.key(KeyCode::Enter);
+        self.wait_text("Choose a fleet in demo").await;
+        self.wait("the demo fleets", |f| f.contains("edge-eu ("))
+            .await
+    }
+
+    /// In an open picker: types `query`, waits until one entry is found and `label` is on the
+    /// frame, picks it, and waits for the field to show `shown` (`[ value ▾]`).
+    pub async fn pick_only(&mut self, query: &str, label: &str, shown: &str) {
+        self.text(query);
+        self.wait(&format!("{label} alone"), |f| {
+            f.contains("1 found") && f.contains(label)
+        })
+        .await;
+        self.key(KeyCode::Enter);
+        self.wait_text(shown).await;
+    }
+}
+
+/// The app as the tab starts it on its embedded service at `url` (the clipboard cleared after
+/// 30 s).
+pub fn embedded_app(url: &str) -> App {
+    let cfg = AppConfig {
+        server_label: url.to_owned(),
+        embedded: true,
+        clipboard_clear_secs: 30,
+        ..AppConfig::default()
+    };
+    App::new(cfg, chrono::Utc::now())
+}
+
+/// [`deps_with`] without retries and with a 30 s request timeout: on a loaded machine a request
+/// is slow, never retried.
+pub fn patient_deps(url: &str, token: &str) -> Deps {
+    let mut d = deps_with(url, token, no_retries());
+    d.request_timeout = Duration::from_secs(30);
+    d
 }
 
 /// The loop's dependencies for a server at `url` signed in with `token`: the client's default

@@ -266,3 +266,56 @@ pub fn wait_table(t: &TmuxSession) -> String {
         s.contains("Access Tokens") && s.contains(" tokens ·")
     })
 }
+
+/// From the token table (at 80×24 or larger): `n`, description `desc`, Custom, User `user`, Target
+/// entity Fleet, Project `project` and Fleet `fleet` picked (each a `(query, label on screen)`),
+/// added with its default Read, then Generate. Asserts the form names the user and fits (`[ Generate ]` shown) before
+/// Ctrl+S; returns the new token's `(secret, token id)` from the one-time view (still open).
+pub fn make_custom_fleet_token(
+    t: &TmuxSession,
+    desc: &str,
+    user: &str,
+    project: (&str, &str),
+    fleet: (&str, &str),
+) -> (String, String) {
+    t.type_text("n");
+    t.wait_text("New token", WAIT);
+    t.type_text(desc);
+    t.keys(&["Tab", "Tab", "Space"]);
+    t.wait_text("(•) Custom", WAIT);
+    t.keys(&["Tab", "Enter"]);
+    t.wait_text("Choose a user", WAIT);
+    let user_shown = format!("[ {user} ▾]");
+    pick_only(t, user, &format!("{user} <"), &user_shown);
+    // The choice moves on to Target entity.
+    t.keys(&["Right"]);
+    t.wait_text("◂ Fleet", WAIT);
+    t.keys(&["Tab", "Enter"]);
+    t.wait_text("Choose a project", WAIT);
+    pick_only(t, project.0, project.1, &format!("[ {} ▾]", project.0));
+    t.keys(&["Enter"]);
+    t.wait_text(&format!("Choose a fleet in {}", project.0), WAIT);
+    pick_only(t, fleet.0, fleet.1, &format!("[ {} ▾]", fleet.0));
+    t.keys(&["Tab", "Enter"]);
+    let form = t.wait_text("Permissions (1)", WAIT);
+    assert!(form.contains(&user_shown), "{form}");
+    assert!(form.contains("[ Generate ]"), "every part fits:\n{form}");
+    t.keys(&["C-s"]);
+    let view = t.wait_text("Your new access token", WAIT);
+    (
+        super::screen::secret_on(&view),
+        super::screen::token_id_on(&view),
+    )
+}
+
+/// `info` (a token's JSON from the service) is a token of `user`'s with exactly `scope`.
+pub fn assert_token_of(info: &Value, user: &str, scope: &str) {
+    assert!(
+        info["subject"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with(&format!("/users/{user}")),
+        "{info}"
+    );
+    assert_eq!(info["scope"], scope, "{info}");
+}

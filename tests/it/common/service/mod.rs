@@ -19,6 +19,7 @@
 
 pub mod blocking;
 pub mod child;
+pub mod nodes;
 
 use std::path::{Path, PathBuf};
 
