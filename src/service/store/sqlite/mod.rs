@@ -12,6 +12,7 @@
 
 mod admin;
 pub mod audit;
+mod connect;
 pub mod entities;
 mod files;
 mod schema;

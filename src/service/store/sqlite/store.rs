@@ -35,24 +35,17 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::service::error::StoreError;
 
-use super::{files, schema};
+use super::connect::{BUSY_TIMEOUT, WAL_KEEP_BYTES, configure, open_writer};
+use super::files;
 
 /// Concurrent reads (and idle reader connections kept).
 pub const READERS: usize = 4;
-/// Page size of new database files. A create dirties a few leaf pages at random places
-/// (the token id, secret hash and audit indexes), and each is a whole page in the WAL: 2 KiB
-/// pages instead of SQLite's 4 KiB halve the WAL written per create, so a WAL cycle (and its
-/// one restart pause, see above) covers twice as many creates.
-const PAGE_SIZE: i64 = 2048;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 256;
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the background checkpointer looks for new commits.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// Checkpoint at least this often while writes never pause.
 const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
-/// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
-const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
 /// A WAL file larger than this keeps the checkpointer copying (PASSIVE passes back to back).
 pub const WAL_CHECKPOINT_BYTES: u64 = WAL_KEEP_BYTES as u64;
 /// A WAL file larger than this is started over by the writer (its own PASSIVE pass copies
@@ -91,20 +84,6 @@ impl Drop for Store {
             let _ = thread.join();
         }
     }
-}
-
-fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    // Takes effect only on a new file (before WAL mode is set); kept by existing ones.
-    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-    // WAL + NORMAL: a commit is in the WAL (the OS has it) before it returns, so a killed
-    // process loses nothing it acknowledged; only a power cut may drop the last commits.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(())
 }
 
 fn spawn_thread(
@@ -318,9 +297,7 @@ impl Store {
     /// database file and its `-wal` and `-shm` are made 0600.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         files::prepare(path)?;
-        let mut writer = Connection::open(path)?;
-        configure(&writer)?;
-        schema::migrate(&mut writer)?;
+        let writer = open_writer(path)?;
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         let flags = Arc::new(WalFlags::default());
         flags.dirty.store(true, Ordering::Release);
