@@ -38,6 +38,7 @@ mod export_csv;
 mod filter_query_prop;
 mod no_leak;
 mod readme_day_one;
+mod readme_examples;
 mod rotate_journeys;
 mod rotate_update;
 mod serve_admin_token;
