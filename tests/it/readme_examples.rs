@@ -274,6 +274,7 @@ async fn readme_every_shell_example_runs_against_a_seeded_service() {
     }
     assert!(ran_scripting, "the Scripting block was found and run");
     inline_commands(&env, scripting);
+    pg_dump(&env, served.postgres.as_deref());
     served.serve.stop().await;
 }
 
@@ -307,6 +308,40 @@ fn sqlite_backup(env: &Env, block: &str, db: Option<PathBuf>) {
     );
     assert_eq!(check.trim(), "ok");
     eprintln!("sqlite3 backup: ran, the copy passes integrity_check");
+}
+
+/// "A shared service"'s inline `pg_dump -Fc -d tokentab -f …`, on the PostgreSQL pass, with the
+/// test's database and schema in place of `-d tokentab`; the dump lists the service's tables.
+fn pg_dump(env: &Env, db: Option<&str>) {
+    let line = section("## A shared service")
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|s| s.starts_with("pg_dump "))
+        .expect("the pg_dump line")
+        .replace('\n', " ");
+    let Some(db) = db else {
+        eprintln!("pg_dump: not run on the SQLite pass (no PostgreSQL database)");
+        return;
+    };
+    if Command::new("pg_dump").arg("--version").output().is_err() {
+        eprintln!("pg_dump: not run: pg_dump is not installed (Debian: postgresql-client)");
+        return;
+    }
+    let t = crate::common::pg::target(db);
+    let schema = t.schema.clone().expect("a schema of the test's own");
+    assert!(line.contains("-d tokentab"), "{line}");
+    let script = line.replace(
+        "-d tokentab",
+        &format!(
+            "-h {} -p {} -U {} -d {} -n {schema}",
+            t.host, t.port, t.user, t.dbname
+        ),
+    );
+    env.ok(&script, &[]);
+    let (toc, _) = env.ok("pg_restore -l tokentab-*.dump", &[]);
+    assert!(toc.contains(&format!("TABLE {schema} ")), "{toc}");
+    eprintln!("pg_dump: ran, pg_restore lists the schema's tables");
 }
 
 /// The Scripting section's inline `tokentab …` commands (`completions bash|zsh|fish`, `man`).
