@@ -420,12 +420,16 @@ fn scripting_block(env: &Env, block: &str) {
                 "{var}: {out:?}\n{err}"
             );
             secrets.push(out);
+            let after = env.tokens();
             if code.contains("tokens rotate") {
-                let after = env.tokens();
                 assert!(
                     after.iter().all(|t| t["token_id"] != rotated.as_str()),
                     "the old token is revoked"
                 );
+                // Its replacement carries its description.
+                id_of(&after, "alice: jf CLI on workstation");
+            } else if let Some((_, rest)) = code.split_once("-d \"") {
+                id_of(&after, rest.split('"').next().unwrap());
             }
         } else if code.contains("--copy") {
             // A clipboard to copy to: a tmux buffer on a private server, cleared after 1 s.
