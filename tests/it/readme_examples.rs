@@ -8,7 +8,9 @@
 //! example is run as a whole and must exit 0). The "Scripting" block is run line by line, in
 //! order, in one working directory, each line checked where the README says what it prints; its
 //! placeholder ids (`3f2a9c1e-…`) are replaced by the test with real ones. The inline
-//! `tokentab …` commands of that section run too. "Day one with a team" has its own test
+//! `tokentab …` commands of that section run too. The backups: `sqlite3 … ".backup …"` on the
+//! SQLite pass (the service's own file), the inline `pg_dump …` on the PostgreSQL pass (the
+//! test's schema); each says when it is not run and why. "Day one with a team" has its own test
 //! (`readme_day_one`).
 
 use std::path::{Path, PathBuf};
