@@ -587,11 +587,15 @@ async fn revoke(
             .write(true)
             .open("/dev/tty");
         let Ok(mut tty) = tty else {
+            let (are, tokens, them) = if which.len() == 1 {
+                ("is", "an admin token", "it")
+            } else {
+                ("are", "admin tokens", "them")
+            };
             return Err(Failure::Usage(format!(
-                "{} {} an admin token: revoking it needs --yes, or a terminal to confirm on; \
+                "{} {are} {tokens}: revoking {them} needs --yes, or a terminal to confirm on; \
                  nothing was revoked",
                 which.join(", "),
-                if which.len() == 1 { "is" } else { "are" }
             )));
         };
         for (i, t) in &admins {
