@@ -83,6 +83,7 @@ mod tui_hostile;
 mod tui_jfrog;
 mod tui_journey;
 mod tui_server_journeys;
+mod tui_small;
 mod tui_snapshots;
 mod tui_snapshots_extra;
 mod tui_streaming;

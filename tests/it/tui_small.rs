@@ -1,0 +1,66 @@
+//! Issue 18's small "nothing lost / one wording" items in the model, without a terminal: one
+//! wording for relative times, counts in the singular, `j`/`k` in the server list, the admin
+//! prefix in any case, inert keys in the secret view, the form's discard question, and no key
+//! but quit while the terminal is too small.
+
+use crate::common;
+
+use chrono::Duration;
+use common::fixtures::*;
+use crossterm::event::KeyCode;
+use tokentab::model::expiry::{Expiry, relative_text};
+use tokentab::tui::msg::{Answer, Effect, Owner};
+
+/// Item 1: a token made with `+30d` a few seconds ago reads "in 30 d" in the form's preview,
+/// the table, Details and `relative_text` (the CLI's wording) alike.
+#[test]
+fn plus_30d_reads_in_30_d_everywhere() {
+    let made_at = now() - Duration::seconds(5);
+    let at = made_at + Duration::days(30);
+    assert_eq!(relative_text(at, now()), "in 30 d");
+    assert_eq!(
+        Expiry::parse("+30d", now()).unwrap().preview(now()),
+        format!(
+            "{} (in 30 d)",
+            (now() + Duration::days(30)).format("%Y-%m-%d")
+        )
+    );
+    let mut t = info(
+        "5eed0000-1111-4222-8333-000000000030",
+        "thirty days",
+        "admin",
+        0,
+        None,
+        None,
+    );
+    t.expiry = Some(at.timestamp());
+    let mut app = loaded_with(cfg(), vec![t.clone()], 100, 30);
+    let table = render_text(&mut app, 100, 30);
+    assert!(table.contains("in 30 d"), "table:\n{table}");
+    assert!(!table.contains("in 29 d"), "table:\n{table}");
+    let fx = key(&mut app, KeyCode::Char('i'));
+    let id = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Details,
+            id,
+            ..
+        } => Some(*id),
+        _ => None,
+    });
+    app.update(reply(Owner::Details, id, Answer::Token(Ok(t))));
+    let details = render_text(&mut app, 100, 30);
+    assert!(details.contains("in 30 d"), "details:\n{details}");
+    // Rounded to the nearest unit both ways: 1 h 40 min is "in 2 h", 90 s "in 2 min".
+    assert_eq!(
+        relative_text(now() + Duration::minutes(100), now()),
+        "in 2 h"
+    );
+    assert_eq!(
+        relative_text(now() + Duration::seconds(90), now()),
+        "in 2 min"
+    );
+    assert_eq!(
+        relative_text(now() - Duration::days(3) + Duration::seconds(5), now()),
+        "expired 3 d ago"
+    );
+}
