@@ -9,7 +9,7 @@ use chrono::Duration;
 use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::expiry::{Expiry, relative_text};
-use tokentab::tui::msg::{Answer, Effect, Owner};
+use tokentab::tui::msg::{Answer, Effect, Owner, Request};
 
 /// Item 1: a token made with `+30d` a few seconds ago reads "in 30 d" in the form's preview,
 /// the table, Details and `relative_text` (the CLI's wording) alike.
@@ -63,4 +63,71 @@ fn plus_30d_reads_in_30_d_everywhere() {
         relative_text(now() - Duration::days(3) + Duration::seconds(5), now()),
         "expired 3 d ago"
     );
+}
+/// Item 2: one audit row is "1 row", not "1 rows".
+#[test]
+fn one_audit_row_is_singular() {
+    use tokentab::model::wire::AuditEntry;
+    let mut app = loaded(100, 30);
+    let fx = app.update(tokentab::tui::msg::Msg::Action(
+        tokentab::tui::keymap::Action::Audit,
+    ));
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Call {
+                owner: Owner::Audit,
+                id,
+                request: Request::ListAudit(_),
+            } => Some(*id),
+            _ => None,
+        })
+        .expect("A asks for the audit list");
+    let row = AuditEntry {
+        id: 1,
+        time: now().timestamp() - 60,
+        actor: "alice".into(),
+        actor_token_id: "0b1c07aa-0000-4000-8000-000000000001".into(),
+        action: "create".into(),
+        token_id: None,
+        description: Some("ci deploy".into()),
+        device: None,
+        source: None,
+        result: "ok".into(),
+        count: 1,
+    };
+    app.update(reply(
+        Owner::Audit,
+        id,
+        Answer::Audit(Ok(vec![row.clone()])),
+    ));
+    let text = render_text(&mut app, 100, 30);
+    assert!(text.contains("1 row, newest first"), "{text}");
+    assert!(!text.contains("1 rows"), "{text}");
+    let fx = key(&mut app, KeyCode::Char('r'));
+    let id = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Audit,
+            id,
+            ..
+        } => Some(*id),
+        _ => None,
+    });
+    app.update(reply(
+        Owner::Audit,
+        id,
+        Answer::Audit(Ok(vec![row.clone(), row])),
+    ));
+    let text = render_text(&mut app, 100, 30);
+    assert!(text.contains("2 rows, newest first"), "{text}");
+}
+
+/// Item 2: the count helper itself.
+#[test]
+fn counts_agree_in_number() {
+    use tokentab::tui::text_fit::count;
+    assert_eq!(count(0, "row"), "0 rows");
+    assert_eq!(count(1, "row"), "1 row");
+    assert_eq!(count(2, "token"), "2 tokens");
+    assert_eq!(count(1, "device"), "1 device");
 }
