@@ -9,6 +9,7 @@ use chrono::Duration;
 use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::expiry::{Expiry, relative_text};
+use tokentab::tui::app::Overlay;
 use tokentab::tui::msg::{Answer, Effect, Owner, Request};
 
 /// Item 1: a token made with `+30d` a few seconds ago reads "in 30 d" in the form's preview,
@@ -130,4 +131,49 @@ fn counts_agree_in_number() {
     assert_eq!(count(1, "row"), "1 row");
     assert_eq!(count(2, "token"), "2 tokens");
     assert_eq!(count(1, "device"), "1 device");
+}
+fn with_servers() -> tokentab::tui::app::App {
+    use tokentab::tui::switch::ServerEntry;
+    let entry = |key: &str, name: &str| ServerEntry {
+        key: key.into(),
+        name: name.into(),
+        kind: "profile".into(),
+        url: "http://127.0.0.1:40123".into(),
+        readonly: false,
+        problem: None,
+    };
+    let mut app = loaded(100, 30);
+    app.servers.entries = vec![
+        entry("profile:dev", "dev"),
+        entry("profile:prod", "prod"),
+        entry("profile:qa", "qa"),
+    ];
+    app.servers.current = Some("profile:dev".into());
+    app
+}
+
+fn picker_selected(app: &tokentab::tui::app::App) -> usize {
+    match &app.overlay {
+        Overlay::Switch(p) => p.selected,
+        other => panic!("the server list is open, not {other:?}"),
+    }
+}
+
+/// Item 3: `j`/`k` move in the server list like ↓/↑.
+#[test]
+fn server_list_moves_with_j_and_k() {
+    let mut app = with_servers();
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(picker_selected(&app), 0);
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(picker_selected(&app), 1);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(picker_selected(&app), 2);
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(picker_selected(&app), 1);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(picker_selected(&app), 2);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(picker_selected(&app), 1);
 }
