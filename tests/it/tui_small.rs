@@ -10,6 +10,7 @@ use common::fixtures::*;
 use crossterm::event::KeyCode;
 use tokentab::model::expiry::{Expiry, relative_text};
 use tokentab::tui::app::Overlay;
+use tokentab::tui::keymap::Mode;
 use tokentab::tui::msg::{Answer, Effect, Owner, Request};
 
 /// Item 1: a token made with `+30d` a few seconds ago reads "in 30 d" in the form's preview,
@@ -176,4 +177,34 @@ fn server_list_moves_with_j_and_k() {
     assert_eq!(picker_selected(&app), 2);
     key(&mut app, KeyCode::Up);
     assert_eq!(picker_selected(&app), 1);
+}
+fn revoke_calls(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Call {
+                    owner: Owner::Confirm,
+                    request: Request::RevokeToken(_),
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+/// Item 4: the admin-token prefix is accepted in any case, and the dialog says so.
+#[test]
+fn admin_prefix_in_any_case() {
+    let mut app = loaded(100, 30);
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.mode(), Mode::ConfirmText);
+    let text = render_text(&mut app, 100, 30);
+    assert!(text.contains("any case"), "{text}");
+    typing(&mut app, "D00D");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(revoke_calls(&fx), 1, "D00D unlocks d00d…");
 }

@@ -71,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     lines.push(Line::from("This cannot be undone."));
     if let Some(p) = &c.required {
         lines.push(Line::from(Span::styled(
-            format!("An admin token: type the first 4 characters of its ID ({p}):"),
+            format!("Admin token: type its ID's first 4 characters, any case ({p}):"),
             theme.warn(),
         )));
         let ok = if c.unlocked() {
