@@ -208,3 +208,47 @@ fn admin_prefix_in_any_case() {
     let fx = key(&mut app, KeyCode::Enter);
     assert_eq!(revoke_calls(&fx), 1, "D00D unlocks d00d…");
 }
+
+fn open_secret(app: &mut tokentab::tui::app::App) {
+    key(app, KeyCode::Char('n'));
+    typing(app, "deploy bot");
+    let fx = ctrl(app, 's');
+    let id = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
+        _ => None,
+    });
+    app.update(reply(
+        Owner::Form,
+        id,
+        tokentab::tui::msg::Answer::Created(Ok(created())),
+    ));
+    assert_eq!(app.mode(), Mode::Secret);
+}
+
+/// Item 5: `P` (and other keys that would leave) do nothing in the secret view; it says how to
+/// leave; Esc still closes it.
+#[test]
+fn secret_view_keeps_the_token_on_p() {
+    let mut app = with_servers();
+    open_secret(&mut app);
+    for k in ['P', 'n', 'd', '/', 'A', 'q'] {
+        let fx = key(&mut app, KeyCode::Char(k));
+        assert_eq!(app.mode(), Mode::Secret, "{k} leaves the secret view");
+        assert!(!fx.contains(&Effect::Quit), "{k} quits");
+        let said = &app
+            .status
+            .as_ref()
+            .expect("the view says how to leave")
+            .text;
+        assert!(said.contains("until ⏎ or Esc"), "{said}");
+    }
+    let text = render_text(&mut app, 100, 30);
+    assert!(text.contains(SECRET), "the token is still shown:\n{text}");
+    assert!(text.contains("Esc close"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), Mode::Table);
+}

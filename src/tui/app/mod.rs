@@ -191,7 +191,7 @@ impl App {
                 let mode = self.mode();
                 match self.keymap.resolve(mode, k) {
                     Some(a) => Some(Msg::Action(a)),
-                    None if mode.takes_text() => Some(Msg::Key(*k)),
+                    None if mode.takes_text() || mode == Mode::Secret => Some(Msg::Key(*k)),
                     None => None,
                 }
             }

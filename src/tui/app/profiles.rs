@@ -57,6 +57,10 @@ impl ServerPicker {
     }
 }
 
+/// What a key that would leave the secret view says instead.
+pub const SECRET_STAYS: &str =
+    "the new token stays on screen until ⏎ or Esc closes it (it cannot be shown again)";
+
 /// Whether closing the form would lose something the user typed or chose.
 pub fn form_has_input(f: &Form) -> bool {
     !f.description.value().is_empty()
@@ -68,9 +72,9 @@ pub fn form_has_input(f: &Form) -> bool {
 }
 
 impl App {
-    /// `P`: the secret view closes (its secret is dropped), a form without input closes, a form
-    /// with input asks first; then the list of servers opens on the current one.
-    pub(super) fn open_switch(&mut self, fx: &mut Vec<Effect>) {
+    /// `P`: a form without input closes, a form with input asks first; then the list of servers
+    /// opens on the current one. Never over the secret view: its one-time token would be lost.
+    pub(super) fn open_switch(&mut self) {
         if self.servers.entries.is_empty() {
             self.say(
                 "no other servers: add [profiles.NAME] to the config file",
@@ -83,7 +87,8 @@ impl App {
             return;
         }
         if matches!(self.overlay, Overlay::Secret(_)) {
-            self.close_secret(fx);
+            self.say(SECRET_STAYS, false);
+            return;
         }
         let stage = if self.form.as_ref().is_some_and(form_has_input) {
             Stage::Discard { on_discard: false }

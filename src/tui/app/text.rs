@@ -50,6 +50,11 @@ impl App {
             return;
         }
         let mode = self.mode();
+        if mode == Mode::Secret {
+            // Any other key: the view stays, and says how to leave it.
+            self.say(super::profiles::SECRET_STAYS, false);
+            return;
+        }
         let Some(input) = self.text_input(mode) else {
             return;
         };

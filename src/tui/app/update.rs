@@ -167,7 +167,7 @@ impl App {
             return self.switch_action(a, fx);
         }
         if a == Action::SwitchServer {
-            return self.open_switch(fx);
+            return self.open_switch();
         }
         let mode = self.mode();
         let page = self.page_height() as isize;
