@@ -252,3 +252,37 @@ fn secret_view_keeps_the_token_on_p() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode(), Mode::Table);
 }
+
+/// Item 6: Esc on a form with input asks first (n keeps it, y discards); an empty form closes
+/// at once.
+#[test]
+fn esc_asks_before_discarding_a_filled_form() {
+    let mut app = loaded(100, 30);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "an empty form closes at once");
+
+    key(&mut app, KeyCode::Char('n'));
+    typing(&mut app, "deploy bot");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_some(), "a filled form asks first");
+    let text = render_text(&mut app, 100, 30);
+    assert!(text.contains("Discard"), "{text}");
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.form.is_some());
+    assert_eq!(app.form.as_ref().unwrap().description.value(), "deploy bot");
+    assert!(!render_text(&mut app, 100, 30).contains("Discard"));
+    // Typing goes on into the field.
+    typing(&mut app, "s");
+    assert_eq!(
+        app.form.as_ref().unwrap().description.value(),
+        "deploy bots"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_some(), "Esc on the question keeps the form");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.form.is_none(), "y discards");
+    assert_eq!(app.mode(), Mode::Table);
+}

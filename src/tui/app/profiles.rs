@@ -6,7 +6,7 @@ use super::super::keymap::Action;
 use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
 use super::super::switch::{ServerEntry, Session};
 use super::ctx::Ctx;
-use super::form::{DEFAULT_EXPIRY, Form};
+use super::form::Form;
 use super::{App, Overlay};
 
 /// The servers `P` offers and the one the session talks to.
@@ -63,12 +63,7 @@ pub const SECRET_STAYS: &str =
 
 /// Whether closing the form would lose something the user typed or chose.
 pub fn form_has_input(f: &Form) -> bool {
-    !f.description.value().is_empty()
-        || f.expiration.value() != DEFAULT_EXPIRY
-        || f.custom
-        || !f.scope.is_empty()
-        || f.project.is_some()
-        || f.target.is_some()
+    f.has_input()
 }
 
 impl App {

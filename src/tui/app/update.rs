@@ -185,6 +185,17 @@ impl App {
                 }
                 return;
             }
+            (Mode::Confirm, Overlay::None, Some(f)) if f.discarding => {
+                match a {
+                    Action::Confirm => {
+                        self.form = None;
+                        cx.say("the new token's input was discarded", false);
+                    }
+                    Action::Back => f.discarding = false,
+                    _ => {}
+                }
+                false
+            }
             (Mode::Picker, _, Some(f)) => {
                 f.on_picker_action(a, &mut cx);
                 false

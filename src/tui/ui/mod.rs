@@ -92,6 +92,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     token_table::draw(f, app, &theme, r.table);
     if let (Some(p), Some(form)) = (r.panel, app.form.as_ref()) {
         create_panel::draw(f, app, form, &theme, p);
+        if form.discarding {
+            create_panel::discard_question(f, &theme, p);
+        }
         if let Some(pk) = form.picker.as_ref() {
             picker::draw(f, pk, app, &theme, area);
         }
