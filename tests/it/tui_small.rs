@@ -286,3 +286,29 @@ fn esc_asks_before_discarding_a_filled_form() {
     assert!(app.form.is_none(), "y discards");
     assert_eq!(app.mode(), Mode::Table);
 }
+/// Item 7: while the screen says "enlarge the terminal", no key but quit acts.
+#[test]
+fn too_small_only_quit_acts() {
+    let mut app = loaded(100, 30);
+    let text = render_text(&mut app, 50, 12);
+    assert!(text.contains("enlarge the terminal"), "{text}");
+    for k in ['n', 'd', '/', 'P', 'A', 'j', '?', 's'] {
+        key(&mut app, KeyCode::Char(k));
+        assert_eq!(app.mode(), Mode::Table, "{k} acted");
+        assert!(app.form.is_none());
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Table);
+    let paste = crossterm::event::Event::Paste("n".into());
+    assert!(app.translate(&paste).is_none(), "a paste acts");
+    assert!(key(&mut app, KeyCode::Char('q')).contains(&Effect::Quit));
+    let mut app = loaded(100, 30);
+    render_text(&mut app, 50, 12);
+    assert!(ctrl(&mut app, 'c').contains(&Effect::Quit));
+    // Big enough again: keys act.
+    let mut app = loaded(100, 30);
+    render_text(&mut app, 50, 12);
+    render_text(&mut app, 80, 24);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.form.is_some());
+}

@@ -187,6 +187,17 @@ impl App {
     /// focused text field only).
     pub fn translate(&self, ev: &Event) -> Option<Msg> {
         use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
+        // "enlarge the terminal" hides the screen: only quit acts; no key, paste or click does
+        // something unseen.
+        if layout::too_small(self.size.0, self.size.1) {
+            return match ev {
+                Event::Resize(w, h) => Some(Msg::Resize(*w, *h)),
+                Event::Key(k) if k.kind != KeyEventKind::Release && quit_key(k) => {
+                    Some(Msg::Action(Action::Quit))
+                }
+                _ => None,
+            };
+        }
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
                 if self.form.as_ref().is_some_and(|f| f.discarding)
@@ -296,5 +307,17 @@ fn discard_answer(k: &crossterm::event::KeyEvent) -> Option<Msg> {
         KeyCode::Char('y' | 'Y') => Some(Msg::Action(Action::Confirm)),
         KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Msg::Action(Action::Back)),
         _ => None,
+    }
+}
+
+/// `q` or Ctrl-C: the keys that act while the terminal is too small.
+fn quit_key(k: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    match k.code {
+        KeyCode::Char('c') => ctrl && !alt,
+        KeyCode::Char('q') => !ctrl && !alt,
+        _ => false,
     }
 }

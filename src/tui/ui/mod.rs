@@ -26,8 +26,7 @@ use super::layout::{self, Regions};
 use super::text_fit::fit_middle;
 use super::theme::Theme;
 
-pub const MIN_W: u16 = 60;
-pub const MIN_H: u16 = 16;
+pub use super::layout::{MIN_H, MIN_W};
 
 /// The spinner frame now, in the session's glyph set.
 pub fn spinner(app: &App) -> &'static str {
@@ -57,7 +56,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         mono: app.cfg.mono,
         ..app.theme
     };
-    if area.width < MIN_W || area.height < MIN_H {
+    if layout::too_small(area.width, area.height) {
         let x = theme.glyphs.times;
         let text = format!(
             "enlarge the terminal: tokentab needs {MIN_W}{x}{MIN_H}, this one is {}{x}{}",
