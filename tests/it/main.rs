@@ -31,6 +31,7 @@ mod config_logging;
 mod config_prompt;
 mod config_resolve;
 mod config_tokens;
+mod e2e_nothing_lost;
 mod e2e_paths;
 mod e2e_switch;
 mod e2e_tab;
