@@ -156,16 +156,19 @@ fn relative(rel: &str, now: DateTime<Utc>) -> Option<Result<DateTime<Utc>, Expir
     })
 }
 
-/// "in 12 d", "in 5 h", "expired 3 d ago", "today".
+/// "in 12 d", "in 5 h", "expired 3 d ago": the one wording of a relative time, used by the
+/// form's preview, the table, Details and the CLI alike. Rounded to the nearest unit, so that
+/// a token made with `+30d` a few seconds ago still reads "in 30 d" (not "in 29 d").
 pub fn relative_text(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (at - now).num_seconds();
     let abs = secs.unsigned_abs();
-    let amount = if abs >= 2 * 86_400 {
-        format!("{} d", abs / 86_400)
-    } else if abs >= 3_600 {
-        format!("{} h", abs / 3_600)
+    let nearest = |unit: u64| (abs + unit / 2) / unit;
+    let amount = if nearest(3_600) >= 48 {
+        format!("{} d", nearest(86_400))
+    } else if nearest(60) >= 60 {
+        format!("{} h", nearest(3_600))
     } else if abs >= 60 {
-        format!("{} min", abs / 60)
+        format!("{} min", nearest(60))
     } else {
         format!("{abs} s")
     };
@@ -231,6 +234,24 @@ mod tests {
             Expiry::parse("+90d", n).unwrap().preview(n),
             "2027-02-21 (in 90 d)"
         );
+    }
+
+    #[test]
+    fn relative_text_rounds_to_the_nearest_unit() {
+        let n = now();
+        let d = Duration::days;
+        assert_eq!(
+            relative_text(n + d(30) - Duration::seconds(5), n),
+            "in 30 d"
+        );
+        assert_eq!(relative_text(n + d(30) + Duration::hours(11), n), "in 30 d");
+        assert_eq!(relative_text(n + d(30) + Duration::hours(13), n), "in 31 d");
+        assert_eq!(relative_text(n + d(2), n), "in 2 d");
+        assert_eq!(relative_text(n + Duration::hours(47), n), "in 47 h");
+        assert_eq!(relative_text(n + Duration::minutes(59), n), "in 59 min");
+        assert_eq!(relative_text(n + Duration::seconds(3_590), n), "in 1 h");
+        assert_eq!(relative_text(n + Duration::seconds(59), n), "in 59 s");
+        assert_eq!(relative_text(n - d(3), n), "expired 3 d ago");
     }
 
     #[test]

@@ -71,6 +71,15 @@ pub fn table_body_height(table: Rect) -> usize {
     usize::from(table.height.saturating_sub(3)).max(1)
 }
 
+/// The smallest screen the tab draws; below it only "enlarge the terminal" shows.
+pub const MIN_W: u16 = 60;
+pub const MIN_H: u16 = 16;
+
+/// Whether a `w`×`h` screen is below the smallest the tab draws (then no key but quit acts).
+pub fn too_small(w: u16, h: u16) -> bool {
+    w < MIN_W || h < MIN_H
+}
+
 /// Width of the leading selection/mark column.
 pub const LEAD: u16 = 2;
 const DESC_MIN: u16 = 12;

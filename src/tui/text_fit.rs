@@ -49,3 +49,13 @@ pub fn fit_middle(s: &str, width: usize, ellipsis: &str) -> String {
     let tail: String = take_width(&rev, keep / 2).chars().rev().collect();
     format!("{head}{ellipsis}{tail}")
 }
+
+/// "1 row", "2 rows", "0 tokens": a count with its noun in the right number (nouns here take
+/// a plain "s").
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

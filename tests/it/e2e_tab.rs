@@ -289,7 +289,10 @@ fn pastes_outside_a_field_do_nothing_and_the_mouse_selects_and_sorts() {
     t.tmux(&["set-buffer", "-b", "p", "pasted into the field"]);
     t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "t"]);
     t.wait_text("[pasted into the field", WAIT);
+    // The form has input: Esc asks before discarding it (issue 18).
     t.keys(&["Escape"]);
+    t.wait_text("Discard the new token?", WAIT);
+    t.keys(&["y"]);
     t.wait_for("the panel closed", WAIT, |s| !s.contains("New token"));
 
     // Click the third body row (screen row 6): it becomes the selected one.

@@ -154,6 +154,8 @@ async fn a_fleet_added_between_two_opens_is_in_the_picker_after_r() {
             let first = p.open_demo_fleet_picker("pi fleet").await;
             assert!(!first.contains("rpi ("), "{first}");
             p.keys(&[KeyCode::Esc, KeyCode::Esc]);
+            p.wait_text("Discard the new token?").await;
+            p.key(KeyCode::Char('y'));
             p.wait("the form closed", |f| !f.contains("New token"))
                 .await;
 

@@ -47,6 +47,8 @@ async fn open_form_validate_help_and_quit() {
         p.event(Event::Paste("x".into()));
         p.wait_text("+0dx").await;
         p.key(KeyCode::Esc);
+        p.wait_text("Discard the new token?").await;
+        p.key(KeyCode::Char('y'));
         p.wait("the form closed", |f| !f.contains("New token"))
             .await;
         p.key(KeyCode::Char('?'));
@@ -164,6 +166,8 @@ async fn every_draw_is_a_synchronized_update() {
         p.wait_text("New token").await;
         p.key(KeyCode::Char('q'));
         p.key(KeyCode::Esc);
+        p.wait_text("Discard the new token?").await;
+        p.key(KeyCode::Char('y'));
         p.wait("the form closed", |f| !f.contains("New token"))
             .await;
         p.key(KeyCode::Char('q'));

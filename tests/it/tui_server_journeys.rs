@@ -382,6 +382,8 @@ async fn the_service_stops_mid_journey_a_banner_shows_and_nothing_freezes() {
         let failed = p.wait_text("could not create the token").await;
         assert!(!failed.contains("creating token…"), "unlocked:\n{failed}");
         p.key(KeyCode::Esc);
+        p.wait_text("Discard the new token?").await;
+        p.key(KeyCode::Char('y'));
         p.wait("the form closed", |f| !f.contains("New token"))
             .await;
 
@@ -449,7 +451,7 @@ async fn revoking_the_sessions_own_token_then_every_call_says_the_token_was_reje
             p.key(KeyCode::Enter);
             p.key(KeyCode::Char('d'));
             // An admin token: type the first 4 characters of its ID, then Revoke.
-            p.wait_text("type the first 4 characters").await;
+            p.wait_text("first 4 characters, any case").await;
             p.text(&own[..4]);
             p.wait_text(" ✓").await;
             p.key(KeyCode::Tab);
@@ -515,6 +517,8 @@ async fn a_member_without_the_right_is_told_what_is_missing() {
             "says what is missing, in the server's words:\n{refused}"
         );
         p.key(KeyCode::Esc);
+        p.wait_text("Discard the new token?").await;
+        p.key(KeyCode::Char('y'));
         p.wait("the panel closed", |f| !f.contains("New token"))
             .await;
         p.key(KeyCode::Char('q'));

@@ -319,7 +319,7 @@ fn p_with_an_empty_form_closes_it_without_asking() {
 }
 
 #[test]
-fn p_in_the_secret_view_drops_the_secret_first() {
+fn p_in_the_secret_view_keeps_the_secret() {
     let mut app = on_dev();
     key(&mut app, KeyCode::Char('n'));
     typing(&mut app, "bot");
@@ -334,9 +334,15 @@ fn p_in_the_secret_view_drops_the_secret_first() {
     });
     app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(app.secret().is_some());
+    // Issue 18: P would throw the one-time token away; it is inert in the secret view.
     let fx = key(&mut app, KeyCode::Char('P'));
+    assert!(app.secret().is_some(), "the secret stays");
+    assert!(!fx.contains(&Effect::ClearScreen), "{fx:?}");
+    // Esc closes the view (the secret is dropped), then P opens the server list.
+    let fx = key(&mut app, KeyCode::Esc);
     assert!(app.secret().is_none(), "the secret is gone");
     assert!(fx.contains(&Effect::ClearScreen), "{fx:?}");
+    key(&mut app, KeyCode::Char('P'));
     assert!(matches!(&app.overlay, Overlay::Switch(_)));
 }
 

@@ -57,10 +57,10 @@ impl Confirm {
         self.targets.len() > 1
     }
 
-    /// The typed prefix matches (or none is needed).
+    /// The typed prefix matches in any case (or none is needed); the dialog says so.
     pub fn unlocked(&self) -> bool {
         match &self.required {
-            Some(p) => self.typed.value() == p,
+            Some(p) => self.typed.value().eq_ignore_ascii_case(p),
             None => true,
         }
     }
@@ -150,7 +150,7 @@ impl Confirm {
                     // Running: Esc cancels.
                 } else if !self.unlocked() {
                     cx.say(
-                        "type the first 4 characters of the token ID to confirm",
+                        "type the first 4 characters of the token ID (any case) to confirm",
                         true,
                     );
                 } else {

@@ -62,6 +62,8 @@ pub struct Form {
     pub submitting: Option<ReqId>,
     /// The open picker (user, project, fleet or device).
     pub picker: Option<Picker>,
+    /// Esc on a form with input: "discard it? (y/n)" is asked.
+    pub discarding: bool,
 }
 
 impl Form {
@@ -85,6 +87,7 @@ impl Form {
             errors: Vec::new(),
             submitting: None,
             picker: None,
+            discarding: false,
         }
     }
 
@@ -274,6 +277,16 @@ impl Form {
             .find(|f| self.errors.iter().any(|(e, _)| e == f))
     }
 
+    /// Whether closing the form would lose something the user typed or chose.
+    pub fn has_input(&self) -> bool {
+        !self.description.value().is_empty()
+            || self.expiration.value() != DEFAULT_EXPIRY
+            || self.custom
+            || !self.scope.is_empty()
+            || self.project.is_some()
+            || self.target.is_some()
+    }
+
     /// Keys of the panel (the picker's keys go to [`Form::on_picker_action`]).
     pub fn on_action(&mut self, a: Action, cx: &mut Ctx) -> FormOutcome {
         if let Some(id) = self.submitting {
@@ -288,6 +301,8 @@ impl Form {
             return FormOutcome::Open;
         }
         match (a, self.focus) {
+            // Esc never drops what was typed or chosen without asking.
+            (Action::Back, _) if self.has_input() => self.discarding = true,
             (Action::Back, _) | (Action::Confirm | Action::Toggle, Field::Cancel) => {
                 return FormOutcome::Closed;
             }

@@ -14,6 +14,7 @@ use crate::model::wire::TokenInfo;
 
 use super::super::keymap::Action;
 use super::super::msg::{Answer, ApiResult, Effect, Owner, ReqId, Request, TokenPage};
+use super::super::text_fit::count;
 use super::Load;
 use super::ctx::Ctx;
 use super::row_store::RowStore;
@@ -132,7 +133,9 @@ impl Table {
             cx.emit(Effect::Cancel(id));
             // Pages already in stay usable; say that the list is partial.
             self.list = Load::Failed(match self.load_progress() {
-                Some((n, _)) if n > 0 => format!("stopped after {n} tokens — press r to load all"),
+                Some((n, _)) if n > 0 => {
+                    format!("stopped after {} — press r to load all", count(n, "token"))
+                }
                 _ => "cancelled — press r to retry".into(),
             });
         } else if let Some(id) = self.refreshing.take() {

@@ -42,7 +42,7 @@ use ratatui::layout::Rect;
 
 use crate::secret::OneTimeSecret;
 
-use super::keymap::{KeyMap, Mode};
+use super::keymap::{Action, KeyMap, Mode};
 use super::layout::{self, Regions, Shape};
 use super::msg::{Effect, Msg};
 use super::theme::Theme;
@@ -173,6 +173,7 @@ impl App {
             Overlay::Export(_) => Mode::Confirm,
             Overlay::Menu(_) => Mode::Menu,
             Overlay::None => match &self.form {
+                Some(f) if f.discarding => Mode::Confirm,
                 Some(f) if f.picker.is_some() => Mode::Picker,
                 Some(f) if f.focus.is_text() && f.submitting.is_none() => Mode::FormText,
                 Some(_) => Mode::Form,
@@ -186,12 +187,28 @@ impl App {
     /// focused text field only).
     pub fn translate(&self, ev: &Event) -> Option<Msg> {
         use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
+        // "enlarge the terminal" hides the screen: only quit acts; no key, paste or click does
+        // something unseen.
+        if layout::too_small(self.size.0, self.size.1) {
+            return match ev {
+                Event::Resize(w, h) => Some(Msg::Resize(*w, *h)),
+                Event::Key(k) if k.kind != KeyEventKind::Release && quit_key(k) => {
+                    Some(Msg::Action(Action::Quit))
+                }
+                _ => None,
+            };
+        }
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
+                if self.form.as_ref().is_some_and(|f| f.discarding)
+                    && matches!(self.overlay, Overlay::None)
+                {
+                    return discard_answer(k);
+                }
                 let mode = self.mode();
                 match self.keymap.resolve(mode, k) {
                     Some(a) => Some(Msg::Action(a)),
-                    None if mode.takes_text() => Some(Msg::Key(*k)),
+                    None if mode.takes_text() || mode == Mode::Secret => Some(Msg::Key(*k)),
                     None => None,
                 }
             }
@@ -208,6 +225,11 @@ impl App {
             },
             _ => None,
         }
+    }
+
+    /// Whether the form's "discard it? (y/n)" question is showing.
+    pub fn asking_discard(&self) -> bool {
+        matches!(self.overlay, Overlay::None) && self.form.as_ref().is_some_and(|f| f.discarding)
     }
 
     /// Something animates: a spinner, a countdown or a message that will expire.
@@ -271,5 +293,31 @@ impl App {
 
     fn refuse_readonly(&mut self, what: &str) {
         self.say(table::readonly_refusal(what), true);
+    }
+}
+
+/// The keys of the form's discard question: y discards, n or Esc keeps editing, Ctrl-C quits;
+/// nothing else acts (Enter neither: the answer is typed).
+fn discard_answer(k: &crossterm::event::KeyEvent) -> Option<Msg> {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    if k.modifiers.contains(KeyModifiers::CONTROL) {
+        return (k.code == KeyCode::Char('c')).then_some(Msg::Action(Action::Quit));
+    }
+    match k.code {
+        KeyCode::Char('y' | 'Y') => Some(Msg::Action(Action::Confirm)),
+        KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Msg::Action(Action::Back)),
+        _ => None,
+    }
+}
+
+/// `q` or Ctrl-C: the keys that act while the terminal is too small.
+fn quit_key(k: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    match k.code {
+        KeyCode::Char('c') => ctrl && !alt,
+        KeyCode::Char('q') => !ctrl && !alt,
+        _ => false,
     }
 }

@@ -12,6 +12,7 @@ use super::super::keymap::Action;
 use super::super::msg::{
     Answer, ApiResult, Effect, Owner, PickItem, PickKind, PickPage, PickQuery, ReqId, Request,
 };
+use super::super::text_fit::count;
 use super::ctx::Ctx;
 
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -254,7 +255,7 @@ impl From<ProjectInfo> for PickItem {
 impl From<FleetInfo> for PickItem {
     fn from(f: FleetInfo) -> PickItem {
         PickItem {
-            label: format!("{} ({} devices)", f.name, f.device_count),
+            label: format!("{} ({})", f.name, count(f.device_count as usize, "device")),
             id: f.name,
         }
     }

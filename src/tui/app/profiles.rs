@@ -6,7 +6,7 @@ use super::super::keymap::Action;
 use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
 use super::super::switch::{ServerEntry, Session};
 use super::ctx::Ctx;
-use super::form::{DEFAULT_EXPIRY, Form};
+use super::form::Form;
 use super::{App, Overlay};
 
 /// The servers `P` offers and the one the session talks to.
@@ -57,20 +57,19 @@ impl ServerPicker {
     }
 }
 
+/// What a key that would leave the secret view says instead.
+pub const SECRET_STAYS: &str =
+    "the new token stays on screen until ⏎ or Esc closes it (it cannot be shown again)";
+
 /// Whether closing the form would lose something the user typed or chose.
 pub fn form_has_input(f: &Form) -> bool {
-    !f.description.value().is_empty()
-        || f.expiration.value() != DEFAULT_EXPIRY
-        || f.custom
-        || !f.scope.is_empty()
-        || f.project.is_some()
-        || f.target.is_some()
+    f.has_input()
 }
 
 impl App {
-    /// `P`: the secret view closes (its secret is dropped), a form without input closes, a form
-    /// with input asks first; then the list of servers opens on the current one.
-    pub(super) fn open_switch(&mut self, fx: &mut Vec<Effect>) {
+    /// `P`: a form without input closes, a form with input asks first; then the list of servers
+    /// opens on the current one. Never over the secret view: its one-time token would be lost.
+    pub(super) fn open_switch(&mut self) {
         if self.servers.entries.is_empty() {
             self.say(
                 "no other servers: add [profiles.NAME] to the config file",
@@ -83,7 +82,8 @@ impl App {
             return;
         }
         if matches!(self.overlay, Overlay::Secret(_)) {
-            self.close_secret(fx);
+            self.say(SECRET_STAYS, false);
+            return;
         }
         let stage = if self.form.as_ref().is_some_and(form_has_input) {
             Stage::Discard { on_discard: false }

@@ -1,13 +1,13 @@
 //! Typed text and pastes for the focused field: the filter, the confirmation prefix, the form's
 //! description and expiration, and the picker's search.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
 use crate::model::sanitize::is_unsafe_char;
 
-use super::super::keymap::Mode;
+use super::super::keymap::{Action, Mode};
 use super::super::msg::{Effect, ReqId};
 use super::ctx::Ctx;
 use super::{App, Overlay};
@@ -37,7 +37,24 @@ impl App {
     }
 
     pub(super) fn on_key(&mut self, k: KeyEvent, fx: &mut Vec<Effect>) {
+        // The server list (`P`) has no text field: `j`/`k` move like ↓/↑ there.
+        if matches!(self.overlay, Overlay::Switch(_)) {
+            let plain = !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            match k.code {
+                KeyCode::Char('j') if plain => self.switch_action(Action::Down, fx),
+                KeyCode::Char('k') if plain => self.switch_action(Action::Up, fx),
+                _ => {}
+            }
+            return;
+        }
         let mode = self.mode();
+        if mode == Mode::Secret {
+            // Any other key: the view stays, and says how to leave it.
+            self.say(super::profiles::SECRET_STAYS, false);
+            return;
+        }
         let Some(input) = self.text_input(mode) else {
             return;
         };

@@ -167,7 +167,7 @@ impl App {
             return self.switch_action(a, fx);
         }
         if a == Action::SwitchServer {
-            return self.open_switch(fx);
+            return self.open_switch();
         }
         let mode = self.mode();
         let page = self.page_height() as isize;
@@ -184,6 +184,17 @@ impl App {
                     self.close_secret(fx);
                 }
                 return;
+            }
+            (Mode::Confirm, Overlay::None, Some(f)) if f.discarding => {
+                match a {
+                    Action::Confirm => {
+                        self.form = None;
+                        cx.say("the new token's input was discarded", false);
+                    }
+                    Action::Back => f.discarding = false,
+                    _ => {}
+                }
+                false
             }
             (Mode::Picker, _, Some(f)) => {
                 f.on_picker_action(a, &mut cx);

@@ -68,7 +68,7 @@ impl Default for KeyMap {
             b(LIST, c('S'), A::SortReverse, "reverse sort", false),
             b(LIST, c('r'), A::Refresh, "refresh", true),
             b(LIST, c('P'), A::SwitchServer, "servers (switch profile)", true),
-            b(&[M::Form, M::Secret], c('P'), A::SwitchServer, "servers (switch profile)", false),
+            b(&[M::Form], c('P'), A::SwitchServer, "servers (switch profile)", false),
             b(LIST, c('x'), A::MineExpiring, "filter: mine expiring in 7 d", false),
             b(LIST, c('e'), A::Export, "export the rows shown (CSV)", false),
             b(LIST, c('y'), A::CopyId, "copy token ID", false),

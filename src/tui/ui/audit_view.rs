@@ -12,6 +12,7 @@ use crate::model::wire::AUDIT_COLUMNS;
 
 use super::super::app::audit::AuditView;
 use super::super::app::{App, Load};
+use super::super::text_fit::count;
 use super::super::theme::Theme;
 use super::{framed, popup, spinner};
 
@@ -89,7 +90,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &AuditView, theme: &Theme, area: Rect) 
         format!("/ {}{}", v.filter.value(), theme.glyphs.text_cursor)
     } else if v.filter.value().is_empty() {
         match &v.load {
-            Load::Loaded(rows) => format!("{} rows, newest first", rows.len()),
+            Load::Loaded(rows) => format!("{}, newest first", count(rows.len(), "row")),
             _ => String::new(),
         }
     } else {

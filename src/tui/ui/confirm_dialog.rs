@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
+use super::super::text_fit::count;
 use super::super::theme::Theme;
 use super::token_table::expiry_text;
 use super::token_table::status_mark;
@@ -27,7 +28,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     let h = 9 + list_h + u16::from(c.required.is_some()) * 2;
     let r = popup(f, centered(area, 66, h));
     let title = if c.bulk() {
-        format!(" Revoke {} tokens? ", c.targets.len())
+        format!(" Revoke {}? ", count(c.targets.len(), "token"))
     } else {
         " Revoke token? ".into()
     };
@@ -70,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     lines.push(Line::from("This cannot be undone."));
     if let Some(p) = &c.required {
         lines.push(Line::from(Span::styled(
-            format!("An admin token: type the first 4 characters of its ID ({p}):"),
+            format!("Admin token: type its ID's first 4 characters, any case ({p}):"),
             theme.warn(),
         )));
         let ok = if c.unlocked() {

@@ -272,10 +272,31 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         0
     };
     f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
-    if let Some((x, y)) = cursor {
+    if let (Some((x, y)), false) = (cursor, form.discarding) {
         let y = y as usize;
         if y >= scroll && y - scroll < h {
             f.set_cursor_position(Position::new(inner.x + x, inner.y + (y - scroll) as u16));
         }
     }
+}
+
+/// Esc on a form with input: "Discard the new token?" over the panel, answered with y or n.
+pub fn discard_question(f: &mut Frame, theme: &Theme, area: Rect) {
+    let r = super::popup(f, super::centered(area, 40, 6));
+    let inner = super::framed(
+        f,
+        r,
+        Span::styled(" Discard the new token? ", theme.warn()),
+        theme,
+    );
+    let w = usize::from(inner.width);
+    let lines = vec![
+        Line::from(theme.fit("What you typed and chose is lost.", w)),
+        Line::from(""),
+        Line::from(Span::styled(
+            theme.fit(&theme.text("y discard · n/Esc keep editing"), w),
+            theme.header(),
+        )),
+    ];
+    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -26,8 +26,7 @@ use super::layout::{self, Regions};
 use super::text_fit::fit_middle;
 use super::theme::Theme;
 
-pub const MIN_W: u16 = 60;
-pub const MIN_H: u16 = 16;
+pub use super::layout::{MIN_H, MIN_W};
 
 /// The spinner frame now, in the session's glyph set.
 pub fn spinner(app: &App) -> &'static str {
@@ -57,7 +56,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         mono: app.cfg.mono,
         ..app.theme
     };
-    if area.width < MIN_W || area.height < MIN_H {
+    if layout::too_small(area.width, area.height) {
         let x = theme.glyphs.times;
         let text = format!(
             "enlarge the terminal: tokentab needs {MIN_W}{x}{MIN_H}, this one is {}{x}{}",
@@ -92,6 +91,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     token_table::draw(f, app, &theme, r.table);
     if let (Some(p), Some(form)) = (r.panel, app.form.as_ref()) {
         create_panel::draw(f, app, form, &theme, p);
+        if form.discarding {
+            create_panel::discard_question(f, &theme, p);
+        }
         if let Some(pk) = form.picker.as_ref() {
             picker::draw(f, pk, app, &theme, area);
         }
