@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 # The system tools the tests use, one per line: "<command to look for> <Debian package>".
 TOOLS=(
   "tmux tmux"           # the real binary in a terminal (e2e_*, no_leak, clipboard_tmux)
-  "jq jq"               # the README's scripting example (cli_parity)
+  "jq jq"               # the README's scripting example (cli_parity, readme_examples)
+  "curl curl"           # the README's day-one walkthrough reads devices with it (readme_day_one)
+  "setsid util-linux"   # README examples run without a controlling terminal (readme_examples)
   "Xvfb xvfb"           # a real X server for the native clipboard (clipboard_x11, e2e_paths)
   "xclip xclip"         # reads and writes that clipboard as another program would
   "script bsdutils"     # a pseudo-terminal (config_prompt, clipboard_tmux)
