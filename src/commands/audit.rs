@@ -14,8 +14,8 @@ use crate::model::duration;
 use crate::model::sanitize::sanitize_line;
 use crate::model::wire::{AUDIT_COLUMNS, AuditEntry};
 
+use super::report::{Failure, write_json};
 use super::table;
-use super::tokens::{Failure, write_json};
 
 /// Widest description cell in the table.
 const DESCRIPTION_WIDTH: usize = 40;

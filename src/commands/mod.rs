@@ -8,6 +8,7 @@ pub mod config;
 pub mod connect;
 pub mod launch;
 pub mod logging;
+mod report;
 mod rotate;
 pub mod serve;
 pub mod switch;

@@ -14,7 +14,8 @@ use crate::api::{Client, RevokeOutcome};
 use crate::model::rotate::{RotateError, UnknownScope, replacement_request};
 use crate::model::sanitize::sanitize_line;
 
-use super::tokens::{CreatedJson, Failure, write_json};
+use super::report::{Failure, write_json};
+use super::tokens::CreatedJson;
 
 /// `--json` output of a rotate: the new token as `create --json` prints it, and the old one's fate.
 #[derive(Serialize)]

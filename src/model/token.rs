@@ -113,6 +113,19 @@ impl Token {
     }
 }
 
+/// Longest token id anyone looks up: ours are UUIDs (36), JFrog's too.
+pub const MAX_TOKEN_ID: usize = 64;
+
+/// Whether `id` can name a token at all: letters, digits, '.', '_' and '-', at most
+/// [`MAX_TOKEN_ID`]. The service answers "token not found" to anything else before any lookup
+/// (and never records it); the CLI refuses it as a usage error before sending.
+pub fn is_token_id_shape(id: &str) -> bool {
+    (1..=MAX_TOKEN_ID).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use crate::api::connect::DeviceQuery;
 use crate::api::{ApiError, Client};
 use crate::cli::admin::DevicesCommand;
+use crate::commands::report::Failure;
 use crate::commands::table;
-use crate::commands::tokens::Failure;
 use crate::model::admin::NewDevice;
 
 use super::fleets::naming;

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use crate::api::Client;
 use crate::cli::admin::FleetsCommand;
+use crate::commands::report::Failure;
 use crate::commands::table;
-use crate::commands::tokens::Failure;
 use crate::model::counts::{count_of, thousands};
 
 use super::{clean, print_list, print_result, refused};

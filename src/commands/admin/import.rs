@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use crate::api::Client;
 use crate::api::admin::{ImportError, ImportFormat};
 use crate::cli::admin::{ImportArgs, ImportFileFormat};
-use crate::commands::tokens::Failure;
+use crate::commands::report::Failure;
 use crate::model::admin::{ChangeKind, ImportReport, ImportRowError};
 use crate::model::counts::thousands;
 use crate::model::device_import::{self, Format};

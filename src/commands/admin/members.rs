@@ -7,8 +7,8 @@ use serde_json::json;
 
 use crate::api::Client;
 use crate::cli::admin::MembersCommand;
+use crate::commands::report::Failure;
 use crate::commands::table;
-use crate::commands::tokens::Failure;
 
 use super::{print_list, print_result, refused};
 

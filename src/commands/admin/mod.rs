@@ -24,8 +24,8 @@ use crate::config::Resolved;
 use crate::model::sanitize::{is_unsafe_char, sanitize_line};
 
 use super::connect::connect;
+use super::report::{Failure, write_json};
 use super::table;
-use super::tokens::{Failure, write_json};
 
 /// What a JFrog Platform is told when a device write meets no such endpoint there.
 pub const CONNECT_REGISTERS_DEVICES: &str = "JFrog Connect registers devices through its agent; \

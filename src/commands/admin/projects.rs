@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use crate::api::Client;
 use crate::api::admin::NewProjectRequest;
 use crate::cli::admin::ProjectsCommand;
+use crate::commands::report::Failure;
 use crate::commands::table;
-use crate::commands::tokens::Failure;
 use crate::model::admin::ProjectRemoved;
 use crate::model::counts::count_of;
 

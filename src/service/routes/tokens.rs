@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::model::token::is_token_id_shape;
 use crate::model::wire::{TokenInfo, TokenList};
 
 use super::super::auth::{Caller, Principal, hash_secret, is_well_formed};
@@ -131,19 +132,6 @@ pub async fn list(
 /// Whether `p` may see or revoke `t`: admins any, a token itself, an identity token its user's.
 fn may_manage(p: &Principal, t: &TokenRow) -> bool {
     p.is_admin() || t.token_id == p.token_id || (p.is_identity() && t.username == p.username)
-}
-
-/// Longest token id looked up: ours are UUIDs (36), JFrog's too.
-const MAX_TOKEN_ID: usize = 64;
-
-/// Whether `id` can name a token at all (`me`, or letters, digits, '.', '_' and '-', at most
-/// [`MAX_TOKEN_ID`]). Anything else answers "token not found" before any lookup, and is never
-/// recorded: a caller cannot make the service store what it sends.
-pub fn is_token_id_shape(id: &str) -> bool {
-    (1..=MAX_TOKEN_ID).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn resolve_id(p: &Principal, id: String) -> String {
