@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::admin::{ImportRowError, NewDevice};
 use super::entity::validate_name;
-use super::sanitize::first_unsafe_char;
+use super::sanitize::text_field_problem;
 
 /// Most rows one import takes.
 pub const MAX_ROWS: usize = 100_000;
@@ -72,16 +72,7 @@ fn bad(field: &'static str, message: impl std::fmt::Display) -> FieldError {
 }
 
 fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), FieldError> {
-    if text.chars().count() > max {
-        return Err(bad(field, format!("is longer than {max} characters")));
-    }
-    if let Some((c, kind)) = first_unsafe_char(text) {
-        return Err(bad(
-            field,
-            format!("contains U+{:04X} ({kind})", u32::from(c)),
-        ));
-    }
-    Ok(())
+    text_field_problem(text, max).map_or(Ok(()), |why| Err(bad(field, why)))
 }
 
 /// The shape rules of one device: id (when given) and fleet as names in a scope item, a

@@ -36,6 +36,16 @@ pub fn unsafe_kind(c: char) -> Option<&'static str> {
     })
 }
 
+/// Why a stored text field (a description, a device name, a tag) is refused, in words that
+/// follow the field's name: longer than `max` characters, or holding a character
+/// [`is_unsafe_char`] refuses. The one rule of the service's checks and the import parser.
+pub fn text_field_problem(text: &str, max: usize) -> Option<String> {
+    if text.chars().count() > max {
+        return Some(format!("is longer than {max} characters"));
+    }
+    first_unsafe_char(text).map(|(c, kind)| format!("contains U+{:04X} ({kind})", u32::from(c)))
+}
+
 /// The first character of `text` that [`is_unsafe_char`] refuses, with its kind: the one
 /// predicate the TUI's sanitiser and the service's input checks share.
 pub fn first_unsafe_char(text: &str) -> Option<(char, &'static str)> {

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::model::sanitize::first_unsafe_char;
+use crate::model::sanitize::text_field_problem;
 
 use super::super::error::ApiErr;
 use super::query::Params;
@@ -85,16 +85,7 @@ pub fn take_secret(
 /// A free-text field: at most `max` characters, none that a terminal could misread
 /// (`model::sanitize::first_unsafe_char`: controls, bidi controls, zero-width characters).
 pub fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiErr> {
-    if text.chars().count() > max {
-        return Err(ApiErr::bad_request(format!(
-            "{field} is longer than {max} characters"
-        )));
-    }
-    if let Some((c, kind)) = first_unsafe_char(text) {
-        return Err(ApiErr::bad_request(format!(
-            "{field} contains U+{:04X} ({kind})",
-            u32::from(c)
-        )));
-    }
-    Ok(())
+    text_field_problem(text, max).map_or(Ok(()), |why| {
+        Err(ApiErr::bad_request(format!("{field} {why}")))
+    })
 }
