@@ -36,13 +36,14 @@ pub enum TokenStatus {
 }
 
 impl TokenStatus {
+    /// One word everywhere: the tab's column, its filter (`status:never`), CSV and JSON.
     pub fn word(self) -> &'static str {
         match self {
             TokenStatus::Disabled => "disabled",
             TokenStatus::Active => "active",
             TokenStatus::Expiring => "expiring",
             TokenStatus::Expired => "expired",
-            TokenStatus::NeverExpires => "never expires",
+            TokenStatus::NeverExpires => "never",
         }
     }
     /// A symbol so status is not shown by colour alone.

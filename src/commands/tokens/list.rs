@@ -13,7 +13,6 @@ use crate::model::Token;
 use crate::model::expiry::relative_text;
 use crate::model::filter_query::{FilterQuery, scope_kinds};
 use crate::model::sanitize::sanitize_line;
-use crate::model::token::TokenStatus;
 use crate::model::wire::TokenInfo;
 
 use super::super::report::{Failure, write_json};
@@ -106,14 +105,6 @@ fn any_matches(terms: &[FilterQuery], matches: impl Fn(&FilterQuery) -> bool) ->
     terms.is_empty() || terms.iter().any(matches)
 }
 
-/// The status as the tab's filter names it (`status:never`), for `--json`.
-fn status_word(s: TokenStatus) -> &'static str {
-    match s {
-        TokenStatus::NeverExpires => "never",
-        s => s.word(),
-    }
-}
-
 /// One token of `tokens list --json`: every field the server sent, plus its status and its
 /// expiry as an ISO 8601 time (null when it never expires), so scripts need no epoch
 /// arithmetic and a never-expiring token is never "before now".
@@ -130,7 +121,7 @@ impl<'a> ListedJson<'a> {
         let token = info.clone().into_token();
         ListedJson {
             info,
-            status: status_word(token.status(now)),
+            status: token.status(now).word(),
             expires_at: token.expiry.map(crate::model::csv::iso),
         }
     }
@@ -186,6 +177,7 @@ fn row(t: &Token, now: DateTime<Utc>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::token::TokenStatus;
 
     #[test]
     fn description_is_case_insensitive_with_a_prefix_star() {
@@ -197,10 +189,10 @@ mod tests {
 
     #[test]
     fn status_words_are_the_filters() {
-        assert_eq!(status_word(TokenStatus::NeverExpires), "never");
+        assert_eq!(TokenStatus::NeverExpires.word(), "never");
         for s in ["active", "expiring", "expired", "never", "disabled"] {
             let q = FilterQuery::parse(&format!("status:{s}")).expect("a filter word");
-            assert_eq!(status_word(q.statuses[0]), s);
+            assert_eq!(q.statuses[0].word(), s);
         }
     }
 }
