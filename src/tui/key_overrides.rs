@@ -25,6 +25,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("export", Action::Export),
     ("mine_expiring", Action::MineExpiring),
     ("audit", Action::Audit),
+    ("messages", Action::Messages),
     ("row_actions", Action::RowActions),
     ("up", Action::Up),
     ("down", Action::Down),

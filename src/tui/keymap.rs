@@ -44,6 +44,8 @@ pub enum Action {
     MineExpiring,
     /// The audit trail (tokentab serve only).
     Audit,
+    /// The last message in full.
+    Messages,
 }
 
 /// Where the keys go; each mode has its own bindings.

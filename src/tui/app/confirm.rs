@@ -1,5 +1,9 @@
 //! The revoke confirmation: it carries the typed pending action (which tokens), starts focused on
 //! Cancel, and for admin-scoped tokens asks to type the first 4 characters of the ID.
+//!
+//! `d` revokes the marked rows the filter shows, never a marked row the filter hides (the dialog
+//! says how many were left out), and warns when one of the tokens is the one this tab is signed
+//! in with: once it is revoked the tab is signed out ([`super::signed_out`]).
 
 use tui_input::Input;
 
@@ -8,7 +12,8 @@ use crate::api::RevokeOutcome;
 use super::super::keymap::Action;
 use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
 use super::ctx::Ctx;
-use super::tokens::Rows;
+use super::list::Table;
+use super::tokens::Row;
 
 pub const PREFIX_LEN: usize = 4;
 
@@ -24,7 +29,22 @@ pub struct Target {
     pub id: String,
     pub description: String,
     pub admin: bool,
+    /// The token this tab is signed in with.
+    pub own: bool,
     pub state: RevokeState,
+}
+
+impl Target {
+    /// `row`'s token, pending; `me_id` is the id of the tab's own token, when known.
+    pub fn of(row: Row, me_id: Option<&str>) -> Target {
+        Target {
+            own: me_id == Some(row.token.token_id.as_str()),
+            admin: row.token.is_admin_scoped(),
+            id: row.token.token_id,
+            description: row.token.description,
+            state: RevokeState::Pending,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -36,6 +56,8 @@ pub struct Confirm {
     pub required: Option<String>,
     pub typed: Input,
     pub started: bool,
+    /// Marked rows the filter hides: left out of this revoke, and the dialog says so.
+    pub hidden_marked: usize,
 }
 
 impl Confirm {
@@ -50,7 +72,50 @@ impl Confirm {
             required,
             typed: Input::default(),
             started: false,
+            hidden_marked: 0,
         }
+    }
+
+    /// `d`: the marked rows the filter shows, or the selected row when none is marked (or
+    /// every marked row is hidden). A marked row the filter hides is never revoked unseen:
+    /// it is left out and counted in `hidden_marked`.
+    pub fn for_revoke(table: &Table) -> Option<Confirm> {
+        let rows = &table.rows;
+        let me = table.me_id.as_deref();
+        let mut ids: Vec<&String> = rows.marked.iter().collect();
+        ids.sort();
+        let (shown, hidden): (Vec<&String>, Vec<&String>) =
+            ids.into_iter().partition(|id| rows.is_visible(id));
+        let targets: Vec<Target> = if shown.is_empty() {
+            rows.selected_row()
+                .map(|r| Target::of(r, me))
+                .into_iter()
+                .collect()
+        } else {
+            shown
+                .into_iter()
+                .filter_map(|id| rows.find(id))
+                .map(|r| Target::of(r, me))
+                .collect()
+        };
+        if targets.is_empty() {
+            return None;
+        }
+        let mut c = Confirm::new(targets);
+        c.hidden_marked = hidden.len();
+        Some(c)
+    }
+
+    /// The row menu's Revoke: its own row, never the marked ones.
+    pub fn for_selected(table: &Table) -> Option<Confirm> {
+        let me = table.me_id.as_deref();
+        let row = table.rows.selected_row()?;
+        Some(Confirm::new(vec![Target::of(row, me)]))
+    }
+
+    /// One of the tokens is the one this tab is signed in with.
+    pub fn revokes_own(&self) -> bool {
+        self.targets.iter().any(|t| t.own)
     }
 
     pub fn bulk(&self) -> bool {
@@ -94,9 +159,10 @@ impl Confirm {
         Some((t.id.clone(), ok))
     }
 
-    /// A revoke's reply: the row goes when it succeeded. True when the dialog closes (a single
+    /// A revoke's reply: the row goes when it succeeded (and the header's counts with it);
+    /// the tab's own token gone signs the tab out. True when the dialog closes (a single
     /// revoke finished; the status line says how). A bulk revoke stays open with its results.
-    pub fn on_reply(&mut self, id: ReqId, answer: Answer, rows: &mut Rows, cx: &mut Ctx) -> bool {
+    pub fn on_reply(&mut self, id: ReqId, answer: Answer, table: &mut Table, cx: &mut Ctx) -> bool {
         let Answer::Revoked(r) = answer else {
             return false;
         };
@@ -104,7 +170,11 @@ impl Confirm {
             return false;
         };
         if ok {
-            rows.remove(&token_id, cx.now);
+            table.rows.remove(&token_id, cx.now);
+            table.recount_mine(cx.now);
+            if table.me_id.as_deref() == Some(token_id.as_str()) {
+                table.sign_out(cx);
+            }
         }
         if !self.finished() || self.bulk() {
             return false;
@@ -114,6 +184,13 @@ impl Confirm {
             RevokeState::Done(Ok(RevokeOutcome::AlreadyGone)) => (
                 format!(
                     "\"{}\" was already revoked or unknown to the server; removed from the list",
+                    t.description
+                ),
+                false,
+            ),
+            RevokeState::Done(Ok(_)) if t.own => (
+                format!(
+                    "revoked \"{}\", the token this tab was signed in with",
                     t.description
                 ),
                 false,

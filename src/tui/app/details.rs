@@ -1,4 +1,7 @@
-//! The details of one token, loaded from the server when the list did not carry its scope.
+//! The details of one token: what the list has at once, and the token as the server has it
+//! now, asked for on every open (its last use may be newer than the list). The service records
+//! a token's first use at once and later uses at most once an hour
+//! (`service::auth::LAST_USED_GRANULARITY`), so "Last used" says so.
 
 use chrono::{DateTime, Utc};
 
@@ -14,20 +17,25 @@ use super::tokens::{Row, Rows};
 pub struct Details {
     pub id: String,
     pub load: Load<Token>,
+    /// The fresh copy asked for while the list's copy is shown.
+    pub refresh: Option<ReqId>,
     pub scroll: usize,
 }
 
 impl Details {
-    /// Opens on `token`, asking the server for it when the list did not carry its scope.
+    /// Opens on `token` and asks the server for it: when the list carried its scope the list's
+    /// copy shows meanwhile and the answer replaces it (a newer last use, say).
     pub fn open(token: Token, cx: &mut Ctx) -> Details {
-        let load = if token.scope.is_some() {
-            Load::Loaded(token.clone())
+        let id = cx.call(Owner::Details, Request::GetToken(token.token_id.clone()));
+        let (load, refresh) = if token.scope.is_some() {
+            (Load::Loaded(token.clone()), Some(id))
         } else {
-            Load::Loading(cx.call(Owner::Details, Request::GetToken(token.token_id.clone())))
+            (Load::Loading(id), None)
         };
         Details {
             id: token.token_id,
             load,
+            refresh,
             scroll: 0,
         }
     }
@@ -37,15 +45,19 @@ impl Details {
         let Answer::Token(r) = answer else {
             return;
         };
-        if !self.load.awaits(id) {
+        let refreshed = self.refresh == Some(id);
+        if !self.load.awaits(id) && !refreshed {
             return;
         }
+        self.refresh = None;
         match r {
             Ok(info) => {
                 let token = info.into_token();
                 rows.update_token(token.clone(), now);
                 self.load = Load::Loaded(Row::new(token).token);
             }
+            // The list's copy stays; the failure is not worth hiding it.
+            Err(_) if refreshed => {}
             Err(e) => self.load = Load::Failed(e.shown()),
         }
     }
@@ -55,6 +67,9 @@ impl Details {
         match a {
             Action::Back | Action::Confirm => {
                 if let Load::Loading(id) = self.load {
+                    cx.emit(Effect::Cancel(id));
+                }
+                if let Some(id) = self.refresh.take() {
                     cx.emit(Effect::Cancel(id));
                 }
                 return true;

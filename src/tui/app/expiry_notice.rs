@@ -18,7 +18,7 @@ impl Table {
             .map(|me| format!("user:{me} status:expiring"))
     }
 
-    pub(super) fn recount_mine(&mut self, now: DateTime<Utc>) {
+    pub fn recount_mine(&mut self, now: DateTime<Utc>) {
         self.mine_expiring = match self.me_name().map(str::to_lowercase) {
             Some(me) => {
                 let q = FilterQuery {

@@ -38,6 +38,11 @@ pub struct Table {
     pub(super) pending_select: Option<String>,
     /// The signed-in user's own tokens expiring within 7 days (the header's notice).
     pub mine_expiring: usize,
+    /// The id of the token this tab is signed in with (GET /tokens/me), when the server says.
+    pub me_id: Option<String>,
+    /// The server no longer takes this tab's token (revoked here, or a 401): `r` cannot help,
+    /// the banner offers switching server / signing in again instead.
+    pub signed_out: bool,
 }
 
 impl Table {
@@ -69,8 +74,14 @@ impl Table {
             return;
         }
         self.me = match r {
-            Ok(info) => Load::Loaded(clean(subject_username(&info.subject))),
-            Err(e) => Load::Failed(e.shown()),
+            Ok(info) => {
+                self.me_id = Some(info.token_id.clone());
+                Load::Loaded(clean(subject_username(&info.subject)))
+            }
+            Err(e) => {
+                self.note_unauthorized(&e);
+                Load::Failed(e.shown())
+            }
         };
     }
 
@@ -211,6 +222,7 @@ impl Table {
             Err(e) => {
                 self.streaming = None;
                 self.refreshing = None;
+                self.note_unauthorized(&e);
                 let e = e.shown();
                 if matches!(self.list, Load::Loaded(_)) && !self.rows.is_empty() {
                     cx.say(format!("refresh failed: {e}"), true);

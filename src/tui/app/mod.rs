@@ -22,11 +22,13 @@ pub mod form;
 pub mod help;
 pub mod list;
 mod load;
+pub mod messages;
 pub mod picker;
 pub mod profiles;
 pub mod rotate;
 pub mod row_store;
 pub mod secret;
+pub mod signed_out;
 
 pub mod table;
 mod text;
@@ -89,6 +91,8 @@ pub enum Overlay {
     Export(export::ExportPrompt),
     /// The audit trail (`A`).
     Audit(AuditView),
+    /// The last message in full (`m`).
+    Message(messages::MessageView),
 }
 
 #[derive(Debug)]
@@ -101,6 +105,8 @@ pub struct App {
     pub size: (u16, u16),
     ids: IdGen,
     pub status: Option<Status>,
+    /// The message that last left the status line (`m` shows it).
+    pub last_message: Option<Status>,
     pub spinner: usize,
     /// The token list: who I am, the rows, their load, the filter line.
     pub table: Table,
@@ -130,6 +136,7 @@ impl App {
             size: (80, 24),
             ids: IdGen::default(),
             status: None,
+            last_message: None,
             spinner: 0,
             table: Table::default(),
             servers: Servers::default(),
@@ -166,7 +173,7 @@ impl App {
             Overlay::Help(_) => Mode::Help,
             Overlay::Audit(v) if v.filtering => Mode::AuditFilter,
             Overlay::Audit(_) => Mode::Audit,
-            Overlay::Details(_) => Mode::Details,
+            Overlay::Details(_) | Overlay::Message(_) => Mode::Details,
             Overlay::Confirm(c) if c.required.is_some() && !c.started => Mode::ConfirmText,
             Overlay::Confirm(_) | Overlay::Rotate(_) => Mode::Confirm,
             Overlay::Export(p) if p.typing() => Mode::ConfirmText,

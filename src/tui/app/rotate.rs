@@ -194,6 +194,7 @@ impl Rotation {
         self.outcome = Some(r.map_err(|e| e.shown()));
         if ok {
             table.rows.remove(&self.old_id, cx.now);
+            table.recount_mine(cx.now);
         }
         let (text, error) = self.message();
         cx.say(text, error);

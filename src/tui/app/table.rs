@@ -5,13 +5,13 @@ use super::super::keymap::Action;
 use super::super::layout::{Col, TableGeometry};
 use super::super::msg::Effect;
 use super::audit::AuditView;
-use super::confirm::{Confirm, RevokeState, Target};
+use super::confirm::Confirm;
 use super::ctx::Ctx;
 use super::details::Details;
 use super::export::ExportPrompt;
 use super::form::Form;
 use super::rotate::RotateDialog;
-use super::tokens::{Column, Row};
+use super::tokens::Column;
 use super::{App, Overlay};
 
 /// The row menu (Enter on a row, like the web UI's ⋯).
@@ -45,15 +45,6 @@ pub fn sort_column(col: Col) -> Option<Column> {
         Col::LastUsed => Column::LastUsed,
         Col::Scope => Column::Scope,
     })
-}
-
-fn target_of(row: Row) -> Target {
-    Target {
-        id: row.token.token_id.clone(),
-        description: row.token.description.clone(),
-        admin: row.token.is_admin_scoped(),
-        state: RevokeState::Pending,
-    }
 }
 
 impl App {
@@ -166,24 +157,13 @@ impl App {
         }
     }
 
-    /// Revoke the marked rows, or the selected one when none is marked.
+    /// Revoke the marked rows the filter shows, or the selected one when none is marked.
     fn open_revoke(&mut self) {
         if self.cfg.readonly {
             return self.refuse_readonly("revoking tokens");
         }
-        let rows = &self.table.rows;
-        let targets: Vec<Target> = if rows.marked.is_empty() {
-            rows.selected_row().into_iter().map(target_of).collect()
-        } else {
-            let mut ids: Vec<&String> = rows.marked.iter().collect();
-            ids.sort();
-            ids.into_iter()
-                .filter_map(|id| rows.find(id))
-                .map(target_of)
-                .collect()
-        };
-        if !targets.is_empty() {
-            self.overlay = Overlay::Confirm(Confirm::new(targets));
+        if let Some(c) = Confirm::for_revoke(&self.table) {
+            self.overlay = Overlay::Confirm(c);
         }
     }
 
@@ -221,8 +201,8 @@ impl App {
             match item {
                 MenuItem::Revoke => {
                     // The menu acts on its own row, not on marked ones.
-                    if let Some(t) = self.table.rows.selected_row().map(target_of) {
-                        self.overlay = Overlay::Confirm(Confirm::new(vec![t]));
+                    if let Some(c) = Confirm::for_selected(&self.table) {
+                        self.overlay = Overlay::Confirm(c);
                     }
                 }
                 MenuItem::Rotate => self.open_rotate(fx),

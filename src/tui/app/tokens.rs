@@ -13,6 +13,7 @@ use crate::model::{Token, TokenStatus};
 use super::row_store::RowStore;
 
 mod sort;
+mod visible;
 
 /// Sortable columns, in table order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -25,7 +25,12 @@ impl App {
                 false
             }
             other => {
+                let key = matches!(&other, Msg::Action(a) if *a != Action::Quit)
+                    || matches!(other, Msg::Key(_));
+                let before = if key { self.take_status() } else { None };
+                let form_was_open = self.form.is_some();
                 self.on_msg(other, &mut fx);
+                self.settle_status(before, form_was_open);
                 true
             }
         };
@@ -46,7 +51,7 @@ impl App {
             dirty = true;
         }
         if self.status.as_ref().is_some_and(|s| s.until <= now) {
-            self.status = None;
+            self.expire_status();
             dirty = true;
         }
         if self.countdown_visible() && self.countdown() != secs_before {
@@ -105,7 +110,7 @@ impl App {
                 d.on_reply(id, answer, &mut self.table.rows, self.now)
             }
             (Owner::Confirm, Overlay::Confirm(c)) => {
-                let closes = c.on_reply(id, answer, &mut self.table.rows, &mut cx);
+                let closes = c.on_reply(id, answer, &mut self.table, &mut cx);
                 self.close_overlay_when(closes);
             }
             (Owner::Rotate, Overlay::Rotate(d)) => {
@@ -168,6 +173,15 @@ impl App {
         }
         if a == Action::SwitchServer {
             return self.open_switch();
+        }
+        if matches!(self.overlay, Overlay::Message(_)) {
+            if super::messages::on_action(a) {
+                self.overlay = Overlay::None;
+            }
+            return;
+        }
+        if a == Action::Messages {
+            return self.open_message();
         }
         let mode = self.mode();
         let page = self.page_height() as isize;

@@ -77,6 +77,7 @@ impl Default for KeyMap {
             b(&[M::Audit], c('/'), A::Filter, "filter", true),
             b(&[M::Audit], c('r'), A::Refresh, "reload", false),
             b(LIST, c('i'), A::Details, "details", false),
+            b(&[M::Table, M::Form, M::Details], c('m'), A::Messages, "the last message in full", false),
             b(&[M::Table, M::Help], c('?'), A::Help, "help", true),
             b(&[M::Table, M::Details, M::Help, M::Audit], c('q'), A::Quit, "quit", true),
             b(MOVE, c('k'), A::Up, "up", false),

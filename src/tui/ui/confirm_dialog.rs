@@ -9,6 +9,7 @@ use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
 use super::super::text_fit::count;
 use super::super::theme::Theme;
+use super::status_bar::wrap_words;
 use super::token_table::expiry_text;
 use super::token_table::status_mark;
 use super::{centered, framed, popup, spinner};
@@ -25,7 +26,13 @@ fn button<'a>(label: &'a str, focused: bool, theme: &Theme) -> Span<'a> {
 pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
     let list_h = c.targets.len().min(8) as u16;
-    let h = 9 + list_h + u16::from(c.required.is_some()) * 2;
+    let notes = notes(c);
+    let inner_w = 64usize.min(usize::from(area.width.saturating_sub(2)));
+    let note_lines: Vec<String> = notes
+        .iter()
+        .flat_map(|n| wrap_words(&theme.text(n), inner_w))
+        .collect();
+    let h = 9 + list_h + u16::from(c.required.is_some()) * 2 + note_lines.len() as u16;
     let r = popup(f, centered(area, 66, h));
     let title = if c.bulk() {
         format!(" Revoke {}? ", count(c.targets.len(), "token"))
@@ -69,6 +76,9 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from("This cannot be undone."));
+    for n in &note_lines {
+        lines.push(Line::from(Span::styled(n.clone(), theme.warn())));
+    }
     if let Some(p) = &c.required {
         lines.push(Line::from(Span::styled(
             format!("Admin token: type its ID's first 4 characters, any case ({p}):"),
@@ -104,12 +114,32 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     }
     f.render_widget(Paragraph::new(lines), inner);
     if c.required.is_some() && !c.started {
-        let y = inner.y + 3 + list_h + 2;
+        let y = inner.y + 3 + list_h + 2 + note_lines.len() as u16;
         let x = inner.x + 2 + c.typed.visual_cursor() as u16;
         if y < inner.y + inner.height && x < inner.x + inner.width {
             f.set_cursor_position(Position::new(x, y));
         }
     }
+}
+
+/// What the dialog must say besides the list: the tab's own token, marked rows left out.
+fn notes(c: &Confirm) -> Vec<String> {
+    let mut v = Vec::new();
+    if c.revokes_own() {
+        v.push(
+            "This is the token this tab is signed in with: after revoking it the tab can do \
+             nothing until you switch server or sign in again."
+                .to_string(),
+        );
+    }
+    if c.hidden_marked > 0 {
+        let verb = if c.hidden_marked == 1 { "is" } else { "are" };
+        v.push(format!(
+            "{} {verb} hidden by the filter: not included.",
+            count(c.hidden_marked, "marked row")
+        ));
+    }
+    v
 }
 
 pub fn draw_menu(f: &mut Frame, app: &App, sel: usize, theme: &Theme, table: Rect) {
@@ -205,9 +235,12 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 ),
                 kv(
                     "Last used",
-                    t.last_used.map_or("never".into(), |u| {
-                        u.format("%Y-%m-%d %H:%M UTC").to_string()
-                    }),
+                    format!(
+                        "{} (recorded at most hourly)",
+                        t.last_used.map_or("never".into(), |u| {
+                            u.format("%Y-%m-%d %H:%M UTC").to_string()
+                        })
+                    ),
                 ),
                 kv("Scope", t.scope_summary()),
             ];
@@ -252,29 +285,4 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
             .scroll((d.scroll.min(u16::MAX as usize) as u16, 0)),
         inner,
     );
-}
-
-/// `text` in lines of at most `width` columns, broken between words (a longer word is cut).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthStr;
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let needed = if line.is_empty() {
-            word.width()
-        } else {
-            line.width() + 1 + word.width()
-        };
-        if needed > width && !line.is_empty() {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
 }

@@ -6,6 +6,7 @@ pub mod confirm_dialog;
 pub mod create_panel;
 pub mod export_prompt;
 pub mod help;
+pub mod message_view;
 pub mod picker;
 pub mod profile_picker;
 pub mod rotate_dialog;
@@ -73,17 +74,16 @@ pub fn draw(f: &mut Frame, app: &App) {
             .key_for(super::keymap::Mode::Table, super::keymap::Action::Refresh)
             .map_or_else(|| "r".into(), |k| k.label());
         let g = theme.glyphs;
-        let (lead, retry) = (
-            format!(" {} cannot load tokens: ", g.error),
-            theme
-                .text(&format!(" {} press {r_key} to retry", g.dash))
-                .into_owned(),
-        );
-        // The message gives way so "press r to retry" always shows.
+        let (lead, msg, retry) = status_bar::banner_parts(app, msg, &r_key, g);
+        let retry = theme.text(&retry).into_owned();
+        // The message gives way (at a word) so what helps always shows.
         let room = usize::from(b.width).saturating_sub(lead.width() + retry.width());
         let line = Line::from(vec![
             Span::styled(lead, theme.error()),
-            Span::styled(theme.fit(msg, room), theme.error()),
+            Span::styled(
+                status_bar::fit_words(&theme.text(&msg), room, g.ellipsis),
+                theme.error(),
+            ),
             Span::styled(retry, theme.base()),
         ]);
         f.render_widget(Paragraph::new(line), b);
@@ -110,6 +110,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Rotate(d) => rotate_dialog::draw(f, app, d, &theme, area),
         Overlay::Export(p) => export_prompt::draw(f, app, p, &theme, area),
         Overlay::Audit(v) => audit_view::draw(f, app, v, &theme, area),
+        Overlay::Message(m) => message_view::draw(f, m, &theme, area),
     }
 }
 

@@ -33,7 +33,8 @@ fn lifetime_words(d: &RotateDialog) -> String {
 
 pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rect) {
     let g = theme.glyphs;
-    let h = if d.scope_unknown { 16 } else { 13 };
+    let expired = d.token.expiry.is_some_and(|e| e <= app.now);
+    let h = if d.scope_unknown { 16 } else { 13 } + if expired { 3 } else { 0 };
     let r = popup(f, centered(area, 70, h));
     let inner = framed(f, r, Span::styled(" Rotate token? ", theme.warn()), theme);
     let w = usize::from(inner.width);
@@ -72,6 +73,21 @@ pub fn draw(f: &mut Frame, app: &App, d: &RotateDialog, theme: &Theme, area: Rec
         ),
         Line::from(""),
     ];
+    if expired {
+        // What rotating an expired token does: the old one works no more already, so nothing
+        // stops working; the revoke only tidies it away.
+        lines.push(Line::from(Span::styled(
+            theme
+                .text(&format!(
+                    "{} This token has expired: it already works nowhere. Rotating makes a \
+                     working replacement for whatever used it, then removes the expired one.",
+                    g.error
+                ))
+                .into_owned(),
+            theme.warn(),
+        )));
+        lines.push(Line::from(""));
+    }
     if d.scope_unknown {
         lines.push(Line::from(Span::styled(
             theme

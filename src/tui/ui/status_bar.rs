@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::super::app::{App, Load, Overlay};
+use super::super::app::{App, Load, Overlay, signed_out};
 use super::super::keymap::{Action, Mode};
 use super::super::theme::Theme;
 use super::spinner;
@@ -45,6 +45,122 @@ fn activity(app: &App) -> Option<String> {
         return Some(format!("{s} refreshing…"));
     }
     None
+}
+
+/// The "cannot load tokens" banner in three parts: lead, message (it gives way) and what
+/// helps. `r` while the server may answer; while signed out (the tab's token was revoked, or a
+/// 401) `r` cannot help, and the banner offers the server list instead (to switch, or to sign
+/// in again on the same entry) or, without one, a restart with a valid token.
+pub fn banner_parts(
+    app: &App,
+    msg: &str,
+    r_key: &str,
+    g: &crate::tui::glyphs::Glyphs,
+) -> (String, String, String) {
+    if !app.table.signed_out {
+        return (
+            format!(" {} cannot load tokens: ", g.error),
+            msg.to_owned(),
+            format!(" {} press {r_key} to retry", g.dash),
+        );
+    }
+    let switch = app
+        .keymap
+        .key_for(Mode::Table, Action::SwitchServer)
+        .filter(|_| !app.servers.entries.is_empty())
+        .map(|k| k.label());
+    (
+        format!(" {} signed out: ", g.error),
+        msg.to_owned(),
+        format!(" {} {}", g.dash, signed_out::offer(switch.as_deref())),
+    )
+}
+
+/// `s` in at most `width` columns, cut only between words and then ending with `ellipsis`
+/// (a single word longer than the width is cut where it must).
+pub fn fit_words(s: &str, width: usize, ellipsis: &str) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let room = width.saturating_sub(ellipsis.width());
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let next = if out.is_empty() {
+            word.width()
+        } else {
+            out.width() + 1 + word.width()
+        };
+        if next > room {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        return crate::tui::text_fit::fit_with(s, width, ellipsis);
+    }
+    let out = out.trim_end_matches([':', ',', ';']).to_owned();
+    format!("{out}{ellipsis}")
+}
+
+/// A message in `width` columns on at most two lines (`two`: the line above the status bar may
+/// be used): whole when it fits, else wrapped between words, and what still does not fit ends
+/// with the key that shows it all ("… m: all"). Never cut inside a word.
+pub fn message_lines(
+    app: &App,
+    text: &str,
+    width: usize,
+    two: bool,
+    g: &crate::tui::glyphs::Glyphs,
+) -> (Option<String>, String) {
+    if text.width() <= width {
+        return (None, text.to_owned());
+    }
+    let marker = app
+        .keymap
+        .key_for(app.mode(), Action::Messages)
+        .map(|k| format!(" {}: all", k.label()))
+        .unwrap_or_default();
+    let last = |rest: &str| {
+        if rest.width() <= width {
+            rest.to_owned()
+        } else {
+            let cut = fit_words(rest, width.saturating_sub(marker.width()), g.ellipsis);
+            format!("{cut}{marker}")
+        }
+    };
+    if !two {
+        return (None, last(text));
+    }
+    let lines = wrap_words(text, width);
+    let rest = lines[1..].join(" ");
+    (Some(lines[0].clone()), last(&rest))
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a longer word is cut).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if needed > width && !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// The hint line: the mode's keys, and "Esc clear filter" in the table while a filter is on.
@@ -115,14 +231,22 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rw = right.width() as u16;
     let left_w = usize::from(area.width.saturating_sub(rw + 2));
     let left = match &app.status {
-        Some(s) if s.error => Span::styled(
-            theme.fit(&format!(" {} {}", g.error, s.text), left_w),
-            theme.error(),
-        ),
-        Some(s) => Span::styled(
-            theme.fit(&format!(" {} {}", g.ok, s.text), left_w),
-            theme.ok(),
-        ),
+        Some(s) => {
+            let style = if s.error { theme.error() } else { theme.ok() };
+            let mark = if s.error { g.error } else { g.ok };
+            let full = theme.text(&format!("{mark} {}", s.text)).into_owned();
+            let (above, line) = message_lines(app, &full, left_w.saturating_sub(1), area.y > 0, g);
+            if let Some(above) = above {
+                let r = Rect {
+                    y: area.y - 1,
+                    height: 1,
+                    ..area
+                };
+                f.render_widget(ratatui::widgets::Clear, r);
+                f.render_widget(Paragraph::new(Span::styled(format!(" {above}"), style)), r);
+            }
+            Span::styled(format!(" {line}"), style)
+        }
         None => {
             let (actions, parts): (Vec<Action>, Vec<String>) = hint_parts(app)
                 .into_iter()

@@ -309,7 +309,7 @@ fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
 }
 
 /// Every user action, for tests that press each one in every mode.
-pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 33] = {
+pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 34] = {
     use tokentab::tui::keymap::Action;
     [
         Action::Quit,
@@ -345,6 +345,7 @@ pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 33] = {
         Action::Export,
         Action::MineExpiring,
         Action::Audit,
+        Action::Messages,
     ]
 };
 
@@ -386,6 +387,7 @@ fn every_action_is_listed(a: tokentab::tui::keymap::Action) {
         | Action::Rotate
         | Action::Export
         | Action::MineExpiring
-        | Action::Audit => {}
+        | Action::Audit
+        | Action::Messages => {}
     }
 }
