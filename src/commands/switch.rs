@@ -65,6 +65,15 @@ impl ProfileConnector {
     }
 }
 
+/// Whether the service no longer takes `client`'s token (401 on `/tokens/me`); any other
+/// answer, an error included, keeps the running service as it is.
+async fn signed_out(client: &Client) -> bool {
+    matches!(
+        client.get_me().await,
+        Err(crate::api::ApiError::Unauthorized { .. })
+    )
+}
+
 fn entry(t: Target) -> ServerEntry {
     ServerEntry {
         key: t.key,
@@ -95,8 +104,15 @@ impl Connector for ProfileConnector {
                     let (cfg, data_dir) = (cfg.clone(), data_dir.clone());
                     let start = tokio::spawn(async move {
                         let mut running = embedded.lock().await;
-                        if let Some(r) = running.iter().find(|r| r.data_dir == data_dir) {
-                            return Ok((r.client.clone(), r.label.clone(), true));
+                        if let Some(at) = running.iter().position(|r| r.data_dir == data_dir) {
+                            if !signed_out(&running[at].client).await {
+                                let r = &running[at];
+                                return Ok((r.client.clone(), r.label.clone(), true));
+                            }
+                            // Its admin token was revoked: "sign in again" is a restart of the
+                            // service, whose start-up writes a fresh admin token in place of a
+                            // revoked one (as starting tokentab again would).
+                            running.remove(at).handle.shutdown().await;
                         }
                         let mut conn = connect_with(&cfg, Terminal::Taken)
                             .await

@@ -140,3 +140,38 @@ fn the_header_count_drops_after_a_revoke_without_r() {
     assert!(!after.contains("yours expiring"), "{after}");
     quit(&t);
 }
+
+/// The embedded service's own admin token revoked from the tab: choosing the embedded entry
+/// again in `P` restarts the service, whose start-up writes a fresh `admin.token`, and the table
+/// loads on it (before, the same revoked client was reused and the tab stayed signed out).
+#[test]
+fn embedded_admin_token_revoked_then_signing_in_again_restarts_the_service() {
+    let home = Home::new();
+    let t = start(&home, &[]);
+    wait_table(&t);
+    let token_file = home.data().join("admin.token");
+    let before = std::fs::read_to_string(&token_file).expect("admin.token");
+    only(&t, "tokentab admin token");
+    t.type_text("d");
+    let dialog = t.wait_text("Revoke token?", WAIT);
+    assert!(dialog.contains("this tab is signed in with"), "{dialog}");
+    let code = dialog
+        .split("any case (")
+        .nth(1)
+        .and_then(|rest| rest.get(..4))
+        .expect("the admin confirmation names its 4 characters")
+        .to_owned();
+    t.type_text(&code);
+    t.keys(&["Tab", "Enter"]);
+    t.wait_text("signed out", WAIT);
+    t.type_text("P");
+    t.wait_text("Switch server", WAIT);
+    t.keys(&["Enter"]);
+    let back = t.wait_for("the table on a fresh admin token", WAIT, |sc| {
+        sc.contains("switched to embedded") && sc.contains(" tokens |")
+    });
+    assert!(!back.contains("signed out"), "{back}");
+    let after = std::fs::read_to_string(&token_file).expect("admin.token");
+    assert_ne!(before, after, "start-up replaced the revoked admin token");
+    quit(&t);
+}
