@@ -84,6 +84,8 @@ mod tui_glyphs_tmux;
 mod tui_hostile;
 mod tui_jfrog;
 mod tui_journey;
+mod tui_secret;
+mod tui_secret_tmux;
 mod tui_server_journeys;
 mod tui_small;
 mod tui_snapshots;

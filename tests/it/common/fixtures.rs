@@ -309,7 +309,7 @@ fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
 }
 
 /// Every user action, for tests that press each one in every mode.
-pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 33] = {
+pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 34] = {
     use tokentab::tui::keymap::Action;
     [
         Action::Quit,
@@ -338,6 +338,7 @@ pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 33] = {
         Action::Generate,
         Action::Remove,
         Action::Reveal,
+        Action::CopySecret,
         Action::CopyId,
         Action::Details,
         Action::SwitchServer,
@@ -380,6 +381,7 @@ fn every_action_is_listed(a: tokentab::tui::keymap::Action) {
         | Action::Generate
         | Action::Remove
         | Action::Reveal
+        | Action::CopySecret
         | Action::CopyId
         | Action::Details
         | Action::SwitchServer
