@@ -13,7 +13,29 @@ use common::screen::secret_on;
 use common::tab::*;
 use common::tmux::TmuxSession;
 
-const CONSOLE: &[(&str, &str)] = &[("TERM", "linux"), ("LC_ALL", "C"), ("TOKENTAB_GLYPHS", "")];
+/// Starts `tokentab --data-dir <home data> ARGS` at 80×24 with `TERM=linux` and `LC_ALL=C` set
+/// for the program itself (tmux sets a pane's TERM from its own `default-terminal`), run by a
+/// shell that stays after it and prints its exit status.
+fn start_console(home: &Home, args: &[&str]) -> TmuxSession {
+    let data = home.data().display().to_string();
+    let script = "\"$0\" \"$@\"; printf '\\ntokentab exited with %s\\n' $?; exec sleep 600";
+    let mut argv = vec![
+        "env",
+        "TERM=linux",
+        "LC_ALL=C",
+        "TOKENTAB_GLYPHS=",
+        "sh",
+        "-c",
+        script,
+        env!("CARGO_BIN_EXE_tokentab"),
+        "--data-dir",
+        data.as_str(),
+    ];
+    argv.extend_from_slice(args);
+    let vars = home.env();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TmuxSession::start(&argv, 80, 24, &vars)
+}
 
 /// The secret view's text (inside its frame, over the table) with its lines joined by single
 /// spaces, so a wrapped sentence reads as one; empty when the view is not on screen.
@@ -84,6 +106,14 @@ fn wait_ascii_table(t: &TmuxSession) {
     });
 }
 
+/// The running program really has the console's TERM and locale.
+fn assert_console(t: &TmuxSession) {
+    let environ = std::fs::read(format!("/proc/{}/environ", tab_pid(t))).expect("environ");
+    let vars: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+    assert!(vars.contains(&&b"TERM=linux"[..]), "TERM=linux");
+    assert!(vars.contains(&&b"LC_ALL=C"[..]), "LC_ALL=C");
+}
+
 fn create(t: &TmuxSession, desc: &str) -> String {
     t.type_text("n");
     t.wait_text("New token", WAIT);
@@ -95,15 +125,9 @@ fn create(t: &TmuxSession, desc: &str) -> String {
 #[test]
 fn inside_tmux_the_view_names_the_buffer_counts_down_to_deleted_and_c_copies_again() {
     let home = Home::new();
-    let t = launch(
-        &home,
-        80,
-        24,
-        &["--clipboard", "auto", "--clipboard-clear", "4"],
-        None,
-        CONSOLE,
-    );
+    let t = start_console(&home, &["--clipboard", "auto", "--clipboard-clear", "4"]);
     wait_ascii_table(&t);
+    assert_console(&t);
     wait_mouse(&t, "1");
     create(&t, "tmux named buffer");
     let view = t.wait_text("copied to a tmux buffer: tokentab-", WAIT);
@@ -158,8 +182,9 @@ fn inside_tmux_the_view_names_the_buffer_counts_down_to_deleted_and_c_copies_aga
 #[test]
 fn with_the_clipboard_off_there_is_no_countdown_and_the_mouse_is_free_while_the_view_shows() {
     let home = Home::new();
-    let t = launch(&home, 80, 24, &["--clipboard", "off"], None, CONSOLE);
+    let t = start_console(&home, &["--clipboard", "off"]);
     wait_ascii_table(&t);
+    assert_console(&t);
     wait_mouse(&t, "1");
     let view = create(&t, "select by mouse");
     let view = if view.contains("not copied") {
