@@ -279,6 +279,32 @@ impl Clipboard {
         Ok(Some(name))
     }
 
+    /// Before anything is made to be copied: the first planned path that can take a copy now
+    /// (the system clipboard is opened, and kept for the copy; the tmux server answers; OSC 52
+    /// needs a terminal, `tty`). `Err` says why there is none, in words. The copy itself may
+    /// still fail later (a display that goes away), so its outcome must be checked too.
+    pub fn reachable(&mut self, tty: bool) -> Result<ClipPath, String> {
+        let paths = planned_path(self.mode, &self.env);
+        if paths.is_empty() {
+            return Err(not_copied_reason(self.mode, &self.env));
+        }
+        let mut failures = Vec::with_capacity(paths.len());
+        for path in paths {
+            let ready = match path {
+                ClipPath::Native if self.native.is_some() => Ok(()),
+                ClipPath::Native => Native::open().map(|n| self.native = Some(n)),
+                ClipPath::Tmux => tmux::reachable(self.env.tmux_socket.as_deref()),
+                ClipPath::Osc52 if tty => Ok(()),
+                ClipPath::Osc52 => Err("no terminal to send OSC 52 to".to_string()),
+            };
+            match ready {
+                Ok(()) => return Ok(path),
+                Err(e) => failures.push(e),
+            }
+        }
+        Err(failures.join("; "))
+    }
+
     /// Clears what we copied if it is still ours.
     pub fn clear_if_ours(&mut self, term: &mut dyn Write) -> ClearOutcome {
         let Some(held) = self.held.take() else {
