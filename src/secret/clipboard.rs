@@ -10,70 +10,17 @@
 
 mod native;
 pub mod osc52;
+mod outcome;
 mod tmux;
 
 use std::io::Write;
 
 use super::one_time::OneTimeSecret;
 use native::{Holding, Native};
+pub use outcome::{ClearOutcome, CopyOutcome, NativeKind};
 
 /// Which path to use (`--clipboard`, config `clipboard`); a settings enum, defined in `model`.
 use crate::model::settings::ClipboardMode;
-
-/// How the copy went; the secret view says it in these words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CopyOutcome {
-    SystemClipboard,
-    TmuxBuffer,
-    /// Sent, but a terminal never confirms.
-    Osc52Sent,
-    /// Nothing reached a clipboard; `reason` says why (no display, TERM=linux, mode off…).
-    NotCopied {
-        reason: String,
-    },
-}
-
-impl CopyOutcome {
-    /// The words of the secret view.
-    pub fn label(&self) -> String {
-        match self {
-            CopyOutcome::SystemClipboard => "copied to the system clipboard".into(),
-            CopyOutcome::TmuxBuffer => "copied to a tmux buffer".into(),
-            CopyOutcome::Osc52Sent => "sent to the terminal (OSC 52) — cannot be confirmed".into(),
-            CopyOutcome::NotCopied { reason } => {
-                format!("not copied — copy it from the screen ({reason})")
-            }
-        }
-    }
-    pub fn copied(&self) -> bool {
-        !matches!(self, CopyOutcome::NotCopied { .. })
-    }
-}
-
-/// What a clear did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClearOutcome {
-    Cleared,
-    /// The clipboard holds something else now; left alone.
-    LeftAlone,
-    /// OSC 52: an empty set was sent; cannot be confirmed.
-    BlindClear,
-    NothingToClear,
-}
-
-impl ClearOutcome {
-    /// Words for the status line and the CLI.
-    pub fn label(&self) -> &'static str {
-        match self {
-            ClearOutcome::Cleared => "cleared",
-            ClearOutcome::LeftAlone => "left alone: it holds something else now",
-            ClearOutcome::BlindClear => {
-                "an empty clipboard was sent to the terminal (OSC 52; cannot be confirmed)"
-            }
-            ClearOutcome::NothingToClear => "nothing of ours to clear",
-        }
-    }
-}
 
 /// The environment facts the choice of path depends on (read once from the process env).
 #[derive(Debug, Clone, Default)]
@@ -155,7 +102,8 @@ impl ClipPath {
 ///
 /// - `off`: none. `native`, `tmux`, `osc52`: exactly that path, no fallback (an override means it).
 /// - `auto`:
-///   - `TERM=linux` (kernel console): none; it has no clipboard and ignores OSC 52.
+///   - `TERM=linux` (kernel console): none, as it has no clipboard and ignores OSC 52; only
+///     inside tmux the tmux buffer, which needs no terminal support.
 ///   - native first when an X11 or Wayland display is named and, over SSH, only an X11 display
 ///     forwarded by ssh (`host:N`): a display on the remote machine would copy to the wrong
 ///     screen, and Wayland cannot be forwarded by ssh;
@@ -170,7 +118,12 @@ pub fn planned_path(mode: ClipboardMode, env: &ClipEnv) -> Vec<ClipPath> {
         ClipboardMode::Osc52 => vec![ClipPath::Osc52],
         ClipboardMode::Auto => {
             if env.linux_console {
-                return vec![];
+                // A tmux buffer works on any terminal (pasted with `prefix ]`).
+                return if env.tmux {
+                    vec![ClipPath::Tmux]
+                } else {
+                    vec![]
+                };
             }
             let mut paths = Vec::with_capacity(2);
             let display_ok = if env.ssh {
@@ -286,8 +239,13 @@ impl Clipboard {
                         tmux_buffer,
                     });
                     return match path {
-                        ClipPath::Native => CopyOutcome::SystemClipboard,
-                        ClipPath::Tmux => CopyOutcome::TmuxBuffer,
+                        ClipPath::Native => CopyOutcome::SystemClipboard(NativeKind::of(
+                            self.env.wayland,
+                            self.env.ssh,
+                        )),
+                        ClipPath::Tmux => CopyOutcome::TmuxBuffer {
+                            buffer: self.tmux_buffer().unwrap_or_default().to_owned(),
+                        },
                         ClipPath::Osc52 => CopyOutcome::Osc52Sent,
                     };
                 }
@@ -319,6 +277,32 @@ impl Clipboard {
         let name = tmux::new_buffer_name()?;
         tmux::load(self.env.tmux_socket.as_deref(), &name, text.as_bytes())?;
         Ok(Some(name))
+    }
+
+    /// Before anything is made to be copied: the first planned path that can take a copy now
+    /// (the system clipboard is opened, and kept for the copy; the tmux server answers; OSC 52
+    /// needs a terminal, `tty`). `Err` says why there is none, in words. The copy itself may
+    /// still fail later (a display that goes away), so its outcome must be checked too.
+    pub fn reachable(&mut self, tty: bool) -> Result<ClipPath, String> {
+        let paths = planned_path(self.mode, &self.env);
+        if paths.is_empty() {
+            return Err(not_copied_reason(self.mode, &self.env));
+        }
+        let mut failures = Vec::with_capacity(paths.len());
+        for path in paths {
+            let ready = match path {
+                ClipPath::Native if self.native.is_some() => Ok(()),
+                ClipPath::Native => Native::open().map(|n| self.native = Some(n)),
+                ClipPath::Tmux => tmux::reachable(self.env.tmux_socket.as_deref()),
+                ClipPath::Osc52 if tty => Ok(()),
+                ClipPath::Osc52 => Err("no terminal to send OSC 52 to".to_string()),
+            };
+            match ready {
+                Ok(()) => return Ok(path),
+                Err(e) => failures.push(e),
+            }
+        }
+        Err(failures.join("; "))
     }
 
     /// Clears what we copied if it is still ours.

@@ -35,6 +35,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("page_down", Action::PageDown),
     ("generate", Action::Generate),
     ("reveal", Action::Reveal),
+    ("copy_secret", Action::CopySecret),
     ("remove", Action::Remove),
     ("switch_server", Action::SwitchServer),
 ];

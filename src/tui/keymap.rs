@@ -35,6 +35,8 @@ pub enum Action {
     Generate,
     Remove,
     Reveal,
+    /// `c` in the secret view: copy the token again while it is still on screen.
+    CopySecret,
     CopyId,
     Details,
     /// Switch to another configured server (profile).

@@ -156,6 +156,7 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     deps.refresh_every = std::time::Duration::from_secs(opts.refresh_secs);
     deps.shutdown = Some(stop_rx);
     deps.connector = opts.connector;
+    deps.mouse = opts.mouse;
 
     let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;
     signals.abort();

@@ -49,6 +49,9 @@ pub struct Deps {
     pub stats: Option<tokio::sync::watch::Sender<Stats>>,
     /// Turns a server entry into a session (`P`); None: switching is not available.
     pub connector: Option<std::sync::Arc<dyn Connector>>,
+    /// Mouse capture was turned on at start: the loop turns it off while the secret view shows
+    /// (so the token can be selected) and back on after.
+    pub mouse: bool,
 }
 
 impl Deps {
@@ -63,6 +66,7 @@ impl Deps {
             clock: Utc::now,
             stats: None,
             connector: None,
+            mouse: false,
         }
     }
 }
@@ -80,6 +84,8 @@ struct Runner {
     tasks: HashMap<ReqId, AbortHandle>,
     clear_at: Option<Instant>,
     clear_screen: bool,
+    /// Whether mouse capture is on now (as this loop last set it).
+    mouse_on: bool,
 }
 
 /// Runs until the user quits (or the input ends); returns the final model and what the loop did.
@@ -113,6 +119,7 @@ where
         if r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats) == Flow::Quit {
             break 'run;
         }
+        r.follow_mouse(&app);
         if app.dirty {
             if r.clear_screen {
                 terminal.clear()?;
@@ -210,6 +217,7 @@ impl Runner {
     /// A runner with nothing in flight, sending results to `tx`.
     fn new(deps: Deps, tx: mpsc::UnboundedSender<Msg>) -> Self {
         Runner {
+            mouse_on: deps.mouse,
             deps,
             tx,
             tasks: HashMap::new(),
@@ -260,6 +268,24 @@ impl Runner {
     fn clear_clipboard(&mut self) -> crate::secret::clipboard::ClearOutcome {
         let mut w = TermWriter(self.deps.term_out.as_mut());
         self.deps.clipboard.clear_if_ours(&mut w)
+    }
+
+    /// Mouse capture follows the model (off while the secret view shows), if it was on at all.
+    fn follow_mouse(&mut self, app: &App) {
+        use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+        let want = self.deps.mouse && app.wants_mouse();
+        if want == self.mouse_on {
+            return;
+        }
+        if let Some(w) = self.deps.term_out.as_mut() {
+            let _ = if want {
+                crossterm::queue!(w, EnableMouseCapture)
+            } else {
+                crossterm::queue!(w, DisableMouseCapture)
+            };
+            let _ = w.flush();
+        }
+        self.mouse_on = want;
     }
 
     fn sync(&mut self, begin: bool) {
@@ -570,6 +596,7 @@ mod tests {
             tasks: HashMap::new(),
             clear_at: None,
             clear_screen: false,
+            mouse_on: false,
         };
         let mut app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
         app.dirty = false;
@@ -642,12 +669,30 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_clear_timer_is_the_one_the_model_asks_for() {
+    fn secret_view() -> crate::tui::app::SecretView {
         use crate::api::CreatedToken;
         use crate::model::wire::CreatedTokenMeta;
         use crate::secret::OneTimeSecret;
-        use crate::tui::app::{Overlay, SecretView};
+        crate::tui::app::SecretView {
+            created: CreatedToken {
+                meta: CreatedTokenMeta {
+                    token_id: "t1".into(),
+                    expires_in: None,
+                    scope: String::new(),
+                    token_type: String::new(),
+                },
+                secret: OneTimeSecret::new("s3cr3t-value".into()).expect("secret"),
+            },
+            copy: None,
+            copies: 0,
+            cleared: None,
+            revealed: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_clear_timer_is_the_one_the_model_asks_for() {
+        use crate::tui::app::Overlay;
 
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         let mut deps = refusing_deps();
@@ -660,36 +705,75 @@ mod tests {
             ..AppConfig::default()
         };
         let mut app = App::new(cfg, DateTime::<Utc>::UNIX_EPOCH);
-        app.overlay = Overlay::Secret(SecretView {
-            created: CreatedToken {
-                meta: CreatedTokenMeta {
-                    token_id: "t1".into(),
-                    expires_in: None,
-                    scope: String::new(),
-                    token_type: String::new(),
-                },
-                secret: OneTimeSecret::new("s3cr3t-value".into()).expect("secret"),
-            },
-            copy: None,
-            revealed: true,
-        });
+        app.overlay = Overlay::Secret(secret_view());
         let mut queue = VecDeque::new();
-        let before = Instant::now();
         r.effect(Effect::CopySecret, &app, &mut queue);
         assert_eq!(r.clear_at, None, "copying alone arms nothing");
         let mut stats = Stats::default();
         r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats);
-        // OSC 52 went to the terminal stream; the model set the deadline and the runtime armed
-        // exactly that delay.
+        // OSC 52 went to the terminal stream; it cannot be cleared reliably, so the model sets
+        // no deadline and no timer is armed (the view says so instead of counting down).
         assert!(!sink.0.lock().expect("sink lock").is_empty());
-        assert_eq!(
-            app.clip_clear_at,
-            Some(DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(7))
+        assert_eq!(app.clip_clear_at, None);
+        assert_eq!(r.clear_at, None);
+        // The delay the model asks for (a tmux buffer, the system clipboard) is armed exactly.
+        let before = Instant::now();
+        r.effect(
+            Effect::ClearClipboardIn(Duration::from_secs(7)),
+            &app,
+            &mut queue,
         );
         let armed = r.clear_at.expect("a clear timer") - before;
         assert!(
             armed >= Duration::from_secs(7) && armed < Duration::from_secs(8),
             "{armed:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn mouse_capture_is_off_while_the_secret_view_shows() {
+        use crate::tui::app::Overlay;
+
+        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
+        let mut deps = refusing_deps();
+        let sink = Sink::default();
+        deps.term_out = Some(Box::new(sink.clone()));
+        deps.mouse = true;
+        let mut r = Runner::new(deps, tx);
+        let mut app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
+        let taken = |s: &Sink| String::from_utf8(std::mem::take(&mut *s.0.lock().expect("lock")));
+        r.follow_mouse(&app);
+        assert_eq!(
+            taken(&sink).expect("utf8"),
+            "",
+            "on at start: nothing to change"
+        );
+        app.overlay = Overlay::Secret(secret_view());
+        r.follow_mouse(&app);
+        let off = taken(&sink).expect("utf8");
+        assert!(
+            off.contains("\x1b[?1000l") && off.contains("\x1b[?1006l"),
+            "{off:?}"
+        );
+        r.follow_mouse(&app);
+        assert_eq!(taken(&sink).expect("utf8"), "", "once");
+        app.overlay = Overlay::None;
+        r.follow_mouse(&app);
+        let on = taken(&sink).expect("utf8");
+        assert!(
+            on.contains("\x1b[?1000h") && on.contains("\x1b[?1006h"),
+            "{on:?}"
+        );
+
+        // Started without mouse capture (--no-mouse): never turned on.
+        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
+        let mut deps = refusing_deps();
+        deps.term_out = Some(Box::new(sink.clone()));
+        let mut r = Runner::new(deps, tx);
+        app.overlay = Overlay::Secret(secret_view());
+        r.follow_mouse(&app);
+        app.overlay = Overlay::None;
+        r.follow_mouse(&app);
+        assert_eq!(taken(&sink).expect("utf8"), "");
     }
 }

@@ -426,23 +426,8 @@ async fn completions_and_man_page() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn copy_that_reaches_no_clipboard_revokes_the_new_token() {
+async fn copy_with_nowhere_to_copy_is_refused_before_anything_is_created() {
     let s = FaultServer::start().await;
-    let secret = "SECRET-copy-abcdefghijklmnopqrstuvwxyz";
-    s.on(
-        "POST",
-        TOKENS,
-        vec![Reply::json_value(
-            200,
-            &json!({"token_id":"copy-1","access_token":secret,"expires_in":3600,
-                    "scope":"applied-permissions/user","token_type":"Bearer"}),
-        )],
-    );
-    s.on(
-        "DELETE",
-        &format!("{TOKENS}/copy-1"),
-        vec![Reply::empty(200)],
-    );
     let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"))
         .args([
             "--clipboard",
@@ -461,13 +446,87 @@ async fn copy_that_reaches_no_clipboard_revokes_the_new_token() {
         .output()
         .await
         .expect("run");
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(o.stdout.is_empty());
     let err = text(&o.stderr);
-    assert!(!err.contains(secret));
     assert!(
-        err.contains("copy-1") && err.contains("revoked again"),
+        err.contains("nowhere to copy the token (clipboard is off)")
+            && err.contains("nothing was created")
+            && err.contains("drop --copy")
+            && err.contains("--clipboard"),
         "{err}"
     );
-    assert_eq!(s.count("DELETE", &format!("{TOKENS}/copy-1")), 1);
+    assert!(!err.contains("copy it from the screen"), "{err}");
+    assert_eq!(s.count("POST", TOKENS), 0, "no create was sent");
+    assert_eq!(s.count("DELETE", &format!("{TOKENS}/copy-1")), 0);
+}
+
+/// Flags, extra environment, and the reason the refusal must name.
+type Case = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+/// The same against the real service, for each way of having nowhere to copy: the clipboard
+/// off; `auto` on the Linux console outside tmux; OSC 52 with no terminal (`setsid`). Exit 2 and
+/// the service's token list unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_with_nowhere_to_copy_leaves_the_service_untouched() {
+    let svc = common::service::harness().start().await;
+    let listed = |svc: &common::service::TestService| {
+        let (url, admin) = (svc.url(TOKENS), svc.admin.clone());
+        async move {
+            let v: serde_json::Value = common::service::client()
+                .get(url)
+                .bearer_auth(admin)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            v["tokens"].as_array().expect("tokens").len()
+        }
+    };
+    let before = listed(&svc).await;
+    let cases: [Case; 3] = [
+        (&["--clipboard", "off"], &[], "clipboard is off"),
+        (
+            &["--clipboard", "auto"],
+            &[("TERM", "linux")],
+            "the Linux console has no clipboard",
+        ),
+        (
+            &["--clipboard", "osc52"],
+            &[("TERM", "xterm")],
+            "no terminal to send OSC 52 to",
+        ),
+    ];
+    for (flags, env, why) in cases {
+        let o = tokio::process::Command::new("setsid")
+            .arg("-w")
+            .arg(env!("CARGO_BIN_EXE_tokentab"))
+            .args(flags)
+            .args(["tokens", "create", "-d", "nowhere to copy", "--copy"])
+            .args(["--url", &svc.handle.url()])
+            .env("TOKENTAB_TOKEN", &svc.admin)
+            .env_remove("TOKENTAB_URL")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("TMUX")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .expect("run");
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(o.stdout.is_empty(), "{flags:?}");
+        assert!(
+            err.contains(why) && err.contains("nothing was created"),
+            "{err}"
+        );
+        assert_eq!(listed(&svc).await, before, "{flags:?}: a token was created");
+    }
 }

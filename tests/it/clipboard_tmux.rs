@@ -28,6 +28,12 @@ fn env_of(server: &TmuxSession) -> ClipEnv {
     })
 }
 
+/// The copy went to the tmux buffer the clipboard now holds, and the outcome names it.
+fn assert_named(out: CopyOutcome, cb: &Clipboard) {
+    let buffer = cb.tmux_buffer().expect("a buffer held").to_string();
+    assert_eq!(out, CopyOutcome::TmuxBuffer { buffer });
+}
+
 fn secret() -> OneTimeSecret {
     OneTimeSecret::new(TOKEN.to_string()).unwrap()
 }
@@ -38,9 +44,18 @@ fn copy_reaches_tmux_and_clear_removes_it(server: &TmuxSession) {
     let started = Instant::now();
     let out = cb.copy(&secret(), &mut term);
     eprintln!("tmux copy took {:?}", started.elapsed());
-    assert_eq!(out, CopyOutcome::TmuxBuffer, "{}", out.label());
-    assert!(term.is_empty(), "no OSC 52 inside tmux: {term:?}");
     let name = cb.tmux_buffer().unwrap().to_string();
+    // The outcome names the buffer, so the secret view can say which one and how to paste it.
+    assert_eq!(
+        out,
+        CopyOutcome::TmuxBuffer {
+            buffer: name.clone()
+        },
+        "{}",
+        out.label()
+    );
+    assert_eq!(out.label(), format!("copied to a tmux buffer: {name}"));
+    assert!(term.is_empty(), "no OSC 52 inside tmux: {term:?}");
     assert!(name.starts_with("tokentab-"), "{name}");
     assert_eq!(server.buffer(&name).as_deref(), Some(TOKEN));
     assert!(cb.holds_secret());
@@ -76,7 +91,7 @@ fn tmux_with_set_clipboard_on() {
 fn dropping_the_clipboard_deletes_the_buffer() {
     let server = TmuxSession::idle();
     let mut cb = Clipboard::new(ClipboardMode::Tmux, env_of(&server));
-    assert_eq!(cb.copy(&secret(), &mut Vec::new()), CopyOutcome::TmuxBuffer);
+    assert_named(cb.copy(&secret(), &mut Vec::new()), &cb);
     let name = cb.tmux_buffer().unwrap().to_string();
     assert_eq!(server.buffer(&name).as_deref(), Some(TOKEN));
     drop(cb);
@@ -91,9 +106,9 @@ fn dropping_the_clipboard_deletes_the_buffer() {
 fn a_second_copy_replaces_the_first_buffer() {
     let server = TmuxSession::idle();
     let mut cb = Clipboard::new(ClipboardMode::Auto, env_of(&server));
-    assert_eq!(cb.copy(&secret(), &mut Vec::new()), CopyOutcome::TmuxBuffer);
+    assert_named(cb.copy(&secret(), &mut Vec::new()), &cb);
     let first = cb.tmux_buffer().unwrap().to_string();
-    assert_eq!(cb.copy(&secret(), &mut Vec::new()), CopyOutcome::TmuxBuffer);
+    assert_named(cb.copy(&secret(), &mut Vec::new()), &cb);
     let second = cb.tmux_buffer().unwrap().to_string();
     assert_ne!(first, second);
     assert_eq!(server.buffer(&first), None);
@@ -193,7 +208,7 @@ fn buffer_also_reaches_the_outer_terminal(server: &TmuxSession) {
     use base64::Engine as _;
     let terminal = AttachedTerminal::attach(server);
     let mut cb = Clipboard::new(ClipboardMode::Auto, env_of(server));
-    assert_eq!(cb.copy(&secret(), &mut Vec::new()), CopyOutcome::TmuxBuffer);
+    assert_named(cb.copy(&secret(), &mut Vec::new()), &cb);
     let b64 = base64::engine::general_purpose::STANDARD.encode(TOKEN);
     assert!(
         terminal.received(&format!("]52;;{b64}")),

@@ -15,7 +15,9 @@ use common::xvfb::{Xvfb, set_process_display};
 
 use tokentab::model::settings::ClipboardMode;
 use tokentab::secret::OneTimeSecret;
-use tokentab::secret::clipboard::{ClearOutcome, ClipEnv, ClipPath, Clipboard, CopyOutcome};
+use tokentab::secret::clipboard::{
+    ClearOutcome, ClipEnv, ClipPath, Clipboard, CopyOutcome, NativeKind,
+};
 
 const TOKEN: &str = "eyJ2ZXIiOiIyIn0.cmVmdGtuOngxMS10ZXN0LXRva2Vu.c2lnbmF0dXJl";
 const OTHER: &str = "something the user copied since";
@@ -36,7 +38,12 @@ fn holds_the_token_after_copy_and_not_after_clear() {
             let started = Instant::now();
             let out = cb.copy(&secret(), &mut term);
             eprintln!("native copy (first, connects) took {:?}", started.elapsed());
-            assert_eq!(out, CopyOutcome::SystemClipboard, "{}", out.label());
+            assert_eq!(
+                out,
+                CopyOutcome::SystemClipboard(NativeKind::X11),
+                "{}",
+                out.label()
+            );
             assert!(
                 term.is_empty(),
                 "no OSC 52 when the system clipboard worked"
@@ -75,7 +82,7 @@ fn a_value_copied_in_between_is_left_alone() {
             let mut cb = Clipboard::new(ClipboardMode::Native, x.env());
             assert_eq!(
                 cb.copy(&secret(), &mut Vec::new()),
-                CopyOutcome::SystemClipboard
+                CopyOutcome::SystemClipboard(NativeKind::X11)
             );
             assert_eq!(x.read_clipboard(None).as_deref(), Some(TOKEN));
 
@@ -96,7 +103,7 @@ fn dropping_the_clipboard_clears_it() {
         let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
         assert_eq!(
             cb.copy(&secret(), &mut Vec::new()),
-            CopyOutcome::SystemClipboard
+            CopyOutcome::SystemClipboard(NativeKind::X11)
         );
         assert_eq!(x.read_clipboard(None).as_deref(), Some(TOKEN));
         drop(cb);
@@ -113,7 +120,7 @@ fn a_second_copy_replaces_the_first() {
         let second = "c2Vjb25kLXRva2VuLXZhbHVlLWZvci10ZXN0";
         assert_eq!(
             cb.copy(&secret(), &mut Vec::new()),
-            CopyOutcome::SystemClipboard
+            CopyOutcome::SystemClipboard(NativeKind::X11)
         );
         let started = Instant::now();
         let out = cb.copy(&OneTimeSecret::new(second.into()).unwrap(), &mut Vec::new());
@@ -121,7 +128,7 @@ fn a_second_copy_replaces_the_first() {
             "native copy replacing the first (same connection) took {:?}",
             started.elapsed()
         );
-        assert_eq!(out, CopyOutcome::SystemClipboard);
+        assert_eq!(out, CopyOutcome::SystemClipboard(NativeKind::X11));
         assert_eq!(x.read_clipboard(None).as_deref(), Some(second));
         assert_eq!(cb.clear_if_ours(&mut Vec::new()), ClearOutcome::Cleared);
     });
@@ -191,7 +198,11 @@ fn copy_right_after_a_clear_is_really_there() {
             let mut cb = Clipboard::new(ClipboardMode::Auto, x.env());
             let copy = |cb: &mut Clipboard, value: &str| {
                 let out = cb.copy(&OneTimeSecret::new(value.into()).unwrap(), &mut Vec::new());
-                assert_eq!(out, CopyOutcome::SystemClipboard, "{value}");
+                assert_eq!(
+                    out,
+                    CopyOutcome::SystemClipboard(NativeKind::X11),
+                    "{value}"
+                );
             };
             for round in 0..10 {
                 let (a, b, c) = (

@@ -7,7 +7,7 @@ use common::fixtures::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokentab::api::RevokeOutcome;
 use tokentab::model::sanitize::is_unsafe_char;
-use tokentab::secret::clipboard::{ClearOutcome, CopyOutcome};
+use tokentab::secret::clipboard::{ClearOutcome, CopyOutcome, NativeKind};
 use tokentab::tui::app::form::Field;
 use tokentab::tui::app::tokens::Column;
 use tokentab::tui::app::{App, Load, Overlay};
@@ -43,6 +43,13 @@ fn open_secret(app: &mut App) {
     });
     let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(fx.contains(&Effect::CopySecret));
+}
+
+/// The secret's copy into a named tmux buffer.
+fn tmux_copy() -> CopyOutcome {
+    CopyOutcome::TmuxBuffer {
+        buffer: "tokentab-0123".into(),
+    }
 }
 
 /// A model in each mode.
@@ -169,8 +176,8 @@ fn every_msg_in_every_mode() {
         app.update(Msg::Scroll(1));
         app.update(Msg::Scroll(-1));
         app.update(Msg::Click { x: 10, y: 5 });
-        app.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer));
-        let fx = app.update(Msg::TextCopied("t-1".into(), CopyOutcome::TmuxBuffer));
+        app.update(Msg::SecretCopied(tmux_copy()));
+        let fx = app.update(Msg::TextCopied("t-1".into(), tmux_copy()));
         assert!(fx.is_empty(), "{mode:?}: {fx:?}");
         app.update(Msg::ClipboardCleared(ClearOutcome::Cleared));
         assert_eq!(app.mode(), mode);
@@ -776,7 +783,9 @@ fn secret_view_copies_counts_down_and_never_reopens() {
     let mut app = loaded(100, 30);
     open_secret(&mut app);
     assert_eq!(app.secret().unwrap().expose(), SECRET);
-    app.update(Msg::SecretCopied(CopyOutcome::SystemClipboard));
+    app.update(Msg::SecretCopied(CopyOutcome::SystemClipboard(
+        NativeKind::X11,
+    )));
     assert_eq!(app.countdown(), Some(30));
     app.update(Msg::Tick(now() + Duration::seconds(12)));
     assert_eq!(app.countdown(), Some(18));
@@ -898,7 +907,7 @@ fn copy_id_asks_for_a_plain_copy() {
 #[test]
 fn copy_id_says_how_it_went_and_never_claims_a_copy_that_failed() {
     let mut app = loaded(100, 30);
-    app.update(Msg::TextCopied("e1e2e3e4".into(), CopyOutcome::TmuxBuffer));
+    app.update(Msg::TextCopied("e1e2e3e4".into(), tmux_copy()));
     let s = app.status.as_ref().expect("a message");
     assert!(
         !s.error && s.text.contains("e1e2e3e4") && s.text.contains("tmux buffer"),
@@ -959,7 +968,8 @@ fn unauthorized_list_says_so_in_the_banner() {
 fn the_countdown_ticks_only_while_the_view_shows_it() {
     let mut app = loaded(100, 30);
     open_secret(&mut app);
-    app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
+    // A tmux buffer (OSC 52 has no countdown: it cannot be cleared reliably).
+    app.update(Msg::SecretCopied(tmux_copy()));
     // A list refresh is in flight after create; its answer stops the spinner.
     let id = app.table.refreshing.expect("refresh after create");
     app.update(listed(id, Ok(sample())));

@@ -1,5 +1,9 @@
 //! `tokentab tokens create`: the request from the flags, then the secret printed once (alone, or
 //! in `--json`) or handed to the one-time clipboard path (`--copy`).
+//!
+//! `--copy` with nowhere to copy is refused before anything is created (exit 2, saying why and
+//! what to use instead): a token made only to be revoked again is one more secret that existed
+//! for nothing, and an audit entry that looks like an incident.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -99,6 +103,12 @@ pub(super) async fn create(
 ) -> Result<ExitCode, Failure> {
     let now = Utc::now();
     let req = build_request(args, now)?;
+    // Checked before the create: nothing is made that could not be handed over.
+    let clip = if args.copy {
+        Some(copy_path(cfg)?)
+    } else {
+        None
+    };
     let created = client.create_token(&req).await?;
     let meta = &created.meta;
     let expiry = Expiry::from_expires_in(now, meta.expires_in);
@@ -112,8 +122,8 @@ pub(super) async fn create(
         summary,
         expiry.preview(now)
     );
-    if args.copy {
-        return copy_secret(client, &created, cfg, &about).await;
+    if let Some(clip) = clip {
+        return copy_secret(client, &created, clip, cfg, &about).await;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -128,15 +138,33 @@ pub(super) async fn create(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--copy`: the one-time clipboard path. If nothing reached a clipboard the token would be
-/// unusable, so it is revoked at once.
+/// The clipboard `--copy` will use, if a copy can go anywhere now; else a usage failure that
+/// says why and what to do instead.
+fn copy_path(cfg: &Resolved) -> Result<Clipboard, Failure> {
+    let mut clip = Clipboard::new(cfg.clipboard, ClipEnv::from_process());
+    let tty = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .is_ok();
+    match clip.reachable(tty) {
+        Ok(_) => Ok(clip),
+        Err(why) => Err(Failure::Usage(format!(
+            "--copy: nowhere to copy the token ({why}); nothing was created. \
+             Print it instead (drop --copy: the token goes to stdout, alone, for a pipe; or --json), \
+             or choose a path with --clipboard tmux|native|osc52"
+        ))),
+    }
+}
+
+/// `--copy`: the one-time clipboard path, checked reachable before the create. If the copy
+/// still reached nothing the token would be unusable, so it is revoked at once.
 async fn copy_secret(
     client: &Client,
     created: &CreatedToken,
+    mut clip: Clipboard,
     cfg: &Resolved,
     about: &str,
 ) -> Result<ExitCode, Failure> {
-    let mut clip = Clipboard::new(cfg.clipboard, ClipEnv::from_process());
     // OSC 52 must reach the terminal itself, never a redirected stderr or file.
     let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
     let outcome = match tty {
@@ -150,12 +178,15 @@ async fn copy_secret(
     };
     if outcome.copied() {
         eprintln!("tokentab: {}; {}", sanitize_line(about), outcome.label());
-        hold_then_clear(&mut clip, cfg.clipboard_clear_secs).await;
+        if let Some(how) = outcome.how_to_use() {
+            eprintln!("tokentab: {how}");
+        }
+        hold_then_clear(&mut clip, &outcome, cfg.clipboard_clear_secs).await;
         return Ok(ExitCode::SUCCESS);
     }
     let id = &created.meta.token_id;
     let undo = match client.revoke_token(id).await {
-        Ok(_) => "it has been revoked again".to_owned(),
+        Ok(_) => "it has been revoked again, so no token nobody holds stays live".to_owned(),
         Err(e) => format!(
             "revoking it failed too ({}); revoke it with: tokentab tokens revoke {id}",
             e.user_message()
@@ -170,12 +201,19 @@ async fn copy_secret(
 /// The system clipboard keeps our content only while this process owns it, and a tmux buffer
 /// or a terminal clipboard keeps it until cleared: so stay for the clear timeout (Ctrl-C clears
 /// at once), then clear if it is still ours. 0 = leave it and exit.
-async fn hold_then_clear(clip: &mut Clipboard, secs: u64) {
+async fn hold_then_clear(clip: &mut Clipboard, copy: &CopyOutcome, secs: u64) {
     if secs == 0 {
         eprintln!("tokentab: clipboard clearing is off (--clipboard-clear 0)");
         return;
     }
-    eprintln!("tokentab: paste it now; the clipboard is cleared in {secs} s (Ctrl-C clears now)");
+    let what = copy
+        .countdown(i64::try_from(secs).unwrap_or(i64::MAX))
+        .unwrap_or_else(|| {
+            format!(
+                "in {secs} s an empty clipboard is sent to the terminal (OSC 52, not confirmed)"
+            )
+        });
+    eprintln!("tokentab: paste it now; {what} (Ctrl-C: now)");
     tokio::select! {
         _ = tokio::time::sleep(std::time::Duration::from_secs(secs)) => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -65,6 +65,14 @@ fn load_with(socket: Option<&str>, name: &str, secret: &[u8], send: bool) -> Res
     status
 }
 
+/// Whether the tmux server at `socket` answers (it has a session to paste into).
+pub fn reachable(socket: Option<&str>) -> Result<(), String> {
+    let mut cmd = tmux(socket);
+    cmd.arg("has-session").stdin(Stdio::null());
+    let child = cmd.spawn().map_err(|e| format!("cannot run tmux: {e}"))?;
+    finish(child)
+}
+
 /// Deletes the buffer `name`. `Ok(false)` when tmux no longer has it (or the server is gone).
 pub fn delete(socket: Option<&str>, name: &str) -> Result<bool, String> {
     let mut cmd = tmux(socket);

@@ -18,10 +18,12 @@ impl App {
         self.say(what, !outcome.copied());
     }
 
-    /// The secret was copied: the model owns the clear deadline and asks the runtime to clear
-    /// then.
+    /// The secret was copied (first time or again with `c`): the model owns the clear deadline
+    /// and asks the runtime to clear then. Only what a clear can really remove is counted down
+    /// (a tmux buffer, the system clipboard); OSC 52 is not.
     pub(super) fn on_secret_copied(&mut self, outcome: CopyOutcome, fx: &mut Vec<Effect>) {
-        if outcome.copied() && self.cfg.clipboard_clear_secs > 0 {
+        self.clip_clear_at = None;
+        if outcome.clears_on_timer() && self.cfg.clipboard_clear_secs > 0 {
             let delay = Duration::from_secs(self.cfg.clipboard_clear_secs);
             // A delay past the calendar's end is as good as never.
             self.clip_clear_at = Span::from_std(delay)
@@ -31,23 +33,33 @@ impl App {
                 fx.push(Effect::ClearClipboardIn(delay));
             }
         }
+        self.clip_copy = Some(outcome.clone());
         if let Overlay::Secret(v) = &mut self.overlay {
-            v.copy = Some(outcome);
+            v.copied(outcome);
         }
     }
 
     pub(super) fn on_clipboard_cleared(&mut self, outcome: ClearOutcome) {
         self.clip_clear_at = None;
-        match outcome {
-            ClearOutcome::Cleared => self.say("clipboard cleared", false),
-            ClearOutcome::LeftAlone => {
-                self.say("clipboard holds something else now; left alone", false)
+        let said = match (&outcome, self.clip_copy.take()) {
+            (ClearOutcome::Cleared, Some(copy)) => {
+                format!("clipboard cleared: {}", copy.cleared(&outcome))
             }
-            ClearOutcome::BlindClear => self.say(
-                "asked the terminal to clear its clipboard (OSC 52; cannot be confirmed)",
-                false,
-            ),
-            ClearOutcome::NothingToClear => {}
+            (ClearOutcome::Cleared, None) => "clipboard cleared".into(),
+            (ClearOutcome::LeftAlone, _) => "clipboard holds something else now; left alone".into(),
+            (ClearOutcome::BlindClear, _) => {
+                "asked the terminal to clear its clipboard (OSC 52; cannot be confirmed)".into()
+            }
+            (ClearOutcome::NothingToClear, Some(copy @ CopyOutcome::TmuxBuffer { .. })) => {
+                copy.cleared(&outcome)
+            }
+            (ClearOutcome::NothingToClear, _) => String::new(),
+        };
+        if let Overlay::Secret(v) = &mut self.overlay {
+            v.cleared = Some(outcome);
+        }
+        if !said.is_empty() {
+            self.say(said, false);
         }
     }
 }
@@ -58,7 +70,14 @@ mod tests {
 
     use super::super::AppConfig;
     use super::*;
+    use crate::secret::clipboard::NativeKind;
     use crate::tui::msg::Msg;
+
+    fn tmux() -> CopyOutcome {
+        CopyOutcome::TmuxBuffer {
+            buffer: "tokentab-00".into(),
+        }
+    }
 
     fn app(clear_secs: u64) -> App {
         let cfg = AppConfig {
@@ -71,7 +90,9 @@ mod tests {
     #[test]
     fn the_model_sets_the_clear_deadline_and_asks_the_runtime_for_the_timer() {
         let mut a = app(30);
-        let fx = a.update(Msg::SecretCopied(CopyOutcome::SystemClipboard));
+        let fx = a.update(Msg::SecretCopied(CopyOutcome::SystemClipboard(
+            NativeKind::X11,
+        )));
         assert_eq!(fx, vec![Effect::ClearClipboardIn(Duration::from_secs(30))]);
         assert_eq!(a.clip_clear_at, Some(a.now + Span::seconds(30)));
     }
@@ -84,16 +105,10 @@ mod tests {
         }));
         assert!(fx.is_empty() && a.clip_clear_at.is_none());
         let mut a = app(0);
-        assert!(
-            a.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer))
-                .is_empty()
-        );
+        assert!(a.update(Msg::SecretCopied(tmux())).is_empty());
         // A delay past what the calendar holds means never, not a panic.
         let mut a = app(u64::MAX);
-        assert!(
-            a.update(Msg::SecretCopied(CopyOutcome::TmuxBuffer))
-                .is_empty()
-        );
+        assert!(a.update(Msg::SecretCopied(tmux())).is_empty());
         assert!(a.clip_clear_at.is_none());
     }
 }

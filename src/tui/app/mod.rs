@@ -43,6 +43,7 @@ use crossterm::event::Event;
 use ratatui::layout::Rect;
 
 use crate::secret::OneTimeSecret;
+use crate::secret::clipboard::CopyOutcome;
 
 use super::keymap::{Action, KeyMap, Mode};
 use super::layout::{self, Regions, Shape};
@@ -118,6 +119,8 @@ pub struct App {
     pub rotation: Option<rotate::Rotation>,
     /// When the clipboard will be cleared (the countdown).
     pub clip_clear_at: Option<DateTime<Utc>>,
+    /// Where the secret's last copy went (for the clear's words once the view is closed).
+    pub clip_copy: Option<CopyOutcome>,
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quitting: bool,
@@ -144,6 +147,7 @@ impl App {
             form: None,
             rotation: None,
             clip_clear_at: None,
+            clip_copy: None,
             dirty: true,
             quitting: false,
         }

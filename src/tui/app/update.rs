@@ -194,7 +194,7 @@ impl App {
             (Mode::Audit | Mode::AuditFilter, Overlay::Audit(v), _) => v.on_action(a, &mut cx),
             (Mode::Help, Overlay::Help(scroll), _) => help::on_action(scroll, a),
             (Mode::Secret, Overlay::Secret(v), _) => {
-                if v.on_action(a) {
+                if v.on_action(a, &mut cx) {
                     self.close_secret(fx);
                 }
                 return;

@@ -101,6 +101,7 @@ impl Default for KeyMap {
             b(&[M::Form], c('x'), A::Remove, "remove permission row", false),
             b(&[M::Form], p(K::Delete), A::Remove, "remove permission row", false),
             b(&[M::Secret], c('v'), A::Reveal, "reveal / mask", true),
+            b(&[M::Secret], c('c'), A::CopySecret, "copy again", true),
             b(&[M::Menu], c('d'), A::Revoke, "revoke", false),
             b(&[M::Menu], c('y'), A::CopyId, "copy token ID", false),
             b(&[M::Menu], c('i'), A::Details, "details", false),

@@ -1,21 +1,92 @@
-//! The new token, once: whole on one line (never truncated), how it was copied, and the
-//! clipboard countdown.
+//! The new token, once: whole on one line (never truncated), where the copy went (the tmux
+//! buffer by name and how to paste it, which system clipboard, OSC 52 unconfirmed, or why not),
+//! what the clear will really do (a countdown only for what can be cleared) and what it did.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, SecretView};
+use super::super::keymap::{Action, Mode};
 use super::super::theme::Theme;
 use super::{centered, framed, popup};
+
+/// The words under the token, each with its style (wrapped to the view's width).
+fn words(app: &App, v: &SecretView, theme: &Theme) -> Vec<(String, Style)> {
+    let mut out = vec![(
+        format!(
+            "shown once {} it will not be stored; copy it and keep it in a safe place",
+            theme.glyphs.dash
+        ),
+        theme.warn(),
+    )];
+    let failed = v.copy.as_ref().is_some_and(|c| !c.copied());
+    let copy_style = if failed { theme.warn() } else { theme.base() };
+    out.push((theme.text(&v.copy_line()).into_owned(), copy_style));
+    if let Some(how) = v.copy.as_ref().and_then(|c| c.how_to_use()) {
+        out.push((how, theme.base()));
+    }
+    let clearing_off = app.cfg.clipboard_clear_secs == 0;
+    if let Some(line) = v.clear_line(app.countdown(), clearing_off) {
+        out.push((theme.text(&line).into_owned(), theme.dim()));
+    }
+    out
+}
+
+fn key(app: &App, action: Action, fallback: &str) -> String {
+    app.keymap
+        .key_for(Mode::Secret, action)
+        .map_or_else(|| fallback.to_string(), |k| k.label())
+}
+
+/// Rows `text` takes when word-wrapped at `width` (greedy, as the paragraph wraps).
+fn rows(text: &str, width: usize) -> u16 {
+    let width = width.max(1);
+    let (mut rows, mut used) = (1u16, 0usize);
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        let need = if used == 0 { n } else { used + 1 + n };
+        if need <= width {
+            used = need;
+        } else {
+            rows += 1;
+            // A word longer than the line is broken over as many rows as it takes.
+            rows += (n.saturating_sub(1) / width) as u16;
+            used = n % width;
+        }
+    }
+    rows
+}
 
 pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect) {
     let secret = v.created.secret.expose();
     let need = secret.len() as u16 + 4;
+    let width = need.max(70).min(area.width);
+    let inner_w = usize::from(width.saturating_sub(2));
     let rotation = app.rotation.as_ref().map(|r| r.message());
-    let extra = if rotation.is_some() { 3 } else { 0 };
-    let r = popup(f, centered(area, need.max(70), 13 + extra));
+    let said = words(app, v, theme);
+    let mut keys = format!(
+        "{}/{} close (the token cannot be shown again) · {} copy again",
+        key(app, Action::Confirm, "⏎"),
+        key(app, Action::Back, "Esc"),
+        key(app, Action::CopySecret, "c"),
+    );
+    if app.cfg.mask_secret {
+        keys.push_str(&format!(
+            " · {} reveal / mask",
+            key(app, Action::Reveal, "v")
+        ));
+    }
+    let keys = theme.text(&keys).into_owned();
+    let mut height = 2 + 4 + 1; // borders; id, blank, token, blank; blank before the keys
+    height += said.iter().map(|(t, _)| rows(t, inner_w)).sum::<u16>();
+    height += rows(&keys, inner_w);
+    if let Some((text, _)) = &rotation {
+        height += rows(text, inner_w) + 1;
+    }
+    let r = popup(f, centered(area, width, height));
     let inner = framed(
         f,
         r,
@@ -47,23 +118,8 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        format!(
-            "shown once {} it will not be stored; copy it and keep it in a safe place",
-            theme.glyphs.dash
-        ),
-        theme.warn(),
-    )));
-    let copy = match &v.copy {
-        Some(c) => theme.text(&c.label()).into_owned(),
-        None => theme.text("copying…").into_owned(),
-    };
-    lines.push(Line::from(copy));
-    match app.countdown() {
-        Some(s) => lines.push(Line::from(format!(
-            "the clipboard will be cleared in {s} s"
-        ))),
-        None => lines.push(Line::from("")),
+    for (text, style) in said {
+        lines.push(Line::from(Span::styled(text, style)));
     }
     lines.push(Line::from(""));
     if let Some((text, error)) = rotation {
@@ -74,14 +130,6 @@ pub fn draw(f: &mut Frame, app: &App, v: &SecretView, theme: &Theme, area: Rect)
         )));
         lines.push(Line::from(""));
     }
-    let keys = if app.cfg.mask_secret {
-        "⏎/Esc close (the token cannot be shown again) · v reveal / mask"
-    } else {
-        "⏎/Esc close (the token cannot be shown again)"
-    };
-    lines.push(Line::from(Span::styled(
-        theme.text(keys).into_owned(),
-        theme.dim(),
-    )));
+    lines.push(Line::from(Span::styled(keys, theme.dim())));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

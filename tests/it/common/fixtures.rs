@@ -338,6 +338,7 @@ pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 34] = {
         Action::Generate,
         Action::Remove,
         Action::Reveal,
+        Action::CopySecret,
         Action::CopyId,
         Action::Details,
         Action::SwitchServer,
@@ -381,6 +382,7 @@ fn every_action_is_listed(a: tokentab::tui::keymap::Action) {
         | Action::Generate
         | Action::Remove
         | Action::Reveal
+        | Action::CopySecret
         | Action::CopyId
         | Action::Details
         | Action::SwitchServer
