@@ -309,7 +309,7 @@ fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
 }
 
 /// Every user action, for tests that press each one in every mode.
-pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 34] = {
+pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 35] = {
     use tokentab::tui::keymap::Action;
     [
         Action::Quit,
