@@ -27,6 +27,11 @@ impl TmuxSession {
         for (k, v) in env {
             c.arg("-e").arg(format!("{k}={v}"));
         }
+        // tmux sets a pane's TERM from its `default-terminal` over `-e TERM=…`: a TERM the test
+        // asks for reaches the program only through `env`.
+        if let Some((_, term)) = env.iter().find(|(k, _)| *k == "TERM") {
+            c.args(["env", &format!("TERM={term}")]);
+        }
         c.args(cmd);
         let out = c.output().expect("run tmux");
         assert!(
