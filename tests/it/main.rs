@@ -81,6 +81,7 @@ mod tui_audit;
 mod tui_cursor_bytes;
 mod tui_disabled;
 mod tui_form;
+mod tui_form_tmux;
 mod tui_glyphs;
 mod tui_glyphs_tmux;
 mod tui_hostile;

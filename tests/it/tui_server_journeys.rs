@@ -248,7 +248,7 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
                 heading.windows(word.len()).position(|w| w == word).unwrap()
             };
             let at = |row: &[char], c: usize| row[c..c + 3].iter().collect::<String>();
-            let fleet = chars(line(" Fleet          edge-eu"));
+            let fleet = chars(line(" Fleet · edge-eu"));
             let device = chars(line(&format!("({short}…)")));
             let (r, w, d) = (col("Read"), col("Write"), col("Delete"));
             assert_eq!(

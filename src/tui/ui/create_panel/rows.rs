@@ -1,6 +1,7 @@
 //! The create panel's permissions table, with the headings the Connect UI gives it (Target
-//! entity · Target · Read Write Delete; check boxes under the permission types, not `R--`),
-//! and the word wrapping the panel's help and messages use so that nothing is cut.
+//! entity · Target · Read Write Delete; check boxes under the permission types, not `R--`):
+//! one line a row when the panel is wide, else "Device · kiosk-12 (d-03c2…)" over its boxes.
+//! And the word wrapping the panel's help and messages use so that nothing is cut.
 
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
@@ -40,10 +41,12 @@ pub fn lines(
     out: &mut Vec<Line<'static>>,
 ) {
     let one_line = w >= 1 + ENTITY + 2 + MIN_TARGET + 1 + PERMS;
+    let sep = theme.text("·").into_owned();
     let tw = if one_line {
         w - (1 + ENTITY + 2 + 1 + PERMS)
     } else {
-        w.saturating_sub(1 + ENTITY + 2)
+        // " Project · " at most: the name follows its entity, as the heading says.
+        w.saturating_sub(1 + 7 + 3)
     };
     let pad = " ".repeat(1 + ENTITY + 2);
     if one_line {
@@ -56,7 +59,7 @@ pub fn lines(
         )));
     } else {
         out.push(Line::from(Span::styled(
-            format!(" {:<ENTITY$}  Target", "Target entity"),
+            format!(" Target entity {sep} Target"),
             theme.dim(),
         )));
         out.push(Line::from(Span::styled(
@@ -80,7 +83,7 @@ pub fn lines(
             let gap = " ".repeat(tw.saturating_sub(name_w));
             format!(" {label:<ENTITY$}  {name}{gap} {}", boxes(theme, actions))
         } else {
-            format!(" {label:<ENTITY$}  {name}")
+            format!(" {label} {sep} {name}")
         };
         out.push(Line::from(Span::styled(theme.fit(&text, w), st)));
         if !one_line {
