@@ -15,7 +15,7 @@ use tokentab::api::{Client, ClientOptions};
 use tokentab::model::expiry::ServerLimits;
 use tokentab::tui::app::App;
 use tokentab::tui::app::form::Field;
-use tokentab::tui::msg::{Answer, Effect, Owner, Request};
+use tokentab::tui::msg::{Answer, Effect, Owner, ReqId, Request};
 
 const DAY: u64 = 86_400;
 
@@ -29,7 +29,7 @@ fn thirty_days() -> ServerLimits {
 
 /// The panel's text (right of the table, inside its border), its lines joined by one space:
 /// what a person reads there, wrapping undone.
-fn panel_words(text: &str, w: u16) -> String {
+pub fn panel_words(text: &str, w: u16) -> String {
     let pw = usize::from((w * 2 / 5).clamp(38, 64));
     let from = usize::from(w) - pw + 1;
     text.lines()
@@ -46,17 +46,22 @@ fn panel_words(text: &str, w: u16) -> String {
         .join(" ")
 }
 
-/// `n`, and the server's answer to the limits the form asks for at once.
-fn open_form(app: &mut App, limits: Option<ServerLimits>) {
-    let fx = key(app, KeyCode::Char('n'));
-    let id = id_of(&fx, |e| match e {
+/// The form's call for the server's limits.
+fn limits_call(fx: &[Effect]) -> ReqId {
+    id_of(fx, |e| match e {
         Effect::Call {
             owner: Owner::Form,
             id,
             request: Request::TokenLimits,
         } => Some(*id),
         _ => None,
-    });
+    })
+}
+
+/// `n`, and the server's answer to the limits the form asks for at once.
+fn open_form(app: &mut App, limits: Option<ServerLimits>) {
+    let fx = key(app, KeyCode::Char('n'));
+    let id = limits_call(&fx);
     app.update(reply(Owner::Form, id, Answer::Limits(Ok(limits))));
 }
 
@@ -192,14 +197,7 @@ fn a_too_long_expiry_is_flagged_as_typed_and_generate_is_refused() {
 fn the_limits_arriving_late_flag_what_was_typed_before() {
     let mut app = loaded(80, 24);
     let fx = key(&mut app, KeyCode::Char('n'));
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::TokenLimits,
-        } => Some(*id),
-        _ => None,
-    });
+    let id = limits_call(&fx);
     focus(&mut app, Field::Expiration);
     let text = render_text(&mut app, 80, 24);
     assert!(text.contains("asking the server for its limits"), "{text}");

@@ -11,6 +11,8 @@ use std::os::unix::fs::PermissionsExt;
 use common::tab::*;
 use common::tmux::TmuxSession;
 
+use crate::tui_form::panel_words;
+
 /// The tab signed in to `url` with `token`, its environment the Linux console in the C locale
 /// (for the binary alone: tmux keeps the test's locale, so capture-pane reads what was drawn).
 fn start(home: &Home, url: &str, token: &str) -> TmuxSession {
@@ -39,23 +41,6 @@ fn start(home: &Home, url: &str, token: &str) -> TmuxSession {
     let henv = home.env();
     let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     TmuxSession::start(&argv, 80, 24, &henv)
-}
-
-/// The panel's words (right of the table's 42 columns), lines joined: wrapping undone.
-fn panel(screen: &str) -> String {
-    screen
-        .lines()
-        .map(|l| {
-            l.chars()
-                .skip(43)
-                .take(36)
-                .collect::<String>()
-                .trim()
-                .to_owned()
-        })
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]
@@ -96,7 +81,7 @@ fn expiry_help_early_flag_and_device_names_at_80x24_on_the_console() {
     t.type_text("kiosk reader");
     t.keys(&["Tab"]);
     let help = t.wait_text("at most 30 d", WAIT);
-    let words = panel(&help);
+    let words = panel_words(&help, 80);
     assert!(
         words.contains("formats: +30d, +12h, +90min, +6w, +1y, YYYY-MM-DD or never"),
         "{help}"
@@ -111,13 +96,16 @@ fn expiry_help_early_flag_and_device_names_at_80x24_on_the_console() {
     t.type_text("+60d");
     let flagged = t.wait_text("longer than this server", WAIT);
     assert!(
-        panel(&flagged).contains("! longer than this server allows (at most 30 d)"),
+        panel_words(&flagged, 80).contains("! longer than this server allows (at most 30 d)"),
         "{flagged}"
     );
     // Generate refuses it with the same words, and nothing was created.
     t.keys(&["C-s"]);
     let refused = t.wait_text("fix the fields", WAIT);
-    assert!(panel(&refused).contains("(at most 30 d)"), "{refused}");
+    assert!(
+        panel_words(&refused, 80).contains("(at most 30 d)"),
+        "{refused}"
+    );
     assert!(!refused.contains("Your new access token"), "{refused}");
     t.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
     t.type_text("+30d");
@@ -160,7 +148,7 @@ fn expiry_help_early_flag_and_device_names_at_80x24_on_the_console() {
     // On to Permission type (Read, the default), then Add.
     t.keys(&["Tab", "Enter"]);
     let rows = t.wait_text("Permissions (1)", WAIT);
-    let words = panel(&rows);
+    let words = panel_words(&rows, 80);
     assert!(
         words.contains("Target entity | Target Read Write Delete"),
         "{rows}"
