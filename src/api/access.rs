@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 
+use crate::model::expiry::ServerLimits;
 use crate::model::wire::{
     CreateTokenRequest, CreatedTokenMeta, ProjectInfo, TokenInfo, TokenList, UserInfo, UserList,
 };
@@ -296,6 +297,46 @@ impl Client {
             }
         }
         Err(ApiError::decode("user list", "too many pages"))
+    }
+
+    /// The caller's lifetime rules, for the create form: ours
+    /// (`/tokentab/api/v1/config/token/limits`); a server without it (a JFrog Platform: 404)
+    /// is asked for its default (`/access/api/v1/config/token/default_expiry`, which JFrog
+    /// answers only to an admin). None when neither says anything: the form then shows only the
+    /// formats, and the server alone decides at Generate.
+    pub async fn token_limits(&self) -> Result<Option<ServerLimits>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct JfrogDefault {
+            #[serde(
+                default,
+                alias = "default_expiry",
+                deserialize_with = "crate::model::wire::lenient_u64"
+            )]
+            default_token_expiration: Option<u64>,
+        }
+        let ours = ["tokentab", "api", "v1", "config", "token", "limits"];
+        match self.get_json(&ours, &[], "token limits").await {
+            Ok(limits) => return Ok(Some(limits)),
+            Err(e) if e.status() == Some(404) => {}
+            Err(e) => return Err(e),
+        }
+        let jfrog = ["access", "api", "v1", "config", "token", "default_expiry"];
+        match self
+            .get_json::<JfrogDefault>(&jfrog, &[], "default expiry")
+            .await
+        {
+            // JFrog's 0 means no default is forced: nothing to say.
+            Ok(d) => Ok(d
+                .default_token_expiration
+                .filter(|s| *s > 0)
+                .map(|d| ServerLimits {
+                    default_expiry: Some(d),
+                    ..ServerLimits::default()
+                })),
+            // Not there, or not for this caller (JFrog: admins only): nothing is said.
+            Err(e) if matches!(e.status(), Some(403 | 404)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A bare array (also accepted: `{"projects":[…]}`).

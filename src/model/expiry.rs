@@ -7,6 +7,28 @@ use std::fmt;
 
 use super::duration::{self, DurationError};
 
+mod limits;
+pub use limits::{ServerLimits, span_text};
+
+/// Every form the expiry field takes, one example each (a relative one is any duration of
+/// [`super::duration`]; the `+` may be left out). The field's help and the parse errors both
+/// say this list, so the two never disagree.
+pub const FORMATS: [&str; 7] = [
+    "+30d",
+    "+12h",
+    "+90min",
+    "+6w",
+    "+1y",
+    "YYYY-MM-DD",
+    "never",
+];
+
+/// "+30d, +12h, …, YYYY-MM-DD or never".
+pub fn formats_text() -> String {
+    let (last, rest) = FORMATS.split_last().unwrap_or((&"never", &[]));
+    format!("{} or {last}", rest.join(", "))
+}
+
 /// When a token expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Expiry {
@@ -16,9 +38,9 @@ pub enum Expiry {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpiryError {
-    #[error("expiry is empty: enter a date (YYYY-MM-DD), +N with h/d/w/y, or never")]
+    #[error("expiry is empty: write {}", formats_text())]
     Empty,
-    #[error("\"{0}\" is not an expiry: use YYYY-MM-DD, +N with h/d/w/y (e.g. +90d), or never")]
+    #[error("\"{0}\" is not an expiry: write {formats}", formats = formats_text())]
     Malformed(String),
     #[error("{0} is not a real date")]
     BadDate(String),
@@ -31,9 +53,10 @@ pub enum ExpiryError {
     Duration(DurationError),
     #[error("expiry is too far away (the limit is 100 years)")]
     TooFar,
-    #[error("expiry is beyond the server's limit of {max_days} days")]
-    OverLimit { max_days: u64 },
-    #[error("tokens that never expire are not allowed here")]
+    /// Longer than the server lets this caller ask for (`max_secs`).
+    #[error("longer than this server allows (at most {})", span_text(*.max_secs))]
+    OverLimit { max_secs: u64 },
+    #[error("this server does not allow tokens that never expire")]
     NeverNotAllowed,
 }
 
@@ -105,9 +128,7 @@ impl Expiry {
         match (self, max_secs) {
             (Expiry::Never, _) if !never_allowed => Err(ExpiryError::NeverNotAllowed),
             (Expiry::At(_), Some(max)) if self.expires_in(now) > max => {
-                Err(ExpiryError::OverLimit {
-                    max_days: max / 86_400,
-                })
+                Err(ExpiryError::OverLimit { max_secs: max })
             }
             _ => Ok(()),
         }
@@ -271,6 +292,18 @@ mod tests {
             ("+3m", "minutes or months"),
             ("1m", "minutes or months"),
         ];
+        // The one list of formats is what the errors say.
+        for input in ["", "tomorrow"] {
+            let err = Expiry::parse(input, n).unwrap_err().to_string();
+            assert!(err.ends_with(&formats_text()), "{input:?} -> {err}");
+        }
+        assert_eq!(
+            formats_text(),
+            "+30d, +12h, +90min, +6w, +1y, YYYY-MM-DD or never"
+        );
+        for example in FORMATS.iter().filter(|f| **f != "YYYY-MM-DD") {
+            assert!(Expiry::parse(example, n).is_ok(), "{example}");
+        }
         for (input, needle) in cases {
             let err = Expiry::parse(input, n).unwrap_err().to_string();
             assert!(err.contains(needle), "{input:?} -> {err}");

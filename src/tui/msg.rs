@@ -79,6 +79,8 @@ pub struct PickItem {
     pub id: String,
     /// What the list shows.
     pub label: String,
+    /// What the form shows once it is chosen (a device: its name and short id).
+    pub name: String,
 }
 
 /// One page of picker results; `next` is the cursor for "load more".
@@ -177,6 +179,8 @@ pub enum Request {
     CreateToken(CreateTokenRequest),
     RevokeToken(String),
     Pick(PickQuery),
+    /// The caller's lifetime rules (the create form's expiry help).
+    TokenLimits,
     ListAudit(AuditQuery),
     /// Connect to the server entry with this key (token, service start, a first check).
     Connect(String),
@@ -200,6 +204,8 @@ pub enum Answer {
     Created(ApiResult<CreatedToken>),
     Revoked(ApiResult<RevokeOutcome>),
     Picked(ApiResult<PickPage>),
+    /// For `TokenLimits`: None when the server says nothing.
+    Limits(ApiResult<Option<crate::model::expiry::ServerLimits>>),
     Audit(ApiResult<Vec<AuditEntry>>),
     /// The connector's answer (the error is the sentence to show).
     Connected(Result<Session, String>),

@@ -373,6 +373,11 @@ impl Runner {
                 })
             }
             Request::Pick(q) => self.spawn(id, pick(c, q), move |r| reply(Answer::Picked(r))),
+            Request::TokenLimits => {
+                self.spawn(id, async move { c.token_limits().await }, move |r| {
+                    reply(Answer::Limits(r))
+                })
+            }
             Request::ListAudit(q) => {
                 self.spawn(id, async move { c.list_audit(&q).await }, move |r| {
                     reply(Answer::Audit(r))

@@ -267,7 +267,8 @@ fn picker_10k() {
                 let n = page * 200 + i;
                 PickItem {
                     id: format!("d-{n:05}"),
-                    label: format!("gateway-{n} · d-{n:05} · edge-eu"),
+                    label: format!("gateway-{n} (d-{n:05}) · fleet edge-eu"),
+                    name: format!("gateway-{n} (d-{n:05})"),
                 }
             })
             .collect();

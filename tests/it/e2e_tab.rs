@@ -108,17 +108,27 @@ fn list_filter_create_both_kinds_revoke_and_quit() {
     t.wait_text("◂ Device", WAIT);
     t.keys(&["Tab", "Tab", "Enter"]);
     t.wait_text("Choose a device in demo", WAIT);
+    // Devices go by name, their id short beside it (issue 18 item 5).
+    let short: String = chosen.chars().take(6).collect();
     pick_only(
         &t,
         &chosen,
-        &format!(" · {chosen} · lab"),
-        &format!("[ {chosen} ▾]"),
+        &format!("({short}…) · fleet lab"),
+        &format!("({short}…) ▾]"),
     );
     t.keys(&["Space", "Left", "Space", "Right", "Right", "Space"]);
     t.wait_text("[ ] Read  [ ] Write  [x] Delete", WAIT);
     t.keys(&["Tab", "Enter"]);
     let rows = t.wait_text("Permissions (2)", WAIT);
-    assert!(rows.contains("RW-") && rows.contains("--D"), "{rows}");
+    // The rows under their headings, by name, with check boxes under Read Write Delete.
+    assert!(
+        rows.contains("Target entity") && rows.contains("Read Write Delete"),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("edge-eu") && rows.contains(&format!("({short}…)")),
+        "{rows}"
+    );
     t.keys(&["C-s"]);
     let view = t.wait_text("Your new access token", WAIT);
     let secret = secret_on(&view);

@@ -162,7 +162,8 @@ fn the_custom_form_names_its_user_and_creates_for_alice_at_80x24() {
     focus(&mut app, Field::User);
     let text = render_text(&mut app, 80, 24);
     assert!(text.contains("User          [ alice"), "{text}");
-    assert!(text.contains("demo/rpi"), "{text}");
+    // The row names its fleet under the headings (issue 18 item 5).
+    assert!(text.contains(" Fleet · rpi"), "{text}");
     // Every field and both buttons fit the 80×24 panel.
     for label in [
         "Description",

@@ -87,7 +87,12 @@ fn journey(env: &[&str], set: GlyphSet) {
     t.wait_text(&format!("[ demo {}]", g.dropdown), WAIT);
     t.keys(&["Tab", "Space", "Tab", "Enter"]);
     let rows = t.wait_text("Permissions (1)", WAIT);
-    assert!(rows.contains("R--"), "{rows}");
+    // The row under its headings, Read checked (issue 18 item 5: not `R--`).
+    assert!(
+        rows.contains("Target entity") && rows.contains("Read Write Delete"),
+        "{rows}"
+    );
+    assert!(rows.contains(g.check_on), "{rows}");
     assert_in_set(set, &rows, "custom panel with a permission row");
 
     t.keys(&["C-c"]);

@@ -203,10 +203,12 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.wait_text("◂ Device").await;
             p.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Enter]);
             p.wait_text("Choose a device in demo").await;
+            // Devices go by name, their id short beside it (issue 18 item 5).
+            let short: String = chosen.chars().take(6).collect();
             p.pick_only(
                 &chosen,
-                &format!(" · {chosen} · lab"),
-                &format!("[ {chosen} ▾]"),
+                &format!("({short}…) · fleet lab"),
+                &format!("({short}…) ▾]"),
             )
             .await;
             // Perms are still Read + Write with the cursor on Write: keep Delete only.
@@ -221,7 +223,44 @@ async fn a_custom_token_does_exactly_what_its_rows_say_then_revoked_from_the_tab
             p.wait_text("[ ] Read  [ ] Write  [x] Delete").await;
             p.keys(&[KeyCode::Tab, KeyCode::Enter]);
             let rows = p.wait_text("Permissions (2)").await;
-            assert!(rows.contains("RW-") && rows.contains("--D"), "{rows}");
+            // Under their headings, by name, the boxes under Read Write Delete.
+            assert!(rows.contains("Target entity"), "{rows}");
+            // A row's boxes: on its own line when the panel is wide, on the next when narrow;
+            // the table's rows beside the panel never hold a check box.
+            let all: Vec<&str> = rows.lines().collect();
+            let line = |needle: &str| {
+                let i = all
+                    .iter()
+                    .position(|l| l.contains(needle) && l.contains("││ "))
+                    .unwrap_or_else(|| panic!("{needle}: {rows}"));
+                let has_box = |l: &str| l.contains("[x]") || l.contains("[ ]");
+                if has_box(all[i]) || needle.contains("Read W") {
+                    all[i].to_owned()
+                } else {
+                    all[i + 1].to_owned()
+                }
+            };
+            // Columns counted in characters (the frame has borders and ellipses).
+            let chars = |l: String| l.chars().collect::<Vec<char>>();
+            let heading = chars(line("Read Write Delete"));
+            let col = |word: &str| {
+                let word: Vec<char> = word.chars().collect();
+                heading.windows(word.len()).position(|w| w == word).unwrap()
+            };
+            let at = |row: &[char], c: usize| row[c..c + 3].iter().collect::<String>();
+            let fleet = chars(line(" Fleet · edge-eu"));
+            let device = chars(line(&format!("({short}…)")));
+            let (r, w, d) = (col("Read"), col("Write"), col("Delete"));
+            assert_eq!(
+                [at(&fleet, r), at(&fleet, w), at(&fleet, d)],
+                ["[x]", "[x]", "[ ]"],
+                "{rows}"
+            );
+            assert_eq!(
+                [at(&device, r), at(&device, w), at(&device, d)],
+                ["[ ]", "[ ]", "[x]"],
+                "{rows}"
+            );
             p.ctrl('s');
             let view = p.wait_text("Your new access token").await;
             *secret = secret_on(&view);

@@ -669,6 +669,7 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
             items: vec![PickItem {
                 id: "old".into(),
                 label: "old".into(),
+                name: "old".into(),
             }],
             next: None,
         })),
@@ -678,6 +679,7 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
             .map(|i| PickItem {
                 id: format!("al{i}"),
                 label: format!("al{i}"),
+                name: format!("al{i}"),
             })
             .collect(),
         next: Some(format!("c{}", from + n)),

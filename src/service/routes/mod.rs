@@ -16,6 +16,7 @@ mod operator;
 mod project_write;
 mod projects;
 pub mod query;
+mod token_config;
 mod token_create;
 mod token_refresh;
 pub mod tokens;
@@ -67,6 +68,14 @@ pub fn router(state: AppState) -> Router {
                 .delete(user_write::remove),
         )
         .route("/tokentab/api/v1/audit", get(audit::list))
+        .route(
+            "/access/api/v1/config/token/default_expiry",
+            get(token_config::default_expiry),
+        )
+        .route(
+            "/tokentab/api/v1/config/token/limits",
+            get(token_config::limits),
+        )
         .route(
             "/access/api/v1/projects",
             get(projects::list).post(project_write::create),

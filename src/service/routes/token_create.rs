@@ -21,14 +21,12 @@ use super::super::store::tokens::NewToken;
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{check_text, fields, take_secret};
 use super::issued::created_response;
-use super::issued::longest_lifetime;
+use super::issued::{default_lifetime, longest_lifetime};
 use super::token_refresh;
 use crate::model::clock::now;
 
 pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_AUDIENCE: usize = 255;
-/// Used when `expires_in` is absent (JFrog's default-expiry), capped by the service limits.
-pub const DEFAULT_EXPIRES_IN: u64 = 365 * 86_400;
 /// Nothing beyond 100 years.
 const MAX_EXPIRES_IN: u64 = 100 * 366 * 86_400;
 /// The audience of every custom (`connect:`) token.
@@ -61,9 +59,7 @@ fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Opt
         }
     };
     match requested {
-        None => Ok(Some(
-            max.map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m)),
-        )),
+        None => Ok(Some(default_lifetime(state, admin))),
         Some(0) if !admin => Err(ApiErr::forbidden(match max {
             Some(m) => format!(
                 "only an admin can create tokens that never expire (expires_in 0); the longest \

@@ -1,16 +1,19 @@
 //! The create panel: fields, focus order, permission rows and validation. No I/O.
 
-use chrono::{DateTime, Utc};
+mod check;
+
+use std::collections::HashMap;
+
 use tui_input::Input;
 
 use crate::api::CreatedToken;
-use crate::model::scope::USER;
-use crate::model::wire::CreateTokenRequest;
-use crate::model::{Actions, EntityKind, EntityRef, Expiry, Scope};
+use crate::model::expiry::ServerLimits;
+use crate::model::{Actions, EntityKind, EntityRef, Scope};
 
 use super::super::keymap::Action;
 use super::super::msg::{Answer, Effect, Owner, PickItem, PickKind, ReqId, Request};
 use super::ctx::Ctx;
+use super::load::Load;
 use super::picker::{Picker, PickerOutcome};
 
 /// Custom tokens carry the Connect audience (`jfcon@*`, as the JFrog Platform gives them).
@@ -51,6 +54,10 @@ pub struct Form {
     pub entity: EntityKind,
     pub project: Option<String>,
     pub target: Option<String>,
+    /// How the chosen target is shown (a device: its name and short id).
+    pub target_name: Option<String>,
+    /// The shown names of the permission rows' targets, where they differ from the ids.
+    pub names: HashMap<EntityRef, String>,
     pub perms: Actions,
     /// Which of Read / Write / Delete has the cursor.
     pub perm_cursor: usize,
@@ -64,6 +71,11 @@ pub struct Form {
     pub picker: Option<Picker>,
     /// Esc on a form with input: "discard it? (y/n)" is asked.
     pub discarding: bool,
+    /// The server's lifetime rules for this caller (the expiry help; None: it says nothing).
+    pub limits: Load<Option<ServerLimits>>,
+    /// The expiry the form started with ([`DEFAULT_EXPIRY`], or the server's own default when
+    /// that is longer than the server allows); not input of the user's.
+    pub expiry_default: String,
 }
 
 impl Form {
@@ -77,6 +89,8 @@ impl Form {
             entity: EntityKind::Project,
             project: None,
             target: None,
+            target_name: None,
+            names: HashMap::new(),
             perms: Actions {
                 read: true,
                 ..Actions::NONE
@@ -88,7 +102,16 @@ impl Form {
             submitting: None,
             picker: None,
             discarding: false,
+            limits: Load::Idle,
+            expiry_default: DEFAULT_EXPIRY.to_owned(),
         }
+    }
+
+    /// A new form that asks the server for its lifetime rules at once (the expiry help).
+    pub fn open(me: Option<String>, cx: &mut Ctx) -> Form {
+        let mut form = Form::new(me);
+        form.limits = Load::Loading(cx.call(Owner::Form, Request::TokenLimits));
+        form
     }
 
     /// Focus order of the fields shown now.
@@ -140,13 +163,6 @@ impl Form {
         self.errors.retain(|(f, _)| *f != field);
     }
 
-    /// The live preview under the expiration field.
-    pub fn expiry_preview(&self, now: DateTime<Utc>) -> Result<String, String> {
-        Expiry::parse(self.expiration.value(), now)
-            .map(|e| format!("→ {}", e.preview(now)))
-            .map_err(|e| e.to_string())
-    }
-
     pub fn toggle_scope_kind(&mut self) {
         self.custom = !self.custom;
         self.clear_error(Field::Rows);
@@ -157,6 +173,7 @@ impl Form {
         let i = all.iter().position(|k| *k == self.entity).unwrap_or(0) as isize;
         self.entity = all[((i + delta).rem_euclid(3)) as usize];
         self.target = None;
+        self.target_name = None;
     }
 
     pub fn toggle_perm(&mut self) {
@@ -191,6 +208,9 @@ impl Form {
         }
         match EntityRef::new(self.entity, &project, &name) {
             Ok(target) => {
+                if let Some(shown) = self.target_name.clone().filter(|s| *s != name) {
+                    self.names.insert(target.clone(), shown);
+                }
                 self.scope.grant(target, self.perms);
                 self.clear_error(Field::Rows);
                 true
@@ -210,64 +230,13 @@ impl Form {
             .map(|(t, _)| t.clone());
         if let Some(t) = target {
             self.scope.revoke_grant(&t);
+            self.names.remove(&t);
         }
         let n = self.scope.grants().count();
         self.row_cursor = self.row_cursor.min(n.saturating_sub(1));
         if n == 0 && self.focus == Field::Rows {
             self.focus = Field::Add;
         }
-    }
-
-    /// Validates every field; on success the request to send. Messages go beside the fields.
-    pub fn validate(&mut self, now: DateTime<Utc>) -> Option<CreateTokenRequest> {
-        self.errors.clear();
-        let description = self.description.value().trim().to_owned();
-        if description.is_empty() {
-            self.set_error(Field::Description, "a description is required");
-        } else if description.chars().count() > MAX_DESCRIPTION {
-            self.set_error(
-                Field::Description,
-                format!(
-                    "at most {MAX_DESCRIPTION} characters ({} now)",
-                    description.chars().count()
-                ),
-            );
-        }
-        let expiry = match Expiry::parse(self.expiration.value(), now) {
-            Ok(e) => Some(e),
-            Err(e) => {
-                self.set_error(Field::Expiration, e.to_string());
-                None
-            }
-        };
-        if self.user.is_none() {
-            self.set_error(Field::User, "choose a user");
-        }
-        let (username, scope, audience) = if self.custom {
-            if self.scope.is_empty() {
-                self.set_error(Field::Rows, "add at least one permission row");
-            }
-            (
-                self.user.clone(),
-                self.scope.to_string(),
-                Some(CONNECT_AUDIENCE.to_owned()),
-            )
-        } else {
-            (self.user.clone(), USER.to_owned(), None)
-        };
-        let expiry = expiry?;
-        if !self.errors.is_empty() {
-            return None;
-        }
-        Some(CreateTokenRequest {
-            username,
-            scope: Some(scope),
-            expires_in: Some(expiry.expires_in(now)),
-            refreshable: Some(false),
-            description: Some(description),
-            audience,
-            ..CreateTokenRequest::default()
-        })
     }
 
     /// The first field with a message, to move focus there.
@@ -280,7 +249,7 @@ impl Form {
     /// Whether closing the form would lose something the user typed or chose.
     pub fn has_input(&self) -> bool {
         !self.description.value().is_empty()
-            || self.expiration.value() != DEFAULT_EXPIRY
+            || self.expiration.value() != self.expiry_default
             || self.custom
             || !self.scope.is_empty()
             || self.project.is_some()
@@ -378,10 +347,15 @@ impl Form {
 
     /// The reply to Generate: the created token when it is the one awaited (the caller shows
     /// it); a failure is written beside Generate. A cancelled or stale create is dropped here,
-    /// and its secret with it (zeroized).
+    /// and its secret with it (zeroized). The server's limits arrive here too.
     pub fn on_reply(&mut self, id: ReqId, answer: Answer, cx: &mut Ctx) -> Option<CreatedToken> {
-        let Answer::Created(r) = answer else {
-            return None;
+        let r = match answer {
+            Answer::Created(r) => r,
+            Answer::Limits(r) => {
+                self.limits_arrived(id, r, cx.now);
+                return None;
+            }
+            _ => return None,
         };
         if self.submitting != Some(id) {
             return None;
@@ -432,11 +406,13 @@ impl Form {
             (_, Field::Project) => {
                 if self.project.as_deref() != Some(item.id.as_str()) {
                     self.target = None;
+                    self.target_name = None;
                 }
                 self.project = Some(item.id);
                 self.clear_error(Field::Project);
             }
             (_, Field::Target) => {
+                self.target_name = Some(item.name);
                 self.target = Some(item.id);
                 self.clear_error(Field::Target);
             }

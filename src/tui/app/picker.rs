@@ -123,6 +123,7 @@ impl Picker {
                         .map(|i| PickItem {
                             id: clean(&i.id),
                             label: clean(&i.label),
+                            name: clean(&i.name),
                         })
                         // Servers that ignore the search still get filtered here.
                         .filter(|i| {
@@ -225,7 +226,31 @@ pub enum PickerOutcome {
     Chosen(PickItem),
 }
 
-// What each kind of entry shows in the list (the runtime only fetches the pages).
+// What each kind of entry shows in the list (the runtime only fetches the pages). Devices and
+// fleets go by their names; a device's id is shown short beside its name, as the issue asks
+// ("kiosk-12 (d-03c2…)"), since two devices may share a name.
+
+/// Characters of an id kept before the ellipsis.
+const SHORT_ID: usize = 6;
+
+/// "d-03c2…": an id cut to its first characters (whole when short).
+pub fn short_id(id: &str) -> String {
+    if id.chars().count() <= SHORT_ID + 1 {
+        return id.to_owned();
+    }
+    let head: String = id.chars().take(SHORT_ID).collect();
+    format!("{head}…")
+}
+
+/// "kiosk-12 (d-03c2…)"; the id alone when the name is empty or is the id.
+pub fn name_with_id(name: &str, id: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() || name == id {
+        id.to_owned()
+    } else {
+        format!("{name} ({})", short_id(id))
+    }
+}
 
 impl From<UserInfo> for PickItem {
     fn from(u: UserInfo) -> PickItem {
@@ -234,6 +259,7 @@ impl From<UserInfo> for PickItem {
                 Some(e) => format!("{} <{e}>", u.username),
                 None => u.username.clone(),
             },
+            name: u.username.clone(),
             id: u.username,
         }
     }
@@ -247,6 +273,7 @@ impl From<ProjectInfo> for PickItem {
             } else {
                 format!("{} — {}", p.project_key, p.display_name)
             },
+            name: p.project_key.clone(),
             id: p.project_key,
         }
     }
@@ -256,6 +283,7 @@ impl From<FleetInfo> for PickItem {
     fn from(f: FleetInfo) -> PickItem {
         PickItem {
             label: format!("{} ({})", f.name, count(f.device_count as usize, "device")),
+            name: f.name.clone(),
             id: f.name,
         }
     }
@@ -263,9 +291,40 @@ impl From<FleetInfo> for PickItem {
 
 impl From<DeviceInfo> for PickItem {
     fn from(d: DeviceInfo) -> PickItem {
+        let name = name_with_id(&d.device_name, &d.device_uuid);
         PickItem {
-            label: format!("{} · {} · {}", d.device_name, d.device_uuid, d.group),
+            label: if d.group.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} · fleet {}", d.group)
+            },
+            name,
             id: d.device_uuid,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_go_by_name_with_a_short_id() {
+        let d = DeviceInfo {
+            device_uuid: "d-03c2-1f75".into(),
+            device_name: "kiosk-12".into(),
+            project: "demo".into(),
+            group: "edge-eu".into(),
+            description: String::new(),
+            tags: Vec::new(),
+            device_ip: None,
+            agent_version: None,
+        };
+        let item = PickItem::from(d);
+        assert_eq!(item.name, "kiosk-12 (d-03c2…)");
+        assert_eq!(item.label, "kiosk-12 (d-03c2…) · fleet edge-eu");
+        assert_eq!(item.id, "d-03c2-1f75");
+        assert_eq!(name_with_id("", "d-03c2-1f75"), "d-03c2-1f75");
+        assert_eq!(short_id("d-1"), "d-1");
     }
 }

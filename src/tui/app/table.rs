@@ -86,7 +86,7 @@ impl App {
                 if self.cfg.readonly {
                     refuse_readonly("creating tokens", &mut cx);
                 } else if self.form.is_none() {
-                    self.form = Some(Form::new(self.table.me_name().map(str::to_owned)));
+                    self.form = Some(Form::open(self.table.me_name().map(str::to_owned), &mut cx));
                 }
             }
             Action::RowActions if rows.selected_row().is_some() => {

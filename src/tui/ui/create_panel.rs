@@ -1,5 +1,7 @@
-//! The create panel, right of the table: fields, live expiry preview, permission rows, messages
-//! beside the fields, and the lock while the call runs.
+//! The create panel, right of the table: fields, live expiry preview and help, permission rows,
+//! messages beside the fields (wrapped, never cut), and the lock while the call runs.
+
+mod rows;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -18,19 +20,12 @@ use crate::model::scope::Action;
 
 const LABEL: usize = 14;
 
-/// "RW-": which of Read / Write / Delete a row grants.
-fn rwd(a: crate::model::Actions) -> String {
-    Action::ALL
-        .iter()
-        .map(|x| {
-            if a.has(*x) {
-                x.label().chars().next().unwrap_or('?')
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
+/// The panel's title. A Custom token is what the Connect new UI calls a *Device Details Token*
+/// ("General Settings → Account → Access Token → Device Details Token"; the old UI's "Custom";
+/// reference/jfrog-api.md §3.4, docs.connect.jfrog.io "Create Access Token – New UI").
+pub const CUSTOM_TITLE: &str = " New token · Device Details Token ";
+/// Beside the Custom choice: both names, the old UI's and the new UI's.
+pub const CUSTOM_KIND: &str = "Custom · Device Details token";
 
 fn radio(g: &Glyphs, label: &str, on: bool) -> String {
     format!("{} {label}", if on { g.radio_on } else { g.radio_off })
@@ -41,7 +36,16 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(g.border)
-        .title(Span::styled(" New token ", theme.title()))
+        .title(Span::styled(
+            theme
+                .text(if form.custom {
+                    CUSTOM_TITLE
+                } else {
+                    " New token "
+                })
+                .into_owned(),
+            theme.title(),
+        ))
         .border_style(if form.picker.is_none() {
             theme.border_focus()
         } else {
@@ -61,13 +65,25 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             theme.base()
         }
     };
-    let err_line = |field: Field| -> Option<Line<'static>> {
-        form.error(field).map(|e| {
-            Line::from(Span::styled(
-                theme.fit(&format!("  {} {e}", g.error), w),
-                theme.error(),
-            ))
-        })
+    // A message beside a field, wrapped under its mark: nothing is cut.
+    let wrapped = |text: &str, style| -> Vec<Line<'static>> {
+        rows::wrap(&theme.text(text), w.saturating_sub(4))
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let lead = if i == 0 {
+                    format!("  {} ", g.error)
+                } else {
+                    "    ".into()
+                };
+                Line::from(Span::styled(format!("{lead}{part}"), style))
+            })
+            .collect()
+    };
+    let err_line = |field: Field| -> Vec<Line<'static>> {
+        form.error(field)
+            .map(|e| wrapped(e, theme.error()))
+            .unwrap_or_default()
     };
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;
@@ -110,10 +126,16 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             theme.fit(&format!("  {p}"), w),
             theme.ok(),
         ))),
-        (None, Err(e)) => lines.push(Line::from(Span::styled(
-            theme.fit(&format!("  {} {e}", g.error), w),
-            theme.error(),
-        ))),
+        // Flagged as typed: a malformed or too-long expiry, before Generate.
+        (None, Err(e)) => lines.extend(wrapped(&e, theme.error())),
+    }
+    // The field's help while it has focus: the formats, and the server's limits in days.
+    if form.focus == Field::Expiration && !locked {
+        for help in form.expiry_help() {
+            for part in rows::wrap(&theme.text(&help), w.saturating_sub(2)) {
+                lines.push(Line::from(Span::styled(format!("  {part}"), theme.dim())));
+            }
+        }
     }
 
     at.push((Field::ScopeKind, lines.len()));
@@ -128,8 +150,15 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             style_for(Field::ScopeKind),
         ),
     ]));
+    // While the choice has focus, what Custom is called now (the title says it too).
+    if form.focus == Field::ScopeKind && !locked {
+        lines.push(Line::from(Span::styled(
+            theme.fit(&format!("  Custom = {CUSTOM_KIND}"), w),
+            theme.dim(),
+        )));
+    }
 
-    let picker_value = |v: &Option<String>, placeholder: &str| match v {
+    let picker_value = |v: &Option<String>, placeholder: &str| match v.as_ref() {
         Some(s) => format!(
             "[ {} {}]",
             theme.fit(s, w.saturating_sub(LABEL + 6)),
@@ -145,8 +174,9 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     lines.extend(err_line(Field::User));
     if form.custom {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Action type"), theme.header()),
-            Span::raw("Device"),
+            // The old UI's words: "Permission Action Type", whose one value is Device.
+            Span::styled("Permission action type", theme.header()),
+            Span::raw("  Device"),
         ]));
         at.push((Field::Entity, lines.len()));
         lines.push(Line::from(vec![
@@ -171,7 +201,10 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<LABEL$}", form.entity.label()), theme.header()),
                 Span::styled(
-                    picker_value(&form.target, "choose…"),
+                    picker_value(
+                        &form.target_name.clone().or_else(|| form.target.clone()),
+                        "choose…",
+                    ),
                     style_for(Field::Target),
                 ),
             ]));
@@ -210,30 +243,15 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
             format!("Permissions ({n})"),
             theme.header(),
         )));
-        for (i, (target, actions)) in form.scope.grants().enumerate() {
-            if i == form.row_cursor {
-                at.push((Field::Rows, lines.len()));
-            }
-            let text = theme.fit(
-                &format!(
-                    " {:<7} {:<w2$} {}",
-                    target.kind().label(),
-                    target.target(),
-                    rwd(actions),
-                    w2 = 20
-                ),
-                w,
-            );
-            let st = if form.focus == Field::Rows && form.row_cursor == i && !locked {
-                theme.focus()
-            } else {
-                theme.base()
-            };
-            lines.push(Line::from(Span::styled(text, st)));
+        if n > 0 {
+            rows::lines(form, theme, w, locked, &mut at, &mut lines);
         }
         lines.extend(err_line(Field::Rows));
     }
-    lines.push(Line::from(""));
+    // The Custom form is long: its buttons follow the rows without a blank line.
+    if !form.custom {
+        lines.push(Line::from(""));
+    }
     at.push((Field::Generate, lines.len()));
     at.push((Field::Cancel, lines.len()));
     lines.push(Line::from(vec![

@@ -255,6 +255,9 @@ pub fn pick_first(app: &mut App, fx: &[Effect], items: &[(&str, &str)]) {
             .map(|(id, label)| PickItem {
                 id: (*id).into(),
                 label: (*label).into(),
+                // As the runtime names them: a device by the label's "name (short id)", the
+                // rest by their id.
+                name: label.split_once(" · ").map_or(*id, |(name, _)| name).into(),
             })
             .collect(),
         next: None,
@@ -288,7 +291,11 @@ pub fn custom_three_rows(app: &mut App) {
     // Fleet row: Read + Write.
     add_row(app, ("edge-eu", "edge-eu (120 devices)"), 1);
     // Device row: Read + Write + Delete.
-    add_row(app, ("d-feaf-d9aa", "gateway-7 · d-feaf-d9aa · edge-eu"), 2);
+    add_row(
+        app,
+        ("d-feaf-d9aa", "gateway-7 (d-feaf…) · fleet edge-eu"),
+        2,
+    );
 }
 
 /// Adds a row for the next kind of entity (one step right), its target picked as `item`, with
