@@ -122,6 +122,20 @@ impl Client {
             .await
     }
 
+    /// The names of these `(project, device id)` devices, asked at once; devices the caller
+    /// may not read, or that are gone, are left out (their id is shown instead).
+    pub async fn device_names(&self, devices: Vec<(String, String)>) -> Vec<(String, String)> {
+        let asks = devices.into_iter().map(|(project, id)| async move {
+            let d = self.get_device(&project, &id).await.ok()?;
+            Some((id, d.device_name))
+        });
+        futures_util::future::join_all(asks)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// Never retried. The device as changed, or None when the token may write but not read it
     /// (204 No Content).
     pub async fn patch_device(

@@ -181,6 +181,8 @@ pub enum Request {
     Pick(PickQuery),
     /// The caller's lifetime rules (the create form's expiry help).
     TokenLimits,
+    /// The names of devices a token's scope names by id: `(project, device id)`.
+    DeviceNames(Vec<(String, String)>),
     ListAudit(AuditQuery),
     /// Connect to the server entry with this key (token, service start, a first check).
     Connect(String),
@@ -206,6 +208,8 @@ pub enum Answer {
     Picked(ApiResult<PickPage>),
     /// For `TokenLimits`: None when the server says nothing.
     Limits(ApiResult<Option<crate::model::expiry::ServerLimits>>),
+    /// For `DeviceNames`: `(device id, name)` of those the server gave.
+    DeviceNames(Vec<(String, String)>),
     Audit(ApiResult<Vec<AuditEntry>>),
     /// The connector's answer (the error is the sentence to show).
     Connected(Result<Session, String>),

@@ -378,6 +378,11 @@ impl Runner {
                     reply(Answer::Limits(r))
                 })
             }
+            Request::DeviceNames(devices) => self.spawn(
+                id,
+                async move { Ok::<_, ApiError>(c.device_names(devices).await) },
+                move |r| reply(Answer::DeviceNames(r.unwrap_or_default())),
+            ),
             Request::ListAudit(q) => {
                 self.spawn(id, async move { c.list_audit(&q).await }, move |r| {
                     reply(Answer::Audit(r))

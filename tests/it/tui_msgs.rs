@@ -357,3 +357,31 @@ fn the_expiry_error_wraps_whole_at_80_columns() {
     let shown = format!("{} {}", bottom[1].trim(), bottom[0].trim());
     assert_eq!(shown, format!("✕ {text}"), "{screen}");
 }
+
+/// Item 5 in Details: a device the scope names by id is shown by its name (short id beside),
+/// asked of the server when Details opens, under the permission heading; the scope string
+/// itself stays below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_name_the_device_a_scope_names_by_id() {
+    let svc = harness().seeded().start().await;
+    let app = journey::embedded_app(&svc.handle.url());
+    let deps = journey::deps_with(&svc.handle.url(), &svc.admin, journey::no_retries());
+    journey::play(app, deps, 100, 30, |mut p| async move {
+        p.wait_text("Lab Pi #1").await;
+        only(&mut p, "Lab Pi #1").await;
+        p.key(KeyCode::Char('i'));
+        let details = p
+            .wait("the device by name", |f| {
+                f.contains("Device · demo / lab-rpi-") && f.contains(" (d-")
+            })
+            .await;
+        assert!(
+            details.contains("Target entity · Target · Permission action types")
+                && details.contains("Read, Write, Delete")
+                && details.contains("connect:device:demo/d-"),
+            "{details}"
+        );
+        p.key(KeyCode::Esc);
+    })
+    .await;
+}

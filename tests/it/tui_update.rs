@@ -883,7 +883,9 @@ fn details_fetch_the_scope_when_the_list_had_none() {
     app.update(reply(Owner::Details, id, Answer::Token(Ok(full))));
     let text = render_text(&mut app, 100, 30);
     assert!(
-        text.contains("• connect:project:demo:r") && text.contains("Refreshable"),
+        text.contains("• Project · demo · Read")
+            && text.contains("connect:project:demo:r")
+            && text.contains("Refreshable"),
         "{text}"
     );
     assert_eq!(

@@ -3,9 +3,13 @@
 //! a token's first use at once and later uses at most once an hour
 //! (`service::auth::LAST_USED_GRANULARITY`), so "Last used" says so.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::Token;
+use crate::model::entity::EntityRef;
+use crate::model::scope::ScopeItem;
 
 use super::super::keymap::Action;
 use super::super::msg::{Answer, Effect, Owner, ReqId, Request};
@@ -20,6 +24,9 @@ pub struct Details {
     /// The fresh copy asked for while the list's copy is shown.
     pub refresh: Option<ReqId>,
     pub scroll: usize,
+    /// Device id -> name, for the scope's device lines (asked once per token shown).
+    pub device_names: HashMap<String, String>,
+    names_asked: bool,
 }
 
 impl Details {
@@ -32,18 +39,52 @@ impl Details {
         } else {
             (Load::Loading(id), None)
         };
-        Details {
+        let mut d = Details {
             id: token.token_id,
             load,
             refresh,
             scroll: 0,
+            device_names: HashMap::new(),
+            names_asked: false,
+        };
+        d.ask_device_names(cx);
+        d
+    }
+
+    /// Asks once for the names of the devices the loaded token's scope names by id.
+    fn ask_device_names(&mut self, cx: &mut Ctx) {
+        let Load::Loaded(t) = &self.load else {
+            return;
+        };
+        if self.names_asked {
+            return;
+        }
+        let devices: Vec<(String, String)> = t
+            .parsed_scope()
+            .map(|s| s.items().iter().filter_map(device_of).collect())
+            .unwrap_or_default();
+        self.names_asked = true;
+        if !devices.is_empty() {
+            cx.call(Owner::Details, Request::DeviceNames(devices));
         }
     }
 
     /// The token as the server has it now; the table's row is updated too.
-    pub fn on_reply(&mut self, id: ReqId, answer: Answer, rows: &mut Rows, now: DateTime<Utc>) {
-        let Answer::Token(r) = answer else {
-            return;
+    pub fn on_reply(
+        &mut self,
+        id: ReqId,
+        answer: Answer,
+        rows: &mut Rows,
+        now: DateTime<Utc>,
+        cx: &mut Ctx,
+    ) {
+        let r = match answer {
+            Answer::Token(r) => r,
+            Answer::DeviceNames(names) => {
+                self.device_names.extend(names);
+                return;
+            }
+            _ => return,
         };
         let refreshed = self.refresh == Some(id);
         if !self.load.awaits(id) && !refreshed {
@@ -55,6 +96,7 @@ impl Details {
                 let token = info.into_token();
                 rows.update_token(token.clone(), now);
                 self.load = Load::Loaded(Row::new(token).token);
+                self.ask_device_names(cx);
             }
             // The list's copy stays; the failure is not worth hiding it.
             Err(_) if refreshed => {}
@@ -80,5 +122,16 @@ impl Details {
             _ => {}
         }
         false
+    }
+}
+
+/// `(project, device id)` of a scope item naming one device.
+fn device_of(item: &ScopeItem) -> Option<(String, String)> {
+    match item {
+        ScopeItem::Connect {
+            target: EntityRef::Device { project, device },
+            ..
+        } => Some((project.clone(), device.clone())),
+        _ => None,
     }
 }

@@ -107,7 +107,7 @@ impl App {
                 }
             }
             (Owner::Details, Overlay::Details(d)) => {
-                d.on_reply(id, answer, &mut self.table.rows, self.now)
+                d.on_reply(id, answer, &mut self.table.rows, self.now, &mut cx)
             }
             (Owner::Confirm, Overlay::Confirm(c)) => {
                 let closes = c.on_reply(id, answer, &mut self.table, &mut cx);

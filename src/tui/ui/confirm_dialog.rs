@@ -9,6 +9,7 @@ use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
 use super::super::text_fit::count;
 use super::super::theme::Theme;
+use super::scope_lines;
 use super::status_bar::wrap_words;
 use super::token_table::expiry_text;
 use super::token_table::status_mark;
@@ -258,13 +259,22 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
             }
             match t.parsed_scope() {
                 Some(s) => {
+                    l.push(Line::from(Span::styled(
+                        theme
+                            .text(&format!("  {}", scope_lines::HEADING))
+                            .into_owned(),
+                        theme.header(),
+                    )));
                     for item in s.items() {
+                        let words = scope_lines::permission_line(item, &d.device_names);
                         l.push(Line::from(
                             theme
-                                .text(&format!("  {} {item}", theme.glyphs.bullet))
+                                .text(&format!("  {} {words}", theme.glyphs.bullet))
                                 .into_owned(),
                         ));
                     }
+                    // The scope string itself, as a script or `jf` would send it.
+                    l.push(kv("Scope string", s.to_string()));
                 }
                 None => {
                     if let Some(raw) = &t.scope {

@@ -10,6 +10,7 @@ pub mod message_view;
 pub mod picker;
 pub mod profile_picker;
 pub mod rotate_dialog;
+pub mod scope_lines;
 pub mod secret_view;
 pub mod status_bar;
 pub mod token_table;
