@@ -261,9 +261,15 @@ pub fn pick_only(t: &TmuxSession, query: &str, label: &str, shown: &str) {
     t.wait_text(shown, WAIT);
 }
 
+/// Waits for the loaded token table: the header's counts are drawn (the total gives way first
+/// on a narrow screen, the expiring count stays longer) and no page is still loading.
 pub fn wait_table(t: &TmuxSession) -> String {
     t.wait_for("the token table", WAIT, |s| {
-        s.contains("Access Tokens") && s.contains(" tokens ·")
+        let header = s.lines().next().unwrap_or("");
+        s.contains("Access Tokens")
+            && (header.contains(" tokens ·") || header.contains(" expiring"))
+            && !header.contains("loading")
+            && !s.contains("loading tokens")
     })
 }
 
