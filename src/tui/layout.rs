@@ -82,11 +82,16 @@ pub fn too_small(w: u16, h: u16) -> bool {
 
 /// Width of the leading selection/mark column.
 pub const LEAD: u16 = 2;
-const DESC_MIN: u16 = 12;
-/// Lower-priority columns are added only while the description keeps at least this much.
-const DESC_PREF: u16 = 22;
+/// The narrowest Description: every other column gives way before it gets narrower.
+pub const DESC_MIN: u16 = 12;
+/// The Expiry column's text ("2026-12-05 in 12 d", "2036-11-23 in 3650 d").
+pub const EXPIRY_W: u16 = 20;
+/// The status symbol and its space in front of the expiry while the Status column is hidden
+/// (status is never told by colour alone).
+pub const EXPIRY_MARK: u16 = 2;
 
-/// Display columns (Status is shown apart from Expiry so it reads without colour).
+/// Display columns: the seed's six (Description, Subject, Token ID, Issued, Expiry, Scope) and
+/// ours (Status, Last used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Description,
@@ -110,60 +115,79 @@ impl Col {
         Col::LastUsed,
         Col::Scope,
     ];
-    /// Kept first when space is short. Last used comes after who owns a token (finding unused
-    /// tokens is a clean-up chore, less often needed than owner and scope) and before the ID
-    /// and issue date, which Details shows too.
-    const PRIORITY: [Col; 8] = [
-        Col::Description,
-        Col::Status,
-        Col::Expiry,
-        Col::Scope,
-        Col::Subject,
-        Col::LastUsed,
-        Col::TokenId,
-        Col::Issued,
+    /// The column rule: columns join the table in this order as it widens, each only while
+    /// Description keeps at least the width beside it. The seed's six come first (what a token
+    /// is, whose, when it ends and what it may do; then which one and since when), ours (the
+    /// Status word, which Expiry's symbol already tells, and Last used) only once all six fit.
+    /// A column joins only when every column before it has: a wider table never loses one.
+    /// On a screen (two borders, lead column): Expiry from 40 columns, Subject from 51, Scope
+    /// from 70, Token ID from 93, Issued from 108, Status from 123, Last used from 135.
+    const RULE: [(Col, u16); 7] = [
+        (Col::Expiry, DESC_MIN),
+        (Col::Subject, DESC_MIN),
+        (Col::Scope, DESC_MIN),
+        (Col::TokenId, 24),
+        (Col::Issued, 28),
+        (Col::Status, 34),
+        (Col::LastUsed, 34),
     ];
     fn width(self) -> u16 {
         match self {
             Col::Description => DESC_MIN,
-            Col::Subject => 12,
-            Col::TokenId => 9,
+            // "alice", "svc-deploy"; Details shows a longer name whole.
+            Col::Subject => 10,
+            // The heading with its sort arrow ("Token ID v"); the short ID is 8 characters.
+            Col::TokenId => 10,
             Col::Issued => 10,
             Col::Status => 10,
-            Col::Expiry => 20,
-            // "59 min ago", "never".
-            Col::LastUsed => 10,
-            Col::Scope => 20,
+            Col::Expiry => EXPIRY_W,
+            // "59 min ago", "never"; the heading with its ASCII arrow "Last used v".
+            Col::LastUsed => 11,
+            // "Custom: project d…"; it gets a share of the room left.
+            Col::Scope => 18,
         }
     }
 }
 
-/// Columns and widths for an inner width, in display order. Description takes what is left.
+/// Columns and widths for an inner width, in display order (see [`Col::RULE`]). Description
+/// takes what is left after Scope's share.
 pub fn columns(inner_w: u16) -> Vec<(Col, u16)> {
     // The lead column is followed by one space like every other column.
     let avail = inner_w.saturating_sub(LEAD + 1);
     let mut chosen = vec![Col::Description];
-    let mut used = DESC_PREF;
-    for c in Col::PRIORITY.iter().skip(1) {
-        if used + 1 + c.width() <= avail {
-            used += 1 + c.width();
-            chosen.push(*c);
+    // What the chosen columns other than Description take, each with the space before it.
+    let mut used = 0u16;
+    let mut floor = DESC_MIN;
+    for (c, desc_floor) in Col::RULE {
+        let cost = match c {
+            Col::Expiry => 1 + c.width() + EXPIRY_MARK,
+            // With the Status column shown, Expiry gives its symbol back.
+            Col::Status => 1 + c.width() - EXPIRY_MARK,
+            _ => 1 + c.width(),
+        };
+        if used + cost + desc_floor > avail {
+            break;
         }
+        used += cost;
+        floor = desc_floor;
+        chosen.push(c);
     }
-    let extra = avail.saturating_sub(used);
-    // Scope gets a little of the room too; the description takes the rest.
+    let rest = avail.saturating_sub(used);
+    // Scope gets a little of the room above Description's floor; the description the rest.
     let scope_extra = if chosen.contains(&Col::Scope) {
-        (extra / 4).min(20)
+        (rest.saturating_sub(floor) / 2).min(20)
     } else {
         0
     };
+    let status_shown = chosen.contains(&Col::Status);
     Col::ORDER
         .iter()
         .filter(|c| chosen.contains(c))
         .map(|c| {
             let w = match c {
-                Col::Description => (DESC_PREF + extra - scope_extra).min(avail.max(DESC_MIN)),
+                Col::Description => rest - scope_extra,
                 Col::Scope => c.width() + scope_extra,
+                Col::Expiry if !status_shown => c.width() + EXPIRY_MARK,
                 other => other.width(),
             };
             (*c, w)
@@ -272,7 +296,7 @@ mod tests {
     #[test]
     fn narrow_tables_drop_low_priority_columns_first() {
         let narrow: Vec<Col> = columns(58).into_iter().map(|(c, _)| c).collect();
-        assert_eq!(narrow, vec![Col::Description, Col::Status, Col::Expiry]);
+        assert_eq!(narrow, vec![Col::Description, Col::Subject, Col::Expiry]);
         let wide: Vec<Col> = columns(158).into_iter().map(|(c, _)| c).collect();
         assert_eq!(wide, Col::ORDER.to_vec());
         // Every width fits: the lead column and each column with the space before it.
@@ -280,6 +304,100 @@ mod tests {
             let used: u16 = columns(w).iter().map(|(_, cw)| cw + 1).sum();
             assert!(used + LEAD <= w, "{w}: {used}");
         }
+    }
+
+    #[test]
+    fn the_seeds_columns_come_before_ours_at_every_width() {
+        let seed = [
+            Col::Description,
+            Col::Subject,
+            Col::TokenId,
+            Col::Issued,
+            Col::Expiry,
+            Col::Scope,
+        ];
+        let mut before: Vec<Col> = Vec::new();
+        for screen in 60u16..=200 {
+            let inner = screen - 2;
+            let cols = columns(inner);
+            let names: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
+            // Fits: the lead column and each column with the space before it.
+            let used: u16 = cols.iter().map(|(_, w)| w + 1).sum();
+            assert!(used + LEAD <= inner, "{screen}: {cols:?}");
+            let desc = cols[0];
+            assert_eq!(desc.0, Col::Description, "{screen}");
+            assert!(desc.1 >= DESC_MIN, "{screen}: {cols:?}");
+            // Ours only once all six of the seed's fit.
+            if names.contains(&Col::Status) || names.contains(&Col::LastUsed) {
+                assert!(
+                    seed.iter().all(|c| names.contains(c)),
+                    "{screen}: {names:?}"
+                );
+            }
+            // A wider table never loses a column.
+            assert!(
+                before.iter().all(|c| names.contains(c)),
+                "{screen}: {names:?}"
+            );
+            // Display order is the seed's, whatever is shown.
+            let order: Vec<Col> = Col::ORDER
+                .iter()
+                .copied()
+                .filter(|c| names.contains(c))
+                .collect();
+            assert_eq!(order, names, "{screen}");
+            if screen >= 80 {
+                for c in [Col::Subject, Col::Expiry, Col::Scope] {
+                    assert!(names.contains(&c), "{screen}: {names:?}");
+                }
+            }
+            if screen >= 100 {
+                assert!(names.contains(&Col::TokenId), "{screen}: {names:?}");
+            }
+            if screen >= 120 {
+                assert!(names.contains(&Col::Issued), "{screen}: {names:?}");
+            }
+            if screen < 120 {
+                assert!(!names.contains(&Col::Status), "{screen}: {names:?}");
+            }
+            if screen >= 160 {
+                assert_eq!(names, Col::ORDER.to_vec(), "{screen}");
+            }
+            before = names;
+        }
+    }
+
+    #[test]
+    fn the_screen_widths_each_column_joins_at() {
+        let joins =
+            |col: Col| (20u16..=220).find(|s| columns(s - 2).iter().any(|(c, _)| *c == col));
+        let got: Vec<Option<u16>> = [
+            Col::Expiry,
+            Col::Subject,
+            Col::Scope,
+            Col::TokenId,
+            Col::Issued,
+            Col::Status,
+            Col::LastUsed,
+        ]
+        .into_iter()
+        .map(joins)
+        .collect();
+        let want = [40, 51, 70, 93, 108, 123, 135].map(Some);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn expiry_carries_the_status_mark_only_while_status_is_hidden() {
+        let width_of = |inner: u16, col: Col| {
+            columns(inner)
+                .into_iter()
+                .find(|(c, _)| *c == col)
+                .map(|(_, w)| w)
+        };
+        assert_eq!(width_of(78, Col::Expiry), Some(EXPIRY_W + EXPIRY_MARK));
+        assert_eq!(width_of(158, Col::Expiry), Some(EXPIRY_W));
+        assert!(width_of(158, Col::Status).is_some());
     }
 
     #[test]

@@ -59,3 +59,128 @@ pub fn count(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// A URL's scheme ("https://"), host, and port with what follows it (":8443/access"; the
+/// path alone when there is no port).
+fn url_parts(url: &str) -> (&str, &str, &str) {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let tail = match rest[..host_end].rfind(':') {
+        Some(i) if rest[i + 1..host_end].bytes().all(|b| b.is_ascii_digit()) => &rest[i..],
+        _ => &rest[host_end..],
+    };
+    (scheme, &rest[..rest.len() - tail.len()], tail)
+}
+
+/// The host characters [`fit_url`] keeps at least (fewer say nothing).
+const URL_HOST_MIN: usize = 6;
+
+/// Shortens a URL to `width` columns keeping its scheme and its port (and path) readable:
+/// the host loses its end ("http://127.0.…:40123"). Narrower than [`url_min_width`], the whole
+/// URL loses its middle ([`fit_middle`]).
+pub fn fit_url(url: &str, width: usize, ellipsis: &str) -> String {
+    if url.width() <= width {
+        return url.to_owned();
+    }
+    if width < url_min_width(url, ellipsis) {
+        return fit_middle(url, width, ellipsis);
+    }
+    let (scheme, host, tail) = url_parts(url);
+    let room = width - scheme.width() - ellipsis.width() - tail.width();
+    format!("{scheme}{}{ellipsis}{tail}", take_width(host, room))
+}
+
+/// The narrowest width at which [`fit_url`] keeps scheme, port and a few host characters.
+pub fn url_min_width(url: &str, ellipsis: &str) -> usize {
+    let (scheme, host, tail) = url_parts(url);
+    if host.width() <= URL_HOST_MIN {
+        return url.width();
+    }
+    (scheme.width() + URL_HOST_MIN + ellipsis.width() + tail.width()).min(url.width())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_scheme_and_port() {
+        let u = "http://127.0.0.1:40123";
+        assert_eq!(fit_url(u, 40, "…"), u);
+        assert_eq!(fit_url(u, 20, "…"), "http://127.0.…:40123");
+        // Below scheme, port and 6 host characters, the middle goes.
+        assert_eq!(fit_url(u, 19, "…").width(), 19);
+        assert_eq!(fit_url(u, 16, "…").width(), 16);
+        // Too narrow for scheme and port: the middle goes.
+        assert_eq!(fit_url(u, 10, "…").width(), 10);
+        let long = "https://artifactory.example.com:8443/access";
+        assert_eq!(fit_url(long, 30, "..."), "https://artifac...:8443/access");
+        assert_eq!(
+            fit_url("https://acme.jfrog.io", 16, "…"),
+            "https://acme.jf…"
+        );
+        assert_eq!(url_min_width(u, "…"), 20);
+    }
+}
+
+/// `s` in lines of at most `width` columns, broken at spaces; a word wider than a line is
+/// split. Nothing is dropped: the lines joined by spaces give `s`'s words back.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let mut word = word;
+        loop {
+            let sep = usize::from(!line.is_empty());
+            if line.width() + sep + word.width() <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                break;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a whole line: as much as fits, the rest on the next.
+            let head = take_width(word, width);
+            let head = if head.is_empty() {
+                word.chars().take(1).collect()
+            } else {
+                head
+            };
+            word = &word[head.len()..];
+            out.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("", 5), [""]);
+        let s = "not used in 30 days (or never, issued before)";
+        for w in 1..50 {
+            let lines = wrap(s, w);
+            assert!(lines.iter().all(|l| l.width() <= w), "{w}: {lines:?}");
+            assert_eq!(lines.join(" ").replace(' ', ""), s.replace(' ', ""), "{w}");
+        }
+    }
+}

@@ -78,6 +78,8 @@ mod store_pg_tls;
 mod tui_admin_journeys;
 mod tui_admin_tmux;
 mod tui_audit;
+mod tui_columns;
+mod tui_columns_tmux;
 mod tui_cursor_bytes;
 mod tui_disabled;
 mod tui_form;

@@ -57,15 +57,45 @@ fn the_status_column_says_disabled_in_each_glyph_set_over_the_expiry_state() {
                 .unwrap_or_else(|| panic!("{desc} on screen:\n{text}"))
                 .to_owned()
         };
-        // bob's token expires in 2 days, carol's in a year: disabled wins over both.
+        // bob's token expires in 2 days, carol's in a year: disabled wins over both. At 80
+        // columns the status is the mark in front of the expiry.
+        let g = set.glyphs();
         for desc in ["nightly backup", "grafana scraper"] {
             let l = line(desc);
+            assert!(l.contains(&format!("{mark} 20")), "{set:?}: {l}");
+            assert!(
+                !l.contains(&format!("{} 20", g.expiring))
+                    && !l.contains(&format!("{} 20", g.active)),
+                "{l}"
+            );
+        }
+        // The others keep their expiry state.
+        assert!(
+            line("ci deploy").contains(&format!("{} 20", g.active)),
+            "{text}"
+        );
+        assert!(
+            line("edge reader").contains(&format!("{} 20", g.expired)),
+            "{text}"
+        );
+        // Wide enough for the Status column, the word.
+        let mut wide = loaded_disabled(160, 24);
+        wide.theme.glyphs = set.glyphs();
+        let wide_text = render_text(&mut wide, 160, 24);
+        for desc in ["nightly backup", "grafana scraper"] {
+            let l = wide_text.lines().find(|l| l.contains(desc)).unwrap_or("");
             assert!(l.contains(&format!("{mark} disabled")), "{set:?}: {l}");
             assert!(!l.contains("expiring") && !l.contains("active"), "{l}");
         }
-        // The others keep their expiry state.
-        assert!(line("ci deploy").contains("active"), "{text}");
-        assert!(line("edge reader").contains("expired"), "{text}");
+        let wide_line = |d: &str| {
+            wide_text
+                .lines()
+                .find(|l| l.contains(d))
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(wide_line("ci deploy").contains("active"), "{wide_text}");
+        assert!(wide_line("edge reader").contains("expired"), "{wide_text}");
         // Only characters of the set.
         assert!(
             text.chars().all(|c| c == '\n' || set.allows(c)),

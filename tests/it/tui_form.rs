@@ -244,7 +244,7 @@ async fn over_http_the_form_says_the_servers_limit_and_flags_60_days() {
         80,
         24,
         |mut p: Person| async move {
-            p.wait("the table", |f| f.contains(" tokens ·")).await;
+            p.wait("the table", crate::common::tab::table_loaded).await;
             p.key(KeyCode::Char('n'));
             p.wait_text("New token").await;
             p.text("sixty days");

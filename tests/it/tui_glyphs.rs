@@ -156,9 +156,21 @@ fn status_reads_without_colour_in_every_set() {
             mono: true,
             ..cfg()
         };
-        let mut app = with_set(loaded_with(mono, sample(), 100, 30), set);
+        // At 100 columns (no Status column) the mark stands in front of the expiry.
+        let mut app = with_set(loaded_with(mono.clone(), sample(), 100, 30), set);
         let text = render_text(&mut app, 100, 30);
         let g = set.glyphs();
+        for mark in [
+            format!("{} 2026-11-20", g.expired),
+            format!("{} 2026-11-25", g.expiring),
+            format!("{} never", g.never),
+            format!("{} 2026-12-23", g.active),
+        ] {
+            assert!(text.contains(&mark), "{set:?}: no \"{mark}\"\n{text}");
+        }
+        // With the Status column (160), mark and word.
+        let mut app = with_set(loaded_with(mono, sample(), 160, 30), set);
+        let text = render_text(&mut app, 160, 30);
         for (mark, word) in [
             (g.expired, "expired"),
             (g.expiring, "expiring"),
@@ -203,17 +215,42 @@ fn assert_whole_header(app: &App, text: &str, what: &str) {
     let g = app.theme.glyphs;
     let header = text.lines().next().unwrap_or("").trim_end();
     assert!(!header.ends_with(g.ellipsis), "{what}: {header}");
+    // The server is always named, with its port.
+    assert!(
+        header.contains(":40123") || header.contains(":8443"),
+        "{what}: no server: {header}"
+    );
+    // Counts give way whole (never half of one), the total first.
     let c = &app.table.rows.counts;
-    for count in [
-        format!("{} tokens", c.total),
-        format!("{} expiring", c.expiring),
-        format!("{} expired", c.expired),
-    ] {
-        assert!(header.contains(&count), "{what}: \"{count}\" cut: {header}");
+    let counts = [
+        (format!("{} tokens", c.total), "tokens"),
+        (format!("{} expiring", c.expiring), "expiring"),
+        (format!("{} expired", c.expired), "expired"),
+    ];
+    for (count, word) in &counts {
+        assert!(
+            !header.contains(word) || header.contains(count.as_str()),
+            "{what}: \"{count}\" cut: {header}"
+        );
+    }
+    if header.contains(counts[0].0.as_str()) {
+        assert!(
+            header.contains(counts[1].0.as_str()) && header.contains(counts[2].0.as_str()),
+            "{what}: the total stayed longer than a status count: {header}"
+        );
     }
     let last = header.split_whitespace().last().unwrap_or("");
     assert!(
-        ["help", "expired", "READ-ONLY"].contains(&last),
+        [
+            "help",
+            "expired",
+            "expiring",
+            "READ-ONLY",
+            "admin",
+            "(embedded)",
+            "(remote)"
+        ]
+        .contains(&last),
         "{what}: header ends in \"{last}\": {header}"
     );
 }

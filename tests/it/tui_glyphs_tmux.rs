@@ -45,8 +45,9 @@ fn journey(env: &[&str], set: GlyphSet) {
     let t = start(&home, env);
     let g = set.glyphs();
     let sep = g.sep;
-    // Loaded, not "loading tokens…": the counts line with its active mark is drawn.
-    let active = format!("{} active", g.active);
+    // Loaded, not "loading tokens…": a row with its active mark (in front of the expiry at
+    // 80 columns) is drawn.
+    let active = format!("{} 20", g.active);
     let table = t.wait_for("the table with its counts and user", WAIT, |s| {
         s.contains("Access Tokens")
             && !s.contains("loading tokens")

@@ -34,7 +34,7 @@ fn write_token(path: &Path, token: &str) {
 /// The table loaded (the ASCII set's separator in the header).
 fn wait_table(t: &TmuxSession) -> String {
     t.wait_for("the token table", WAIT, |s| {
-        s.contains("Access Tokens") && s.contains(" tokens |")
+        crate::common::tab::table_loaded(s)
     })
 }
 
@@ -168,7 +168,7 @@ fn embedded_admin_token_revoked_then_signing_in_again_restarts_the_service() {
     t.wait_text("Switch server", WAIT);
     t.keys(&["Enter"]);
     let back = t.wait_for("the table on a fresh admin token", WAIT, |sc| {
-        sc.contains("switched to embedded") && sc.contains(" tokens |")
+        sc.contains("switched to embedded") && crate::common::tab::table_loaded(sc)
     });
     assert!(!back.contains("signed out"), "{back}");
     let after = std::fs::read_to_string(&token_file).expect("admin.token");

@@ -102,7 +102,7 @@ fn word_after(screen: &str, prefix: &str) -> String {
 /// The table in the ASCII set (`wait_table` reads the unicode header).
 fn wait_ascii_table(t: &TmuxSession) {
     t.wait_for("the token table", WAIT, |s| {
-        s.contains("Access Tokens") && s.contains(" tokens |")
+        crate::common::tab::table_loaded(s)
     });
 }
 

@@ -1,8 +1,8 @@
 //! The token table's keys and its row menu: moving, sorting, marking, and what a row leads to
 //! (revoke, rotate, copy ID, details, audit, export). The list itself is [`super::list::Table`].
 
-use super::super::keymap::Action;
-use super::super::layout::{Col, TableGeometry};
+use super::super::keymap::{Action, Mode};
+use super::super::layout::{Col, TableGeometry, columns};
 use super::super::msg::Effect;
 use super::audit::AuditView;
 use super::confirm::Confirm;
@@ -47,6 +47,34 @@ pub fn sort_column(col: Col) -> Option<Column> {
     })
 }
 
+/// What the sort message needs besides the new order: the columns shown, the glyphs and the
+/// `s` key.
+struct SortView {
+    shown: Vec<Col>,
+    asc: &'static str,
+    desc: &'static str,
+    next_key: String,
+}
+
+impl SortView {
+    /// "sorted by last used ▼ (not shown at this width) · s next: scope": cycling through
+    /// hidden columns is never blind.
+    fn said(&self, col: Column, descending: bool) -> String {
+        let hidden = if self.shown.iter().any(|c| sort_column(*c) == Some(col)) {
+            ""
+        } else {
+            " (not shown at this width)"
+        };
+        let arrow = if descending { self.desc } else { self.asc };
+        format!(
+            "sorted by {} {arrow}{hidden} · {} next: {}",
+            col.title().to_lowercase(),
+            self.next_key,
+            col.next().title().to_lowercase()
+        )
+    }
+}
+
 impl App {
     pub fn menu_items(&self) -> Vec<MenuItem> {
         let mut v = Vec::new();
@@ -62,8 +90,26 @@ impl App {
         v
     }
 
+    fn sort_view(&self) -> SortView {
+        let table = self.regions().table;
+        let g = self.theme.glyphs;
+        SortView {
+            shown: columns(table.width.saturating_sub(2))
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect(),
+            asc: g.sort_asc,
+            desc: g.sort_desc,
+            next_key: self
+                .keymap
+                .key_for(Mode::Table, Action::SortNext)
+                .map_or_else(|| "s".into(), |k| k.label()),
+        }
+    }
+
     pub(super) fn table_action(&mut self, a: Action, fx: &mut Vec<Effect>) {
         let page = self.page_height() as isize;
+        let sort_view = self.sort_view();
         let mut cx = Ctx::new(self.now, &mut self.ids, fx, &mut self.status);
         let rows = &mut self.table.rows;
         match a {
@@ -77,10 +123,12 @@ impl App {
             Action::SortNext => {
                 let (c, d) = (rows.sort.next(), rows.descending);
                 rows.set_sort(c, d);
+                cx.say(sort_view.said(rows.sort, rows.descending), false);
             }
             Action::SortReverse => {
                 let (c, d) = (rows.sort, !rows.descending);
                 rows.set_sort(c, d);
+                cx.say(sort_view.said(rows.sort, rows.descending), false);
             }
             Action::New => {
                 if self.cfg.readonly {

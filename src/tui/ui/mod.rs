@@ -5,6 +5,7 @@ pub mod audit_view;
 pub mod confirm_dialog;
 pub mod create_panel;
 pub mod export_prompt;
+pub mod header;
 pub mod help;
 pub mod message_view;
 pub mod picker;
@@ -21,11 +22,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::model::counts::thousands;
-
 use super::app::{App, Load, Overlay};
 use super::layout::{self, Regions};
-use super::text_fit::fit_middle;
 use super::theme::Theme;
 
 pub use super::layout::{MIN_H, MIN_W};
@@ -68,7 +66,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         return;
     }
     let r = regions(app, area);
-    header(f, app, &theme, r.header);
+    header::draw(f, app, &theme, r.header);
     if let (Some(b), Load::Failed(msg)) = (r.banner, &app.table.list) {
         let r_key = app
             .keymap
@@ -112,163 +110,6 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Export(p) => export_prompt::draw(f, app, p, &theme, area),
         Overlay::Audit(v) => audit_view::draw(f, app, v, &theme, area),
         Overlay::Message(m) => message_view::draw(f, m, &theme, area),
-    }
-}
-
-fn header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    use crate::model::sanitize::clean;
-    use ratatui::style::{Modifier, Style};
-    let g = theme.glyphs;
-    let sep = g.sep;
-    let banner = theme.banner();
-    // On a banner colour every part takes the banner's colours (readable on any background).
-    let st = |s: Style| banner.map_or(s, |b| b.add_modifier(s.add_modifier));
-    let kind = if app.cfg.embedded {
-        "embedded"
-    } else {
-        "remote"
-    };
-    let who = match &app.table.me {
-        Load::Loaded(name) => theme.text(name).into_owned(),
-        Load::Loading(_) | Load::Idle => g.ellipsis.into(),
-        Load::Failed(_) => "unknown user".into(),
-    };
-    let c = &app.table.rows.counts;
-    let mut counts = Vec::new();
-    // Counts stay while rows are shown, also after a failed refresh.
-    if matches!(app.table.list, Load::Loaded(_)) || c.total > 0 {
-        let noun = if c.total == 1 { "token" } else { "tokens" };
-        let total = match app.table.load_progress() {
-            Some((n, Some(est))) => {
-                format!("loading {} of ~{}", thousands(n as u64), thousands(est))
-            }
-            Some((n, None)) => format!("loading {}{}", thousands(n as u64), g.ellipsis),
-            None => format!("{} {noun}", c.total),
-        };
-        counts.push(Span::styled(format!("{sep}{total}"), st(theme.base())));
-        counts.push(Span::styled(
-            format!("{sep}{} expiring", c.expiring),
-            st(theme.warn()),
-        ));
-        counts.push(Span::styled(
-            format!("{sep}{} expired", c.expired),
-            st(theme.error()),
-        ));
-        if c.disabled > 0 {
-            counts.push(Span::styled(
-                format!("{sep}{} disabled", c.disabled),
-                st(theme.error()),
-            ));
-        }
-        if app.table.mine_expiring > 0 {
-            let key = app
-                .keymap
-                .key_for(
-                    super::keymap::Mode::Table,
-                    super::keymap::Action::MineExpiring,
-                )
-                .map(|k| format!(" ({})", theme.text(&k.label())))
-                .unwrap_or_default();
-            counts.push(Span::styled(
-                format!("{sep}{} yours expiring{key}", app.table.mine_expiring),
-                st(theme.warn()),
-            ));
-        }
-    }
-    let mut readonly = Vec::new();
-    if app.cfg.readonly {
-        readonly.push(Span::styled(" ", st(theme.base())));
-        readonly.push(Span::styled(
-            " READ-ONLY ",
-            st(theme.warn()).add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ));
-    }
-    let help = app
-        .keymap
-        .key_for(super::keymap::Mode::Table, super::keymap::Action::Help)
-        .map(|k| format!("{} help ", theme.text(&k.label())))
-        .unwrap_or_default();
-    let profile = app
-        .cfg
-        .profile
-        .as_deref()
-        .map(|p| format!(" [{}]", theme.fit(&clean(p), 24)))
-        .unwrap_or_default();
-    let url = theme.text(&clean(&app.cfg.server_label)).into_owned();
-    let kind = format!(" ({kind})");
-    let mut who = Some(who);
-    let width = usize::from(area.width);
-    let spans_w = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
-    // Nothing is cut inside a word: the help hint goes first (the hint line has it too), then
-    // the URL loses its middle, then the server and the user go whole. The profile and the
-    // counts stay.
-    let fixed = |who: &Option<String>| {
-        9 + profile.width()
-            + who.as_ref().map_or(0, |w| sep.width() + w.width())
-            + spans_w(&counts)
-            + spans_w(&readonly)
-    };
-    let full_server = sep.width() + url.width() + kind.width();
-    let show_help = !help.is_empty() && fixed(&who) + full_server + 1 + help.width() <= width;
-    let mut server = Some(format!("{sep}{url}{kind}"));
-    if !show_help && fixed(&who) + full_server > width {
-        let bare = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .unwrap_or(&url);
-        let room = width.saturating_sub(fixed(&who) + sep.width());
-        server = if room >= 10 + kind.width() {
-            Some(format!(
-                "{sep}{}{kind}",
-                fit_middle(bare, room - kind.width(), g.ellipsis)
-            ))
-        } else if room >= 10 {
-            Some(format!("{sep}{}", fit_middle(bare, room, g.ellipsis)))
-        } else {
-            None
-        };
-        if server.is_none() && fixed(&who) > width {
-            who = None;
-        }
-    }
-    // A read-only production session at 60 columns: the app's name goes before any count.
-    let title = if server.is_none() && who.is_none() && fixed(&who) > width {
-        ""
-    } else {
-        " tokentab"
-    };
-    let mut left = vec![
-        Span::styled(title, st(theme.title())),
-        Span::styled(profile.clone(), st(theme.title())),
-    ];
-    if let Some(s) = server {
-        left.push(Span::styled(s, st(theme.base())));
-    }
-    if let Some(w) = who {
-        left.push(Span::styled(format!("{sep}{w}"), st(theme.base())));
-    }
-    if readonly.len() == 2 && spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width {
-        readonly.remove(0);
-    }
-    // Still too wide (a very long profile): whole counts go from the right, never half of one.
-    while spans_w(&left) + spans_w(&counts) + spans_w(&readonly) > width && !counts.is_empty() {
-        counts.pop();
-    }
-    left.extend(counts);
-    left.extend(readonly);
-    let mut line = Paragraph::new(Line::from(left));
-    if let Some(b) = banner {
-        line = line.style(b);
-    }
-    f.render_widget(line, area);
-    if show_help {
-        let w = help.width() as u16;
-        let r = Rect {
-            x: area.x + area.width - w,
-            width: w,
-            ..area
-        };
-        f.render_widget(Paragraph::new(Span::styled(help, st(theme.dim()))), r);
     }
 }
 

@@ -1,5 +1,6 @@
-//! The token table: only the visible window of rows is built; columns drop by priority on narrow
-//! terminals; status by symbol and word.
+//! The token table: only the visible window of rows is built; which columns a width shows is
+//! `layout::columns`' rule; status by symbol (beside Expiry) and by word (its own column, when
+//! shown); the sort on the right of the top border, also when its column is hidden.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -16,6 +17,7 @@ use super::spinner;
 use crate::model::TokenStatus;
 use crate::model::expiry::relative_text;
 use crate::model::filter_query::last_used_text;
+use unicode_width::UnicodeWidthStr;
 
 /// A column's title (the sort column's own name; Status has none of its own).
 fn col_title(col: Col) -> &'static str {
@@ -25,22 +27,41 @@ fn col_title(col: Col) -> &'static str {
     }
 }
 
+/// "sort: issued ▼": the table's order, named also when its column is hidden.
+pub fn sort_label(app: &App, g: &Glyphs) -> String {
+    let rows = &app.table.rows;
+    let arrow = if rows.descending {
+        g.sort_desc
+    } else {
+        g.sort_asc
+    };
+    format!("sort: {} {arrow}", rows.sort.title().to_lowercase())
+}
+
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = &app.table.rows;
+    let g = theme.glyphs;
+    // The sort stays whole on the right of the top border; the left title gives way to it.
+    let sort = format!(" {} ", sort_label(app, g));
+    let sort = if sort.width() + 17 <= usize::from(area.width.saturating_sub(2)) {
+        sort
+    } else {
+        format!(" {} ", rows.sort.title().to_lowercase())
+    };
+    let left_room = usize::from(area.width.saturating_sub(2)).saturating_sub(sort.width() + 1);
     let mut title = vec![Span::styled(" Access Tokens ", theme.title())];
     if !rows.filter().is_empty() || app.table.filtering {
-        let g = theme.glyphs;
         let cursor = if app.table.filtering {
             g.text_cursor
         } else {
             ""
         };
+        let counts = format!(" ({} of {}) ", rows.visible_len(), rows.len());
+        let room = left_room.saturating_sub(15 + 1 + cursor.width() + counts.width());
         title.push(Span::styled(
             format!(
-                "/{}{cursor} ({} of {}) ",
-                theme.fit(app.table.filter.value(), 30),
-                rows.visible_len(),
-                rows.len()
+                "/{}{cursor}{counts}",
+                theme.fit(app.table.filter.value(), room.min(30)),
             ),
             theme.warn(),
         ));
@@ -51,12 +72,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.marked(),
         ));
     }
-    let g = theme.glyphs;
     let focused = app.form.is_none();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(g.border)
         .title(Line::from(title))
+        .title(Line::from(Span::styled(sort, theme.dim())).right_aligned())
         .border_style(if focused {
             theme.border_focus()
         } else {
@@ -68,6 +89,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         return;
     }
     let cols = columns(inner.width);
+    // Without the Status column, its symbol goes in front of the expiry.
+    let mark_expiry = !cols.iter().any(|(c, _)| *c == Col::Status);
     let body_h = usize::from(inner.height.saturating_sub(1));
 
     let header = Row::new(
@@ -75,11 +98,16 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             .chain(cols.iter().map(|(c, w)| {
                 let mut t = col_title(*c).to_string();
                 if sort_column(*c) == Some(rows.sort) && *c != Col::Status {
-                    t.push_str(if rows.descending {
+                    let arrow = if rows.descending {
                         g.sort_desc
                     } else {
                         g.sort_asc
-                    });
+                    };
+                    // "Expiry v", not "Expiryv", with the ASCII set's letter arrow.
+                    if arrow.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        t.push(' ');
+                    }
+                    t.push_str(arrow);
                 }
                 Cell::from(theme.fit(&t, usize::from(*w)))
             }))
@@ -133,7 +161,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 match c {
                     Col::Description => Cell::from(theme.fit(&t.description, w)),
                     Col::Subject => Cell::from(theme.fit(&r.username, w)),
-                    Col::TokenId => Cell::from(theme.fit(&r.id_short, w)),
+                    Col::TokenId => {
+                        let short: String = t.token_id.chars().take(8).collect();
+                        Cell::from(theme.fit(&short, w))
+                    }
                     Col::Issued => Cell::from(theme.fit(&r.issued, w)),
                     Col::Status => Cell::from(Span::styled(
                         theme.fit(
@@ -142,6 +173,14 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                         ),
                         status_style,
                     )),
+                    Col::Expiry if mark_expiry => {
+                        let mark = format!("{} ", status_mark(g, status));
+                        let rest = w.saturating_sub(mark.width());
+                        Cell::from(Line::from(vec![
+                            Span::styled(mark, status_style),
+                            Span::raw(theme.fit(&expiry_text(t.expiry, now), rest)),
+                        ]))
+                    }
                     Col::Expiry => Cell::from(theme.fit(&expiry_text(t.expiry, now), w)),
                     Col::LastUsed => Cell::from(theme.fit(&last_used_text(t.last_used, now), w)),
                     Col::Scope => Cell::from(theme.fit(&r.scope_summary, w)),
