@@ -70,7 +70,7 @@ fn expiry_help_early_flag_and_device_names_at_80x24_on_the_console() {
 
     let home = Home::new();
     let t = start(&home, &served.serve.url, &served.admin);
-    t.wait_for("the table", WAIT, |s| crate::common::tab::table_loaded(s));
+    t.wait_for("the table", WAIT, crate::common::tab::table_loaded);
 
     // Item 3: the help under the focused field, the limit in days; a fresh form starts at the
     // server's default.

@@ -181,6 +181,15 @@ pub fn hint_parts(app: &App) -> Vec<(Action, String)> {
         hidden.push(Action::Reveal);
     }
     let mut parts = app.keymap.hint_parts(mode, &hidden);
+    if mode == Mode::Table {
+        // What `s` sorts by next, so cycling (through hidden columns too) is never blind.
+        let next = app.table.rows.sort.next().title().to_lowercase();
+        for (action, hint) in parts.iter_mut() {
+            if *action == Action::SortNext {
+                hint.push_str(&format!(": {next}"));
+            }
+        }
+    }
     if mode == Mode::Table
         && !app.table.rows.filter().is_empty()
         && let Some(k) = app.keymap.key_for(Mode::Table, Action::Back)
