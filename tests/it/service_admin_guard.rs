@@ -96,6 +96,9 @@ const SCOPED: &[(&str, &str)] = &[
     ("GET", "/access/api/v1/tokens/{id}"),
     ("DELETE", "/access/api/v1/tokens/{id}"),
     ("GET", "/access/api/v1/projects"),
+    // The caller's own lifetime rules (the create form's help): any valid token.
+    ("GET", "/access/api/v1/config/token/default_expiry"),
+    ("GET", "/tokentab/api/v1/config/token/limits"),
     // Admins, or a token that may read in the project.
     ("GET", "/access/api/v1/projects/{key}"),
     ("GET", "/api/v2/{project}/fleets"),

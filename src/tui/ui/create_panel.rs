@@ -24,8 +24,6 @@ const LABEL: usize = 14;
 /// ("General Settings → Account → Access Token → Device Details Token"; the old UI's "Custom";
 /// reference/jfrog-api.md §3.4, docs.connect.jfrog.io "Create Access Token – New UI").
 pub const CUSTOM_TITLE: &str = " New token · Device Details Token ";
-/// Beside the Custom choice: both names, the old UI's and the new UI's.
-pub const CUSTOM_KIND: &str = "Custom · Device Details token";
 
 fn radio(g: &Glyphs, label: &str, on: bool) -> String {
     format!("{} {label}", if on { g.radio_on } else { g.radio_off })
@@ -152,10 +150,12 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     ]));
     // While the choice has focus, what Custom is called now (the title says it too).
     if form.focus == Field::ScopeKind && !locked {
-        lines.push(Line::from(Span::styled(
-            theme.fit(&format!("  Custom = {CUSTOM_KIND}"), w),
-            theme.dim(),
-        )));
+        let text = theme
+            .text("Custom is the new UI's Device Details token")
+            .into_owned();
+        for part in super::status_bar::wrap_words(&text, w.saturating_sub(2)) {
+            lines.push(Line::from(Span::styled(format!("  {part}"), theme.dim())));
+        }
     }
 
     let picker_value = |v: &Option<String>, placeholder: &str| match v.as_ref() {
