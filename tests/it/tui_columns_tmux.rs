@@ -6,7 +6,6 @@
 use crate::common;
 
 use common::tab::*;
-use common::tmux::TmuxSession;
 use tokentab::model::settings::GlyphSet;
 
 /// The TCP ports `pid` listens on (its sockets' inodes looked up in /proc/net/tcp{,6}).
@@ -47,22 +46,8 @@ fn listen_ports(pid: u32) -> Vec<u16> {
 #[test]
 fn at_80x24_on_the_console_subject_status_server_and_sort_are_all_there() {
     let home = Home::new();
-    let data = home.data().display().to_string();
     // The console and a C locale for the binary alone; the glyph set is chosen from them.
-    let argv = [
-        "env",
-        "TOKENTAB_GLYPHS=",
-        "TERM=linux",
-        "LC_ALL=C",
-        env!("CARGO_BIN_EXE_tokentab"),
-        "--data-dir",
-        data.as_str(),
-        "--clipboard",
-        "off",
-    ];
-    let henv = home.env();
-    let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let t = TmuxSession::start(&argv, 80, 24, &henv);
+    let t = start_with_env(&home, 80, 24, CONSOLE, &["--clipboard", "off"]);
     let g = GlyphSet::Ascii.glyphs();
 
     // Loaded: rows with a status symbol in front of their expiry date.

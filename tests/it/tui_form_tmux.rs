@@ -29,18 +29,7 @@ fn start(home: &Home, url: &str, token: &str) -> TmuxSession {
         ),
     )
     .expect("config file");
-    let data = home.data().display().to_string();
-    let mut argv = vec!["env", "TOKENTAB_GLYPHS=", "TERM=linux", "LC_ALL=C"];
-    argv.extend([
-        env!("CARGO_BIN_EXE_tokentab"),
-        "--data-dir",
-        data.as_str(),
-        "--clipboard",
-        "off",
-    ]);
-    let henv = home.env();
-    let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TmuxSession::start(&argv, 80, 24, &henv)
+    start_with_env(home, 80, 24, CONSOLE, &["--clipboard", "off"])
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crossterm::event::KeyCode;
 use tokentab::model::settings::GlyphSet;
 use tokentab::secret::clipboard::CopyOutcome;
 use tokentab::tui::app::App;
-use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
+use tokentab::tui::msg::{Answer, Msg, Owner};
 
 const SETS: [GlyphSet; 3] = [GlyphSet::Unicode, GlyphSet::Vt, GlyphSet::Ascii];
 
@@ -67,17 +67,7 @@ fn custom_panel_with_permission_rows_in_each_set() {
 #[test]
 fn secret_view_in_each_set() {
     scene("secret", |mut app| {
-        key(&mut app, KeyCode::Char('n'));
-        typing(&mut app, "deploy bot");
-        let fx = ctrl(&mut app, 's');
-        let id = id_of(&fx, |e| match e {
-            Effect::Call {
-                owner: Owner::Form,
-                id,
-                request: Request::CreateToken(_),
-            } => Some(*id),
-            _ => None,
-        });
+        let id = generate(&mut app, "deploy bot");
         app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
         app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));
         app

@@ -11,20 +11,7 @@ use tokentab::model::settings::GlyphSet;
 /// Starts the tab with `env` set for the binary alone (tmux itself keeps the test's locale, so
 /// capture-pane reports every character the program drew).
 fn start(home: &Home, env: &[&str]) -> TmuxSession {
-    let data = home.data().display().to_string();
-    // An empty value counts as unset: no glyph set forced, the automatic choice decides.
-    let mut argv = vec!["env", "TOKENTAB_GLYPHS="];
-    argv.extend_from_slice(env);
-    argv.extend([
-        env!("CARGO_BIN_EXE_tokentab"),
-        "--data-dir",
-        data.as_str(),
-        "--clipboard",
-        "off",
-    ]);
-    let henv = home.env();
-    let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TmuxSession::start(&argv, 80, 24, &henv)
+    start_with_env(home, 80, 24, env, &["--clipboard", "off"])
 }
 
 fn assert_in_set(set: GlyphSet, screen: &str, what: &str) {

@@ -16,14 +16,9 @@ use serde_json::json;
 /// The tab at 80×24 on the Linux console in the C locale (the glyph set chosen automatically),
 /// with `args` after `--data-dir`.
 fn start(home: &Home, args: &[&str]) -> TmuxSession {
-    let data = home.data().display().to_string();
-    let mut argv = vec!["env", "TERM=linux", "LC_ALL=C", "TOKENTAB_GLYPHS="];
-    argv.extend([env!("CARGO_BIN_EXE_tokentab"), "--data-dir", data.as_str()]);
-    argv.extend_from_slice(args);
-    argv.extend(["--clipboard", "off"]);
-    let henv = home.env();
-    let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TmuxSession::start(&argv, 80, 24, &henv)
+    let mut all = args.to_vec();
+    all.extend(["--clipboard", "off"]);
+    start_with_env(home, 80, 24, CONSOLE, &all)
 }
 
 fn write_token(path: &Path, token: &str) {

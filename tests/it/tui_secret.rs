@@ -11,7 +11,7 @@ use crossterm::event::KeyCode;
 use tokentab::secret::clipboard::{ClearOutcome, CopyOutcome, NativeKind};
 use tokentab::tui::app::App;
 use tokentab::tui::keymap::Mode;
-use tokentab::tui::msg::{Answer, Effect, Msg, Owner, Request};
+use tokentab::tui::msg::{Answer, Effect, Msg, Owner};
 
 const BUFFER: &str = "tokentab-0123456789abcdef";
 
@@ -32,17 +32,7 @@ fn with_secret(clear_secs: u64) -> App {
         80,
         24,
     );
-    key(&mut app, KeyCode::Char('n'));
-    typing(&mut app, "deploy bot");
-    let fx = ctrl(&mut app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
+    let id = generate(&mut app, "deploy bot");
     let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(fx.contains(&Effect::CopySecret));
     assert_eq!(app.mode(), Mode::Secret);

@@ -209,26 +209,6 @@ fn admin_prefix_in_any_case() {
     assert_eq!(revoke_calls(&fx), 1, "D00D unlocks d00d…");
 }
 
-fn open_secret(app: &mut tokentab::tui::app::App) {
-    key(app, KeyCode::Char('n'));
-    typing(app, "deploy bot");
-    let fx = ctrl(app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
-    app.update(reply(
-        Owner::Form,
-        id,
-        tokentab::tui::msg::Answer::Created(Ok(created())),
-    ));
-    assert_eq!(app.mode(), Mode::Secret);
-}
-
 /// Item 5: `P` (and other keys that would leave) do nothing in the secret view; it says how to
 /// leave; Esc still closes it.
 #[test]

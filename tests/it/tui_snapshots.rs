@@ -153,17 +153,7 @@ fn help() {
 fn secret_view() {
     snap("secret", |w, h| {
         let mut app = loaded(w, h);
-        key(&mut app, KeyCode::Char('n'));
-        typing(&mut app, "deploy bot");
-        let fx = ctrl(&mut app, 's');
-        let id = id_of(&fx, |e| match e {
-            Effect::Call {
-                owner: Owner::Form,
-                id,
-                request: Request::CreateToken(_),
-            } => Some(*id),
-            _ => None,
-        });
+        let id = generate(&mut app, "deploy bot");
         let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
         assert!(fx.contains(&Effect::CopySecret));
         app.update(Msg::SecretCopied(CopyOutcome::Osc52Sent));

@@ -321,17 +321,7 @@ fn p_with_an_empty_form_closes_it_without_asking() {
 #[test]
 fn p_in_the_secret_view_keeps_the_secret() {
     let mut app = on_dev();
-    key(&mut app, KeyCode::Char('n'));
-    typing(&mut app, "bot");
-    let fx = ctrl(&mut app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
+    let id = generate(&mut app, "bot");
     app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(app.secret().is_some());
     // Issue 18: P would throw the one-time token away; it is inert in the secret view.

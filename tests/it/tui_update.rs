@@ -29,22 +29,6 @@ const ALL_OWNERS: [Owner; 10] = [
     Owner::Export,
 ];
 
-fn open_secret(app: &mut App) {
-    key(app, KeyCode::Char('n'));
-    typing(app, "deploy bot");
-    let fx = ctrl(app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
-    let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
-    assert!(fx.contains(&Effect::CopySecret));
-}
-
 /// The secret's copy into a named tmux buffer.
 fn tmux_copy() -> CopyOutcome {
     CopyOutcome::TmuxBuffer {
@@ -88,7 +72,9 @@ fn in_mode(mode: Mode) -> App {
         Mode::Help => {
             key(&mut app, KeyCode::Char('?'));
         }
-        Mode::Secret => open_secret(&mut app),
+        Mode::Secret => {
+            open_secret(&mut app);
+        }
         Mode::Audit => {
             key(&mut app, KeyCode::Char('A'));
         }
@@ -735,17 +721,7 @@ fn picker_debounces_ignores_stale_pages_and_loads_more() {
 #[test]
 fn generate_locks_the_form_and_esc_cancels() {
     let mut app = loaded(100, 30);
-    key(&mut app, KeyCode::Char('n'));
-    typing(&mut app, "bot");
-    let fx = ctrl(&mut app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
+    let id = generate(&mut app, "bot");
     assert_eq!(
         app.mode(),
         Mode::Form,
@@ -762,15 +738,7 @@ fn generate_locks_the_form_and_esc_cancels() {
     app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
     assert!(app.secret().is_none());
     // A failed create unlocks with the reason beside the button.
-    let fx = ctrl(&mut app, 's');
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Form,
-            id,
-            request: Request::CreateToken(_),
-        } => Some(*id),
-        _ => None,
-    });
+    let id = create_call(&ctrl(&mut app, 's'));
     app.update(reply(
         Owner::Form,
         id,

@@ -229,6 +229,35 @@ pub fn create_request(fx: &[Effect], owner: Owner) -> CreateTokenRequest {
         .unwrap_or_else(|| panic!("a create request from {owner:?}: {fx:?}"))
 }
 
+/// The id of the create call in `fx` (Ctrl-S on the form).
+pub fn create_call(fx: &[Effect]) -> ReqId {
+    id_of(fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Form,
+            id,
+            request: Request::CreateToken(_),
+        } => Some(*id),
+        _ => None,
+    })
+}
+
+/// `n`, a description, Ctrl-S: the id of the create call the form sent.
+pub fn generate(app: &mut App, desc: &str) -> ReqId {
+    key(app, KeyCode::Char('n'));
+    typing(app, desc);
+    create_call(&ctrl(app, 's'))
+}
+
+/// A token created from the form ("deploy bot") and the answer applied: the secret view is
+/// open and the secret is to be copied. The answer's effects.
+pub fn open_secret(app: &mut App) -> Vec<Effect> {
+    let id = generate(app, "deploy bot");
+    let fx = app.update(reply(Owner::Form, id, Answer::Created(Ok(created()))));
+    assert!(app.secret().is_some(), "the secret view opens");
+    assert!(fx.contains(&Effect::CopySecret), "{fx:?}");
+    fx
+}
+
 /// The request id of the first effect matching.
 pub fn id_of(fx: &[Effect], pick: impl Fn(&Effect) -> Option<ReqId>) -> ReqId {
     fx.iter()

@@ -106,6 +106,24 @@ pub fn launch(
     TmuxSession::start(&argv, w, h, &vars)
 }
 
+/// The Linux console in the C locale: for [`start_with_env`].
+pub const CONSOLE: &[&str] = &["TERM=linux", "LC_ALL=C"];
+
+/// Starts `tokentab --data-dir <home data> ARGS` at `w`×`h` with `vars` (`NAME=value`) set for the
+/// binary alone through `env`: tmux keeps the test's locale, so capture-pane reads every character
+/// drawn, and it would set TERM from its own `default-terminal`. `TOKENTAB_GLYPHS` is emptied
+/// (unset for the tab): the glyph set is chosen from the environment.
+pub fn start_with_env(home: &Home, w: u16, h: u16, vars: &[&str], args: &[&str]) -> TmuxSession {
+    let data = home.data().display().to_string();
+    let mut argv = vec!["env", "TOKENTAB_GLYPHS="];
+    argv.extend_from_slice(vars);
+    argv.extend([env!("CARGO_BIN_EXE_tokentab"), "--data-dir", data.as_str()]);
+    argv.extend_from_slice(args);
+    let henv = home.env();
+    let henv: Vec<(&str, &str)> = henv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TmuxSession::start(&argv, w, h, &henv)
+}
+
 /// The pid of the running `tokentab` (the child of the pane's shell).
 pub fn tab_pid(t: &TmuxSession) -> u32 {
     let out = t.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
