@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use common::fixtures::*;
-use common::journey::{DownServer, deps_with};
+use common::journey::{DownServer, deps_with, no_retries};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::Stream;
 use proptest::prelude::*;
@@ -21,7 +21,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::watch;
 
-use tokentab::api::ClientOptions;
 use tokentab::tui::app::App;
 use tokentab::tui::keymap::Mode;
 use tokentab::tui::runtime::{self, Deps, Stats};
@@ -121,16 +120,7 @@ async fn stats_until(stats: &mut watch::Receiver<Stats>, ok: impl Fn(&Stats) -> 
 }
 
 fn deps(down: &DownServer) -> (Deps, watch::Receiver<Stats>) {
-    let mut d = deps_with(
-        &down.url,
-        "not-a-token",
-        ClientOptions {
-            connect_timeout: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(5),
-            max_retries: 0,
-            ..ClientOptions::default()
-        },
-    );
+    let mut d = deps_with(&down.url, "not-a-token", no_retries());
     d.clock = now;
     d.refresh_every = Duration::ZERO;
     let (tx, rx) = watch::channel(Stats::default());
