@@ -74,6 +74,8 @@ pub struct TermInput {
     ready: VecDeque<Event>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected when the thread ends.
+    done: std::sync::mpsc::Receiver<()>,
 }
 
 impl TermInput {
@@ -87,19 +89,27 @@ impl TermInput {
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let (ended, done) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("tokentab-input".into())
-            .spawn(move || pump(&mut source, &tx, &flag))?;
+            .spawn(move || {
+                let _ended = ended;
+                pump(&mut source, &tx, &flag);
+            })?;
         Ok(TermInput {
             rx,
             ready: VecDeque::new(),
             stop,
             thread: Some(thread),
+            done,
         })
     }
 
-    /// Stops the thread and waits for it (at most about one [`POLL`]): nothing reads the
-    /// terminal after this returns, so the restored shell gets every later key.
+    /// Stops the thread and waits for it, a bounded time: normally it ends within one
+    /// [`POLL`], and nothing reads the terminal after this returns. A thread stuck inside
+    /// crossterm is left behind rather than waited for: on a closed terminal (a hang-up; stdin
+    /// at end of file) crossterm's reader loops on `read() == 0` and never returns, and joining
+    /// it would keep the process alive, spinning, after the tab has quit.
     pub fn stop(mut self) {
         self.halt();
     }
@@ -107,7 +117,13 @@ impl TermInput {
     fn halt(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         self.rx.close();
-        if let Some(t) = self.thread.take() {
+        let ended = matches!(
+            self.done.recv_timeout(POLL * 4),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+        );
+        if let Some(t) = self.thread.take()
+            && ended
+        {
             let _ = t.join();
         }
     }

@@ -109,3 +109,30 @@ fn closing_the_secret_view_reads_the_cursor_without_waiting_for_a_key() {
     assert_eq!(wait_exit(&t), 0);
     assert_restored(&t);
 }
+
+/// `R` (running) or `S` … while the process lives; `None` once it has exited (gone or a zombie).
+fn alive(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+    (state != 'Z' && state != 'X').then_some(state)
+}
+
+#[test]
+fn a_closed_terminal_ends_the_tab_though_the_input_thread_cannot_stop() {
+    // On a closed terminal crossterm's reader loops on `read() == 0` and never returns; the
+    // tab quits on the hang-up without waiting for that thread (it spun forever, joined).
+    let home = Home::new();
+    let t = start_tab(&home, 100, 30, &[]);
+    wait_table(&t);
+    let pid = tab_pid(&t);
+    drop(t);
+    let start = Instant::now();
+    while let Some(state) = alive(pid) {
+        assert!(
+            start.elapsed() < WAIT,
+            "tokentab {pid} still runs ({state}) after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("gone {:?} after the terminal closed", start.elapsed());
+}

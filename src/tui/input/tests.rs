@@ -111,6 +111,27 @@ fn stopping_ends_the_thread_within_about_one_poll() {
     assert!(took < POLL * 3 + Duration::from_secs(1), "{took:?}");
 }
 
+#[test]
+fn a_thread_stuck_in_the_source_does_not_keep_the_tab_from_quitting() {
+    // crossterm on a closed terminal: `poll` never returns (it loops on `read() == 0`).
+    struct Stuck;
+    impl Source for Stuck {
+        fn poll(&mut self, _: Duration) -> io::Result<bool> {
+            loop {
+                std::thread::park();
+            }
+        }
+        fn read(&mut self) -> io::Result<Event> {
+            unreachable!("poll never returns")
+        }
+    }
+    let input = TermInput::with_source(Stuck).expect("thread");
+    let start = Instant::now();
+    input.stop();
+    let took = start.elapsed();
+    assert!(took < POLL * 4 + Duration::from_secs(2), "{took:?}");
+}
+
 #[tokio::test]
 async fn a_read_error_ends_the_stream_after_the_events_before_it() {
     struct Failing(u8);
