@@ -3,6 +3,7 @@
 pub mod app;
 pub mod export_file;
 pub mod glyphs;
+pub mod input;
 pub mod key_overrides;
 pub mod keymap;
 pub mod layout;
@@ -19,7 +20,6 @@ use std::io::stdout;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream,
 };
 use crossterm::execute;
 
@@ -158,7 +158,15 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     deps.connector = opts.connector;
     deps.mouse = opts.mouse;
 
-    let result = runtime::run(&mut terminal, model, EventStream::new(), deps).await;
+    // Not crossterm's `EventStream`: see `input`'s module doc for the two ways it froze the tab.
+    let result = match input::TermInput::start() {
+        Ok(mut keys) => {
+            let r = runtime::run(&mut terminal, model, &mut keys, deps).await;
+            keys.stop();
+            r
+        }
+        Err(e) => Err(e.into()),
+    };
     signals.abort();
     leave_modes();
     ratatui::restore();

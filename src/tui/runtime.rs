@@ -1,10 +1,16 @@
 //! The event loop: one `select!`, the message queue drained first, effects run here, a draw only
 //! when the queue is empty and the model changed. Generic over the backend and the input stream,
 //! so whole journeys run on `TestBackend` with keys fed through a channel.
+//!
+//! Input is coalesced: when one event arrives, every event the stream already holds is applied
+//! (each translated on the model the previous one left) before the one draw that follows. The
+//! stream is only ever polled from this task, with this task's own waker (see [`next_ready`]);
+//! the binary's stream is [`super::input::TermInput`], whose module doc says why it cannot hold
+//! crossterm's input lock while a draw reads the cursor.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::io::{self, Write};
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,19 +22,20 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::api::connect::DeviceQuery;
-use crate::api::{ApiError, Client, user_is_disabled};
-use crate::model::EntityKind;
+use crate::api::Client;
 use crate::secret::clipboard::Clipboard;
 
 use super::app::App;
-use super::msg::{
-    Answer, ApiResult, CallError, Effect, Msg, Owner, PickItem, PickKind, PickPage, PickQuery,
-    ReqId, Request,
-};
-use super::switch::{Connector, Session};
-use super::token_stream::stream_tokens;
+use super::msg::{Effect, Msg, ReqId};
+use super::switch::Connector;
 use super::ui;
+
+mod calls;
+#[cfg(test)]
+mod tests;
+
+/// At most this many input events are applied before a draw, so an endless flood still shows.
+const MAX_BURST: usize = 4096;
 
 /// What the loop needs besides the terminal, the model and the input.
 pub struct Deps {
@@ -76,6 +83,8 @@ impl Deps {
 pub struct Stats {
     pub draws: u64,
     pub messages: u64,
+    /// Runs of input events applied together before a draw (one per wake-up by input).
+    pub input_batches: u64,
 }
 
 struct Runner {
@@ -114,10 +123,34 @@ where
     }
     let mut next_refresh = Instant::now() + r.deps.refresh_every;
     let mut next_tick: Option<Instant> = None;
+    // An input event the `select!` took; it and every one already waiting behind it are applied
+    // before the next draw.
+    let mut arrived: Option<Event> = None;
     'run: loop {
         // Everything ready is applied before one draw: a burst of results costs one frame.
         if r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats) == Flow::Quit {
             break 'run;
+        }
+        if let Some(first) = arrived.take() {
+            let mut ev = first;
+            let mut taken = 1;
+            loop {
+                // Translated on the model the previous key left ('/' then text, Esc then keys).
+                r.on_event(&ev, &app, &mut queue);
+                if r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats) == Flow::Quit {
+                    break 'run;
+                }
+                if taken == MAX_BURST {
+                    break;
+                }
+                match next_ready(&mut input).await {
+                    Poll::Ready(Some(Ok(next))) => ev = next,
+                    Poll::Ready(Some(Err(_)) | None) => break 'run,
+                    Poll::Pending => break,
+                }
+                taken += 1;
+            }
+            stats.input_batches += 1;
         }
         r.follow_mouse(&app);
         if app.dirty {
@@ -147,7 +180,7 @@ where
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
                     next_refresh = Instant::now() + r.deps.refresh_every;
-                    r.on_event(&ev, &app, &mut queue);
+                    arrived = Some(ev);
                 }
                 Some(Err(_)) | None => break 'run,
             },
@@ -186,6 +219,17 @@ where
         h.abort();
     }
     Ok((app, stats))
+}
+
+/// The stream's next event if it has one now, else `Pending`: polled once, inside this task,
+/// with this task's own waker. Never a no-op or borrowed waker (`now_or_never`): a stream that,
+/// like crossterm's `EventStream`, keeps only the waker of its first pending poll would then
+/// wake nobody, and the loop would sleep through every later key.
+async fn next_ready<S>(input: &mut S) -> Poll<Option<S::Item>>
+where
+    S: Stream + Unpin,
+{
+    std::future::poll_fn(|cx| Poll::Ready(input.poll_next_unpin(cx))).await
 }
 
 /// Writes to the terminal's stream when there is one, else nowhere.
@@ -227,9 +271,8 @@ impl Runner {
     }
 
     /// Applies the queue and every message already waiting in the channel (results, timers),
-    /// running the effects they ask for; stops at `Effect::Quit`. Input events are not pulled
-    /// here: crossterm's `EventStream` hands its waker to a reader thread that holds the input
-    /// lock, and ratatui reads the cursor position through that lock on a resize or a clear.
+    /// running the effects they ask for; stops at `Effect::Quit`. Input events are pulled by
+    /// the loop itself, one at a time, so each is translated on the model the last one left.
     fn apply_ready(
         &mut self,
         app: &mut App,
@@ -340,450 +383,5 @@ impl Runner {
             Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
         }
-    }
-
-    /// Runs one request for `owner`; its answer comes back as `Msg::Reply { owner, id, … }`.
-    fn call(&mut self, owner: Owner, id: ReqId, request: Request) {
-        let c = self.deps.client.clone();
-        let reply = move |answer| Msg::Reply { owner, id, answer };
-        match request {
-            Request::Me => self.spawn(id, async move { c.get_me().await }, move |r| {
-                reply(Answer::Token(r))
-            }),
-            Request::ListTokens => {
-                let stream =
-                    stream_tokens(c, self.deps.request_timeout, self.tx.clone(), move |r| {
-                        reply(Answer::Page(r))
-                    });
-                self.tasks.insert(id, tokio::spawn(stream).abort_handle());
-            }
-            Request::GetToken(tid) => {
-                self.spawn(id, async move { c.get_token(&tid).await }, move |r| {
-                    reply(Answer::Token(r))
-                })
-            }
-            Request::CreateToken(req) => {
-                self.spawn(id, async move { c.create_token(&req).await }, move |r| {
-                    reply(Answer::Created(r))
-                })
-            }
-            Request::RevokeToken(tid) => {
-                self.spawn(id, async move { c.revoke_token(&tid).await }, move |r| {
-                    reply(Answer::Revoked(r))
-                })
-            }
-            Request::Pick(q) => self.spawn(id, pick(c, q), move |r| reply(Answer::Picked(r))),
-            Request::TokenLimits => {
-                self.spawn(id, async move { c.token_limits().await }, move |r| {
-                    reply(Answer::Limits(r))
-                })
-            }
-            Request::DeviceNames(devices) => self.spawn(
-                id,
-                async move { Ok::<_, ApiError>(c.device_names(devices).await) },
-                move |r| reply(Answer::DeviceNames(r.unwrap_or_default())),
-            ),
-            Request::ListAudit(q) => {
-                self.spawn(id, async move { c.list_audit(&q).await }, move |r| {
-                    reply(Answer::Audit(r))
-                })
-            }
-            Request::Connect(key) => self.connect(id, key, move |r| reply(Answer::Connected(r))),
-            Request::ExportCsv {
-                path,
-                tokens,
-                now,
-                overwrite,
-            } => {
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let r = super::export_file::write_csv_file(&path, &tokens, now, overwrite);
-                    let _ = tx.send(reply(Answer::Exported(r)));
-                });
-            }
-        }
-    }
-
-    /// Spawns a switch through the connector (cancellable like a call).
-    fn connect(
-        &mut self,
-        id: ReqId,
-        key: String,
-        wrap: impl FnOnce(Result<Session, String>) -> Msg + Send + 'static,
-    ) {
-        let tx = self.tx.clone();
-        let Some(connector) = self.deps.connector.clone() else {
-            let _ = tx.send(wrap(Err("switching servers is not available here".into())));
-            return;
-        };
-        let check = self.deps.request_timeout;
-        let task = tokio::spawn(async move {
-            let r = super::switch::connect_and_check(connector, key, check).await;
-            let _ = tx.send(wrap(r));
-        });
-        self.tasks.insert(id, task.abort_handle());
-    }
-
-    /// Spawns one API call with its id: abortable (Esc), bounded by the timeout; its result
-    /// comes back as a message.
-    fn spawn<T, F>(
-        &mut self,
-        id: ReqId,
-        fut: F,
-        wrap: impl FnOnce(ApiResult<T>) -> Msg + Send + 'static,
-    ) where
-        T: Send + 'static,
-        F: Future<Output = Result<T, ApiError>> + Send + 'static,
-    {
-        let tx = self.tx.clone();
-        let timeout = self.deps.request_timeout;
-        let inner = tokio::spawn(tokio::time::timeout(timeout, fut));
-        self.tasks.insert(id, inner.abort_handle());
-        tokio::spawn(async move {
-            let msg = match inner.await {
-                Ok(Ok(r)) => wrap(r.map_err(CallError::Api)),
-                Ok(Err(_)) => wrap(Err(CallError::TimedOut {
-                    secs: timeout.as_secs(),
-                })),
-                Err(e) if e.is_cancelled() => return,
-                Err(_) => wrap(Err(CallError::Lost)),
-            };
-            let _ = tx.send(msg);
-        });
-    }
-}
-
-/// Items asked for per picker page.
-const PAGE: u32 = 200;
-
-/// One picker page from the API, its entries as the model words them. Servers that ignore the
-/// search get filtered by the picker.
-async fn pick(c: Client, q: PickQuery) -> Result<PickPage, ApiError> {
-    fn items<T: Into<PickItem>>(list: Vec<T>) -> Vec<PickItem> {
-        list.into_iter().map(Into::into).collect()
-    }
-    let search = (!q.search.is_empty()).then_some(q.search.clone());
-    let project = q.project.unwrap_or_default();
-    Ok(match q.kind {
-        PickKind::User => {
-            // Only enabled users: asked of the server, and a server that ignores the
-            // parameter still has its disabled users dropped here.
-            let page = c
-                .list_users_page_with(
-                    search.as_deref(),
-                    Some("enabled"),
-                    q.cursor.as_deref(),
-                    Some(PAGE),
-                )
-                .await?;
-            let enabled = page.users.into_iter().filter(|u| !user_is_disabled(u));
-            PickPage {
-                items: items(enabled.collect()),
-                next: page.cursor,
-            }
-        }
-        PickKind::Entity(EntityKind::Project) => PickPage {
-            items: items(c.list_projects().await?),
-            next: None,
-        },
-        PickKind::Entity(EntityKind::Fleet) => PickPage {
-            items: items(c.list_fleets(&project).await?),
-            next: None,
-        },
-        PickKind::Entity(EntityKind::Device) => {
-            let query = DeviceQuery {
-                fleet: None,
-                search,
-                after: q.cursor,
-                limit: Some(PAGE),
-            };
-            let page = c.list_devices_page(&project, &query).await?;
-            PickPage {
-                items: items(page.devices),
-                next: page.after,
-            }
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::ClientOptions;
-    use crate::model::settings::ClipboardMode;
-    use crate::secret::clipboard::ClipEnv;
-    use crate::tui::app::AppConfig;
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::backend::TestBackend;
-    use secrecy::SecretString;
-
-    fn key(code: KeyCode) -> io::Result<Event> {
-        Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-    }
-
-    /// Keys the test types, delivered the way crossterm's `EventStream` does: the waker of the
-    /// first poll that found nothing is kept, and woken, once.
-    #[derive(Clone, Default)]
-    struct Keys(std::sync::Arc<std::sync::Mutex<KeysState>>);
-
-    #[derive(Default)]
-    struct KeysState {
-        ready: VecDeque<io::Result<Event>>,
-        waker: Option<std::task::Waker>,
-    }
-
-    impl Keys {
-        fn send(&self, ev: io::Result<Event>) {
-            let mut st = self.0.lock().expect("keys lock");
-            st.ready.push_back(ev);
-            if let Some(w) = st.waker.take() {
-                w.wake();
-            }
-        }
-    }
-
-    impl Stream for Keys {
-        type Item = io::Result<Event>;
-        fn poll_next(
-            self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            let mut st = self.0.lock().expect("keys lock");
-            match st.ready.pop_front() {
-                Some(ev) => std::task::Poll::Ready(Some(ev)),
-                None => {
-                    if st.waker.is_none() {
-                        st.waker = Some(cx.waker().clone());
-                    }
-                    std::task::Poll::Pending
-                }
-            }
-        }
-    }
-
-    /// Waits (bounded) until the loop has published stats that satisfy `ok`.
-    async fn until(
-        rx: &mut tokio::sync::watch::Receiver<Stats>,
-        ok: impl Fn(&Stats) -> bool,
-    ) -> Stats {
-        let seen = tokio::time::timeout(Duration::from_secs(20), rx.wait_for(|s| ok(s)))
-            .await
-            .expect("the loop did not get there within 20 s")
-            .expect("the loop ended");
-        *seen
-    }
-
-    /// Deps whose server refuses connections at once (nothing listens on the port).
-    fn refusing_deps() -> Deps {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let opts = ClientOptions {
-            max_retries: 0,
-            ..ClientOptions::default()
-        };
-        let client = Client::new(
-            &format!("http://127.0.0.1:{port}"),
-            SecretString::from("t"),
-            opts,
-        )
-        .expect("client");
-        let mut deps = Deps::new(
-            client,
-            Clipboard::new(ClipboardMode::Off, ClipEnv::default()),
-        );
-        deps.clock = || DateTime::<Utc>::UNIX_EPOCH;
-        deps
-    }
-
-    #[tokio::test]
-    async fn every_message_waiting_in_the_channel_is_applied_before_the_draw() {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-        let mut r = Runner {
-            deps: refusing_deps(),
-            tx: tx.clone(),
-            tasks: HashMap::new(),
-            clear_at: None,
-            clear_screen: false,
-            mouse_on: false,
-        };
-        let mut app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
-        app.dirty = false;
-        // A burst: twenty results already waiting when the loop wakes.
-        for _ in 0..20 {
-            tx.send(Msg::Scroll(1)).expect("channel open");
-        }
-        let mut queue = VecDeque::from([Msg::Resize(100, 30)]);
-        let mut stats = Stats::default();
-        let flow = r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats);
-        assert_eq!(flow, Flow::Continue);
-        assert_eq!(
-            stats.messages, 21,
-            "the queue and all twenty waiting messages"
-        );
-        assert!(queue.is_empty() && rx.try_recv().is_err());
-        assert!(app.dirty && app.size == (100, 30));
-
-        // A quit stops at once; what follows it is not applied.
-        tx.send(Msg::Action(crate::tui::keymap::Action::Quit))
-            .expect("channel open");
-        tx.send(Msg::Scroll(1)).expect("channel open");
-        let flow = r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats);
-        assert_eq!((flow, stats.messages), (Flow::Quit, 22));
-    }
-
-    #[tokio::test]
-    async fn keys_from_an_event_stream_keep_waking_the_loop() {
-        let mut deps = refusing_deps();
-        let (stats_tx, mut stats) = tokio::sync::watch::channel(Stats::default());
-        deps.stats = Some(stats_tx);
-        let keys = Keys::default();
-        let input = keys.clone();
-        let app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        let run =
-            tokio::spawn(async move { run(&mut terminal, app, input, deps).await.map(|(_, s)| s) });
-
-        // Start-up: tick, resize, and both failed calls are in; then nothing animates.
-        let settled = until(&mut stats, |s| s.messages >= 4).await;
-        for _ in 0..20 {
-            keys.send(key(KeyCode::Down));
-        }
-        let after = until(&mut stats, |s| s.messages >= settled.messages + 20).await;
-        assert!(
-            after.draws > settled.draws && after.draws <= settled.draws + 20,
-            "{settled:?} -> {after:?}"
-        );
-
-        keys.send(key(KeyCode::Char('q')));
-        let end = tokio::time::timeout(Duration::from_secs(20), run)
-            .await
-            .expect("the loop quits")
-            .expect("no panic")
-            .expect("no error");
-        assert_eq!(end.draws, after.draws, "quitting draws nothing more");
-    }
-
-    /// A terminal byte stream the test can read.
-    #[derive(Clone, Default)]
-    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().expect("sink lock").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn secret_view() -> crate::tui::app::SecretView {
-        use crate::api::CreatedToken;
-        use crate::model::wire::CreatedTokenMeta;
-        use crate::secret::OneTimeSecret;
-        crate::tui::app::SecretView {
-            created: CreatedToken {
-                meta: CreatedTokenMeta {
-                    token_id: "t1".into(),
-                    expires_in: None,
-                    scope: String::new(),
-                    token_type: String::new(),
-                },
-                secret: OneTimeSecret::new("s3cr3t-value".into()).expect("secret"),
-            },
-            copy: None,
-            copies: 0,
-            cleared: None,
-            revealed: true,
-        }
-    }
-
-    #[tokio::test]
-    async fn the_clear_timer_is_the_one_the_model_asks_for() {
-        use crate::tui::app::Overlay;
-
-        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-        let mut deps = refusing_deps();
-        deps.clipboard = Clipboard::new(ClipboardMode::Osc52, ClipEnv::default());
-        let sink = Sink::default();
-        deps.term_out = Some(Box::new(sink.clone()));
-        let mut r = Runner::new(deps, tx);
-        let cfg = AppConfig {
-            clipboard_clear_secs: 7,
-            ..AppConfig::default()
-        };
-        let mut app = App::new(cfg, DateTime::<Utc>::UNIX_EPOCH);
-        app.overlay = Overlay::Secret(secret_view());
-        let mut queue = VecDeque::new();
-        r.effect(Effect::CopySecret, &app, &mut queue);
-        assert_eq!(r.clear_at, None, "copying alone arms nothing");
-        let mut stats = Stats::default();
-        r.apply_ready(&mut app, &mut queue, &mut rx, &mut stats);
-        // OSC 52 went to the terminal stream; it cannot be cleared reliably, so the model sets
-        // no deadline and no timer is armed (the view says so instead of counting down).
-        assert!(!sink.0.lock().expect("sink lock").is_empty());
-        assert_eq!(app.clip_clear_at, None);
-        assert_eq!(r.clear_at, None);
-        // The delay the model asks for (a tmux buffer, the system clipboard) is armed exactly.
-        let before = Instant::now();
-        r.effect(
-            Effect::ClearClipboardIn(Duration::from_secs(7)),
-            &app,
-            &mut queue,
-        );
-        let armed = r.clear_at.expect("a clear timer") - before;
-        assert!(
-            armed >= Duration::from_secs(7) && armed < Duration::from_secs(8),
-            "{armed:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn mouse_capture_is_off_while_the_secret_view_shows() {
-        use crate::tui::app::Overlay;
-
-        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
-        let mut deps = refusing_deps();
-        let sink = Sink::default();
-        deps.term_out = Some(Box::new(sink.clone()));
-        deps.mouse = true;
-        let mut r = Runner::new(deps, tx);
-        let mut app = App::new(AppConfig::default(), DateTime::<Utc>::UNIX_EPOCH);
-        let taken = |s: &Sink| String::from_utf8(std::mem::take(&mut *s.0.lock().expect("lock")));
-        r.follow_mouse(&app);
-        assert_eq!(
-            taken(&sink).expect("utf8"),
-            "",
-            "on at start: nothing to change"
-        );
-        app.overlay = Overlay::Secret(secret_view());
-        r.follow_mouse(&app);
-        let off = taken(&sink).expect("utf8");
-        assert!(
-            off.contains("\x1b[?1000l") && off.contains("\x1b[?1006l"),
-            "{off:?}"
-        );
-        r.follow_mouse(&app);
-        assert_eq!(taken(&sink).expect("utf8"), "", "once");
-        app.overlay = Overlay::None;
-        r.follow_mouse(&app);
-        let on = taken(&sink).expect("utf8");
-        assert!(
-            on.contains("\x1b[?1000h") && on.contains("\x1b[?1006h"),
-            "{on:?}"
-        );
-
-        // Started without mouse capture (--no-mouse): never turned on.
-        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
-        let mut deps = refusing_deps();
-        deps.term_out = Some(Box::new(sink.clone()));
-        let mut r = Runner::new(deps, tx);
-        app.overlay = Overlay::Secret(secret_view());
-        r.follow_mouse(&app);
-        app.overlay = Overlay::None;
-        r.follow_mouse(&app);
-        assert_eq!(taken(&sink).expect("utf8"), "");
     }
 }

@@ -87,6 +87,8 @@ mod tui_form_tmux;
 mod tui_glyphs;
 mod tui_glyphs_tmux;
 mod tui_hostile;
+mod tui_input;
+mod tui_input_tmux;
 mod tui_jfrog;
 mod tui_journey;
 mod tui_msgs;

@@ -54,6 +54,10 @@ async fn open_form_validate_help_and_quit() {
         p.key(KeyCode::Char('?'));
         p.wait_text("Keys (Esc closes)").await;
         p.key(KeyCode::Esc);
+        // Keys already waiting are applied before one draw: Esc and q sent together would quit
+        // with the help's frame last on screen. A person sees the help close first.
+        p.wait("the help closed", |f| !f.contains("Keys (Esc closes)"))
+            .await;
         p.key(KeyCode::Char('q'));
     };
     let (app, stats, text) =
