@@ -9,8 +9,8 @@
 //!
 //! # How it stays cheap
 //!
-//! Reading the token row, its user and memberships on every request would cost a blocking
-//! database hop. Instead the process keeps an [`AuthCache`](super::auth_cache::AuthCache) of
+//! Reading the token row, its user and memberships on every request would cost three lookups
+//! per request. Instead the process keeps an [`AuthCache`](super::auth_cache::AuthCache) of
 //! principals by secret hash, tagged with the **revocation epoch** they were read under. The
 //! epoch is one row (`revocation_epoch`) that SQLite triggers bump in the same transaction as
 //! every change that can make a cached principal wrong: a token revoked, deleted or altered
@@ -25,6 +25,15 @@
 //! - otherwise the token row is read from the database and, if valid, cached under the epoch
 //!   read *before* that row read. An epoch newer than the cache's clears the whole cache.
 //!
+//! On SQLite both reads run on the request's own task, with no hop to the blocking pool: the
+//! epoch on the reader's dedicated connections, the token row (on a miss) as a point read
+//! (`Access::Point` in `store/sqlite/store.rs`) on one of a few pooled read-only connections.
+//! Either is one statement in autocommit mode, so its read transaction begins when the
+//! statement starts (after the request arrived, and the row read after the epoch read ended),
+//! and none stays open on a pooled connection between two reads (rusqlite resets a statement
+//! once its rows are dropped; `store/sqlite/readers.rs` tests that a pooled connection sees a
+//! later commit).
+//!
 //! Concurrent requests share epoch reads (single flight). Reads are numbered in the order they
 //! start (the number is taken, under a lock, just before the query runs). A request notes the
 //! number of reads started so far when it arrives, `a`, and accepts only the result of a read
@@ -35,10 +44,10 @@
 //! database costs each request one failed read, not a queue of them. PostgreSQL replicas share
 //! their per-request epoch statement the same way ([`EpochReader::current_from`]).
 //!
-//! Measured with `service_bench` (release, load generator in its own process, 32 clients,
-//! 1,000 distinct tokens; a shared 2-core machine at load average 5.7–7): a checked device
-//! read went from ~21k req/s with one epoch read per request to 30–35.5k with single flight,
-//! beside 32–33.5k for a bare axum handler.
+//! Measured with wrk (release, 32 connections, 1,000 distinct device tokens, bare axum in the
+//! same run; README, Bench): with the device row read through the blocking pool, a checked
+//! device read did 28k req/s at 50 µs of server CPU each beside bare axum's 100k (0.28×); with
+//! point reads on the calling task, 42k at 29 µs (0.42×), p99 under 2.7 ms.
 //!
 //! # Proof that a revoked token is never served after the revoke is acknowledged
 //!
@@ -57,7 +66,8 @@
 //!    read that produced the entry, so that row read began after the epoch reached e, i.e.
 //!    after t, and saw the token revoked — such a row is never cached. So the entry is not for
 //!    the token R revoked.
-//! 3. Otherwise Q reads the row itself, after t, and sees it revoked: 401.
+//! 3. Otherwise Q reads the row itself, in a read that begins after its epoch read ended,
+//!    hence after t, and sees it revoked: 401.
 //!
 //! A write also checks inside its own `BEGIN IMMEDIATE` transaction. Writers on one database are
 //! serialised by SQLite, so either R committed first and the write sees the token revoked (401),

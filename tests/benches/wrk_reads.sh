@@ -4,13 +4,15 @@
 #
 #   bash tests/benches/wrk_reads.sh BIN [BIN…]      # e.g. a release build before and after a change
 #
-# Each BIN is started as `BIN serve` on a fresh SQLite data dir (demo account, 127.0.0.1, a free
+# Each BIN is started as `BIN serve` (request logs at warn, as in service_bench) on a fresh SQLite data dir (demo account, 127.0.0.1, a free
 # port), given 1,000 tokens made through the API, then measured ROUNDS times (default 3) for
 # SECS seconds (default 10) with wrk -t2 -c32, the binaries interleaved round by round so load
 # on the machine falls on all of them alike. Prints each run (req/s, p99, and the server's CPU
 # time per request from /proc/PID/stat, which other load on the machine disturbs far less than
 # throughput) and each binary's medians.
 # Needs curl, wrk and python3 (apt-get install wrk curl).
+# For A/B comparisons of builds. The figures with their goals, bare axum beside them (proving
+# the generator) and both backends come from `cargo bench --bench service_bench` (README, Bench).
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-10}
@@ -49,7 +51,7 @@ LUA
 start() { # BIN INDEX -> sets url, pairs file
   local bin=$1 n=$2 dir="$work/s$2"
   mkdir -m 700 "$dir"
-  "$bin" serve --listen 127.0.0.1:0 --data-dir "$dir/data" --db "$dir/data/tokentab.db" \
+  TOKENTAB_LOG=${TOKENTAB_LOG:-warn} "$bin" serve --listen 127.0.0.1:0 --data-dir "$dir/data" --db "$dir/data/tokentab.db" \
     >"$dir/out" 2>"$dir/err" </dev/null &
   pids+=($!)
   for _ in $(seq 600); do grep -q "listening on" "$dir/out" 2>/dev/null && break; sleep 0.1; done

@@ -48,10 +48,14 @@ pub enum Db {
 }
 
 /// `run!(self, how, |tx| body)`: `body` (an expression over `tx: &impl Tx`, the same text
-/// for both backends) run as a `read`, a `write` (one transaction) or a `write_one` (a single
-/// statement: PostgreSQL runs it without `BEGIN`/`COMMIT`; SQLite as any write). The closure
-/// owns what it uses: SQLite runs it on another thread.
+/// for both backends) run as a `read`, a `point` read (lookups by key only: SQLite runs it on
+/// the calling task, [`Access::Point`]; PostgreSQL as any read), a `write` (one transaction)
+/// or a `write_one` (a single statement: PostgreSQL runs it without `BEGIN`/`COMMIT`; SQLite
+/// as any write). The closure owns what it uses: SQLite runs reads and writes on other threads.
 macro_rules! run {
+    ($self:ident, point, |$tx:ident| $body:expr) => {
+        run!(@ $self, Point, read, |$tx| $body)
+    };
     ($self:ident, read, |$tx:ident| $body:expr) => {
         run!(@ $self, Read, read, |$tx| $body)
     };
@@ -157,7 +161,7 @@ impl Db {
     /// The stored revocation epoch: it grows in the same transaction as every revoke, user
     /// admin/name change and membership change, on both backends (triggers).
     pub async fn revocation_epoch(&self) -> Result<u64, StoreError> {
-        run!(self, read, |tx| tx.revocation_epoch().await)
+        run!(self, point, |tx| tx.revocation_epoch().await)
     }
 
     // ---- meta and bootstrap ------------------------------------------------------------
@@ -185,7 +189,7 @@ impl Db {
 
     /// A `meta` value.
     pub async fn meta(&self, key: String) -> Result<Option<String>, StoreError> {
-        run!(self, read, |tx| tx.meta(&key).await)
+        run!(self, point, |tx| tx.meta(&key).await)
     }
 
     // ---- audit trail -----------------------------------------------------------------------
@@ -243,7 +247,7 @@ impl Db {
 
     /// A live token by the hash of its secret.
     pub async fn live_token_by_hash(&self, hash: [u8; 32]) -> Result<Option<TokenRow>, StoreError> {
-        run!(self, read, |tx| tx
+        run!(self, point, |tx| tx
             .live_token(TokenKey::SecretHash(&hash))
             .await)
     }
@@ -283,12 +287,12 @@ impl Db {
 
     /// The token behind a secret's hash, revoked or not, with what authentication needs.
     pub async fn auth_by_hash(&self, hash: [u8; 32]) -> Result<Option<AuthRow>, StoreError> {
-        run!(self, read, |tx| tx.auth_by_hash(&hash).await)
+        run!(self, point, |tx| tx.auth_by_hash(&hash).await)
     }
 
     /// A live token by id.
     pub async fn token_by_id(&self, id: String) -> Result<Option<TokenRow>, StoreError> {
-        run!(self, read, |tx| tx.live_token(TokenKey::Id(&id)).await)
+        run!(self, point, |tx| tx.live_token(TokenKey::Id(&id)).await)
     }
 
     /// Revokes the live token `id` if `may(row)` says so, in one transaction that re-checks
@@ -346,7 +350,7 @@ impl Db {
     // ---- users, projects, fleets ----------------------------------------------------------
 
     pub async fn user(&self, username: String) -> Result<Option<UserInfo>, StoreError> {
-        run!(self, read, |tx| tx.user(&username).await)
+        run!(self, point, |tx| tx.user(&username).await)
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
@@ -378,7 +382,7 @@ impl Db {
     }
 
     pub async fn project_exists(&self, key: String) -> Result<bool, StoreError> {
-        run!(self, read, |tx| tx.project_exists(&key).await)
+        run!(self, point, |tx| tx.project_exists(&key).await)
     }
 
     /// None when the project does not exist.
@@ -393,7 +397,7 @@ impl Db {
         project: String,
         uuid: String,
     ) -> Result<Option<DeviceInfo>, StoreError> {
-        run!(self, read, |tx| tx.device(&project, &uuid).await)
+        run!(self, point, |tx| tx.device(&project, &uuid).await)
     }
 
     /// One page ordered by device id and the `after` of the next; None when the project does

@@ -201,6 +201,47 @@ pub async fn bare(body: Vec<u8>) -> (String, tokio::task::JoinHandle<std::io::Re
     )
 }
 
+/// [`bare`] in its own process (this bench re-executed with `--bare-axum`, `body` on its
+/// stdin), so it has a runtime of its own like `serve`: (URL, process, killed on drop).
+pub async fn bare_process(body: &[u8]) -> (String, Child) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("current exe"))
+        .arg("--bare-axum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the bare axum process");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(body).await.expect("body to bare axum");
+    drop(stdin);
+    let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let url = tokio::time::timeout(Duration::from_secs(30), out.next_line())
+        .await
+        .expect("bare axum's URL within 30 s")
+        .expect("bare axum's stdout")
+        .expect("bare axum exited before its URL");
+    (url, child)
+}
+
+/// `--bare-axum`: serves [`bare`] with the body read from stdin; prints its URL, runs until
+/// killed.
+pub fn bare_main() {
+    use std::io::Read;
+    let mut body = Vec::new();
+    std::io::stdin().read_to_end(&mut body).expect("body");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (url, task) = bare(body).await;
+        println!("{url}");
+        let _ = task.await;
+    });
+}
+
 /// The run's PostgreSQL: (URL with a fresh `schema=`, schema name, database name), or the
 /// line that fixes its absence.
 pub fn pg_target() -> Result<(String, String, String), String> {

@@ -7,14 +7,16 @@
 //! before the transaction began is visible to it, and none can commit while it runs. For the
 //! same reason the primitives need no row locks (`…_for_update` are plain reads here).
 //!
-//! Files: `store.rs` (the writer thread, readers, checkpointer), `tx.rs` (the primitives),
-//! `tokens.rs`, `entities.rs`, `admin.rs`, `audit.rs` (their SQL), `schema.rs` (migrations), `files.rs`.
+//! Files: `store.rs` (the writer thread, readers, checkpointer), `readers.rs` (reader
+//! connections), `tx.rs` (the primitives), `tokens.rs`, `entities.rs`, `admin.rs`, `audit.rs`
+//! (their SQL), `schema.rs` (migrations), `files.rs`.
 
 mod admin;
 pub mod audit;
 mod connect;
 pub mod entities;
 mod files;
+mod readers;
 mod schema;
 pub mod store;
 pub mod tokens;
@@ -81,8 +83,8 @@ impl SqliteDb {
         InFlight(Arc::clone(&self.in_flight))
     }
 
-    /// Runs `f` over a reader connection ([`Access::Read`], on the blocking pool) or as one
-    /// job of the writer thread ([`Access::Write`]: its changes are committed when it returns
+    /// Runs `f` over a reader connection ([`Access::Point`] on the calling task,
+    /// [`Access::Read`] on the blocking pool) or as one job of the writer thread ([`Access::Write`]: its changes are committed when it returns
     /// Ok, and the answer comes after the commit; rolled back when it returns Err).
     pub async fn run<T, E>(
         &self,
@@ -101,7 +103,9 @@ impl SqliteDb {
                 return Err(E::from(e));
             }
         }
-        let _busy = self.track();
+        // The gauge counts what can run short: the blocking pool's readers and the writer. A
+        // point read waits for nothing and holds its connection for microseconds.
+        let _busy = (access != Access::Point).then(|| self.track());
         let job = move |c: &rusqlite::Connection| ready(f(&SqliteTx::new(c)));
         self.store.run(access, job).await
     }

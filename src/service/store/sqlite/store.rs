@@ -1,8 +1,11 @@
 //! The SQLite database file: WAL mode, embedded migrations, one writer thread and a small pool of
 //! readers.
 //!
-//! - Reads run on tokio's blocking pool ([`Store::read`]), at most [`READERS`] at a time, each
-//!   on a pooled connection.
+//! - Reads run on pooled read-only connections ([`super::readers`]). A point read (a lookup by
+//!   key: the token behind a secret, a device; [`Access::Point`]) runs on the calling task, at
+//!   no cost beyond the lookup's own; any other read (lists, counts, exports) on tokio's
+//!   blocking pool ([`Access::Read`]), at most [`READERS`] at a time, so that a long one never
+//!   holds up an async worker.
 //! - Writes are jobs for a dedicated writer thread ([`Store::write`]). It commits whatever jobs
 //!   are queued in one transaction, each job inside its own savepoint (a failing job rolls back
 //!   alone), and answers every job only after the commit: group commit, so concurrent writers
@@ -27,19 +30,22 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::service::error::StoreError;
 
-use super::connect::{BUSY_TIMEOUT, WAL_KEEP_BYTES, configure, open_writer};
+use super::connect::{BUSY_TIMEOUT, WAL_KEEP_BYTES, open_writer};
 use super::files;
+use super::readers::Readers;
 
-/// Concurrent reads (and idle reader connections kept).
+/// Concurrent reads on the blocking pool (and idle reader connections kept for them).
 pub const READERS: usize = 4;
+/// Idle connections kept for point reads (at most one per async worker runs at a time).
+pub const POINT_READERS: usize = 4;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 256;
 /// How often the background checkpointer looks for new commits.
@@ -66,7 +72,8 @@ pub struct Store {
     path: PathBuf,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Readers,
+    points: Readers,
     read_slots: tokio::sync::Semaphore,
     /// Dropping the sender (after the writer's) stops the checkpointer.
     checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
@@ -313,11 +320,14 @@ impl Store {
         let writer = spawn_thread("tokentab-writer", path, move || {
             writer_loop(writer, queue, watch)
         })?;
+        let points = Readers::new(path, POINT_READERS);
+        points.warm(POINT_READERS)?;
         Ok(Store {
             path: path.to_owned(),
             jobs: Some(jobs),
             writer: Some(writer),
-            readers: Mutex::new(Vec::new()),
+            readers: Readers::new(path, READERS),
+            points,
             read_slots: tokio::sync::Semaphore::new(READERS),
             checkpointer,
         })
@@ -327,34 +337,12 @@ impl Store {
         &self.path
     }
 
-    fn open_reader(&self) -> Result<Connection, StoreError> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        configure(&conn)?;
-        conn.pragma_update(None, "query_only", "ON")?;
-        // Page reads straight from the mapping instead of a read() per page.
-        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
-        Ok(conn)
-    }
-
     /// Runs `f` on a reader connection, on the calling thread.
     pub fn read_now<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let pooled = self.readers.lock().map_err(|_| StoreError::Poisoned)?.pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => self.open_reader()?,
-        };
-        let out = f(&conn);
-        let mut idle = self.readers.lock().map_err(|_| StoreError::Poisoned)?;
-        if idle.len() < READERS {
-            idle.push(conn);
-        }
-        out
+        self.readers.with(f)
     }
 
     /// Hands `f` to the writer thread; `reply` gets its outcome after the commit.
@@ -386,8 +374,9 @@ impl Store {
         rx.recv().map_err(|_| E::from(writer_gone()))?
     }
 
-    /// Without blocking: [`Access::Read`] runs [`Store::read_now`] on the blocking pool, at
-    /// most [`READERS`] at once; [`Access::Write`] is [`Store::write_now`], resolving once the
+    /// [`Access::Point`] runs `f` on the calling task, on a point-read connection;
+    /// [`Access::Read`] runs [`Store::read_now`] on the blocking pool, at most [`READERS`] at
+    /// once; [`Access::Write`] is [`Store::write_now`] without blocking, resolving once the
     /// write is committed.
     pub async fn run<T, E>(
         self: &Arc<Self>,
@@ -400,6 +389,7 @@ impl Store {
     {
         let task_error = |e: &dyn std::fmt::Display| E::from(StoreError::Task(e.to_string()));
         match access {
+            Access::Point => self.points.with(f),
             Access::Read => {
                 let _slot = self
                     .read_slots
@@ -420,9 +410,15 @@ impl Store {
     }
 }
 
-/// Where a job runs: on a reader connection, or as a write of the writer thread.
+/// Where a job runs: on a reader connection (on the calling task, or on the blocking pool),
+/// or as a write of the writer thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// A lookup by key (an index seek or a few, rows in pages the mapping keeps in memory):
+    /// microseconds, less than a hop to the blocking pool and back. Never a scan, a list or
+    /// anything whose cost grows with the data: that would stall the async worker.
+    Point,
+    /// Any other read: on the blocking pool.
     Read,
     Write,
 }
