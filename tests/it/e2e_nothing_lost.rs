@@ -37,8 +37,11 @@ fn p_keeps_the_secret_and_esc_asks_before_discarding_at_80x24() {
     )
     .expect("config file");
 
-    let t = start_tab(&home, 80, 24, &[]);
-    t.wait_text("alpha marker", WAIT);
+    // The Linux console in the C locale (ASCII glyphs), as an operator on a serial console has it.
+    let console = [("TERM", "linux"), ("LC_ALL", "C"), ("TOKENTAB_GLYPHS", "")];
+    let t = launch(&home, 80, 24, &["--clipboard", "off"], None, &console);
+    let first = t.wait_text("alpha marker", WAIT);
+    assert!(first.contains("+ Access Tokens"), "the ASCII set:\n{first}");
 
     // 6: a form with input asks; n keeps it, y discards it; an empty one closes at once.
     t.keys(&["n"]);
