@@ -126,14 +126,31 @@ mod tests {
     }
 }
 
-/// `s` in lines of at most `width` columns, broken at spaces; a word wider than a line is
-/// split. Nothing is dropped: the lines joined by spaces give `s`'s words back.
+/// `s`'s words, a unit kept with its number ("30 d)" is one piece, never split after "30").
+fn words_with_units(s: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in s.split_whitespace() {
+        let unit = word.trim_end_matches([')', ';', ',', '.']);
+        match words.last_mut() {
+            Some(prev) if ["d", "h", "min", "s"].contains(&unit) => {
+                prev.push(' ');
+                prev.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
+    words
+}
+
+/// `s` in lines of at most `width` columns, broken at spaces (a unit stays with its number);
+/// a word wider than a line is split. Nothing is dropped: the lines joined by spaces give
+/// `s`'s words back. The one word wrap of the tab: messages, dialogs, the form, the help.
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     let mut line = String::new();
-    for word in s.split_whitespace() {
-        let mut word = word;
+    for word in words_with_units(s) {
+        let mut word = word.as_str();
         loop {
             let sep = usize::from(!line.is_empty());
             if line.width() + sep + word.width() <= width {
@@ -176,6 +193,14 @@ mod wrap_tests {
         assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert_eq!(wrap("", 5), [""]);
+        assert_eq!(
+            wrap("allows (at most 30 d)", 16),
+            ["allows (at most", "30 d)"]
+        );
+        let text = "formats: +30d, +12h, +90min, +6w, +1y, YYYY-MM-DD or never";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.width() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
         let s = "not used in 30 days (or never, issued before)";
         for w in 1..50 {
             let lines = wrap(s, w);

@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::super::app::confirm::{Confirm, RevokeState};
 use super::super::app::{App, Details, Load};
 use super::super::text_fit::count;
+use super::super::text_fit::wrap;
 use super::super::theme::Theme;
 use super::scope_lines;
-use super::status_bar::wrap_words;
 use super::token_table::expiry_text;
 use super::token_table::status_mark;
 use super::{centered, framed, popup, spinner};
@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
     let inner_w = 64usize.min(usize::from(area.width.saturating_sub(2)));
     let note_lines: Vec<String> = notes
         .iter()
-        .flat_map(|n| wrap_words(&theme.text(n), inner_w))
+        .flat_map(|n| wrap(&theme.text(n), inner_w))
         .collect();
     let h = 9 + list_h + u16::from(c.required.is_some()) * 2 + note_lines.len() as u16;
     let r = popup(f, centered(area, 66, h));
@@ -250,11 +250,9 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 // values' column.
                 let width = usize::from(inner.width).saturating_sub(14).max(20);
                 let at = l.len().min(8);
-                let note_lines = wrap_words(&theme.text(&note), width)
-                    .into_iter()
-                    .map(|part| {
-                        Line::from(Span::styled(format!("{:<13} {part}", ""), theme.error()))
-                    });
+                let note_lines = wrap(&theme.text(&note), width).into_iter().map(|part| {
+                    Line::from(Span::styled(format!("{:<13} {part}", ""), theme.error()))
+                });
                 l.splice(at..at, note_lines);
             }
             match t.parsed_scope() {

@@ -65,7 +65,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     };
     // A message beside a field, wrapped under its mark: nothing is cut.
     let wrapped = |text: &str, style| -> Vec<Line<'static>> {
-        rows::wrap(&theme.text(text), w.saturating_sub(4))
+        crate::tui::text_fit::wrap(&theme.text(text), w.saturating_sub(4))
             .into_iter()
             .enumerate()
             .map(|(i, part)| {
@@ -130,7 +130,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
     // The field's help while it has focus: the formats, and the server's limits in days.
     if form.focus == Field::Expiration && !locked {
         for help in form.expiry_help() {
-            for part in rows::wrap(&theme.text(&help), w.saturating_sub(2)) {
+            for part in crate::tui::text_fit::wrap(&theme.text(&help), w.saturating_sub(2)) {
                 lines.push(Line::from(Span::styled(format!("  {part}"), theme.dim())));
             }
         }
@@ -153,7 +153,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, theme: &Theme, area: Rect) {
         let text = theme
             .text("Custom is the new UI's Device Details token")
             .into_owned();
-        for part in super::status_bar::wrap_words(&text, w.saturating_sub(2)) {
+        for part in crate::tui::text_fit::wrap(&text, w.saturating_sub(2)) {
             lines.push(Line::from(Span::styled(format!("  {part}"), theme.dim())));
         }
     }

@@ -14,7 +14,7 @@ pub fn draw(f: &mut Frame, m: &MessageView, theme: &Theme, area: Rect) {
     let mark = if m.error { g.error } else { g.ok };
     let text = theme.text(&format!("{mark} {}", m.text)).into_owned();
     let w = area.width.saturating_sub(4).min(76);
-    let lines = super::status_bar::wrap_words(&text, usize::from(w.saturating_sub(2)));
+    let lines = crate::tui::text_fit::wrap(&text, usize::from(w.saturating_sub(2)));
     let h = (lines.len() as u16 + 4).min(area.height);
     let r = popup(f, centered(area, w, h));
     let inner = framed(

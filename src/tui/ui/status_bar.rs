@@ -134,33 +134,9 @@ pub fn message_lines(
     if !two {
         return (None, last(text));
     }
-    let lines = wrap_words(text, width);
+    let lines = crate::tui::text_fit::wrap(text, width);
     let rest = lines[1..].join(" ");
     (Some(lines[0].clone()), last(&rest))
-}
-
-/// `text` in lines of at most `width` columns, broken between words (a longer word is cut).
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let needed = if line.is_empty() {
-            word.width()
-        } else {
-            line.width() + 1 + word.width()
-        };
-        if needed > width && !line.is_empty() {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
 }
 
 /// The hint line: the mode's keys, and "Esc clear filter" in the table while a filter is on.
