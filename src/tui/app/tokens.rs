@@ -60,6 +60,7 @@ impl Column {
 pub struct Row {
     pub token: Token,
     pub username: String,
+    /// The Token ID column: the id's first 8 characters.
     pub id_short: String,
     pub scope_summary: String,
     pub issued: String,
@@ -74,7 +75,7 @@ impl Row {
         token.issuer = clean(&token.issuer);
         token.scope = token.scope.as_deref().map(clean);
         let username = token.username().to_owned();
-        let id_short = short_id(&token.token_id);
+        let id_short = id_prefix(&token.token_id);
         let scope_summary = clean(&token.scope_summary());
         let issued = token.issued_at.format("%Y-%m-%d").to_string();
         Row {
@@ -91,7 +92,7 @@ impl Row {
         let token = store.token(i);
         Row {
             username: store.username(i).to_owned(),
-            id_short: short_id(&token.token_id),
+            id_short: id_prefix(&token.token_id),
             scope_summary: store.scope_summary(i).to_owned(),
             issued: token.issued_at.format("%Y-%m-%d").to_string(),
             token,
@@ -99,14 +100,9 @@ impl Row {
     }
 }
 
-/// The first 8 characters and "…" when longer.
-pub fn short_id(id: &str) -> String {
-    if id.chars().count() <= 9 {
-        return id.to_owned();
-    }
-    let mut s: String = id.chars().take(8).collect();
-    s.push('…');
-    s
+/// The first 8 characters of a token id (a UUID's first group): the Token ID column.
+fn id_prefix(id: &str) -> String {
+    id.chars().take(8).collect()
 }
 
 #[derive(Debug, Clone, Default)]

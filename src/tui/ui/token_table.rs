@@ -161,16 +161,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 match c {
                     Col::Description => Cell::from(theme.fit(&t.description, w)),
                     Col::Subject => Cell::from(theme.fit(&r.username, w)),
-                    Col::TokenId => {
-                        let short: String = t.token_id.chars().take(8).collect();
-                        Cell::from(theme.fit(&short, w))
-                    }
+                    Col::TokenId => Cell::from(theme.fit(&r.id_short, w)),
                     Col::Issued => Cell::from(theme.fit(&r.issued, w)),
                     Col::Status => Cell::from(Span::styled(
-                        theme.fit(
-                            &format!("{} {}", status_mark(g, status), short_word(status)),
-                            w,
-                        ),
+                        theme.fit(&format!("{} {}", status_mark(g, status), status.word()), w),
                         status_style,
                     )),
                     Col::Expiry if mark_expiry => {
@@ -229,13 +223,6 @@ pub fn status_mark(g: &Glyphs, s: TokenStatus) -> &'static str {
         TokenStatus::Expiring => g.expiring,
         TokenStatus::Expired => g.expired,
         TokenStatus::NeverExpires => g.never,
-    }
-}
-
-fn short_word(s: TokenStatus) -> &'static str {
-    match s {
-        TokenStatus::NeverExpires => "never",
-        other => other.word(),
     }
 }
 
