@@ -194,11 +194,10 @@ fn counts(app: &App, theme: &Theme, st: impl Fn(Style) -> Style) -> Vec<Count> {
     if !(matches!(app.table.list, Load::Loaded(_)) || c.total > 0) {
         return out;
     }
-    let noun = if c.total == 1 { "token" } else { "tokens" };
     let total = match app.table.load_progress() {
         Some((n, Some(est))) => format!("loading {} of ~{}", thousands(n as u64), thousands(est)),
         Some((n, None)) => format!("loading {}{}", thousands(n as u64), g.ellipsis),
-        None => format!("{} {noun}", c.total),
+        None => crate::tui::text_fit::count(c.total, "token"),
     };
     let mut push = |part, text, style| {
         out.push(Count {
