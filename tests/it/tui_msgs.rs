@@ -81,6 +81,8 @@ async fn own_token_revoke_warns_then_offers_a_switch_that_works() {
     deps.connector = Some(Arc::new(connector));
     let (_app, _) = journey::play(app, deps, 80, 24, |mut p| async move {
         p.wait_text("tab own token").await;
+        // Which token is the tab's own is known once the server answered who the tab is.
+        p.wait_text("· admin ·").await;
         only(&mut p, "tab own token").await;
         p.key(KeyCode::Char('d'));
         let dialog = p.wait_text("Revoke token?").await;

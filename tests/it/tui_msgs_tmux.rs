@@ -66,6 +66,8 @@ fn own_token_revoke_warns_then_signing_in_again_loads_the_table() {
     .expect("config file");
     let t = start(&home, &[]);
     wait_table(&t);
+    // Which token is the tab's own is known once the server answered who the tab is.
+    t.wait_text("| admin |", WAIT);
     only(&t, "zq tab own");
     t.type_text("d");
     let dialog = t.wait_text("Revoke token?", WAIT);
@@ -144,6 +146,7 @@ fn embedded_admin_token_revoked_then_signing_in_again_restarts_the_service() {
     let home = Home::new();
     let t = start(&home, &[]);
     wait_table(&t);
+    t.wait_text("| admin |", WAIT);
     let token_file = home.data().join("admin.token");
     let before = std::fs::read_to_string(&token_file).expect("admin.token");
     only(&t, "tokentab admin token");
