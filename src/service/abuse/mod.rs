@@ -12,9 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiErr;
@@ -98,7 +97,11 @@ pub async fn housekeeping(abuse: Arc<Abuse>, db: Arc<Db>) {
 
 /// Middleware: 429 for a source or token out of refusal credit, before anything else runs;
 /// every refusal (4xx but 429) charged to both.
-pub async fn limit_refusals(State(abuse): State<Arc<Abuse>>, req: Request, next: Next) -> Response {
+pub async fn limit_refusals(
+    abuse: &Abuse,
+    req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let source = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -111,7 +114,7 @@ pub async fn limit_refusals(State(abuse): State<Arc<Abuse>>, req: Request, next:
     if let Some(wait) = limiter.wait(&who) {
         return too_many(wait);
     }
-    let resp = next.run(req).await;
+    let resp = next(req).await;
     let status = resp.status();
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
         limiter.charge(&who);

@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use super::abuse::{self, Abuse, log_sampler::Sample};
 use super::error::ApiErr;
+use super::operator::Operator;
 use super::state::AppState;
 use crate::model::sanitize::{MAX_RECORDED_CHARS, escape_capped, sanitize_line};
 
@@ -107,29 +108,48 @@ pub fn router(state: AppState) -> Router {
         .route(operator::METRICS_PATH, get(operator::metrics))
         .route(operator::READY_PATH, get(operator::ready))
         .fallback(|| async { ApiErr::not_found("no such endpoint") })
-        .layer(middleware::from_fn_with_state(
-            (state.body_timeout, MAX_BODY),
-            body_deadline::read_body_within,
+        // One `layer` call (a tuple: the first is outermost) boxes the two as one service.
+        .layer((
+            DefaultBodyLimit::max(MAX_BODY),
+            middleware::from_fn_with_state(
+                (state.body_timeout, MAX_BODY),
+                body_deadline::read_body_within,
+            ),
         ))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         // The import takes files: its own limit, added after the 64 KiB layers above so that
         // they never wrap it (and it never loosens them).
         .merge(import_router(&state))
-        .layer(middleware::from_fn(refuse_nul))
-        // These two hold only what they use: the whole state would be cloned per request.
+        // One layer in front of every route, not four: each `from_fn` layer costs a boxed
+        // future and a clone of every boxed service under it, per request. It holds only what
+        // it uses (the whole state would be cloned per request).
         .layer(middleware::from_fn_with_state(
-            Arc::clone(&state.abuse),
-            log_and_normalize,
-        ))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state.abuse),
-            abuse::limit_refusals,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            operator::track,
+            Arc::new(Front {
+                ops: Arc::clone(&state.ops),
+                abuse: Arc::clone(&state.abuse),
+            }),
+            front,
         ))
         .with_state(state)
+}
+
+/// What [`front`] needs.
+struct Front {
+    ops: Arc<Operator>,
+    abuse: Arc<Abuse>,
+}
+
+/// Outermost first: count the request ([`operator::track`]), refuse it when its source or
+/// token is out of refusal credit ([`abuse::limit_refusals`]), log it and normalise its error
+/// ([`log_and_normalize`]), refuse a NUL in its path or query ([`refuse_nul`]), route it.
+async fn front(State(front): State<Arc<Front>>, req: Request, next: Next) -> Response {
+    let Front { ops, abuse } = &*front;
+    operator::track(ops, req, async |req| {
+        abuse::limit_refusals(abuse, req, async |req| {
+            log_and_normalize(abuse, req, async |req| refuse_nul(req, next).await).await
+        })
+        .await
+    })
+    .await
 }
 
 /// `POST /api/v2/{project}/devices/import` with its own body limit (16 MiB).
@@ -171,11 +191,15 @@ async fn refuse_nul(req: Request, next: Next) -> Response {
 /// headers: the Authorization header carries the secret); client errors are sampled
 /// ([`abuse::log_sampler`]). Rewrites error responses that are not JSON (axum's rejections: bad
 /// path, 405, 413 …) into JFrog's `{"errors":[…]}` form.
-async fn log_and_normalize(State(abuse): State<Arc<Abuse>>, req: Request, next: Next) -> Response {
+async fn log_and_normalize(
+    abuse: &Abuse,
+    req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let logging = tracing::enabled!(target: "tokentab::service::http", tracing::Level::INFO);
     let start = Instant::now();
     let seen = logging.then(|| (req.method().clone(), req.uri().path().to_owned()));
-    let resp = next.run(req).await;
+    let resp = next(req).await;
     let status = resp.status();
     if let Some((method, path)) = seen {
         let sample = if status.is_client_error() {

@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::super::error::{ApiErr, StoreError};
-use super::super::operator::{ReplacedToken, UNMATCHED};
+use super::super::operator::{Operator, ReplacedToken, UNMATCHED};
 use super::super::state::AppState;
 
 /// A readiness check slower than this counts as a failure.
@@ -93,17 +92,19 @@ fn method_label(m: &Method) -> &'static str {
 }
 
 /// Counts each request under its route template, with its final status and latency.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(
+    ops: &Operator,
+    req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let start = Instant::now();
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = method_label(req.method());
-    let resp = next.run(req).await;
+    let resp = next(req).await;
     let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-    state
-        .ops
-        .record(route, method, resp.status().as_u16(), start.elapsed());
+    ops.record(route, method, resp.status().as_u16(), start.elapsed());
     if resp.extensions().get::<ReplacedToken>().is_some() {
-        state.ops.record_replaced();
+        ops.record_replaced();
     }
     resp
 }
