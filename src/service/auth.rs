@@ -100,8 +100,30 @@ async fn current_epoch(state: &AppState) -> Result<u64, ApiErr> {
 /// Authenticates a request: 401 for missing, malformed, unknown, revoked or expired tokens.
 /// Validity is read after the request arrived (see [`super::revocation`]).
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, ApiErr> {
-    let hash = hash_secret(bearer(headers)?);
+    authenticate_hash(state, bearer_hash(headers)?).await
+}
+
+/// The hash of a request's bearer secret: 401 when it is missing or not of our shape (checked
+/// before any lookup).
+pub fn bearer_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiErr> {
+    Ok(hash_secret(bearer(headers)?))
+}
+
+/// [`authenticate`] for a secret already hashed ([`bearer_hash`]).
+pub async fn authenticate_hash(state: &AppState, hash: [u8; 32]) -> Result<Arc<Principal>, ApiErr> {
     let epoch = current_epoch(state).await?;
+    authenticate_at(state, hash, epoch).await
+}
+
+/// Authenticates the secret hashed to `hash` under `epoch`, which must come from a read that
+/// began after the request arrived: [`current_epoch`]'s, or the epoch returned by the
+/// statement that read what the request asked for ([`super::revocation`], "One statement for
+/// both").
+pub async fn authenticate_at(
+    state: &AppState,
+    hash: [u8; 32],
+    epoch: u64,
+) -> Result<Arc<Principal>, ApiErr> {
     let now = now();
     let expired = || ApiErr::unauthorized("this access token has expired");
     if let Some(hit) = state
@@ -164,6 +186,19 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<P
         last_used,
     );
     Ok(principal)
+}
+
+/// Extractor: the bearer secret's hash (401 when missing or malformed), for a handler that
+/// reads the revocation epoch in the statement that reads its answer and then calls
+/// [`authenticate_at`].
+pub struct BearerHash(pub [u8; 32]);
+
+impl FromRequestParts<AppState> for BearerHash {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiErr> {
+        bearer_hash(&parts.headers).map(BearerHash)
+    }
 }
 
 /// Extractor: the authenticated caller (401 otherwise). Reads only the Authorization header.

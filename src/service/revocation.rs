@@ -44,6 +44,28 @@
 //! database costs each request one failed read, not a queue of them. PostgreSQL replicas share
 //! their per-request epoch statement the same way ([`EpochReader::current_from`]).
 //!
+//! # One statement for both
+//!
+//! A request whose answer is one point read may take its epoch from that read instead
+//! (`GET /api/v2/{project}/devices/{uuid}`, the read a Connect device makes of itself:
+//! `store/epoch_reads.rs`). The statement joins the epoch row with the device row
+//! (`SELECT <device columns>, e.epoch FROM revocation_epoch e LEFT JOIN devices ON …`, so the
+//! epoch is there even when the device is not) and runs after the request arrived. One
+//! statement is one read on either backend: on SQLite it runs in autocommit mode on a point
+//! reader, so it is one read transaction, begun when the statement starts; on PostgreSQL, under
+//! READ COMMITTED, one statement reads one snapshot, taken when it starts. Its epoch is
+//! therefore from a read that began after the request arrived, which is all step 1 of the proof
+//! asks of it ("Q led that read"); steps 2 and 3 are unchanged: the token is then checked
+//! under that epoch (the cache, or a row read that begins after the statement ended). The
+//! device row read in the same statement is answered only if the token passes. Such a request
+//! takes no part in the single flight: it costs no read beyond the one it needed anyway, and
+//! no wait for a shared one.
+//!
+//! `PRAGMA data_version` (does SQLite's shared memory say anything committed since?) was
+//! considered as a cheaper epoch read and not used: the pragma begins a read transaction like
+//! any statement (the WAL read lock is most of what an epoch read costs), and it cannot be
+//! shared across connections (its value is per connection).
+//!
 //! Measured with wrk (release, 32 connections, 1,000 distinct device tokens, bare axum in the
 //! same run; README, Bench): with the device row read through the blocking pool, a checked
 //! device read did 28k req/s at 50 µs of server CPU each beside bare axum's 100k (0.28×); with
@@ -56,7 +78,8 @@
 //! commit does any process answer R. Take a request Q that arrives after R was answered:
 //! 1. Q uses an epoch read that began after t, so it reads some e' ≥ e (the epoch only grows;
 //!    SQLite shows a read that starts after a commit everything that commit wrote). If Q led
-//!    that read, it began during Q. If Q shares it: Q noted `a` reads started on arrival and
+//!    that read (or took its epoch from the statement that read its answer, "One statement for
+//!    both" above), it began during Q. If Q shares it: Q noted `a` reads started on arrival and
 //!    took the result of read number n > a. Numbers are handed out in increasing order under
 //!    the lock Q noted `a` under, so number n was taken after Q's arrival, and the read's
 //!    query runs only after its number is taken: it began after Q arrived, hence after t.

@@ -40,6 +40,7 @@ pub mod backend;
 mod backend_admin;
 pub mod disk;
 pub mod entities;
+mod epoch_reads;
 pub mod health;
 pub mod pg;
 pub mod refresh;

@@ -17,7 +17,10 @@
 //!    committed before it started, so a request that starts after the acknowledgment reads an
 //!    epoch at least the revoke's: no entry read before the revoke matches it, and a fresh row
 //!    read sees `revoked_at`. The cache saves PostgreSQL the token row, user and membership
-//!    read (the costly part); the epoch read is the one round trip every request pays.
+//!    read (the costly part); the epoch read is the one round trip every request pays, and a
+//!    device GET pays none of its own: its one statement returns the epoch beside the device
+//!    (`epoch_reads.rs`; one statement, one snapshot; "One statement for both" in
+//!    [`crate::service::revocation`]).
 //! 3. A write (create, refresh, revoke by id or by value, device PATCH/DELETE) re-checks its
 //!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row and
 //!    `FOR KEY SHARE` on its user's row (refused when revoked, unknown, expired, or the user
@@ -50,6 +53,7 @@
 mod admin;
 mod audit;
 mod entities;
+mod epoch_reads;
 mod errors;
 pub mod listen;
 mod schema;

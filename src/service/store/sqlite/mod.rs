@@ -15,6 +15,7 @@ mod admin;
 pub mod audit;
 mod connect;
 pub mod entities;
+mod epoch_reads;
 mod files;
 mod readers;
 mod schema;
