@@ -212,13 +212,13 @@ async fn a_db_another_user_could_replace_is_refused_with_the_fix() {
     s.stop().await;
 }
 
-/// A shorter run than the bench's 60 s, with a smaller bound (the writer starts the WAL over
-/// past 30 MiB and stops committing past 38 MiB until it has).
+/// A shorter run than the bench's 60 s, with the bench's bound, issue 19's goal (the writer
+/// starts the WAL over past 48 MiB and stops committing past 56 MiB until it has).
 /// The run lasts until the database has grown by [`DB_GROWTH`]: without the size-triggered
 /// checkpoint the WAL grows about 20 times as fast as the database (measured: 1.3 GB of WAL
 /// for 67 MB of database), so that much writing would take it far past the bound.
 const DB_GROWTH: u64 = 12 * 1024 * 1024;
-const WAL_BOUND: u64 = 40 * 1024 * 1024;
+const WAL_BOUND: u64 = 64 * 1024 * 1024;
 /// Only a guard against a hang; a loaded debug build needs about 15 s.
 const RUN_CAP: Duration = Duration::from_secs(300);
 const CLIENTS: usize = 16;
