@@ -70,6 +70,11 @@ use std::time::{Duration, Instant};
 use load::{Report, generate, mean_rps};
 use servers::{Serve, admin_token};
 
+/// The allocator `serve` uses (`src/main.rs`), so the bare axum process (this binary with
+/// `--bare-axum`) is measured with it too: the ratio is the service's cost, not an allocator's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const READ_CLIENTS: usize = 32;
 const READ_RUN: Duration = Duration::from_secs(8);
 const DISTINCT_TOKENS: usize = 1_000;
@@ -132,7 +137,17 @@ struct ReadCase<'a> {
     label: &'static str,
     urls: Vec<String>,
     targets: &'a Targets,
+    /// The server processes (their CPU time per request is printed beside the generator's).
+    pids: Vec<u32>,
     runs: Vec<Report>,
+    /// Each run's server CPU seconds (user + system of `pids`).
+    server_cpu_s: Vec<f64>,
+}
+
+/// utime + stime of `pids`, in seconds.
+fn cpu_s(pids: &[u32]) -> f64 {
+    let ticks = pids.iter().filter_map(|p| cpu::ticks(&p.to_string())).sum();
+    cpu::ticks_to_s(ticks)
 }
 
 async fn reads(cases: &mut [ReadCase<'_>], pg: Option<&Pg>) -> cpu::Split {
@@ -146,7 +161,9 @@ async fn reads(cases: &mut [ReadCase<'_>], pg: Option<&Pg>) -> cpu::Split {
             let profiled = pg.filter(|p| c.urls == [p.a.url.clone()]);
             let watch = |p: &Pg| cpu::snapshot(&[p.a.pid()], &p.db);
             let before = profiled.map(watch);
+            let server_before = cpu_s(&c.pids);
             let r = wrk::reads(&c.urls, c.targets, READ_CLIENTS, READ_RUN).await;
+            c.server_cpu_s.push(cpu_s(&c.pids) - server_before);
             if let (Some(p), Some(before)) = (profiled, before) {
                 split.add(&before, &watch(p), r.cpu_s, r.count);
             }
@@ -190,10 +207,22 @@ fn print_reads(cases: &[ReadCase<'_>], pg_skipped: Option<&str>) {
     );
     let bare = mean_rps(&cases[0].runs);
     for c in cases {
-        for r in &c.runs {
-            println!("   {:<26}: {}", c.label, r.line());
+        for (r, server) in c.runs.iter().zip(&c.server_cpu_s) {
+            let us = |s: f64| s * 1e6 / r.count.max(1) as f64;
+            println!(
+                "   {:<26}: {}  CPU/request: server {:.1} µs, wrk {:.1} µs",
+                c.label,
+                r.line(),
+                us(*server),
+                us(r.cpu_s)
+            );
         }
     }
+    println!(
+        "   (2 cores at {BARE_GOAL_RPS:.0} req/s leave {:.1} µs of CPU per request for server and wrk together; \
+         PostgreSQL's own CPU is not in these)",
+        2e6 / BARE_GOAL_RPS
+    );
     println!(
         "   {:<26}: {bare:.0} req/s (mean)   goal >= {BARE_GOAL_RPS:.0} (the generator is faster than the server): {}",
         cases[0].label,
@@ -328,26 +357,41 @@ async fn run(quick: bool) {
         .iter()
         .map(|(p, _)| (p.clone(), String::new()))
         .collect();
-    let case = |label, urls: Vec<String>, targets| ReadCase {
+    let case = |label, urls: Vec<String>, targets, pids| ReadCase {
         label,
         urls,
         targets,
+        pids,
         runs: Vec::new(),
+        server_cpu_s: Vec::new(),
     };
+    let bare_pid = bare_process.id().unwrap_or(0);
     let mut cases = vec![
-        case("bare axum handler", vec![bare_url], &bare_targets),
-        case("SQLite, one node", vec![sqlite.url.clone()], &sq_targets),
+        case(
+            "bare axum handler",
+            vec![bare_url],
+            &bare_targets,
+            vec![bare_pid],
+        ),
+        case(
+            "SQLite, one node",
+            vec![sqlite.url.clone()],
+            &sq_targets,
+            vec![sqlite.pid()],
+        ),
     ];
     if let Some(p) = pg {
         cases.push(case(
             "PostgreSQL, one replica",
             vec![p.a.url.clone()],
             &p.targets,
+            vec![p.a.pid()],
         ));
         cases.push(case(
             "PostgreSQL, two replicas",
             vec![p.a.url.clone(), p.b.url.clone()],
             &p.targets,
+            vec![p.a.pid(), p.b.pid()],
         ));
     }
     let split = reads(&mut cases, pg).await;

@@ -176,19 +176,15 @@ pub async fn device_targets(
     out
 }
 
-/// A bare axum handler on the device route that answers `body` with no auth and no database.
+/// A bare axum handler on the device route that answers `body` with no auth and no database
+/// (the body shared, not copied, per response).
 pub async fn bare(body: Vec<u8>) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
-    let body = Arc::new(body);
+    let body = axum::body::Bytes::from(body);
     let app = Router::new().route(
         "/api/v2/{project}/devices/{uuid}",
         get(move || {
-            let body = Arc::clone(&body);
-            async move {
-                (
-                    [("content-type", "application/json")],
-                    body.as_ref().clone(),
-                )
-            }
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
