@@ -63,8 +63,10 @@
 //!
 //! `PRAGMA data_version` (does SQLite's shared memory say anything committed since?) was
 //! considered as a cheaper epoch read and not used: the pragma begins a read transaction like
-//! any statement (the WAL read lock is most of what an epoch read costs), and it cannot be
-//! shared across connections (its value is per connection).
+//! any statement, and that is most of what an epoch read costs (measured through Python's
+//! sqlite3 3.40 on a WAL file, per call: `SELECT 1` 0.7-1.2 µs, `PRAGMA data_version` 3.9 µs,
+//! the epoch `SELECT` 4.8-5.0 µs), and its value is per connection, so it cannot be shared.
+//! The combined statement above saves the whole epoch read instead.
 //!
 //! Measured with wrk (release, 32 connections, 1,000 distinct device tokens, bare axum in the
 //! same run; README, Bench): with the device row read through the blocking pool, a checked
