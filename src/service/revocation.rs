@@ -111,6 +111,18 @@
 //! steps 1–3 hold as written; writes re-check their caller with `SELECT … FOR SHARE`, which
 //! orders them against a revoke's row lock (`store/pg/mod.rs`). `LISTEN/NOTIFY` only empties
 //! the cache sooner; it never replaces the read.
+//!
+//! What it would take for a NOTIFY to replace the read (not built): step 1 needs, for each
+//! request, a fact established *after* it arrived that no revoke committed before then is
+//! unseen. A notification proves nothing by its absence: PostgreSQL delivers it to a listener
+//! after the commit, between the listener's commands, with no bound in time. Either (a) the
+//! replica asks its listening connection after the request arrived (a round trip, after which
+//! every notification of an earlier commit has been delivered): the same cost as the epoch
+//! statement, shareable the same way; or (b) a revoke is acknowledged only after every live
+//! replica has confirmed the new epoch, and a replica that cannot confirm within a lease stops
+//! using its cache: that needs a registry of live replicas, bounded clock drift between them,
+//! and makes a revoke wait for the slowest replica. Neither beats one statement per device
+//! read, which is what the hot path now pays ("One statement for both").
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
