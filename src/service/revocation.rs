@@ -116,9 +116,9 @@
 //! request, a fact established *after* it arrived that no revoke committed before then is
 //! unseen. A notification proves nothing by its absence: PostgreSQL delivers it to a listener
 //! after the commit, between the listener's commands, with no bound in time. Either (a) the
-//! replica asks its listening connection after the request arrived (a round trip, after which
-//! every notification of an earlier commit has been delivered): the same cost as the epoch
-//! statement, shareable the same way; or (b) a revoke is acknowledged only after every live
+//! replica asks its listening connection after the request arrived (a round trip, and even then
+//! it rests on how a backend delivers notifications before it answers, which PostgreSQL does not
+//! document as a guarantee): no cheaper than the epoch statement it would replace; or (b) a revoke is acknowledged only after every live
 //! replica has confirmed the new epoch, and a replica that cannot confirm within a lease stops
 //! using its cache: that needs a registry of live replicas, bounded clock drift between them,
 //! and makes a revoke wait for the slowest replica. Neither beats one statement per device
