@@ -67,6 +67,7 @@ mod service_membership;
 mod service_operator;
 mod service_pg_at_rest;
 mod service_revocation;
+mod service_token_changes;
 mod service_token_config;
 mod service_tokens;
 mod store_admin;

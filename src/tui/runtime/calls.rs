@@ -63,6 +63,11 @@ impl Runner {
                 })
             }
             Request::Connect(key) => self.connect(id, key, move |r| reply(Answer::Connected(r))),
+            Request::TokenChanges(cursor) => self.spawn(
+                id,
+                async move { c.token_changes(&cursor).await },
+                move |r| reply(Answer::Changes(r)),
+            ),
             Request::ExportCsv {
                 path,
                 tokens,

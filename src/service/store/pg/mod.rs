@@ -49,6 +49,7 @@
 
 mod admin;
 mod audit;
+mod changes;
 mod entities;
 mod errors;
 pub mod listen;
