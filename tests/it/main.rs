@@ -79,6 +79,7 @@ mod store_pg_tls;
 mod tui_admin_journeys;
 mod tui_admin_tmux;
 mod tui_audit;
+mod tui_changes;
 mod tui_columns;
 mod tui_columns_tmux;
 mod tui_cursor_bytes;

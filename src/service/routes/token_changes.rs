@@ -10,14 +10,14 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::model::wire::TokenChanges;
+use crate::model::wire::{TokenChanges, TokenInfo};
 
 use super::super::auth::Principal;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::changes::{ChangeCursor, ChangeQuery, Changes};
+use super::super::store::tokens::TokenRow;
 use super::query::Params;
-use super::tokens::{MAX_LIST_LIMIT, token_info};
 
 /// The query keys a change listing takes.
 const KEYS: [&str; 3] = ["changed_since", "username", "limit"];
@@ -30,12 +30,15 @@ fn list_again(why: &str) -> ApiErr {
     )
 }
 
-/// The answer to a listing with `changed_since` (`p` may list tokens: checked by the caller).
+/// The answer to a listing with `changed_since` (`p` may list tokens: checked by the caller);
+/// `info` is the listing's wire shape of a row, `max_limit` its largest page.
 pub async fn changed_since(
     state: &AppState,
     p: &Principal,
     q: &Params,
     since: &str,
+    info: impl Fn(&AppState, TokenRow) -> TokenInfo,
+    max_limit: u32,
 ) -> Result<Response, ApiErr> {
     if let Some((k, _)) = q.pairs().iter().find(|(k, _)| !KEYS.contains(&k.as_str())) {
         return Err(ApiErr::bad_request(format!(
@@ -46,8 +49,8 @@ pub async fn changed_since(
         .ok_or_else(|| list_again("this changes cursor was not made by this server"))?;
     let limit = q
         .number("limit", 1, u32::MAX)?
-        .unwrap_or(MAX_LIST_LIMIT)
-        .min(MAX_LIST_LIMIT);
+        .unwrap_or(max_limit)
+        .min(max_limit);
     let mut username = q.get("username").map(str::to_owned);
     if !p.is_admin() {
         if username.as_ref().is_some_and(|u| *u != p.username) {
@@ -82,7 +85,7 @@ pub async fn changed_since(
         if c.revoked {
             out.revoked.push(c.row.token_id);
         } else {
-            out.tokens.push(token_info(state, c.row));
+            out.tokens.push(info(state, c.row));
         }
     }
     Ok(Json(out).into_response())

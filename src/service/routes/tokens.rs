@@ -24,6 +24,7 @@ use super::super::store::tokens::{Order, OrderKey, TokenCursor, TokenFilter, Tok
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
+use super::token_changes::changed_since;
 use crate::model::clock::now;
 
 /// `GET /tokens` page size when `limit` is absent; a `cursor` comes back while more remain.
@@ -66,7 +67,7 @@ pub async fn list(
     }
     let q = Params::parse(query.as_deref());
     if let Some(since) = q.get("changed_since") {
-        return super::token_changes::changed_since(&state, &p, &q, since).await;
+        return changed_since(&state, &p, &q, since, token_info, MAX_LIST_LIMIT).await;
     }
     let order_key = match q.get("order_by") {
         None => OrderKey::default(),
