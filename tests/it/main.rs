@@ -80,6 +80,7 @@ mod tui_admin_journeys;
 mod tui_admin_tmux;
 mod tui_audit;
 mod tui_changes;
+mod tui_changes_tmux;
 mod tui_columns;
 mod tui_columns_tmux;
 mod tui_cursor_bytes;

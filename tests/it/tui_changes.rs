@@ -115,3 +115,33 @@ fn a_delta_keeps_selection_marks_filter_and_sort() {
     assert!(app.table.changes.is_none());
     assert_eq!(app.table.rows.len(), n, "rows stay until the list arrives");
 }
+
+#[test]
+fn a_delta_of_a_hidden_row_leaves_the_selection_alone() {
+    let mut app = loaded(100, 30);
+    let all: Vec<String> = (0..app.table.rows.visible_len())
+        .map(|p| app.table.rows.at(p).unwrap().token.token_id)
+        .collect();
+    key(&mut app, KeyCode::Char('j'));
+    let sel = app.table.rows.selected_row().unwrap().token.token_id;
+    assert_eq!(sel, all[1]);
+    app.table.changes = Some("c0".into());
+    let (id, _) = quiet_call(&mut app);
+    // The last row was used (its last-used time moved): nothing else changes.
+    let mut used = sample()
+        .into_iter()
+        .find(|t| t.token_id == all[all.len() - 1])
+        .unwrap();
+    used.last_used = Some(now().timestamp());
+    let answer = TokenChanges {
+        tokens: vec![used],
+        revoked: vec![],
+        changes_cursor: "c1".into(),
+    };
+    app.update(reply(Owner::Table, id, Answer::Changes(Ok(answer))));
+    let now_order: Vec<String> = (0..app.table.rows.visible_len())
+        .map(|p| app.table.rows.at(p).unwrap().token.token_id)
+        .collect();
+    assert_eq!(now_order, all);
+    assert_eq!(app.table.rows.selected_row().unwrap().token.token_id, sel);
+}
