@@ -190,6 +190,9 @@ pub enum Request {
     Connect(String),
     /// The tokens changed since this cursor (the quiet refresh; issue 19).
     TokenChanges(String),
+    /// These tokens, one GET each: the quiet refresh of the rows on screen on a server without
+    /// changes (JFrog).
+    TokensById(Vec<String>),
     /// Write these rows as CSV to `path` off the UI task; an existing file is replaced only
     /// with `overwrite`. Runs to the end once started (Cancel only stops waiting for it).
     ExportCsv {
@@ -220,6 +223,8 @@ pub enum Answer {
     Exported(Result<Exported, ExportError>),
     /// For `TokenChanges`.
     Changes(ApiResult<crate::model::wire::TokenChanges>),
+    /// For `TokensById`: each id with its token, None when the server no longer has it.
+    TokensById(ApiResult<Vec<(String, Option<TokenInfo>)>>),
 }
 
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 //! The quiet refresh by change (issue 19) in the model: with a changes cursor the table asks
 //! only for what changed and applies it keeping selection, marks, filter and sort; a 410 lists
-//! again; without a cursor (JFrog) it lists again as before.
+//! again; without a cursor (JFrog) it asks for the rows on screen.
 
 use crate::common;
 
@@ -45,9 +45,13 @@ fn a_delta_keeps_selection_marks_filter_and_sort() {
     let n = rows.len();
     let shown = rows.visible_len();
 
-    // Without a cursor (a server without changes), the quiet refresh lists again.
+    // Without a cursor (a server without changes), the quiet refresh asks for the rows on
+    // screen.
     let (_, req) = quiet_call(&mut app);
-    assert_eq!(req, Request::ListTokens);
+    let on_screen: Vec<String> = (0..shown)
+        .map(|p| app.table.rows.at(p).unwrap().token.token_id)
+        .collect();
+    assert_eq!(req, Request::TokensById(on_screen));
     app.table.refreshing = None;
 
     app.table.changes = Some("c0".into());
@@ -144,4 +148,56 @@ fn a_delta_of_a_hidden_row_leaves_the_selection_alone() {
         .collect();
     assert_eq!(now_order, all);
     assert_eq!(app.table.rows.selected_row().unwrap().token.token_id, sel);
+}
+
+/// Against a JFrog-shaped server (no changes call): the rows on screen are asked for one by
+/// one; a 404 says the token is gone, another error ends the refresh.
+#[tokio::test]
+async fn a_server_without_changes_answers_the_rows_on_screen_one_by_one() {
+    use common::fault_server::{FaultServer, Reply};
+    use secrecy::SecretString;
+    use tokentab::api::{Client, ClientOptions};
+    use tokentab::tui::token_refresh::tokens_by_id;
+
+    let s = FaultServer::start().await;
+    let opts = ClientOptions {
+        max_retries: 0,
+        ..Default::default()
+    };
+    let c = Client::new(&s.url(), SecretString::from("bearer-abc".to_owned()), opts).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let token = serde_json::json!({"token_id": "t-live", "subject": "jfac@01hq/users/admin",
+        "issued_at": now, "issuer": "jfac@01hq", "description": "still here"});
+    s.on(
+        "GET",
+        "/access/api/v1/tokens/t-live",
+        vec![Reply::json_value(200, &token)],
+    );
+    let gone = r#"{"errors":[{"code":"NOT_FOUND","message":"Token not found"}]}"#;
+    s.on(
+        "GET",
+        "/access/api/v1/tokens/t-gone",
+        vec![Reply::json(404, gone)],
+    );
+    s.on(
+        "GET",
+        "/access/api/v1/tokens/t-fail",
+        vec![Reply::json(500, "{}")],
+    );
+    let got = tokens_by_id(c.clone(), vec!["t-live".into(), "t-gone".into()])
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].0, "t-live");
+    assert_eq!(
+        got[0].1.as_ref().unwrap().description.as_deref(),
+        Some("still here")
+    );
+    assert_eq!(got[1], ("t-gone".to_owned(), None));
+    assert!(
+        tokens_by_id(c, vec!["t-live".into(), "t-fail".into()])
+            .await
+            .is_err()
+    );
+    assert_eq!(s.count("GET", "/access/api/v1/tokens"), 0, "no full list");
 }

@@ -68,6 +68,7 @@ impl Table {
             Answer::Token(r) => self.on_me(id, r),
             Answer::Page(r) => self.on_page(id, r, cx),
             Answer::Changes(r) => self.on_changes(id, r, cx),
+            Answer::TokensById(r) => self.on_tokens_by_id(id, r, cx),
             _ => return,
         }
         self.recount_mine(cx.now);
@@ -115,11 +116,9 @@ impl Table {
         if self.refreshing.is_some() || self.list.is_loading() {
             return false;
         }
-        if matches!(self.list, Load::Loaded(_))
-            && let Some(cursor) = self.changes.clone()
-        {
-            // Only what changed (issue 19): list_changes.rs.
-            self.refreshing = Some(cx.call(Owner::Table, Request::TokenChanges(cursor)));
+        if matches!(self.list, Load::Loaded(_)) {
+            // Only what changed, or the rows on screen (issue 19): list_changes.rs.
+            self.refreshing = Some(self.changes_call(cx));
             return false;
         }
         let id = cx.call(Owner::Table, Request::ListTokens);

@@ -63,6 +63,11 @@ impl Runner {
                 })
             }
             Request::Connect(key) => self.connect(id, key, move |r| reply(Answer::Connected(r))),
+            Request::TokensById(ids) => self.spawn(
+                id,
+                crate::tui::token_refresh::tokens_by_id(c, ids),
+                move |r| reply(Answer::TokensById(r)),
+            ),
             Request::TokenChanges(cursor) => self.spawn(
                 id,
                 async move { c.token_changes(&cursor).await },
