@@ -4,7 +4,8 @@ use reqwest::{Method, StatusCode};
 
 use crate::model::expiry::ServerLimits;
 use crate::model::wire::{
-    CreateTokenRequest, CreatedTokenMeta, ProjectInfo, TokenInfo, TokenList, UserInfo, UserList,
+    CreateTokenRequest, CreatedTokenMeta, ProjectInfo, TokenChanges, TokenInfo, TokenList,
+    UserInfo, UserList,
 };
 use crate::secret::one_time::OneTimeSecret;
 
@@ -163,6 +164,15 @@ impl Client {
             }
         }
         Err(ApiError::decode("token list", "too many pages"))
+    }
+
+    /// The tokens written since `cursor` (a listing's `changes_cursor`; our extension). Any
+    /// 4xx (410: the server cannot tell what changed) means: list again. A server without the
+    /// extension answers with a plain list, which does not parse as changes.
+    pub async fn token_changes(&self, cursor: &str) -> Result<TokenChanges, ApiError> {
+        let q = [("changed_since", cursor.to_owned())];
+        self.get_json(&["access", "api", "v1", "tokens"], &q, "token changes")
+            .await
     }
 
     pub async fn get_token(&self, token_id: &str) -> Result<TokenInfo, ApiError> {

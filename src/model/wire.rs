@@ -175,6 +175,22 @@ pub struct TokenList {
     /// "loading 120,000 of ~538,783").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
+    /// Where changes start (an extension, on a listing's first page): ask
+    /// `?changed_since=<this>` later for what changed since this page was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_cursor: Option<String>,
+}
+
+/// `GET /access/api/v1/tokens?changed_since=CURSOR` (our extension): the tokens written since
+/// the cursor as they are now, the ids of those revoked since, and the cursor for next time.
+/// A token may come again after the next cursor (applying a change twice changes nothing).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenChanges {
+    #[serde(default)]
+    pub tokens: Vec<TokenInfo>,
+    #[serde(default)]
+    pub revoked: Vec<String>,
+    pub changes_cursor: String,
 }
 
 /// `GET /access/api/v2/users` entry.

@@ -12,6 +12,7 @@ pub mod runtime;
 pub mod switch;
 pub mod text_fit;
 pub mod theme;
+pub mod token_refresh;
 pub mod token_stream;
 pub mod ui;
 

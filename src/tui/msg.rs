@@ -141,6 +141,8 @@ pub struct TokenPage {
     pub more: bool,
     /// How many tokens the server says there are, when it says.
     pub estimate: Option<u64>,
+    /// Where the server's changes start (first page only; None from a server without them).
+    pub changes: Option<String>,
 }
 
 /// The state a call belongs to; its reply goes there and nowhere else.
@@ -186,6 +188,11 @@ pub enum Request {
     ListAudit(AuditQuery),
     /// Connect to the server entry with this key (token, service start, a first check).
     Connect(String),
+    /// The tokens changed since this cursor (the quiet refresh; issue 19).
+    TokenChanges(String),
+    /// These tokens, one GET each: the quiet refresh of the rows on screen on a server without
+    /// changes (JFrog).
+    TokensById(Vec<String>),
     /// Write these rows as CSV to `path` off the UI task; an existing file is replaced only
     /// with `overwrite`. Runs to the end once started (Cancel only stops waiting for it).
     ExportCsv {
@@ -214,6 +221,10 @@ pub enum Answer {
     /// The connector's answer (the error is the sentence to show).
     Connected(Result<Session, String>),
     Exported(Result<Exported, ExportError>),
+    /// For `TokenChanges`.
+    Changes(ApiResult<crate::model::wire::TokenChanges>),
+    /// For `TokensById`: each id with its token, None when the server no longer has it.
+    TokensById(ApiResult<Vec<(String, Option<TokenInfo>)>>),
 }
 
 #[derive(Debug)]

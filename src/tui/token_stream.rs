@@ -55,6 +55,7 @@ pub async fn stream_tokens(
         }
         let more = page.cursor.is_some();
         let estimate = page.total;
+        let mut changes = page.changes_cursor.filter(|c| !c.is_empty());
         let mut tokens = page.tokens.into_iter().peekable();
         loop {
             let chunk: Vec<_> = tokens.by_ref().take(CHUNK).collect();
@@ -63,6 +64,7 @@ pub async fn stream_tokens(
                 tokens: chunk,
                 more: more || !last,
                 estimate,
+                changes: changes.take(),
             };
             if !send(Ok(page)) {
                 return;

@@ -743,3 +743,61 @@ async fn at_the_smallest_size_a_token_is_still_created_and_shown_whole() {
     let (status, _) = svc.get(&secret, "/access/api/v1/tokens/me").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Issue 19: a revoke made by another client shows in an idle tab within the refresh
+/// interval (by change, not by reload), the selection and the filter kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_elsewhere_reaches_an_idle_tab_by_change() {
+    let svc = harness().seeded().start().await;
+    let (_, victim) = svc
+        .mint(
+            None,
+            json!({"username": "bob", "description": "e victim of a revoke"}),
+        )
+        .await;
+    let target = Target::of(&svc);
+    let (app, _) = journey_with(
+        target,
+        140,
+        36,
+        |d| d.refresh_every = Duration::from_millis(500),
+        |mut p| {
+            let svc = &svc;
+            let victim = victim.clone();
+            async move {
+                p.wait("the table", |f| f.contains(" tokens ·")).await;
+                p.key(KeyCode::Char('/'));
+                p.text("bob");
+                p.key(KeyCode::Enter);
+                // The newest (the victim) is first: select the last row.
+                p.key(KeyCode::Char('G'));
+                let before = p
+                    .wait("the victim shown, another row selected", |f| {
+                        f.contains("e victim of a revoke")
+                            && selected_desc(f)
+                                .is_some_and(|d| !d.is_empty() && d != "e victim of a revoke")
+                    })
+                    .await;
+                let chosen = selected_desc(&before).expect("a selected row");
+                let (status, _) = svc
+                    .delete(&svc.admin, &format!("/access/api/v1/tokens/{victim}"))
+                    .await;
+                assert_eq!(status, StatusCode::OK);
+                let after = p
+                    .wait("the revoke shown", |f| !f.contains("e victim of a revoke"))
+                    .await;
+                assert_eq!(
+                    selected_desc(&after).as_deref(),
+                    Some(chosen.as_str()),
+                    "{after}"
+                );
+                assert!(after.contains("/bob ("), "filter kept:\n{after}");
+                p.key(KeyCode::Char('q'));
+            }
+        },
+    )
+    .await;
+    assert!(app.quitting);
+    assert!(app.table.changes.is_some(), "the tab refreshed by change");
+    assert!(app.table.rows.find(&victim).is_none());
+}

@@ -69,6 +69,7 @@ fn page(tokens: Vec<TokenInfo>, more: bool, estimate: Option<u64>) -> TokenPage 
         tokens,
         more,
         estimate,
+        changes: None,
     }
 }
 

@@ -185,7 +185,8 @@ fn every_msg_in_every_mode() {
         }
         assert!(app.mode() == mode || mode.takes_text());
 
-        // The quiet refresh asks for the list unless one is in flight.
+        // The quiet refresh asks the server unless a call is in flight (the fixture's server
+        // has no changes: the rows on screen).
         let mut app = in_mode(mode);
         let fx = app.update(Msg::RefreshDue);
         let busy = app.table.refreshing.is_some() && mode == Mode::Secret;
@@ -194,7 +195,7 @@ fn every_msg_in_every_mode() {
                 e,
                 Effect::Call {
                     owner: Owner::Table,
-                    request: Request::ListTokens,
+                    request: Request::TokensById(_),
                     ..
                 }
             )),
@@ -467,23 +468,39 @@ fn quiet_refresh_keeps_selection_filter_and_sort() {
         .token_id
         .clone();
     app.dirty = false;
-    let fx = app.update(Msg::RefreshDue);
-    let id = id_of(&fx, |e| match e {
-        Effect::Call {
-            owner: Owner::Table,
-            id,
-            request: Request::ListTokens,
-        } => Some(*id),
-        _ => None,
-    });
+    let (id, ids) = visible_refresh(&mut app);
     assert!(!app.dirty, "starting a quiet refresh draws nothing");
-    let mut more = sample();
-    more.push(info("0000aaaa-1", "zzz new", "dave", 0, Some(100), None));
-    app.update(listed(id, Ok(more)));
+    // The fixture's server has no changes: the rows on screen are asked for; one of them (not
+    // the selected one) was revoked elsewhere (404).
+    let gone = ids.iter().find(|i| **i != sel).unwrap().clone();
+    let answer = ids
+        .iter()
+        .map(|i| {
+            let t = sample().into_iter().find(|t| t.token_id == *i);
+            (i.clone(), t.filter(|_| *i != gone))
+        })
+        .collect();
+    app.update(reply(Owner::Table, id, Answer::TokensById(Ok(answer))));
     assert_eq!(app.table.rows.selected_row().unwrap().token.token_id, sel);
     assert_eq!(app.table.rows.filter(), "e");
     assert_eq!(app.table.rows.sort, Column::Expiry);
-    assert_eq!(app.table.rows.len(), 6);
+    assert_eq!(app.table.rows.len(), 4);
+    assert!(app.table.rows.find(&gone).is_none());
+}
+
+/// A quiet refresh on a server without changes: its call and the ids it asks for.
+fn visible_refresh(app: &mut App) -> (ReqId, Vec<String>) {
+    app.update(Msg::RefreshDue)
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request: Request::TokensById(ids),
+            } => Some((id, ids)),
+            _ => None,
+        })
+        .expect("the rows on screen asked for")
 }
 
 #[test]
@@ -977,34 +994,39 @@ fn every_printable_key_types_into_text_fields() {
 fn live_results_land_in_every_mode_without_changing_it() {
     for mode in Mode::ALL {
         let mut app = in_mode(mode);
-        // The list refresh (quiet, or the one after a create).
-        let id = match app.table.refreshing {
-            Some(id) => id,
-            None => id_of(&app.update(Msg::RefreshDue), |e| match e {
-                Effect::Call {
-                    owner: Owner::Table,
-                    id,
-                    request: Request::ListTokens,
-                } => Some(*id),
-                _ => None,
-            }),
-        };
-        let mut more = sample();
-        more.push(info("0000aaaa-9", "fresh", "erin", 0, Some(10), None));
-        app.update(listed(id, Ok(more)));
-        assert_eq!(app.table.rows.len(), 6, "{mode:?}");
+        // The list refresh after a create, or the quiet refresh (the fixture's server has no
+        // changes: the rows on screen, one GET each).
+        match app.table.refreshing {
+            Some(id) => {
+                let mut more = sample();
+                more.push(info("0000aaaa-9", "fresh", "erin", 0, Some(10), None));
+                app.update(listed(id, Ok(more)));
+                assert_eq!(app.table.rows.len(), 6, "{mode:?}");
+            }
+            None => {
+                let (id, ids) = visible_refresh(&mut app);
+                let answer = ids
+                    .iter()
+                    .map(|i| {
+                        let mut t = sample().into_iter().find(|t| &t.token_id == i);
+                        if Some(i) == ids.first() {
+                            t.as_mut().unwrap().description = Some("fresh".into());
+                        }
+                        (i.clone(), t)
+                    })
+                    .collect();
+                app.update(reply(Owner::Table, id, Answer::TokensById(Ok(answer))));
+                let first = app.table.rows.find(&ids[0]).unwrap();
+                assert_eq!(first.token.description, "fresh", "{mode:?}");
+            }
+        }
+        let n = app.table.rows.len();
         assert_eq!(app.mode(), mode, "{mode:?}");
         // A failed refresh keeps the rows and says so.
-        let id = id_of(&app.update(Msg::RefreshDue), |e| match e {
-            Effect::Call {
-                owner: Owner::Table,
-                id,
-                request: Request::ListTokens,
-            } => Some(*id),
-            _ => None,
-        });
-        app.update(listed(id, Err("503 service unavailable".into())));
-        assert_eq!(app.table.rows.len(), 6, "{mode:?}");
+        let (id, _) = visible_refresh(&mut app);
+        let failed = Answer::TokensById(Err("503 service unavailable".into()));
+        app.update(reply(Owner::Table, id, failed));
+        assert_eq!(app.table.rows.len(), n, "{mode:?}");
         assert!(matches!(app.table.list, Load::Failed(_)));
         assert_eq!(app.mode(), mode, "{mode:?}");
         // Clipboard news.

@@ -16,6 +16,7 @@ mod operator;
 mod project_write;
 mod projects;
 pub mod query;
+mod token_changes;
 mod token_config;
 mod token_create;
 mod token_refresh;

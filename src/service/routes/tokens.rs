@@ -24,6 +24,7 @@ use super::super::store::tokens::{Order, OrderKey, TokenCursor, TokenFilter, Tok
 use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
+use super::token_changes::changed_since;
 use crate::model::clock::now;
 
 /// `GET /tokens` page size when `limit` is absent; a `cursor` comes back while more remain.
@@ -58,13 +59,16 @@ pub async fn list(
     State(state): State<AppState>,
     Caller(p): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<TokenList>, ApiErr> {
+) -> Result<Response, ApiErr> {
     if !p.is_identity() {
         return Err(ApiErr::forbidden(
             "this token cannot list tokens: use a user or admin token",
         ));
     }
     let q = Params::parse(query.as_deref());
+    if let Some(since) = q.get("changed_since") {
+        return changed_since(&state, &p, &q, since, token_info, MAX_LIST_LIMIT).await;
+    }
     let order_key = match q.get("order_by") {
         None => OrderKey::default(),
         Some(o) => OrderKey::parse(o).ok_or_else(|| {
@@ -101,12 +105,17 @@ pub async fn list(
     };
     if !p.is_admin() {
         if filter.username.as_ref().is_some_and(|u| *u != p.username) {
-            return Ok(Json(TokenList::default()));
+            return Ok(Json(TokenList::default()).into_response());
         }
         filter.username = Some(p.username.clone());
     }
     // The first page of a listing paged on purpose says how many there are in all.
     let first_of_pages = paging && cursor.is_none();
+    // Read before the page: a change in between comes again after it, never not at all.
+    let changes_cursor = match cursor {
+        None => Some(state.db.change_cursor().await?.encode()),
+        Some(_) => None,
+    };
     let page = state
         .db
         .list_tokens(filter.clone(), order, limit, cursor)
@@ -126,7 +135,9 @@ pub async fn list(
             .into_iter()
             .map(|t| token_info(&state, t))
             .collect(),
-    }))
+        changes_cursor,
+    })
+    .into_response())
 }
 
 /// Whether `p` may see or revoke `t`: admins any, a token itself, an identity token its user's.

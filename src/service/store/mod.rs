@@ -38,6 +38,8 @@ pub mod admin;
 pub mod audit;
 pub mod backend;
 mod backend_admin;
+mod backend_changes;
+pub mod changes;
 pub mod disk;
 pub mod entities;
 mod epoch_reads;

@@ -43,6 +43,9 @@ pub struct Table {
     /// The server no longer takes this tab's token (revoked here, or a 401): `r` cannot help,
     /// the banner offers switching server / signing in again instead.
     pub signed_out: bool,
+    /// Where the server's changes since the rows shown start (issue 19): the quiet refresh
+    /// asks for those only. None: not known yet, or a server without them (JFrog).
+    pub changes: Option<String>,
 }
 
 impl Table {
@@ -64,6 +67,8 @@ impl Table {
         match answer {
             Answer::Token(r) => self.on_me(id, r),
             Answer::Page(r) => self.on_page(id, r, cx),
+            Answer::Changes(r) => self.on_changes(id, r, cx),
+            Answer::TokensById(r) => self.on_tokens_by_id(id, r, cx),
             _ => return,
         }
         self.recount_mine(cx.now);
@@ -109,6 +114,11 @@ impl Table {
     /// True when the screen changes (the banner turns into a spinner).
     pub fn quiet_refresh(&mut self, cx: &mut Ctx) -> bool {
         if self.refreshing.is_some() || self.list.is_loading() {
+            return false;
+        }
+        if matches!(self.list, Load::Loaded(_)) {
+            // Only what changed, or the rows on screen (issue 19): list_changes.rs.
+            self.refreshing = Some(self.changes_call(cx));
             return false;
         }
         let id = cx.call(Owner::Table, Request::ListTokens);
@@ -197,6 +207,8 @@ pub struct Streaming {
     pub id: ReqId,
     /// Tokens received so far.
     pub loaded: usize,
+    /// The changes cursor the first page brought.
+    changes: Option<String>,
     /// How many the server says there are, if it says.
     pub estimate: Option<u64>,
     /// A refresh's rows, gathered until the last page (None: the first load, shown as it comes).
@@ -236,6 +248,7 @@ impl Table {
             self.streaming = Some(Streaming {
                 id,
                 loaded: 0,
+                changes: None,
                 estimate: None,
                 incoming: (!first_load).then(RowStore::default),
             });
@@ -245,6 +258,9 @@ impl Table {
         if let Some(s) = self.streaming.as_mut() {
             s.loaded += tokens.len();
             s.estimate = page.estimate.or(s.estimate);
+            if page.changes.is_some() {
+                s.changes = page.changes;
+            }
             match s.incoming.as_mut() {
                 Some(store) => store.extend(tokens),
                 None if started => self.rows.append(tokens.collect(), now),
@@ -254,8 +270,11 @@ impl Table {
         if page.more {
             return;
         }
-        if let Some(store) = self.streaming.take().and_then(|s| s.incoming) {
-            self.rows.replace(store, now);
+        if let Some(s) = self.streaming.take() {
+            self.changes = s.changes;
+            if let Some(store) = s.incoming {
+                self.rows.replace(store, now);
+            }
         }
         self.refreshing = None;
         self.list = Load::Loaded(());

@@ -21,6 +21,7 @@ pub mod export;
 pub mod form;
 pub mod help;
 pub mod list;
+pub mod list_changes;
 mod load;
 pub mod messages;
 pub mod picker;

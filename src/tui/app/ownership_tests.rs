@@ -58,6 +58,7 @@ fn loaded() -> App {
         tokens: vec![info],
         more: false,
         estimate: None,
+        changes: None,
     };
     app.update(reply(Owner::Table, ids[1], Answer::Page(Ok(page))));
     app

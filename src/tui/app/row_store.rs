@@ -9,6 +9,7 @@
 //! numbers. Every string is cleaned for display on the way in.
 
 mod arena;
+mod delta;
 mod interner;
 mod keys;
 mod scan;

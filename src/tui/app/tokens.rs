@@ -12,6 +12,7 @@ use crate::model::{Token, TokenStatus};
 
 use super::row_store::RowStore;
 
+mod delta;
 mod sort;
 mod visible;
 

@@ -63,6 +63,16 @@ impl Runner {
                 })
             }
             Request::Connect(key) => self.connect(id, key, move |r| reply(Answer::Connected(r))),
+            Request::TokensById(ids) => self.spawn(
+                id,
+                crate::tui::token_refresh::tokens_by_id(c, ids),
+                move |r| reply(Answer::TokensById(r)),
+            ),
+            Request::TokenChanges(cursor) => self.spawn(
+                id,
+                async move { c.token_changes(&cursor).await },
+                move |r| reply(Answer::Changes(r)),
+            ),
             Request::ExportCsv {
                 path,
                 tokens,

@@ -124,6 +124,7 @@ pub fn listed(id: ReqId, r: ApiResult<Vec<TokenInfo>>) -> Msg {
         tokens,
         more: false,
         estimate: None,
+        changes: None,
     });
     reply(Owner::Table, id, Answer::Page(page))
 }

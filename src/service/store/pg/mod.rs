@@ -52,6 +52,7 @@
 
 mod admin;
 mod audit;
+mod changes;
 mod entities;
 mod epoch_reads;
 mod errors;

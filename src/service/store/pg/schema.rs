@@ -180,6 +180,41 @@ ALTER TABLE tokens ADD COLUMN chain_issued_at bigint;
     r#"
 ALTER TABLE memberships ADD COLUMN roles jsonb NOT NULL DEFAULT '[]';
 "#,
+    // SQLite migration 8 (issue 19): refresh by change (store/changes.rs). Writers commit in
+    // any order here, so a counter would let a reader skip a row numbered before its cursor
+    // but committed after; instead each written token row keeps the id of its transaction
+    // (`change_xid`, set by a trigger, so any writer sets it), and a cursor is the oldest
+    // transaction still running when it was read (`pg_snapshot_xmin`): every row changed
+    // since has `change_xid >= cursor`. A change no row can say (a token deleted, a user
+    // disabled or enabled) bumps `generation`: a cursor made under another one lists again.
+    r#"
+CREATE TABLE token_changes (
+    one        boolean PRIMARY KEY DEFAULT true CHECK (one),
+    generation bigint NOT NULL
+);
+INSERT INTO token_changes (generation) VALUES (0);
+ALTER TABLE tokens ADD COLUMN change_xid bigint NOT NULL DEFAULT 0;
+CREATE INDEX tokens_changed ON tokens(change_xid);
+CREATE FUNCTION tokentab_token_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.change_xid := pg_current_xact_id()::text::bigint;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER change_token_written BEFORE INSERT OR UPDATE ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_token_changed();
+CREATE FUNCTION tokentab_changes_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE token_changes SET generation = generation + 1;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER change_token_deleted AFTER DELETE ON tokens
+    FOR EACH STATEMENT EXECUTE FUNCTION tokentab_changes_stale();
+CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled, status ON users
+    FOR EACH ROW WHEN (NEW.disabled IS DISTINCT FROM OLD.disabled)
+    EXECUTE FUNCTION tokentab_changes_stale();
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

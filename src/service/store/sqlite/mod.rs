@@ -13,6 +13,7 @@
 
 mod admin;
 pub mod audit;
+mod changes;
 mod connect;
 pub mod entities;
 mod epoch_reads;

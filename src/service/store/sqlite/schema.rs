@@ -161,6 +161,40 @@ ALTER TABLE tokens ADD COLUMN chain_issued_at INTEGER;
     r#"
 ALTER TABLE memberships ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
 "#,
+    // Version 8 (issue 19): refresh by change (store/changes.rs). Every insert or update of a
+    // token row takes the next number of `token_changes.seq` into its `change_seq`, by
+    // triggers, so any writer bumps it; a reader's cursor is the counter it read. A change no
+    // row can say (a token deleted, a user disabled or enabled: every token's status) moves
+    // `stale_before` up to the new number: every older cursor must list again.
+    r#"
+CREATE TABLE token_changes (
+    id           INTEGER PRIMARY KEY CHECK (id = 0),
+    seq          INTEGER NOT NULL,
+    stale_before INTEGER NOT NULL
+);
+INSERT INTO token_changes (id, seq, stale_before) VALUES (0, 0, 0);
+ALTER TABLE tokens ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tokens_changed ON tokens(change_seq);
+CREATE TRIGGER change_token_inserted AFTER INSERT ON tokens
+    BEGIN
+        UPDATE token_changes SET seq = seq + 1 WHERE id = 0;
+        UPDATE tokens SET change_seq = (SELECT seq FROM token_changes WHERE id = 0)
+            WHERE seq = NEW.seq;
+    END;
+CREATE TRIGGER change_token_updated AFTER UPDATE OF token_id, secret_hash, username, scope,
+    audience, description, project_key, refreshable, issued_at, expiry, last_used, revoked_at,
+    refresh_hash, chain_issued_at ON tokens
+    BEGIN
+        UPDATE token_changes SET seq = seq + 1 WHERE id = 0;
+        UPDATE tokens SET change_seq = (SELECT seq FROM token_changes WHERE id = 0)
+            WHERE seq = NEW.seq;
+    END;
+CREATE TRIGGER change_token_deleted AFTER DELETE ON tokens
+    BEGIN UPDATE token_changes SET seq = seq + 1, stale_before = seq + 1 WHERE id = 0; END;
+CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled ON users
+    WHEN NEW.disabled IS NOT OLD.disabled
+    BEGIN UPDATE token_changes SET seq = seq + 1, stale_before = seq + 1 WHERE id = 0; END;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
