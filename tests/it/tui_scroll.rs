@@ -6,9 +6,6 @@
 
 use crate::common;
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
-
 use common::fixtures::*;
 use crossterm::event::KeyCode;
 use proptest::prelude::*;
@@ -24,47 +21,40 @@ use tokentab::tui::scroll_backend::ScrollBackend;
 
 const SETS: [GlyphSet; 3] = [GlyphSet::Unicode, GlyphSet::Vt, GlyphSet::Ascii];
 
-/// Everything the backend writes.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Sink {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-/// Rows unlike each other (ids, descriptions, users, scopes, every status), as a real list's.
+/// A list whose neighbouring rows differ in every column the table shows (a real list's do:
+/// what, whose, when issued, when it expires, which scope), so a plain repaint is not cheap.
 fn tokens(n: usize) -> Vec<TokenInfo> {
-    let users = ["admin", "alice", "bob", "carol", "ci-bot", "dana", "erin"];
-    let scopes = [
-        "applied-permissions/user",
-        "applied-permissions/admin",
-        "connect:project:demo:r connect:fleet:demo/edge-eu:rw",
-        "connect:fleet:demo/lab:rwd",
+    const WHAT: [&str; 5] = [
+        "gateway sync",
+        "CI deploy",
+        "backup agent",
+        "kiosk",
+        "metrics push",
+    ];
+    const WHO: [&str; 7] = ["admin", "alice", "bob", "carol", "ci-bot", "dana", "erin"];
+    const SCOPE: [Option<&str>; 5] = [
+        Some("applied-permissions/user"),
+        Some("applied-permissions/admin"),
+        Some("connect:fleet:demo/edge-eu:rw connect:device:demo/d-1:r"),
+        Some("connect:project:retail:r"),
+        None,
     ];
     (0..n)
         .map(|i| {
-            let id = format!("{:08x}-1b2d-4c3e-8f40-{:012x}", i * 7919, i);
-            let kind = ["edge", "core", "ci", "backup"][i % 4];
-            let expiry = (i % 9 != 0).then_some(i as i64 % 40 - 5);
+            let id = format!(
+                "{:08x}-5c1a-4e2b-9d3f-{i:012x}",
+                i * 2_654_435_761 % 0xffff_fff1
+            );
+            let what = format!("{} {}", WHAT[i % WHAT.len()], i * 37 % 1000);
+            let expiry = (i % 6 != 0).then_some((i as i64 * 13) % 90 - 10);
+            let issued = (i * 11 % 60) as i64;
             info(
                 &id,
-                &format!("token {i} for {kind} service deploy pipeline"),
-                users[i % users.len()],
-                (i % 30) as i64,
+                &what,
+                WHO[i * 3 % WHO.len()],
+                issued,
                 expiry,
-                Some(scopes[i % scopes.len()]),
+                SCOPE[i % SCOPE.len()],
             )
         })
         .collect()
@@ -72,19 +62,16 @@ fn tokens(n: usize) -> Vec<TokenInfo> {
 
 /// The tab drawn through the scrolling backend into an emulated terminal.
 struct Emulated {
-    term: Terminal<ScrollBackend<Sink>>,
-    sink: Sink,
+    term: Terminal<ScrollBackend<Vec<u8>>>,
     vt: vt100::Parser,
     size: (u16, u16),
 }
 
 impl Emulated {
     fn new(w: u16, h: u16, regions: bool) -> Emulated {
-        let sink = Sink::default();
-        let backend = ScrollBackend::detached(sink.clone(), w, h, regions);
+        let backend = ScrollBackend::detached(Vec::new(), w, h, regions);
         Emulated {
             term: Terminal::new(backend).unwrap(),
-            sink,
             vt: vt100::Parser::new(h, w, 0),
             size: (w, h),
         }
@@ -100,11 +87,10 @@ impl Emulated {
     /// One frame as the runtime writes it (inside a synchronized update); its bytes.
     fn frame(&mut self, app: &App) -> Vec<u8> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-        let mut out = self.sink.clone();
-        crossterm::execute!(out, BeginSynchronizedUpdate).unwrap();
+        crossterm::execute!(self.term.backend_mut(), BeginSynchronizedUpdate).unwrap();
         self.term.draw(|f| tokentab::tui::ui::draw(f, app)).unwrap();
-        crossterm::execute!(out, EndSynchronizedUpdate).unwrap();
-        let bytes = self.sink.take();
+        crossterm::execute!(self.term.backend_mut(), EndSynchronizedUpdate).unwrap();
+        let bytes = std::mem::take(self.term.backend_mut().writer_mut());
         self.vt.process(&bytes);
         bytes
     }

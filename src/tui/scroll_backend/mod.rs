@@ -59,7 +59,7 @@ pub struct ScrollStats {
 
 /// See the module doc.
 pub struct ScrollBackend<W: Write> {
-    out: CrosstermBackend<W>,
+    out: W,
     /// What the terminal shows; `None` while unknown (the plain path runs until a full clear).
     screen: Option<Buffer>,
     regions: bool,
@@ -73,10 +73,10 @@ impl<W: Write> ScrollBackend<W> {
     /// On the process's terminal: the mirror starts blank at the terminal's size, as ratatui's
     /// previous buffer does (the alternate screen starts blank).
     pub fn new(out: W, regions: bool) -> io::Result<ScrollBackend<W>> {
-        let inner = CrosstermBackend::new(out);
-        let size = inner.size()?;
+        let (width, height) = crossterm::terminal::size()?;
+        let size = Size::new(width, height);
         Ok(ScrollBackend {
-            out: inner,
+            out,
             screen: regions.then(|| blank(size)),
             regions,
             detached: None,
@@ -88,7 +88,7 @@ impl<W: Write> ScrollBackend<W> {
     pub fn detached(out: W, width: u16, height: u16, regions: bool) -> ScrollBackend<W> {
         let size = Size::new(width, height);
         ScrollBackend {
-            out: CrosstermBackend::new(out),
+            out,
             screen: regions.then(|| blank(size)),
             regions,
             detached: Some((size, Position::ORIGIN)),
@@ -106,6 +106,16 @@ impl<W: Write> ScrollBackend<W> {
 
     pub fn stats(&self) -> ScrollStats {
         self.stats
+    }
+
+    /// What the backend writes to (tests read a `Vec<u8>` here).
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// ratatui's crossterm backend over the same writer, for everything but the frame's cells.
+    fn crossterm(&mut self) -> CrosstermBackend<&mut W> {
+        CrosstermBackend::new(&mut self.out)
     }
 
     fn forget(&mut self) {
@@ -147,7 +157,7 @@ impl<W: Write> Write for ScrollBackend<W> {
         self.out.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        Write::flush(&mut self.out)
+        self.out.flush()
     }
 }
 
@@ -160,14 +170,14 @@ impl<W: Write> Backend for ScrollBackend<W> {
     {
         let Some(screen) = self.screen.as_ref() else {
             self.stats.plain += 1;
-            return self.out.draw(content);
+            return self.crossterm().draw(content);
         };
         let updates: Vec<(u16, u16, &Cell)> = content.collect();
         let mut next = screen.clone();
         if !apply(&mut next, &updates) {
             self.forget();
             self.stats.plain += 1;
-            return self.out.draw(updates.into_iter());
+            return self.crossterm().draw(updates.into_iter());
         }
         let mut best = encode(updates.iter().copied())?;
         let mut scrolled = false;
@@ -197,21 +207,21 @@ impl<W: Write> Backend for ScrollBackend<W> {
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
         self.forget();
-        self.out.append_lines(n)
+        self.crossterm().append_lines(n)
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
-        self.out.hide_cursor()
+        self.crossterm().hide_cursor()
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
-        self.out.show_cursor()
+        self.crossterm().show_cursor()
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
         match self.detached {
             Some((_, at)) => Ok(at),
-            None => self.out.get_cursor_position(),
+            None => self.crossterm().get_cursor_position(),
         }
     }
 
@@ -220,7 +230,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
         if let Some((_, cursor)) = self.detached.as_mut() {
             *cursor = at;
         }
-        self.out.set_cursor_position(at)
+        self.crossterm().set_cursor_position(at)
     }
 
     fn clear(&mut self) -> io::Result<()> {
@@ -228,7 +238,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-        self.out.clear_region(clear_type)?;
+        self.crossterm().clear_region(clear_type)?;
         // Only a whole-screen clear says what every cell shows; after another the plain path
         // runs until the next one.
         self.screen = match clear_type {
@@ -241,7 +251,10 @@ impl<W: Write> Backend for ScrollBackend<W> {
     fn size(&self) -> io::Result<Size> {
         match self.detached {
             Some((size, _)) => Ok(size),
-            None => self.out.size(),
+            None => {
+                let (width, height) = crossterm::terminal::size()?;
+                Ok(Size::new(width, height))
+            }
         }
     }
 
@@ -251,11 +264,11 @@ impl<W: Write> Backend for ScrollBackend<W> {
                 columns_rows: size,
                 pixels: Size::default(),
             }),
-            None => self.out.window_size(),
+            None => self.crossterm().window_size(),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        Backend::flush(&mut self.out)
+        self.out.flush()
     }
 }

@@ -118,19 +118,6 @@ fn rows_that_moved_up_or_down_are_proposed_and_static_rows_are_not() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A list of `n` rows from `first`, the row `sel` highlighted, inside a frame of `h` rows.
 fn list(f: &mut ratatui::Frame, first: usize, sel: usize) {
     let area = f.area();
@@ -157,25 +144,19 @@ fn list(f: &mut ratatui::Frame, first: usize, sel: usize) {
 fn a_window_moved_by_one_row_is_scrolled_and_the_screen_is_the_frame() {
     let (w, h) = (60u16, 12u16);
     for regions in [true, false] {
-        let sink = Sink::default();
-        let mut t = Terminal::new(ScrollBackend::detached(sink.clone(), w, h, regions)).unwrap();
+        let mut t = Terminal::new(ScrollBackend::detached(Vec::new(), w, h, regions)).unwrap();
         let mut p = vt100::Parser::new(h, w, 0);
         let mut sizes = Vec::new();
         for first in 0..6 {
-            sink.0.lock().unwrap().clear();
             t.draw(|f| list(f, first, first + usize::from(h) - 1))
                 .unwrap();
-            let bytes = sink.0.lock().unwrap().clone();
+            let bytes = std::mem::take(t.backend_mut().writer_mut());
             sizes.push(bytes.len());
             p.process(&bytes);
         }
-        let frame = rows_of(&{
-            let mut b = Buffer::empty(Rect::new(0, 0, w, h));
-            let mut tb = Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-            tb.draw(|f| list(f, 5, 5 + usize::from(h) - 1)).unwrap();
-            b.merge(tb.backend().buffer());
-            b
-        });
+        let mut fresh = Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        fresh.draw(|f| list(f, 5, 5 + usize::from(h) - 1)).unwrap();
+        let frame = rows_of(fresh.backend().buffer());
         let shown: Vec<String> = p
             .screen()
             .rows(0, w)
