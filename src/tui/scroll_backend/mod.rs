@@ -62,6 +62,8 @@ pub struct ScrollBackend<W: Write> {
     out: W,
     /// What the terminal shows; `None` while unknown (the plain path runs until a full clear).
     screen: Option<Buffer>,
+    /// [`plan::row_hashes`] of `screen`, once computed.
+    rows: Option<Vec<u64>>,
     regions: bool,
     /// For a backend with no terminal behind it (tests, benches): its size, and where the cursor
     /// was put last. `None`: both are asked of the terminal.
@@ -78,6 +80,7 @@ impl<W: Write> ScrollBackend<W> {
         Ok(ScrollBackend {
             out,
             screen: regions.then(|| blank(size)),
+            rows: None,
             regions,
             detached: None,
             stats: ScrollStats::default(),
@@ -90,6 +93,7 @@ impl<W: Write> ScrollBackend<W> {
         ScrollBackend {
             out,
             screen: regions.then(|| blank(size)),
+            rows: None,
             regions,
             detached: Some((size, Position::ORIGIN)),
             stats: ScrollStats::default(),
@@ -120,6 +124,7 @@ impl<W: Write> ScrollBackend<W> {
 
     fn forget(&mut self) {
         self.screen = None;
+        self.rows = None;
     }
 }
 
@@ -146,7 +151,7 @@ fn apply(screen: &mut Buffer, updates: &[(u16, u16, &Cell)]) -> bool {
 }
 
 /// The bytes ratatui's crossterm backend writes for `cells`.
-fn encode<'a>(cells: impl Iterator<Item = (u16, u16, &'a Cell)>) -> io::Result<Vec<u8>> {
+fn ratatui_bytes<'a>(cells: impl Iterator<Item = (u16, u16, &'a Cell)>) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     CrosstermBackend::new(&mut bytes).draw(cells)?;
     Ok(bytes)
@@ -173,15 +178,24 @@ impl<W: Write> Backend for ScrollBackend<W> {
             return self.crossterm().draw(content);
         };
         let updates: Vec<(u16, u16, &Cell)> = content.collect();
+        if updates.is_empty() {
+            self.stats.plain += 1;
+            return self.crossterm().draw(updates.into_iter());
+        }
         let mut next = screen.clone();
         if !apply(&mut next, &updates) {
             self.forget();
             self.stats.plain += 1;
             return self.crossterm().draw(updates.into_iter());
         }
-        let mut best = encode(updates.iter().copied())?;
+        let mut best = ratatui_bytes(updates.iter().copied())?;
         let mut scrolled = false;
-        for shift in plan::candidates(screen, &next, CANDIDATES) {
+        let old_rows = match self.rows.take() {
+            Some(r) => r,
+            None => plan::row_hashes(screen),
+        };
+        let new_rows = plan::row_hashes(&next);
+        for shift in plan::candidates(&old_rows, &new_rows, CANDIDATES) {
             let mut moved = screen.clone();
             shift.apply(&mut moved);
             let mut bytes = Vec::with_capacity(best.len());
@@ -202,6 +216,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
         }
         self.out.write_all(&best)?;
         self.screen = Some(next);
+        self.rows = Some(new_rows);
         Ok(())
     }
 
@@ -245,6 +260,7 @@ impl<W: Write> Backend for ScrollBackend<W> {
             ClearType::All if self.regions => Some(blank(self.size()?)),
             _ => None,
         };
+        self.rows = None;
         Ok(())
     }
 

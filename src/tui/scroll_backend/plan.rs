@@ -7,7 +7,6 @@
 //! table beside the create panel) does not hash equal, so nothing is proposed and the plain diff
 //! is written.
 
-use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 
@@ -60,12 +59,34 @@ impl Shift {
     }
 }
 
-fn row_hashes(buf: &Buffer) -> Vec<u64> {
+/// A fast multiplicative hash (FxHash's step): a collision only costs a candidate that saves
+/// nothing, since what is written after a scroll is a cell-by-cell diff.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// One hash per full-width row of `buf`.
+pub fn row_hashes(buf: &Buffer) -> Vec<u64> {
     let w = usize::from(buf.area.width).max(1);
     buf.content
         .chunks(w)
         .map(|row| {
-            let mut h = DefaultHasher::new();
+            let mut h = Fx::default();
             row.hash(&mut h);
             h.finish()
         })
@@ -78,14 +99,13 @@ struct Scored {
     gained: usize,
 }
 
-/// Scrolls that would move rows of `old` to where `new` shows them, the most rows gained first,
-/// at most `max`. Both buffers must have the same area (the backend's mirror and the next frame).
-pub fn candidates(old: &Buffer, new: &Buffer, max: usize) -> Vec<Shift> {
-    if old.area != new.area || old.area.height < 2 {
+/// Scrolls that would move rows of the screen to where the next frame shows them, the most rows
+/// gained first, at most `max`; from the [`row_hashes`] of both (the same height).
+pub fn candidates(ho: &[u64], hn: &[u64], max: usize) -> Vec<Shift> {
+    let h = ho.len();
+    if hn.len() != h || h < 2 {
         return Vec::new();
     }
-    let (ho, hn) = (row_hashes(old), row_hashes(new));
-    let h = ho.len();
     let mut found: Vec<Scored> = Vec::new();
     for k in 1..h {
         // Up: new row y shows old row y + k. Down: new row y shows old row y - k.

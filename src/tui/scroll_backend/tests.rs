@@ -4,7 +4,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 
-use super::plan::{Shift, candidates};
+use super::plan::{Shift, candidates, row_hashes};
 use super::*;
 
 /// The text of each row as a terminal emulator shows it after `bytes`.
@@ -66,7 +66,7 @@ fn a_shift_does_to_the_mirror_what_its_bytes_do_to_a_terminal() {
         },
     ] {
         let screen = lettered(w, h);
-        let mut bytes = encode(
+        let mut bytes = ratatui_bytes(
             screen.diff_iter(&screen).chain(
                 screen
                     .content
@@ -92,7 +92,7 @@ fn rows_that_moved_up_or_down_are_proposed_and_static_rows_are_not() {
         let src: Vec<_> = old.content[(y + 1) * 20..(y + 2) * 20].to_vec();
         up.content[y * 20..(y + 1) * 20].clone_from_slice(&src);
     }
-    let c = candidates(&old, &up, 4);
+    let c = candidates(&row_hashes(&old), &row_hashes(&up), 4);
     assert_eq!(
         c.first(),
         Some(&Shift {
@@ -101,7 +101,7 @@ fn rows_that_moved_up_or_down_are_proposed_and_static_rows_are_not() {
             by: 1
         })
     );
-    assert!(candidates(&old, &old, 4).is_empty());
+    assert!(candidates(&row_hashes(&old), &row_hashes(&old), 4).is_empty());
     // Down by two.
     let mut down = lettered(20, 10);
     for y in 4..8 {
@@ -109,7 +109,7 @@ fn rows_that_moved_up_or_down_are_proposed_and_static_rows_are_not() {
         down.content[y * 20..(y + 1) * 20].clone_from_slice(&src);
     }
     assert_eq!(
-        candidates(&old, &down, 4).first(),
+        candidates(&row_hashes(&old), &row_hashes(&down), 4).first(),
         Some(&Shift {
             top: 2,
             bottom: 8,
