@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod layout;
 pub mod msg;
 pub mod runtime;
+pub mod scroll_backend;
 pub mod switch;
 pub mod text_fit;
 pub mod theme;
@@ -100,7 +101,22 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     // ratatui's hook (raw mode, alternate screen) chains whatever was installed before it
     // (color-eyre's in main); ours also turns off mouse capture and bracketed paste first.
-    let mut terminal = ratatui::try_init()?;
+    // Raw mode, the alternate screen and ratatui's restore hook; the terminal it made is
+    // replaced by one on the scrolling flush path (`scroll_backend`).
+    drop(ratatui::try_init()?);
+    let regions = scroll_backend::regions_allowed(
+        std::env::var("TERM").ok().as_deref(),
+        std::env::var(scroll_backend::SWITCH).ok().as_deref(),
+    );
+    let mut terminal = match scroll_backend::ScrollBackend::new(stdout(), regions)
+        .and_then(ratatui::Terminal::new)
+    {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e.into());
+        }
+    };
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave_modes();

@@ -4,6 +4,8 @@
 
 // The integration tests' fixtures, shared with them: `pub` because this bench uses only a part
 // (an unused fixture is still reported in tests/it, where the module is private).
+#[path = "tui_bench/scroll.rs"]
+mod scroll;
 #[path = "../it/common/fixtures.rs"]
 pub mod tui_support;
 
@@ -123,6 +125,10 @@ fn main() {
     }
     if run("slowlink") {
         slow_link();
+    }
+    if run("scroll") {
+        let rows: Vec<TokenInfo> = tokens().into_iter().take(2_000).collect();
+        scroll::bytes_per_scroll(&rows);
     }
 }
 

@@ -96,6 +96,8 @@ mod tui_jfrog;
 mod tui_journey;
 mod tui_msgs;
 mod tui_msgs_tmux;
+mod tui_scroll;
+mod tui_scroll_tmux;
 mod tui_secret;
 mod tui_secret_tmux;
 mod tui_server_journeys;
