@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use large_fill::{cache_dir, fill, listed, serve};
+use large_fill::filled_service;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use secrecy::SecretString;
@@ -100,17 +100,7 @@ fn main() {
         "optimised"
     };
     println!("large_bench ({profile} build), {n} tokens through the service");
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = cache_dir();
-    std::fs::create_dir_all(&dir).expect("cache dir");
-    let served = rt.block_on(serve(&dir));
-    rt.block_on(fill(&served, n));
-    let total = rt.block_on(listed(&served));
+    let (rt, served, total) = filled_service(n);
 
     let client = Client::new(
         &served.url,

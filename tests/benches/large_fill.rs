@@ -9,6 +9,23 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+/// `tokentab serve` on the cached file, filled to `n` tokens: the runtime that talks to it, the
+/// child, and how many tokens it lists.
+pub fn filled_service(n: usize) -> (tokio::runtime::Runtime, Served, usize) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = cache_dir();
+    std::fs::create_dir_all(&dir).expect("cache dir");
+    let served = rt.block_on(serve(&dir));
+    rt.block_on(fill(&served, n));
+    let total = rt.block_on(listed(&served));
+    (rt, served, total)
+}
+
 /// The `tokentab serve` child; killed when dropped.
 pub struct Served {
     child: Child,
@@ -30,7 +47,7 @@ pub fn cache_dir() -> PathBuf {
     target.join("large-bench")
 }
 
-pub async fn serve(dir: &Path) -> Served {
+async fn serve(dir: &Path) -> Served {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -78,7 +95,7 @@ pub async fn serve(dir: &Path) -> Served {
 }
 
 /// How many tokens the service lists now.
-pub async fn listed(s: &Served) -> usize {
+async fn listed(s: &Served) -> usize {
     let http = reqwest::Client::new();
     let mut n = 0;
     let mut cursor: Option<String> = None;
@@ -105,7 +122,7 @@ pub async fn listed(s: &Served) -> usize {
 }
 
 /// Creates tokens through `POST /access/api/v1/tokens` until the service lists `n`.
-pub async fn fill(s: &Served, n: usize) {
+async fn fill(s: &Served, n: usize) {
     let have = listed(s).await;
     if have >= n {
         println!(

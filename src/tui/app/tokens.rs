@@ -14,9 +14,9 @@ use super::row_store::RowStore;
 use narrow::RowBits;
 
 mod narrow;
+mod par;
 #[cfg(test)]
 mod prop_tests;
-mod par;
 mod radix;
 mod sort;
 mod visible;

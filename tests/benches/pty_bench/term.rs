@@ -38,6 +38,9 @@ pub struct Answered {
     pub latency: Duration,
     /// Bytes the tab wrote from the key to the end of that frame.
     pub bytes: u64,
+    /// CPU time the tab used meanwhile, all its threads, in clock ticks (1/100 s): summed
+    /// over many keys it tells the work per key, which other load on the machine does not.
+    pub cpu_ticks: u64,
 }
 
 pub struct Tab {
@@ -176,14 +179,33 @@ impl Tab {
             let seen = self.lock();
             (seen.frames, seen.bytes)
         };
+        let cpu = self.cpu_ticks();
         let t0 = Instant::now();
         self.input.write_all(keys).expect("write a key");
-        let seen = self.wait_frame(frames, Duration::from_secs(60), done);
-        let end = seen.frame_end.expect("a frame ended");
+        let (latency, bytes) = {
+            let seen = self.wait_frame(frames, Duration::from_secs(60), done);
+            let end = seen.frame_end.expect("a frame ended");
+            (end.saturating_duration_since(t0), seen.frame_bytes - bytes)
+        };
         Answered {
-            latency: end.saturating_duration_since(t0),
-            bytes: seen.frame_bytes - bytes,
+            latency,
+            bytes,
+            cpu_ticks: self.cpu_ticks() - cpu,
         }
+    }
+
+    /// User and system time of the tab, every thread (those ended too), in clock ticks.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // The fields after the command name (which may hold spaces), from the state on.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0))
+            .collect();
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+        f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
     }
 
     /// Waits until no byte has come for `quiet` (timers and late pages settled).

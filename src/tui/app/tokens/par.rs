@@ -26,6 +26,18 @@ fn on_two_threads<T: Send>(pieces: &mut [T], work: impl Fn(&mut T) + Sync) {
     });
 }
 
+/// Moves the rows for which `keep` holds to the front, in their order; how many. Every row is
+/// written whether kept or not (no branch to mispredict on a filter's random hits).
+fn compact(rows: &mut [usize], keep: &impl Fn(usize) -> bool) -> usize {
+    let mut kept = 0;
+    for r in 0..rows.len() {
+        let i = rows[r];
+        rows[kept] = i;
+        kept += usize::from(keep(i));
+    }
+    kept
+}
+
 /// Keeps the rows of `v` for which `keep` holds, in their order.
 pub(super) fn retain(v: &mut Vec<usize>, keep: impl Fn(usize) -> bool + Sync) {
     if v.len() < SPLIT_FROM {
@@ -35,22 +47,18 @@ pub(super) fn retain(v: &mut Vec<usize>, keep: impl Fn(usize) -> bool + Sync) {
     let mid = v.len() / 2;
     let (a, b) = v.split_at_mut(mid);
     let mut pieces = [(a, 0usize), (b, 0usize)];
-    on_two_threads(&mut pieces, |(rows, kept)| {
-        for r in 0..rows.len() {
-            let i = rows[r];
-            if keep(i) {
-                rows[*kept] = i;
-                *kept += 1;
-            }
-        }
-    });
+    on_two_threads(&mut pieces, |(rows, kept)| *kept = compact(rows, &keep));
     let (first, second) = (pieces[0].1, pieces[1].1);
     v.copy_within(mid..mid + second, first);
     v.truncate(first + second);
 }
 
 /// `out` becomes the rows of `from` for which `keep` holds, in their order.
-pub(super) fn filter_into(from: &[usize], keep: impl Fn(usize) -> bool + Sync, out: &mut Vec<usize>) {
+pub(super) fn filter_into(
+    from: &[usize],
+    keep: impl Fn(usize) -> bool + Sync,
+    out: &mut Vec<usize>,
+) {
     out.clear();
     if from.len() < SPLIT_FROM {
         out.extend(from.iter().copied().filter(|&i| keep(i)));
@@ -60,7 +68,10 @@ pub(super) fn filter_into(from: &[usize], keep: impl Fn(usize) -> bool + Sync, o
     let mut pieces = [(a, Some(std::mem::take(out))), (b, None)];
     on_two_threads(&mut pieces, |(rows, kept)| {
         let kept = kept.get_or_insert_with(Vec::new);
-        kept.extend(rows.iter().copied().filter(|&i| keep(i)));
+        kept.clear();
+        kept.extend_from_slice(rows);
+        let n = compact(kept, &keep);
+        kept.truncate(n);
     });
     let [(_, first), (_, second)] = pieces;
     *out = first.unwrap_or_default();
