@@ -19,12 +19,18 @@ impl RowBits {
 
     /// The rows whose `hit` is set (`hit` indexed by row).
     pub(super) fn of_hits(hit: &[bool]) -> RowBits {
+        // Eight flags (bytes 0 or 1) at a time: the multiply gathers their low bits into the
+        // top byte, flag k as bit k.
+        let byte = |c: &[bool]| {
+            let eight = c.iter().rev().fold(0u64, |w, &h| (w << 8) | u64::from(h));
+            (eight.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+        };
         RowBits(
             hit.chunks(64)
                 .map(|c| {
-                    c.iter()
+                    c.chunks(8)
                         .enumerate()
-                        .fold(0u64, |w, (b, &h)| w | (u64::from(h) << b))
+                        .fold(0u64, |w, (k, e)| w | (u64::from(byte(e)) << (8 * k)))
                 })
                 .collect(),
         )
@@ -83,5 +89,25 @@ impl Rows {
     pub(super) fn remember_view(&mut self) {
         let bits = RowBits::of(self.store.len(), &self.view);
         self.remember(bits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn row_bits_hold_exactly_the_rows_hit(hit in proptest::collection::vec(any::<bool>(), 0..200)) {
+            let bits = RowBits::of_hits(&hit);
+            let view: Vec<usize> = (0..hit.len()).filter(|&i| hit[i]).collect();
+            let of = RowBits::of(hit.len(), &view);
+            for (i, &h) in hit.iter().enumerate() {
+                prop_assert_eq!(bits.has(i), h);
+                prop_assert_eq!(of.has(i), h);
+            }
+            prop_assert!(!bits.has(hit.len() + 64));
+        }
     }
 }

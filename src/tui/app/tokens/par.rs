@@ -38,19 +38,25 @@ fn compact(rows: &mut [usize], keep: &impl Fn(usize) -> bool) -> usize {
     kept
 }
 
+/// Rows per piece of a split pass: small, so a helper thread that starts late (a busy
+/// machine) leaves this one at most a piece to wait for.
+const PIECE: usize = if cfg!(test) { 3 } else { 1 << 15 };
+
 /// Keeps the rows of `v` for which `keep` holds, in their order.
 pub(super) fn retain(v: &mut Vec<usize>, keep: impl Fn(usize) -> bool + Sync) {
     if v.len() < SPLIT_FROM {
         v.retain(|&i| keep(i));
         return;
     }
-    let mid = v.len() / 2;
-    let (a, b) = v.split_at_mut(mid);
-    let mut pieces = [(a, 0usize), (b, 0usize)];
+    let mut pieces: Vec<(&mut [usize], usize)> = v.chunks_mut(PIECE).map(|c| (c, 0)).collect();
     on_two_threads(&mut pieces, |(rows, kept)| *kept = compact(rows, &keep));
-    let (first, second) = (pieces[0].1, pieces[1].1);
-    v.copy_within(mid..mid + second, first);
-    v.truncate(first + second);
+    let kept: Vec<usize> = pieces.iter().map(|(_, k)| *k).collect();
+    let mut to = 0;
+    for (p, k) in kept.into_iter().enumerate() {
+        v.copy_within(p * PIECE..p * PIECE + k, to);
+        to += k;
+    }
+    v.truncate(to);
 }
 
 /// `out` becomes the rows of `from` for which `keep` holds, in their order.
@@ -64,18 +70,8 @@ pub(super) fn filter_into(
         out.extend(from.iter().copied().filter(|&i| keep(i)));
         return;
     }
-    let (a, b) = from.split_at(from.len() / 2);
-    let mut pieces = [(a, Some(std::mem::take(out))), (b, None)];
-    on_two_threads(&mut pieces, |(rows, kept)| {
-        let kept = kept.get_or_insert_with(Vec::new);
-        kept.clear();
-        kept.extend_from_slice(rows);
-        let n = compact(kept, &keep);
-        kept.truncate(n);
-    });
-    let [(_, first), (_, second)] = pieces;
-    *out = first.unwrap_or_default();
-    out.extend_from_slice(&second.unwrap_or_default());
+    out.extend_from_slice(from);
+    retain(out, keep);
 }
 
 #[cfg(test)]
