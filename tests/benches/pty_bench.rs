@@ -147,11 +147,16 @@ fn main() {
         seen.frame_end.expect("a frame").duration_since(tab.started)
     };
     let all_text = format!("{total} tokens");
-    let all = {
+    let (all, header) = {
         let seen = tab.wait_frame(0, Duration::from_secs(300), |s| {
             screen_has(s, &all_text) && !screen_has(s, "loading")
         });
-        seen.frame_end.expect("a frame").duration_since(tab.started)
+        let header = seen.parser.screen().contents();
+        let header = header.lines().next().unwrap_or_default().trim().to_owned();
+        (
+            seen.frame_end.expect("a frame").duration_since(tab.started),
+            header,
+        )
     };
     tab.settle(Duration::from_millis(500));
     let rss = rss_of(tab.pid());
@@ -166,6 +171,7 @@ fn main() {
         "ms",
     );
     verdict("all loaded (process start -> frame)", 6000.0, ms(all), "ms");
+    println!("      header then: {header}");
     verdict(
         "resident bytes per token (tab's VmRSS / tokens)",
         300.0,

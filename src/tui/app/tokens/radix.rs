@@ -80,7 +80,10 @@ pub(super) fn time_keys(
 }
 
 /// Ranges at most this long are sorted by comparison.
-const SMALL: usize = 2048;
+const SMALL: usize = if cfg!(test) { 64 } else { 2048 };
+
+/// From this many rows on a pass counts 16 bits at once (below, 8).
+const WIDE_DIGIT_FROM: usize = if cfg!(test) { 3000 } else { 1 << 16 };
 
 /// `rows` (ascending) stably ordered by 128-bit `keys` (`keys[k]` of `rows[k]`), with the keys
 /// in that order: most significant 32 bits first by two counting passes, then each run of
@@ -106,8 +109,10 @@ fn wide_range(k: &mut [u128], r: &mut [u32], spare: &mut (Vec<u128>, Vec<u32>), 
         }
         return;
     }
-    for s in [shift, shift + DIGIT] {
-        wide_pass(k, r, spare, s);
+    // A run too short for 65,536 counters takes four passes of 256.
+    let bits = if n >= WIDE_DIGIT_FROM { DIGIT } else { 8 };
+    for s in (shift..shift + 32).step_by(bits as usize) {
+        wide_pass(k, r, spare, s, bits);
     }
     if shift == 0 {
         return;
@@ -128,11 +133,17 @@ fn wide_range(k: &mut [u128], r: &mut [u32], spare: &mut (Vec<u128>, Vec<u32>), 
     }
 }
 
-/// One stable counting pass over a range by the 16 key bits at `shift`; nothing moves when
-/// they are equal across the range.
-fn wide_pass(k: &mut [u128], r: &mut [u32], spare: &mut (Vec<u128>, Vec<u32>), shift: u32) {
-    let digit = |key: u128| ((key >> shift) as usize) & ((1 << DIGIT) - 1);
-    let mut at = vec![0usize; 1 << DIGIT];
+/// One stable counting pass over a range by the `bits` key bits at `shift`; nothing moves
+/// when they are equal across the range.
+fn wide_pass(
+    k: &mut [u128],
+    r: &mut [u32],
+    spare: &mut (Vec<u128>, Vec<u32>),
+    shift: u32,
+    bits: u32,
+) {
+    let digit = |key: u128| ((key >> shift) as usize) & ((1 << bits) - 1);
+    let mut at = vec![0usize; 1 << bits];
     for &key in k.iter() {
         at[digit(key)] += 1;
     }
