@@ -8,21 +8,20 @@
 
 // The integration tests' fixtures, shared with them: `pub` because this bench uses only a part
 // (an unused fixture is still reported in tests/it, where the module is private).
+#[path = "large_fill.rs"]
+mod large_fill;
 #[path = "../it/common/fixtures.rs"]
 pub mod tui_support;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use futures_util::StreamExt;
+use large_fill::filled_service;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use secrecy::SecretString;
-use serde_json::{Value, json};
 use tokentab::api::{Client, ClientOptions};
 use tokentab::model::settings::GlyphSet;
 use tokentab::tui::app::tokens::Column;
@@ -56,175 +55,6 @@ fn rss() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map(|kb| kb * 1024)
         .expect("VmRSS")
-}
-
-/// The `tokentab serve` child; killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-    admin: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn cache_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("large-bench")
-}
-
-async fn serve(dir: &Path) -> Served {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tokentab"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--db")
-        .arg(dir.join("tokentab.db"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tokentab serve");
-    // From here on a panic kills the child (Drop).
-    let mut served = Served {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        admin: String::new(),
-    };
-    let http = reqwest::Client::new();
-    let start = Instant::now();
-    loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the service did not come up"
-        );
-        let admin = std::fs::read_to_string(dir.join("data").join("admin.token"))
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default();
-        if !admin.is_empty() {
-            let ok = http
-                .get(format!("{}/access/api/v1/tokens/me", served.url))
-                .bearer_auth(&admin)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ok {
-                served.admin = admin;
-                return served;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// How many tokens the service lists now.
-async fn listed(s: &Served) -> usize {
-    let http = reqwest::Client::new();
-    let mut n = 0;
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = format!("{}/access/api/v1/tokens?limit=10000", s.url);
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let v: Value = http
-            .get(url)
-            .bearer_auth(&s.admin)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
-        n += v["tokens"].as_array().map_or(0, Vec::len);
-        match v["cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return n,
-        }
-    }
-}
-
-/// Creates tokens through `POST /access/api/v1/tokens` until the service lists `n`.
-async fn fill(s: &Served, n: usize) {
-    let have = listed(s).await;
-    if have >= n {
-        println!(
-            "  tokens in the service             {have} (cached in {})",
-            cache_dir().display()
-        );
-        return;
-    }
-    let http = reqwest::Client::new();
-    let t = Instant::now();
-    let mut made = 0;
-    // In batches with a pause between them: under writes that never pause, the service's WAL
-    // never starts over and grows by gigabytes (seen: 10 GB after ~300,000 creates).
-    let mut from = have;
-    while from < n {
-        let to = (from + BATCH).min(n);
-        made += create(s, &http, from..to).await;
-        from = to;
-        wait_for_checkpoint().await;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "  created {made} tokens over HTTP     {:.1} s ({:.0}/s)",
-        secs,
-        made as f64 / secs
-    );
-}
-
-/// Tokens created per batch.
-const BATCH: usize = 10_000;
-
-/// A pause with no requests, so the service's checkpointer copies the whole WAL back and the
-/// next write starts the WAL over (its size then stays bounded by one batch).
-async fn wait_for_checkpoint() {
-    tokio::time::sleep(Duration::from_secs(1)).await;
-}
-
-async fn create(s: &Served, http: &reqwest::Client, range: std::ops::Range<usize>) -> usize {
-    // Users and the project of the demo seed.
-    let users = ["admin", "alice", "bob", "carol", "ci-bot", "dana", "erin"];
-    let scopes = [
-        "applied-permissions/user",
-        "applied-permissions/admin",
-        "connect:project:demo:r connect:fleet:demo/edge-eu:rw",
-        "connect:fleet:demo/lab:rwd",
-    ];
-    futures_util::stream::iter(range)
-        .map(|i| {
-            let body = json!({
-                "username": users[i % users.len()],
-                "scope": scopes[i % scopes.len()],
-                "description": format!("token {i} for {} service deploy pipeline", ["edge", "core", "ci", "backup"][i % 4]),
-                "expires_in": if i % 9 == 0 { 0 } else { 86_400 * (1 + (i % 400) as u64) },
-            });
-            let req = http
-                .post(format!("{}/access/api/v1/tokens", s.url))
-                .bearer_auth(&s.admin)
-                .json(&body)
-                .send();
-            async move {
-                let r = req.await.expect("create");
-                let status = r.status();
-                if !status.is_success() {
-                    panic!("create: {status} {}", r.text().await.unwrap_or_default());
-                }
-            }
-        })
-        .buffer_unordered(16)
-        .count()
-        .await
 }
 
 #[derive(Clone, Default)]
@@ -270,17 +100,7 @@ fn main() {
         "optimised"
     };
     println!("large_bench ({profile} build), {n} tokens through the service");
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = cache_dir();
-    std::fs::create_dir_all(&dir).expect("cache dir");
-    let served = rt.block_on(serve(&dir));
-    rt.block_on(fill(&served, n));
-    let total = rt.block_on(listed(&served));
+    let (rt, served, total) = filled_service(n);
 
     let client = Client::new(
         &served.url,

@@ -331,6 +331,11 @@ impl RowStore {
         self.user_disabled[row]
     }
 
+    /// Every row's id is a canonical UUID (none is kept as text).
+    pub fn all_uuids(&self) -> bool {
+        self.other_ids.is_empty()
+    }
+
     /// A packed UUID, when the row's id is one.
     pub fn uuid(&self, row: usize) -> Option<u128> {
         (!self.is_other(row)).then(|| self.ids[row])

@@ -11,8 +11,14 @@ use crate::model::sanitize::clean;
 use crate::model::{Token, TokenStatus};
 
 use super::row_store::RowStore;
+use narrow::RowBits;
 
 mod delta;
+mod narrow;
+mod par;
+#[cfg(test)]
+mod prop_tests;
+mod radix;
 mod sort;
 mod visible;
 
@@ -133,7 +139,7 @@ pub struct Rows {
     /// The views of the shorter queries typed on the way to this one (each a prefix of the
     /// next), so Backspace restores a view instead of scanning again. Cleared when the rows or
     /// the sort change.
-    history: Vec<(String, Vec<usize>)>,
+    history: Vec<(String, RowBits)>,
     pub sort: Column,
     pub descending: bool,
     /// Position in `view`.
@@ -212,7 +218,7 @@ impl Rows {
             let old = std::mem::take(&mut self.view);
             self.view = self.merge(&old, &fresh);
             if self.is_plain() {
-                self.history.push((self.filter.clone(), self.view.clone()));
+                self.remember_view();
             }
         }
         if let Some(i) = keep
@@ -363,26 +369,28 @@ impl Rows {
         {
             self.history.pop();
         }
+        // The view shown is the view of the history's last query (see `remember`).
+        let shown = self.history.last().is_some_and(|(q, _)| *q == self.filter);
         self.filter = new;
-        match self.history.last() {
+        match self.history.pop() {
             _ if self.filter.is_empty() => {
                 self.history.clear();
                 self.view.clone_from(&self.order);
             }
-            Some((q, v)) if *q == self.filter => self.view.clone_from(v),
-            Some((_, v)) => {
-                let m = self.store.matcher(&self.filter);
-                // Many candidates: one sequential scan beats jumping between rows.
-                self.view = if v.len() > self.store.len() / 8 {
-                    let hit = self.store.scan(&m, 0);
-                    v.iter().copied().filter(|&i| hit[i]).collect()
-                } else {
-                    v.iter()
-                        .copied()
-                        .filter(|&i| self.store.hit(&m, i))
-                        .collect()
-                };
-                self.history.push((self.filter.clone(), self.view.clone()));
+            Some((q, bits)) if q == self.filter => {
+                if !shown {
+                    self.restore(&bits);
+                }
+                self.history.push((q, bits));
+            }
+            Some((q, bits)) => {
+                if !shown {
+                    self.restore(&bits);
+                }
+                let query = self.filter.clone();
+                let narrowed = self.narrow(&query, &bits);
+                self.history.push((q, bits));
+                self.remember(narrowed);
             }
             None => self.refilter(),
         }
@@ -398,10 +406,7 @@ impl Rows {
             self.view.clone_from(&self.order);
         } else {
             let hit = self.hits(0);
-            self.view = self.order.iter().copied().filter(|&i| hit[i]).collect();
-            if self.is_plain() {
-                self.history.push((self.filter.clone(), self.view.clone()));
-            }
+            self.view_of_hits(&hit);
         }
         self.clamp();
     }

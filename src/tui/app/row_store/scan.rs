@@ -91,11 +91,7 @@ impl RowStore {
         let n = self.len();
         let from = from.min(n);
         let mut hit = vec![false; n - from];
-        if m.exact {
-            for (h, &mask) in hit.iter_mut().zip(&self.masks[from..]) {
-                *h = mask & m.need != 0;
-            }
-        } else if n - from >= PARALLEL_FROM {
+        if n - from >= PARALLEL_FROM {
             // Two threads take pieces in turn: one that starts late (a busy machine) leaves
             // the other at most a piece to wait for, not half of the rows.
             let pieces: Vec<Mutex<&mut [bool]>> = hit.chunks_mut(PIECE).map(Mutex::new).collect();
@@ -105,7 +101,7 @@ impl RowStore {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(piece) = pieces.get(k) else { break };
                     let mut out = piece.lock().unwrap_or_else(PoisonError::into_inner);
-                    self.scan_text(m, from + k * PIECE, &mut out);
+                    self.scan_piece(m, from + k * PIECE, &mut out);
                 }
             };
             std::thread::scope(|s| {
@@ -114,15 +110,26 @@ impl RowStore {
                 work();
             });
         } else {
-            self.scan_text(m, from, &mut hit);
+            self.scan_piece(m, from, &mut hit);
         }
-        let any_interned = m.subjects.iter().chain(&m.scopes).any(|&h| h);
-        if any_interned {
-            for (k, h) in hit.iter_mut().enumerate() {
+        hit
+    }
+
+    /// Rows `from..from + out.len()`: the masks alone for a one-letter query, else the
+    /// arenas; then the interned subjects and scopes.
+    fn scan_piece(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
+        if m.exact {
+            for (h, &mask) in out.iter_mut().zip(&self.masks[from..]) {
+                *h = mask & m.need != 0;
+            }
+        } else {
+            self.scan_text(m, from, out);
+        }
+        if m.subjects.iter().chain(&m.scopes).any(|&h| h) {
+            for (k, h) in out.iter_mut().enumerate() {
                 *h = *h || self.interned_hit(m, from + k);
             }
         }
-        hit
     }
 
     /// Rows `from..from + out.len()`: the text arena in one pass, jumping to the next row

@@ -4,7 +4,11 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::{Column, Rows};
+use super::{Column, Rows, radix};
+
+/// From this many rows on (a whole list, not a page of it) the sort is by radix: its tables
+/// of 65,536 counters cost more than comparing a few rows.
+const RADIX_FROM: usize = if cfg!(test) { 8 } else { 1 << 14 };
 
 /// The first 16 bytes of `s` as a big-endian number: orders like the text itself (no NUL can
 /// occur after sanitising, so zero padding sorts shorter strings first).
@@ -87,44 +91,93 @@ impl Rows {
         if self.descending { o.reverse() } else { o }
     }
 
-    /// Sorts row indices in the table's order: the compact keys sorted as plain integers, then
-    /// runs of equal text prefixes ordered by the whole text. Ties keep the server's order.
+    /// Sorts row indices in the table's order: by counting when the keys are small integers
+    /// (ranks, times) or the rows come in arrival order (the compact text keys, by radix);
+    /// else the compact keys sorted as plain integers. Then runs of equal text prefixes are
+    /// ordered by the whole text. Ties keep the server's order.
     pub(super) fn sort_indices(&self, rows: &mut Vec<usize>) {
-        // Interned columns sort by rank: exact, so no runs of equal keys to resolve.
-        let ranks = match self.sort {
-            Column::Subject => Some(self.store.username_ranks()),
-            Column::Scope => Some(self.store.scope_summary_ranks()),
-            _ => None,
+        let order = match self.counted_order(rows) {
+            Some(order) => order,
+            None => self.keyed_order(rows),
         };
-        let mut keyed: Vec<(u128, u32)> = rows
+        *rows = order;
+        if self.descending {
+            rows.reverse();
+        }
+    }
+
+    /// The text columns' order (ascending): 16-byte prefixes (a whole UUID when every id is
+    /// one), sorted by radix when `rows` is in arrival order, else as integers.
+    fn keyed_order(&self, rows: &[usize]) -> Vec<usize> {
+        let s = &self.store;
+        // Canonical UUIDs' text order is their numeric order: the packed id is the whole key.
+        let whole_ids = self.sort == Column::TokenId && s.all_uuids();
+        let keys: Vec<u128> = rows
             .iter()
-            .map(|&i| {
-                let key = ranks
-                    .as_ref()
-                    .map_or_else(|| self.sort_key(i), |r| u128::from(r[i]));
-                (key, i as u32)
+            .map(|&i| match s.uuid(i) {
+                Some(n) if whole_ids => n,
+                _ => self.sort_key(i),
             })
             .collect();
-        keyed.sort_unstable();
-        let mut order: Vec<usize> = keyed.iter().map(|(_, i)| *i as usize).collect();
-        if ranks.is_none() && !self.is_time_sort() {
-            let mut start = 0;
-            while start < keyed.len() {
-                let mut end = start + 1;
-                while end < keyed.len() && keyed[end].0 == keyed[start].0 {
-                    end += 1;
-                }
-                let run = &mut order[start..end];
-                if run.len() > 1 && run.iter().any(|&i| self.sort_text(i).len() > 16) {
-                    run.sort_by(|&a, &b| self.sort_text(a).cmp(&self.sort_text(b)).then(a.cmp(&b)));
-                }
-                start = end;
+        let (mut order, keys) = if rows.len() >= RADIX_FROM && rows.is_sorted() {
+            radix::sort_by_wide_keys(rows, keys)
+        } else {
+            let mut keyed: Vec<(u128, u32)> = keys
+                .into_iter()
+                .zip(rows.iter().map(|&i| i as u32))
+                .collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|(k, i)| (i as usize, k)).unzip()
+        };
+        if !whole_ids && !self.is_time_sort() {
+            self.settle_long_texts(&mut order, &keys);
+        }
+        order
+    }
+
+    /// Orders each run of equal 16-byte prefixes by the whole text (then arrival).
+    fn settle_long_texts(&self, order: &mut [usize], keys: &[u128]) {
+        let mut start = 0;
+        while start < keys.len() {
+            let mut end = start + 1;
+            while end < keys.len() && keys[end] == keys[start] {
+                end += 1;
             }
+            let run = &mut order[start..end];
+            if run.len() > 1 && run.iter().any(|&i| self.sort_text(i).len() > 16) {
+                run.sort_by(|&a, &b| self.sort_text(a).cmp(&self.sort_text(b)).then(a.cmp(&b)));
+            }
+            start = end;
         }
-        if self.descending {
-            order.reverse();
+    }
+
+    /// `rows` in ascending order by a key that fits 32 bits (the interned columns' ranks, the
+    /// times when they span less than 136 years), sorted by counting: ties keep the arrival
+    /// order as in [`Self::cmp_rows`]. None for the text columns or rows not in arrival order.
+    fn counted_order(&self, rows: &[usize]) -> Option<Vec<usize>> {
+        if rows.len() < RADIX_FROM || !rows.is_sorted() {
+            return None;
         }
-        *rows = order;
+        let s = &self.store;
+        let times = |t: &dyn Fn(usize) -> Option<i64>, last| {
+            radix::time_keys(rows.len(), |k| t(rows[k]), last)
+        };
+        let keys: Vec<u32> = match self.sort {
+            Column::Subject | Column::Scope => {
+                let ranks = if self.sort == Column::Subject {
+                    s.username_ranks()
+                } else {
+                    s.scope_summary_ranks()
+                };
+                rows.iter().map(|&i| ranks[i]).collect()
+            }
+            Column::Issued => times(&|i| Some(s.issued_secs(i)), false)?,
+            // Never-expiring tokens sort after every date, never-used before every date.
+            Column::Expiry => times(&|i| s.expiry_secs(i), true)?,
+            Column::LastUsed => times(&|i| s.last_used_secs(i), false)?,
+            Column::Description | Column::TokenId => return None,
+        };
+        Some(radix::sort_by_keys(rows, &keys))
     }
 
     /// Sorts all rows by the sort column.

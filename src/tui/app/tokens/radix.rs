@@ -1,0 +1,234 @@
+//! Sorting by small integer keys without comparisons: rows whose sort key fits 32 bits (a
+//! rank of an interned column, or a time within 136 years of the earliest) are put in order by
+//! stable counting passes of 16 bits each, so rows with equal keys keep their arrival order,
+//! exactly as the compared sort orders them.
+
+/// Bits per counting pass.
+const DIGIT: u32 = 16;
+
+/// `rows` (in ascending row order) stably ordered by `keys` (`keys[k]` is the key of
+/// `rows[k]`): one counting pass per 16 bits the largest key needs.
+pub(super) fn sort_by_keys(rows: &[usize], keys: &[u32]) -> Vec<usize> {
+    let mut packed: Vec<u64> = rows
+        .iter()
+        .zip(keys)
+        .map(|(&i, &k)| (u64::from(k) << 32) | i as u64)
+        .collect();
+    let top = packed.iter().map(|p| p >> 32).max().unwrap_or(0);
+    let mut spare = vec![0u64; packed.len()];
+    let mut shift = 32;
+    while shift < 64 && (shift == 32 || top >> (shift - 32) != 0) {
+        counting_pass(&packed, &mut spare, shift);
+        std::mem::swap(&mut packed, &mut spare);
+        shift += DIGIT;
+    }
+    packed
+        .iter()
+        .map(|p| (p & u64::from(u32::MAX)) as usize)
+        .collect()
+}
+
+/// Stable scatter of `from` into `to` by the 16 bits at `shift`.
+fn counting_pass(from: &[u64], to: &mut [u64], shift: u32) {
+    let digit = |p: u64| ((p >> shift) & ((1 << DIGIT) - 1)) as usize;
+    let mut at = vec![0usize; 1 << DIGIT];
+    for &p in from {
+        at[digit(p)] += 1;
+    }
+    let mut sum = 0;
+    for c in &mut at {
+        let n = *c;
+        *c = sum;
+        sum += n;
+    }
+    for &p in from {
+        let d = digit(p);
+        to[at[d]] = p;
+        at[d] += 1;
+    }
+}
+
+/// The times `time(0..n)` as 32-bit keys in their order, a missing time after every time when
+/// `missing_last`, else before; None when the times span more than 32 bits.
+pub(super) fn time_keys(
+    n: usize,
+    time: impl Fn(usize) -> Option<i64>,
+    missing_last: bool,
+) -> Option<Vec<u32>> {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for t in (0..n).filter_map(&time) {
+        min = min.min(t);
+        max = max.max(t);
+    }
+    if min > max {
+        return Some(vec![0; n]);
+    }
+    let span = u32::try_from(max.checked_sub(min)?).ok()?;
+    // 0 and u32::MAX are kept for missing times.
+    if span >= u32::MAX - 1 {
+        return None;
+    }
+    Some(
+        (0..n)
+            .map(|k| match time(k) {
+                Some(t) => (t - min) as u32 + 1,
+                None if missing_last => u32::MAX,
+                None => 0,
+            })
+            .collect(),
+    )
+}
+
+/// Ranges at most this long are sorted by comparison.
+const SMALL: usize = if cfg!(test) { 64 } else { 2048 };
+
+/// From this many rows on a pass counts 16 bits at once (below, 8).
+const WIDE_DIGIT_FROM: usize = if cfg!(test) { 3000 } else { 1 << 16 };
+
+/// `rows` (ascending) stably ordered by 128-bit `keys` (`keys[k]` of `rows[k]`), with the keys
+/// in that order: most significant 32 bits first by two counting passes, then each run of
+/// equal bits by the next 32, down to runs short enough to compare.
+pub(super) fn sort_by_wide_keys(rows: &[usize], keys: Vec<u128>) -> (Vec<usize>, Vec<u128>) {
+    let mut k = keys;
+    let mut r: Vec<u32> = rows.iter().map(|&i| i as u32).collect();
+    let mut spare = (vec![0u128; k.len()], vec![0u32; r.len()]);
+    wide_range(&mut k, &mut r, &mut spare, 96);
+    (r.into_iter().map(|i| i as usize).collect(), k)
+}
+
+/// Sorts `k`/`r` (one range, in arrival order within equal keys) by the key bits below
+/// `shift + 32`, the bits above being equal across the range.
+fn wide_range(k: &mut [u128], r: &mut [u32], spare: &mut (Vec<u128>, Vec<u32>), shift: u32) {
+    let n = k.len();
+    if n <= SMALL {
+        let mut pairs: Vec<(u128, u32)> = k.iter().copied().zip(r.iter().copied()).collect();
+        pairs.sort_unstable();
+        for (j, (key, row)) in pairs.into_iter().enumerate() {
+            k[j] = key;
+            r[j] = row;
+        }
+        return;
+    }
+    // A run too short for 65,536 counters takes four passes of 256.
+    let bits = if n >= WIDE_DIGIT_FROM { DIGIT } else { 8 };
+    for s in (shift..shift + 32).step_by(bits as usize) {
+        wide_pass(k, r, spare, s, bits);
+    }
+    if shift == 0 {
+        return;
+    }
+    let chunk = |key: u128| (key >> shift) as u32;
+    let mut start = 0;
+    while start < n {
+        let c = chunk(k[start]);
+        let end = start
+            + k[start..]
+                .iter()
+                .take_while(|&&key| chunk(key) == c)
+                .count();
+        if end - start > 1 {
+            wide_range(&mut k[start..end], &mut r[start..end], spare, shift - 32);
+        }
+        start = end;
+    }
+}
+
+/// One stable counting pass over a range by the `bits` key bits at `shift`; nothing moves
+/// when they are equal across the range.
+fn wide_pass(
+    k: &mut [u128],
+    r: &mut [u32],
+    spare: &mut (Vec<u128>, Vec<u32>),
+    shift: u32,
+    bits: u32,
+) {
+    let digit = |key: u128| ((key >> shift) as usize) & ((1 << bits) - 1);
+    let mut at = vec![0usize; 1 << bits];
+    for &key in k.iter() {
+        at[digit(key)] += 1;
+    }
+    if at[digit(k[0])] == k.len() {
+        return;
+    }
+    let mut sum = 0;
+    for c in &mut at {
+        let n = *c;
+        *c = sum;
+        sum += n;
+    }
+    let (sk, sr) = (&mut spare.0[..k.len()], &mut spare.1[..k.len()]);
+    for (&key, &row) in k.iter().zip(r.iter()) {
+        let d = digit(key);
+        sk[at[d]] = key;
+        sr[at[d]] = row;
+        at[d] += 1;
+    }
+    k.copy_from_slice(sk);
+    r.copy_from_slice(sr);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn counting_passes_sort_stably_like_a_compared_sort(
+            keys in proptest::collection::vec(prop_oneof![0u32..4, 0u32..70_000, any::<u32>()], 0..300),
+        ) {
+            let rows: Vec<usize> = (0..keys.len()).collect();
+            let mut want = rows.clone();
+            want.sort_by_key(|&i| (keys[i], i));
+            prop_assert_eq!(sort_by_keys(&rows, &keys), want);
+        }
+
+        #[test]
+        fn wide_keys_sort_stably_like_a_compared_sort(
+            keys in proptest::collection::vec(prop_oneof![
+                (0u128..3).prop_map(|k| k << 100),
+                (0u128..3).prop_map(|k| (7 << 96) | (k << 40) | 5),
+                any::<u128>(),
+            ], 0..6000),
+        ) {
+            let rows: Vec<usize> = (0..keys.len()).map(|i| i * 2).collect();
+            let mut want: Vec<usize> = (0..keys.len()).collect();
+            want.sort_by_key(|&k| (keys[k], k));
+            let want: Vec<usize> = want.into_iter().map(|k| rows[k]).collect();
+            let (order, sorted) = sort_by_wide_keys(&rows, keys.clone());
+            prop_assert_eq!(order, want);
+            let mut keys = keys;
+            keys.sort_unstable();
+            prop_assert_eq!(sorted, keys);
+        }
+
+        #[test]
+        fn time_keys_keep_the_order_of_the_times(
+            times in proptest::collection::vec(proptest::option::of(-5i64..5), 0..40),
+            base in prop_oneof![Just(0i64), Just(i64::MIN / 2), Just(1_780_000_000)],
+            last in any::<bool>(),
+        ) {
+            let times: Vec<Option<i64>> = times.iter().map(|t| t.map(|t| base + t * 1000)).collect();
+            let keys = time_keys(times.len(), |k| times[k], last).expect("a small span");
+            for (a, b) in times.iter().zip(&keys) {
+                for (c, d) in times.iter().zip(&keys) {
+                    let by_time = match (a, c) {
+                        (Some(a), Some(c)) => a.cmp(c),
+                        (None, None) => std::cmp::Ordering::Equal,
+                        (None, Some(_)) => if last { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less },
+                        (Some(_), None) => if last { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater },
+                    };
+                    prop_assert_eq!(b.cmp(d), by_time);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn times_further_apart_than_32_bits_are_left_to_the_compared_sort() {
+        let keys = |t: &[Option<i64>]| time_keys(t.len(), |k| t[k], true);
+        assert_eq!(keys(&[Some(0), Some(1 << 33)]), None);
+        assert_eq!(keys(&[Some(i64::MIN), Some(i64::MAX)]), None);
+        assert_eq!(keys(&[None, None]), Some(vec![0, 0]));
+    }
+}
