@@ -9,12 +9,6 @@ use tokentab::commands::config::{config_command, flags, take_subcommand_client_f
 use tokentab::commands::{launch, logging};
 use tokentab::config;
 
-/// mimalloc (default features off: no secure mode, no override of C's malloc): the service's
-/// request path allocates a few dozen small blocks per request, and glibc's malloc cost ~15% of
-/// a token-checked device read's CPU (issue 19; README, Bench).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Keep secrets out of core dumps and away from same-user ptrace (issue 4). Checked from
     // outside by tests/it/no_leak/non_dumpable.rs.

@@ -72,7 +72,7 @@
 //! same run; README, Bench): with the device row read through the blocking pool, a checked
 //! device read did 28k req/s at 50 µs of server CPU each beside bare axum's 100k (0.28×); with
 //! point reads on the calling task, 42k at 29 µs (0.42×), p99 under 2.7 ms. With the epoch
-//! read in the device's statement (and mimalloc, one front middleware; load average 9, so
+//! read in the device's statement (and mimalloc, since removed, one front middleware; load average 9, so
 //! rates are low): 19.7 µs per read where the previous build took 27.6 µs in the same run, and
 //! the bench's ratio to bare axum 0.54× on SQLite, 0.29× on PostgreSQL (was 0.34×, 0.15×).
 //!

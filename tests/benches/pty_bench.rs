@@ -216,17 +216,13 @@ fn main() {
     }
     tab.press(b"\x1b", |s| !screen_has(s, "/▏"));
     println!("  filter keystroke -> frame; load average {}", uptime());
-    let mut keys: Vec<Answered> = Vec::new();
-    for v in [&first_keys, &narrow, &back, &miss] {
-        keys.extend(v.iter().copied());
-    }
-    let lat: Vec<Duration> = keys.iter().map(|a| a.latency).collect();
-    verdict(
-        "filter keystroke p99 (every kind)",
-        16.0,
-        spread(&lat).1,
-        "ms",
-    );
+    // The goal holds for each kind on its own: pooling the kinds would let the fast ones
+    // hide a slow one.
+    let worst = [&first_keys, &narrow, &back, &miss]
+        .iter()
+        .map(|v| spread(&v.iter().map(|a| a.latency).collect::<Vec<Duration>>()).1)
+        .fold(0.0, f64::max);
+    verdict("filter keystroke p99 (worst kind)", 16.0, worst, "ms");
     report_keys("first key (\"e\", \"7\")", &first_keys);
     report_keys(
         "extending key (\"ed\" \"edg\" \"edge\" \"e1\" \"73\")",

@@ -70,11 +70,6 @@ use std::time::{Duration, Instant};
 use load::{Report, generate, mean_rps};
 use servers::{Serve, admin_token};
 
-/// The allocator `serve` uses (`src/main.rs`), so the bare axum process (this binary with
-/// `--bare-axum`) is measured with it too: the ratio is the service's cost, not an allocator's.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const READ_CLIENTS: usize = 32;
 const READ_RUN: Duration = Duration::from_secs(8);
 const DISTINCT_TOKENS: usize = 1_000;
