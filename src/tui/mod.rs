@@ -7,6 +7,7 @@ pub mod input;
 pub mod key_overrides;
 pub mod keymap;
 pub mod layout;
+pub mod memory;
 pub mod msg;
 pub mod runtime;
 pub mod scroll_backend;

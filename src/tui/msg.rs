@@ -285,5 +285,7 @@ pub enum Effect {
     ClearClipboardIn(Duration),
     /// Blank the terminal before the next frame (after the secret view closes).
     ClearScreen,
+    /// A large load finished: hand the allocator's free pages back to the system.
+    ReleaseMemory,
     Quit,
 }

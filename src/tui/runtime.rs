@@ -382,6 +382,7 @@ impl Runner {
             }
             Effect::ClearClipboardIn(d) => self.clear_at = Instant::now().checked_add(d),
             Effect::ClearScreen => self.clear_screen = true,
+            Effect::ReleaseMemory => super::memory::release_free_pages(),
         }
     }
 }

@@ -376,3 +376,34 @@ fn esc_while_loading_keeps_the_pages_in_and_says_the_list_is_partial() {
     assert_eq!(app.table.rows.len(), 30);
     assert!(screen.contains("p-0 job 0"), "{screen}");
 }
+
+#[test]
+fn a_large_load_hands_freed_memory_back_once_when_it_is_complete() {
+    let all = tokens("t", 50_000);
+    let (mut app, list) = loading();
+    let chunks: Vec<_> = all.chunks(10_000).collect();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let last = k + 1 == chunks.len();
+        let fx = app.update(reply(
+            Owner::Table,
+            list,
+            Answer::Page(Ok(page(chunk.to_vec(), !last, Some(50_000)))),
+        ));
+        assert_eq!(
+            fx.contains(&Effect::ReleaseMemory),
+            last,
+            "page {k} of {}: {fx:?}",
+            chunks.len()
+        );
+    }
+    assert_eq!(app.table.rows.len(), 50_000);
+
+    // A small list is not worth the call.
+    let (mut app, list) = loading();
+    let fx = app.update(reply(
+        Owner::Table,
+        list,
+        Answer::Page(Ok(page(tokens("s", 90), false, None))),
+    ));
+    assert!(!fx.contains(&Effect::ReleaseMemory), "{fx:?}");
+}

@@ -18,6 +18,9 @@ use super::super::text_fit::count;
 use super::Load;
 use super::ctx::Ctx;
 use super::row_store::RowStore;
+
+/// Loads at least this big end by handing freed memory back (`Effect::ReleaseMemory`).
+const RELEASE_AFTER: usize = 50_000;
 use super::tokens::Rows;
 
 #[derive(Debug, Default)]
@@ -272,6 +275,9 @@ impl Table {
         }
         if let Some(s) = self.streaming.take() {
             self.changes = s.changes;
+            if s.loaded >= RELEASE_AFTER {
+                cx.emit(Effect::ReleaseMemory);
+            }
             if let Some(store) = s.incoming {
                 self.rows.replace(store, now);
             }
