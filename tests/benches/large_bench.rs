@@ -48,13 +48,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// Resident memory of this process in bytes (`VmRSS`).
 fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024)
-        .expect("VmRSS")
+    large_fill::rss_of(std::process::id())
 }
 
 #[derive(Clone, Default)]

@@ -200,3 +200,14 @@ async fn create(s: &Served, http: &reqwest::Client, range: std::ops::Range<usize
         .count()
         .await
 }
+
+/// Resident memory of process `pid` in bytes (`VmRSS`).
+pub fn rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("VmRSS")
+}

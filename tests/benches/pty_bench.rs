@@ -33,16 +33,6 @@ fn uptime() -> String {
         .unwrap_or_default()
 }
 
-fn rss_of(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024)
-        .expect("VmRSS")
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -159,7 +149,7 @@ fn main() {
         )
     };
     tab.settle(Duration::from_millis(500));
-    let rss = rss_of(tab.pid());
+    let rss = large_fill::rss_of(tab.pid());
     println!(
         "  {total} tokens listed by the service; load average {}",
         uptime()
