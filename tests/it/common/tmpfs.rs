@@ -86,17 +86,27 @@ pub fn fill(root: &Path, how: Fill) -> PathBuf {
             assert!(free <= 2 * MIB, "{free} bytes free after fallocate");
         }
         Fill::ToZero => {
-            let out = Command::new("dd")
-                .args(["if=/dev/zero", "bs=64K"])
-                .arg(format!("of={}", filler.display()))
-                .output()
-                .expect("run dd");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                !out.status.success() && err.contains("No space left"),
-                "dd should stop at ENOSPC: {err}"
-            );
-            assert_eq!(free_bytes(root), 0, "dd left space free");
+            // The service writes and frees pages while dd runs (a WAL restarted, a page
+            // released), so space can come free again after dd stopped: dd appends until the
+            // file system reads full.
+            let mut free = u64::MAX;
+            for _ in 0..20 {
+                let out = Command::new("dd")
+                    .args(["if=/dev/zero", "bs=4K", "oflag=append", "conv=notrunc"])
+                    .arg(format!("of={}", filler.display()))
+                    .output()
+                    .expect("run dd");
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    !out.status.success() && err.contains("No space left"),
+                    "dd should stop at ENOSPC: {err}"
+                );
+                free = free_bytes(root);
+                if free == 0 {
+                    break;
+                }
+            }
+            assert_eq!(free, 0, "dd left space free 20 times");
         }
     }
     filler
