@@ -11,6 +11,7 @@ use crate::secret::one_time::OneTimeSecret;
 
 use super::client::{Client, read_secret_body, read_success};
 use super::error::ApiError;
+pub use super::token_pages::PageHead;
 
 /// Filters of `GET /access/api/v1/tokens`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,13 +61,6 @@ struct CreateWire {
     access_token: OneTimeSecret,
 }
 
-/// Bodies bigger than this are parsed on a blocking thread.
-const LARGE_BODY: usize = 1 << 20;
-
-fn body_is_large(body: &[u8]) -> bool {
-    body.len() > LARGE_BODY
-}
-
 /// Most pages `list_all_*` follows before giving up (a server that never stops).
 pub const MAX_PAGES: usize = 100_000;
 
@@ -110,6 +104,20 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<TokenList, ApiError> {
+        self.list_tokens_page_head(query, cursor, limit)
+            .await?
+            .read()
+            .await
+    }
+
+    /// One page up to its headers ([`PageHead`]): the next page can be asked for before this
+    /// one's body is read.
+    pub async fn list_tokens_page_head(
+        &self,
+        query: &TokenQuery,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<PageHead, ApiError> {
         let mut q = Vec::new();
         some_query(&mut q, "description", query.description.as_deref());
         some_query(&mut q, "username", query.username.as_deref());
@@ -122,25 +130,10 @@ impl Client {
             q.push(("limit", l.to_string()));
         }
         some_query(&mut q, "cursor", cursor);
-        let body = self
-            .get_bytes(&["access", "api", "v1", "tokens"], &q)
+        let resp = self
+            .get_head(&["access", "api", "v1", "tokens"], &q)
             .await?;
-        let large = body_is_large(&body);
-        let parse = move || {
-            serde_json::from_slice::<TokenList>(&body)
-                .map_err(|e| ApiError::decode("token list", e))
-        };
-        // A server that sends every token at once (JFrog) sends megabytes: parse them on a
-        // blocking thread so the async workers (and the TUI's loop) keep running.
-        let mut list = if large {
-            tokio::task::spawn_blocking(parse)
-                .await
-                .map_err(|_| ApiError::decode("token list", "the parse was lost"))??
-        } else {
-            parse()?
-        };
-        list.cursor = list.cursor.filter(|c| !c.is_empty());
-        Ok(list)
+        Ok(PageHead::new(resp))
     }
 
     /// Every page, following `cursor`.

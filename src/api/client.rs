@@ -176,6 +176,16 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<Vec<u8>, ApiError> {
+        read_success(self.get_head(segments, query).await?).await
+    }
+
+    /// A GET with the usual retries, answered with a success status: its headers are in, its
+    /// body is still to be read ([`read_success`]). Any other answer is the error it says.
+    pub(crate) async fn get_head(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<reqwest::Response, ApiError> {
         let url = self.url(segments)?;
         let mut attempt = 0u32;
         let mut waited = Duration::ZERO;
@@ -203,7 +213,13 @@ impl Client {
                 }
                 _ => {
                     let resp = sent.map_err(|e| ApiError::from_reqwest(&e))?;
-                    return read_success(resp).await;
+                    if resp.status().is_success() {
+                        return Ok(resp);
+                    }
+                    return Err(read_success(resp)
+                        .await
+                        .err()
+                        .unwrap_or_else(|| ApiError::decode("response", "unexpected status")));
                 }
             }
         }

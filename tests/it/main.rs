@@ -13,6 +13,7 @@ mod common;
 mod api_retry;
 mod api_shapes;
 mod api_tls;
+mod api_token_pages;
 mod cli_admin;
 mod cli_admin_devices;
 mod cli_admin_jfrog;

@@ -9,7 +9,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -127,9 +127,11 @@ pub async fn list(
     } else {
         None
     };
-    Ok(Json(TokenList {
+    let cursor = page.next.map(|c| c.encode());
+    let link = cursor.as_deref().map(|c| next_link(query.as_deref(), c));
+    let mut resp = Json(TokenList {
         total,
-        cursor: page.next.map(|c| c.encode()),
+        cursor,
         tokens: page
             .tokens
             .into_iter()
@@ -137,7 +139,25 @@ pub async fn list(
             .collect(),
         changes_cursor,
     })
-    .into_response())
+    .into_response();
+    // The next page's address in a header too (RFC 8288, as GitHub pages): a client can ask
+    // for it before this body is read.
+    if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(header::LINK, link);
+    }
+    Ok(resp)
+}
+
+/// `</access/api/v1/tokens?…&cursor=C>; rel="next"`: this listing's query with the next cursor.
+fn next_link(query: Option<&str>, cursor: &str) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if k != "cursor" {
+            q.append_pair(&k, &v);
+        }
+    }
+    q.append_pair("cursor", cursor);
+    format!("</access/api/v1/tokens?{}>; rel=\"next\"", q.finish())
 }
 
 /// Whether `p` may see or revoke `t`: admins any, a token itself, an identity token its user's.

@@ -17,6 +17,8 @@ pub struct Reply {
     body: Arc<Vec<u8>>,
     delay: Duration,
     reset: bool,
+    /// Headers at once, the body only once the server has recorded this many requests.
+    body_after: Option<usize>,
 }
 
 impl Reply {
@@ -37,6 +39,7 @@ impl Reply {
             body: Arc::new(body),
             delay: Duration::ZERO,
             reset: false,
+            body_after: None,
         }
     }
     pub fn empty(status: u16) -> Reply {
@@ -51,6 +54,12 @@ impl Reply {
     }
     pub fn header(mut self, k: &str, v: &str) -> Reply {
         self.headers.push((k.into(), v.into()));
+        self
+    }
+    /// Sends the status and headers at once and holds the body until `n` requests in all
+    /// have reached the server (a client that waits for this body before asking again hangs).
+    pub fn body_after_requests(mut self, n: usize) -> Reply {
+        self.body_after = Some(n);
         self
     }
     /// Waits this long before answering.
@@ -198,6 +207,12 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>) {
     head.push_str("Connection: close\r\n\r\n");
     if sock.write_all(head.as_bytes()).await.is_err() {
         return;
+    }
+    if let Some(n) = reply.body_after {
+        let _ = sock.flush().await;
+        while state.lock().expect("lock").log.len() < n {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
     if reply.status != 204 {
         let _ = sock.write_all(&reply.body).await;
