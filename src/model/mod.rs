@@ -14,6 +14,7 @@ pub mod sanitize;
 pub mod scope;
 pub mod settings;
 pub mod token;
+pub mod token_format;
 pub mod wire;
 
 pub use entity::{EntityKind, EntityRef, IdError};

@@ -69,6 +69,7 @@ mod service_pg_at_rest;
 mod service_revocation;
 mod service_token_changes;
 mod service_token_config;
+mod service_token_format;
 mod service_tokens;
 mod store_admin;
 mod store_admin_devices;
