@@ -9,6 +9,7 @@ pub mod duration;
 pub mod entity;
 pub mod expiry;
 pub mod filter_query;
+pub mod lookup;
 pub mod rotate;
 pub mod sanitize;
 pub mod scope;

@@ -42,6 +42,8 @@ mod readme_day_one;
 mod readme_examples;
 mod rotate_journeys;
 mod rotate_update;
+mod scan_cli;
+mod scan_scanners;
 mod serve_admin_token;
 mod serve_network;
 mod serve_pg_restart;
