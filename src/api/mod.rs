@@ -7,6 +7,7 @@ pub mod client;
 pub mod connect;
 pub mod error;
 pub mod lookup;
+pub mod token_config;
 
 pub use access::{CreatedToken, RevokeOutcome, TokenQuery, user_is_disabled};
 pub use client::{Client, ClientOptions};

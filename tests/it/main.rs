@@ -59,6 +59,7 @@ mod service_admin_util;
 mod service_at_rest;
 mod service_audit;
 mod service_crash;
+mod service_default_expiry;
 mod service_devices;
 mod service_durability;
 mod service_hostile;

@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tokentab/api/v1/tokens/lookup", post(token_lookup::lookup))
         .route(
             "/access/api/v1/config/token/default_expiry",
-            get(token_config::default_expiry),
+            get(token_config::default_expiry).put(token_config::set_default_expiry),
         )
         .route(
             "/tokentab/api/v1/config/token/limits",
