@@ -340,3 +340,97 @@ async fn the_lookup_is_admin_only_bounded_and_takes_hashes_only() {
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     s.handle.shutdown().await;
 }
+
+/// `tokentab scan FILE --revoke` in a terminal (tmux): the question on the terminal, "no"
+/// revokes nothing, "revoke" revokes every live token found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_asks_on_the_terminal() {
+    use crate::common::tmux::TmuxSession;
+    use std::time::Duration;
+    let s = harness().seeded().start().await;
+    let cli = AdminCli::new(&s.handle.url());
+    let tf = cli.token_file("admin.token", &s.admin);
+    let (a, _) = s
+        .mint(None, json!({"username": "alice", "description": "a"}))
+        .await;
+    let (b, _) = s
+        .mint(None, json!({"username": "bob", "description": "b"}))
+        .await;
+    let file = cli.file("leak.txt", &format!("{a}\nand {b}\n"));
+    let script = format!(
+        "'{}' scan '{}' --revoke --url '{}' --token-file '{}'; echo \"exit=$?\"",
+        env!("CARGO_BIN_EXE_tokentab"),
+        file.display(),
+        cli.url,
+        tf.display()
+    );
+    let session = |answer: &'static str, script: String| {
+        tokio::task::spawn_blocking(move || {
+            let t = TmuxSession::start(&["bash", "-c", &script], 160, 30, &[("NO_COLOR", "1")]);
+            t.wait_text("Type \"revoke\"", Duration::from_secs(60));
+            t.type_text(answer);
+            t.keys(&["Enter"]);
+            t.wait_text("exit=", Duration::from_secs(60))
+        })
+    };
+    let screen = session("no", script.clone()).await.unwrap();
+    assert!(screen.contains("revoke 2 live token(s)?"), "{screen}");
+    assert!(
+        screen.contains("nothing revoked") && screen.contains("exit=1"),
+        "{screen}"
+    );
+    for secret in [&a, &b] {
+        assert!(!screen.contains(&secret[..9]), "{screen}");
+        assert_eq!(s.get(secret, ME).await.0, StatusCode::OK);
+    }
+    let screen = session("revoke", script).await.unwrap();
+    assert!(
+        screen.contains("live (revoked)") && screen.contains("exit=1"),
+        "{screen}"
+    );
+    for secret in [&a, &b] {
+        assert!(!screen.contains(&secret[..9]), "{screen}");
+        assert_eq!(s.get(secret, ME).await.0, StatusCode::UNAUTHORIZED);
+    }
+    s.handle.shutdown().await;
+}
+
+/// Against a JFrog Platform (no lookup endpoint: 404) scan says so, still reports what the
+/// checksum alone tells (exit 1), and what it sent was a hash, never the secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_without_the_lookup_is_said_and_the_offline_results_printed() {
+    use crate::common::fault_server::FaultServer;
+    let server = FaultServer::start().await;
+    let cli = AdminCli::new(&server.url());
+    let tf = cli.token_file("jfrog.token", &token_format::encode(&[9; 32]));
+    let leaked = token_format::encode(&[0x33; 32]);
+    let fake = look_alike(&leaked);
+    let o = scan(
+        &cli,
+        &tf,
+        &["-"],
+        Some(format!("{leaked}\n{fake}\n").as_bytes()),
+    )
+    .await;
+    let (out, err) = exits(&o, 1, &[&leaked, &fake]);
+    assert!(
+        err.contains("no token lookup") && err.contains("JFrog Platform"),
+        "{err}"
+    );
+    assert!(err.contains("1 bad checksum, 1 unchecked"), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "the header and the token: {out}");
+    assert!(
+        lines[1].starts_with("-:1 ") && lines[1].contains("unchecked"),
+        "{out}"
+    );
+    let asked = server.requests();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let body = String::from_utf8_lossy(&asked[0].body);
+    assert!(!body.contains("tkt_"), "{body}");
+    let hash: String = tokentab::service::hash_secret(&leaked)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(body, format!("{{\"sha256\":[\"{hash}\"]}}"));
+}
