@@ -13,38 +13,12 @@ use std::process::{Output, Stdio};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokentab::model::token_format::{self, Shape};
-use tokio::io::AsyncWriteExt;
 
 const ME: &str = "/access/api/v1/tokens/me";
 
 /// `tokentab scan <args> --url … --token-file <tf>`, with `stdin` when given.
 async fn scan(cli: &AdminCli, tf: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"));
-    cmd.env_remove("TOKENTAB_URL")
-        .env_remove("TOKENTAB_TOKEN")
-        .env_remove("TOKENTAB_PROFILE")
-        .env_remove("JFROG_CLI_SERVER_ID")
-        .env("NO_COLOR", "1")
-        .arg("scan")
-        .args(args)
-        .arg("--url")
-        .arg(&cli.url)
-        .arg("--token-file")
-        .arg(tf)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run tokentab scan");
-    if let Some(bytes) = stdin {
-        let mut w = child.stdin.take().expect("stdin");
-        w.write_all(bytes).await.expect("write stdin");
-        drop(w);
-    }
-    child.wait_with_output().await.expect("tokentab output")
+    cli.spawn("scan", tf, args, stdin).await
 }
 
 fn text(b: &[u8]) -> String {
