@@ -83,14 +83,24 @@ pub fn is_well_formed(s: &str) -> bool {
     matches!(shape(s), Shape::Current | Shape::Legacy)
 }
 
-/// A token-like string found in text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A token-like string found in text. Its `Debug` shows at most 8 characters of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Found<'a> {
     /// Byte offset in the text.
     pub at: usize,
     pub text: &'a str,
     /// [`Shape::Current`], [`Shape::BadChecksum`] or [`Shape::Legacy`].
     pub shape: Shape,
+}
+
+impl std::fmt::Debug for Found<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Found")
+            .field("at", &self.at)
+            .field("text", &format_args!("{}…", preview(self.text)))
+            .field("shape", &self.shape)
+            .finish()
+    }
 }
 
 /// Every current-format token in `text` (checksum good or not, [`Found::shape`] says), and

@@ -84,3 +84,14 @@ fn preview_is_at_most_eight_characters() {
     assert_eq!(preview("short"), "short");
     assert_eq!(preview("ééééééééé"), "éééééééé");
 }
+
+#[test]
+fn a_found_token_debugs_as_eight_characters() {
+    let t = encode(&[5; 32]);
+    let found = find_in_text(&t);
+    let shown = format!("{found:?}");
+    assert!(
+        shown.contains(&t[..8]) && !shown.contains(&t[..9]),
+        "{shown}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `--git`: the added lines of every commit of every ref (`git log --all -p -U0`), read through
-//! the git CLI, each candidate located as `<commit 12>:<file>:<line>`.
+//! the git CLI a line at a time, each candidate located as `<commit 12>:<file>:<line>`.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -10,7 +11,7 @@ use super::walk::Walked;
 
 /// Searches the history of the repository at `repo`.
 pub fn history(repo: &Path, out: &mut Walked) {
-    let run = Command::new("git")
+    let spawned = Command::new("git")
         .arg("-C")
         .arg(repo)
         .args([
@@ -26,34 +27,54 @@ pub fn history(repo: &Path, out: &mut Walked) {
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
-        .output();
-    let output = match run {
-        Ok(o) => o,
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
         Err(e) => {
             out.problems
                 .push(format!("{}: cannot run git: {e}", repo.display()));
             return;
         }
     };
-    if !output.status.success() {
-        let why = String::from_utf8_lossy(&output.stderr);
-        out.problems.push(format!(
+    // stderr drained on a thread of its own: a full pipe would stop git mid-log.
+    let stderr = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut why = String::new();
+            let _ = err.read_to_string(&mut why);
+            why
+        })
+    });
+    let read = match child.stdout.take() {
+        Some(stdout) => search_log(BufReader::new(stdout), out),
+        None => Ok(()),
+    };
+    let why = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    match (child.wait(), read) {
+        (Ok(st), Ok(())) if st.success() => {}
+        (_, Err(e)) => out
+            .problems
+            .push(format!("{}: reading git log: {e}", repo.display())),
+        _ => out.problems.push(format!(
             "{}: git log failed: {}",
             repo.display(),
             why.lines().next().unwrap_or("")
-        ));
-        return;
+        )),
     }
-    let text = Zeroizing::new(String::from_utf8_lossy(&output.stdout).into_owned());
-    search_log(&text, out);
 }
 
 /// Walks `git log -p -U0` text: `commit <sha>`, `+++ b/<file>`, `@@ -a,b +c,d @@`, `+line`.
-fn search_log(text: &str, out: &mut Walked) {
+fn search_log(mut input: impl BufRead, out: &mut Walked) -> std::io::Result<()> {
     let mut commit = String::new();
     let mut file = String::new();
     let mut line_no = 0usize;
-    for line in text.lines() {
+    let mut buf = Zeroizing::new(Vec::new());
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let line = text.trim_end_matches(['\n', '\r']);
         if let Some(sha) = line.strip_prefix("commit ") {
             commit = sha.chars().take(12).collect();
         } else if let Some(f) = line.strip_prefix("+++ ") {
@@ -86,7 +107,7 @@ mod tests {
              @@ -1 +0,0 @@\n-TOKEN={t}\n"
         );
         let mut w = Walked::default();
-        search_log(&log, &mut w);
+        search_log(log.as_bytes(), &mut w).unwrap();
         assert_eq!(w.candidates.len(), 1);
         assert_eq!(w.candidates[0].location, "0123456789ab:conf/x.env:8");
     }

@@ -2,15 +2,12 @@
 //! [`token_format::find_in_text`]. Directories are walked recursively (symbolic links not
 //! followed, `.git` skipped: `--git` reads history through git itself).
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
 use crate::model::token_format::{self, Shape};
-
-/// Files larger than this are skipped (and said).
-const MAX_FILE: u64 = 256 * 1024 * 1024;
 
 /// One token-like string and where it was.
 pub struct Candidate {
@@ -29,10 +26,18 @@ pub struct Walked {
 }
 
 impl Walked {
-    /// Adds the candidates in `text`, each located as `prefix:line`.
-    pub fn search(&mut self, prefix: &str, text: &str) {
-        for (n, line) in text.lines().enumerate() {
-            self.search_line(prefix, n + 1, line);
+    /// Adds the candidates of `input`, read a line at a time (memory bounded by the longest
+    /// line; each line wiped after use).
+    pub fn search_reader(&mut self, prefix: &str, mut input: impl BufRead) -> std::io::Result<()> {
+        let mut line = Zeroizing::new(Vec::new());
+        let mut n = 0;
+        loop {
+            line.clear();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                return Ok(());
+            }
+            n += 1;
+            self.search_line(prefix, n, &String::from_utf8_lossy(&line));
         }
     }
 
@@ -51,13 +56,9 @@ impl Walked {
 pub fn walk(paths: &[PathBuf], out: &mut Walked) {
     for p in paths {
         if p.as_os_str() == "-" {
-            let mut bytes = Zeroizing::new(Vec::new());
-            match std::io::stdin().lock().read_to_end(&mut bytes) {
-                Ok(_) => {
-                    out.files += 1;
-                    out.search("-", &String::from_utf8_lossy(&bytes));
-                }
-                Err(e) => out.problems.push(format!("stdin: {e}")),
+            out.files += 1;
+            if let Err(e) = out.search_reader("-", std::io::stdin().lock()) {
+                out.problems.push(format!("stdin: {e}"));
             }
         } else {
             visit(p, out, true);
@@ -102,24 +103,15 @@ fn visit(path: &Path, out: &mut Walked, named: bool) {
             visit(&c, out, false);
         }
     } else if meta.is_file() {
-        if meta.len() > MAX_FILE {
-            out.problems.push(format!(
-                "{}: larger than {} MiB, skipped",
-                path.display(),
-                MAX_FILE >> 20
-            ));
-            return;
-        }
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let bytes = Zeroizing::new(bytes);
-                out.files += 1;
-                out.search(
-                    &path.display().to_string(),
-                    &String::from_utf8_lossy(&bytes),
-                );
-            }
-            Err(e) => out.problems.push(format!("{}: {e}", path.display())),
+        let read = std::fs::File::open(path).and_then(|f| {
+            out.files += 1;
+            out.search_reader(
+                &path.display().to_string(),
+                std::io::BufReader::with_capacity(64 * 1024, f),
+            )
+        });
+        if let Err(e) = read {
+            out.problems.push(format!("{}: {e}", path.display()));
         }
     }
 }
