@@ -153,6 +153,28 @@ pub fn legacy_candidate(word: &str) -> bool {
         && b.iter().any(u8::is_ascii_lowercase)
 }
 
+/// The 32 random bytes behind a current-format token (checksum holding); None otherwise.
+pub fn random_bytes(token: &str) -> Option<[u8; 32]> {
+    if shape(token) != Shape::Current {
+        return None;
+    }
+    let body = &token.as_bytes()[PREFIX.len()..PREFIX.len() + BODY_LEN];
+    // Big-endian base62 to 256 bits: multiply-accumulate over 32 bytes.
+    let mut out = [0u8; 32];
+    for &c in body {
+        let mut carry = ALPHABET.iter().position(|a| *a == c)? as u32;
+        for byte in out.iter_mut().rev() {
+            let cur = u32::from(*byte) * 62 + carry;
+            *byte = (cur & 0xFF) as u8;
+            carry = cur >> 8;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// At most the first 8 characters of a secret, for display: never more.
 pub fn preview(secret: &str) -> &str {
     let end = secret

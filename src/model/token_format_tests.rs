@@ -95,3 +95,11 @@ fn a_found_token_debugs_as_eight_characters() {
         "{shown}"
     );
 }
+
+#[test]
+fn random_bytes_round_trip() {
+    for seed in [[0u8; 32], [0xFF; 32], [0x5a; 32]] {
+        assert_eq!(random_bytes(&encode(&seed)), Some(seed));
+    }
+    assert_eq!(random_bytes(&"a".repeat(43)), None);
+}
