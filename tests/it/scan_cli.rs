@@ -408,3 +408,38 @@ async fn a_server_without_the_lookup_is_said_and_the_offline_results_printed() {
         .collect();
     assert_eq!(body, format!("{{\"sha256\":[\"{hash}\"]}}"));
 }
+
+/// A file name that would drive a terminal reaches it escaped (descriptions are refused such
+/// characters by the service itself).
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_names_and_descriptions_never_reach_the_terminal_raw() {
+    let s = harness().seeded().start().await;
+    let cli = AdminCli::new(&s.handle.url());
+    let tf = cli.token_file("admin.token", &s.admin);
+    let (live, _) = s
+        .mint(None, json!({"username": "alice", "description": "d"}))
+        .await;
+    let dir = cli.dir.path().join("tree");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("x\u{1b}]52;c;QUFB\u{7}\u{202e}.txt"),
+        format!("{live}\n"),
+    )
+    .unwrap();
+    for json in [false, true] {
+        let mut args = vec![dir.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let o = scan(&cli, &tf, &args, None).await;
+        let (out, err) = exits(&o, 1, &[&live]);
+        for text in [&out, &err] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+                "{text:?}"
+            );
+        }
+        assert!(out.contains("52;c;QUFB"), "the name, escaped: {out}");
+    }
+    s.handle.shutdown().await;
+}
