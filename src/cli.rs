@@ -12,8 +12,10 @@ use clap::builder::PossibleValue;
 use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
 
 pub mod admin;
+pub mod scan;
 
 pub use admin::AdminCommand;
+pub use scan::ScanArgs;
 
 /// Teaches clap a settings enum: its values and their one name each (the names the config file
 /// and the environment use too).
@@ -147,6 +149,9 @@ pub enum Command {
         tokentab admin devices import --project demo devices.csv --dry-run"
     )]
     Admin(AdminCommand),
+    /// Find leaked tokens in files, directories, stdin or git history; ask the server which
+    /// are live (by SHA-256 only); optionally revoke them.
+    Scan(ScanArgs),
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -76,6 +76,13 @@ fn main() -> ExitCode {
             }
             rt.block_on(tokentab::commands::admin::run(cmd, &cfg))
         }
+        (Some(Command::Scan(args)), Some((cfg, _))) => {
+            if let Err(e) = logging::to_stderr(cli.log_level.as_deref()) {
+                eprintln!("tokentab: {e}");
+                return ExitCode::from(2);
+            }
+            rt.block_on(tokentab::commands::scan::run(args, &cfg))
+        }
         (_, Some((cfg, inputs))) => rt.block_on(launch::run_tui(&cfg, inputs)),
         (_, None) => ExitCode::FAILURE,
     }

@@ -22,6 +22,7 @@ TOOLS=(
   "openssl openssl"     # test certificates (api_tls)
   "cc build-essential"  # C compiler for the bundled SQLite and ring
   "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_at_rest)
+  "python3 python3-venv"  # Yelp's detect-secrets with the shipped plugin (scan_scanners; issue 20)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function
@@ -35,6 +36,15 @@ setup_postgresql() {
   eval "$env"
   PG_TEST_ROLE=${TOKENTAB_TEST_PG##*/}
   trap 'bash tests/pg-setup.sh --drop "$PG_TEST_ROLE" || true' EXIT
+}
+
+# Yelp's detect-secrets (PyPI) in a venv under target/, for the shipped plugin's test
+# (tests/it/scan_scanners.rs); made once.
+setup_python3_venv() {
+  local venv=target/detect-secrets-venv
+  [ -x "$venv/bin/detect-secrets" ] && return 0
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "detect-secrets==1.5.0"
 }
 
 as_root() {

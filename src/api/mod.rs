@@ -6,6 +6,8 @@ pub mod audit;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod lookup;
+pub mod token_config;
 mod token_pages;
 
 pub use access::{CreatedToken, RevokeOutcome, TokenQuery, user_is_disabled};

@@ -35,6 +35,18 @@ pub enum AdminCommand {
     /// Devices of a project: list, add, remove, import from CSV or JSON Lines.
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// The lifetime a token created without one gets (JFrog's default_expiry): shown, set
+    /// (`30d`, `12h`, `3600` seconds; at most the server's --max-expiry) or --reset to the
+    /// server's own (a year, capped by --max-expiry). Every replica's next create uses it.
+    DefaultExpiry {
+        #[arg(value_name = "DURATION")]
+        value: Option<String>,
+        /// Go back to the server's own default.
+        #[arg(long)]
+        reset: bool,
+        #[command(flatten)]
+        common: AdminCommon,
+    },
 }
 
 impl AdminCommand {
@@ -69,6 +81,7 @@ impl AdminCommand {
                 | DevicesCommand::Remove { common, .. } => common,
                 DevicesCommand::Import(a) => &mut a.common,
             },
+            AdminCommand::DefaultExpiry { common, .. } => common,
         }
     }
 
@@ -81,6 +94,11 @@ impl AdminCommand {
                 | AdminCommand::Members(MembersCommand::List { .. })
                 | AdminCommand::Fleets(FleetsCommand::List { .. })
                 | AdminCommand::Devices(DevicesCommand::List { .. })
+                | AdminCommand::DefaultExpiry {
+                    value: None,
+                    reset: false,
+                    ..
+                }
         ) && !matches!(self, AdminCommand::Devices(DevicesCommand::Import(a)) if a.dry_run)
     }
 }

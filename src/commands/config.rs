@@ -70,6 +70,7 @@ fn client_flags_of_subcommand(command: &mut Option<Command>) -> Option<ServerArg
         Command::Tokens(TokensCommand::Rotate { server, .. }) => Some(taken(server)),
         Command::Config(ConfigCommand::Show { server }) => Some(taken(server)),
         Command::Admin(cmd) => Some(taken(&mut cmd.common_mut().server)),
+        Command::Scan(a) => Some(taken(&mut a.server)),
         _ => None,
     }
 }

@@ -10,6 +10,7 @@ pub mod launch;
 pub mod logging;
 mod report;
 mod rotate;
+pub mod scan;
 pub mod serve;
 pub mod switch;
 pub mod table;

@@ -9,11 +9,13 @@ pub mod duration;
 pub mod entity;
 pub mod expiry;
 pub mod filter_query;
+pub mod lookup;
 pub mod rotate;
 pub mod sanitize;
 pub mod scope;
 pub mod settings;
 pub mod token;
+pub mod token_format;
 pub mod wire;
 
 pub use entity::{EntityKind, EntityRef, IdError};

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::model::scope::Scope;
+use crate::model::token_format::{self, Shape};
 
 use super::error::{ApiErr, StoreError};
 pub use super::principal::Principal;
@@ -20,17 +19,14 @@ use super::store::backend::Db;
 use super::store::tokens::UserState;
 use crate::model::clock::now;
 
-/// 32 random bytes as URL-safe base64 without padding.
-pub const SECRET_LEN: usize = 43;
-
 /// Refresh `last_used` at most this often per token (JFrog's is lazy too).
 const LAST_USED_GRANULARITY: i64 = 3600;
 
-/// A fresh secret: 256 bits from the OS CSPRNG, URL-safe printable ASCII.
+/// A fresh secret: 256 bits from the OS CSPRNG in the current format ([`token_format`]).
 pub fn new_secret() -> Result<Zeroizing<String>, StoreError> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut bytes[..]).map_err(|e| StoreError::Random(e.to_string()))?;
-    Ok(Zeroizing::new(URL_SAFE_NO_PAD.encode(&bytes[..])))
+    Ok(Zeroizing::new(token_format::encode(&bytes)))
 }
 
 /// What the database keeps instead of the secret.
@@ -38,11 +34,10 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-/// Whether `s` has the shape of one of our secrets (checked before any lookup).
+/// Whether `s` has the shape of one of our secrets (checked before any lookup): the current
+/// format with a checksum that holds, or the legacy one.
 pub fn is_well_formed(s: &str) -> bool {
-    s.len() == SECRET_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token_format::is_well_formed(s)
 }
 
 /// The bearer secret of a request.
@@ -65,10 +60,14 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiErr> {
         ));
     }
     let token = token.trim();
-    if !is_well_formed(token) {
-        return Err(ApiErr::unauthorized("malformed access token"));
+    match token_format::shape(token) {
+        Shape::Current | Shape::Legacy => Ok(token),
+        Shape::BadChecksum => Err(ApiErr::unauthorized(
+            "access token checksum does not match: the token is mistyped, truncated or not \
+             one of ours",
+        )),
+        Shape::Other => Err(ApiErr::unauthorized("malformed access token")),
     }
-    Ok(token)
 }
 
 fn record_use(state: &AppState, token_id: String, now: i64) {
@@ -226,5 +225,8 @@ mod tests {
         assert!(!is_well_formed("short"));
         assert!(!is_well_formed(&"a".repeat(42)));
         assert!(!is_well_formed(&format!("{}=", "a".repeat(42))));
+        assert_eq!(a.len(), token_format::TOKEN_LEN);
+        assert!(a.starts_with("tkt_"));
+        assert!(is_well_formed(&"a".repeat(43)), "legacy secrets stay valid");
     }
 }

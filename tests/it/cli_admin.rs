@@ -78,7 +78,14 @@ impl AdminCli {
         self.spawn("tokens", tf, args, None).await
     }
 
-    async fn spawn(&self, command: &str, tf: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    /// `tokentab <command> <args> --url … --token-file <tf>`, with `stdin` when given.
+    pub(crate) async fn spawn(
+        &self,
+        command: &str,
+        tf: &Path,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Output {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokentab"));
         cmd.env_remove("TOKENTAB_URL")
             .env_remove("TOKENTAB_TOKEN")

@@ -412,15 +412,13 @@ fn an_encrypted_jfrog_cli_config_drives_tokens_list_and_the_tab() {
 fn a_masked_secret_view_shows_dots_until_revealed() {
     let (_home, t, http) = embedded(&["--clipboard", "off", "--mask-secret"]);
     create_user_token(&t, "masked token");
-    // Masked: 43 dots where the token goes, and no token-like word anywhere on the screen.
-    let masked = t.wait_text(&"•".repeat(43), WAIT);
+    // Masked: one dot per character where the token goes, and no token-like word anywhere
+    // on the screen.
+    let dots = "•".repeat(tokentab::model::token_format::TOKEN_LEN);
+    let masked = t.wait_text(&dots, WAIT);
     let words = |s: &str| {
         s.split(|c: char| c.is_whitespace() || c == '│')
-            .filter(|w| {
-                w.len() == 43
-                    && w.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            })
+            .filter(|w| tokentab::model::token_format::is_well_formed(w))
             .count()
     };
     assert_eq!(words(&masked), 0, "{masked}");
@@ -432,7 +430,7 @@ fn a_masked_secret_view_shows_dots_until_revealed() {
     assert_eq!(status, StatusCode::OK, "{v}");
     // Masked again: gone from the screen.
     t.type_text("v");
-    let again = t.wait_text(&"•".repeat(43), WAIT);
+    let again = t.wait_text(&dots, WAIT);
     assert!(!again.contains(&secret), "{again}");
     t.keys(&["Enter"]);
     t.type_text("q");

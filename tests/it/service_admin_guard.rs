@@ -31,6 +31,19 @@ const ADMIN: &[(&str, &str, &str, &str)] = &[
     ),
     ("DELETE", "/access/api/v2/users/{name}", "", "user_remove"),
     ("GET", "/tokentab/api/v1/audit", "", ""),
+    // Issue 20: `tokentab scan`'s lookup by hash, and the default lifetime's PUT.
+    (
+        "POST",
+        "/tokentab/api/v1/tokens/lookup",
+        r#"{"sha256":[]}"#,
+        "",
+    ),
+    (
+        "PUT",
+        "/access/api/v1/config/token/default_expiry",
+        r#"{"default_token_expiration":86400}"#,
+        "default_expiry_set",
+    ),
     (
         "POST",
         "/access/api/v1/projects",

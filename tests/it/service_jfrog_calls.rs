@@ -176,7 +176,11 @@ async fn refresh_gives_a_new_pair_and_retires_the_old_one() {
     assert_eq!(st, StatusCode::OK, "{first}");
     let access = first["access_token"].as_str().unwrap().to_owned();
     let refresh = first["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(refresh.len(), 43, "256 bits, like access tokens");
+    assert_eq!(
+        tokentab::model::token_format::shape(&refresh),
+        tokentab::model::token_format::Shape::Current,
+        "256 bits, in the format of access tokens"
+    );
     assert_ne!(refresh, access);
     // A non-refreshable token gets no refresh token.
     let (_, plain) = s.post_token(&alice, json!({"description": "plain"})).await;

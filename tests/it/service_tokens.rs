@@ -24,11 +24,12 @@ async fn create_json_and_form_and_use_the_secret() {
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let secret = v["access_token"].as_str().unwrap();
-    assert_eq!(secret.len(), 43);
-    assert!(
-        secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    // tkt_ + 43 base62 + a 6-character CRC32 that holds (issue 20).
+    assert_eq!(secret.len(), 53);
+    assert!(secret.starts_with("tkt_"), "{secret}");
+    assert_eq!(
+        tokentab::model::token_format::shape(secret),
+        tokentab::model::token_format::Shape::Current
     );
     assert_eq!(v["token_type"], "Bearer");
     assert_eq!(v["scope"], "applied-permissions/user");

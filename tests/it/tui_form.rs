@@ -24,6 +24,7 @@ fn thirty_days() -> ServerLimits {
         max_expiry: Some(30 * DAY),
         default_expiry: Some(30 * DAY),
         never_allowed: Some(false),
+        default_chosen: false,
     }
 }
 

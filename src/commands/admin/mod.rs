@@ -6,6 +6,7 @@
 //! error (a refusal included: 403 for a non-admin token, 404, 409), 2 usage. Every string that
 //! came from a server is sanitised before it is printed.
 
+mod default_expiry;
 mod devices;
 mod fleets;
 mod import;
@@ -46,6 +47,15 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
         }
         _ => None,
     };
+    let expiry_value = match &cmd {
+        AdminCommand::DefaultExpiry { value, reset, .. } => {
+            match default_expiry::value(value.as_deref(), *reset) {
+                Ok(v) => v,
+                Err(f) => return f.report(),
+            }
+        }
+        _ => None,
+    };
     let json = cmd.common_mut().json;
     let conn = match connect(cfg).await {
         Ok(c) => c,
@@ -61,6 +71,7 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
             import::run(c, &a, input, json).await
         }
         (AdminCommand::Devices(d), _) => devices::run(c, d, json).await,
+        (AdminCommand::DefaultExpiry { .. }, _) => default_expiry::run(c, expiry_value, json).await,
     };
     conn.close().await;
     match result {

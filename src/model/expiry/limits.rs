@@ -20,6 +20,10 @@ pub struct ServerLimits {
     /// Whether tokens that never expire are allowed; None: not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub never_allowed: Option<bool>,
+    /// An admin chose `default_expiry` (`PUT /access/api/v1/config/token/default_expiry`,
+    /// issue 20): the tab's form starts with it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default_chosen: bool,
 }
 
 impl ServerLimits {
@@ -75,6 +79,7 @@ mod tests {
             max_expiry: Some(365 * DAY),
             default_expiry: Some(30 * DAY),
             never_allowed: Some(false),
+            default_chosen: false,
         };
         assert_eq!(
             ours.help(),
@@ -84,6 +89,7 @@ mod tests {
             max_expiry: None,
             default_expiry: Some(365 * DAY),
             never_allowed: Some(true),
+            default_chosen: false,
         };
         assert_eq!(
             open.help(),
@@ -104,6 +110,7 @@ mod tests {
             max_expiry: Some(30 * DAY),
             default_expiry: Some(30 * DAY),
             never_allowed: Some(false),
+            default_chosen: false,
         };
         let long = Expiry::parse("+60d", now).unwrap();
         assert_eq!(

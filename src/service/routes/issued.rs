@@ -63,8 +63,11 @@ pub fn longest_lifetime(state: &AppState, admin: bool) -> Option<u64> {
 /// JFrog's default-expiry: one year, for a create that names no lifetime.
 pub const DEFAULT_EXPIRES_IN: u64 = 365 * 86_400;
 
-/// What a create without `expires_in` gets: [`DEFAULT_EXPIRES_IN`], capped by the caller's
-/// [`longest_lifetime`]. The create and the limits endpoints both say this one number.
-pub fn default_lifetime(state: &AppState, admin: bool) -> u64 {
-    longest_lifetime(state, admin).map_or(DEFAULT_EXPIRES_IN, |m| DEFAULT_EXPIRES_IN.min(m))
+/// What a create without `expires_in` gets: `stored` (the default an admin set with
+/// `PUT /access/api/v1/config/token/default_expiry`, issue 20) or else [`DEFAULT_EXPIRES_IN`],
+/// capped by the caller's [`longest_lifetime`]. The create and the limits endpoints both say
+/// this one number.
+pub fn default_lifetime(state: &AppState, admin: bool, stored: Option<u64>) -> u64 {
+    let base = stored.unwrap_or(DEFAULT_EXPIRES_IN);
+    longest_lifetime(state, admin).map_or(base, |m| base.min(m))
 }

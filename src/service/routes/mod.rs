@@ -19,6 +19,7 @@ pub mod query;
 mod token_changes;
 mod token_config;
 mod token_create;
+mod token_lookup;
 mod token_refresh;
 pub mod tokens;
 mod user_write;
@@ -70,9 +71,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(user_write::remove),
         )
         .route("/tokentab/api/v1/audit", get(audit::list))
+        .route("/tokentab/api/v1/tokens/lookup", post(token_lookup::lookup))
         .route(
             "/access/api/v1/config/token/default_expiry",
-            get(token_config::default_expiry),
+            get(token_config::default_expiry).put(token_config::set_default_expiry),
         )
         .route(
             "/tokentab/api/v1/config/token/limits",

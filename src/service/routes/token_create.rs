@@ -48,7 +48,14 @@ fn days(secs: u64) -> String {
 
 /// Seconds to live (None = never) under the service's limits ([`longest_lifetime`]); non-admins
 /// never get "never".
-fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Option<u64>, ApiErr> {
+/// `stored`: the default an admin set (`PUT …/config/token/default_expiry`), read when
+/// `requested` is None.
+fn lifetime(
+    state: &AppState,
+    requested: Option<u64>,
+    admin: bool,
+    stored: Option<u64>,
+) -> Result<Option<u64>, ApiErr> {
     let user_max = if admin { None } else { state.max_user_expiry };
     let max = longest_lifetime(state, admin);
     let limit_name = |m: u64| {
@@ -59,7 +66,7 @@ fn lifetime(state: &AppState, requested: Option<u64>, admin: bool) -> Result<Opt
         }
     };
     match requested {
-        None => Ok(Some(default_lifetime(state, admin))),
+        None => Ok(Some(default_lifetime(state, admin, stored))),
         Some(0) if !admin => Err(ApiErr::forbidden(match max {
             Some(m) => format!(
                 "only an admin can create tokens that never expire (expires_in 0); the longest \
@@ -117,7 +124,12 @@ struct Plan {
 }
 
 /// Validates a create request and checks the caller's rights, without touching the database.
-fn plan(state: &AppState, p: &Principal, req: CreateTokenRequest) -> Result<Plan, ApiErr> {
+fn plan(
+    state: &AppState,
+    p: &Principal,
+    req: CreateTokenRequest,
+    stored_default: Option<u64>,
+) -> Result<Plan, ApiErr> {
     if !p.is_identity() {
         return Err(ApiErr::forbidden(
             "this token cannot create tokens: use a user or admin token",
@@ -157,7 +169,7 @@ fn plan(state: &AppState, p: &Principal, req: CreateTokenRequest) -> Result<Plan
             ));
         }
     }
-    let expires_in = lifetime(state, req.expires_in, admin)?;
+    let expires_in = lifetime(state, req.expires_in, admin, stored_default)?;
     let issued_at = now();
     let new = NewToken {
         token_id: uuid::Uuid::new_v4().to_string(),
@@ -240,6 +252,11 @@ pub async fn create(
             "{which} is only accepted with grant_type=refresh_token"
         )));
     }
+    // The default an admin set (issue 20), read at each create so every replica uses it.
+    let stored_default = match req.expires_in {
+        None => state.db.default_expiry().await?,
+        Some(_) => None,
+    };
     // A refused request's description is not checked text: only a planned one is recorded.
     let mut rec = audit_by(&p, "create", source);
     let Plan {
@@ -247,7 +264,7 @@ pub async fn create(
         scope,
         expires_in,
         limited,
-    } = match plan(&state, &p, req) {
+    } = match plan(&state, &p, req, stored_default) {
         Ok(plan) => plan,
         Err(e) => return Err(refused(&state, rec, e).await),
     };

@@ -39,6 +39,7 @@ pub mod audit;
 pub mod backend;
 mod backend_admin;
 mod backend_changes;
+mod backend_settings;
 pub mod changes;
 pub mod disk;
 pub mod entities;

@@ -130,6 +130,10 @@ pub(crate) trait Tx {
     async fn meta(&self, key: &str) -> Res<Option<String>>;
     /// Sets `key`; `replace: false` keeps a value already there.
     async fn set_meta(&self, key: &str, value: &str, replace: bool) -> Res<()>;
+    /// The stored default lifetime of a create without `expires_in` (issue 20; None: the serve
+    /// default).
+    async fn default_expiry(&self) -> Res<Option<i64>>;
+    async fn set_default_expiry(&self, secs: Option<i64>) -> Res<()>;
     /// Serializes first starts across processes (PostgreSQL: an advisory lock held until the
     /// transaction ends; SQLite: the writer already holds the write lock).
     async fn lock_bootstrap(&self) -> Res<()>;

@@ -1,14 +1,10 @@
 //! Reading what a screen shows (a TestBackend frame or a tmux capture): the same text either way.
 
-/// The 43-character secret shown in the secret view.
+/// The secret shown in the secret view (`tkt_…` with a good checksum, or a legacy one).
 pub fn secret_on(screen: &str) -> String {
     let found: Vec<&str> = screen
         .split(|c: char| c.is_whitespace() || c == '│')
-        .filter(|w| {
-            w.len() == 43
-                && w.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        .filter(|w| tokentab::model::token_format::is_well_formed(w))
         .collect();
     assert_eq!(found.len(), 1, "one secret on screen:\n{screen}");
     found[0].to_owned()

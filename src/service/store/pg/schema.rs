@@ -215,6 +215,15 @@ CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled, status ON users
     FOR EACH ROW WHEN (NEW.disabled IS DISTINCT FROM OLD.disabled)
     EXECUTE FUNCTION tokentab_changes_stale();
 "#,
+    // Issue 20 item 6 (scan helper): the default lifetime of a create without `expires_in`,
+    // set by `PUT /access/api/v1/config/token/default_expiry`; NULL = the serve default.
+    r#"
+CREATE TABLE settings (
+    id             integer PRIMARY KEY CHECK (id = 0),
+    default_expiry bigint
+);
+INSERT INTO settings (id, default_expiry) VALUES (0, NULL);
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

@@ -233,6 +233,19 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         };
         exec(self.c, sql, &[&key, &value]).await.map(drop)
     }
+    async fn default_expiry(&self) -> Res<Option<i64>> {
+        let sql = "SELECT default_expiry FROM settings WHERE id = 0";
+        let row = self.c.query_opt(sql, &[]).await.map_err(classify)?;
+        Ok(row
+            .map(|r| r.try_get::<_, Option<i64>>(0))
+            .transpose()
+            .map_err(classify)?
+            .flatten())
+    }
+    async fn set_default_expiry(&self, secs: Option<i64>) -> Res<()> {
+        let sql = "UPDATE settings SET default_expiry = $1 WHERE id = 0";
+        exec(self.c, sql, &[&secs]).await.map(drop)
+    }
     /// Serialized across replicas by a transaction-scoped advisory lock: the second replica
     /// waits, then finds users and applies nothing.
     async fn lock_bootstrap(&self) -> Res<()> {

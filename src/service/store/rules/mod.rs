@@ -16,6 +16,7 @@ pub mod projects;
 pub mod reads;
 pub mod refresh;
 pub mod revoke;
+pub mod settings;
 pub mod users;
 
 use crate::model::EntityRef;

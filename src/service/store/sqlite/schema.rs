@@ -195,6 +195,15 @@ CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled ON users
     WHEN NEW.disabled IS NOT OLD.disabled
     BEGIN UPDATE token_changes SET seq = seq + 1, stale_before = seq + 1 WHERE id = 0; END;
 "#,
+    // Issue 20 item 6 (scan helper): the default lifetime of a create without `expires_in`,
+    // set by `PUT /access/api/v1/config/token/default_expiry`; NULL = the serve default.
+    r#"
+CREATE TABLE settings (
+    id             INTEGER PRIMARY KEY CHECK (id = 0),
+    default_expiry INTEGER
+);
+INSERT INTO settings (id, default_expiry) VALUES (0, NULL);
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

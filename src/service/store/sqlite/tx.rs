@@ -201,6 +201,20 @@ impl Tx for SqliteTx<'_> {
             .execute(params![key, value])?;
         Ok(())
     }
+    async fn default_expiry(&self) -> Res<Option<i64>> {
+        let value = self
+            .conn
+            .prepare_cached("SELECT default_expiry FROM settings WHERE id = 0")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(value.flatten())
+    }
+    async fn set_default_expiry(&self, secs: Option<i64>) -> Res<()> {
+        self.conn
+            .prepare_cached("UPDATE settings SET default_expiry = ?1 WHERE id = 0")?
+            .execute([secs])?;
+        Ok(())
+    }
     async fn lock_bootstrap(&self) -> Res<()> {
         Ok(())
     }

@@ -59,6 +59,17 @@ impl Form {
             Err(e) => Load::Failed(e.shown()),
         };
         let untouched = self.expiration.value() == self.expiry_default;
+        // A default an admin chose on the server (issue 20) is the form's, when it fits.
+        if let (true, Load::Loaded(Some(l))) = (untouched, &self.limits) {
+            let chosen = l
+                .default_expiry
+                .filter(|d| l.default_chosen && l.max_expiry.is_none_or(|m| *d <= m));
+            if let Some(text) = chosen.and_then(span_input) {
+                self.expiry_default = text;
+                self.expiration = Input::new(self.expiry_default.clone());
+                return;
+            }
+        }
         if let (true, Load::Loaded(Some(l)), Err(_)) = (untouched, &self.limits, self.expiry(now)) {
             let days = |s: u64| s / 86_400;
             let fits = l
@@ -142,5 +153,16 @@ impl Form {
             audience,
             ..CreateTokenRequest::default()
         })
+    }
+}
+
+/// A lifetime in seconds as the form's input: `+30d`, `+12h` or `+90min` (whole minutes, never
+/// longer than `secs`); None under a minute.
+fn span_input(secs: u64) -> Option<String> {
+    match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => Some(format!("+{}d", s / 86_400)),
+        s if s >= 3_600 && s % 3_600 == 0 => Some(format!("+{}h", s / 3_600)),
+        s if s >= 60 => Some(format!("+{}min", s / 60)),
+        _ => None,
     }
 }
