@@ -43,6 +43,8 @@ mod readme_examples;
 mod rotate_journeys;
 mod rotate_update;
 mod serve_admin_token;
+mod serve_client_addr;
+mod serve_drain;
 mod serve_network;
 mod serve_pg_restart;
 mod serve_replicas;
