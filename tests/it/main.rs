@@ -43,6 +43,7 @@ mod readme_examples;
 mod rotate_journeys;
 mod rotate_update;
 mod serve_admin_token;
+mod serve_balancer;
 mod serve_client_addr;
 mod serve_drain;
 mod serve_network;

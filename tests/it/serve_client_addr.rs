@@ -51,7 +51,7 @@ async fn start(extra: &[&str]) -> Served {
 
 /// A client whose connections come from `from`.
 fn client_from(from: Ipv4Addr) -> reqwest::Client {
-    svc::client();
+    svc::install_crypto();
     reqwest::Client::builder()
         .local_address(IpAddr::V4(from))
         .timeout(Duration::from_secs(60))
