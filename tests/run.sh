@@ -23,6 +23,7 @@ TOOLS=(
   "cc build-essential"  # C compiler for the bundled SQLite and ring
   "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_at_rest)
   "haproxy haproxy"     # the README's load balancer configuration, run (serve_balancer)
+  "nginx nginx"         # the README's nginx configuration, run (serve_balancer)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function

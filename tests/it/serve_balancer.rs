@@ -1,12 +1,15 @@
-//! Behind a real load balancer (issue 22): Debian's HAProxy, run from the README's own
-//! configuration text, in front of two TLS `tokentab serve` replicas on PostgreSQL (replicas
-//! with `--trusted-proxy 127.0.0.1 --proxy-protocol`, HAProxy sending PROXY v2). Four clients
-//! send requests while each replica in turn gets SIGTERM (it drains for its default 10 s) and is
-//! started again: every answer is 2xx and no request fails. A token revoked through the balancer
-//! is refused on every later request; the audit trail and the logs carry the client's address.
-//! Needs TOKENTAB_TEST_PG (tests/it/common/pg.rs) and `haproxy` (tests/run.sh installs both).
+//! Behind a real load balancer (issue 22): Debian's HAProxy and nginx, each run from the
+//! README's own configuration text, in front of two TLS `tokentab serve` replicas on PostgreSQL
+//! (`--trusted-proxy 127.0.0.1`; with HAProxy `--proxy-protocol` too, it sends PROXY v2; nginx
+//! sends X-Forwarded-For). Four clients send requests while each replica in turn gets SIGTERM
+//! (it drains for its default 10 s) and is started again: every answer is 2xx and no request
+//! fails. A token revoked through the balancer is refused on every later request; the audit
+//! trail and the logs carry the client's address, not the balancer's.
+//! Needs TOKENTAB_TEST_PG (tests/it/common/pg.rs), `haproxy` and `nginx` (tests/run.sh installs
+//! them).
 
 mod haproxy;
+mod nginx;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -34,9 +37,14 @@ const DRAIN: Duration = Duration::from_secs(10);
 const GRACE: Duration = Duration::from_secs(10);
 
 /// The arguments of replica `i` on `port` (the same at each restart).
-fn replica_args(db: &str, dir: &Path, certs: &haproxy::Certs, port: u16, i: usize) -> Vec<String> {
+fn replica_args(
+    db: &str,
+    dir: &Path,
+    certs: &haproxy::Certs,
+    (port, i, proxy_protocol): (u16, usize, bool),
+) -> Vec<String> {
     let data = dir.join(format!("data{i}"));
-    [
+    let mut args: Vec<String> = [
         "--listen",
         &format!("127.0.0.1:{port}"),
         "--db",
@@ -49,14 +57,68 @@ fn replica_args(db: &str, dir: &Path, certs: &haproxy::Certs, port: u16, i: usiz
         certs.key.to_str().unwrap(),
         "--trusted-proxy",
         "127.0.0.1",
-        "--proxy-protocol",
         "--drain-seconds",
         &DRAIN.as_secs().to_string(),
         "--no-seed",
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect()
+    .collect();
+    if proxy_protocol {
+        args.push("--proxy-protocol".into());
+    }
+    args
+}
+
+/// The balancer in front, and how to see it take a replica out and back in.
+enum Balancer {
+    Haproxy(haproxy::Haproxy),
+    /// No active health checks: it learns from refused connections.
+    Nginx(nginx::Nginx),
+}
+
+impl Balancer {
+    fn url(&self) -> String {
+        let port = match self {
+            Balancer::Haproxy(h) => h.port,
+            Balancer::Nginx(n) => n.port,
+        };
+        format!("https://127.0.0.1:{port}")
+    }
+
+    /// HAProxy: until its checks count replica `i` down (it must be within the drain).
+    async fn until_out(&self, i: usize, term: Instant) {
+        if let Balancer::Haproxy(lb) = self {
+            let out = lb
+                .until(|s| s[i].starts_with("DOWN"), "taking the replica out")
+                .await;
+            eprintln!("replica {i}: HAProxy took it out {out:?} after SIGTERM (drain {DRAIN:?})");
+            assert!(
+                term.elapsed() < DRAIN,
+                "HAProxy took {out:?} to take the draining replica out: longer than the drain"
+            );
+        }
+    }
+
+    /// Until the balancer sends the restarted replica requests again: HAProxy counts it up;
+    /// nginx has passed it one (its request log line).
+    async fn until_back(&self, i: usize, node: &Replica) {
+        let back = match self {
+            Balancer::Haproxy(lb) => lb.until(|s| s[i] == "UP", "taking the replica back").await,
+            Balancer::Nginx(_) => {
+                let start = Instant::now();
+                while !node.stderr_text().contains("client=127.0.0.5") {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(120),
+                        "nginx sent replica {i} no request within 2 minutes of its restart"
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                start.elapsed()
+            }
+        };
+        eprintln!("replica {i}: back in the balancer {back:?} after its restart");
+    }
 }
 
 /// A client of the balancer that trusts the test CA and connects from [`CLIENT_IP`].
@@ -106,12 +168,7 @@ async fn hammer(http: reqwest::Client, url: String, admin: String, stop: Arc<Ato
     t
 }
 
-async fn restart(
-    node: &mut Replica,
-    args: Vec<String>,
-    lb: &haproxy::Haproxy,
-    i: usize,
-) -> Duration {
+async fn restart(node: &mut Replica, args: Vec<String>, lb: &Balancer, i: usize) -> Duration {
     let pid = node.child.id().expect("running");
     let term = Instant::now();
     rustix::process::kill_process(
@@ -119,14 +176,7 @@ async fn restart(
         rustix::process::Signal::TERM,
     )
     .unwrap();
-    let out = lb
-        .until(|s| s[i].starts_with("DOWN"), "taking the replica out")
-        .await;
-    eprintln!("replica {i}: HAProxy took it out {out:?} after SIGTERM (drain {DRAIN:?})");
-    assert!(
-        out < DRAIN,
-        "HAProxy took {out:?} to take the draining replica out: longer than the drain"
-    );
+    lb.until_out(i, term).await;
     let status = tokio::time::timeout(DRAIN + 3 * GRACE, node.child.wait())
         .await
         .expect("the replica exits within its drain and 3x its grace")
@@ -139,18 +189,33 @@ async fn restart(
     );
     let data = node.data.clone();
     *node = start_one(args, data).await;
-    let back = lb.until(|s| s[i] == "UP", "taking the replica back").await;
-    eprintln!("replica {i}: back in HAProxy {back:?} after its restart");
+    lb.until_back(i, node).await;
     term.elapsed()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn haproxy_from_the_readme_restarts_each_replica_under_load_with_no_error() {
+    rolling_restarts_through(Kind::Haproxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nginx_from_the_readme_restarts_each_replica_under_load_with_no_error() {
+    rolling_restarts_through(Kind::Nginx).await;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Haproxy,
+    Nginx,
+}
+
+async fn rolling_restarts_through(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
     let certs = haproxy::make_certs(dir.path());
     let db = pg::fresh_schema_url();
     let ports = [haproxy::free_port(), haproxy::free_port()];
-    let args = |i: usize| replica_args(&db, dir.path(), &certs, ports[i], i);
+    let proxy_protocol = kind == Kind::Haproxy;
+    let args = |i: usize| replica_args(&db, dir.path(), &certs, (ports[i], i, proxy_protocol));
     // One after the other: the first writes admin.token.
     let mut nodes = Vec::new();
     for i in 0..2 {
@@ -160,11 +225,17 @@ async fn haproxy_from_the_readme_restarts_each_replica_under_load_with_no_error(
         .unwrap()
         .trim()
         .to_owned();
-    let lb = haproxy::Haproxy::start(dir.path(), &certs, ports).await;
-    let url = format!("https://127.0.0.1:{}", lb.port);
+    let lb = match kind {
+        Kind::Haproxy => {
+            Balancer::Haproxy(haproxy::Haproxy::start(dir.path(), &certs, ports).await)
+        }
+        Kind::Nginx => Balancer::Nginx(nginx::Nginx::start(dir.path(), &certs, ports).await),
+    };
+    let url = lb.url();
     let http = client(&certs);
 
-    // The client's own address, through the PROXY header, in the audit trail and the logs.
+    // The client's own address (PROXY header or X-Forwarded-For), in the audit trail and the
+    // logs; X-Forwarded-For carries no port.
     let (st, v) = svc::call_url(
         &http,
         reqwest::Method::POST,
@@ -192,13 +263,13 @@ async fn haproxy_from_the_readme_restarts_each_replica_under_load_with_no_error(
         .unwrap_or_else(|| panic!("no create row for {id}: {audit:#}"));
     let source = row["source"].as_str().unwrap_or_default();
     assert!(
-        source.starts_with("127.0.0.5:"),
-        "the client's, not HAProxy's: {row}"
+        source.starts_with("127.0.0.5"),
+        "the client's, not the balancer's: {row}"
     );
     assert!(
         nodes
             .iter()
-            .any(|n| n.stderr_text().contains("client=127.0.0.5:")),
+            .any(|n| n.stderr_text().contains("client=127.0.0.5")),
         "a request log line with the client's address"
     );
 
@@ -228,7 +299,7 @@ async fn haproxy_from_the_readme_restarts_each_replica_under_load_with_no_error(
         total.errors.extend(t.errors);
     }
     eprintln!(
-        "through HAProxy, {CLIENTS} clients across two rolling restarts: {} 2xx, {} non-2xx, \
+        "through {kind:?}, {CLIENTS} clients across two rolling restarts: {} 2xx, {} non-2xx, \
          {} connection errors (uptime: {})",
         total.ok,
         total.not_2xx.len(),

@@ -224,6 +224,17 @@ async fn a_proxy_v2_header_names_the_client_from_a_trusted_peer_and_is_refused_f
         let source = audit_source(&s, &token_id(&answer)).await;
         assert!(source.starts_with("127.0.0.2:"), "{source}");
     }
+    // A malformed header from the trusted peer (version 9): closed with no answer.
+    let mut bad = proxy_header(Some(named), to);
+    bad[12] = 0x91;
+    assert_eq!(
+        raw_create(&s, PROXY, &bad).await,
+        "",
+        "a malformed header got an answer"
+    );
+    s.serve
+        .stderr_line_with("malformed PROXY protocol header")
+        .await;
     // From an untrusted peer a header is refused: closed with no answer, and logged.
     let answer = raw_create(&s, DIRECT, &proxy_header(Some(named), to)).await;
     assert_eq!(answer, "", "an untrusted peer's PROXY header got an answer");

@@ -1,4 +1,4 @@
-//! Debian's HAProxy run from the README's configuration text (its fenced block after the
+//! Debian's HAProxy run from the README's configuration text (its first fenced block after the
 //! `haproxy.cfg` marker, placeholders replaced), in the foreground as a child of the test (killed
 //! on drop), with a stats socket of the test's own (a second `-f` file) to see which replicas
 //! it counts as up; and the certificates of a private CA for it and the replicas.
@@ -15,22 +15,22 @@ use tokio::process::{Child, Command};
 
 const MARKER: &str = "<!-- haproxy.cfg: run by tests/it/serve_balancer.rs -->";
 
-/// The README's HAProxy configuration, as shown.
-pub fn readme_config() -> String {
+/// The README's fenced block that opens with `fence` after the `haproxy.cfg` marker, as shown.
+pub fn readme_block(fence: &str) -> String {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("read README.md");
     let after = &readme[readme
         .find(MARKER)
         .expect("the haproxy.cfg marker in README.md")..];
     let body = after
-        .split_once("```text\n")
-        .expect("a ```text block after the marker")
+        .split_once(fence)
+        .unwrap_or_else(|| panic!("a {fence:?} block after the marker"))
         .1;
     body[..body.find("\n```").expect("the block's end")].to_owned() + "\n"
 }
 
 /// `text` with `from` (which must occur exactly once: the README changed otherwise) made `to`.
-fn substitute(text: &str, from: &str, to: &str) -> String {
+pub fn substitute(text: &str, from: &str, to: &str) -> String {
     assert_eq!(
         text.matches(from).count(),
         1,
@@ -97,7 +97,7 @@ impl Haproxy {
     /// Starts HAProxy from the README's block in front of `replicas` (ports of servers a, b).
     pub async fn start(dir: &Path, certs: &Certs, replicas: [u16; 2]) -> Haproxy {
         let port = free_port();
-        let mut cfg = readme_config();
+        let mut cfg = readme_block("```text\n");
         for (from, to) in [
             ("bind :443", format!("bind 127.0.0.1:{port}")),
             (
