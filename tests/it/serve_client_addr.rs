@@ -248,3 +248,18 @@ async fn a_proxy_v2_header_names_the_client_from_a_trusted_peer_and_is_refused_f
     let source = audit_source(&s, &token_id(&answer)).await;
     assert!(source.starts_with("127.0.0.3:"), "{source}");
 }
+
+#[tokio::test]
+async fn a_bad_trusted_proxy_or_a_proxy_protocol_with_no_proxy_is_refused_with_exit_2() {
+    let out = serve_child::refused(&["--trusted-proxy", "10.0.0.0/33"]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--trusted-proxy: \"10.0.0.0/33\" is not an address range"),
+        "{err}"
+    );
+    let out = serve_child::refused(&["--proxy-protocol"]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--trusted-proxy"), "{err}");
+}
