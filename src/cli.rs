@@ -277,11 +277,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
 
-    /// On SIGTERM/SIGINT, first answer /readyz with 503 and close each kept-alive connection
-    /// after its next answer for this many seconds, still serving, so a load balancer moves
-    /// clients to the other replicas; then stop. Size it to your balancer's check interval x
-    /// fall count plus a check timeout (README, "A shared service"). A second signal stops at
-    /// once; 0 stops at once on the first.
+    /// On SIGTERM, first answer /readyz with 503 and close each kept-alive connection after
+    /// its next answer for this many seconds, still serving, so a load balancer moves clients
+    /// to the other replicas; then stop. Size it to your balancer's check interval x fall
+    /// count plus a check timeout (README, "A shared service"). A second SIGTERM, or SIGINT
+    /// (Ctrl-C) at any time, stops at once; 0 stops at once on the first SIGTERM.
     #[arg(
         long,
         value_name = "SECONDS",

@@ -183,14 +183,15 @@ impl Signals {
         Signals {}
     }
 
-    /// Serves SIGHUPs (TLS reload) until a stop signal comes.
-    async fn until_stop(&mut self, handle: &service::ServiceHandle) {
+    /// Serves SIGHUPs (TLS reload) until a stop signal comes; whether it was SIGTERM (a
+    /// service manager or orchestrator: drain first) rather than SIGINT (Ctrl-C: stop now).
+    async fn until_stop(&mut self, handle: &service::ServiceHandle) -> bool {
         #[cfg(unix)]
         if let Some([int, term, hup]) = &mut self.unix {
             loop {
                 tokio::select! {
-                    _ = int.recv() => return,
-                    _ = term.recv() => return,
+                    _ = int.recv() => return false,
+                    _ = term.recv() => return true,
                     _ = hup.recv() => match handle.reload_tls() {
                         Ok(true) => tracing::info!("reloaded the TLS certificate and key"),
                         Ok(false) => tracing::info!("SIGHUP: nothing to reload (no TLS)"),
@@ -200,6 +201,7 @@ impl Signals {
             }
         }
         let _ = tokio::signal::ctrl_c().await;
+        false
     }
 }
 
@@ -276,8 +278,8 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     if let Err(e) = print_start(&handle) {
         say(format, "ERROR", &format!("cannot write to stdout: {e}"));
     }
-    signals.until_stop(&handle).await;
-    if !drain.is_zero() {
+    let terminated = signals.until_stop(&handle).await;
+    if terminated && !drain.is_zero() {
         handle.start_draining();
         tracing::info!(
             seconds = drain.as_secs(),
@@ -286,7 +288,7 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
         );
         tokio::select! {
             () = tokio::time::sleep(drain) => tracing::info!("drained"),
-            () = signals.until_stop(&handle) => {
+            _ = signals.until_stop(&handle) => {
                 tracing::info!("second stop signal: stopping without waiting out the drain");
             }
         }

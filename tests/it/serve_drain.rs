@@ -1,6 +1,7 @@
 //! Draining before a stop (issue 22): on SIGTERM `tokentab serve` answers /readyz 503 (saying
 //! it is draining) while it still serves every other request, with `Connection: close`, for
-//! `--drain-seconds`; then it stops as before. A second SIGTERM or SIGINT stops it at once.
+//! `--drain-seconds`; then it stops as before. A second SIGTERM or SIGINT stops it at once, and
+//! SIGINT (Ctrl-C in a terminal) does not drain at all.
 //! On the run's backend (SQLite, or PostgreSQL with TOKENTAB_TEST_BACKEND=postgres).
 
 use std::time::{Duration, Instant};
@@ -176,4 +177,25 @@ async fn a_second_sigterm_skips_the_drain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_the_drain_skips_it() {
     second_signal_stops_at_once("INT").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_at_once_without_draining() {
+    let (mut served, _admin, _dir) = start("600").await;
+    let int = Instant::now();
+    served.signal("INT");
+    let status = tokio::time::timeout(3 * GRACE, served.child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("serve still running {:?} after SIGINT", int.elapsed()))
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    within_3x("exit after SIGINT", int.elapsed(), GRACE);
+    let mut rest = Vec::new();
+    while let Ok(Some(l)) = served.stderr.next_line().await {
+        rest.push(l);
+    }
+    assert!(
+        !rest.iter().any(|l| l.contains("draining")),
+        "SIGINT drained: {rest:?}"
+    );
 }
