@@ -281,6 +281,31 @@ pub struct ServeArgs {
     /// when all are busy does it wait.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+
+    /// On SIGTERM, first answer /readyz with 503 and close each kept-alive connection after
+    /// its next answer for this many seconds, still serving, so a load balancer moves clients
+    /// to the other replicas; then stop. Size it to your balancer's check interval x fall
+    /// count plus a check timeout (README, "A shared service"). A second SIGTERM, or SIGINT
+    /// (Ctrl-C) at any time, stops at once; 0 stops at once on the first SIGTERM.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        env = "TOKENTAB_DRAIN_SECONDS"
+    )]
+    pub drain_seconds: u64,
+
+    /// A load balancer or proxy in front (CIDR such as 10.0.0.0/8, or one address; repeat
+    /// for more): from these peers the client's address is taken from X-Forwarded-For (the
+    /// rightmost address outside these ranges) or a PROXY protocol header; from others those
+    /// are ignored. The audit trail, request logs and refusal limits use it.
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<String>,
+
+    /// Accept a PROXY protocol v2 header (HAProxy's send-proxy-v2) at the start of connections
+    /// from a --trusted-proxy; a connection from any other peer that sends one is closed.
+    #[arg(long, requires = "trusted_proxy")]
+    pub proxy_protocol: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,6 +23,8 @@ TOOLS=(
   "cc build-essential"  # C compiler for the bundled SQLite and ring
   "pg_lsclusters postgresql"  # a real PostgreSQL server (store_conformance, store_pg_*, service_operator, service_at_rest)
   "python3 python3-venv"  # Yelp's detect-secrets with the shipped plugin (scan_scanners; issue 20)
+  "haproxy haproxy"     # the README's load balancer configuration, run (serve_balancer)
+  "nginx nginx"         # the README's nginx configuration, run (serve_balancer)
 )
 
 # A tool that needs a step after its install (start a server, make a user…) gets a function

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::model::duration::parse_limit;
 use crate::service::abuse::AbuseLimits;
+use crate::service::edge::{ProxyOptions, TrustedProxies};
 use crate::service::store::target::DbTarget;
 use crate::service::{
     self, AdminToken, ConnectionLimits, DiskOptions, RefreshOptions, ServeOptions, ServiceConfig,
@@ -135,6 +136,16 @@ fn options(
             idle_timeout: timeout("--idle-timeout", &args.idle_timeout)?,
             max_connections: args.max_connections,
         },
+        proxies: ProxyOptions {
+            trusted: TrustedProxies::new(
+                args.trusted_proxy
+                    .iter()
+                    .map(|c| TrustedProxies::parse_cidr(c))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| Usage(format!("--trusted-proxy: {e}")))?,
+            ),
+            proxy_protocol: args.proxy_protocol,
+        },
     };
     Ok((cfg, opts))
 }
@@ -172,14 +183,15 @@ impl Signals {
         Signals {}
     }
 
-    /// Serves SIGHUPs (TLS reload) until a stop signal comes.
-    async fn until_stop(&mut self, handle: &service::ServiceHandle) {
+    /// Serves SIGHUPs (TLS reload) until a stop signal comes; whether it was SIGTERM (a
+    /// service manager or orchestrator: drain first) rather than SIGINT (Ctrl-C: stop now).
+    async fn until_stop(&mut self, handle: &service::ServiceHandle) -> bool {
         #[cfg(unix)]
         if let Some([int, term, hup]) = &mut self.unix {
             loop {
                 tokio::select! {
-                    _ = int.recv() => return,
-                    _ = term.recv() => return,
+                    _ = int.recv() => return false,
+                    _ = term.recv() => return true,
                     _ = hup.recv() => match handle.reload_tls() {
                         Ok(true) => tracing::info!("reloaded the TLS certificate and key"),
                         Ok(false) => tracing::info!("SIGHUP: nothing to reload (no TLS)"),
@@ -189,6 +201,7 @@ impl Signals {
             }
         }
         let _ = tokio::signal::ctrl_c().await;
+        false
     }
 }
 
@@ -234,6 +247,7 @@ fn say(format: LogFormat, level: &str, msg: &str) {
 /// (stdout, flushed), then serves until SIGINT/SIGTERM and shuts down gracefully.
 pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&str>) -> ExitCode {
     let format = args.log_format;
+    let drain_seconds = args.drain_seconds;
     init_logging(log_level, format);
     let plain_on_network = args.plain_http_on_network && !is_loopback(&args.listen);
     let (cfg, opts) = match options(args, data_dir) {
@@ -244,6 +258,7 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
         }
     };
     let listen = cfg.listen;
+    let drain = std::time::Duration::from_secs(drain_seconds);
     let mut signals = Signals::install();
     let handle = match service::spawn_with(cfg, opts).await {
         Ok(h) => h,
@@ -263,7 +278,21 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     if let Err(e) = print_start(&handle) {
         say(format, "ERROR", &format!("cannot write to stdout: {e}"));
     }
-    signals.until_stop(&handle).await;
+    let terminated = signals.until_stop(&handle).await;
+    if terminated && !drain.is_zero() {
+        handle.start_draining();
+        tracing::info!(
+            seconds = drain.as_secs(),
+            "draining: /readyz answers 503 and kept-alive connections close after their next \
+             answer while requests are still served; then stopping (signal again to stop now)"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(drain) => tracing::info!("drained"),
+            _ = signals.until_stop(&handle) => {
+                tracing::info!("second stop signal: stopping without waiting out the drain");
+            }
+        }
+    }
     tracing::info!("stopping");
     handle.shutdown().await;
     ExitCode::SUCCESS

@@ -5,6 +5,7 @@ mod auth;
 mod auth_cache;
 mod bootstrap;
 mod connection;
+pub mod edge;
 mod error;
 mod operator;
 mod principal;
@@ -90,6 +91,8 @@ pub struct ServeOptions {
     pub refresh: RefreshOptions,
     /// Header-read and idle timeouts and the connection cap of the listener.
     pub connections: ConnectionLimits,
+    /// Which peers are trusted proxies, and whether they send a PROXY header (issue 22).
+    pub proxies: edge::ProxyOptions,
 }
 
 /// Refresh tokens: each works until its access token's expiry plus `grace` (JFrog's 24 h), and
@@ -140,6 +143,7 @@ pub struct ServiceHandle {
     /// Whether start-up kept, minted or rotated that token.
     pub admin_token: AdminToken,
     tls: Option<Arc<tls::Tls>>,
+    drain: edge::Drain,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -158,6 +162,12 @@ impl ServiceHandle {
             Some(t) => t.reload().map(|()| true),
             None => Ok(false),
         }
+    }
+
+    /// Starts the drain before a stop: `/readyz` answers 503 and every answer closes its
+    /// connection, while everything is still served ([`edge::drain`]).
+    pub fn start_draining(&self) {
+        self.drain.start();
     }
 
     /// Graceful: stops accepting, finishes in-flight requests, closes the database.
@@ -249,6 +259,10 @@ pub async fn spawn_with(
         .revocations()
         .map(|rx| tokio::spawn(drop_cache_on_revocations(rx, Arc::clone(&auth_cache))));
     let abuse = Arc::new(abuse::Abuse::new(opts.abuse));
+    let edge = Arc::new(edge::Edge {
+        drain: edge::Drain::default(),
+        proxies: opts.proxies.clone(),
+    });
     let trail_db = Arc::clone(&prepared.db);
     let housekeeping = tokio::spawn(abuse::housekeeping(
         Arc::clone(&abuse),
@@ -265,6 +279,7 @@ pub async fn spawn_with(
         auth_cache,
         abuse: Arc::clone(&abuse),
         body_timeout: opts.connections.header_timeout,
+        drain: edge.drain.clone(),
     });
     let (stop, stop_rx) = oneshot::channel::<()>();
     let stopped = async move {
@@ -277,7 +292,14 @@ pub async fn spawn_with(
         max_connections: connection::connections_within_fd_limit(opts.connections.max_connections),
         ..opts.connections
     };
-    let serving = serve::run(listener, app, tls.clone(), limits, stopped);
+    let serving = serve::run(
+        listener,
+        app,
+        tls.clone(),
+        limits,
+        Arc::clone(&edge),
+        stopped,
+    );
     let task = tokio::spawn(async move {
         serving.await;
         // The pruner holds the store: it must go for the database to close.
@@ -301,6 +323,7 @@ pub async fn spawn_with(
         admin_token_path: prepared.admin_token_path,
         admin_token: prepared.admin_token,
         tls,
+        drain: edge.drain.clone(),
         stop,
         task,
     })

@@ -14,6 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::connection::{
     ConnectionLimits, Ended, Guarded, MAX_REQUEST_HEAD, Registered, Registry, Tracked, Watched,
 };
+use super::edge::{ClientAddr, Edge, proxy_v2};
 use super::tls::Tls;
 
 /// After an accept error that is not one client's (out of file descriptors, say): the pause
@@ -48,6 +49,7 @@ pub async fn run(
     app: axum::Router,
     tls: Option<Arc<Tls>>,
     limits: ConnectionLimits,
+    edge: Arc<Edge>,
     stop: impl Future<Output = ()>,
 ) {
     let serving = Serving {
@@ -55,6 +57,7 @@ pub async fn run(
         app,
         tls,
         limits,
+        edge,
     };
     tokio::pin!(stop);
     let mut waiting = None;
@@ -101,6 +104,7 @@ struct Serving {
     app: axum::Router,
     tls: Option<Arc<Tls>>,
     limits: ConnectionLimits,
+    edge: Arc<Edge>,
 }
 
 impl Serving {
@@ -113,6 +117,7 @@ impl Serving {
             peer,
             self.tls.clone(),
             self.app.clone(),
+            Arc::clone(&self.edge),
             Arc::clone(&activity),
         );
         let guarded = Guarded::new(
@@ -151,36 +156,51 @@ fn accept_backlog(listener: TcpListener) -> Vec<(TcpStream, SocketAddr)> {
     waiting
 }
 
-/// One connection: the TLS handshake if serving HTTPS, then HTTP/1 until it ends.
+/// One connection: a PROXY protocol header if a trusted proxy sends one (`--proxy-protocol`),
+/// the TLS handshake if serving HTTPS, then HTTP/1 until it ends.
 async fn one_connection(
-    sock: TcpStream,
+    mut sock: TcpStream,
     peer: SocketAddr,
     tls: Option<Arc<Tls>>,
     app: axum::Router,
+    edge: Arc<Edge>,
     activity: Arc<super::connection::Activity>,
 ) {
+    let mut origin = ClientAddr::from(peer);
+    if edge.proxies.proxy_protocol {
+        let trusted = edge.proxies.trusted.contains(peer.ip());
+        match proxy_v2::read(&mut sock, trusted).await {
+            Ok(Some(client)) => origin = client.into(),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::info!(%peer, error = %e, "closed the connection");
+                return;
+            }
+        }
+    }
+    let from = (peer, origin, edge);
     match tls {
-        None => http1(sock, peer, app, activity).await,
+        None => http1(sock, from, app, activity).await,
         Some(tls) => {
             let Some(stream) = super::tls::handshake(&tls, sock, peer).await else {
                 return;
             };
             // The header timeout counts from the end of the handshake.
             activity.restart_head();
-            http1(stream, peer, app, activity).await;
+            http1(stream, from, app, activity).await;
         }
     }
 }
 
 async fn http1<S>(
     io: S,
-    peer: SocketAddr,
+    (peer, origin, edge): (SocketAddr, ClientAddr, Arc<Edge>),
     app: axum::Router,
     activity: Arc<super::connection::Activity>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = Tracked::new(app, peer, Arc::clone(&activity));
+    let service = Tracked::new(app, peer, origin, edge, Arc::clone(&activity));
     let conn = hyper::server::conn::http1::Builder::new()
         // The guard times request heads: hyper's own timer would start at the end of each
         // response, so an idle keep-alive connection could not be given longer than a head.

@@ -27,6 +27,8 @@ pub struct AppState {
     pub abuse: Arc<Abuse>,
     /// A request body must arrive within this (`--header-timeout`), else 408.
     pub body_timeout: std::time::Duration,
+    /// Set on the first stop signal: `/readyz` answers 503 (issue 22).
+    pub drain: super::edge::Drain,
 }
 
 impl AppState {

@@ -8,14 +8,14 @@ pub mod limiter;
 pub mod log_sampler;
 pub mod refusal_trail;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::edge::ClientAddr;
 use super::error::ApiErr;
 use super::store::backend::Db;
 
@@ -102,10 +102,7 @@ pub async fn limit_refusals(
     req: Request,
     next: impl AsyncFnOnce(Request) -> Response,
 ) -> Response {
-    let source = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
+    let source = req.extensions().get::<ClientAddr>().map(|a| a.ip);
     let who = limiter::Requester {
         source,
         auth: req.headers().get(header::AUTHORIZATION).cloned(),

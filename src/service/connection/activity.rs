@@ -14,9 +14,12 @@ use std::task::{Context, Poll};
 use axum::extract::ConnectInfo;
 use futures_util::task::AtomicWaker;
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
+use hyper::header::HeaderValue;
 use hyper::service::Service;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::super::edge::{ClientAddr, Edge};
 
 /// Waiting for a request head: since the accept, or since the first byte of the next request.
 pub const HEAD: u8 = 0;
@@ -213,20 +216,32 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     }
 }
 
-/// The router as one connection's hyper service: gives handlers the client's address
-/// ([`ConnectInfo`], as axum's own server does), marks the connection as handling a request,
+/// The router as one connection's hyper service: gives handlers the peer's address
+/// ([`ConnectInfo`], as axum's own server does) and the client's ([`ClientAddr`]: the peer, or
+/// who a trusted proxy says the client is), closes each answer's connection while draining, marks the connection as handling a request,
 /// and then as sending its answer until hyper has taken all of it ([`Sending`]).
 pub struct Tracked {
     app: TowerToHyperService<axum::Router>,
     peer: SocketAddr,
+    /// The peer, or the client a trusted proxy's PROXY header named.
+    origin: ClientAddr,
+    edge: Arc<Edge>,
     activity: Arc<Activity>,
 }
 
 impl Tracked {
-    pub fn new(app: axum::Router, peer: SocketAddr, activity: Arc<Activity>) -> Tracked {
+    pub fn new(
+        app: axum::Router,
+        peer: SocketAddr,
+        origin: ClientAddr,
+        edge: Arc<Edge>,
+        activity: Arc<Activity>,
+    ) -> Tracked {
         Tracked {
             app: TowerToHyperService::new(app),
             peer,
+            origin,
+            edge,
             activity,
         }
     }
@@ -273,11 +288,22 @@ impl Service<hyper::Request<Incoming>> for Tracked {
 
     fn call(&self, mut req: hyper::Request<Incoming>) -> Answer {
         req.extensions_mut().insert(ConnectInfo(self.peer));
+        // The one place the client's address is decided; everything else reads this.
+        let client = self.edge.proxies.trusted.client(self.origin, req.headers());
+        req.extensions_mut().insert(client);
         self.activity.set(HANDLING);
         let activity = Arc::clone(&self.activity);
         let answer = self.app.call(req);
+        let drain = self.edge.drain.clone();
         Box::pin(async move {
-            let response = answer.await?;
+            let mut response = answer.await?;
+            // Draining: each kept-alive connection closes after its next answer, so the client
+            // (or the balancer's connection pool) opens its next one to another replica.
+            if drain.is_on() {
+                response
+                    .headers_mut()
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            }
             Ok(response.map(|body| Sending { body, activity }))
         })
     }

@@ -1,15 +1,14 @@
 //! The audit trail over HTTP: `GET /tokentab/api/v1/audit` (admins only), the client address
 //! of a request ([`Source`]), and how handlers record refusals ([`refused`]).
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 
 use crate::model::wire::AuditList;
 
 use super::super::auth::{Caller, Principal};
+use super::super::edge::ClientAddr;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
 use super::super::store::audit::{AuditFilter, Record};
@@ -19,8 +18,8 @@ use crate::model::clock::now;
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1_000;
 
-/// The client's address, when the server was started with connection info (always, from
-/// [`crate::service::spawn`]).
+/// The client's address: the connection layer's [`ClientAddr`] (the peer, or who a trusted
+/// proxy says the client is), always set by [`crate::service::spawn`]'s listener.
 pub struct Source(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Source {
@@ -30,8 +29,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Source {
         Ok(Source(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(a)| a.to_string()),
+                .get::<ClientAddr>()
+                .map(ClientAddr::to_string),
         ))
     }
 }

@@ -38,6 +38,7 @@ use axum::routing::{delete, get, post, put};
 use std::sync::Arc;
 
 use super::abuse::{self, Abuse, log_sampler::Sample};
+use super::edge::ClientAddr;
 use super::error::ApiErr;
 use super::operator::Operator;
 use super::state::AppState;
@@ -201,10 +202,13 @@ async fn log_and_normalize(
 ) -> Response {
     let logging = tracing::enabled!(target: "tokentab::service::http", tracing::Level::INFO);
     let start = Instant::now();
-    let seen = logging.then(|| (req.method().clone(), req.uri().path().to_owned()));
+    let seen = logging.then(|| {
+        let client = req.extensions().get::<ClientAddr>().copied();
+        (req.method().clone(), req.uri().path().to_owned(), client)
+    });
     let resp = next(req).await;
     let status = resp.status();
-    if let Some((method, path)) = seen {
+    if let Some((method, path, client)) = seen {
         let sample = if status.is_client_error() {
             abuse.logs.client_error()
         } else {
@@ -227,6 +231,7 @@ async fn log_and_normalize(
                 %path,
                 status = status.as_u16(),
                 latency_us = start.elapsed().as_micros() as u64,
+                client = client.map(tracing::field::display),
                 "request"
             );
         }

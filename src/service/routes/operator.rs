@@ -1,5 +1,5 @@
 //! `GET /metrics` (Prometheus), `GET /readyz` (503 while the database is unreachable or
-//! cannot be written, see [`ready`]), and
+//! cannot be written, or while the replica drains before a stop, see [`ready`]), and
 //! the middleware that counts every request. Liveness stays `GET /access/api/v1/system/ping`:
 //! it answers whenever the process serves HTTP, whatever the database does.
 //! Neither endpoint needs a token: they say nothing about tokens, users or devices.
@@ -39,6 +39,14 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiErr> 
 /// or writes fail (then a probe write is tried: ready again as soon as one succeeds); else
 /// whether a read round-trips.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiErr> {
+    if state.drain.is_on() {
+        // Not a warning: every health check says it until the replica stops.
+        return Err(ApiErr::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "not ready: draining, this replica is stopping",
+        ));
+    }
     let db = state.ops.db();
     let health = db.health();
     health.file_ok().map_err(unavailable)?;

@@ -36,7 +36,7 @@ pub struct Replicas {
 
 /// Starts one replica: its child, URL, token line and stderr (read on into a shared list: a full
 /// pipe would block its logging). Panics with what it wrote to stderr when it does not start.
-async fn start_one(args: Vec<String>, data: PathBuf) -> Replica {
+pub async fn start_one(args: Vec<String>, data: PathBuf) -> Replica {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = serve_child::command(&args, None)
