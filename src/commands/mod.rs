@@ -10,6 +10,8 @@ pub mod launch;
 pub mod logging;
 mod report;
 mod rotate;
+#[cfg(unix)]
+pub mod sd_notify;
 pub mod serve;
 pub mod switch;
 pub mod table;

@@ -44,6 +44,7 @@ mod rotate_journeys;
 mod rotate_update;
 mod serve_admin_token;
 mod serve_network;
+mod serve_notify;
 mod serve_pg_restart;
 mod serve_replicas;
 mod serve_shutdown;
