@@ -15,7 +15,8 @@
 #     held to "OK" or better), the unit's ExecStart run as the unit's user with /etc/default/tokentab;
 #   - `dpkg -r` (user, data and conffile kept), `dpkg --purge` (no user, group, file or unit
 #     link left).
-# Whatever happens, the package is purged and every process it started is stopped (trap).
+# Whatever happens, the package is purged, what a failed purge left (user, group, data) removed,
+# and every process it started is stopped (trap).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -47,12 +48,18 @@ cleanup() {
   local rc=$? pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$INSTALLED" = yes ] && dpkg-query -W -f='${Status}' tokentab 2>/dev/null | grep -qv not-installed; then
-    echo "== package: cleanup: dpkg --purge tokentab" >&2
-    dpkg_locked --purge tokentab >/dev/null || true
+  if [ "$INSTALLED" = yes ]; then
+    if dpkg-query -W -f='${Status}' tokentab 2>/dev/null | grep -qv not-installed; then
+      echo "== package: cleanup: dpkg --purge tokentab" >&2
+      dpkg_locked --purge tokentab >/dev/null || true
+    fi
+    # None of these was there before (checked below): what a failed purge left goes too.
+    if getent passwd tokentab >/dev/null; then as_root userdel tokentab || true; fi
+    if getent group tokentab >/dev/null; then as_root groupdel tokentab || true; fi
+    as_root rm -rf /var/lib/tokentab /etc/default/tokentab
   fi
   as_root rm -rf "$TMP"
-  [ $rc -eq 0 ] || echo "tests/package/run.sh: failed (exit $rc); the package is purged" >&2
+  [ $rc -eq 0 ] || echo "tests/package/run.sh: failed (exit $rc); cleaned up: package purged, user and data gone" >&2
   exit $rc
 }
 trap cleanup EXIT
@@ -80,9 +87,14 @@ dpkg_locked() {
 if dpkg-query -W -f='${Status}' tokentab 2>/dev/null | grep -q ' installed'; then
   fail "a tokentab package is installed on this machine already; remove it first"
 fi
-if getent passwd tokentab >/dev/null; then
-  fail "a user tokentab exists already; this test makes and removes it"
-fi
+for what in "passwd tokentab" "group tokentab"; do
+  if getent $what >/dev/null; then
+    fail "getent $what: exists already; this test makes and removes it"
+  fi
+done
+for p in /var/lib/tokentab /etc/default/tokentab; do
+  [ ! -e "$p" ] || fail "$p exists already; this test makes and removes it"
+done
 
 step "tools"
 missing=()
@@ -276,7 +288,6 @@ echo "   binary gone; user, /var/lib/tokentab and /etc/default/tokentab kept"
 
 step "dpkg --purge"
 dpkg_locked --purge tokentab >/dev/null
-INSTALLED=no
 ! getent passwd tokentab >/dev/null || fail "the user tokentab is left after purge"
 ! getent group tokentab >/dev/null || fail "the group tokentab is left after purge"
 ! dpkg -L tokentab >/dev/null 2>&1 || fail "dpkg still knows tokentab's files"
