@@ -143,5 +143,8 @@ if [ $# -eq 0 ]; then
   skips=()
   for t in "${SQLITE_ONLY[@]}"; do skips+=(--skip "$t"); done
   TOKENTAB_TEST_BACKEND=postgres cargo test --locked --test it -- "${filters[@]}" "${skips[@]}"
+  # Issue 23: the Debian package (built, installed, removed, purged) and the static musl binary.
+  echo "== the Debian package and the static binary"
+  bash tests/package/run.sh
 fi
 echo "== all green in ${SECONDS} s"

@@ -11,6 +11,8 @@ pub mod logging;
 mod report;
 mod rotate;
 pub mod scan;
+#[cfg(unix)]
+pub mod sd_notify;
 pub mod serve;
 pub mod switch;
 pub mod table;

@@ -278,7 +278,11 @@ pub async fn run(args: ServeArgs, data_dir: Option<PathBuf>, log_level: Option<&
     if let Err(e) = print_start(&handle) {
         say(format, "ERROR", &format!("cannot write to stdout: {e}"));
     }
+    #[cfg(unix)]
+    super::sd_notify::ready();
     let terminated = signals.until_stop(&handle).await;
+    #[cfg(unix)]
+    super::sd_notify::stopping();
     if terminated && !drain.is_zero() {
         handle.start_draining();
         tracing::info!(

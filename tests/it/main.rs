@@ -50,6 +50,7 @@ mod serve_balancer;
 mod serve_client_addr;
 mod serve_drain;
 mod serve_network;
+mod serve_notify;
 mod serve_pg_restart;
 mod serve_replicas;
 mod serve_shutdown;
