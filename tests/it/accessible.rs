@@ -3,7 +3,10 @@
 //! revoke, with the whole output checked byte by byte; the same under `LC_ALL=C TERM=dumb`;
 //! bad input at every prompt; the end of input; a refused token and an unreachable server.
 
+mod actions;
 mod pty;
+mod server;
+mod tmux;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -224,12 +227,28 @@ fn journey_under_dumb_terminal_and_c_locale_sends_no_escape_at_all() {
 
 /// Runs the binary with `input` on a pipe; returns (exit code, stdout + stderr).
 fn piped(url: &str, token: &str, input: &str) -> (i32, String) {
+    piped_env(url, token, input, &["--accessible"], &[])
+}
+
+/// As [`piped`] with `args` and `extra` variables (which win).
+fn piped_env(
+    url: &str,
+    token: &str,
+    input: &str,
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> (i32, String) {
     let home = Home::new();
+    let mut vars = env(&home, "dumb", None, url, token);
+    for (k, v) in extra {
+        vars.retain(|(name, _)| name != k);
+        vars.push(((*k).to_owned(), (*v).to_owned()));
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_tokentab"))
-        .args(["--accessible"])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env(&home, "dumb", None, url, token))
+        .envs(vars)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

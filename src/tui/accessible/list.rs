@@ -41,7 +41,7 @@ pub async fn load(s: &mut Session) -> Step<bool> {
     rows.set(Vec::new(), now);
     rows.set_filter(&filter);
     let mut cursor: Option<String> = None;
-    let mut said = Instant::now();
+    let mut progress = Progress::new(Instant::now());
     let mut total: Option<u64> = None;
     for _ in 0..MAX_PAGES {
         let page = client.list_tokens_page(&query, cursor.as_deref(), Some(FETCH));
@@ -65,13 +65,8 @@ pub async fn load(s: &mut Session) -> Step<bool> {
             Some(next) => cursor = Some(next),
             None => break,
         }
-        if said.elapsed() >= PROGRESS_EVERY {
-            said = Instant::now();
-            let of = total.map_or(String::new(), |t| format!(" of {}", thousands(t)));
-            s.io.say(&format!(
-                "Loading, {}{of} tokens.",
-                thousands(rows.len() as u64)
-            ));
+        if progress.due(Instant::now()) {
+            s.io.say(&progress_words(rows.len() as u64, total));
         }
     }
     rows.recount(now);
@@ -84,6 +79,32 @@ pub async fn load(s: &mut Session) -> Step<bool> {
     ));
     s.rows = Some(rows);
     Ok(true)
+}
+
+/// Progress is said at most every [`PROGRESS_EVERY`].
+pub struct Progress {
+    last: Instant,
+}
+
+impl Progress {
+    pub fn new(start: Instant) -> Progress {
+        Progress { last: start }
+    }
+
+    /// Whether to say progress at `now` (and, if so, counts it as said).
+    pub fn due(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.last) < PROGRESS_EVERY {
+            return false;
+        }
+        self.last = now;
+        true
+    }
+}
+
+/// "Loading, 40,000 of 120,000 tokens." (without "of" when the server gives no total).
+pub fn progress_words(loaded: u64, total: Option<u64>) -> String {
+    let of = total.map_or(String::new(), |t| format!(" of {}", thousands(t)));
+    format!("Loading, {}{of} tokens.", thousands(loaded))
 }
 
 /// The list journey: pages, filter, details. Returns to the main menu or quits.
@@ -143,6 +164,10 @@ pub async fn browse(s: &mut Session) -> Step<Next> {
                     };
                     if details::open(s, row).await? == Next::Quit {
                         return Ok(Next::Quit);
+                    }
+                    // A rotate (or a token found gone) asks for a fresh list.
+                    if s.rows.is_none() && !load(s).await? {
+                        return Ok(Next::Menu);
                     }
                     show_page(s, &mut page);
                 }
@@ -225,4 +250,24 @@ fn show_page(s: &mut Session, page: &mut usize) {
         }
     }
     s.io.say(&lines.join("\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_said_in_words_at_most_every_few_seconds() {
+        assert_eq!(
+            progress_words(40_000, Some(120_000)),
+            "Loading, 40,000 of 120,000 tokens."
+        );
+        assert_eq!(progress_words(5, None), "Loading, 5 tokens.");
+        let t0 = Instant::now();
+        let mut p = Progress::new(t0);
+        assert!(!p.due(t0 + Duration::from_millis(2_900)));
+        assert!(p.due(t0 + Duration::from_secs(3)));
+        assert!(!p.due(t0 + Duration::from_secs(5)));
+        assert!(p.due(t0 + Duration::from_secs(6)));
+    }
 }
