@@ -39,6 +39,10 @@ pub async fn run_tui(cfg: &Resolved, inputs: Inputs) -> ExitCode {
     };
     let mut conn = match connect(cfg).await {
         Ok(c) => c,
+        Err(e) if cfg.accessible => {
+            eprintln!("{}", crate::tui::accessible::error_line(&e.to_string()));
+            return ExitCode::from(e.exit_code());
+        }
         Err(e) => {
             eprintln!("tokentab: {e}");
             return ExitCode::from(e.exit_code());

@@ -4,6 +4,7 @@
 //! bad input at every prompt; the end of input; a refused token and an unreachable server.
 
 mod actions;
+mod clipboard;
 mod pty;
 mod server;
 mod tmux;
@@ -271,7 +272,8 @@ fn piped_env(
 fn bad_input_at_every_prompt_is_said_and_asked_again_and_nothing_is_lost() {
     let s = harness().seeded().start_blocking();
     let input = [
-        "7", // menu
+        "7",             // menu
+        "\u{1b}[31mred", // menu: an escape typed comes back made safe
         "1",
         "zz",
         "99",
@@ -307,6 +309,7 @@ fn bad_input_at_every_prompt_is_said_and_asked_again_and_nothing_is_lost() {
     assert_eq!(code, 0, "{text}");
     for said in [
         "Error: \"7\" is not a menu choice; type a number from 1 to 6.",
+        "Error: \"\u{fffd}[31mred\" is not a menu choice; type a number from 1 to 6.",
         "Error: \"zz\" is not a list command.",
         "Error: There is no row 99; the rows are numbered 1 to ",
         "Error: The filter does not read: status:bogus? use expiring, expired, active, never or disabled.",
@@ -351,6 +354,17 @@ fn end_of_input_closes_with_a_sentence() {
     p.send_eof();
     p.expect("Input ended, so tokentab is closing. Goodbye.");
     assert!(p.wait_exit().success());
+    // Ctrl-C at a question: a sentence, and the shell's code for an interrupt.
+    let mut p = Pty::start(
+        &["--accessible"],
+        &env(&home, "dumb", None, &s.url(), s.admin()),
+    );
+    p.expect(MENU_PROMPT);
+    p.send("3");
+    p.expect("Description, required");
+    p.send_raw(b"\x03");
+    p.expect("Interrupted, so tokentab is closing. Goodbye.");
+    assert_eq!(p.wait_exit().code(), Some(130));
     // On a pipe, in the middle of a create: nothing is created.
     let before = s.get(s.admin(), "/access/api/v1/tokens?limit=1000").1["tokens"]
         .as_array()
@@ -391,6 +405,36 @@ fn refused_token_and_unreachable_server_read_as_errors() {
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains("Error: The tokens could not be loaded: cannot reach the server"),
+        "{text}"
+    );
+    // Before the session: a token file that cannot be read.
+    let (code, text) = piped_env(
+        &s.url(),
+        "",
+        "6\n",
+        &["--accessible", "--token-file", "/nonexistent/token"],
+        &[],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.starts_with("Error: ") && text.trim_end().ends_with('.'),
+        "{text}"
+    );
+    // Read-only: nothing to create.
+    let (code, text) = piped_env(
+        &s.url(),
+        s.admin(),
+        "2\n6\n",
+        &["--accessible", "--readonly"],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Read-only: creating, revoking and rotating are off."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Error: This session is read-only; tokens cannot be created here."),
         "{text}"
     );
 }

@@ -74,6 +74,15 @@ const HELP: &str = "This is tokentab's accessible mode: every screen is a few li
     A new token's secret is shown once, on a line of its own, and never again.\n\
     Ctrl-D or Ctrl-C leaves at any question.";
 
+/// "Error: …" as a sentence, for what goes wrong before the session starts (the server cannot
+/// be reached or its token read).
+pub fn error_line(text: &str) -> String {
+    format!(
+        "Error: {}",
+        words::sentence(&crate::model::sanitize::clean(text))
+    )
+}
+
 /// Runs the accessible mode until the person quits or the input ends.
 pub async fn run(opts: TuiOptions) -> ExitCode {
     let clipboard = Clipboard::new(opts.clipboard_mode, ClipEnv::from_process());

@@ -141,6 +141,11 @@ impl Pty {
         self.master.flush().expect("flush");
     }
 
+    /// Bytes as typed (Ctrl-C is `\x03`).
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).expect("type");
+    }
+
     /// Ctrl-D at the start of a line: the end of input.
     pub fn send_eof(&mut self) {
         self.master.write_all(b"\x04").expect("type ^D");
