@@ -77,33 +77,33 @@ fn a_slow_load_says_its_progress_in_words() {
         vec![Reply::json_value(200, &token("me-1", "me", "admin"))],
     );
     let page = |i: usize, cursor: Option<&str>| {
-        let mut v = json!({"tokens": [token(&format!("t-{i}"), &format!("token {i}"), "admin")], "total": 3});
+        let mut v = json!({"tokens": [token(&format!("t-{i}"), &format!("token {i}"), "admin")], "total": 6});
         if let Some(c) = cursor {
             v["cursor"] = json!(c);
         }
         v
     };
-    f.on(
-        "GET",
-        TOKENS,
-        vec![
-            Reply::json_value(200, &page(1, Some("c2"))),
-            // This page takes longer than the progress interval.
-            Reply::json_value(200, &page(2, Some("c3"))).delay(Duration::from_millis(3_300)),
-            Reply::json_value(200, &page(3, None)),
-        ],
-    );
+    // Six pages; only the second is slower than the progress interval.
+    let mut replies: Vec<Reply> = (1..=6)
+        .map(|i| {
+            let next = (i < 6).then(|| format!("c{}", i + 1));
+            Reply::json_value(200, &page(i, next.as_deref()))
+        })
+        .collect();
+    replies[1] = replies[1].clone().delay(Duration::from_millis(3_300));
+    f.on("GET", TOKENS, replies);
     let home = Home::new();
     let mut p = Pty::start(&["--accessible"], &env(&home, "dumb", None, &f.url(), "t"));
     p.expect(MENU_PROMPT);
     p.send("1");
     let said = p.expect(LIST_PROMPT);
-    assert!(said.contains("Loading, 2 of 3 tokens."), "{said}");
+    assert!(said.contains("Loading, 2 of 6 tokens."), "{said}");
+    // Said after the slow page (and after the first, if even that took 3 s), not after each.
     assert!(
-        !said.contains("Loading, 1 of 3"),
+        said.matches("Loading, ").count() <= 2,
         "not for every page: {said}"
     );
-    assert!(said.contains("Loaded 3 tokens"), "{said}");
+    assert!(said.contains("Loaded 6 tokens"), "{said}");
     p.send("q");
     assert!(p.wait_exit().success());
 }
