@@ -111,7 +111,7 @@ fn journey(term: &str, lc_all: Option<&str>) -> (Vec<u8>, String) {
     p.send("edge-eu");
     p.expect("default read:");
     p.send("read write");
-    p.expect("Added permission row 1: fleet edge-eu in project demo, read, write.");
+    p.expect("Added permission row 1: fleet edge-eu in project demo: read and write.");
     p.expect("Add another permission row? Type yes or no, default no:");
     p.send("no");
     let summary =
@@ -121,7 +121,7 @@ fn journey(term: &str, lc_all: Option<&str>) -> (Vec<u8>, String) {
         "{summary}"
     );
     assert!(
-        summary.contains("Permission row 1: fleet edge-eu in project demo, read, write."),
+        summary.contains("Permission row 1: fleet edge-eu in project demo: read and write."),
         "{summary}"
     );
     p.send("yes");
@@ -153,7 +153,8 @@ fn journey(term: &str, lc_all: Option<&str>) -> (Vec<u8>, String) {
     p.send("f edge readers, accessible");
     let found = p.expect(LIST_PROMPT);
     assert!(
-        found.contains("1. edge readers, accessible. User admin. Status active"),
+        found.contains("1. edge readers, accessible. User admin. Status active")
+            && found.contains("Scope Custom, fleet edge-eu in project demo: read and write. Id "),
         "{found}"
     );
     p.send("1");
@@ -163,7 +164,7 @@ fn journey(term: &str, lc_all: Option<&str>) -> (Vec<u8>, String) {
         "{details}"
     );
     assert!(
-        details.contains("Permission 1: fleet edge-eu in project demo: read, write."),
+        details.contains("Permission 1: fleet edge-eu in project demo: read and write."),
         "{details}"
     );
     p.send("1");
@@ -327,7 +328,7 @@ fn bad_input_at_every_prompt_is_said_and_asked_again_and_nothing_is_lost() {
     for kept in [
         "Description: kept description.",
         "Owner: admin.",
-        "Permission row 1: fleet lab in project demo, read, delete.",
+        "Permission row 1: fleet lab in project demo: read and delete.",
     ] {
         assert!(text.contains(kept), "{kept:?} in:\n{text}");
     }

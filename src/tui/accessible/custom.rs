@@ -14,6 +14,7 @@ use crate::model::{Actions, EntityKind, EntityRef, Scope};
 use super::Session;
 use super::io::Step;
 use super::rotate::ask_yes_no;
+use super::words::grant_words;
 
 /// Names listed in a prompt before "type ? to list them" takes over.
 const LIST_IN_PROMPT: usize = 12;
@@ -50,7 +51,7 @@ pub async fn ask_rows(s: &mut Session) -> Step<Scope> {
             scope = next;
             s.io.say(&format!(
                 "Added permission row {n}: {}.",
-                row_words(&target, actions)
+                grant_words(&target, actions)
             ));
         }
         let more = !scope.is_empty()
@@ -66,21 +67,8 @@ pub fn row_lines(scope: &Scope) -> Vec<String> {
     scope
         .grants()
         .enumerate()
-        .map(|(i, (t, a))| format!("Permission row {}: {}.", i + 1, row_words(t, a)))
+        .map(|(i, (t, a))| format!("Permission row {}: {}.", i + 1, grant_words(t, a)))
         .collect()
-}
-
-fn row_words(t: &EntityRef, a: Actions) -> String {
-    let what = match t {
-        EntityRef::Project { project } => format!("project {}", clean(project)),
-        EntityRef::Fleet { project, fleet } => {
-            format!("fleet {} in project {}", clean(fleet), clean(project))
-        }
-        EntityRef::Device { project, device } => {
-            format!("device {} in project {}", clean(device), clean(project))
-        }
-    };
-    format!("{what}, {}", a.labels().to_lowercase())
 }
 
 async fn ask_kind(s: &mut Session) -> Step<EntityKind> {

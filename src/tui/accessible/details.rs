@@ -12,7 +12,7 @@ use crate::model::sanitize::clean;
 use super::super::app::confirm::PREFIX_LEN;
 use super::super::app::tokens::Row;
 use super::io::Step;
-use super::words::{expiry_words, last_used_words, status_words, yes_no};
+use super::words::{expiry_words, grant_words, last_used_words, status_words, yes_no};
 use super::{Next, Session, rotate};
 
 const ACTIONS: &str = "Token actions. Type a number and press Enter.\n\
@@ -77,12 +77,9 @@ fn say_details(s: &mut Session, t: &Token) {
             lines.push("Scope: Custom.".to_owned());
             for (i, (target, acts)) in scope.grants().enumerate() {
                 lines.push(format!(
-                    "Permission {}: {} {} in project {}: {}.",
+                    "Permission {}: {}.",
                     i + 1,
-                    target.kind().as_str(),
-                    clean(target.name()),
-                    clean(target.project()),
-                    acts.labels().to_lowercase()
+                    grant_words(target, acts)
                 ));
             }
         }

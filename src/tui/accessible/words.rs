@@ -3,9 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::model::sanitize::clean;
+
 use crate::model::expiry::relative_text;
 use crate::model::filter_query::last_used_text;
-use crate::model::{Token, TokenStatus};
+use crate::model::{Actions, EntityRef, Token, TokenStatus};
 
 /// `text` as a sentence: a capital first letter and a full stop unless it ends with one.
 pub fn sentence(text: &str) -> String {
@@ -97,9 +99,48 @@ pub fn token_line(n: usize, t: &Token, scope_summary: &str, now: DateTime<Utc>) 
         t.username(),
         status_words(t.status(now)),
         expiry_words(t, now),
-        scope_summary,
+        scope_words(t, scope_summary),
         short_id(&t.token_id),
     )
+}
+
+/// One grant in words: "fleet edge-eu in project demo: read and write".
+pub fn grant_words(t: &EntityRef, a: Actions) -> String {
+    let what = match t {
+        EntityRef::Project { project } => format!("project {}", clean(project)),
+        EntityRef::Fleet { project, fleet } => {
+            format!("fleet {} in project {}", clean(fleet), clean(project))
+        }
+        EntityRef::Device { project, device } => {
+            format!("device {} in project {}", clean(device), clean(project))
+        }
+    };
+    let labels = a.labels().to_lowercase();
+    let acts = match labels.rsplit_once(", ") {
+        Some((head, last)) => format!("{head} and {last}"),
+        None => labels,
+    };
+    format!("{what}: {acts}")
+}
+
+/// A token's scope in words: "Admin", "User", "Custom, fleet edge-eu in project demo: read,
+/// and 2 more permissions", or the server's text when it does not parse.
+pub fn scope_words(t: &Token, summary: &str) -> String {
+    match t.parsed_scope() {
+        Some(scope) if scope.is_custom() => {
+            let mut grants = scope.grants();
+            let Some((first, acts)) = grants.next() else {
+                return summary.to_owned();
+            };
+            let more = match grants.count() {
+                0 => String::new(),
+                1 => ", and 1 more permission".to_owned(),
+                n => format!(", and {n} more permissions"),
+            };
+            format!("Custom, {}{more}", grant_words(first, acts))
+        }
+        _ => summary.to_owned(),
+    }
 }
 
 /// "last used 3 days ago" / "never used".
@@ -126,6 +167,37 @@ mod tests {
         assert_eq!(yes_no(" Yes ", false), Some(true));
         assert_eq!(yes_no("", false), Some(false));
         assert_eq!(yes_no("maybe", false), None);
+    }
+
+    #[test]
+    fn scopes_in_words() {
+        let t = |scope: &str| Token {
+            token_id: "t".into(),
+            description: String::new(),
+            subject: "admin".into(),
+            issuer: String::new(),
+            issued_at: Utc::now(),
+            expiry: None,
+            scope: Some(scope.into()),
+            refreshable: false,
+            last_used: None,
+            user_disabled: false,
+        };
+        let custom =
+            t("connect:fleet:demo/edge-eu:rw connect:project:lab:r connect:device:demo/d-1:rwd");
+        assert_eq!(
+            scope_words(&custom, "Custom"),
+            "Custom, fleet edge-eu in project demo: read and write, and 2 more permissions"
+        );
+        assert_eq!(
+            scope_words(&t("applied-permissions/admin"), "Admin"),
+            "Admin"
+        );
+        let dev = t("connect:device:demo/d-1:rwd");
+        assert_eq!(
+            scope_words(&dev, "Custom"),
+            "Custom, device d-1 in project demo: read, write and delete"
+        );
     }
 
     #[test]
