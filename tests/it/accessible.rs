@@ -439,3 +439,41 @@ fn refused_token_and_unreachable_server_read_as_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn with_mask_secret_the_token_is_printed_only_when_asked_for() {
+    let s = harness().seeded().start_blocking();
+    let args = ["--accessible", "--mask-secret"];
+    let marker = "This is the only time it is shown: it will not be shown again.";
+    // Enter: never printed.
+    let (code, text) = piped_env(
+        &s.url(),
+        s.admin(),
+        "2\nmasked acc\n\n\nyes\n\n6\n",
+        &args,
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Masked mode is on, so the token is not printed."),
+        "{text}"
+    );
+    assert!(
+        text.contains("The token was not printed, and it cannot be shown again."),
+        "{text}"
+    );
+    assert!(!text.contains(marker), "{text}");
+    let secret_like = |l: &str| {
+        l.len() >= 40
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    assert!(!text.lines().any(secret_like), "no secret printed:\n{text}");
+    // "show": printed once, and live.
+    let input = "2\nmasked show acc\n\n\nyes\nshow\n\n6\n";
+    let (code, text) = piped_env(&s.url(), s.admin(), input, &args, &[]);
+    assert_eq!(code, 0, "{text}");
+    let secret = line_after(&text, marker);
+    assert_eq!(text.matches(&secret).count(), 1, "{text}");
+    assert_eq!(s.get(&secret, "/access/api/v1/tokens/me").0, StatusCode::OK);
+}

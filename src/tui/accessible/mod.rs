@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::api::Client;
+use crate::model::filter_query::KEYS;
 use crate::model::settings::ClipboardMode;
 use crate::secret::clipboard::{ClipEnv, Clipboard};
 
@@ -43,6 +44,8 @@ pub(crate) struct Session {
     pub rows: Option<Rows>,
     pub clipboard_mode: ClipboardMode,
     pub clipboard_clear_secs: u64,
+    /// `--mask-secret`: a new token is printed only when asked for.
+    pub mask_secret: bool,
     pub servers: Vec<ServerEntry>,
     pub current_server: Option<String>,
     pub connector: Option<Arc<dyn Connector>>,
@@ -63,16 +66,24 @@ const MENU: &str = "Main menu. Type a number and press Enter.\n\
     5. Help.\n\
     6. Quit.";
 
-const HELP: &str = "This is tokentab's accessible mode: every screen is a few lines of text, \
-    and every question waits for a line you type and Enter.\n\
-    In the list, type a row number for its details, n for the next page, p for the previous \
-    page, f followed by filter words to filter, f alone to clear the filter, r to reload, and \
-    b to go back.\n\
-    Filter words are those of the tab: free text, user:NAME, status:expiring, status:expired, \
-    status:active, status:never, scope:user, scope:admin, scope:custom, scope:fleet, \
-    scope:device, scope:project and unused:30d.\n\
-    A new token's secret is shown once, on a line of its own, and never again.\n\
-    Ctrl-D or Ctrl-C leaves at any question.";
+/// The help, its filter words taken from the filter's own list ([`KEYS`]).
+fn help() -> String {
+    let keys: Vec<String> = KEYS
+        .iter()
+        .map(|(k, what)| format!("{k}: {what}"))
+        .collect();
+    format!(
+        "This is tokentab's accessible mode: every screen is a few lines of text, and every \
+         question waits for a line you type and Enter.\n\
+         In the list, type a row number for its details, n for the next page, p for the previous \
+         page, f followed by filter words to filter, f alone to clear the filter, r to reload, \
+         and b to go back.\n\
+         Filter words are those of the tab: free text matches anywhere in a row, and {}.\n\
+         A new token's secret is shown once, on a line of its own, and never again.\n\
+         Ctrl-D or Ctrl-C leaves at any question.",
+        keys.join("; ")
+    )
+}
 
 /// "Error: …" as a sentence, for what goes wrong before the session starts (the server cannot
 /// be reached or its token read).
@@ -96,6 +107,7 @@ pub async fn run(opts: TuiOptions) -> ExitCode {
         rows: None,
         clipboard_mode: opts.clipboard_mode,
         clipboard_clear_secs: opts.clipboard_clear_secs,
+        mask_secret: opts.mask_secret,
         servers: opts.servers,
         current_server: opts.current_server,
         connector: opts.connector,
@@ -130,7 +142,7 @@ async fn session(s: &mut Session) -> Step<()> {
             "3" | "custom" => create::create(s, true).await?,
             "4" | "switch" | "server" => switch::switch(s).await?,
             "5" | "?" | "h" | "help" => {
-                s.io.say(HELP);
+                s.io.say(&help());
                 Next::Menu
             }
             "6" | "q" | "quit" | "exit" => Next::Quit,

@@ -92,6 +92,23 @@ pub async fn show(s: &mut Session, created: CreatedToken, about: &str) -> Step<(
     };
     s.io.say(&format!("{} {when}", sentence(about)));
     let outcome = copy(s, &secret);
+    if s.mask_secret {
+        // --mask-secret (recorded consoles): printed only when asked for, as the tab's reveal.
+        s.io.say(&copy_words(s, &outcome));
+        let answer =
+            s.io.ask(
+                "Masked mode is on, so the token is not printed. Type show to print it once, or \
+                 press Enter to go on without it.",
+            )
+            .await;
+        let show = matches!(&answer, Ok(a) if a.eq_ignore_ascii_case("show"));
+        if !show {
+            drop(secret);
+            s.io.say("The token was not printed, and it cannot be shown again.");
+            start_clear_timer(s, &outcome);
+            return answer.map(|_| ());
+        }
+    }
     s.io.say(
         "The token follows on the next line. This is the only time it is shown: it will not be \
          shown again.",
@@ -102,16 +119,22 @@ pub async fn show(s: &mut Session, created: CreatedToken, about: &str) -> Step<(
         let _ = write_all_fd(out.as_fd(), secret.expose().as_bytes());
         let _ = write_all_fd(out.as_fd(), b"\n");
     }
-    s.io.say(&copy_words(s, &outcome));
+    if !s.mask_secret {
+        s.io.say(&copy_words(s, &outcome));
+    }
     let read =
         s.io.ask("Press Enter when you have saved it. After that it is never shown again.")
             .await;
     drop(secret);
     clear_scrollback(s);
+    start_clear_timer(s, &outcome);
+    read.map(|_| ())
+}
+
+fn start_clear_timer(s: &mut Session, outcome: &CopyOutcome) {
     if outcome.clears_on_timer() && s.clipboard_clear_secs > 0 {
         s.io.clear_at = Some(Instant::now() + Duration::from_secs(s.clipboard_clear_secs));
     }
-    read.map(|_| ())
 }
 
 fn write_all_fd(fd: std::os::fd::BorrowedFd<'_>, mut bytes: &[u8]) -> std::io::Result<()> {
