@@ -208,7 +208,7 @@ fn copy_words(s: &Session, outcome: &CopyOutcome) -> String {
 }
 
 fn clear_scrollback(s: &mut Session) {
-    let is_tty = rustix::termios::isatty(std::io::stdout());
+    let is_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let term = std::env::var("TERM").ok();
     match clear_plan(term.as_deref(), is_tty) {
         ClearPlan::Sequence => {
