@@ -381,6 +381,18 @@ fn end_of_input_closes_with_a_sentence() {
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(before, after, "nothing was created");
+    // "cancel" at a question of the form: back to the menu, nothing created.
+    let (code, text) = piped(&s.url(), s.admin(), "3\nhalf a token\ncancel\n6\n");
+    assert_eq!(code, 0, "{text}");
+    let cancelled = text
+        .find("Cancelled. Nothing was created.")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(text[cancelled..].contains("Main menu."), "{text}");
+    assert!(text.trim_end().ends_with("Goodbye."), "{text}");
+    let after = s.get(s.admin(), "/access/api/v1/tokens?limit=1000").1["tokens"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(before, after, "nothing was created");
 }
 
 #[test]

@@ -14,19 +14,30 @@ use crate::model::expiry::{self, Expiry, ServerLimits};
 use crate::model::sanitize::{clean, text_field_problem};
 
 use super::super::app::form::{DEFAULT_EXPIRY, Form, MAX_DESCRIPTION};
-use super::io::Step;
+use super::io::{Step, Stop};
 use super::rotate::ask_yes_no;
 use super::words::{sentence, spoken};
 use super::{Next, Session, custom, secret};
 
 pub async fn create(s: &mut Session, custom: bool) -> Step<Next> {
+    match form(s, custom).await {
+        Err(Stop::Cancelled) => {
+            s.io.say("Cancelled. Nothing was created.");
+            Ok(Next::Menu)
+        }
+        other => other,
+    }
+}
+
+async fn form(s: &mut Session, custom: bool) -> Step<Next> {
     if s.readonly {
         s.io.error("this session is read-only; tokens cannot be created here");
         return Ok(Next::Menu);
     }
     let kind = if custom { "Custom" } else { "User" };
     s.io.say(&format!(
-        "New {kind} token. Answer each question and press Enter. Ctrl-D leaves at any question."
+        "New {kind} token. Answer each question and press Enter; type cancel to leave without \
+         creating anything."
     ));
     let client = Arc::clone(&s.client);
     // Without them only the formats are said; the server still checks.
@@ -97,7 +108,7 @@ pub async fn create(s: &mut Session, custom: bool) -> Step<Next> {
 async fn ask_description(s: &mut Session) -> Step<String> {
     loop {
         let d =
-            s.io.ask(&format!(
+            s.io.ask_form(&format!(
                 "Description, required, at most {MAX_DESCRIPTION} characters:"
             ))
             .await?;
@@ -141,7 +152,7 @@ async fn ask_expiry(s: &mut Session, limits: Option<ServerLimits>) -> Step<Strin
         expiry::formats_text()
     );
     loop {
-        let typed = s.io.ask(&prompt).await?;
+        let typed = s.io.ask_form(&prompt).await?;
         let text = match (typed.is_empty(), &default) {
             (true, Some(d)) => d.clone(),
             (true, None) => {
@@ -176,7 +187,7 @@ async fn ask_owner(s: &mut Session) -> Step<String> {
         None => "Owner: the user the token belongs to; type ? to list users:".to_owned(),
     };
     loop {
-        let typed = s.io.ask(&prompt).await?;
+        let typed = s.io.ask_form(&prompt).await?;
         let name = match (typed.as_str(), &default) {
             ("?", _) => {
                 list_users(s).await?;

@@ -74,7 +74,7 @@ pub fn row_lines(scope: &Scope) -> Vec<String> {
 async fn ask_kind(s: &mut Session) -> Step<EntityKind> {
     loop {
         let typed =
-            s.io.ask("Target entity: type project, fleet or device, default project:")
+            s.io.ask_form("Target entity: type project, fleet or device, default project:")
                 .await?;
         match typed.to_lowercase().as_str() {
             "" | "project" | "p" => return Ok(EntityKind::Project),
@@ -110,7 +110,7 @@ async fn ask_choice(
         .map_or(String::new(), |d| format!("; default {d}"));
     let prompt = format!("{what}{listed}{default_words}:");
     loop {
-        let typed = s.io.ask(&prompt).await?;
+        let typed = s.io.ask_form(&prompt).await?;
         let name = match (typed.as_str(), &default) {
             ("?", _) if !names.is_empty() => {
                 s.io.say(&format!("{}.", names.join(", ")));
@@ -147,7 +147,7 @@ async fn ask_device(s: &mut Session, project: String) -> Step<EntityRef> {
     loop {
         let typed = s
             .io
-            .ask(&format!(
+            .ask_form(&format!(
                 "Device id in project {project}; type ? followed by a few letters to search, or ? alone to list the first {DEVICES_LISTED}:"
             ))
             .await?;
@@ -198,7 +198,7 @@ async fn ask_actions(s: &mut Session) -> Step<Actions> {
     loop {
         let typed = s
             .io
-            .ask("Permissions: any of read, write and delete, or their letters r, w and d; default read:")
+            .ask_form("Permissions: any of read, write and delete, or their letters r, w and d; default read:")
             .await?;
         match parse_actions(&typed) {
             Ok(a) => return Ok(a),

@@ -27,6 +27,8 @@ pub enum Stop {
     Eof,
     /// Ctrl-C, SIGTERM or SIGHUP.
     Interrupted,
+    /// "cancel" typed at a question of a form: back to the menu, nothing made.
+    Cancelled,
 }
 
 /// `Err(Stop)` ends the session; every prompt and call returns one.
@@ -97,6 +99,15 @@ impl Io {
     pub async fn ask(&mut self, prompt: &str) -> Step<String> {
         self.say(prompt);
         Ok(self.read().await?.trim().to_owned())
+    }
+
+    /// [`Io::ask`] at a question of a form, where "cancel" alone leaves the form.
+    pub async fn ask_form(&mut self, prompt: &str) -> Step<String> {
+        let answer = self.ask(prompt).await?;
+        if answer.eq_ignore_ascii_case("cancel") {
+            return Err(Stop::Cancelled);
+        }
+        Ok(answer)
     }
 
     /// Runs one API call, bounded by the call timeout; Ctrl-C ends the session meanwhile.

@@ -122,6 +122,8 @@ pub async fn run(opts: TuiOptions) -> ExitCode {
             s.io.say("Input ended, so tokentab is closing. Goodbye.");
             ExitCode::SUCCESS
         }
+        // Only a form returns it, and catches it; here for completeness.
+        Err(Stop::Cancelled) => ExitCode::SUCCESS,
         Err(Stop::Interrupted) => {
             s.io.say("Interrupted, so tokentab is closing. Goodbye.");
             ExitCode::from(130)
