@@ -1,6 +1,6 @@
 //! The accessible mode's other journeys on a PTY: an admin token revoked only with its id's
 //! first characters typed; rotate; a User token; switching server; turned on by the
-//! environment and by the config file (and resolved flag > env > file).
+//! environment and by the config file (and resolved flag > env > file); --mask-secret.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use tokentab::config::{Env, Flags, Inputs, resolve};
 
 use super::pty::Pty;
-use super::{LIST_PROMPT, MENU_PROMPT, env, line_after};
+use super::{LIST_PROMPT, MENU_PROMPT, env, line_after, piped_env};
 use crate::common::service::harness;
 use crate::common::tab::Home;
 
@@ -234,4 +234,42 @@ fn piped_with_config(url: &str, token: &str, cfg: &std::path::Path) -> (i32, Str
         &[],
         &[("TOKENTAB_CONFIG", &cfg.display().to_string())],
     )
+}
+
+#[test]
+fn with_mask_secret_the_token_is_printed_only_when_asked_for() {
+    let s = harness().seeded().start_blocking();
+    let args = ["--accessible", "--mask-secret"];
+    let marker = "This is the only time it is shown: it will not be shown again.";
+    // Enter: never printed.
+    let (code, text) = piped_env(
+        &s.url(),
+        s.admin(),
+        "2\nmasked acc\n\n\nyes\n\n6\n",
+        &args,
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Masked mode is on, so the token is not printed."),
+        "{text}"
+    );
+    assert!(
+        text.contains("The token was not printed, and it cannot be shown again."),
+        "{text}"
+    );
+    assert!(!text.contains(marker), "{text}");
+    let secret_like = |l: &str| {
+        l.len() >= 40
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    assert!(!text.lines().any(secret_like), "no secret printed:\n{text}");
+    // "show": printed once, and live.
+    let input = "2\nmasked show acc\n\n\nyes\nshow\n\n6\n";
+    let (code, text) = piped_env(&s.url(), s.admin(), input, &args, &[]);
+    assert_eq!(code, 0, "{text}");
+    let secret = line_after(&text, marker);
+    assert_eq!(text.matches(&secret).count(), 1, "{text}");
+    assert_eq!(s.get(&secret, "/access/api/v1/tokens/me").0, StatusCode::OK);
 }
