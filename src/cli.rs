@@ -117,6 +117,11 @@ pub struct TuiArgs {
     #[arg(long)]
     pub no_color: bool,
 
+    /// Plain lines and numbered prompts for screen readers instead of the full-screen tab
+    /// (also TOKENTAB_ACCESSIBLE=1 and config `accessible = true`).
+    #[arg(long)]
+    pub accessible: bool,
+
     /// Symbols to draw: unicode, vt (the Linux console's font) or ascii (7-bit). Default: from
     /// the locale and TERM (also TOKENTAB_GLYPHS).
     #[arg(long, value_enum, value_name = "SET")]

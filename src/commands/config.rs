@@ -35,6 +35,7 @@ fn tui_flags(a: &TuiArgs) -> TuiFlags {
         clipboard_clear: a.clipboard_clear,
         mask_secret: a.mask_secret,
         no_color: a.no_color,
+        accessible: a.accessible,
         glyphs: a.glyphs,
         refresh: a.refresh,
     }

@@ -15,7 +15,10 @@ use super::switch::ProfileConnector;
 /// from them.
 pub async fn run_tui(cfg: &Resolved, inputs: Inputs) -> ExitCode {
     // A bad [keys] / [theme] entry refuses to start, before anything else happens.
-    if let Err(e) = crate::tui::customisation(&cfg.keys, &cfg.theme, cfg.banner_color.as_deref()) {
+    if !cfg.accessible
+        && let Err(e) =
+            crate::tui::customisation(&cfg.keys, &cfg.theme, cfg.banner_color.as_deref())
+    {
         eprintln!("tokentab: {e}");
         return ExitCode::from(2);
     }
@@ -36,12 +39,18 @@ pub async fn run_tui(cfg: &Resolved, inputs: Inputs) -> ExitCode {
     };
     let mut conn = match connect(cfg).await {
         Ok(c) => c,
+        Err(e) if cfg.accessible => {
+            eprintln!("{}", crate::tui::accessible::error_line(&e.to_string()));
+            return ExitCode::from(e.exit_code());
+        }
         Err(e) => {
             eprintln!("tokentab: {e}");
             return ExitCode::from(e.exit_code());
         }
     };
     let embedded = conn.embedded.is_some();
+    // Issue 21: the same session in plain lines and prompts.
+    let accessible = cfg.accessible;
     // The connector owns the embedded service from here on (it may start it later, too).
     let connector = Arc::new(ProfileConnector::new(inputs, cfg, &mut conn));
     let opts = TuiOptions {
@@ -64,6 +73,12 @@ pub async fn run_tui(cfg: &Resolved, inputs: Inputs) -> ExitCode {
         current_server: crate::config::switch::current_key(cfg),
         connector: Some(connector.clone()),
     };
+    if accessible {
+        let code = crate::tui::accessible::run(opts).await;
+        conn.close().await;
+        connector.close().await;
+        return code;
+    }
     let result = crate::tui::run(opts).await;
     conn.close().await;
     connector.close().await;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// The variables tokentab reads (a profile's `token_env` names are added by the loader).
-pub const KNOWN_VARS: [&str; 21] = [
+pub const KNOWN_VARS: [&str; 22] = [
     "TOKENTAB_URL",
     "TOKENTAB_TOKEN",
     "TOKENTAB_TOKEN_FILE",
@@ -14,6 +14,7 @@ pub const KNOWN_VARS: [&str; 21] = [
     "TOKENTAB_CLIPBOARD",
     "TOKENTAB_CLIPBOARD_CLEAR",
     "TOKENTAB_MASK_SECRET",
+    "TOKENTAB_ACCESSIBLE",
     "TOKENTAB_GLYPHS",
     // The automatic glyph set reads the locale and the terminal type.
     "LC_ALL",

@@ -17,6 +17,8 @@ pub struct FileConfig {
     pub clipboard_clear: Option<u64>,
     pub mouse: Option<bool>,
     pub mask_secret: Option<bool>,
+    /// Issue 21: plain lines and prompts for screen readers instead of the full-screen tab.
+    pub accessible: Option<bool>,
     pub no_color: Option<bool>,
     pub glyphs: Option<GlyphSet>,
     /// Seconds between quiet refreshes; 0 = off.

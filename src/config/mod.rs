@@ -105,6 +105,8 @@ pub struct TuiFlags {
     pub mask_secret: bool,
     pub no_color: bool,
     pub glyphs: Option<GlyphSet>,
+    /// `--accessible` (issue 21).
+    pub accessible: bool,
     pub refresh: Option<u64>,
 }
 
@@ -145,6 +147,8 @@ pub struct Resolved {
     pub clipboard_clear_secs: u64,
     pub mouse: bool,
     pub mask_secret: bool,
+    /// Issue 21: the line-based front end for screen readers instead of the full-screen tab.
+    pub accessible: bool,
     pub no_color: bool,
     /// The glyph set and why it was chosen ("TERM=linux: the Linux console's font").
     pub glyphs: GlyphSet,
@@ -192,6 +196,7 @@ impl std::fmt::Debug for Resolved {
             .field("clipboard_clear_secs", &self.clipboard_clear_secs)
             .field("mouse", &self.mouse)
             .field("mask_secret", &self.mask_secret)
+            .field("accessible", &self.accessible)
             .field("no_color", &self.no_color)
             .field("glyphs", &self.glyphs)
             .field("refresh_secs", &self.refresh_secs)

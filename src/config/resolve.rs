@@ -55,6 +55,7 @@ pub fn resolve_as(inp: &Inputs, choice: ProfileChoice) -> Result<Resolved, Confi
         clipboard_clear_secs: tui.clipboard_clear_secs,
         mouse: tui.mouse,
         mask_secret: tui.mask_secret,
+        accessible: tui.accessible,
         no_color: tui.no_color,
         glyphs: tui.glyphs,
         glyphs_reason: tui.glyphs_reason,
@@ -143,6 +144,7 @@ struct TuiSettings {
     clipboard_clear_secs: u64,
     mouse: bool,
     mask_secret: bool,
+    accessible: bool,
     no_color: bool,
     glyphs: GlyphSet,
     glyphs_reason: String,
@@ -200,6 +202,19 @@ fn tui_settings(
         ],
         false,
     );
+    // Issue 21: --accessible > TOKENTAB_ACCESSIBLE > config `accessible`.
+    let accessible = pick(
+        sources,
+        "accessible",
+        [
+            flags
+                .accessible
+                .then_some((true, Source::Flag("--accessible"))),
+            env_bool(env, "TOKENTAB_ACCESSIBLE")?,
+            cfg.accessible.map(|m| (m, Source::File)),
+        ],
+        false,
+    );
     let no_color = pick(
         sources,
         "no_color",
@@ -227,6 +242,7 @@ fn tui_settings(
         clipboard_clear_secs,
         mouse,
         mask_secret,
+        accessible,
         no_color,
         glyphs,
         glyphs_reason,

@@ -86,6 +86,7 @@ pub fn show(r: &Resolved) -> String {
     line("clipboard_clear", &clear, r.source_of("clipboard_clear"));
     line("mouse", on(r.mouse), r.source_of("mouse"));
     line("mask_secret", on(r.mask_secret), r.source_of("mask_secret"));
+    line("accessible", on(r.accessible), r.source_of("accessible"));
     line("no_color", on(r.no_color), r.source_of("no_color"));
     line(
         "glyphs",

@@ -1,5 +1,6 @@
 //! The terminal UI: terminal init/restore around `runtime::run`.
 
+pub mod accessible;
 pub mod app;
 pub mod export_file;
 pub mod glyphs;

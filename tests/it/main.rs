@@ -10,6 +10,7 @@
 
 mod common;
 
+mod accessible;
 mod api_retry;
 mod api_shapes;
 mod api_tls;
