@@ -56,6 +56,7 @@ mod service_admin_users;
 mod service_admin_util;
 mod service_at_rest;
 mod service_audit;
+mod service_bulk_revoke;
 mod service_crash;
 mod service_devices;
 mod service_durability;
