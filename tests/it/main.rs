@@ -17,6 +17,7 @@ mod cli_admin;
 mod cli_admin_devices;
 mod cli_admin_jfrog;
 mod cli_audit;
+mod cli_bulk_revoke;
 mod cli_parity;
 mod cli_tokens;
 mod clipboard_env;
