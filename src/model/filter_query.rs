@@ -284,6 +284,7 @@ mod tests {
             refreshable: false,
             last_used: used_days.map(|d| now() - Duration::days(d)),
             user_disabled: false,
+            last_from: None,
         }
     }
 

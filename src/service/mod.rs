@@ -6,6 +6,7 @@ mod auth_cache;
 mod bootstrap;
 mod connection;
 mod error;
+mod last_use;
 mod operator;
 mod principal;
 mod revocation;

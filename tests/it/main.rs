@@ -63,6 +63,7 @@ mod service_devices;
 mod service_durability;
 mod service_hostile;
 mod service_jfrog_calls;
+mod service_last_use;
 mod service_limits;
 mod service_logs;
 mod service_membership;

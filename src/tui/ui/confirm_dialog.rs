@@ -245,6 +245,14 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 ),
                 kv("Scope", t.scope_summary()),
             ];
+            // Where the last recorded use came from (issue 20), right under "Last used".
+            if let Some(from) = &t.last_from {
+                let at = l.len().min(10);
+                let from_lines = [("Used from", &from.source), ("User agent", &from.agent)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| kv(k, v.clone())));
+                l.splice(at..at, from_lines);
+            }
             if let Some(note) = t.disabled_note() {
                 // Right under the status it explains, in the error style, wrapped under the
                 // values' column.

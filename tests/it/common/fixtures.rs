@@ -52,6 +52,7 @@ pub fn info(
         project: None,
         scope: scope.map(str::to_owned),
         user_status: None,
+        last_use: None,
     }
 }
 

@@ -215,6 +215,12 @@ CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled, status ON users
     FOR EACH ROW WHEN (NEW.disabled IS DISTINCT FROM OLD.disabled)
     EXECUTE FUNCTION tokentab_changes_stale();
 "#,
+    // Issue 20 item 5 (bulk helper): where a token was last used, written with last_used (the
+    // source address and the sanitized, capped user agent of that use).
+    r#"
+ALTER TABLE tokens ADD COLUMN last_source text;
+ALTER TABLE tokens ADD COLUMN last_agent text;
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

@@ -159,6 +159,7 @@ fn as_token(row: &TokenRow) -> Token {
         refreshable: row.refreshable,
         last_used: row.last_used.and_then(at),
         user_disabled: row.user_disabled,
+        last_from: None,
     }
 }
 

@@ -195,6 +195,12 @@ CREATE TRIGGER change_user_disabled AFTER UPDATE OF disabled ON users
     WHEN NEW.disabled IS NOT OLD.disabled
     BEGIN UPDATE token_changes SET seq = seq + 1, stale_before = seq + 1 WHERE id = 0; END;
 "#,
+    // Issue 20 item 5 (bulk helper): where a token was last used, written with last_used (the
+    // source address and the sanitized, capped user agent of that use).
+    r#"
+ALTER TABLE tokens ADD COLUMN last_source TEXT;
+ALTER TABLE tokens ADD COLUMN last_agent TEXT;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

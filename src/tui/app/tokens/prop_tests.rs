@@ -43,6 +43,7 @@ fn any_token() -> impl Strategy<Value = Token> {
             refreshable: false,
             last_used: used.map(|d| now() - chrono::Duration::days(d)),
             user_disabled: false,
+            last_from: None,
         },
     )
 }
