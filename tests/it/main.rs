@@ -99,6 +99,7 @@ mod tui_jfrog;
 mod tui_journey;
 mod tui_msgs;
 mod tui_msgs_tmux;
+mod tui_revoke_shown;
 mod tui_scroll;
 mod tui_scroll_tmux;
 mod tui_secret;

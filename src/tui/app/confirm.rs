@@ -58,6 +58,8 @@ pub struct Confirm {
     pub started: bool,
     /// Marked rows the filter hides: left out of this revoke, and the dialog says so.
     pub hidden_marked: usize,
+    /// `D` (every row the filter shows): `required` is the number of rows, not an ID prefix.
+    pub by_count: bool,
 }
 
 impl Confirm {
@@ -73,6 +75,7 @@ impl Confirm {
             typed: Input::default(),
             started: false,
             hidden_marked: 0,
+            by_count: false,
         }
     }
 
@@ -176,6 +179,11 @@ impl Confirm {
                 table.sign_out(cx);
             }
         }
+        if self.by_count && self.finished() {
+            let (text, error) = self.tally();
+            cx.say(text, error);
+            return false;
+        }
         if !self.finished() || self.bulk() {
             return false;
         }
@@ -225,6 +233,8 @@ impl Confirm {
                     return true;
                 } else if self.started {
                     // Running: Esc cancels.
+                } else if !self.unlocked() && self.by_count {
+                    cx.say("type the number of tokens shown to confirm", true);
                 } else if !self.unlocked() {
                     cx.say(
                         "type the first 4 characters of the token ID (any case) to confirm",

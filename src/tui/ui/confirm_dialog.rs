@@ -81,10 +81,12 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
         lines.push(Line::from(Span::styled(n.clone(), theme.warn())));
     }
     if let Some(p) = &c.required {
-        lines.push(Line::from(Span::styled(
-            format!("Admin token: type its ID's first 4 characters, any case ({p}):"),
-            theme.warn(),
-        )));
+        let ask = if c.by_count {
+            format!("Every row the filter shows: type how many ({p}) to revoke them all:")
+        } else {
+            format!("Admin token: type its ID's first 4 characters, any case ({p}):")
+        };
+        lines.push(Line::from(Span::styled(ask, theme.warn())));
         let ok = if c.unlocked() {
             format!(" {}", g.ok)
         } else {
