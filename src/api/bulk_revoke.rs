@@ -113,6 +113,17 @@ impl Client {
     }
 }
 
+/// Revoke exactly these tokens (the tab's `D`: the rows it showed and the count typed for
+/// them, admin-scoped ones included; the service still keeps the caller's own).
+pub fn ids_request(ids: Vec<String>) -> BulkRevokeRequest {
+    BulkRevokeRequest {
+        token_ids: Some(ids),
+        include_admin: true,
+        dry_run: false,
+        ..BulkRevokeRequest::default()
+    }
+}
+
 pub fn bulk_token(t: &Token, kept: Option<&str>) -> BulkToken {
     BulkToken {
         token_id: t.token_id.clone(),

@@ -10,8 +10,10 @@ use common::tmux::TmuxSession;
 use crossterm::event::KeyCode;
 use serde_json::json;
 use tokentab::api::RevokeOutcome;
+use tokentab::api::bulk_revoke::BulkAnswer;
+use tokentab::model::bulk_revoke::{BulkRevokeReply, BulkToken};
 use tokentab::tui::app::Overlay;
-use tokentab::tui::app::revoke_shown::{NO_FILTER, NO_ROWS};
+use tokentab::tui::app::revoke_shown::{NO_FILTER, NO_ROWS, ONE_BY_ONE};
 use tokentab::tui::msg::{Answer, Effect, Owner, Request};
 
 fn status(app: &tokentab::tui::app::App) -> String {
@@ -65,32 +67,92 @@ fn d_revokes_every_row_shown_once_the_count_is_typed() {
     key(&mut app, KeyCode::Backspace);
     typing(&mut app, "2");
     let fx = key(&mut app, KeyCode::Enter);
+    // One request for every row shown: the service revokes them in one transaction.
+    let (bulk, ids) = bulk_call(&fx);
+    assert_eq!(ids.len(), 2, "{fx:?}");
+    let status_line = render_text(&mut app, 120, 40);
+    assert!(status_line.contains("revoking 0/2"), "{status_line}");
+    let done = BulkRevokeReply {
+        dry_run: false,
+        matched: 2,
+        revoked: 2,
+        tokens: ids.iter().map(|i| bulk_token(i)).collect(),
+        kept: vec![],
+    };
+    app.update(reply(
+        Owner::Confirm,
+        bulk,
+        Answer::BulkRevoked(Ok(BulkAnswer::Done(done))),
+    ));
+    assert_eq!(status(&app), "revoked 2 of 2 tokens the filter showed");
+    assert_eq!(app.table.rows.visible_len(), 0, "the rows went");
+    for t in ids {
+        assert!(app.table.rows.find(&t).is_none(), "{t}");
+    }
+}
+
+fn bulk_token(id: &str) -> BulkToken {
+    BulkToken {
+        token_id: id.into(),
+        description: String::new(),
+        username: String::new(),
+        scope: String::new(),
+        kept_because: None,
+    }
+}
+
+fn bulk_call(fx: &[Effect]) -> (tokentab::tui::msg::ReqId, Vec<String>) {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Call {
+                owner: Owner::Confirm,
+                id,
+                request: Request::BulkRevoke(ids),
+            } => Some((*id, ids.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no bulk revoke: {fx:?}"))
+}
+
+/// Against a server without the bulk endpoint (a JFrog Platform): one revoke per row, said.
+#[test]
+fn d_without_a_bulk_endpoint_revokes_one_by_one_and_says_so() {
+    let mut app = loaded(120, 40);
+    key(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "demo");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('D'));
+    typing(&mut app, "2");
+    key(&mut app, KeyCode::Tab);
+    let fx = key(&mut app, KeyCode::Enter);
+    let (bulk, _) = bulk_call(&fx);
+    let fx = app.update(reply(
+        Owner::Confirm,
+        bulk,
+        Answer::BulkRevoked(Ok(BulkAnswer::NoEndpoint)),
+    ));
+    assert_eq!(status(&app), ONE_BY_ONE);
     let calls: Vec<_> = fx
         .iter()
         .filter_map(|e| match e {
             Effect::Call {
                 owner: Owner::Confirm,
                 id,
-                request: Request::RevokeToken(t),
-            } => Some((*id, t.clone())),
+                request: Request::RevokeToken(_),
+            } => Some(*id),
             _ => None,
         })
         .collect();
     assert_eq!(calls.len(), 2, "{fx:?}");
-    let status_line = render_text(&mut app, 120, 40);
-    assert!(status_line.contains("revoking 0/2"), "{status_line}");
-    for (id, _) in &calls {
+    for id in calls {
         app.update(reply(
             Owner::Confirm,
-            *id,
+            id,
             Answer::Revoked(Ok(RevokeOutcome::Revoked)),
         ));
     }
     assert_eq!(status(&app), "revoked 2 of 2 tokens the filter showed");
-    assert_eq!(app.table.rows.visible_len(), 0, "the rows went");
-    for (_, t) in calls {
-        assert!(app.table.rows.find(&t).is_none(), "{t}");
-    }
+    assert_eq!(app.table.rows.visible_len(), 0);
 }
 
 #[test]

@@ -166,6 +166,10 @@ impl Confirm {
     /// the tab's own token gone signs the tab out. True when the dialog closes (a single
     /// revoke finished; the status line says how). A bulk revoke stays open with its results.
     pub fn on_reply(&mut self, id: ReqId, answer: Answer, table: &mut Table, cx: &mut Ctx) -> bool {
+        let answer = match answer {
+            Answer::BulkRevoked(r) => return self.on_bulk(id, r, table, cx),
+            other => other,
+        };
         let Answer::Revoked(r) = answer else {
             return false;
         };
@@ -240,6 +244,8 @@ impl Confirm {
                         "type the first 4 characters of the token ID (any case) to confirm",
                         true,
                     );
+                } else if self.by_count {
+                    self.start_bulk(cx);
                 } else {
                     self.started = true;
                     for t in &mut self.targets {
