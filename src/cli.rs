@@ -341,20 +341,45 @@ pub enum TokensCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Revoke tokens by id.
+    /// Revoke tokens by id, or every token a scope target, user or filter picks.
     ///
-    /// Exit 0 only when every id was revoked; 1 when one was not (unknown,
+    /// By id: exit 0 only when every id was revoked; 1 when one was not (unknown,
     /// already revoked, not yours: said per id on stderr) or failed; 2 for an argument that
     /// cannot be a token id, or an admin token not confirmed.
+    ///
+    /// By --scope, --user or --filter (issue 20): a dry run listing what would go unless --yes;
+    /// admin-scoped tokens and your own are kept (listed) unless --include-admin; exit 1 when
+    /// nothing matches.
     Revoke {
         /// Token ids (letters, digits, '.', '_', '-'; at most 64 characters).
-        #[arg(required = true, value_name = "TOKEN_ID")]
+        #[arg(
+            required_unless_present_any = ["scope", "user", "filter"],
+            conflicts_with_all = ["scope", "user", "filter"],
+            value_name = "TOKEN_ID"
+        )]
         ids: Vec<String>,
+        /// Every token whose scope reaches this target: project:P, fleet:P/F, device:P/[F/]D
+        /// (grants on it, on what contains it, or on what it contains).
+        #[arg(long, value_name = "TARGET")]
+        scope: Option<String>,
+        /// With --scope: only tokens whose grants name the target itself.
+        #[arg(long, requires = "scope")]
+        exact: bool,
+        /// Every token of this user.
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Every token the tab's filter words pick (e.g. 'unused:90d', 'user:alice status:never').
+        #[arg(long, value_name = "WORDS")]
+        filter: Option<String>,
+        /// Take admin-scoped tokens too (they reach everything; kept otherwise).
+        #[arg(long)]
+        include_admin: bool,
         /// Print the outcome of every id as JSON.
         #[arg(long)]
         json: bool,
         /// Revoke admin tokens without asking (otherwise the terminal asks for the first 4
-        /// characters of each admin token's id, and without a terminal it refuses).
+        /// characters of each admin token's id, and without a terminal it refuses). With
+        /// --scope, --user or --filter: revoke what the dry run lists.
         #[arg(long, short = 'y')]
         yes: bool,
         #[command(flatten)]

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod bulk_revoke;
 pub mod client;
 pub mod connect;
 pub mod error;

@@ -12,7 +12,7 @@ use super::sanitize::sanitize_text;
 use super::token::Token;
 use super::wire::AuditEntry;
 
-pub const HEADER: [&str; 10] = [
+pub const HEADER: [&str; 12] = [
     "token_id",
     "description",
     "user",
@@ -23,6 +23,8 @@ pub const HEADER: [&str; 10] = [
     "last_used",
     "scope",
     "scope_summary",
+    "last_used_from",
+    "last_used_agent",
 ];
 
 /// `2026-11-26T12:00:00Z`.
@@ -49,7 +51,7 @@ pub fn field(cell: &str) -> String {
 }
 
 /// The cells of one token's row, in [`HEADER`] order (before guarding and quoting).
-pub fn cells(t: &Token, now: DateTime<Utc>) -> [String; 10] {
+pub fn cells(t: &Token, now: DateTime<Utc>) -> [String; 12] {
     let text = |s: &str| sanitize_text(s);
     [
         text(&t.token_id),
@@ -62,6 +64,18 @@ pub fn cells(t: &Token, now: DateTime<Utc>) -> [String; 10] {
         t.last_used.map(iso).unwrap_or_default(),
         text(t.scope.as_deref().unwrap_or("")),
         text(&t.scope_summary()),
+        text(
+            t.last_from
+                .as_ref()
+                .and_then(|f| f.source.as_deref())
+                .unwrap_or(""),
+        ),
+        text(
+            t.last_from
+                .as_ref()
+                .and_then(|f| f.agent.as_deref())
+                .unwrap_or(""),
+        ),
     ]
 }
 

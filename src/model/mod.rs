@@ -1,6 +1,7 @@
 //! Domain types shared by the service, the client and the TUI. No I/O, no async.
 
 pub mod admin;
+pub mod bulk_revoke;
 pub mod clock;
 pub mod counts;
 pub mod csv;

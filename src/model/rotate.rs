@@ -90,6 +90,7 @@ mod tests {
             refreshable: false,
             last_used: None,
             user_disabled: false,
+            last_from: None,
         }
     }
 

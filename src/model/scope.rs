@@ -8,6 +8,8 @@ use super::entity::{
     EntityKind, EntityRef, IdError, ResourcePath, shown, validate_name, validate_project_key,
 };
 
+pub mod selector;
+
 pub const MAX_SCOPE_LEN: usize = 500;
 pub const ADMIN: &str = "applied-permissions/admin";
 pub const USER: &str = "applied-permissions/user";

@@ -23,6 +23,17 @@ pub struct Token {
     /// The subject user is disabled (the server said `user_status: "disabled"`): the token is
     /// refused until the user is enabled again.
     pub user_disabled: bool,
+    /// Where the last recorded use came from (our extension; None when the server did not
+    /// say). The list's rows in the tab do not keep it: Details asks for the token.
+    pub last_from: Option<LastFrom>,
+}
+
+/// The client address and user agent of a token's last recorded use, as the server stored
+/// them (escaped and capped there; still sanitized again wherever shown).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LastFrom {
+    pub source: Option<String>,
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +155,7 @@ mod tests {
             refreshable: false,
             last_used: None,
             user_disabled: false,
+            last_from: None,
         }
     }
 

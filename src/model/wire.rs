@@ -138,6 +138,20 @@ pub struct TokenInfo {
     /// tokens are refused until the user is enabled again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_status: Option<String>,
+    /// Our extension (issue 20): where the last recorded use came from (boxed: most
+    /// listings of a real JFrog server have none, and every answer the tab carries stays small).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub last_use: Option<Box<LastUseWire>>,
+}
+
+/// `last_used_from` (the client address) and `last_used_agent` (the user agent, escaped and
+/// capped by the service) of a token's last recorded use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastUseWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_agent: Option<String>,
 }
 
 fn epoch(secs: i64) -> Option<DateTime<Utc>> {
@@ -160,6 +174,13 @@ impl TokenInfo {
             user_disabled: self
                 .user_status
                 .is_some_and(|s| s.trim().eq_ignore_ascii_case("disabled")),
+            last_from: self
+                .last_use
+                .filter(|u| u.last_used_from.is_some() || u.last_used_agent.is_some())
+                .map(|u| super::token::LastFrom {
+                    source: u.last_used_from,
+                    agent: u.last_used_agent,
+                }),
         }
     }
 }

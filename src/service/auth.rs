@@ -13,6 +13,7 @@ use crate::model::scope::Scope;
 use crate::model::token_format::{self, Shape};
 
 use super::error::{ApiErr, StoreError};
+use super::last_use::Seen;
 pub use super::principal::Principal;
 use super::state::AppState;
 use super::store::backend::Db;
@@ -80,6 +81,32 @@ fn record_use(state: &AppState, token_id: String, now: i64) {
     });
 }
 
+/// Records this use when due: with where it came from when the request says
+/// ([`super::last_use`]: the hourly refresh, or a changed address or agent), else as before.
+fn record_seen(state: &AppState, token_id: &str, now: i64, hourly: bool, seen: Option<&Seen>) {
+    let Some(seen) = seen else {
+        if hourly {
+            record_use(state, token_id.to_owned(), now);
+        }
+        return;
+    };
+    if !state
+        .auth_cache
+        .last_seen
+        .due(token_id, seen.print(), now, hourly)
+    {
+        return;
+    }
+    let db = Arc::clone(&state.db);
+    let (id, seen) = (token_id.to_owned(), seen.clone());
+    tokio::spawn(async move {
+        let done = db.note_last_use(id, now, seen.source, seen.agent).await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not record last_used");
+        }
+    });
+}
+
 /// The revocation epoch from a read that began after the request arrived, shared with the
 /// requests for which that is true too (single flight, [`super::revocation`]). SQLite: on the
 /// caller's thread; PostgreSQL: one primary-key statement.
@@ -98,8 +125,20 @@ async fn current_epoch(state: &AppState) -> Result<u64, ApiErr> {
 
 /// Authenticates a request: 401 for missing, malformed, unknown, revoked or expired tokens.
 /// Validity is read after the request arrived (see [`super::revocation`]).
+#[allow(dead_code)] // for a caller without the request's parts ([`authenticate_seen`] records where from)
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, ApiErr> {
     authenticate_hash(state, bearer_hash(headers)?).await
+}
+
+/// [`authenticate`], recording where the request came from ([`super::last_use`]).
+pub async fn authenticate_seen(
+    state: &AppState,
+    headers: &HeaderMap,
+    seen: &Seen,
+) -> Result<Arc<Principal>, ApiErr> {
+    let hash = bearer_hash(headers)?;
+    let epoch = current_epoch(state).await?;
+    authenticate_at_seen(state, hash, epoch, Some(seen)).await
 }
 
 /// The hash of a request's bearer secret: 401 when it is missing or not of our shape (checked
@@ -123,6 +162,16 @@ pub async fn authenticate_at(
     hash: [u8; 32],
     epoch: u64,
 ) -> Result<Arc<Principal>, ApiErr> {
+    authenticate_at_seen(state, hash, epoch, None).await
+}
+
+/// [`authenticate_at`], recording where the request came from when `seen` says.
+pub async fn authenticate_at_seen(
+    state: &AppState,
+    hash: [u8; 32],
+    epoch: u64,
+    seen: Option<&Seen>,
+) -> Result<Arc<Principal>, ApiErr> {
     let now = now();
     let expired = || ApiErr::unauthorized("this access token has expired");
     if let Some(hit) = state
@@ -132,9 +181,7 @@ pub async fn authenticate_at(
         if hit.expiry.is_some_and(|e| e <= now) {
             return Err(expired());
         }
-        if hit.touch {
-            record_use(state, hit.principal.token_id.clone(), now);
-        }
+        record_seen(state, &hit.principal.token_id, now, hit.touch, seen);
         return Ok(hit.principal);
     }
     let row = state
@@ -166,10 +213,17 @@ pub async fn authenticate_at(
         ApiErr::unauthorized("this access token's scope is not valid")
     })?;
     let mut last_used = row.token.last_used;
-    if last_used.is_none_or(|t| now - t >= LAST_USED_GRANULARITY) {
-        record_use(state, row.token.token_id.clone(), now);
+    let hourly = last_used.is_none_or(|t| now - t >= LAST_USED_GRANULARITY);
+    if hourly {
         last_used = Some(now);
     }
+    state.auth_cache.last_seen.seed(
+        &row.token.token_id,
+        row.token.last_source.as_deref(),
+        row.token.last_agent.as_deref(),
+        row.token.last_used.unwrap_or(0),
+    );
+    record_seen(state, &row.token.token_id, now, hourly, seen);
     let principal = Arc::new(Principal {
         token_id: row.token.token_id,
         username: row.token.username,
@@ -207,7 +261,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiErr;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiErr> {
-        authenticate(state, &parts.headers).await.map(Caller)
+        let seen = Seen::of(parts);
+        authenticate_seen(state, &parts.headers, &seen)
+            .await
+            .map(Caller)
     }
 }
 

@@ -31,6 +31,8 @@ struct Inner {
 pub struct AuthCache {
     inner: Mutex<Inner>,
     pub epochs: EpochReader,
+    /// Where each token was last used, as last written (issue 20 item 5).
+    pub last_seen: super::last_use::LastSeen,
 }
 
 /// A cache hit.

@@ -7,6 +7,7 @@ mod bootstrap;
 mod connection;
 pub mod edge;
 mod error;
+mod last_use;
 mod operator;
 mod principal;
 mod revocation;

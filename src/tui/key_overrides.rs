@@ -12,6 +12,7 @@ use super::keymap::{Action, Binding, Key, KeyMap, Mode, Modes};
 pub const BINDABLE: &[(&str, Action)] = &[
     ("new", Action::New),
     ("revoke", Action::Revoke),
+    ("revoke_shown", Action::RevokeShown),
     ("filter", Action::Filter),
     ("help", Action::Help),
     ("quit", Action::Quit),

@@ -22,6 +22,8 @@ pub enum Action {
     New,
     RowActions,
     Revoke,
+    /// `D`: revoke every row the filter shows (after the count is typed).
+    RevokeShown,
     Mark,
     Refresh,
     Help,

@@ -180,6 +180,9 @@ pub enum Request {
     GetToken(String),
     CreateToken(CreateTokenRequest),
     RevokeToken(String),
+    /// Revoke these tokens in one request (`D`, issue 20); a server without the bulk endpoint
+    /// answers `NoEndpoint` and the caller revokes one by one.
+    BulkRevoke(Vec<String>),
     Pick(PickQuery),
     /// The caller's lifetime rules (the create form's expiry help).
     TokenLimits,
@@ -212,6 +215,8 @@ pub enum Answer {
     Page(ApiResult<TokenPage>),
     Created(ApiResult<CreatedToken>),
     Revoked(ApiResult<RevokeOutcome>),
+    /// For `BulkRevoke`.
+    BulkRevoked(ApiResult<crate::api::bulk_revoke::BulkAnswer>),
     Picked(ApiResult<PickPage>),
     /// For `TokenLimits`: None when the server says nothing.
     Limits(ApiResult<Option<crate::model::expiry::ServerLimits>>),

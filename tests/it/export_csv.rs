@@ -87,7 +87,8 @@ async fn list_csv_quotes_hostile_descriptions_and_guards_formulas() {
     let first_line = o.stdout.split(|b| *b == b'\n').next().unwrap_or_default();
     assert_eq!(
         String::from_utf8_lossy(first_line).trim_end_matches('\r'),
-        "token_id,description,user,subject,issued,expiry,status,last_used,scope,scope_summary"
+        "token_id,description,user,subject,issued,expiry,status,last_used,scope,scope_summary,\
+         last_used_from,last_used_agent"
     );
     let (header, rows) = read_csv(&o.stdout);
     assert_eq!(
@@ -103,6 +104,8 @@ async fn list_csv_quotes_hostile_descriptions_and_guards_formulas() {
             "last_used",
             "scope",
             "scope_summary",
+            "last_used_from",
+            "last_used_agent",
         ]
     );
     assert_eq!(rows.len(), hostile.len());

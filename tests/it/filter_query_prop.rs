@@ -72,6 +72,7 @@ fn token(i: usize, s: &Spec) -> Token {
             .used_days
             .map(|d| now() - Duration::days(d) + Duration::minutes(1)),
         user_disabled: s.user == DISABLED_USER,
+        last_from: None,
     }
 }
 

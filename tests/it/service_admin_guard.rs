@@ -108,6 +108,8 @@ const SCOPED: &[(&str, &str)] = &[
     ("DELETE", "/access/api/v1/tokens/revoke"),
     ("GET", "/access/api/v1/tokens/{id}"),
     ("DELETE", "/access/api/v1/tokens/{id}"),
+    // Bulk revoke (issue 20): the rights of revoke by id (service_bulk_revoke tests them).
+    ("POST", "/tokentab/api/v1/tokens/revoke"),
     ("GET", "/access/api/v1/projects"),
     // The caller's own lifetime rules (the create form's help): any valid token.
     ("GET", "/access/api/v1/config/token/default_expiry"),

@@ -18,6 +18,7 @@ use crate::model::token::is_token_id_shape;
 use super::connect::connect;
 use super::report::Failure;
 
+mod bulk_revoke;
 mod create;
 mod list;
 mod revoke;
@@ -34,13 +35,15 @@ pub async fn run(cmd: TokensCommand, cfg: &Resolved) -> ExitCode {
         Err(e) => return Failure::from(e).report(),
     };
     // A secret that did not reach its reader is not a quiet success.
+    let bulk = bulk_revoke::BulkArgs::of(&cmd);
     let prints_secret = matches!(cmd, TokensCommand::Create(_) | TokensCommand::Rotate { .. });
     let result = match cmd {
         TokensCommand::List(args) => list::list(&conn.client, &args).await,
         TokensCommand::Create(args) => create::create(&conn.client, &args, cfg).await,
-        TokensCommand::Revoke { ids, json, yes, .. } => {
+        TokensCommand::Revoke { ids, json, yes, .. } if !bulk.asked() => {
             revoke::revoke(&conn.client, &ids, json, yes).await
         }
+        TokensCommand::Revoke { .. } => bulk_revoke::bulk_revoke(&conn.client, &bulk).await,
         TokensCommand::Rotate {
             id,
             json,
@@ -86,6 +89,7 @@ fn check_usage(cmd: &TokensCommand, cfg: &Resolved) -> Result<(), Failure> {
             for id in ids {
                 check_id(id)?;
             }
+            bulk_revoke::BulkArgs::of(cmd).check()?;
         }
     }
     if cfg.readonly && !matches!(cmd, TokensCommand::List(_) | TokensCommand::Audit(_)) {

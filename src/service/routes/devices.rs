@@ -24,8 +24,9 @@ use crate::model::entity::{ResourcePath, validate_name};
 use crate::model::scope::Action;
 use crate::model::wire::{DeviceInfo, DeviceList, DevicePatch, FleetList};
 
-use super::super::auth::{BearerHash, Caller, Principal, authenticate_at, authenticate_hash};
+use super::super::auth::{BearerHash, Caller, Principal, authenticate_at_seen, authenticate_hash};
 use super::super::error::ApiErr;
+use super::super::last_use::Seen;
 use super::super::state::AppState;
 use super::super::store::audit::Record;
 use super::super::store::backend::DeviceWrite;
@@ -145,6 +146,7 @@ fn authorize(
 pub async fn get_one(
     State(state): State<AppState>,
     BearerHash(hash): BearerHash,
+    seen: Seen,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
     let ids = match path {
@@ -167,7 +169,7 @@ pub async fn get_one(
             .db
             .device_with_epoch(project.clone(), uuid.clone())
             .await?;
-        let p = authenticate_at(&state, hash, epoch).await?;
+        let p = authenticate_at_seen(&state, hash, epoch, Some(&seen)).await?;
         authorize(&p, dev, &project, &uuid, Action::Read)
     };
     match read.await {

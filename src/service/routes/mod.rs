@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod body;
 mod body_deadline;
+mod bulk_revoke;
 mod device_import;
 mod device_register;
 mod devices;
@@ -73,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tokentab/api/v1/audit", get(audit::list))
         .route("/tokentab/api/v1/tokens/lookup", post(token_lookup::lookup))
+        .route(
+            "/tokentab/api/v1/tokens/revoke",
+            post(bulk_revoke::bulk_revoke),
+        )
         .route(
             "/access/api/v1/config/token/default_expiry",
             get(token_config::default_expiry).put(token_config::set_default_expiry),

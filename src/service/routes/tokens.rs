@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::model::token::is_token_id_shape;
-use crate::model::wire::{TokenInfo, TokenList};
+use crate::model::wire::{LastUseWire, TokenInfo, TokenList};
 
 use super::super::auth::{Caller, Principal, hash_secret, is_well_formed};
 use super::super::error::ApiErr;
@@ -52,6 +52,12 @@ pub fn token_info(state: &AppState, t: TokenRow) -> TokenInfo {
             }
             .into(),
         ),
+        last_use: (t.last_source.is_some() || t.last_agent.is_some()).then(|| {
+            Box::new(LastUseWire {
+                last_used_from: t.last_source,
+                last_used_agent: t.last_agent,
+            })
+        }),
     }
 }
 

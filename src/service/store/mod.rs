@@ -38,6 +38,7 @@ pub mod admin;
 pub mod audit;
 pub mod backend;
 mod backend_admin;
+mod backend_bulk;
 mod backend_changes;
 mod backend_settings;
 pub mod changes;
@@ -52,4 +53,6 @@ pub mod sqlite;
 pub mod target;
 pub mod tokens;
 mod tx;
+
+pub use rules::bulk_revoke::BulkRevoke;
 pub mod work;

@@ -35,6 +35,10 @@ pub struct TokenRow {
     pub last_used: Option<i64>,
     /// Its user is disabled (issue 17: the listing and details show it).
     pub user_disabled: bool,
+    /// Where the last recorded use came from: the client address and the user agent
+    /// (sanitized and capped when written; issue 20 item 5).
+    pub last_source: Option<String>,
+    pub last_agent: Option<String>,
 }
 
 /// What authentication needs about the token behind a secret.
@@ -344,6 +348,8 @@ mod tests {
             expiry: None,
             last_used: None,
             user_disabled: false,
+            last_source: None,
+            last_agent: None,
         };
         for key in OrderKey::ALL {
             for descending in [false, true] {

@@ -114,6 +114,15 @@ pub(crate) trait Tx {
     async fn set_chain_start(&self, token_id: &str, start: i64) -> Res<()>;
     /// `last_used = max(last_used, now)`.
     async fn touch_last_used(&self, token_id: &str, now: i64) -> Res<()>;
+    /// `last_used = now` with the use's address and agent, unless a later use is stored
+    /// (issue 20 item 5).
+    async fn note_last_use(
+        &self,
+        token_id: &str,
+        now: i64,
+        source: Option<&str>,
+        agent: Option<&str>,
+    ) -> Res<()>;
     /// The token behind a secret's hash, revoked or not, with what authentication needs.
     async fn auth_by_hash(&self, hash: &[u8; 32]) -> Res<Option<AuthRow>>;
     /// `limit + 1` rows at most: `TokenPage::cut` makes the page.

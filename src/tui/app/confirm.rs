@@ -58,6 +58,8 @@ pub struct Confirm {
     pub started: bool,
     /// Marked rows the filter hides: left out of this revoke, and the dialog says so.
     pub hidden_marked: usize,
+    /// `D` (every row the filter shows): `required` is the number of rows, not an ID prefix.
+    pub by_count: bool,
 }
 
 impl Confirm {
@@ -73,6 +75,7 @@ impl Confirm {
             typed: Input::default(),
             started: false,
             hidden_marked: 0,
+            by_count: false,
         }
     }
 
@@ -163,6 +166,10 @@ impl Confirm {
     /// the tab's own token gone signs the tab out. True when the dialog closes (a single
     /// revoke finished; the status line says how). A bulk revoke stays open with its results.
     pub fn on_reply(&mut self, id: ReqId, answer: Answer, table: &mut Table, cx: &mut Ctx) -> bool {
+        let answer = match answer {
+            Answer::BulkRevoked(r) => return self.on_bulk(id, r, table, cx),
+            other => other,
+        };
         let Answer::Revoked(r) = answer else {
             return false;
         };
@@ -175,6 +182,11 @@ impl Confirm {
             if table.me_id.as_deref() == Some(token_id.as_str()) {
                 table.sign_out(cx);
             }
+        }
+        if self.by_count && self.finished() {
+            let (text, error) = self.tally();
+            cx.say(text, error);
+            return false;
         }
         if !self.finished() || self.bulk() {
             return false;
@@ -225,11 +237,15 @@ impl Confirm {
                     return true;
                 } else if self.started {
                     // Running: Esc cancels.
+                } else if !self.unlocked() && self.by_count {
+                    cx.say("type the number of tokens shown to confirm", true);
                 } else if !self.unlocked() {
                     cx.say(
                         "type the first 4 characters of the token ID (any case) to confirm",
                         true,
                     );
+                } else if self.by_count {
+                    self.start_bulk(cx);
                 } else {
                     self.started = true;
                     for t in &mut self.targets {

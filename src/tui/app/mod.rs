@@ -26,6 +26,7 @@ mod load;
 pub mod messages;
 pub mod picker;
 pub mod profiles;
+pub mod revoke_shown;
 pub mod rotate;
 pub mod row_store;
 pub mod secret;

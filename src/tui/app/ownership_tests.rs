@@ -51,6 +51,7 @@ fn loaded() -> App {
         project: None,
         scope: Some("applied-permissions/user".into()),
         user_status: None,
+        last_use: None,
     };
     let me = Answer::Token(Ok(info.clone()));
     app.update(reply(Owner::Table, ids[0], me));

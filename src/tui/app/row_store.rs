@@ -354,6 +354,7 @@ impl RowStore {
             refreshable: self.refreshable[row],
             last_used: from_time(self.last_used[row]),
             user_disabled: self.user_disabled[row],
+            last_from: None,
         }
     }
 

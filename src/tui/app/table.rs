@@ -141,6 +141,7 @@ impl App {
                 self.overlay = Overlay::Menu(0);
             }
             Action::Revoke => self.open_revoke(),
+            Action::RevokeShown => self.open_revoke_shown(),
             Action::Rotate => self.open_rotate(fx),
             Action::Export => {
                 if let Some(p) = ExportPrompt::open(rows, &mut cx) {

@@ -60,6 +60,7 @@ impl Default for KeyMap {
             b(LIST, c('n'), A::New, "new (create a token)", true),
             b(LIST, p(K::Enter), A::RowActions, "actions (revoke, copy ID, details)", true),
             b(LIST, c('d'), A::Revoke, "revoke", true),
+            b(LIST, c('D'), A::RevokeShown, "revoke every row the filter shows (type their count)", false),
             b(LIST, c('R'), A::Rotate, "rotate (replace, then revoke)", false),
             b(LIST, p(K::Delete), A::Revoke, "revoke", false),
             b(LIST, c(' '), A::Mark, "mark row", false),

@@ -46,6 +46,14 @@ impl Runner {
                     reply(Answer::Revoked(r))
                 })
             }
+            Request::BulkRevoke(ids) => self.spawn(
+                id,
+                async move {
+                    c.bulk_revoke(&crate::api::bulk_revoke::ids_request(ids))
+                        .await
+                },
+                move |r| reply(Answer::BulkRevoked(r)),
+            ),
             Request::Pick(q) => self.spawn(id, pick(c, q), move |r| reply(Answer::Picked(r))),
             Request::TokenLimits => {
                 self.spawn(id, async move { c.token_limits().await }, move |r| {

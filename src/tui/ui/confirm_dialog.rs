@@ -81,10 +81,12 @@ pub fn draw(f: &mut Frame, app: &App, c: &Confirm, theme: &Theme, area: Rect) {
         lines.push(Line::from(Span::styled(n.clone(), theme.warn())));
     }
     if let Some(p) = &c.required {
-        lines.push(Line::from(Span::styled(
-            format!("Admin token: type its ID's first 4 characters, any case ({p}):"),
-            theme.warn(),
-        )));
+        let ask = if c.by_count {
+            format!("Every row the filter shows: type how many ({p}) to revoke them all:")
+        } else {
+            format!("Admin token: type its ID's first 4 characters, any case ({p}):")
+        };
+        lines.push(Line::from(Span::styled(ask, theme.warn())));
         let ok = if c.unlocked() {
             format!(" {}", g.ok)
         } else {
@@ -245,6 +247,14 @@ pub fn draw_details(f: &mut Frame, app: &App, d: &Details, theme: &Theme, area: 
                 ),
                 kv("Scope", t.scope_summary()),
             ];
+            // Where the last recorded use came from (issue 20), right under "Last used".
+            if let Some(from) = &t.last_from {
+                let at = l.len().min(10);
+                let from_lines = [("Used from", &from.source), ("User agent", &from.agent)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| kv(k, v.clone())));
+                l.splice(at..at, from_lines);
+            }
             if let Some(note) = t.disabled_note() {
                 // Right under the status it explains, in the error style, wrapped under the
                 // values' column.

@@ -24,6 +24,9 @@ fn activity(app: &App) -> Option<String> {
         }
     }
     match &app.overlay {
+        Overlay::Confirm(c) if c.running() && c.by_count => {
+            return Some(format!("{s} {}", c.progress()));
+        }
         Overlay::Confirm(c) if c.running() => return Some(format!("{s} revoking…")),
         Overlay::Rotate(d) if d.running() => return Some(format!("{s} rotating…")),
         Overlay::Export(p)

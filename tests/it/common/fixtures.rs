@@ -52,6 +52,7 @@ pub fn info(
         project: None,
         scope: scope.map(str::to_owned),
         user_status: None,
+        last_use: None,
     }
 }
 
@@ -346,7 +347,7 @@ fn add_row(app: &mut App, item: (&str, &str), perm_right: usize) {
 }
 
 /// Every user action, for tests that press each one in every mode.
-pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 35] = {
+pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 36] = {
     use tokentab::tui::keymap::Action;
     [
         Action::Quit,
@@ -364,6 +365,7 @@ pub const ALL_ACTIONS: [tokentab::tui::keymap::Action; 35] = {
         Action::New,
         Action::RowActions,
         Action::Revoke,
+        Action::RevokeShown,
         Action::Mark,
         Action::Refresh,
         Action::Help,
@@ -408,6 +410,7 @@ fn every_action_is_listed(a: tokentab::tui::keymap::Action) {
         | Action::New
         | Action::RowActions
         | Action::Revoke
+        | Action::RevokeShown
         | Action::Mark
         | Action::Refresh
         | Action::Help

@@ -61,7 +61,7 @@ impl PgDb {
             .map(|r| {
                 Ok(ChangedRow {
                     row: token_row(r)?,
-                    revoked: r.try_get(11)?,
+                    revoked: r.try_get(13)?,
                 })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()

@@ -13,10 +13,11 @@ use crate::service::store::tx::Res;
 
 use super::errors::classify;
 
-/// The columns of a [`TokenRow`]: the last one is its user's disabled flag.
+/// The columns of a [`TokenRow`] (13): its user's disabled flag, then where it was last used.
 pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, \
      refreshable, issued_at, expiry, last_used, \
-     COALESCE((SELECT u.disabled FROM users u WHERE u.username = tokens.username), false)";
+     COALESCE((SELECT u.disabled FROM users u WHERE u.username = tokens.username), false), \
+     last_source, last_agent";
 
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
@@ -33,6 +34,8 @@ pub(super) fn token_row(r: &Row) -> Result<TokenRow, tokio_postgres::Error> {
         expiry: r.try_get(8)?,
         last_used: r.try_get(9)?,
         user_disabled: r.try_get(10)?,
+        last_source: r.try_get(11)?,
+        last_agent: r.try_get(12)?,
     })
 }
 
@@ -126,7 +129,7 @@ pub(super) async fn auth_by_hash(c: &impl GenericClient, hash: &[u8; 32]) -> Res
         .prepare_cached(
             "SELECT t.seq, t.token_id, t.username, t.scope, t.description, t.project_key, \
              t.refreshable, t.issued_at, t.expiry, t.last_used, COALESCE(u.disabled, false), \
-             t.revoked_at IS NOT NULL, \
+             t.last_source, t.last_agent, t.revoked_at IS NOT NULL, \
              COALESCE(u.admin, false), \
              ARRAY(SELECT m.project_key FROM memberships m \
                    WHERE m.username = t.username ORDER BY m.project_key), \
@@ -141,10 +144,10 @@ pub(super) async fn auth_by_hash(c: &impl GenericClient, hash: &[u8; 32]) -> Res
     };
     Ok(Some(AuthRow {
         token: token_row(&r).map_err(classify)?,
-        revoked: r.try_get(11).map_err(classify)?,
-        user_admin: r.try_get(12).map_err(classify)?,
-        user: UserState::from_disabled(r.try_get(14).map_err(classify)?),
-        memberships: r.try_get(13).map_err(classify)?,
+        revoked: r.try_get(13).map_err(classify)?,
+        user_admin: r.try_get(14).map_err(classify)?,
+        user: UserState::from_disabled(r.try_get(16).map_err(classify)?),
+        memberships: r.try_get(15).map_err(classify)?,
     }))
 }
 
@@ -184,14 +187,14 @@ pub(super) async fn refresh_row_for_update(
     let Some(old) = c.query_opt(&sql, &[&&hash[..]]).await.map_err(classify)? else {
         return Ok(None);
     };
-    let secret: Vec<u8> = old.try_get(12).map_err(classify)?;
+    let secret: Vec<u8> = old.try_get(14).map_err(classify)?;
     Ok(Some(RefreshRow {
         token: token_row(&old).map_err(classify)?,
-        audience: old.try_get(11).map_err(classify)?,
+        audience: old.try_get(13).map_err(classify)?,
         secret_hash: secret
             .try_into()
             .map_err(|_| StoreError::Corrupt("a token's secret hash".into()))?,
-        chain_start: old.try_get(13).map_err(classify)?,
+        chain_start: old.try_get(15).map_err(classify)?,
     }))
 }
 

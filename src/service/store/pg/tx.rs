@@ -194,6 +194,19 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
                    AND (last_used IS NULL OR last_used < $2)";
         exec(self.c, sql, &[&token_id, &now]).await.map(drop)
     }
+    async fn note_last_use(
+        &self,
+        token_id: &str,
+        now: i64,
+        source: Option<&str>,
+        agent: Option<&str>,
+    ) -> Res<()> {
+        let sql = "UPDATE tokens SET last_used = $2, last_source = $3, last_agent = $4 \
+                   WHERE token_id = $1 AND (last_used IS NULL OR last_used <= $2)";
+        exec(self.c, sql, &[&token_id, &now, &source, &agent])
+            .await
+            .map(drop)
+    }
     async fn auth_by_hash(&self, hash: &[u8; 32]) -> Res<Option<AuthRow>> {
         tokens::auth_by_hash(self.c, hash).await
     }

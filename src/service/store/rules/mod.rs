@@ -7,6 +7,7 @@
 //! Ok and rolls back when it returns Err (SQLite: the job's savepoint; PostgreSQL: the
 //! transaction).
 
+pub mod bulk_revoke;
 pub mod create;
 pub mod devices;
 pub mod entities;

@@ -23,7 +23,7 @@ fn rows_since(conn: &Connection, q: &ChangeQuery) -> rusqlite::Result<Vec<Change
     let read = |r: &rusqlite::Row<'_>| {
         Ok(ChangedRow {
             row: token_row(r)?,
-            revoked: r.get(11)?,
+            revoked: r.get(13)?,
         })
     };
     match &q.username {

@@ -204,6 +204,12 @@ CREATE TABLE settings (
 );
 INSERT INTO settings (id, default_expiry) VALUES (0, NULL);
 "#,
+    // Issue 20 item 5 (bulk helper): where a token was last used, written with last_used (the
+    // source address and the sanitized, capped user agent of that use).
+    r#"
+ALTER TABLE tokens ADD COLUMN last_source TEXT;
+ALTER TABLE tokens ADD COLUMN last_agent TEXT;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -8,10 +8,11 @@ use super::super::tokens::{
     UserState,
 };
 
-/// The columns of a [`TokenRow`]: the last one is its user's disabled flag.
+/// The columns of a [`TokenRow`] (13): its user's disabled flag, then where it was last used.
 pub(super) const COLUMNS: &str = "seq, token_id, username, scope, description, project_key, \
      refreshable, issued_at, expiry, last_used, \
-     COALESCE((SELECT disabled FROM users u WHERE u.username = tokens.username), 0)";
+     COALESCE((SELECT disabled FROM users u WHERE u.username = tokens.username), 0), \
+     last_source, last_agent";
 
 pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
@@ -26,6 +27,8 @@ pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
         expiry: r.get(8)?,
         last_used: r.get(9)?,
         user_disabled: r.get(10)?,
+        last_source: r.get(11)?,
+        last_agent: r.get(12)?,
     })
 }
 
@@ -71,9 +74,9 @@ pub fn auth_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opti
         .query_row([&hash[..]], |r| {
             Ok((
                 token_row(r)?,
-                r.get::<_, bool>(11)?,
-                r.get::<_, Option<bool>>(12)?.unwrap_or(false),
-                UserState::from_disabled(r.get(13)?),
+                r.get::<_, bool>(13)?,
+                r.get::<_, Option<bool>>(14)?.unwrap_or(false),
+                UserState::from_disabled(r.get(15)?),
             ))
         })
         .optional()?;
@@ -132,12 +135,12 @@ pub fn by_refresh_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<O
          FROM tokens WHERE refresh_hash = ?1 AND revoked_at IS NULL"
     ))?
     .query_row([&hash[..]], |r| {
-        let secret: Vec<u8> = r.get(12)?;
+        let secret: Vec<u8> = r.get(14)?;
         Ok(RefreshRow {
             token: token_row(r)?,
-            audience: r.get(11)?,
+            audience: r.get(13)?,
             secret_hash: secret.try_into().unwrap_or([0; 32]),
-            chain_start: r.get(13)?,
+            chain_start: r.get(15)?,
         })
     })
     .optional()

@@ -160,6 +160,21 @@ impl Tx for SqliteTx<'_> {
     async fn touch_last_used(&self, token_id: &str, now: i64) -> Res<()> {
         Ok(tokens::touch_last_used(self.conn, token_id, now)?)
     }
+    async fn note_last_use(
+        &self,
+        token_id: &str,
+        now: i64,
+        source: Option<&str>,
+        agent: Option<&str>,
+    ) -> Res<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE tokens SET last_used = ?2, last_source = ?3, last_agent = ?4 \
+                 WHERE token_id = ?1 AND (last_used IS NULL OR last_used <= ?2)",
+            )?
+            .execute(rusqlite::params![token_id, now, source, agent])?;
+        Ok(())
+    }
     async fn auth_by_hash(&self, hash: &[u8; 32]) -> Res<Option<AuthRow>> {
         Ok(tokens::auth_by_hash(self.conn, hash)?)
     }

@@ -13,6 +13,7 @@ fn token(id: &str, description: &str, subject: &str, scope: Option<&str>) -> Tok
         refreshable: true,
         last_used: None,
         user_disabled: false,
+        last_from: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn any_token() -> impl Strategy<Value = Token> {
         refreshable: false,
         last_used: None,
         user_disabled: off,
+        last_from: None,
     })
 }
 

@@ -43,6 +43,7 @@ fn any_token() -> impl Strategy<Value = Token> {
             refreshable: false,
             last_used: used.map(|d| now() - chrono::Duration::days(d)),
             user_disabled: false,
+            last_from: None,
         },
     )
 }
@@ -66,17 +67,9 @@ fn any_op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn haystack(t: &Token) -> String {
-    format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-        t.description,
-        subject_username(&t.subject),
-        t.token_id,
-        t.scope.as_deref().unwrap_or(""),
-        t.scope_summary()
-    )
-    .to_lowercase()
-}
+/// The model's rule (the service's bulk revoke by filter runs it too): the tab's scan must
+/// find exactly its rows.
+use crate::model::filter_query::haystack;
 
 /// The simple rule: sort every row by the column (ties by arrival), reverse when descending,
 /// keep the rows containing the query.
