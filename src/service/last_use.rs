@@ -10,22 +10,21 @@
 //! is in memory ([`LastSeen`], at most [`MAX_TRACKED`] tokens, then it starts over), seeded
 //! from the row whenever authentication reads it, so a restart does not rewrite every token.
 //!
-//! The address is read as the audit's `Source` reads it (`routes/audit.rs`: the connection's
-//! `ConnectInfo`), without the port. It cannot call `Source` itself: `routes/audit.rs` imports
-//! [`super::auth`], which imports this file (the layer rules refuse the cycle); when the
-//! client address becomes proxy-aware in one place, this reads that place too. The agent is escaped and capped ([`MAX_AGENT_CHARS`]) before
-//! it is stored: a hostile string never reaches a terminal raw.
+//! The address is the one the audit's `Source` reads: the connection layer's [`ClientAddr`]
+//! (the peer, or the client a trusted proxy names), without the port. The agent is escaped and
+//! capped ([`MAX_AGENT_CHARS`]) before it is stored: a hostile string never reaches a terminal
+//! raw.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 
+use super::edge::ClientAddr;
 use crate::model::sanitize::escape_capped;
 
 /// Longest user agent stored (characters, after escaping).
@@ -55,8 +54,8 @@ impl Seen {
     pub fn of(parts: &Parts) -> Seen {
         let source = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip().to_string());
+            .get::<ClientAddr>()
+            .map(|a| a.ip.to_string());
         let agent = parts
             .headers
             .get(USER_AGENT)
