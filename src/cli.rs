@@ -12,6 +12,7 @@ use clap::builder::PossibleValue;
 use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
 
 pub mod admin;
+pub mod webhooks;
 
 pub use admin::AdminCommand;
 
@@ -276,6 +277,10 @@ pub struct ServeArgs {
     /// when all are busy does it wait.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+
+    /// Issue 20 item 4: webhooks.
+    #[command(flatten)]
+    pub webhooks: webhooks::WebhookArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod webhooks;
 
 pub use access::{CreatedToken, RevokeOutcome, TokenQuery, user_is_disabled};
 pub use client::{Client, ClientOptions};

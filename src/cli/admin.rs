@@ -35,6 +35,9 @@ pub enum AdminCommand {
     /// Devices of a project: list, add, remove, import from CSV or JSON Lines.
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Webhook deliveries (`serve --webhook`): list them, retry a dead letter.
+    #[command(subcommand)]
+    Webhooks(super::webhooks::WebhooksCommand),
 }
 
 impl AdminCommand {
@@ -69,6 +72,10 @@ impl AdminCommand {
                 | DevicesCommand::Remove { common, .. } => common,
                 DevicesCommand::Import(a) => &mut a.common,
             },
+            AdminCommand::Webhooks(c) => match c {
+                super::webhooks::WebhooksCommand::List { common, .. }
+                | super::webhooks::WebhooksCommand::Retry { common, .. } => common,
+            },
         }
     }
 
@@ -81,6 +88,7 @@ impl AdminCommand {
                 | AdminCommand::Members(MembersCommand::List { .. })
                 | AdminCommand::Fleets(FleetsCommand::List { .. })
                 | AdminCommand::Devices(DevicesCommand::List { .. })
+                | AdminCommand::Webhooks(super::webhooks::WebhooksCommand::List { .. })
         ) && !matches!(self, AdminCommand::Devices(DevicesCommand::Import(a)) if a.dry_run)
     }
 }

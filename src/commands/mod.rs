@@ -11,6 +11,7 @@ pub mod logging;
 mod report;
 mod rotate;
 pub mod serve;
+mod serve_webhooks;
 pub mod switch;
 pub mod table;
 pub mod tokens;

@@ -135,6 +135,7 @@ fn options(
             idle_timeout: timeout("--idle-timeout", &args.idle_timeout)?,
             max_connections: args.max_connections,
         },
+        webhooks: super::serve_webhooks::options(&args.webhooks).map_err(Usage)?,
     };
     Ok((cfg, opts))
 }

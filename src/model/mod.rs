@@ -14,6 +14,7 @@ pub mod sanitize;
 pub mod scope;
 pub mod settings;
 pub mod token;
+pub mod webhook;
 pub mod wire;
 
 pub use entity::{EntityKind, EntityRef, IdError};

@@ -15,6 +15,7 @@ mod serve;
 mod state;
 pub mod store;
 mod tls;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,6 +91,8 @@ pub struct ServeOptions {
     pub refresh: RefreshOptions,
     /// Header-read and idle timeouts and the connection cap of the listener.
     pub connections: ConnectionLimits,
+    /// Issue 20 item 4: POST token and user events to these URLs (None: no outbox rows).
+    pub webhooks: Option<webhooks::WebhookOptions>,
 }
 
 /// Refresh tokens: each works until its access token's expiry plus `grace` (JFrog's 24 h), and
@@ -238,6 +241,12 @@ pub async fn spawn_with(
     let retention = opts.audit_retention.unwrap_or(DEFAULT_AUDIT_RETENTION);
     prune_audit_once(&prepared.db, retention).await;
     let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.db), retention));
+    let hooks = webhooks::start(
+        &prepared.db,
+        opts.webhooks.clone(),
+        format!("jfac@{}", prepared.service_id),
+    )
+    .await?;
     let ops = operator::Operator::new(Arc::clone(&prepared.db));
     let db_name = match &opts.postgres {
         Some(t) => t.to_string(),
@@ -285,6 +294,9 @@ pub async fn spawn_with(
         let _ = pruner.await;
         housekeeping.abort();
         let _ = housekeeping.await;
+        if let Some(h) = hooks {
+            h.stop().await;
+        }
         // Refusals counted since the last flush, then the database may close.
         abuse
             .trail

@@ -70,6 +70,7 @@ mod service_revocation;
 mod service_token_changes;
 mod service_token_config;
 mod service_tokens;
+mod service_webhooks;
 mod store_admin;
 mod store_admin_devices;
 mod store_admin_projects;

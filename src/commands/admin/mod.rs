@@ -12,6 +12,7 @@ mod import;
 mod members;
 mod projects;
 mod users;
+mod webhooks;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -61,6 +62,7 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
             import::run(c, &a, input, json).await
         }
         (AdminCommand::Devices(d), _) => devices::run(c, d, json).await,
+        (AdminCommand::Webhooks(w), _) => webhooks::run(c, w, json).await,
     };
     conn.close().await;
     match result {

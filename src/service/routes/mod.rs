@@ -23,6 +23,7 @@ mod token_refresh;
 pub mod tokens;
 mod user_write;
 mod users;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -70,6 +71,11 @@ pub fn router(state: AppState) -> Router {
                 .delete(user_write::remove),
         )
         .route("/tokentab/api/v1/audit", get(audit::list))
+        .route("/tokentab/api/v1/webhooks/deliveries", get(webhooks::list))
+        .route(
+            "/tokentab/api/v1/webhooks/deliveries/{event_id}/retry",
+            post(webhooks::retry),
+        )
         .route(
             "/access/api/v1/config/token/default_expiry",
             get(token_config::default_expiry),

@@ -1,0 +1,385 @@
+//! Webhooks (issue 20 item 4) with a real receiver (`receiver.rs`): signed events written in
+//! the change's transaction, in order per token, expiry notices at each lead time, delivery
+//! after a receiver outage and after `kill -9` of `serve`, one delivery per event with two
+//! replicas, dead letters visible and retried. On SQLite and on PostgreSQL.
+
+mod receiver;
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokentab::service::webhooks::{WebhookOptions, WebhookSecret};
+
+use crate::common::replicas::wait_for;
+use crate::common::service::{TestService, harness};
+use receiver::{Got, Mode, Receiver};
+
+const SECRET: &[u8] = b"0123456789abcdef-test-webhook-key";
+const DELIVERIES: &str = "/tokentab/api/v1/webhooks/deliveries";
+const LONG: Duration = Duration::from_secs(60);
+
+fn opts(url: &str) -> WebhookOptions {
+    let mut o = WebhookOptions::new(vec![url.to_owned()], WebhookSecret::from_bytes(SECRET));
+    o.poll_every = Duration::from_millis(100);
+    o.sweep_every = Duration::from_secs(1);
+    o.backoff_max = Duration::from_secs(1);
+    o.timeout = Duration::from_secs(2);
+    o
+}
+
+async fn with_hooks(o: WebhookOptions) -> TestService {
+    harness().tune(move |s| s.webhooks = Some(o)).start().await
+}
+
+async fn deliveries(s: &TestService, query: &str) -> Vec<Value> {
+    let (st, v) = s.get(&s.admin, &format!("{DELIVERIES}{query}")).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v["deliveries"].as_array().unwrap().clone()
+}
+
+/// The kinds the receiver accepted about `token`, in arrival order.
+fn kinds_of(got: &[Got], token: &str) -> Vec<String> {
+    got.iter()
+        .filter(|g| g.token_id() == Some(token))
+        .map(|g| g.kind.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn events_are_signed_carry_token_fields_and_no_secret() {
+    let r = Receiver::start(SECRET).await;
+    let s = with_hooks(opts(&r.url)).await;
+    let (secret, id) = s
+        .mint(None, json!({"description": "ci <deploy>", "expires_in": 3600, "refreshable": true}))
+        .await;
+    let created = r.event("token.created", &id).await;
+    let t = &created.body["token"];
+    assert_eq!(t["id"], id.as_str());
+    assert_eq!(t["description"], "ci <deploy>");
+    assert!(t["subject"].as_str().unwrap().ends_with("/users/admin"), "{t}");
+    assert!(t["scope"].as_str().is_some(), "{t}");
+    assert!(t["expiry"].as_str().unwrap().ends_with('Z'), "{t}");
+    assert_eq!(created.body["id"].as_str().unwrap().len(), 36);
+    assert!(created.signature.starts_with("sha256="));
+    let raw = String::from_utf8_lossy(&created.raw);
+    assert!(!raw.contains(&secret), "the body holds the secret");
+    assert!(!raw.contains("hash"), "{raw}");
+
+    let (st, _) = s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    assert_eq!(st, StatusCode::OK);
+    let revoked = r.event("token.revoked", &id).await;
+    assert_ne!(revoked.event_id, created.event_id);
+    assert_eq!(kinds_of(&r.got(), &id), ["token.created", "token.revoked"]);
+    r.assert_all_signed();
+}
+
+#[tokio::test]
+async fn a_refresh_is_one_rotated_event_and_a_disable_is_user_disabled() {
+    let r = Receiver::start(SECRET).await;
+    let s = with_hooks(opts(&r.url)).await;
+    let (st, v) = s
+        .post_token(&s.admin, json!({"description": "rotating", "refreshable": true}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let old = v["token_id"].as_str().unwrap().to_owned();
+    let refresh = v["refresh_token"].as_str().unwrap().to_owned();
+    let (st, v) = s
+        .post_token(
+            &s.admin,
+            json!({"grant_type": "refresh_token", "refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let new = v["token_id"].as_str().unwrap().to_owned();
+    let rotated = r.event("token.rotated", &new).await;
+    assert_eq!(rotated.body["previous_token_id"], old.as_str());
+    assert_eq!(rotated.body["token"]["description"], "rotating");
+    assert_eq!(kinds_of(&r.got(), &old), ["token.created"]);
+
+    let (st, v) = s
+        .call(
+            Method::POST,
+            Some(&s.admin),
+            "/access/api/v2/users",
+            Some(json!({"username": "bob", "email": "bob@example.com"})),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let (_, bob_token) = s
+        .mint(None, json!({"username": "bob", "scope": "applied-permissions/user"}))
+        .await;
+    let (st, v) = s
+        .patch(&s.admin, "/access/api/v2/users/bob", json!({"status": "disabled"}))
+        .await;
+    assert!(st.is_success(), "{v}");
+    let disabled = r
+        .wait(LONG, "user.disabled", |g| {
+            g.iter().find(|e| e.kind == "user.disabled").cloned()
+        })
+        .await;
+    assert_eq!(disabled.body["user"]["username"], "bob");
+    assert!(disabled.body.get("token").is_none());
+    // A disable revokes nothing (an enable brings the tokens back): no `token.revoked`.
+    let created = r.event("token.created", &bob_token).await;
+    assert!(created.body["token"]["subject"].as_str().unwrap().ends_with("/users/bob"));
+    assert_eq!(kinds_of(&r.got(), &bob_token), ["token.created"]);
+    r.assert_all_signed();
+}
+
+#[tokio::test]
+async fn no_webhook_no_outbox_rows() {
+    let s = harness().start().await;
+    let (_, id) = s.mint(None, json!({"description": "quiet"})).await;
+    let (st, _) = s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(deliveries(&s, "").await.is_empty());
+}
+
+#[tokio::test]
+async fn expiring_notices_at_both_lead_times_then_expired_each_once() {
+    let r = Receiver::start(SECRET).await;
+    let mut o = opts(&r.url);
+    o.leads = vec![Duration::from_secs(6), Duration::from_secs(3)];
+    let s = with_hooks(o).await;
+    let (_, id) = s.mint(None, json!({"description": "short", "expires_in": 9})).await;
+    let expired = r.event("token.expired", &id).await;
+    let got = r.got();
+    let leads: Vec<i64> = got
+        .iter()
+        .filter(|g| g.kind == "token.expiring" && g.token_id() == Some(&id))
+        .map(|g| g.body["lead_seconds"].as_i64().unwrap())
+        .collect();
+    assert_eq!(leads, [6, 3], "each lead time once, the longer first");
+    assert_eq!(expired.body["occurred_at"], expired.body["token"]["expiry"]);
+    // Two more sweeps add nothing.
+    let sweeps_later = std::time::Instant::now() + Duration::from_millis(2500);
+    wait_for(LONG, "two more sweeps", || async {
+        (std::time::Instant::now() > sweeps_later).then_some(())
+    })
+    .await;
+    assert_eq!(
+        kinds_of(&r.got(), &id),
+        ["token.created", "token.expiring", "token.expiring", "token.expired"]
+    );
+    r.assert_all_signed();
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_a_while_gets_everything_in_order_per_token() {
+    let r = Receiver::start(SECRET).await;
+    r.set(Mode::Fail(503));
+    let s = with_hooks(opts(&r.url)).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let (_, id) = s.mint(None, json!({"description": format!("t{i}")})).await;
+        ids.push(id);
+    }
+    for id in &ids[..2] {
+        s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    }
+    // Tried and failed, visibly, and nothing of a token goes before its earlier event.
+    wait_for(LONG, "failed tries recorded", || async {
+        let rows = deliveries(&s, "?state=pending").await;
+        rows.iter()
+            .any(|d| d["attempts"].as_i64() >= Some(2) && d["last_error"].as_str().is_some_and(|e| e.contains("HTTP 503")))
+            .then_some(())
+    })
+    .await;
+    r.set(Mode::Accept);
+    for id in &ids[..2] {
+        r.event("token.revoked", id).await;
+    }
+    for id in &ids[2..] {
+        r.event("token.created", id).await;
+    }
+    let got = r.got();
+    for id in &ids[..2] {
+        assert_eq!(kinds_of(&got, id), ["token.created", "token.revoked"]);
+    }
+    let delivered = deliveries(&s, "?state=delivered").await;
+    let ours = delivered
+        .iter()
+        .filter(|d| ids.iter().any(|id| d["token_id"] == id.as_str()))
+        .count();
+    assert_eq!(ours, 6, "{delivered:?}");
+    r.assert_all_signed();
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_can_be_sent_again() {
+    let r = Receiver::start(SECRET).await;
+    r.set(Mode::Fail(500));
+    let mut o = opts(&r.url);
+    o.max_attempts = 2;
+    let s = with_hooks(o).await;
+    let (_, id) = s.mint(None, json!({"description": "doomed"})).await;
+    let dead = wait_for(LONG, "a dead letter", || async {
+        deliveries(&s, "?state=dead")
+            .await
+            .into_iter()
+            .find(|d| d["token_id"] == id.as_str())
+    })
+    .await;
+    assert_eq!(dead["attempts"], 2);
+    assert_eq!(dead["type"], "token.created");
+    assert!(dead["last_error"].as_str().unwrap().contains("HTTP 500"), "{dead}");
+    // Only admins see them.
+    let (st, v) = s
+        .call(
+            Method::POST,
+            Some(&s.admin),
+            "/access/api/v2/users",
+            Some(json!({"username": "carol", "email": "carol@example.com"})),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let user = s.user_token("carol").await;
+    let (st, _) = s.get(&user, DELIVERIES).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, v) = s.get(&s.admin, &format!("{DELIVERIES}?state=lost")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+
+    r.set(Mode::Accept);
+    let event = dead["event_id"].as_str().unwrap();
+    let retry = format!("{DELIVERIES}/{event}/retry");
+    let (st, v) = s.call(Method::POST, Some(&s.admin), &retry, None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let got = r.event("token.created", &id).await;
+    assert_eq!(got.event_id, event, "a retry sends the same event id");
+    // Not dead any more: a second retry finds nothing to do.
+    let (st, _) = s.call(Method::POST, Some(&s.admin), &retry, None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    r.assert_all_signed();
+}
+
+/// `serve --webhook …` flags for a receiver, with a secret file (mode 0600) in `dir`.
+fn serve_flags(dir: &std::path::Path, url: &str) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let file = dir.join("webhook.key");
+    std::fs::write(&file, SECRET).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    [
+        "--webhook",
+        url,
+        "--webhook-secret-file",
+        file.to_str().unwrap(),
+        "--webhook-timeout",
+        "1s",
+        "--webhook-backoff-max",
+        "1s",
+        "--webhook-sweep-every",
+        "1s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[tokio::test]
+async fn kill_9_mid_delivery_then_restart_delivers_with_the_same_event_id() {
+    let r = Receiver::start(SECRET).await;
+    r.set(Mode::Stall);
+    let keys = tempfile::tempdir().unwrap();
+    let flags = serve_flags(keys.path(), &r.url);
+    let refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let s = harness().spawn_binary(&refs).await;
+    let (st, v) = s
+        .call(
+            Method::POST,
+            Some(&s.admin),
+            "/access/api/v1/tokens",
+            Some(json!({"description": "in flight"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let id = v["token_id"].as_str().unwrap().to_owned();
+    wait_for(LONG, "the delivery reaches the stalled receiver", || async {
+        (r.arrived() >= 1).then_some(())
+    })
+    .await;
+    s.serve.signal("KILL");
+    let s = s.respawn().await;
+    r.set(Mode::Accept);
+    let got = r.event("token.created", &id).await;
+    let (st, v) = s.call(Method::GET, Some(&s.admin), DELIVERIES, None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let row = wait_for(LONG, "delivered state", || {
+        let (s, id) = (&s, &id);
+        async move {
+            let (_, v) = s.call(Method::GET, Some(&s.admin), DELIVERIES, None).await;
+            v["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["token_id"] == id.as_str() && d["state"] == "delivered")
+                .cloned()
+        }
+    })
+    .await;
+    assert_eq!(row["event_id"], got.event_id.as_str());
+    // Every accepted copy of it is the same event (at least once, never a new id).
+    let copies: Vec<Got> = r.got().into_iter().filter(|g| g.token_id() == Some(&id)).collect();
+    assert!(copies.iter().all(|g| g.event_id == got.event_id), "{copies:?}");
+    r.assert_all_signed();
+    s.serve.stop().await;
+}
+
+#[tokio::test]
+async fn two_replicas_deliver_each_event_once() {
+    let r = Receiver::start(SECRET).await;
+    let keys = tempfile::tempdir().unwrap();
+    let flags = serve_flags(keys.path(), &r.url);
+    let refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let s = harness().spawn_binary(&refs).await;
+    let other = s.sibling().await;
+    let other_url = |path: &str| format!("{}{path}", other.url);
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let url = if i % 2 == 0 {
+            s.url("/access/api/v1/tokens")
+        } else {
+            other_url("/access/api/v1/tokens")
+        };
+        let resp = s
+            .http
+            .post(url)
+            .bearer_auth(&s.admin)
+            .json(&json!({"description": format!("r{i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value = resp.json().await.unwrap();
+        ids.push(v["token_id"].as_str().unwrap().to_owned());
+    }
+    // Once every row is recorded delivered, no claim can be running on any of them.
+    wait_for(LONG, "all 20 delivered", || {
+        let s = &s;
+        let ids = &ids;
+        async move {
+            let (_, v) = s
+                .call(Method::GET, Some(&s.admin), &format!("{DELIVERIES}?state=delivered"), None)
+                .await;
+            let n = v["deliveries"]
+                .as_array()?
+                .iter()
+                .filter(|d| ids.iter().any(|id| d["token_id"] == id.as_str()))
+                .count();
+            (n == ids.len()).then_some(())
+        }
+    })
+    .await;
+    let got = r.got();
+    for id in &ids {
+        assert_eq!(kinds_of(&got, id), ["token.created"], "token {id}");
+    }
+    let mut events: Vec<&str> = got.iter().map(|g| g.event_id.as_str()).collect();
+    let all = events.len();
+    events.sort_unstable();
+    events.dedup();
+    assert_eq!(events.len(), all, "an event went out twice");
+    r.assert_all_signed();
+    other.stop().await;
+    s.serve.stop().await;
+}
