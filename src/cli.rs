@@ -280,7 +280,7 @@ pub struct ServeArgs {
 
     /// Issue 20 item 4: webhooks.
     #[command(flatten)]
-    pub webhooks: webhooks::WebhookArgs,
+    pub webhooks: Box<webhooks::WebhookArgs>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

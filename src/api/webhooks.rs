@@ -35,7 +35,15 @@ impl Client {
         let resp = self
             .send_once::<()>(
                 Method::POST,
-                &["tokentab", "api", "v1", "webhooks", "deliveries", event_id, "retry"],
+                &[
+                    "tokentab",
+                    "api",
+                    "v1",
+                    "webhooks",
+                    "deliveries",
+                    event_id,
+                    "retry",
+                ],
                 None,
             )
             .await?;

@@ -21,9 +21,11 @@ fn target(url: &str) -> Result<String, String> {
         return Err("--webhook: give an http:// or https:// URL".into());
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err("--webhook: no user or password in the URL (the signature authenticates \
+        return Err(
+            "--webhook: no user or password in the URL (the signature authenticates \
                     the sender)"
-            .into());
+                .into(),
+        );
     }
     Ok(u.to_string())
 }
@@ -43,9 +45,11 @@ pub fn options(a: &WebhookArgs) -> Result<Option<WebhookOptions>, String> {
         .map(|u| target(u))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(path) = &a.webhook_secret_file else {
-        return Err("--webhook needs --webhook-secret-file FILE: deliveries are signed with \
+        return Err(
+            "--webhook needs --webhook-secret-file FILE: deliveries are signed with \
                     the key in it (make one with `openssl rand -hex 32`)"
-            .into());
+                .into(),
+        );
     };
     let secret = WebhookSecret::read(path).map_err(|e| format!("--webhook-secret-file: {e}"))?;
     let mut leads = a

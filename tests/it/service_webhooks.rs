@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokentab::service::webhooks::{WebhookOptions, WebhookSecret};
 
+use crate::cli_admin::AdminCli;
 use crate::common::replicas::wait_for;
 use crate::common::service::{TestService, harness};
 use receiver::{Got, Mode, Receiver};
@@ -51,13 +52,19 @@ async fn events_are_signed_carry_token_fields_and_no_secret() {
     let r = Receiver::start(SECRET).await;
     let s = with_hooks(opts(&r.url)).await;
     let (secret, id) = s
-        .mint(None, json!({"description": "ci <deploy>", "expires_in": 3600, "refreshable": true}))
+        .mint(
+            None,
+            json!({"description": "ci <deploy>", "expires_in": 3600, "refreshable": true}),
+        )
         .await;
     let created = r.event("token.created", &id).await;
     let t = &created.body["token"];
     assert_eq!(t["id"], id.as_str());
     assert_eq!(t["description"], "ci <deploy>");
-    assert!(t["subject"].as_str().unwrap().ends_with("/users/admin"), "{t}");
+    assert!(
+        t["subject"].as_str().unwrap().ends_with("/users/admin"),
+        "{t}"
+    );
     assert!(t["scope"].as_str().is_some(), "{t}");
     assert!(t["expiry"].as_str().unwrap().ends_with('Z'), "{t}");
     assert_eq!(created.body["id"].as_str().unwrap().len(), 36);
@@ -66,12 +73,56 @@ async fn events_are_signed_carry_token_fields_and_no_secret() {
     assert!(!raw.contains(&secret), "the body holds the secret");
     assert!(!raw.contains("hash"), "{raw}");
 
-    let (st, _) = s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    let (st, _) = s
+        .delete(&s.admin, &format!("/access/api/v1/tokens/{id}"))
+        .await;
     assert_eq!(st, StatusCode::OK);
     let revoked = r.event("token.revoked", &id).await;
     assert_ne!(revoked.event_id, created.event_id);
     assert_eq!(kinds_of(&r.got(), &id), ["token.created", "token.revoked"]);
     r.assert_all_signed();
+    readme_snippet_verifies(&revoked);
+}
+
+/// The README's Python check ("Verifying a delivery"), run on a real delivery: valid as
+/// received, invalid with one byte of the body changed.
+fn readme_snippet_verifies(got: &Got) {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+    let section = &README[README
+        .find("### Verifying a delivery")
+        .expect("the README section")..];
+    let code = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|c| c.split("```").next())
+        .expect("a python block");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("verify.py");
+    std::fs::write(&script, code).unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, [SECRET, b"\n"].concat()).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = |body: &[u8]| {
+        let mut child = std::process::Command::new("python3")
+            .arg(&script)
+            .args([key.to_str().unwrap(), &got.timestamp, &got.signature])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        child.stdin.take().unwrap().write_all(body).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = run(&got.raw);
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "valid");
+    let mut tampered = got.raw.clone();
+    tampered[1] ^= 1;
+    let bad = run(&tampered);
+    assert!(!bad.status.success(), "{bad:?}");
+    assert_eq!(String::from_utf8_lossy(&bad.stdout).trim(), "INVALID");
 }
 
 #[tokio::test]
@@ -79,7 +130,10 @@ async fn a_refresh_is_one_rotated_event_and_a_disable_is_user_disabled() {
     let r = Receiver::start(SECRET).await;
     let s = with_hooks(opts(&r.url)).await;
     let (st, v) = s
-        .post_token(&s.admin, json!({"description": "rotating", "refreshable": true}))
+        .post_token(
+            &s.admin,
+            json!({"description": "rotating", "refreshable": true}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let old = v["token_id"].as_str().unwrap().to_owned();
@@ -107,10 +161,17 @@ async fn a_refresh_is_one_rotated_event_and_a_disable_is_user_disabled() {
         .await;
     assert!(st.is_success(), "{v}");
     let (_, bob_token) = s
-        .mint(None, json!({"username": "bob", "scope": "applied-permissions/user"}))
+        .mint(
+            None,
+            json!({"username": "bob", "scope": "applied-permissions/user"}),
+        )
         .await;
     let (st, v) = s
-        .patch(&s.admin, "/access/api/v2/users/bob", json!({"status": "disabled"}))
+        .patch(
+            &s.admin,
+            "/access/api/v2/users/bob",
+            json!({"status": "disabled"}),
+        )
         .await;
     assert!(st.is_success(), "{v}");
     let disabled = r
@@ -122,7 +183,12 @@ async fn a_refresh_is_one_rotated_event_and_a_disable_is_user_disabled() {
     assert!(disabled.body.get("token").is_none());
     // A disable revokes nothing (an enable brings the tokens back): no `token.revoked`.
     let created = r.event("token.created", &bob_token).await;
-    assert!(created.body["token"]["subject"].as_str().unwrap().ends_with("/users/bob"));
+    assert!(
+        created.body["token"]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("/users/bob")
+    );
     assert_eq!(kinds_of(&r.got(), &bob_token), ["token.created"]);
     r.assert_all_signed();
 }
@@ -131,7 +197,9 @@ async fn a_refresh_is_one_rotated_event_and_a_disable_is_user_disabled() {
 async fn no_webhook_no_outbox_rows() {
     let s = harness().start().await;
     let (_, id) = s.mint(None, json!({"description": "quiet"})).await;
-    let (st, _) = s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+    let (st, _) = s
+        .delete(&s.admin, &format!("/access/api/v1/tokens/{id}"))
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert!(deliveries(&s, "").await.is_empty());
 }
@@ -142,7 +210,9 @@ async fn expiring_notices_at_both_lead_times_then_expired_each_once() {
     let mut o = opts(&r.url);
     o.leads = vec![Duration::from_secs(6), Duration::from_secs(3)];
     let s = with_hooks(o).await;
-    let (_, id) = s.mint(None, json!({"description": "short", "expires_in": 9})).await;
+    let (_, id) = s
+        .mint(None, json!({"description": "short", "expires_in": 9}))
+        .await;
     let expired = r.event("token.expired", &id).await;
     let got = r.got();
     let leads: Vec<i64> = got
@@ -160,7 +230,12 @@ async fn expiring_notices_at_both_lead_times_then_expired_each_once() {
     .await;
     assert_eq!(
         kinds_of(&r.got(), &id),
-        ["token.created", "token.expiring", "token.expiring", "token.expired"]
+        [
+            "token.created",
+            "token.expiring",
+            "token.expiring",
+            "token.expired"
+        ]
     );
     r.assert_all_signed();
 }
@@ -176,13 +251,19 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_per_token() {
         ids.push(id);
     }
     for id in &ids[..2] {
-        s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}")).await;
+        s.delete(&s.admin, &format!("/access/api/v1/tokens/{id}"))
+            .await;
     }
     // Tried and failed, visibly, and nothing of a token goes before its earlier event.
     wait_for(LONG, "failed tries recorded", || async {
         let rows = deliveries(&s, "?state=pending").await;
         rows.iter()
-            .any(|d| d["attempts"].as_i64() >= Some(2) && d["last_error"].as_str().is_some_and(|e| e.contains("HTTP 503")))
+            .any(|d| {
+                d["attempts"].as_i64() >= Some(2)
+                    && d["last_error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("HTTP 503"))
+            })
             .then_some(())
     })
     .await;
@@ -223,7 +304,10 @@ async fn dead_letters_are_listed_and_can_be_sent_again() {
     .await;
     assert_eq!(dead["attempts"], 2);
     assert_eq!(dead["type"], "token.created");
-    assert!(dead["last_error"].as_str().unwrap().contains("HTTP 500"), "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("HTTP 500"),
+        "{dead}"
+    );
     // Only admins see them.
     let (st, v) = s
         .call(
@@ -240,11 +324,26 @@ async fn dead_letters_are_listed_and_can_be_sent_again() {
     let (st, v) = s.get(&s.admin, &format!("{DELIVERIES}?state=lost")).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
 
-    r.set(Mode::Accept);
+    // The admin CLI lists it (table and JSON) and sends it again.
     let event = dead["event_id"].as_str().unwrap();
+    let cli = AdminCli::new(&s.url(""));
+    let tf = cli.token_file("admin.token", &s.admin);
+    let out = cli.run(&tf, &["webhooks", "list", "--state", "dead"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(event) && table.contains("HTTP 500"),
+        "{table}"
+    );
+    let out = cli
+        .run(&tf, &["webhooks", "list", "--state", "dead", "--json"])
+        .await;
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(listed[0]["event_id"], event, "{listed}");
+    r.set(Mode::Accept);
+    let out = cli.run(&tf, &["webhooks", "retry", event]).await;
+    assert!(out.status.success(), "{out:?}");
     let retry = format!("{DELIVERIES}/{event}/retry");
-    let (st, v) = s.call(Method::POST, Some(&s.admin), &retry, None).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
     let got = r.event("token.created", &id).await;
     assert_eq!(got.event_id, event, "a retry sends the same event id");
     // Not dead any more: a second retry finds nothing to do.
@@ -294,9 +393,11 @@ async fn kill_9_mid_delivery_then_restart_delivers_with_the_same_event_id() {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let id = v["token_id"].as_str().unwrap().to_owned();
-    wait_for(LONG, "the delivery reaches the stalled receiver", || async {
-        (r.arrived() >= 1).then_some(())
-    })
+    wait_for(
+        LONG,
+        "the delivery reaches the stalled receiver",
+        || async { (r.arrived() >= 1).then_some(()) },
+    )
     .await;
     s.serve.signal("KILL");
     let s = s.respawn().await;
@@ -319,8 +420,15 @@ async fn kill_9_mid_delivery_then_restart_delivers_with_the_same_event_id() {
     .await;
     assert_eq!(row["event_id"], got.event_id.as_str());
     // Every accepted copy of it is the same event (at least once, never a new id).
-    let copies: Vec<Got> = r.got().into_iter().filter(|g| g.token_id() == Some(&id)).collect();
-    assert!(copies.iter().all(|g| g.event_id == got.event_id), "{copies:?}");
+    let copies: Vec<Got> = r
+        .got()
+        .into_iter()
+        .filter(|g| g.token_id() == Some(&id))
+        .collect();
+    assert!(
+        copies.iter().all(|g| g.event_id == got.event_id),
+        "{copies:?}"
+    );
     r.assert_all_signed();
     s.serve.stop().await;
 }
@@ -359,7 +467,12 @@ async fn two_replicas_deliver_each_event_once() {
         let ids = &ids;
         async move {
             let (_, v) = s
-                .call(Method::GET, Some(&s.admin), &format!("{DELIVERIES}?state=delivered"), None)
+                .call(
+                    Method::GET,
+                    Some(&s.admin),
+                    &format!("{DELIVERIES}?state=delivered"),
+                    None,
+                )
                 .await;
             let n = v["deliveries"]
                 .as_array()?
@@ -382,4 +495,54 @@ async fn two_replicas_deliver_each_event_once() {
     r.assert_all_signed();
     other.stop().await;
     s.serve.stop().await;
+}
+
+#[tokio::test]
+async fn serve_refuses_a_readable_secret_file_and_a_webhook_without_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("webhook.key");
+    std::fs::write(&key, SECRET).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let data = dir.path().join("data");
+    let base = [
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--no-seed",
+    ];
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--webhook",
+                "http://127.0.0.1:9/h",
+                "--webhook-secret-file",
+                key.to_str().unwrap(),
+            ],
+            "can be read by others",
+        ),
+        (
+            &["--webhook", "http://127.0.0.1:9/h"],
+            "needs --webhook-secret-file",
+        ),
+        (&["--webhook", "ftp://example.com/h"], "http:// or https://"),
+        (
+            &[
+                "--webhook",
+                "https://user:pw@example.com/h",
+                "--webhook-secret-file",
+                "x",
+            ],
+            "no user or password",
+        ),
+    ];
+    for (extra, says) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let out = crate::common::service::child::refused(&args).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+        assert!(!err.contains(std::str::from_utf8(SECRET).unwrap()), "{err}");
+    }
 }

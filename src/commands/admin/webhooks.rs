@@ -13,7 +13,13 @@ use crate::model::webhook::Delivery;
 use super::{clean, print_list, print_result, refused};
 
 const HEADERS: [&str; 7] = [
-    "Event", "Type", "Token", "State", "Attempts", "Next try", "Last error",
+    "Event",
+    "Type",
+    "Token",
+    "State",
+    "Attempts",
+    "Next try",
+    "Last error",
 ];
 
 fn time_text(epoch: i64) -> String {
@@ -57,7 +63,11 @@ pub(super) async fn run(c: &Client, cmd: WebhooksCommand, json: bool) -> Result<
         WebhooksCommand::Retry { event_id, .. } => {
             c.retry_webhook(event_id.trim()).await.map_err(refused)?;
             let answer = serde_json::json!({ "event_id": event_id.trim(), "state": "pending" });
-            print_result(json, &answer, &format!("event {} will be sent again", event_id.trim()))
+            print_result(
+                json,
+                &answer,
+                &format!("event {} will be sent again", event_id.trim()),
+            )
         }
     }
 }

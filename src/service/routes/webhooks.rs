@@ -36,7 +36,9 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<DeliveryList>, ApiErr> {
     if !p.is_admin() {
-        return Err(ApiErr::forbidden("only an admin can read webhook deliveries"));
+        return Err(ApiErr::forbidden(
+            "only an admin can read webhook deliveries",
+        ));
     }
     let q = Params::parse(query.as_deref());
     let limit = q
@@ -85,13 +87,19 @@ pub async fn retry(
     Path(event_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiErr> {
     if !p.is_admin() {
-        return Err(ApiErr::forbidden("only an admin can retry webhook deliveries"));
+        return Err(ApiErr::forbidden(
+            "only an admin can retry webhook deliveries",
+        ));
     }
     if event_id.len() > 64 || !event_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(ApiErr::bad_request("not an event id"));
     }
     if !state.db.outbox_retry(event_id.clone(), now()).await? {
-        return Err(ApiErr::not_found("no dead webhook delivery with that event id"));
+        return Err(ApiErr::not_found(
+            "no dead webhook delivery with that event id",
+        ));
     }
-    Ok(Json(serde_json::json!({ "event_id": event_id, "state": PENDING })))
+    Ok(Json(
+        serde_json::json!({ "event_id": event_id, "state": PENDING }),
+    ))
 }

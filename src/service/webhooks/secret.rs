@@ -32,8 +32,7 @@ impl WebhookSecret {
     /// [`MIN_SECRET`] bytes. One trailing newline (`echo` adds one) is not part of the key.
     pub fn read(path: &Path) -> Result<WebhookSecret, String> {
         let shown = path.display();
-        let mut f =
-            std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

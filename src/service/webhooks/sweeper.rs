@@ -17,7 +17,12 @@ pub async fn once(db: &Db, hooks: &Webhooks, on_at: i64) {
     let max_age = hooks.opts.max_age.as_secs() as i64;
     let sweep = Sweep {
         now: t,
-        leads: hooks.opts.leads.iter().map(|d| d.as_secs() as i64).collect(),
+        leads: hooks
+            .opts
+            .leads
+            .iter()
+            .map(|d| d.as_secs() as i64)
+            .collect(),
         // Older than the dead-letter age would be dead on arrival; and the range stays small.
         expired_since: on_at.max(t.saturating_sub(max_age)),
     };

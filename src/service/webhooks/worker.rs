@@ -96,7 +96,10 @@ async fn post(
         .post(url)
         .timeout(hooks.opts.timeout)
         .header("content-type", "application/json")
-        .header("user-agent", concat!("tokentab/", env!("CARGO_PKG_VERSION")))
+        .header(
+            "user-agent",
+            concat!("tokentab/", env!("CARGO_PKG_VERSION")),
+        )
         .header("tokentab-event", &row.kind)
         .header("tokentab-event-id", &row.event_id)
         .header("tokentab-timestamp", ts.to_string())

@@ -12,8 +12,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::Value;
-use tokio::sync::watch;
 use tokentab::service::webhooks::sign::signature;
+use tokio::sync::watch;
 
 use crate::common::replicas::wait_for;
 
@@ -67,7 +67,10 @@ fn header(h: &HeaderMap, name: &str) -> String {
 async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     inner.arrived.fetch_add(1, Ordering::SeqCst);
     let mut mode = inner.mode.subscribe();
-    let now = *mode.wait_for(|m| *m != Mode::Stall).await.expect("receiver alive");
+    let now = *mode
+        .wait_for(|m| *m != Mode::Stall)
+        .await
+        .expect("receiver alive");
     if let Mode::Fail(code) = now {
         return StatusCode::from_u16(code).unwrap();
     }
@@ -85,7 +88,10 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
     }
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if parsed["id"] != id.as_str() {
-        problems.push(format!("event id header {id:?} is not the body's {}", parsed["id"]));
+        problems.push(format!(
+            "event id header {id:?} is not the body's {}",
+            parsed["id"]
+        ));
     }
     if parsed["type"] != header(&headers, "tokentab-event").as_str() {
         problems.push("event type header differs from the body".into());
@@ -144,7 +150,12 @@ impl Receiver {
     }
 
     /// Waits until `pick` finds something in what was accepted.
-    pub async fn wait<T>(&self, limit: Duration, what: &str, pick: impl Fn(&[Got]) -> Option<T>) -> T {
+    pub async fn wait<T>(
+        &self,
+        limit: Duration,
+        what: &str,
+        pick: impl Fn(&[Got]) -> Option<T>,
+    ) -> T {
         wait_for(limit, what, || {
             let v = pick(&self.got());
             async move { v }
@@ -154,11 +165,15 @@ impl Receiver {
 
     /// Waits for an accepted event of `kind` about `token_id`.
     pub async fn event(&self, kind: &str, token_id: &str) -> Got {
-        self.wait(Duration::from_secs(60), &format!("{kind} for {token_id}"), |g| {
-            g.iter()
-                .find(|e| e.kind == kind && e.token_id() == Some(token_id))
-                .cloned()
-        })
+        self.wait(
+            Duration::from_secs(60),
+            &format!("{kind} for {token_id}"),
+            |g| {
+                g.iter()
+                    .find(|e| e.kind == kind && e.token_id() == Some(token_id))
+                    .cloned()
+            },
+        )
         .await
     }
 }

@@ -135,7 +135,13 @@ impl PgDb {
         Ok(out)
     }
 
-    pub async fn outbox_finish(&self, seq: i64, owner: String, now: i64, out: Outcome) -> Res<bool> {
+    pub async fn outbox_finish(
+        &self,
+        seq: i64,
+        owner: String,
+        now: i64,
+        out: Outcome,
+    ) -> Res<bool> {
         let c = self.client().await?;
         let n = match out {
             Outcome::Delivered => c

@@ -89,7 +89,13 @@ fn sweep(c: &Connection, s: &Sweep) -> rusqlite::Result<usize> {
     Ok(n)
 }
 
-fn claim(c: &Connection, owner: &str, now: i64, lease: i64, limit: u32) -> rusqlite::Result<Vec<Claimed>> {
+fn claim(
+    c: &Connection,
+    owner: &str,
+    now: i64,
+    lease: i64,
+    limit: u32,
+) -> rusqlite::Result<Vec<Claimed>> {
     c.prepare_cached(&format!(
         "UPDATE webhook_outbox SET lease_until = ?2 + ?3, lease_owner = ?1 WHERE seq IN (
             SELECT o.seq FROM webhook_outbox o
@@ -108,7 +114,13 @@ fn claim(c: &Connection, owner: &str, now: i64, lease: i64, limit: u32) -> rusql
     })
 }
 
-fn finish(c: &Connection, seq: i64, owner: &str, now: i64, out: &Outcome) -> rusqlite::Result<bool> {
+fn finish(
+    c: &Connection,
+    seq: i64,
+    owner: &str,
+    now: i64,
+    out: &Outcome,
+) -> rusqlite::Result<bool> {
     let n = match out {
         Outcome::Delivered => c
             .prepare_cached(
@@ -200,8 +212,12 @@ impl SqliteDb {
             .await
     }
 
-    pub async fn outbox_deliveries(&self, q: DeliveryQuery) -> Result<Vec<DeliveryRow>, StoreError> {
-        self.outbox_job(Access::Read, move |c| deliveries(c, &q)).await
+    pub async fn outbox_deliveries(
+        &self,
+        q: DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.outbox_job(Access::Read, move |c| deliveries(c, &q))
+            .await
     }
 
     pub async fn outbox_retry(&self, event_id: String, now: i64) -> Result<bool, StoreError> {
@@ -210,6 +226,7 @@ impl SqliteDb {
     }
 
     pub async fn outbox_prune(&self, before: i64) -> Result<usize, StoreError> {
-        self.outbox_job(Access::Write, move |c| prune(c, before)).await
+        self.outbox_job(Access::Write, move |c| prune(c, before))
+            .await
     }
 }
