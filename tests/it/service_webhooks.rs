@@ -288,6 +288,40 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_per_token() {
 }
 
 #[tokio::test]
+async fn a_later_event_of_a_token_waits_for_its_earlier_one() {
+    let r = Receiver::start(SECRET).await;
+    r.set(Mode::FailType("token.created"));
+    let s = with_hooks(opts(&r.url)).await;
+    let (_, id) = s.mint(None, json!({"description": "ordered"})).await;
+    let (st, _) = s
+        .delete(&s.admin, &format!("/access/api/v1/tokens/{id}"))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // The create has failed twice; the revoke, due all along, was never sent before it.
+    wait_for(LONG, "the create tried twice", || async {
+        deliveries(&s, "?state=pending")
+            .await
+            .iter()
+            .any(|d| {
+                d["token_id"] == id.as_str()
+                    && d["type"] == "token.created"
+                    && d["attempts"].as_i64() >= Some(2)
+            })
+            .then_some(())
+    })
+    .await;
+    assert!(
+        kinds_of(&r.got(), &id).is_empty(),
+        "{:?}",
+        kinds_of(&r.got(), &id)
+    );
+    r.set(Mode::Accept);
+    r.event("token.revoked", &id).await;
+    assert_eq!(kinds_of(&r.got(), &id), ["token.created", "token.revoked"]);
+    r.assert_all_signed();
+}
+
+#[tokio::test]
 async fn dead_letters_are_listed_and_can_be_sent_again() {
     let r = Receiver::start(SECRET).await;
     r.set(Mode::Fail(500));
@@ -436,6 +470,8 @@ async fn kill_9_mid_delivery_then_restart_delivers_with_the_same_event_id() {
 #[tokio::test]
 async fn two_replicas_deliver_each_event_once() {
     let r = Receiver::start(SECRET).await;
+    // Each delivery in flight for longer than a worker's poll: both replicas look at it.
+    r.slow(Duration::from_millis(700));
     let keys = tempfile::tempdir().unwrap();
     let flags = serve_flags(keys.path(), &r.url);
     let refs: Vec<&str> = flags.iter().map(String::as_str).collect();

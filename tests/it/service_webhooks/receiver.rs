@@ -21,6 +21,8 @@ use crate::common::replicas::wait_for;
 pub enum Mode {
     Accept,
     Fail(u16),
+    /// Fails only events of this type (with 503); accepts the others.
+    FailType(&'static str),
     Stall,
 }
 
@@ -49,6 +51,8 @@ struct Inner {
     arrived: AtomicUsize,
     /// What was wrong with a delivery, if anything ever was.
     bad: Mutex<Vec<String>>,
+    /// How long an accepted delivery takes to answer.
+    delay: Mutex<Duration>,
 }
 
 pub struct Receiver {
@@ -74,6 +78,11 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
     if let Mode::Fail(code) = now {
         return StatusCode::from_u16(code).unwrap();
     }
+    if let Mode::FailType(kind) = now {
+        if header(&headers, "tokentab-event") == kind {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+    }
     let ts = header(&headers, "tokentab-timestamp");
     let sig = header(&headers, "tokentab-signature");
     let id = header(&headers, "tokentab-event-id");
@@ -96,6 +105,8 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
     if parsed["type"] != header(&headers, "tokentab-event").as_str() {
         problems.push("event type header differs from the body".into());
     }
+    let delay = *inner.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     if !problems.is_empty() {
         inner.bad.lock().unwrap().extend(problems);
         return StatusCode::UNAUTHORIZED;
@@ -119,6 +130,7 @@ impl Receiver {
             got: Mutex::new(Vec::new()),
             arrived: AtomicUsize::new(0),
             bad: Mutex::new(Vec::new()),
+            delay: Mutex::new(Duration::ZERO),
         });
         let app = Router::new()
             .route("/hook", post(hook))
@@ -133,6 +145,12 @@ impl Receiver {
 
     pub fn set(&self, mode: Mode) {
         self.inner.mode.send_replace(mode);
+    }
+
+    /// Answers accepted deliveries only after `d` (a slow receiver: deliveries stay in
+    /// flight long enough for another replica to look at them).
+    pub fn slow(&self, d: Duration) {
+        *self.inner.delay.lock().unwrap() = d;
     }
 
     pub fn got(&self) -> Vec<Got> {
