@@ -322,6 +322,28 @@ async fn a_later_event_of_a_token_waits_for_its_earlier_one() {
 }
 
 #[tokio::test]
+async fn delivered_rows_go_after_the_retention_time() {
+    let r = Receiver::start(SECRET).await;
+    let mut o = opts(&r.url);
+    // Rows are kept for the longest of retention, dead-letter age and lead time.
+    o.retention = Duration::from_secs(1);
+    o.max_age = Duration::from_secs(1);
+    o.leads = vec![Duration::from_secs(1)];
+    let s = with_hooks(o).await;
+    let (_, id) = s.mint(None, json!({"description": "pruned"})).await;
+    r.event("token.created", &id).await;
+    let mine = |rows: Vec<Value>| rows.into_iter().any(|d| d["token_id"] == id.as_str());
+    wait_for(LONG, "delivered", || async {
+        mine(deliveries(&s, "?state=delivered").await).then_some(())
+    })
+    .await;
+    wait_for(LONG, "pruned", || async {
+        (!mine(deliveries(&s, "").await)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn dead_letters_are_listed_and_can_be_sent_again() {
     let r = Receiver::start(SECRET).await;
     r.set(Mode::Fail(500));
