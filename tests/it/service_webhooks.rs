@@ -409,6 +409,12 @@ async fn dead_letters_are_listed_and_can_be_sent_again() {
     let retry = format!("{DELIVERIES}/{event}/retry");
     let got = r.event("token.created", &id).await;
     assert_eq!(got.event_id, event, "a retry sends the same event id");
+    let (_, trail) = s
+        .get(&s.admin, "/tokentab/api/v1/audit?action=webhook_retry")
+        .await;
+    let entries = trail["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{trail}");
+    assert_eq!(entries[0]["description"], format!("event {event}").as_str());
     // Not dead any more: a second retry finds nothing to do.
     let (st, _) = s.call(Method::POST, Some(&s.admin), &retry, None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);

@@ -11,8 +11,9 @@ use crate::model::webhook::{Delivery, DeliveryList};
 use super::super::auth::Caller;
 use super::super::error::ApiErr;
 use super::super::state::AppState;
+use super::super::store::audit::OK;
 use super::super::store::outbox::{DEAD, DELIVERED, DeliveryQuery, DeliveryRow, PENDING};
-use super::audit::{DEFAULT_LIMIT, MAX_LIMIT};
+use super::audit::{DEFAULT_LIMIT, MAX_LIMIT, Source, by};
 use super::query::Params;
 
 fn wire(r: DeliveryRow) -> Delivery {
@@ -81,9 +82,11 @@ pub async fn list(
     }))
 }
 
+/// Recorded in the audit trail as `webhook_retry` (the event id in the description).
 pub async fn retry(
     State(state): State<AppState>,
     Caller(p): Caller,
+    source: Source,
     Path(event_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiErr> {
     if !p.is_admin() {
@@ -98,6 +101,11 @@ pub async fn retry(
         return Err(ApiErr::not_found(
             "no dead webhook delivery with that event id",
         ));
+    }
+    let mut record = by(&p, "webhook_retry", source);
+    record.description = Some(format!("event {event_id}"));
+    if let Err(e) = state.db.audit_record(record, now(), OK.into()).await {
+        tracing::warn!(error = %e, "could not record a webhook retry in the audit trail");
     }
     Ok(Json(
         serde_json::json!({ "event_id": event_id, "state": PENDING }),
