@@ -13,6 +13,7 @@ use crate::model::settings::{ClipboardMode, GlyphSet, Setting};
 
 pub mod admin;
 pub mod scan;
+pub mod webhooks;
 
 pub use admin::AdminCommand;
 pub use scan::ScanArgs;
@@ -311,6 +312,9 @@ pub struct ServeArgs {
     /// from a --trusted-proxy; a connection from any other peer that sends one is closed.
     #[arg(long, requires = "trusted_proxy")]
     pub proxy_protocol: bool,
+    /// Issue 20 item 4: webhooks.
+    #[command(flatten)]
+    pub webhooks: Box<webhooks::WebhookArgs>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod lookup;
 pub mod token_config;
 mod token_pages;
+pub mod webhooks;
 
 pub use access::{CreatedToken, RevokeOutcome, TokenQuery, user_is_disabled};
 pub use client::{Client, ClientOptions};

@@ -47,6 +47,9 @@ pub enum AdminCommand {
         #[command(flatten)]
         common: AdminCommon,
     },
+    /// Webhook deliveries (`serve --webhook`): list them, retry a dead letter.
+    #[command(subcommand)]
+    Webhooks(super::webhooks::WebhooksCommand),
 }
 
 impl AdminCommand {
@@ -82,6 +85,10 @@ impl AdminCommand {
                 DevicesCommand::Import(a) => &mut a.common,
             },
             AdminCommand::DefaultExpiry { common, .. } => common,
+            AdminCommand::Webhooks(c) => match c {
+                super::webhooks::WebhooksCommand::List { common, .. }
+                | super::webhooks::WebhooksCommand::Retry { common, .. } => common,
+            },
         }
     }
 
@@ -99,6 +106,7 @@ impl AdminCommand {
                     reset: false,
                     ..
                 }
+                | AdminCommand::Webhooks(super::webhooks::WebhooksCommand::List { .. })
         ) && !matches!(self, AdminCommand::Devices(DevicesCommand::Import(a)) if a.dry_run)
     }
 }

@@ -14,6 +14,7 @@ pub mod scan;
 #[cfg(unix)]
 pub mod sd_notify;
 pub mod serve;
+mod serve_webhooks;
 pub mod switch;
 pub mod table;
 pub mod tokens;

@@ -146,6 +146,7 @@ fn options(
             ),
             proxy_protocol: args.proxy_protocol,
         },
+        webhooks: super::serve_webhooks::options(&args.webhooks).map_err(Usage)?,
     };
     Ok((cfg, opts))
 }

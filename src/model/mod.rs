@@ -17,6 +17,7 @@ pub mod scope;
 pub mod settings;
 pub mod token;
 pub mod token_format;
+pub mod webhook;
 pub mod wire;
 
 pub use entity::{EntityKind, EntityRef, IdError};

@@ -17,6 +17,7 @@ mod serve;
 mod state;
 pub mod store;
 mod tls;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,6 +95,8 @@ pub struct ServeOptions {
     pub connections: ConnectionLimits,
     /// Which peers are trusted proxies, and whether they send a PROXY header (issue 22).
     pub proxies: edge::ProxyOptions,
+    /// Issue 20 item 4: POST token and user events to these URLs (None: no outbox rows).
+    pub webhooks: Option<webhooks::WebhookOptions>,
 }
 
 /// Refresh tokens: each works until its access token's expiry plus `grace` (JFrog's 24 h), and
@@ -249,6 +252,12 @@ pub async fn spawn_with(
     let retention = opts.audit_retention.unwrap_or(DEFAULT_AUDIT_RETENTION);
     prune_audit_once(&prepared.db, retention).await;
     let pruner = tokio::spawn(prune_audit(Arc::clone(&prepared.db), retention));
+    let hooks = webhooks::start(
+        &prepared.db,
+        opts.webhooks.clone(),
+        format!("jfac@{}", prepared.service_id),
+    )
+    .await?;
     let ops = operator::Operator::new(Arc::clone(&prepared.db));
     let db_name = match &opts.postgres {
         Some(t) => t.to_string(),
@@ -308,6 +317,9 @@ pub async fn spawn_with(
         let _ = pruner.await;
         housekeeping.abort();
         let _ = housekeeping.await;
+        if let Some(h) = hooks {
+            h.stop().await;
+        }
         // Refusals counted since the last flush, then the database may close.
         abuse
             .trail

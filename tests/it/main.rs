@@ -83,6 +83,7 @@ mod service_token_changes;
 mod service_token_config;
 mod service_token_format;
 mod service_tokens;
+mod service_webhooks;
 mod store_admin;
 mod store_admin_devices;
 mod store_admin_projects;

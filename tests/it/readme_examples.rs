@@ -30,6 +30,10 @@ const NOT_SHELL: &[(&str, &str)] = &[
     ("text", "screens, the scope grammar, HAProxy configuration"),
     ("toml", "config file"),
     ("nginx", "nginx configuration"),
+    (
+        "python",
+        "the webhook signature check: service_webhooks runs it on a real delivery",
+    ),
 ];
 
 /// Shell blocks not run here: a text the block contains, and why.
@@ -64,6 +68,15 @@ const SKIPPED: &[(&str, &str)] = &[
     (
         "tokentab serve --no-seed --listen 127.0.0.1:8082 --data-dir ./team",
         "\"Day one with a team\": readme_day_one",
+    ),
+    (
+        "--webhook-secret-file /etc/tokentab/webhook.key",
+        "`/etc/tokentab/…` and the receiver hooks.example.com; serve with these flags against a \
+         real receiver is service_webhooks's",
+    ),
+    (
+        "tokentab admin webhooks list --state dead",
+        "a placeholder event id; listing and retrying dead letters is service_webhooks's",
     ),
     (
         "tokentab admin users add alice",

@@ -13,6 +13,7 @@ mod import;
 mod members;
 mod projects;
 mod users;
+mod webhooks;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -72,6 +73,7 @@ pub async fn run(mut cmd: AdminCommand, cfg: &Resolved) -> ExitCode {
         }
         (AdminCommand::Devices(d), _) => devices::run(c, d, json).await,
         (AdminCommand::DefaultExpiry { .. }, _) => default_expiry::run(c, expiry_value, json).await,
+        (AdminCommand::Webhooks(w), _) => webhooks::run(c, w, json).await,
     };
     conn.close().await;
     match result {

@@ -25,6 +25,7 @@ mod token_refresh;
 pub mod tokens;
 mod user_write;
 mod users;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -77,6 +78,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/tokentab/api/v1/tokens/revoke",
             post(bulk_revoke::bulk_revoke),
+        )
+        .route("/tokentab/api/v1/webhooks/deliveries", get(webhooks::list))
+        .route(
+            "/tokentab/api/v1/webhooks/deliveries/{event_id}/retry",
+            post(webhooks::retry),
         )
         .route(
             "/access/api/v1/config/token/default_expiry",

@@ -147,6 +147,9 @@ pub(crate) trait Tx {
     /// transaction ends; SQLite: the writer already holds the write lock).
     async fn lock_bootstrap(&self) -> Res<()>;
     async fn revocation_epoch(&self) -> Res<u64>;
+    /// Issue 20 item 4: a refresh replaced `old` by `new`: their outbox events become one
+    /// `token.rotated` (store/outbox.rs). Nothing when webhooks are off (no rows).
+    async fn webhook_rotated(&self, old: &str, new: &str) -> Res<()>;
 
     // ---- admin writes (issue 17) ----------------------------------------------------------------
     /// The user a change is about (PostgreSQL: locked `FOR NO KEY UPDATE`).

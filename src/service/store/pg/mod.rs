@@ -57,6 +57,7 @@ mod entities;
 mod epoch_reads;
 mod errors;
 pub mod listen;
+mod outbox;
 mod schema;
 mod tls;
 mod tokens;

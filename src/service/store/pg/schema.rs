@@ -230,6 +230,66 @@ INSERT INTO settings (id, default_expiry) VALUES (0, NULL);
 ALTER TABLE tokens ADD COLUMN last_source text;
 ALTER TABLE tokens ADD COLUMN last_agent text;
 "#,
+    // Issue 20 item 4 (hooks): SQLite's webhook outbox migration on PostgreSQL (the same table
+    // and triggers; see there). Replicas claim rows `FOR UPDATE SKIP LOCKED` and a lease
+    // (pg/outbox.rs), so each event goes out from one of them.
+    r#"
+CREATE TABLE webhook_outbox (
+    seq         bigserial PRIMARY KEY,
+    event_id    text COLLATE "C" NOT NULL UNIQUE DEFAULT gen_random_uuid()::text,
+    kind        text COLLATE "C" NOT NULL,
+    ord_key     text COLLATE "C" NOT NULL,
+    token_id    text COLLATE "C",
+    username    text COLLATE "C" NOT NULL,
+    description text COLLATE "C",
+    scope       text COLLATE "C",
+    expiry      bigint,
+    previous_id text COLLATE "C",
+    lead        bigint,
+    occurred_at bigint NOT NULL,
+    dedup       text COLLATE "C" UNIQUE,
+    state       text COLLATE "C" NOT NULL DEFAULT 'pending',
+    attempts    bigint NOT NULL DEFAULT 0,
+    first_try   bigint NOT NULL,
+    next_try    bigint NOT NULL DEFAULT 0,
+    lease_until bigint,
+    lease_owner text COLLATE "C",
+    last_error  text COLLATE "C",
+    done_at     bigint,
+    acked       text COLLATE "C" NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_due ON webhook_outbox(next_try, seq) WHERE state = 'pending';
+CREATE INDEX webhook_order ON webhook_outbox(ord_key, seq) WHERE state = 'pending';
+CREATE INDEX webhook_done ON webhook_outbox(done_at) WHERE state <> 'pending';
+CREATE FUNCTION tokentab_webhook_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM meta WHERE key = 'webhooks' AND value = 'on') THEN
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'users' THEN
+        INSERT INTO webhook_outbox (kind, ord_key, username, occurred_at, first_try)
+        VALUES ('user.disabled', 'user:' || NEW.username, NEW.username,
+            extract(epoch FROM now())::bigint, extract(epoch FROM now())::bigint);
+    ELSE
+        INSERT INTO webhook_outbox (kind, ord_key, token_id, username, description, scope,
+            expiry, occurred_at, first_try)
+        VALUES (CASE WHEN TG_OP = 'INSERT' THEN 'token.created' ELSE 'token.revoked' END,
+            NEW.token_id, NEW.token_id, NEW.username, NEW.description, NEW.scope, NEW.expiry,
+            CASE WHEN TG_OP = 'INSERT' THEN NEW.issued_at ELSE NEW.revoked_at END,
+            extract(epoch FROM now())::bigint);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER webhook_token_created AFTER INSERT ON tokens
+    FOR EACH ROW EXECUTE FUNCTION tokentab_webhook_event();
+CREATE TRIGGER webhook_token_revoked AFTER UPDATE OF revoked_at ON tokens
+    FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL)
+    EXECUTE FUNCTION tokentab_webhook_event();
+CREATE TRIGGER webhook_user_disabled AFTER UPDATE OF disabled, status ON users
+    FOR EACH ROW WHEN (NEW.disabled AND NOT OLD.disabled)
+    EXECUTE FUNCTION tokentab_webhook_event();
+"#,
 ];
 
 /// Brings the schema up to date. Replicas calling this together serialize on the advisory

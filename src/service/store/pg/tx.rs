@@ -276,6 +276,9 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         let epoch: i64 = self.c.query_one(&stmt, &[]).await.map_err(classify)?.get(0);
         Ok(epoch as u64)
     }
+    async fn webhook_rotated(&self, old: &str, new: &str) -> Res<()> {
+        super::outbox::rotated(self.c, old, new).await
+    }
 
     async fn user_for_update(&self, username: &str) -> Res<Option<UserInfo>> {
         let row = self

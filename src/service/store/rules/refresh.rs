@@ -45,6 +45,8 @@ pub async fn refresh<T: Tx>(tx: &T, req: Refresh) -> Res<Option<Refreshed>> {
     tx.revoke(&old.token.token_id, now).await?;
     tx.insert_token(&new, Some(&req.next_refresh_hash)).await?;
     tx.set_chain_start(&new.token_id, old.chain_start).await?;
+    tx.webhook_rotated(&old.token.token_id, &new.token_id)
+        .await?;
     if let Some(rec) = req.audit {
         for (r, result) in refresh_records(rec, &old.token.token_id, &new) {
             tx.record(&r, now, result).await?;

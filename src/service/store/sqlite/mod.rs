@@ -18,6 +18,7 @@ mod connect;
 pub mod entities;
 mod epoch_reads;
 mod files;
+pub mod outbox;
 mod readers;
 mod schema;
 pub mod store;

@@ -210,6 +210,69 @@ INSERT INTO settings (id, default_expiry) VALUES (0, NULL);
 ALTER TABLE tokens ADD COLUMN last_source TEXT;
 ALTER TABLE tokens ADD COLUMN last_agent TEXT;
 "#,
+    // Issue 20 item 4 (hooks): the webhook outbox (service/webhooks, store/outbox.rs). Triggers
+    // enqueue an event in the same transaction as the change, whoever writes it (a revoke by
+    // id, by value, in bulk, a disable), but only while `meta.webhooks` is `on` (a `serve`
+    // with `--webhook` sets it, one without clears it): no rows otherwise. `ord_key` orders
+    // delivery per token (per user for `user.disabled`); `dedup` makes the sweeper's
+    // `token.expiring` / `token.expired` rows once per token and lead time.
+    r#"
+CREATE TABLE webhook_outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT NOT NULL UNIQUE DEFAULT (lower(hex(randomblob(4)) || '-' ||
+        hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+        substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' ||
+        hex(randomblob(6)))),
+    kind        TEXT NOT NULL,
+    ord_key     TEXT NOT NULL,
+    token_id    TEXT,
+    username    TEXT NOT NULL,
+    description TEXT,
+    scope       TEXT,
+    expiry      INTEGER,
+    previous_id TEXT,
+    lead        INTEGER,
+    occurred_at INTEGER NOT NULL,
+    dedup       TEXT UNIQUE,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    first_try   INTEGER NOT NULL,
+    next_try    INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER,
+    lease_owner TEXT,
+    last_error  TEXT,
+    done_at     INTEGER,
+    acked       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_due ON webhook_outbox(next_try, seq) WHERE state = 'pending';
+CREATE INDEX webhook_order ON webhook_outbox(ord_key, seq) WHERE state = 'pending';
+CREATE INDEX webhook_done ON webhook_outbox(done_at) WHERE state <> 'pending';
+CREATE TRIGGER webhook_token_created AFTER INSERT ON tokens
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'webhooks' AND value = 'on')
+    BEGIN
+        INSERT INTO webhook_outbox (kind, ord_key, token_id, username, description, scope,
+            expiry, occurred_at, first_try)
+        VALUES ('token.created', NEW.token_id, NEW.token_id, NEW.username, NEW.description,
+            NEW.scope, NEW.expiry, NEW.issued_at, unixepoch());
+    END;
+CREATE TRIGGER webhook_token_revoked AFTER UPDATE OF revoked_at ON tokens
+    WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM meta WHERE key = 'webhooks' AND value = 'on')
+    BEGIN
+        INSERT INTO webhook_outbox (kind, ord_key, token_id, username, description, scope,
+            expiry, occurred_at, first_try)
+        VALUES ('token.revoked', NEW.token_id, NEW.token_id, NEW.username, NEW.description,
+            NEW.scope, NEW.expiry, NEW.revoked_at, unixepoch());
+    END;
+CREATE TRIGGER webhook_user_disabled AFTER UPDATE OF disabled ON users
+    WHEN NEW.disabled AND NOT OLD.disabled
+        AND EXISTS (SELECT 1 FROM meta WHERE key = 'webhooks' AND value = 'on')
+    BEGIN
+        INSERT INTO webhook_outbox (kind, ord_key, username, occurred_at, first_try)
+        VALUES ('user.disabled', 'user:' || NEW.username, NEW.username, unixepoch(),
+            unixepoch());
+    END;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

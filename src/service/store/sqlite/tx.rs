@@ -236,6 +236,9 @@ impl Tx for SqliteTx<'_> {
     async fn revocation_epoch(&self) -> Res<u64> {
         Ok(crate::service::revocation::current_epoch(self.conn)?)
     }
+    async fn webhook_rotated(&self, old: &str, new: &str) -> Res<()> {
+        Ok(super::outbox::rotated(self.conn, old, new)?)
+    }
 
     async fn user_for_update(&self, username: &str) -> Res<Option<UserInfo>> {
         self.user(username).await
