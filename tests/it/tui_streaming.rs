@@ -407,3 +407,55 @@ fn a_large_load_hands_freed_memory_back_once_when_it_is_complete() {
     ));
     assert!(!fx.contains(&Effect::ReleaseMemory), "{fx:?}");
 }
+
+/// The header's "yours expiring" while pages stream in: each page adds its own rows' count
+/// (a recount of the whole table per page made a 2M-token load quadratic), and the figure is
+/// always the one a full recount gives.
+#[test]
+fn the_expiry_notice_counts_each_page_as_it_comes() {
+    use tokentab::model::TokenStatus;
+    use tokentab::model::filter_query::FilterQuery;
+    let mut app = App::new(cfg(), now());
+    let fx = app.init();
+    let call = |want: fn(&Request) -> bool| {
+        id_of(&fx, |e| match e {
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request,
+            } if want(request) => Some(*id),
+            _ => None,
+        })
+    };
+    let (me, list) = (
+        call(|r| matches!(r, Request::Me)),
+        call(|r| matches!(r, Request::ListTokens)),
+    );
+    app.update(reply(
+        Owner::Table,
+        me,
+        Answer::Token(Ok(info("m", "me", "admin", 1, None, None))),
+    ));
+    let all = tokens("t", 400);
+    let mine = FilterQuery {
+        users: vec!["admin".into()],
+        statuses: vec![TokenStatus::Expiring],
+        ..FilterQuery::default()
+    };
+    let mut counts = Vec::new();
+    for (k, chunk) in all.chunks(50).enumerate() {
+        let more = (k + 1) * 50 < all.len();
+        app.update(reply(
+            Owner::Table,
+            list,
+            Answer::Page(Ok(page(chunk.to_vec(), more, Some(400)))),
+        ));
+        let full = app.table.rows.count_keys(&mine, now());
+        assert_eq!(app.table.mine_expiring, full, "after page {k}");
+        counts.push(full);
+    }
+    assert!(
+        counts.windows(2).any(|w| w[0] < w[1]) && counts[0] > 0,
+        "the sample has expiring tokens of admin on several pages: {counts:?}"
+    );
+}

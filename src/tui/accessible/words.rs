@@ -182,6 +182,7 @@ mod tests {
             refreshable: false,
             last_used: None,
             user_disabled: false,
+            last_from: None,
         };
         let custom =
             t("connect:fleet:demo/edge-eu:rw connect:project:lab:r connect:device:demo/d-1:rwd");

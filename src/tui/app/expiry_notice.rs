@@ -19,17 +19,20 @@ impl Table {
     }
 
     pub fn recount_mine(&mut self, now: DateTime<Utc>) {
-        self.mine_expiring = match self.me_name().map(str::to_lowercase) {
-            Some(me) => {
-                let q = FilterQuery {
-                    users: vec![me],
-                    statuses: vec![TokenStatus::Expiring],
-                    ..FilterQuery::default()
-                };
-                self.rows.count_keys(&q, now)
-            }
-            None => 0,
-        };
+        self.mine_expiring = 0;
+        self.count_mine_from(0, now);
+    }
+
+    /// Adds the signed-in user's expiring tokens among the rows from `from` on.
+    pub(super) fn count_mine_from(&mut self, from: usize, now: DateTime<Utc>) {
+        if let Some(me) = self.me_name().map(str::to_lowercase) {
+            let q = FilterQuery {
+                users: vec![me],
+                statuses: vec![TokenStatus::Expiring],
+                ..FilterQuery::default()
+            };
+            self.mine_expiring += self.rows.count_keys_from(&q, now, from);
+        }
     }
 
     pub(super) fn filter_mine_expiring(&mut self, cx: &mut Ctx) {

@@ -69,7 +69,16 @@ impl Table {
     pub fn on_reply(&mut self, id: ReqId, answer: Answer, cx: &mut Ctx) {
         match answer {
             Answer::Token(r) => self.on_me(id, r),
-            Answer::Page(r) => self.on_page(id, r, cx),
+            Answer::Page(r) => {
+                let from = self.rows.len();
+                if self.on_page(id, r, cx) {
+                    // A first load still streaming in: only the new rows are counted (a recount
+                    // of the whole store per page was a tenth of a 2M-token load's CPU); the
+                    // last page recounts everything at that moment.
+                    self.count_mine_from(from, cx.now);
+                    return;
+                }
+            }
             Answer::Changes(r) => self.on_changes(id, r, cx),
             Answer::TokensById(r) => self.on_tokens_by_id(id, r, cx),
             _ => return,
@@ -227,10 +236,11 @@ impl Table {
             .map(|s| (s.loaded, s.estimate))
     }
 
-    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>, cx: &mut Ctx) {
+    /// True when the page's rows were appended to the table and more are coming.
+    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>, cx: &mut Ctx) -> bool {
         let first_load = self.list.awaits(id);
         if !first_load && self.refreshing != Some(id) {
-            return;
+            return false;
         }
         let page = match r {
             Ok(page) => page,
@@ -243,10 +253,11 @@ impl Table {
                     cx.say(format!("refresh failed: {e}"), true);
                 }
                 self.list = Load::Failed(e);
-                return;
+                return false;
             }
         };
         let started = self.streaming.as_ref().is_some_and(|s| s.id == id);
+        let mut appended = false;
         if !started {
             self.streaming = Some(Streaming {
                 id,
@@ -266,12 +277,15 @@ impl Table {
             }
             match s.incoming.as_mut() {
                 Some(store) => store.extend(tokens),
-                None if started => self.rows.append(tokens.collect(), now),
+                None if started => {
+                    self.rows.append(tokens.collect(), now);
+                    appended = true;
+                }
                 None => self.rows.set(tokens.collect(), now),
             }
         }
         if page.more {
-            return;
+            return appended;
         }
         if let Some(s) = self.streaming.take() {
             self.changes = s.changes;
@@ -287,5 +301,6 @@ impl Table {
         if let Some(sel) = self.pending_select.take() {
             self.rows.select_id(&sel);
         }
+        false
     }
 }

@@ -255,8 +255,13 @@ impl Rows {
     /// How many rows (shown or not) satisfy the key terms of `q` at `now` (its free text is
     /// not looked at).
     pub fn count_keys(&mut self, q: &FilterQuery, now: DateTime<Utc>) -> usize {
+        self.count_keys_from(q, now, 0)
+    }
+
+    /// [`Rows::count_keys`] over the rows from `from` on (in store order).
+    pub fn count_keys_from(&mut self, q: &FilterQuery, now: DateTime<Utc>, from: usize) -> usize {
         let k = self.store.key_matcher(q, now);
-        (0..self.store.len())
+        (from.min(self.store.len())..self.store.len())
             .filter(|&i| self.store.keys_hit(&k, i))
             .count()
     }
