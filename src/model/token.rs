@@ -102,11 +102,7 @@ impl Token {
     /// The Scope column: Admin, User, "Custom: first (+N)", the raw text if it does not parse,
     /// or "—" when the server did not send a scope.
     pub fn scope_summary(&self) -> String {
-        match (&self.scope, self.parsed_scope()) {
-            (_, Some(s)) => s.summary(),
-            (Some(raw), None) => raw.clone(),
-            (None, None) => "—".into(),
-        }
+        scope_summary(self.scope.as_deref())
     }
 
     /// Why a disabled user's token is refused, for the details view; None while the user is
@@ -122,6 +118,15 @@ impl Token {
 
     pub fn is_admin_scoped(&self) -> bool {
         self.parsed_scope().is_some_and(|s| s.is_admin())
+    }
+}
+
+/// [`Token::scope_summary`] of a scope text.
+pub fn scope_summary(scope: Option<&str>) -> String {
+    match (scope, scope.and_then(|s| s.parse::<Scope>().ok())) {
+        (_, Some(s)) => s.summary(),
+        (Some(raw), None) => raw.to_owned(),
+        (None, None) => "—".into(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod layout;
 pub mod memory;
 pub mod msg;
+pub mod page_batch;
 pub mod runtime;
 pub mod scroll_backend;
 pub mod switch;

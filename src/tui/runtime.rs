@@ -27,6 +27,7 @@ use crate::secret::clipboard::Clipboard;
 
 use super::app::App;
 use super::msg::{Effect, Msg, ReqId};
+use super::page_batch;
 use super::switch::Connector;
 use super::ui;
 
@@ -281,7 +282,13 @@ impl Runner {
         stats: &mut Stats,
     ) -> Flow {
         loop {
-            while let Some(msg) = queue.pop_front() {
+            while let Some(mut msg) = queue.pop_front() {
+                // Only with nothing else queued: what waits in the channel came after the queue.
+                if queue.is_empty()
+                    && let Some(next) = page_batch::take_waiting_pages(&mut msg, rx)
+                {
+                    queue.push_back(next);
+                }
                 stats.messages += 1;
                 for fx in app.update(msg) {
                     if fx == Effect::Quit {

@@ -20,8 +20,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::model::Token;
-use crate::model::sanitize::clean;
-use crate::model::token::subject_username;
+use crate::model::sanitize::{clean, sanitize_line};
+use crate::model::token::{scope_summary, subject_username};
 
 use arena::{ID_HAY, id_hay, push_hay, splice};
 use interner::{Interner, ranks};
@@ -208,30 +208,23 @@ impl RowStore {
     }
 
     fn intern(&mut self, t: &Token) -> (u32, u32, u32) {
-        let subject = self.subjects.intern(&clean(&t.subject), |s| {
+        // Borrowed when clean, and the scope's summary made only for a scope not seen yet:
+        // most of two million tokens share a few subjects and scopes.
+        let subject = self.subjects.intern(&sanitize_line(&t.subject), |s| {
             let user = subject_username(s).to_owned();
             let hay = user.to_lowercase();
             (user, hay)
         });
-        let issuer = self
-            .issuers
-            .intern(&clean(&t.issuer), |_| (String::new(), String::new()));
+        let issuer = self.issuers.intern(&sanitize_line(&t.issuer), |_| {
+            (String::new(), String::new())
+        });
         let scope = match t.scope.as_deref() {
             None => NO_SCOPE,
-            Some(raw) => {
-                let raw = clean(raw);
-                let summary = clean(
-                    &Token {
-                        scope: Some(raw.clone()),
-                        ..t.clone()
-                    }
-                    .scope_summary(),
-                );
-                self.scopes.intern(&raw, |raw| {
-                    let hay = format!("{raw}\u{0}{summary}").to_lowercase();
-                    (summary, hay)
-                })
-            }
+            Some(raw) => self.scopes.intern(&sanitize_line(raw), |raw| {
+                let summary = clean(&scope_summary(Some(raw)));
+                let hay = format!("{raw}\u{0}{summary}").to_lowercase();
+                (summary, hay)
+            }),
         };
         (subject, issuer, scope)
     }
