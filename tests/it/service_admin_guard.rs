@@ -38,6 +38,14 @@ const ADMIN: &[(&str, &str, &str, &str)] = &[
         r#"{"sha256":[]}"#,
         "",
     ),
+    // Webhook deliveries (issue 20): who was told what, and a dead letter's retry.
+    ("GET", "/tokentab/api/v1/webhooks/deliveries", "", ""),
+    (
+        "POST",
+        "/tokentab/api/v1/webhooks/deliveries/{event_id}/retry",
+        "",
+        "",
+    ),
     (
         "PUT",
         "/access/api/v1/config/token/default_expiry",
@@ -181,6 +189,7 @@ fn concrete(path: &str) -> String {
         .replace("{key}", "demo")
         .replace("{project}", "demo")
         .replace("{user}", "bob")
+        .replace("{event_id}", "00000000-0000-4000-8000-000000000000")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
