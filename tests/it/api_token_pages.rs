@@ -133,29 +133,35 @@ async fn stream(url: &str) -> Result<Vec<Vec<String>>, CallError> {
     Ok(pages)
 }
 
+/// A server of two pages: the first (body cursor `c2`) with a `Link` naming `linked`, its body
+/// held until a second request has come when `hold`; the second the last.
+async fn two_pages(linked: &str, hold: bool) -> FaultServer {
+    let s = FaultServer::start().await;
+    let first = json!({"tokens": [token("t1")], "cursor": "c2"});
+    let last = json!({"tokens": [token("t2")]});
+    let mut head = Reply::json_value(200, &first).header(
+        "Link",
+        &format!("<{TOKENS}?limit=500&cursor={linked}>; rel=\"next\""),
+    );
+    if hold {
+        head = head.body_after_requests(2);
+    }
+    s.on("GET", TOKENS, vec![head, Reply::json_value(200, &last)]);
+    s
+}
+
+fn queries(s: &FaultServer) -> Vec<String> {
+    s.requests().iter().map(|r| r.query.clone()).collect()
+}
+
 /// The first page's body is held until a second request has come: a stream that reads a whole
 /// page before asking for the next would wait here until its timeout.
 #[tokio::test]
 async fn the_next_page_is_asked_for_while_the_body_before_it_is_on_its_way() {
-    let s = FaultServer::start().await;
-    let first = json!({"tokens": [token("t1")], "cursor": "c2"});
-    let last = json!({"tokens": [token("t2")]});
-    s.on(
-        "GET",
-        TOKENS,
-        vec![
-            Reply::json_value(200, &first)
-                .header(
-                    "Link",
-                    &format!("<{TOKENS}?limit=500&cursor=c2>; rel=\"next\""),
-                )
-                .body_after_requests(2),
-            Reply::json_value(200, &last),
-        ],
-    );
+    let s = two_pages("c2", true).await;
     let pages = stream(&s.url()).await.expect("every page");
     assert_eq!(pages, [vec!["t1"], vec!["t2"]]);
-    let queries: Vec<String> = s.requests().iter().map(|r| r.query.clone()).collect();
+    let queries = queries(&s);
     assert_eq!(queries.len(), 2, "{queries:?}");
     assert!(queries[1].contains("cursor=c2"), "{queries:?}");
 }
@@ -164,23 +170,10 @@ async fn the_next_page_is_asked_for_while_the_body_before_it_is_on_its_way() {
 /// ahead is dropped, and no page comes twice.
 #[tokio::test]
 async fn a_link_that_disagrees_with_the_body_is_not_followed() {
-    let s = FaultServer::start().await;
-    let first = json!({"tokens": [token("t1")], "cursor": "c2"});
-    let last = json!({"tokens": [token("t2")]});
-    s.on(
-        "GET",
-        TOKENS,
-        vec![
-            Reply::json_value(200, &first).header(
-                "Link",
-                &format!("<{TOKENS}?cursor=elsewhere>; rel=\"next\""),
-            ),
-            Reply::json_value(200, &last),
-        ],
-    );
+    let s = two_pages("elsewhere", false).await;
     let pages = stream(&s.url()).await.expect("every page");
     assert_eq!(pages, [vec!["t1"], vec!["t2"]]);
-    let queries: Vec<String> = s.requests().iter().map(|r| r.query.clone()).collect();
+    let queries = queries(&s);
     assert!(
         queries.iter().any(|q| q.contains("cursor=c2")),
         "{queries:?}"

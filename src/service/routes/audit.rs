@@ -95,15 +95,7 @@ pub async fn list(
         .number("limit", 1, u32::MAX)?
         .unwrap_or(DEFAULT_LIMIT)
         .min(MAX_LIMIT);
-    let before_seq = match q.get("cursor") {
-        None => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ApiErr::bad_request("cursor is not valid (start over)"))?,
-        ),
-    };
+    let before_seq = q.seq_cursor()?;
     let filter = AuditFilter {
         token_id: q.get("token_id").map(str::to_owned),
         actor: q.get("actor").map(str::to_owned),

@@ -64,4 +64,17 @@ impl Params {
             ))),
         }
     }
+
+    /// `cursor` of a list paged backwards by row number (the audit trail, webhook deliveries):
+    /// the last number seen, a whole number above 0.
+    pub fn seq_cursor(&self) -> Result<Option<i64>, ApiErr> {
+        let Some(c) = self.get("cursor") else {
+            return Ok(None);
+        };
+        c.parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| ApiErr::bad_request("cursor is not valid (start over)"))
+    }
 }

@@ -55,15 +55,7 @@ pub async fn list(
             ));
         }
     };
-    let before_seq = match q.get("cursor") {
-        None => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ApiErr::bad_request("cursor is not valid (start over)"))?,
-        ),
-    };
+    let before_seq = q.seq_cursor()?;
     let mut rows = state
         .db
         .outbox_deliveries(DeliveryQuery {
