@@ -330,3 +330,40 @@ fn a_move_that_scrolls_one_row_writes_at_most_300_b_at_80x24_and_500_b_at_160x48
         }
     }
 }
+
+/// A walk CI's property run found (help opened after a resize and scrolls): replayed as is.
+#[test]
+fn help_after_a_resize_and_scrolls_equals_a_full_redraw() {
+    use Step::*;
+    let steps = [
+        PageDown,
+        Down(1),
+        Down(2),
+        Down(2),
+        PageDown,
+        PageUp,
+        Resize(68, 33),
+        Down(1),
+        Up(2),
+        Down(3),
+        Up(1),
+        Down(2),
+        PageDown,
+        Help,
+    ];
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut rows = tokens(120);
+        for (i, t) in rows.iter_mut().enumerate().filter(|(i, _)| i % 13 == 0) {
+            t.description = Some(format!("边缘 deploy 日本語 {i}"));
+        }
+        let mut app = loaded_with(cfg(), rows, w, h);
+        app.theme.glyphs = GlyphSet::Unicode.glyphs();
+        let mut emu = Emulated::new(w, h, true);
+        emu.frame(&app);
+        for (i, s) in steps.iter().enumerate() {
+            run(&mut app, &mut emu, s);
+            emu.frame(&app);
+            assert_eq!(emu.check(&app), Ok(()), "{w}x{h} after step {i} {s:?}");
+        }
+    }
+}

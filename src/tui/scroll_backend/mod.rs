@@ -21,6 +21,7 @@ mod encode;
 pub mod plan;
 #[cfg(test)]
 mod tests;
+mod wide;
 
 use std::io::{self, Write};
 
@@ -188,7 +189,8 @@ impl<W: Write> Backend for ScrollBackend<W> {
             self.stats.plain += 1;
             return self.crossterm().draw(updates.into_iter());
         }
-        let mut best = ratatui_bytes(updates.iter().copied())?;
+        let plain = wide::with_other_halves(screen, &next, updates.clone());
+        let mut best = ratatui_bytes(plain.into_iter())?;
         let mut scrolled = false;
         let old_rows = match self.rows.take() {
             Some(r) => r,
@@ -203,7 +205,8 @@ impl<W: Write> Backend for ScrollBackend<W> {
             if bytes.len() >= best.len() {
                 continue;
             }
-            encode::changes(&next, moved.diff_iter(&next), &mut bytes);
+            let cells = wide::with_other_halves(&moved, &next, moved.diff_iter(&next).collect());
+            encode::changes(&next, cells.into_iter(), &mut bytes);
             if bytes.len() < best.len() {
                 best = bytes;
                 scrolled = true;
