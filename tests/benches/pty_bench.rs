@@ -12,6 +12,8 @@
 
 #[path = "large_fill.rs"]
 mod large_fill;
+#[path = "../it/common/pty_open.rs"]
+mod pty_open;
 #[path = "pty_bench/term.rs"]
 mod term;
 

@@ -10,9 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rustix::fs::{Mode, OFlags};
-use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-use rustix::termios::{Winsize, tcsetwinsize};
+use super::pty_open::open_pty;
 
 /// What ends a frame: the end of a synchronized update.
 const FRAME_END: &[u8] = b"\x1b[?2026l";
@@ -55,28 +53,6 @@ impl Drop for Tab {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn open_pty(w: u16, h: u16) -> (OwnedFd, OwnedFd) {
-    let master =
-        openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
-    grantpt(&master).expect("grantpt");
-    unlockpt(&master).expect("unlockpt");
-    let name = ptsname(&master, Vec::new()).expect("ptsname");
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        OFlags::RDWR | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .expect("open the pty's slave");
-    let size = Winsize {
-        ws_row: h,
-        ws_col: w,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    tcsetwinsize(&master, size).expect("window size");
-    (master, slave)
 }
 
 impl Tab {

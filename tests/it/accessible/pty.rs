@@ -8,9 +8,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use rustix::fs::{Mode, OFlags};
-use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-use rustix::termios::{Winsize, tcsetwinsize};
+use crate::common::pty_open::open_pty;
 
 pub const WAIT: Duration = Duration::from_secs(60);
 
@@ -35,24 +33,7 @@ impl Pty {
     /// `tokentab ARGS` with only PATH and `env` set, in a session of its own whose controlling
     /// terminal is the pty.
     pub fn start(args: &[&str], env: &[(String, String)]) -> Pty {
-        let master =
-            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let name = ptsname(&master, Vec::new()).expect("ptsname");
-        let slave = rustix::fs::open(
-            name.as_c_str(),
-            OFlags::RDWR | OFlags::NOCTTY,
-            Mode::empty(),
-        )
-        .expect("open the pty's slave");
-        let size = Winsize {
-            ws_row: 40,
-            ws_col: 120,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        tcsetwinsize(&master, size).expect("window size");
+        let (master, slave) = open_pty(120, 40);
         let fd = |f: &std::os::fd::OwnedFd| Stdio::from(f.try_clone().expect("dup"));
         let child = Command::new("setsid")
             .arg("-c")

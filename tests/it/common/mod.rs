@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod journey;
 pub mod own_process;
 pub mod pg;
+pub mod pty_open;
 pub mod replicas;
 pub mod screen;
 pub mod service;
