@@ -459,3 +459,68 @@ fn the_expiry_notice_counts_each_page_as_it_comes() {
         "the sample has expiring tokens of admin on several pages: {counts:?}"
     );
 }
+
+/// A reload (`r`) gathers its pages aside and swaps them in at the end: the header's count stays
+/// the table's own until then, and is the new table's after.
+#[test]
+fn a_reload_keeps_the_expiry_notice_of_the_table_shown_until_it_swaps() {
+    use tokentab::model::TokenStatus;
+    use tokentab::model::filter_query::FilterQuery;
+    let mine = FilterQuery {
+        users: vec!["admin".into()],
+        statuses: vec![TokenStatus::Expiring],
+        ..FilterQuery::default()
+    };
+    let mut app = App::new(cfg(), now());
+    let fx = app.init();
+    let call = |want: fn(&Request) -> bool| {
+        id_of(&fx, |e| match e {
+            Effect::Call {
+                owner: Owner::Table,
+                id,
+                request,
+            } if want(request) => Some(*id),
+            _ => None,
+        })
+    };
+    let (me, first) = (
+        call(|r| matches!(r, Request::Me)),
+        call(|r| matches!(r, Request::ListTokens)),
+    );
+    app.update(reply(
+        Owner::Table,
+        me,
+        Answer::Token(Ok(info("m", "me", "admin", 1, None, None))),
+    ));
+    app.update(reply(
+        Owner::Table,
+        first,
+        Answer::Page(Ok(page(tokens("old", 100), false, None))),
+    ));
+    let before = app.table.mine_expiring;
+    assert!(before > 0, "the old table has expiring tokens of admin");
+    let fx = key(&mut app, KeyCode::Char('r'));
+    let list = id_of(&fx, |e| match e {
+        Effect::Call {
+            owner: Owner::Table,
+            id,
+            request: Request::ListTokens,
+        } => Some(*id),
+        _ => None,
+    });
+    let fresh = tokens("new", 300);
+    for (k, chunk) in fresh.chunks(100).enumerate() {
+        let more = (k + 1) * 100 < fresh.len();
+        app.update(reply(
+            Owner::Table,
+            list,
+            Answer::Page(Ok(page(chunk.to_vec(), more, Some(300)))),
+        ));
+        let full = app.table.rows.count_keys(&mine, now());
+        assert_eq!(app.table.mine_expiring, full, "after page {k}");
+        if more {
+            assert_eq!((app.table.rows.len(), full), (100, before), "page {k}");
+        }
+    }
+    assert_eq!(app.table.rows.len(), 300);
+}

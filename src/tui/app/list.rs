@@ -71,13 +71,16 @@ impl Table {
             Answer::Token(r) => self.on_me(id, r),
             Answer::Page(r) => {
                 let from = self.rows.len();
-                if self.on_page(id, r, cx) {
+                match self.on_page(id, r, cx) {
                     // A first load still streaming in: only the new rows are counted (a recount
                     // of the whole store per page was a tenth of a 2M-token load's CPU); the
                     // last page recounts everything at that moment.
-                    self.count_mine_from(from, cx.now);
-                    return;
+                    PageDone::Appended => self.count_mine_from(from, cx.now),
+                    // A reload gathering its pages aside: the table has not changed yet.
+                    PageDone::Untouched => {}
+                    PageDone::Changed => self.recount_mine(cx.now),
                 }
+                return;
             }
             Answer::Changes(r) => self.on_changes(id, r, cx),
             Answer::TokensById(r) => self.on_tokens_by_id(id, r, cx),
@@ -236,11 +239,11 @@ impl Table {
             .map(|s| (s.loaded, s.estimate))
     }
 
-    /// True when the page's rows were appended to the table and more are coming.
-    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>, cx: &mut Ctx) -> bool {
+    /// What the page did to the table's rows.
+    pub(super) fn on_page(&mut self, id: ReqId, r: ApiResult<TokenPage>, cx: &mut Ctx) -> PageDone {
         let first_load = self.list.awaits(id);
         if !first_load && self.refreshing != Some(id) {
-            return false;
+            return PageDone::Untouched;
         }
         let page = match r {
             Ok(page) => page,
@@ -253,11 +256,11 @@ impl Table {
                     cx.say(format!("refresh failed: {e}"), true);
                 }
                 self.list = Load::Failed(e);
-                return false;
+                return PageDone::Untouched;
             }
         };
         let started = self.streaming.as_ref().is_some_and(|s| s.id == id);
-        let mut appended = false;
+        let mut done = PageDone::Changed;
         if !started {
             self.streaming = Some(Streaming {
                 id,
@@ -276,16 +279,19 @@ impl Table {
                 s.changes = page.changes;
             }
             match s.incoming.as_mut() {
-                Some(store) => store.extend(tokens),
+                Some(store) => {
+                    store.extend(tokens);
+                    done = PageDone::Untouched;
+                }
                 None if started => {
                     self.rows.append(tokens.collect(), now);
-                    appended = true;
+                    done = PageDone::Appended;
                 }
                 None => self.rows.set(tokens.collect(), now),
             }
         }
         if page.more {
-            return appended;
+            return done;
         }
         if let Some(s) = self.streaming.take() {
             self.changes = s.changes;
@@ -301,6 +307,16 @@ impl Table {
         if let Some(sel) = self.pending_select.take() {
             self.rows.select_id(&sel);
         }
-        false
+        PageDone::Changed
     }
+}
+
+/// What a page of the list did to the table's rows (the header's count follows it).
+pub(super) enum PageDone {
+    /// Appended to the table, more to come.
+    Appended,
+    /// Nothing shown changed: a stale or failed page, or a reload's page gathered aside.
+    Untouched,
+    /// The rows were set or replaced: the last page, or the first of a first load.
+    Changed,
 }
