@@ -177,8 +177,16 @@ fn main() {
     tab.press(b"/", |s| screen_has(s, "/▏"));
     let (mut first_keys, mut narrow, mut back, mut miss) = (vec![], vec![], vec![], vec![]);
     let mut counts: Vec<(String, usize)> = Vec::new();
+    // Each extending query's own answers, so the slowest step can be named.
+    let mut per_query: Vec<(String, Vec<Answered>)> = Vec::new();
     let mut type_key = |tab: &mut Tab, key: &[u8], text: &str, out: &mut Vec<Answered>| {
         let a = tab.press(key, |s| filter_count(s, text).is_some());
+        if text.len() > 1 && key != b"\x7f" {
+            match per_query.iter_mut().find(|(t, _)| t == text) {
+                Some((_, v)) => v.push(a),
+                None => per_query.push((text.to_owned(), vec![a])),
+            }
+        }
         let n = filter_count(tab.lock().parser.screen(), text).unwrap_or_default();
         if !counts.iter().any(|(t, _)| t == text) {
             counts.push((text.to_owned(), n));
@@ -220,6 +228,9 @@ fn main() {
         "extending key (\"ed\" \"edg\" \"edge\" \"e1\" \"73\")",
         &narrow,
     );
+    for (text, answers) in &per_query {
+        report_keys(&format!("  \"{text}\""), answers);
+    }
     report_keys("Backspace", &back);
     report_keys("first key matching nothing (\"z\")", &miss);
     let shown: Vec<String> = counts.iter().map(|(t, n)| format!("{t}={n}")).collect();

@@ -2,7 +2,7 @@
 //! struct of `String`s per token. Subjects, issuers and scopes are interned (a service has few
 //! distinct ones), token ids are kept as 16-byte UUIDs when they are canonical UUIDs (any other
 //! id is kept as text), and descriptions, the lowercased filter text and the UUIDs as text live
-//! in three arenas, with a 64-bit mask per row of the bytes its filter text holds (`scan`).
+//! in two arenas, with a 64-bit mask per row of the bytes its filter text and id hold (`scan`).
 //! At 500,000 tokens this holds a token in well under 400 bytes (`tests/benches/large_bench.rs`).
 //!
 //! Rows are numbered in arrival order; the table's sorted and filtered indices refer to these
@@ -13,6 +13,7 @@ mod delta;
 mod interner;
 mod keys;
 mod scan;
+mod uuid_match;
 
 use std::borrow::Cow;
 
@@ -23,7 +24,7 @@ use crate::model::Token;
 use crate::model::sanitize::{clean, sanitize_line};
 use crate::model::token::{scope_summary, subject_username};
 
-use arena::{ID_HAY, id_hay, push_hay, splice};
+use arena::{push_hay, splice};
 use interner::{Interner, ranks};
 use scan::byte_mask;
 
@@ -49,11 +50,14 @@ pub fn unpack_uuid(n: u128) -> String {
     Uuid::from_u128(n).hyphenated().to_string()
 }
 
-/// A row's filter text and its entry in the id arena.
-fn filter_text(description: &str, id: &str, uuid: bool) -> (Vec<u8>, [u8; ID_HAY]) {
+/// A row's filter text and its mask (which also holds the bytes of an id kept as a UUID, so a
+/// one-letter query is answered by the mask alone).
+fn filter_text(description: &str, id: &str, uuid: bool) -> (Vec<u8>, u64) {
     let mut hay = Vec::with_capacity(description.len() + 1);
     push_hay(&mut hay, description, (!uuid).then_some(id));
-    (hay, id_hay(uuid.then_some(id)))
+    let id_bytes = if uuid { id.as_bytes() } else { b"" };
+    let mask = byte_mask(&hay) | byte_mask(id_bytes);
+    (hay, mask)
 }
 
 fn time(t: Option<DateTime<Utc>>) -> i64 {
@@ -81,9 +85,6 @@ pub struct RowStore {
     /// scan, not 500,000 small ones.
     hay: Vec<u8>,
     hay_at: Vec<usize>,
-    /// Row i's UUID as text is `id_hay[i * ID_HAY..][..ID_HAY]` (NULs for a text id): apart,
-    /// so a query that cannot be part of a UUID ("edg") reads only the descriptions.
-    id_hay: Vec<u8>,
     /// Row i's filter text as a set of bytes (see `scan`): a one-letter filter reads only this.
     masks: Vec<u64>,
     subjects: Interner,
@@ -146,7 +147,6 @@ impl RowStore {
         self.text_at.reserve(n + 1);
         self.hay_at.reserve(n + 1);
         self.masks.reserve(n);
-        self.id_hay.reserve(n * ID_HAY);
         self.subject.reserve(n);
         self.issuer.reserve(n);
         self.scope.reserve(n);
@@ -177,11 +177,10 @@ impl RowStore {
         let description = clean(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
-        let (hay, ids) = filter_text(&description, &id, uuid.is_some());
-        self.masks.push(byte_mask(&hay) | byte_mask(&ids));
+        let (hay, mask) = filter_text(&description, &id, uuid.is_some());
+        self.masks.push(mask);
         self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
-        self.id_hay.extend_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
         self.issuer.push(issuer);
@@ -376,10 +375,9 @@ impl RowStore {
             row,
             description.as_bytes(),
         );
-        let (hay, ids) = filter_text(&description, &id, !self.is_other(row));
-        self.masks[row] = byte_mask(&hay) | byte_mask(&ids);
+        let (hay, mask) = filter_text(&description, &id, !self.is_other(row));
+        self.masks[row] = mask;
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
-        self.id_hay[row * ID_HAY..][..ID_HAY].copy_from_slice(&ids);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;
         self.issuer[row] = issuer;
@@ -408,7 +406,6 @@ impl RowStore {
         splice(&mut self.hay, &mut self.hay_at, row, b"");
         self.hay_at.remove(row + 1);
         self.masks.remove(row);
-        self.id_hay.drain(row * ID_HAY..(row + 1) * ID_HAY);
         self.ids.remove(row);
         self.subject.remove(row);
         self.issuer.remove(row);
@@ -438,7 +435,6 @@ impl RowStore {
         self.hay.truncate(self.hay_at[n]);
         self.hay_at.truncate(n + 1);
         self.masks.truncate(n);
-        self.id_hay.truncate(n * ID_HAY);
         self.subject.truncate(n);
         self.issuer.truncate(n);
         self.scope.truncate(n);

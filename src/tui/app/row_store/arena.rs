@@ -1,11 +1,8 @@
 //! The byte arenas of the row store: each row's text back to back, row i at
-//! `arena[at[i]..at[i + 1]]`; and the id arena, a fixed [`ID_HAY`] bytes per row.
-
-/// Bytes per row in the id arena: a canonical UUID and a NUL.
-pub(super) const ID_HAY: usize = 37;
+//! `arena[at[i]..at[i + 1]]`.
 
 /// A row's filter text: lowercased "description NUL", then "id NUL" when the id is not a
-/// canonical UUID (those are in the id arena, read only for queries made of UUID characters).
+/// canonical UUID (those are matched from their 16 bytes, `uuid_match`).
 /// No query contains NUL (sanitised input), so no match spans two fields or rows.
 pub(super) fn push_hay(hay: &mut Vec<u8>, description: &str, other_id: Option<&str>) {
     hay.extend_from_slice(description.to_lowercase().as_bytes());
@@ -14,16 +11,6 @@ pub(super) fn push_hay(hay: &mut Vec<u8>, description: &str, other_id: Option<&s
         hay.extend_from_slice(id.to_lowercase().as_bytes());
         hay.push(0);
     }
-}
-
-/// A row's entry in the id arena: its canonical UUID (lowercase already) and a NUL, or only
-/// NULs when the id is text (kept in the row's filter text instead).
-pub(super) fn id_hay(uuid: Option<&str>) -> [u8; ID_HAY] {
-    let mut out = [0u8; ID_HAY];
-    if let Some(id) = uuid.filter(|id| id.len() < ID_HAY) {
-        out[..id.len()].copy_from_slice(id.as_bytes());
-    }
-    out
 }
 
 /// Puts `new` in place of row `row`'s bytes in an arena and moves the later rows' offsets.

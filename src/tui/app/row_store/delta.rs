@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use crate::model::Token;
 
-use super::arena::ID_HAY;
 use super::{RowStore, pack_uuid};
 
 /// Keeps the items whose `kill` entry is false.
@@ -86,13 +85,6 @@ impl RowStore {
         let (hay, hay_at) = retain_arena(&self.hay, &self.hay_at, &kill);
         self.hay = hay;
         self.hay_at = hay_at;
-        let mut id_hay = Vec::with_capacity(self.id_hay.len());
-        for (i, chunk) in self.id_hay.chunks_exact(ID_HAY).enumerate() {
-            if !kill[i] {
-                id_hay.extend_from_slice(chunk);
-            }
-        }
-        self.id_hay = id_hay;
         retain_rows(&mut self.ids, &kill);
         retain_rows(&mut self.masks, &kill);
         retain_rows(&mut self.subject, &kill);

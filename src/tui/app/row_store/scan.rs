@@ -1,13 +1,14 @@
 //! The free-text filter over the store: each row's byte mask answers a one-letter query outright
 //! and rules rows out for longer ones; the text arena is scanned in one pass (split across two
-//! threads on large stores); interned subjects and scopes are decided once per distinct string.
+//! threads on large stores); interned subjects and scopes are decided once per distinct string,
+//! and ids kept as UUIDs from their 16 bytes (`uuid_match`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 
-use super::arena::ID_HAY;
+use super::uuid_match::IdQuery;
 use super::{NO_SCOPE, RowStore};
 
 /// From this many rows on, a scan of the arena is split between two threads (a few in unit
@@ -40,8 +41,8 @@ pub struct Matcher<'q> {
     need: u64,
     /// The query is one letter or digit: the mask alone decides.
     exact: bool,
-    /// The query can be part of a UUID: the id arena is searched too.
-    ids: bool,
+    /// The query for the ids kept as UUIDs.
+    ids: IdQuery,
     subjects: Vec<bool>,
     scopes: Vec<bool>,
 }
@@ -56,7 +57,7 @@ impl RowStore {
             scopes: self.scopes.hits(&finder),
             need: byte_mask(q),
             exact: q.len() == 1 && q[0].is_ascii_alphanumeric(),
-            ids: q.len() < ID_HAY && q.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-'),
+            ids: IdQuery::new(q),
             finder,
         }
     }
@@ -80,10 +81,13 @@ impl RowStore {
             || m.finder
                 .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
                 .is_some()
-            || m.ids
-                && m.finder
-                    .find(&self.id_hay[row * ID_HAY..][..ID_HAY])
-                    .is_some()
+            || self.id_hit(m, row)
+    }
+
+    /// Whether the row's id, kept as a UUID, holds the query (an id kept as text is in the
+    /// row's filter text instead).
+    fn id_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        !self.is_other(row) && m.ids.hit(self.ids[row], &m.finder)
     }
 
     /// Which rows from `from` on contain the query (index 0 is row `from`).
@@ -115,9 +119,11 @@ impl RowStore {
         hit
     }
 
-    /// Rows `from..from + out.len()`: the masks alone for a one-letter query, else the
-    /// arenas; then the interned subjects and scopes.
+    /// Rows `from..from + out.len()`: the masks alone for a one-letter query (they hold the
+    /// id's characters too), else the text arena; then, row by row, the interned subjects and
+    /// scopes and the ids kept as UUIDs.
     fn scan_piece(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
+        let ids = !m.exact && m.ids.possible();
         if m.exact {
             for (h, &mask) in out.iter_mut().zip(&self.masks[from..]) {
                 *h = mask & m.need != 0;
@@ -126,14 +132,28 @@ impl RowStore {
             self.scan_text(m, from, out);
         }
         if m.subjects.iter().chain(&m.scopes).any(|&h| h) {
+            let rows = from..from + out.len();
+            let kinds = self.subject[rows.clone()].iter().zip(&self.scope[rows]);
+            for (h, (&subject, &scope)) in out.iter_mut().zip(kinds) {
+                *h |=
+                    m.subjects[subject as usize] | (scope != NO_SCOPE && m.scopes[scope as usize]);
+            }
+        }
+        if !ids {
+            return;
+        }
+        if self.other.is_empty() {
+            m.ids
+                .mark(&self.ids[from..from + out.len()], &m.finder, out);
+        } else {
             for (k, h) in out.iter_mut().enumerate() {
-                *h = *h || self.interned_hit(m, from + k);
+                *h = *h || self.id_hit(m, from + k);
             }
         }
     }
 
-    /// Rows `from..from + out.len()`: the text arena in one pass, jumping to the next row
-    /// after each hit, then the id arena when the query can be part of a UUID.
+    /// Rows `from..from + out.len()` whose filter text holds the query: the text arena in one
+    /// pass, jumping to the next row after each hit.
     fn scan_text(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
         let to = from + out.len();
         if from == to {
@@ -153,18 +173,6 @@ impl RowStore {
                 break;
             }
             pos = self.hay_at[row];
-        }
-        if !m.ids {
-            return;
-        }
-        let (mut pos, end) = (from * ID_HAY, to * ID_HAY);
-        while let Some(off) = m.finder.find(&self.id_hay[pos..end]) {
-            let row = (pos + off) / ID_HAY;
-            out[row - from] = true;
-            pos = (row + 1) * ID_HAY;
-            if pos >= end {
-                break;
-            }
         }
     }
 }

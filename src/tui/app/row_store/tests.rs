@@ -158,6 +158,9 @@ fn any_token() -> impl Strategy<Value = Token> {
     let text = "[a-zA-Z0-9 éÖ/:_.-]{0,12}";
     let id = prop_oneof![
         any::<u128>().prop_map(unpack_uuid),
+        // Few distinct digits, so short hex queries hit ids often (`uuid_match`).
+        any::<u64>().prop_map(|bits| unpack_uuid((0..32).fold(0u128, |id, k| (id << 4)
+            | [0x0, 0x3, 0xa, 0xe][(bits >> (2 * k)) as usize & 3]))),
         "[a-zA-Z0-9-]{1,10}".prop_map(String::from),
     ];
     let scope = proptest::option::of(prop_oneof![
@@ -191,7 +194,7 @@ proptest! {
     #[test]
     fn filter_over_the_arena_equals_a_plain_scan(
         tokens in proptest::collection::vec(any_token(), 0..40),
-        query in "[a-zA-Z0-9éÖ/:_. -]{1,4}",
+        query in prop_oneof!["[a-zA-Z0-9éÖ/:_. -]{1,4}", "[03ae-]{1,4}"],
         from in 0usize..45,
     ) {
         let s = RowStore::from_tokens(tokens.clone());
