@@ -3,48 +3,58 @@
 //! ratatui's diff does not always write that half again (its buffers call it unchanged), so the
 //! terminal and the buffers part. Both paths of the backend add those halves, from the frame.
 
-use std::collections::HashSet;
-
 use ratatui::buffer::{Buffer, Cell, CellWidth};
+
+/// Columns a cell covers: one for any single-byte symbol (printable ASCII once sanitised)
+/// without asking Unicode, which most cells of a frame are.
+fn width(cell: &Cell) -> u16 {
+    if cell.symbol().len() == 1 {
+        1
+    } else {
+        cell.cell_width()
+    }
+}
 
 /// `cells` (in row order) and the cells the terminal will blank beside them, taken from `next`.
 pub fn with_other_halves<'a>(
     shown: &Buffer,
     next: &'a Buffer,
-    cells: Vec<(u16, u16, &'a Cell)>,
+    mut cells: Vec<(u16, u16, &'a Cell)>,
 ) -> Vec<(u16, u16, &'a Cell)> {
     let area = shown.area;
-    let written: HashSet<(u16, u16)> = cells.iter().map(|&(x, y, _)| (x, y)).collect();
+    if !cells.is_sorted_by_key(|&(x, y, _)| (y, x)) {
+        cells.sort_by_key(|&(x, y, _)| (y, x));
+    }
+    let written = |x: u16, y: u16| {
+        cells
+            .binary_search_by_key(&(y, x), |&(cx, cy, _)| (cy, cx))
+            .is_ok()
+    };
     let mut extra: Vec<(u16, u16)> = Vec::new();
-    let add = |x: u16, y: u16, extra: &mut Vec<(u16, u16)>| {
-        if x < area.width && !written.contains(&(x, y)) && !extra.contains(&(x, y)) {
+    let mut add = |x: u16, y: u16| {
+        if x < area.width && !written(x, y) && !extra.contains(&(x, y)) {
             extra.push((x, y));
         }
     };
     for &(x, y, cell) in &cells {
-        let end = x.saturating_add(cell.cell_width().max(1));
+        let end = x.saturating_add(width(cell).max(1));
         for k in x..end.min(area.width) {
             // k is the left half of a wide character shown: its right half goes blank.
-            if shown[(k, y)].cell_width() > 1 && k + 1 >= end {
-                add(k + 1, y, &mut extra);
+            if width(&shown[(k, y)]) > 1 && k + 1 >= end {
+                add(k + 1, y);
             }
             // k is the right half of one: its left half goes blank.
-            if k == x
-                && k > 0
-                && shown[(k - 1, y)].cell_width() > 1
-                && next[(k - 1, y)].cell_width() < 2
-            {
-                add(k - 1, y, &mut extra);
+            if k == x && k > 0 && width(&shown[(k - 1, y)]) > 1 && width(&next[(k - 1, y)]) < 2 {
+                add(k - 1, y);
             }
         }
     }
     if extra.is_empty() {
         return cells;
     }
-    let mut all = cells;
-    all.extend(extra.into_iter().map(|(x, y)| (x, y, &next[(x, y)])));
-    all.sort_by_key(|&(x, y, _)| (y, x));
-    all
+    cells.extend(extra.into_iter().map(|(x, y)| (x, y, &next[(x, y)])));
+    cells.sort_by_key(|&(x, y, _)| (y, x));
+    cells
 }
 
 #[cfg(test)]

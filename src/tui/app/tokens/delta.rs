@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::model::Token;
 use crate::model::sanitize::clean;
 
-use super::Rows;
+use super::{RowIx, Rows, ix};
 
 impl Rows {
     /// Applies one answer of changes; true when any row changed (false: nothing to redraw
@@ -62,18 +62,19 @@ impl Rows {
         for &r in dead.iter().chain(&touched) {
             out[r] = true;
         }
-        let mut order: Vec<usize> = self.order.iter().copied().filter(|&i| !out[i]).collect();
-        let mut view: Vec<usize> = self.view.iter().copied().filter(|&i| !out[i]).collect();
+        let kept = |list: &[RowIx]| -> Vec<RowIx> {
+            list.iter().copied().filter(|&i| !out[i as usize]).collect()
+        };
+        let (mut order, mut view) = (kept(&self.order), kept(&self.view));
 
         // Removing rows renumbers the ones after them.
         if !dead.is_empty() {
             self.store.remove_rows(&dead);
             let shift = |i: usize| i - dead.partition_point(|&d| d < i);
-            for i in order
-                .iter_mut()
-                .chain(view.iter_mut())
-                .chain(touched.iter_mut())
-            {
+            for i in order.iter_mut().chain(view.iter_mut()) {
+                *i = ix(shift(*i as usize));
+            }
+            for i in &mut touched {
                 *i = shift(*i);
             }
             for id in &revoked {
@@ -82,7 +83,11 @@ impl Rows {
         }
         let from = self.store.len();
         self.store.extend(fresh_tokens);
-        let mut fresh: Vec<usize> = touched.into_iter().chain(from..self.store.len()).collect();
+        let mut fresh: Vec<RowIx> = touched
+            .into_iter()
+            .chain(from..self.store.len())
+            .map(ix)
+            .collect();
         self.sort_indices(&mut fresh);
         self.order = self.merge(&order, &fresh);
         self.recount(now);
@@ -93,7 +98,7 @@ impl Rows {
             self.refilter();
         } else {
             let pass = self.passes(&fresh);
-            let shown: Vec<usize> = fresh
+            let shown: Vec<RowIx> = fresh
                 .iter()
                 .zip(pass)
                 .filter(|(_, p)| *p)
@@ -102,7 +107,7 @@ impl Rows {
             self.view = self.merge(&view, &shown);
         }
         match keep_id.and_then(|id| self.store.positions(&[&id])[0]) {
-            Some(i) if let Some(pos) = self.view.iter().position(|&v| v == i) => {
+            Some(i) if let Some(pos) = self.view.iter().position(|&v| v as usize == i) => {
                 self.selected = pos;
                 self.offset = pos.saturating_sub(on_screen);
             }
@@ -114,18 +119,22 @@ impl Rows {
     }
 
     /// Whether each of `rows` passes the filter (as [`Rows::hits`] does for a range).
-    fn passes(&mut self, rows: &[usize]) -> Vec<bool> {
+    fn passes(&mut self, rows: &[RowIx]) -> Vec<bool> {
         if self.query_error.is_some() {
             return vec![false; rows.len()];
         }
         let Some(q) = self.query.clone() else {
             let m = self.store.matcher(&self.filter);
-            return rows.iter().map(|&i| self.store.hit(&m, i)).collect();
+            return rows
+                .iter()
+                .map(|&i| self.store.hit(&m, i as usize))
+                .collect();
         };
         let k = self.store.key_matcher(&q, self.now);
         let m = (!q.text.is_empty()).then(|| self.store.matcher(&q.text));
         rows.iter()
-            .map(|&i| m.as_ref().is_none_or(|m| self.store.hit(m, i)) && self.store.keys_hit(&k, i))
+            .map(|&i| i as usize)
+            .map(|i| m.as_ref().is_none_or(|m| self.store.hit(m, i)) && self.store.keys_hit(&k, i))
             .collect()
     }
 }

@@ -2,17 +2,17 @@
 //! way are kept as one bit per row (a 2,000,000-row view is 250 KB, not 16 MB), and the view is
 //! narrowed, restored or rebuilt in its own buffer, so a keystroke touches no new pages.
 
-use super::{Rows, par};
+use super::{RowIx, Rows, par};
 
 /// One bit per row of the store: the rows of a view, in no order.
 #[derive(Debug, Clone, Default)]
 pub(super) struct RowBits(Vec<u64>);
 
 impl RowBits {
-    pub(super) fn of(rows: usize, view: &[usize]) -> RowBits {
+    pub(super) fn of(rows: usize, view: &[RowIx]) -> RowBits {
         let mut words = vec![0u64; rows.div_ceil(64)];
         for &i in view {
-            words[i / 64] |= 1 << (i % 64);
+            words[i as usize / 64] |= 1 << (i % 64);
         }
         RowBits(words)
     }
@@ -101,7 +101,7 @@ mod tests {
         #[test]
         fn row_bits_hold_exactly_the_rows_hit(hit in proptest::collection::vec(any::<bool>(), 0..200)) {
             let bits = RowBits::of_hits(&hit);
-            let view: Vec<usize> = (0..hit.len()).filter(|&i| hit[i]).collect();
+            let view: Vec<RowIx> = (0..hit.len() as RowIx).filter(|&i| hit[i as usize]).collect();
             let of = RowBits::of(hit.len(), &view);
             for (i, &h) in hit.iter().enumerate() {
                 prop_assert_eq!(bits.has(i), h);

@@ -5,6 +5,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use super::RowIx;
+
 /// From this many rows on a pass is split (a few in unit tests, so the split is checked).
 const SPLIT_FROM: usize = if cfg!(test) { 4 } else { 100_000 };
 
@@ -28,12 +30,12 @@ fn on_two_threads<T: Send>(pieces: &mut [T], work: impl Fn(&mut T) + Sync) {
 
 /// Moves the rows for which `keep` holds to the front, in their order; how many. Every row is
 /// written whether kept or not (no branch to mispredict on a filter's random hits).
-fn compact(rows: &mut [usize], keep: &impl Fn(usize) -> bool) -> usize {
+fn compact(rows: &mut [RowIx], keep: &impl Fn(usize) -> bool) -> usize {
     let mut kept = 0;
     for r in 0..rows.len() {
         let i = rows[r];
         rows[kept] = i;
-        kept += usize::from(keep(i));
+        kept += usize::from(keep(i as usize));
     }
     kept
 }
@@ -43,12 +45,12 @@ fn compact(rows: &mut [usize], keep: &impl Fn(usize) -> bool) -> usize {
 const PIECE: usize = if cfg!(test) { 3 } else { 1 << 15 };
 
 /// Keeps the rows of `v` for which `keep` holds, in their order.
-pub(super) fn retain(v: &mut Vec<usize>, keep: impl Fn(usize) -> bool + Sync) {
+pub(super) fn retain(v: &mut Vec<RowIx>, keep: impl Fn(usize) -> bool + Sync) {
     if v.len() < SPLIT_FROM {
-        v.retain(|&i| keep(i));
+        v.retain(|&i| keep(i as usize));
         return;
     }
-    let mut pieces: Vec<(&mut [usize], usize)> = v.chunks_mut(PIECE).map(|c| (c, 0)).collect();
+    let mut pieces: Vec<(&mut [RowIx], usize)> = v.chunks_mut(PIECE).map(|c| (c, 0)).collect();
     on_two_threads(&mut pieces, |(rows, kept)| *kept = compact(rows, &keep));
     let kept: Vec<usize> = pieces.iter().map(|(_, k)| *k).collect();
     let mut to = 0;
@@ -61,13 +63,13 @@ pub(super) fn retain(v: &mut Vec<usize>, keep: impl Fn(usize) -> bool + Sync) {
 
 /// `out` becomes the rows of `from` for which `keep` holds, in their order.
 pub(super) fn filter_into(
-    from: &[usize],
+    from: &[RowIx],
     keep: impl Fn(usize) -> bool + Sync,
-    out: &mut Vec<usize>,
+    out: &mut Vec<RowIx>,
 ) {
     out.clear();
     if from.len() < SPLIT_FROM {
-        out.extend(from.iter().copied().filter(|&i| keep(i)));
+        out.extend(from.iter().copied().filter(|&i| keep(i as usize)));
         return;
     }
     out.extend_from_slice(from);
@@ -82,10 +84,10 @@ mod tests {
     proptest! {
         #[test]
         fn split_passes_keep_what_one_pass_keeps(
-            rows in proptest::collection::vec(0usize..50, 0..40),
+            rows in proptest::collection::vec(0u32..50, 0..40),
             cut in 0usize..50,
         ) {
-            let want: Vec<usize> = rows.iter().copied().filter(|&i| i % 3 != 0 && i < cut).collect();
+            let want: Vec<RowIx> = rows.iter().copied().filter(|&i| i % 3 != 0 && (i as usize) < cut).collect();
             let mut v = rows.clone();
             retain(&mut v, |i| i % 3 != 0 && i < cut);
             prop_assert_eq!(&v, &want);

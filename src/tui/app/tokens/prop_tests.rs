@@ -131,7 +131,8 @@ proptest! {
                 }
             }
             let want = simple_view(&tokens, rows.sort, rows.descending, &filter);
-            prop_assert_eq!(&rows.view, &want, "filter {:?} sort {:?} {}", filter, rows.sort, rows.descending);
+            let view: Vec<usize> = rows.view.iter().map(|&i| i as usize).collect();
+            prop_assert_eq!(&view, &want, "filter {:?} sort {:?} {}", filter, rows.sort, rows.descending);
         }
     }
 }

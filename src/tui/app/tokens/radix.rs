@@ -8,11 +8,11 @@ const DIGIT: u32 = 16;
 
 /// `rows` (in ascending row order) stably ordered by `keys` (`keys[k]` is the key of
 /// `rows[k]`): one counting pass per 16 bits the largest key needs.
-pub(super) fn sort_by_keys(rows: &[usize], keys: &[u32]) -> Vec<usize> {
+pub(super) fn sort_by_keys(rows: &[u32], keys: &[u32]) -> Vec<u32> {
     let mut packed: Vec<u64> = rows
         .iter()
         .zip(keys)
-        .map(|(&i, &k)| (u64::from(k) << 32) | i as u64)
+        .map(|(&i, &k)| (u64::from(k) << 32) | u64::from(i))
         .collect();
     let top = packed.iter().map(|p| p >> 32).max().unwrap_or(0);
     let mut spare = vec![0u64; packed.len()];
@@ -24,7 +24,7 @@ pub(super) fn sort_by_keys(rows: &[usize], keys: &[u32]) -> Vec<usize> {
     }
     packed
         .iter()
-        .map(|p| (p & u64::from(u32::MAX)) as usize)
+        .map(|p| (p & u64::from(u32::MAX)) as u32)
         .collect()
 }
 
@@ -88,12 +88,12 @@ const WIDE_DIGIT_FROM: usize = if cfg!(test) { 3000 } else { 1 << 16 };
 /// `rows` (ascending) stably ordered by 128-bit `keys` (`keys[k]` of `rows[k]`), with the keys
 /// in that order: most significant 32 bits first by two counting passes, then each run of
 /// equal bits by the next 32, down to runs short enough to compare.
-pub(super) fn sort_by_wide_keys(rows: &[usize], keys: Vec<u128>) -> (Vec<usize>, Vec<u128>) {
+pub(super) fn sort_by_wide_keys(rows: &[u32], keys: Vec<u128>) -> (Vec<u32>, Vec<u128>) {
     let mut k = keys;
-    let mut r: Vec<u32> = rows.iter().map(|&i| i as u32).collect();
+    let mut r = rows.to_vec();
     let mut spare = (vec![0u128; k.len()], vec![0u32; r.len()]);
     wide_range(&mut k, &mut r, &mut spare, 96);
-    (r.into_iter().map(|i| i as usize).collect(), k)
+    (r, k)
 }
 
 /// Sorts `k`/`r` (one range, in arrival order within equal keys) by the key bits below
@@ -177,9 +177,9 @@ mod tests {
         fn counting_passes_sort_stably_like_a_compared_sort(
             keys in proptest::collection::vec(prop_oneof![0u32..4, 0u32..70_000, any::<u32>()], 0..300),
         ) {
-            let rows: Vec<usize> = (0..keys.len()).collect();
+            let rows: Vec<u32> = (0..keys.len() as u32).collect();
             let mut want = rows.clone();
-            want.sort_by_key(|&i| (keys[i], i));
+            want.sort_by_key(|&i| (keys[i as usize], i));
             prop_assert_eq!(sort_by_keys(&rows, &keys), want);
         }
 
@@ -191,10 +191,10 @@ mod tests {
                 any::<u128>(),
             ], 0..6000),
         ) {
-            let rows: Vec<usize> = (0..keys.len()).map(|i| i * 2).collect();
+            let rows: Vec<u32> = (0..keys.len() as u32).map(|i| i * 2).collect();
             let mut want: Vec<usize> = (0..keys.len()).collect();
             want.sort_by_key(|&k| (keys[k], k));
-            let want: Vec<usize> = want.into_iter().map(|k| rows[k]).collect();
+            let want: Vec<u32> = want.into_iter().map(|k| rows[k]).collect();
             let (order, sorted) = sort_by_wide_keys(&rows, keys.clone());
             prop_assert_eq!(order, want);
             let mut keys = keys;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::{Column, Rows, radix};
+use super::{Column, RowIx, Rows, ix, radix};
 
 /// From this many rows on (a whole list, not a page of it) the sort is by radix: its tables
 /// of 65,536 counters cost more than comparing a few rows.
@@ -22,11 +22,11 @@ fn text_prefix(s: &str) -> u128 {
 
 impl Rows {
     /// Merges two index lists, each in sort order, into one in sort order.
-    pub(super) fn merge(&self, a: &[usize], b: &[usize]) -> Vec<usize> {
+    pub(super) fn merge(&self, a: &[RowIx], b: &[RowIx]) -> Vec<RowIx> {
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
-            if self.cmp_rows(b[j], a[i]) == Ordering::Less {
+            if self.cmp_rows(b[j] as usize, a[i] as usize) == Ordering::Less {
                 out.push(b[j]);
                 j += 1;
             } else {
@@ -95,7 +95,7 @@ impl Rows {
     /// (ranks, times) or the rows come in arrival order (the compact text keys, by radix);
     /// else the compact keys sorted as plain integers. Then runs of equal text prefixes are
     /// ordered by the whole text. Ties keep the server's order.
-    pub(super) fn sort_indices(&self, rows: &mut Vec<usize>) {
+    pub(super) fn sort_indices(&self, rows: &mut Vec<RowIx>) {
         let order = match self.counted_order(rows) {
             Some(order) => order,
             None => self.keyed_order(rows),
@@ -108,13 +108,14 @@ impl Rows {
 
     /// The text columns' order (ascending): 16-byte prefixes (a whole UUID when every id is
     /// one), sorted by radix when `rows` is in arrival order, else as integers.
-    fn keyed_order(&self, rows: &[usize]) -> Vec<usize> {
+    fn keyed_order(&self, rows: &[RowIx]) -> Vec<RowIx> {
         let s = &self.store;
         // Canonical UUIDs' text order is their numeric order: the packed id is the whole key.
         let whole_ids = self.sort == Column::TokenId && s.all_uuids();
         let keys: Vec<u128> = rows
             .iter()
-            .map(|&i| match s.uuid(i) {
+            .map(|&i| i as usize)
+            .map(|i| match s.uuid(i) {
                 Some(n) if whole_ids => n,
                 _ => self.sort_key(i),
             })
@@ -122,12 +123,10 @@ impl Rows {
         let (mut order, keys) = if rows.len() >= RADIX_FROM && rows.is_sorted() {
             radix::sort_by_wide_keys(rows, keys)
         } else {
-            let mut keyed: Vec<(u128, u32)> = keys
-                .into_iter()
-                .zip(rows.iter().map(|&i| i as u32))
-                .collect();
+            let mut keyed: Vec<(u128, RowIx)> =
+                keys.into_iter().zip(rows.iter().copied()).collect();
             keyed.sort_unstable();
-            keyed.into_iter().map(|(k, i)| (i as usize, k)).unzip()
+            keyed.into_iter().map(|(k, i)| (i, k)).unzip()
         };
         if !whole_ids && !self.is_time_sort() {
             self.settle_long_texts(&mut order, &keys);
@@ -136,7 +135,7 @@ impl Rows {
     }
 
     /// Orders each run of equal 16-byte prefixes by the whole text (then arrival).
-    fn settle_long_texts(&self, order: &mut [usize], keys: &[u128]) {
+    fn settle_long_texts(&self, order: &mut [RowIx], keys: &[u128]) {
         let mut start = 0;
         while start < keys.len() {
             let mut end = start + 1;
@@ -144,8 +143,9 @@ impl Rows {
                 end += 1;
             }
             let run = &mut order[start..end];
-            if run.len() > 1 && run.iter().any(|&i| self.sort_text(i).len() > 16) {
-                run.sort_by(|&a, &b| self.sort_text(a).cmp(&self.sort_text(b)).then(a.cmp(&b)));
+            let text = |i: RowIx| self.sort_text(i as usize);
+            if run.len() > 1 && run.iter().any(|&i| text(i).len() > 16) {
+                run.sort_by(|&a, &b| text(a).cmp(&text(b)).then(a.cmp(&b)));
             }
             start = end;
         }
@@ -154,13 +154,13 @@ impl Rows {
     /// `rows` in ascending order by a key that fits 32 bits (the interned columns' ranks, the
     /// times when they span less than 136 years), sorted by counting: ties keep the arrival
     /// order as in [`Self::cmp_rows`]. None for the text columns or rows not in arrival order.
-    fn counted_order(&self, rows: &[usize]) -> Option<Vec<usize>> {
+    fn counted_order(&self, rows: &[RowIx]) -> Option<Vec<RowIx>> {
         if rows.len() < RADIX_FROM || !rows.is_sorted() {
             return None;
         }
         let s = &self.store;
         let times = |t: &dyn Fn(usize) -> Option<i64>, last| {
-            radix::time_keys(rows.len(), |k| t(rows[k]), last)
+            radix::time_keys(rows.len(), |k| t(rows[k] as usize), last)
         };
         let keys: Vec<u32> = match self.sort {
             Column::Subject | Column::Scope => {
@@ -169,7 +169,7 @@ impl Rows {
                 } else {
                     s.scope_summary_ranks()
                 };
-                rows.iter().map(|&i| ranks[i]).collect()
+                rows.iter().map(|&i| ranks[i as usize]).collect()
             }
             Column::Issued => times(&|i| Some(s.issued_secs(i)), false)?,
             // Never-expiring tokens sort after every date, never-used before every date.
@@ -182,7 +182,7 @@ impl Rows {
 
     /// Sorts all rows by the sort column.
     pub(super) fn resort(&mut self) {
-        let mut order: Vec<usize> = (0..self.store.len()).collect();
+        let mut order: Vec<RowIx> = (0..self.store.len()).map(ix).collect();
         self.sort_indices(&mut order);
         self.order = order;
     }
