@@ -245,6 +245,7 @@ impl RowStore {
         }
     }
 
+    #[inline]
     pub fn description(&self, row: usize) -> &str {
         &self.text[self.text_at[row]..self.text_at[row + 1]]
     }

@@ -40,6 +40,7 @@ impl Rows {
     }
 
     /// The sort column's text of a row (empty for the time columns).
+    #[inline]
     fn sort_text(&self, i: usize) -> Cow<'_, str> {
         let s = &self.store;
         match self.sort {
@@ -51,7 +52,10 @@ impl Rows {
         }
     }
 
-    /// A compact key per row: a timestamp, or the first 16 bytes of the text.
+    /// A compact key per row: a timestamp, or the first 16 bytes of the text. Inlined: it
+    /// runs once per row of a sort (seen: 20% slower sorts by description when a change
+    /// elsewhere made the compiler call it, and the arena lookups, out of line).
+    #[inline]
     fn sort_key(&self, i: usize) -> u128 {
         let time_key = |t: i64| (i128::from(t) - i128::from(i64::MIN)) as u128;
         let s = &self.store;
