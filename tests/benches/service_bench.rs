@@ -38,8 +38,8 @@
 //!   moves to PostgreSQL, and then more replicas add availability, not throughput. Creates are
 //!   bound by PostgreSQL's commits (WAL fsync, the epoch/audit rows): ~2.1k/s here with p99
 //!   12.9 ms on one replica, no faster on two.
-//! - Pool: 16 connections + 1 LISTEN per replica; PostgreSQL's default `max_connections` 100
-//!   stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
+//! - Pool: 16 connections + 1 LISTEN + 2 for batched device reads per replica; PostgreSQL's
+//!   default `max_connections` 100 stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
 //! - The single-row epoch: reads do not contend (MVCC), but every revoke updates that one row
 //!   (revokes serialise on it) and empties every replica's cache: after each revoke all N
 //!   replicas re-read token rows, a miss burst that grows with N.
