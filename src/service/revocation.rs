@@ -61,6 +61,15 @@
 //! takes no part in the single flight: it costs no read beyond the one it needed anyway, and
 //! no wait for a shared one.
 //!
+//! On PostgreSQL concurrent device GETs share such a statement (`store/pg/device_batch.rs`):
+//! each request is queued after it arrived, one task takes what is queued and only then sends
+//! one statement that reads the epoch row beside every queued device. That statement began
+//! after each request of its batch arrived, so the epoch it returns serves each of them as its
+//! own statement would have; a request whose batch failed reads alone, later still. Measured
+//! with `tests/benches/wrk_reads.sh` on PostgreSQL (DB_URL, 32 connections, load average ~5):
+//! 16.0k -> 23.4k req/s, serve 37.6 -> 24.8 µs and PostgreSQL 41.3 -> 16.3 µs of CPU per read
+//! (about 6 reads per statement).
+//!
 //! `PRAGMA data_version` (does SQLite's shared memory say anything committed since?) was
 //! considered as a cheaper epoch read and not used: the pragma begins a read transaction like
 //! any statement, and that is most of what an epoch read costs (measured through Python's

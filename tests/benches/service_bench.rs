@@ -31,21 +31,26 @@
 //! in postgres (31% in its own code), ~53% in serve, most of serve's in the kernel's network
 //! path and malloc, not in our code. Before those two changes (same bench, load 4-12): serve
 //! 76-84 µs and postgres 110-118 µs per request, PostgreSQL one replica 0.20x bare; after: 0.32x.
-//! - Per read a replica now costs more CPU than the database. On N machines the replicas'
-//!   share scales out, and the database's ~33 µs per read (mostly the device row and the
-//!   connection work; the epoch statement is shared by the requests in flight) caps one
-//!   PostgreSQL core at ~30k reads/s: past ~1.3 replica cores per database core the bottleneck
-//!   moves to PostgreSQL, and then more replicas add availability, not throughput. Creates are
-//!   bound by PostgreSQL's commits (WAL fsync, the epoch/audit rows): ~2.1k/s here with p99
-//!   12.9 ms on one replica, no faster on two.
-//! - Pool: 16 connections + 1 LISTEN per replica; PostgreSQL's default `max_connections` 100
-//!   stops at ~5 replicas (raise it, or a pooler for the pool; LISTEN needs a session).
+//! Since the device GETs are read in batches (`src/service/store/pg/device_batch.rs`: one
+//! statement for the requests queued, ~6 per statement here; 2026-12-05, `--quick`, load
+//! average 2.3-4.3): serve 32 µs, postgres 16 µs, load gen 13 µs per request, PostgreSQL one
+//! replica 0.28x bare by wrk (0.17x before, same bench).
+//! - Per read a replica costs about twice the database's CPU. On N machines the replicas'
+//!   share scales out, and the database's ~16 µs per read (the batch statement's share: the
+//!   device rows, one wakeup and one reply per batch) caps one PostgreSQL core at ~60k
+//!   reads/s: past ~2 replica cores per database core the bottleneck moves to PostgreSQL, and
+//!   then more replicas add availability, not throughput. Creates are bound by PostgreSQL's
+//!   commits (WAL fsync, the epoch/audit rows): ~2.1k/s here with p99 12.9 ms on one replica,
+//!   no faster on two.
+//! - Pool: 16 connections + 1 LISTEN + 2 for batched device reads per replica; PostgreSQL's
+//!   default `max_connections` 100 stops at ~5 replicas (raise it, or a pooler for the pool;
+//!   LISTEN needs a session).
 //! - The single-row epoch: reads do not contend (MVCC), but every revoke updates that one row
 //!   (revokes serialise on it) and empties every replica's cache: after each revoke all N
 //!   replicas re-read token rows, a miss burst that grows with N.
-//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of ~30 µs on one; 2
-//!   per read (the shared epoch statement, the device row) and more per create transaction add
-//!   latency (p99) more than they cost throughput.
+//! - Network: each round trip costs ~0.1-0.5 ms between machines instead of ~30 µs on one; 1
+//!   per device read (its batch's statement; other reads add the shared epoch statement) and
+//!   more per create transaction add latency (p99) more than they cost throughput.
 
 #[path = "service_bench/cpu.rs"]
 mod cpu;

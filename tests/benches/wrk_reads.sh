@@ -10,7 +10,15 @@
 # on the machine falls on all of them alike. Prints each run (req/s, p99, and the server's CPU
 # time per request from /proc/PID/stat, which other load on the machine disturbs far less than
 # throughput) and each binary's medians.
-# Needs curl, wrk and python3 (apt-get install wrk curl).
+# With DB_URL=postgres://… (e.g. `eval "$(bash tests/pg-setup.sh)"; DB_URL=$TOKENTAB_TEST_PG …`)
+# each BIN serves instead from its own fresh database made beside DB_URL's (CREATE DATABASE
+# through psql, PGPASSWORD from the environment; dropped at the end), and each run also prints
+# the CPU time per request of the PostgreSQL backends connected to that database (utime +
+# stime from /proc, summed over the backends, before and after the run).
+# With PERF_DIR=DIR the last round of each BIN runs under `perf record -e cpu-clock -g -a` (the
+# whole machine: server, backends started during the run, wrk), written to DIR/perf-INDEX.data;
+# read it with e.g. `perf report -i DIR/perf-0.data --sort comm,dso -g none`.
+# Needs curl, wrk and python3 (apt-get install wrk curl); psql with DB_URL.
 # For A/B comparisons of builds. The figures with their goals, bare axum beside them (proving
 # the generator) and both backends come from `cargo bench --bench service_bench` (README, Bench).
 set -euo pipefail
@@ -24,9 +32,13 @@ done
 
 work=$(mktemp -d)
 pids=()
+dbs=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for d in "${dbs[@]}"; do
+    psql -q "$DB_URL" -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null || echo "$0: drop database $d by hand" >&2
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,9 +61,18 @@ end
 LUA
 
 start() { # BIN INDEX -> sets url, pairs file
-  local bin=$1 n=$2 dir="$work/s$2"
+  local bin=$1 n=$2 dir="$work/s$2" db
   mkdir -m 700 "$dir"
-  TOKENTAB_LOG=${TOKENTAB_LOG:-warn} "$bin" serve --listen 127.0.0.1:0 --data-dir "$dir/data" --db "$dir/data/tokentab.db" \
+  db="$dir/data/tokentab.db"
+  if [ -n "${DB_URL:-}" ]; then
+    local name
+    name="wrk_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')_$n"
+    psql -q "$DB_URL" -c "CREATE DATABASE \"$name\"" >/dev/null
+    dbs+=("$name")
+    echo "$name" >"$dir/dbname"
+    db="${DB_URL%/*}/$name"
+  fi
+  TOKENTAB_LOG=${TOKENTAB_LOG:-warn} "$bin" serve --listen 127.0.0.1:0 --data-dir "$dir/data" --db "$db" \
     >"$dir/out" 2>"$dir/err" </dev/null &
   pids+=($!)
   for _ in $(seq 600); do grep -q "listening on" "$dir/out" 2>/dev/null && break; sleep 0.1; done
@@ -82,6 +103,22 @@ cpu_ticks() { # PID -> utime + stime in clock ticks
 }
 HZ=$(getconf CLK_TCK)
 
+pg_ticks() { # DBNAME -> utime + stime of the PostgreSQL backends connected to DBNAME, as "pid ticks" lines
+  local p cmd
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    case $cmd in "postgres: "*" $1 "*) awk -v p="${p#/proc/}" '{print p, $14 + $15}' "$p/stat" 2>/dev/null || true ;; esac
+  done
+}
+
+xacts() { # DBNAME -> transactions committed in it so far (one per autocommit statement)
+  psql -At "$DB_URL" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'"
+}
+
+pg_delta() { # BEFORE AFTER -> ticks spent between them (a backend started meanwhile counts from 0)
+  awk 'NR == FNR {a[$1] = $2; next} {d += $2 - ($1 in a ? a[$1] : 0)} END {print d + 0}' "$1" "$2"
+}
+
 i=0
 for bin in "$@"; do start "$bin" "$i"; i=$((i + 1)); done
 for r in $(seq "$ROUNDS"); do
@@ -89,15 +126,37 @@ for r in $(seq "$ROUNDS"); do
   for bin in "$@"; do
     dir="$work/s$i"
     pid=${pids[$i]}
+    if [ -n "${DB_URL:-}" ]; then
+      pg_ticks "$(cat "$dir/dbname")" >"$dir/pg0"
+      x0=$(xacts "$(cat "$dir/dbname")")
+    fi
+    rec=""
+    if [ -n "${PERF_DIR:-}" ] && [ "$r" = "$ROUNDS" ]; then
+      perf record -q -e cpu-clock -g -a -o "$PERF_DIR/perf-$i.data" >/dev/null 2>&1 &
+      rec=$!
+      sleep 0.5
+    fi
     t0=$(cpu_ticks "$pid")
     out=$(PAIRS="$dir/pairs" wrk -t2 -c32 -d"${SECS}s" --latency -s "$work/reads.lua" "$(cat "$dir/url")")
     t1=$(cpu_ticks "$pid")
+    if [ -n "$rec" ]; then kill -INT "$rec"; wait "$rec" || true; fi
+    if [ -n "${DB_URL:-}" ]; then
+      pg_ticks "$(cat "$dir/dbname")" >"$dir/pg1"
+      sleep 1 # PostgreSQL publishes a backend's statistics up to a second late
+      x1=$(xacts "$(cat "$dir/dbname")")
+    fi
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     total=$(awk '/requests in/ {print $1}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     bad=$(sed -n 's/^non2xx=//p' <<<"$out")
     us=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v n="$total" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
-    echo "round $r  $bin  ${rps} req/s  p99 ${p99}  server CPU ${us} µs/request  non-2xx ${bad}"
+    pg=""
+    if [ -n "${DB_URL:-}" ]; then
+      pgus=$(awk -v t="$(pg_delta "$dir/pg0" "$dir/pg1")" -v hz="$HZ" -v n="$total" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+      pg="  postgres CPU ${pgus} µs/request, $(awk -v x="$((x1 - x0))" -v n="$total" 'BEGIN {printf "%.2f", x / n}') transactions/request"
+      echo "$pgus" >>"$dir/pgus"
+    fi
+    echo "round $r  $bin  ${rps} req/s  p99 ${p99}  server CPU ${us} µs/request${pg}  non-2xx ${bad}  load $(cut -d' ' -f1 /proc/loadavg)"
     echo "$rps" >>"$dir/rps"
     echo "$us" >>"$dir/us"
     i=$((i + 1))
@@ -106,6 +165,8 @@ done
 i=0
 for bin in "$@"; do
   med() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-  echo "median  $bin  $(med "$work/s$i/rps") req/s  $(med "$work/s$i/us") µs CPU/request"
+  pg=""
+  [ -n "${DB_URL:-}" ] && pg="  postgres $(med "$work/s$i/pgus") µs CPU/request"
+  echo "median  $bin  $(med "$work/s$i/rps") req/s  $(med "$work/s$i/us") µs CPU/request${pg}"
   i=$((i + 1))
 done

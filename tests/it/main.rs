@@ -88,6 +88,7 @@ mod store_admin;
 mod store_admin_devices;
 mod store_admin_projects;
 mod store_conformance;
+mod store_device_epoch;
 mod store_pg_faults;
 mod store_pg_tls;
 mod tui_admin_journeys;

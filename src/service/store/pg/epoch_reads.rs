@@ -8,8 +8,21 @@ use super::{PgDb, classify};
 
 impl PgDb {
     /// [`super::super::backend::Db::device_with_epoch`] on PostgreSQL: one statement (under
-    /// READ COMMITTED one snapshot, taken when it starts), prepared once per pooled connection.
+    /// READ COMMITTED one snapshot, taken when it starts) that reads the concurrent requests'
+    /// devices together ([`super::device_batch`]), or this request's own when that failed.
     pub async fn device_with_epoch(
+        &self,
+        project: &str,
+        uuid: &str,
+    ) -> Result<(u64, Option<DeviceInfo>), StoreError> {
+        match self.devices.get(project, uuid).await {
+            Some(answer) => Ok(answer),
+            None => self.device_alone(project, uuid).await,
+        }
+    }
+
+    /// The same read as one statement of its own, prepared once per pooled connection.
+    pub(super) async fn device_alone(
         &self,
         project: &str,
         uuid: &str,

@@ -20,7 +20,9 @@
 //!    read (the costly part); the epoch read is the one round trip every request pays, and a
 //!    device GET pays none of its own: its one statement returns the epoch beside the device
 //!    (`epoch_reads.rs`; one statement, one snapshot; "One statement for both" in
-//!    [`crate::service::revocation`]).
+//!    [`crate::service::revocation`]). Concurrent device GETs share that statement: one
+//!    statement reads a batch of them, and every request of a batch was queued before the
+//!    statement was sent, so it too began after each of them arrived (`device_batch.rs`).
 //! 3. A write (create, refresh, revoke by id or by value, device PATCH/DELETE) re-checks its
 //!    caller inside its own transaction with `SELECT … FOR SHARE` on the caller's token row and
 //!    `FOR KEY SHARE` on its user's row (refused when revoked, unknown, expired, or the user
@@ -48,11 +50,13 @@
 //! Files, laid out as `sqlite/`: `tx.rs` (the primitives, and the locks that keep the
 //! guarantees above), `tokens.rs`, `entities.rs`, `audit.rs` (their SQL), `schema.rs`
 //! (migrations); PostgreSQL's own: `errors.rs` (what a failure means: 503 or an error),
-//! `listen.rs` (LISTEN/NOTIFY), `tls.rs`.
+//! `listen.rs` (LISTEN/NOTIFY), `tls.rs`, `device_batch.rs` (device GETs read in batches, on
+//! [`device_batch::IN_FLIGHT`] connections of their own beside the pool's [`POOL_SIZE`]).
 
 mod admin;
 mod audit;
 mod changes;
+mod device_batch;
 mod entities;
 mod epoch_reads;
 mod errors;
@@ -89,6 +93,8 @@ pub struct PgDb {
     epoch: watch::Receiver<u64>,
     listener: tokio::task::JoinHandle<()>,
     health: WriteHealth,
+    /// Batches concurrent device reads into one statement ([`device_batch`]).
+    devices: device_batch::DeviceBatcher,
 }
 
 impl Drop for PgDb {
@@ -119,27 +125,36 @@ fn driver_config(t: &PgTarget) -> Result<tokio_postgres::Config, StoreError> {
     Ok(cfg)
 }
 
+/// A pool of at most `size` connections made with `cfg`.
+fn make_pool(
+    cfg: tokio_postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    size: usize,
+) -> Result<Pool, StoreError> {
+    let manager_cfg = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match tls {
+        Some(tls) => Manager::from_config(cfg, tls, manager_cfg),
+        None => Manager::from_config(cfg, tokio_postgres::NoTls, manager_cfg),
+    };
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(WAIT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Config(format!("PostgreSQL pool: {e}")))
+}
+
 impl PgDb {
     /// Connects, migrates (once across replicas: advisory lock) and starts the revocation
     /// listener.
     pub async fn connect(t: &PgTarget) -> Result<PgDb, StoreError> {
         let cfg = driver_config(t)?;
         let tls = tls::connector(t)?;
-        let manager_cfg = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let manager = match &tls {
-            Some(tls) => Manager::from_config(cfg.clone(), tls.clone(), manager_cfg),
-            None => Manager::from_config(cfg.clone(), tokio_postgres::NoTls, manager_cfg),
-        };
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(WAIT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| StoreError::Config(format!("PostgreSQL pool: {e}")))?;
+        let pool = make_pool(cfg.clone(), tls.clone(), POOL_SIZE)?;
         {
             let mut client = pool.get().await.map_err(pool_error)?;
             let client: &mut tokio_postgres::Client = &mut client;
@@ -148,8 +163,14 @@ impl PgDb {
                 tracing::info!(db = %t, migrations = applied, "migrated the PostgreSQL schema");
             }
         }
+        let devices = device_batch::DeviceBatcher::start(make_pool(
+            device_batch::session(cfg.clone()),
+            tls.clone(),
+            device_batch::IN_FLIGHT,
+        )?);
         let (epoch, listener) = listen::start(cfg, tls);
         Ok(PgDb {
+            devices,
             pool,
             epoch,
             listener,
