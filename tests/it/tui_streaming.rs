@@ -16,6 +16,8 @@ use tokio::sync::Notify;
 
 use common::fixtures::*;
 use common::journey::{deps, play};
+use tokentab::model::TokenStatus;
+use tokentab::model::filter_query::FilterQuery;
 use tokentab::model::wire::TokenInfo;
 use tokentab::tui::app::App;
 use tokentab::tui::app::tokens::Column;
@@ -408,14 +410,17 @@ fn a_large_load_hands_freed_memory_back_once_when_it_is_complete() {
     assert!(!fx.contains(&Effect::ReleaseMemory), "{fx:?}");
 }
 
-/// The header's "yours expiring" while pages stream in: each page adds its own rows' count
-/// (a recount of the whole table per page made a 2M-token load quadratic), and the figure is
-/// always the one a full recount gives.
-#[test]
-fn the_expiry_notice_counts_each_page_as_it_comes() {
-    use tokentab::model::TokenStatus;
-    use tokentab::model::filter_query::FilterQuery;
-    let mut app = App::new(cfg(), now());
+/// The header's "yours expiring": the signed-in admin's expiring tokens.
+fn mine_expiring() -> FilterQuery {
+    FilterQuery {
+        users: vec!["admin".into()],
+        statuses: vec![TokenStatus::Expiring],
+        ..FilterQuery::default()
+    }
+}
+
+/// A started app told that its token is the admin's: the id of its first token listing.
+fn started_as_admin(app: &mut App) -> ReqId {
     let fx = app.init();
     let call = |want: fn(&Request) -> bool| {
         id_of(&fx, |e| match e {
@@ -436,12 +441,18 @@ fn the_expiry_notice_counts_each_page_as_it_comes() {
         me,
         Answer::Token(Ok(info("m", "me", "admin", 1, None, None))),
     ));
+    list
+}
+
+/// The header's "yours expiring" while pages stream in: each page adds its own rows' count
+/// (a recount of the whole table per page made a 2M-token load quadratic), and the figure is
+/// always the one a full recount gives.
+#[test]
+fn the_expiry_notice_counts_each_page_as_it_comes() {
+    let mut app = App::new(cfg(), now());
+    let list = started_as_admin(&mut app);
     let all = tokens("t", 400);
-    let mine = FilterQuery {
-        users: vec!["admin".into()],
-        statuses: vec![TokenStatus::Expiring],
-        ..FilterQuery::default()
-    };
+    let mine = mine_expiring();
     let mut counts = Vec::new();
     for (k, chunk) in all.chunks(50).enumerate() {
         let more = (k + 1) * 50 < all.len();
@@ -464,34 +475,9 @@ fn the_expiry_notice_counts_each_page_as_it_comes() {
 /// the table's own until then, and is the new table's after.
 #[test]
 fn a_reload_keeps_the_expiry_notice_of_the_table_shown_until_it_swaps() {
-    use tokentab::model::TokenStatus;
-    use tokentab::model::filter_query::FilterQuery;
-    let mine = FilterQuery {
-        users: vec!["admin".into()],
-        statuses: vec![TokenStatus::Expiring],
-        ..FilterQuery::default()
-    };
+    let mine = mine_expiring();
     let mut app = App::new(cfg(), now());
-    let fx = app.init();
-    let call = |want: fn(&Request) -> bool| {
-        id_of(&fx, |e| match e {
-            Effect::Call {
-                owner: Owner::Table,
-                id,
-                request,
-            } if want(request) => Some(*id),
-            _ => None,
-        })
-    };
-    let (me, first) = (
-        call(|r| matches!(r, Request::Me)),
-        call(|r| matches!(r, Request::ListTokens)),
-    );
-    app.update(reply(
-        Owner::Table,
-        me,
-        Answer::Token(Ok(info("m", "me", "admin", 1, None, None))),
-    ));
+    let first = started_as_admin(&mut app);
     app.update(reply(
         Owner::Table,
         first,

@@ -67,9 +67,11 @@ impl RowStore {
         self.interned_hit(m, row) || self.text_hit(m, row)
     }
 
+    /// Branch-free (`|`): it runs over every row of a scan.
+    #[inline]
     fn interned_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
-        m.subjects[self.subject[row] as usize]
-            || self.scope[row] != NO_SCOPE && m.scopes[self.scope[row] as usize]
+        let scope = self.scope[row];
+        m.subjects[self.subject[row] as usize] | (scope != NO_SCOPE && m.scopes[scope as usize])
     }
 
     fn text_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
@@ -132,11 +134,8 @@ impl RowStore {
             self.scan_text(m, from, out);
         }
         if m.subjects.iter().chain(&m.scopes).any(|&h| h) {
-            let rows = from..from + out.len();
-            let kinds = self.subject[rows.clone()].iter().zip(&self.scope[rows]);
-            for (h, (&subject, &scope)) in out.iter_mut().zip(kinds) {
-                *h |=
-                    m.subjects[subject as usize] | (scope != NO_SCOPE && m.scopes[scope as usize]);
+            for (k, h) in out.iter_mut().enumerate() {
+                *h |= self.interned_hit(m, from + k);
             }
         }
         if !ids {
