@@ -21,6 +21,7 @@ mod prop_tests;
 mod radix;
 mod sort;
 mod visible;
+mod wide_sort;
 
 /// Sortable columns, in table order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +161,8 @@ pub struct Rows {
     /// Token ids marked for bulk revoke.
     pub marked: HashSet<String>,
     pub counts: Counts,
+    /// The sort's buffers, kept for the next sort.
+    scratch: wide_sort::WideScratch,
 }
 
 impl Default for Rows {
@@ -179,6 +182,7 @@ impl Default for Rows {
             offset: 0,
             marked: HashSet::new(),
             counts: Counts::default(),
+            scratch: wide_sort::WideScratch::default(),
         }
     }
 }

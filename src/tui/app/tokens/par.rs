@@ -11,7 +11,7 @@ use super::RowIx;
 const SPLIT_FROM: usize = if cfg!(test) { 4 } else { 100_000 };
 
 /// Runs `work` on every piece, taken in turn by this thread and one more.
-fn on_two_threads<T: Send>(pieces: &mut [T], work: impl Fn(&mut T) + Sync) {
+pub(super) fn on_two_threads<T: Send>(pieces: &mut [T], work: impl Fn(&mut T) + Sync) {
     let cells: Vec<Mutex<&mut T>> = pieces.iter_mut().map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
     let run = || {
@@ -43,6 +43,22 @@ fn compact(rows: &mut [RowIx], keep: &impl Fn(usize) -> bool) -> usize {
 /// Rows per piece of a split pass: small, so a helper thread that starts late (a busy
 /// machine) leaves this one at most a piece to wait for.
 const PIECE: usize = if cfg!(test) { 3 } else { 1 << 15 };
+
+/// `out[k]` becomes `f(from[k])` for every k (the same length).
+pub(super) fn map_into<T: Send>(from: &[RowIx], out: &mut [T], f: impl Fn(usize) -> T + Sync) {
+    let fill = |(from, out): &mut (&[RowIx], &mut [T])| {
+        for (o, &i) in out.iter_mut().zip(from.iter()) {
+            *o = f(i as usize);
+        }
+    };
+    let mut pieces: Vec<(&[RowIx], &mut [T])> =
+        from.chunks(PIECE).zip(out.chunks_mut(PIECE)).collect();
+    if from.len() < SPLIT_FROM {
+        pieces.iter_mut().for_each(fill);
+    } else {
+        on_two_threads(&mut pieces, fill);
+    }
+}
 
 /// Keeps the rows of `v` for which `keep` holds, in their order.
 pub(super) fn retain(v: &mut Vec<RowIx>, keep: impl Fn(usize) -> bool + Sync) {

@@ -79,94 +79,6 @@ pub(super) fn time_keys(
     )
 }
 
-/// Ranges at most this long are sorted by comparison.
-const SMALL: usize = if cfg!(test) { 64 } else { 2048 };
-
-/// From this many rows on a pass counts 16 bits at once (below, 8).
-const WIDE_DIGIT_FROM: usize = if cfg!(test) { 3000 } else { 1 << 16 };
-
-/// `rows` (ascending) stably ordered by 128-bit `keys` (`keys[k]` of `rows[k]`), with the keys
-/// in that order: most significant 32 bits first by two counting passes, then each run of
-/// equal bits by the next 32, down to runs short enough to compare.
-pub(super) fn sort_by_wide_keys(rows: &[u32], keys: Vec<u128>) -> (Vec<u32>, Vec<u128>) {
-    let mut k = keys;
-    let mut r = rows.to_vec();
-    let mut spare = (vec![0u128; k.len()], vec![0u32; r.len()]);
-    wide_range(&mut k, &mut r, &mut spare, 96);
-    (r, k)
-}
-
-/// Sorts `k`/`r` (one range, in arrival order within equal keys) by the key bits below
-/// `shift + 32`, the bits above being equal across the range.
-fn wide_range(k: &mut [u128], r: &mut [u32], spare: &mut (Vec<u128>, Vec<u32>), shift: u32) {
-    let n = k.len();
-    if n <= SMALL {
-        let mut pairs: Vec<(u128, u32)> = k.iter().copied().zip(r.iter().copied()).collect();
-        pairs.sort_unstable();
-        for (j, (key, row)) in pairs.into_iter().enumerate() {
-            k[j] = key;
-            r[j] = row;
-        }
-        return;
-    }
-    // A run too short for 65,536 counters takes four passes of 256.
-    let bits = if n >= WIDE_DIGIT_FROM { DIGIT } else { 8 };
-    for s in (shift..shift + 32).step_by(bits as usize) {
-        wide_pass(k, r, spare, s, bits);
-    }
-    if shift == 0 {
-        return;
-    }
-    let chunk = |key: u128| (key >> shift) as u32;
-    let mut start = 0;
-    while start < n {
-        let c = chunk(k[start]);
-        let end = start
-            + k[start..]
-                .iter()
-                .take_while(|&&key| chunk(key) == c)
-                .count();
-        if end - start > 1 {
-            wide_range(&mut k[start..end], &mut r[start..end], spare, shift - 32);
-        }
-        start = end;
-    }
-}
-
-/// One stable counting pass over a range by the `bits` key bits at `shift`; nothing moves
-/// when they are equal across the range.
-fn wide_pass(
-    k: &mut [u128],
-    r: &mut [u32],
-    spare: &mut (Vec<u128>, Vec<u32>),
-    shift: u32,
-    bits: u32,
-) {
-    let digit = |key: u128| ((key >> shift) as usize) & ((1 << bits) - 1);
-    let mut at = vec![0usize; 1 << bits];
-    for &key in k.iter() {
-        at[digit(key)] += 1;
-    }
-    if at[digit(k[0])] == k.len() {
-        return;
-    }
-    let mut sum = 0;
-    for c in &mut at {
-        let n = *c;
-        *c = sum;
-        sum += n;
-    }
-    let (sk, sr) = (&mut spare.0[..k.len()], &mut spare.1[..k.len()]);
-    for (&key, &row) in k.iter().zip(r.iter()) {
-        let d = digit(key);
-        sk[at[d]] = key;
-        sr[at[d]] = row;
-        at[d] += 1;
-    }
-    k.copy_from_slice(sk);
-    r.copy_from_slice(sr);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,25 +93,6 @@ mod tests {
             let mut want = rows.clone();
             want.sort_by_key(|&i| (keys[i as usize], i));
             prop_assert_eq!(sort_by_keys(&rows, &keys), want);
-        }
-
-        #[test]
-        fn wide_keys_sort_stably_like_a_compared_sort(
-            keys in proptest::collection::vec(prop_oneof![
-                (0u128..3).prop_map(|k| k << 100),
-                (0u128..3).prop_map(|k| (7 << 96) | (k << 40) | 5),
-                any::<u128>(),
-            ], 0..6000),
-        ) {
-            let rows: Vec<u32> = (0..keys.len() as u32).map(|i| i * 2).collect();
-            let mut want: Vec<usize> = (0..keys.len()).collect();
-            want.sort_by_key(|&k| (keys[k], k));
-            let want: Vec<u32> = want.into_iter().map(|k| rows[k]).collect();
-            let (order, sorted) = sort_by_wide_keys(&rows, keys.clone());
-            prop_assert_eq!(order, want);
-            let mut keys = keys;
-            keys.sort_unstable();
-            prop_assert_eq!(sorted, keys);
         }
 
         #[test]

@@ -4,11 +4,14 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::{Column, RowIx, Rows, ix, radix};
+use super::{Column, RowIx, Rows, ix, par, radix, wide_sort};
 
 /// From this many rows on (a whole list, not a page of it) the sort is by radix: its tables
 /// of 65,536 counters cost more than comparing a few rows.
 const RADIX_FROM: usize = if cfg!(test) { 8 } else { 1 << 14 };
+
+/// Rows per piece of the settling pass, when it is split (a few in unit tests).
+const SETTLE_PIECE: usize = if cfg!(test) { 4 } else { 1 << 16 };
 
 /// The first 16 bytes of `s` as a big-endian number: orders like the text itself (no NUL can
 /// occur after sanitising, so zero padding sorts shorter strings first).
@@ -99,47 +102,75 @@ impl Rows {
     /// (ranks, times) or the rows come in arrival order (the compact text keys, by radix);
     /// else the compact keys sorted as plain integers. Then runs of equal text prefixes are
     /// ordered by the whole text. Ties keep the server's order.
-    pub(super) fn sort_indices(&self, rows: &mut Vec<RowIx>) {
-        let order = match self.counted_order(rows) {
-            Some(order) => order,
+    pub(super) fn sort_indices(&mut self, rows: &mut Vec<RowIx>) {
+        match self.counted_order(rows) {
+            Some(order) => *rows = order,
             None => self.keyed_order(rows),
-        };
-        *rows = order;
+        }
         if self.descending {
             rows.reverse();
         }
     }
 
-    /// The text columns' order (ascending): 16-byte prefixes (a whole UUID when every id is
-    /// one), sorted by radix when `rows` is in arrival order, else as integers.
-    fn keyed_order(&self, rows: &[RowIx]) -> Vec<RowIx> {
+    /// The text columns' order (ascending) of `rows`: 16-byte prefixes (a whole UUID when
+    /// every id is one), sorted by radix when `rows` is in arrival order, else as integers.
+    fn keyed_order(&mut self, rows: &mut [RowIx]) {
+        let mut scratch = std::mem::take(&mut self.scratch);
         let s = &self.store;
         // Canonical UUIDs' text order is their numeric order: the packed id is the whole key.
         let whole_ids = self.sort == Column::TokenId && s.all_uuids();
-        let keys: Vec<u128> = rows
-            .iter()
-            .map(|&i| i as usize)
-            .map(|i| match s.uuid(i) {
-                Some(n) if whole_ids => n,
-                _ => self.sort_key(i),
-            })
-            .collect();
-        let (mut order, keys) = if rows.len() >= RADIX_FROM && rows.is_sorted() {
-            radix::sort_by_wide_keys(rows, keys)
+        // Grown, not cleared: every key is written.
+        scratch.keys.resize(rows.len(), 0);
+        par::map_into(rows, &mut scratch.keys, |i| match s.uuid(i) {
+            Some(n) if whole_ids => n,
+            _ => self.sort_key(i),
+        });
+        if rows.len() >= RADIX_FROM && rows.is_sorted() {
+            wide_sort::sort_by_wide_keys(rows, &mut scratch);
         } else {
-            let mut keyed: Vec<(u128, RowIx)> =
-                keys.into_iter().zip(rows.iter().copied()).collect();
+            let mut keyed: Vec<(u128, RowIx)> = scratch
+                .keys
+                .iter()
+                .copied()
+                .zip(rows.iter().copied())
+                .collect();
             keyed.sort_unstable();
-            keyed.into_iter().map(|(k, i)| (i, k)).unzip()
-        };
-        if !whole_ids && !self.is_time_sort() {
-            self.settle_long_texts(&mut order, &keys);
+            for (k, (key, i)) in keyed.into_iter().enumerate() {
+                scratch.keys[k] = key;
+                rows[k] = i;
+            }
         }
-        order
+        if !whole_ids && !self.is_time_sort() {
+            self.settle_long_texts(rows, &scratch.keys);
+        }
+        self.scratch = scratch;
     }
 
-    /// Orders each run of equal 16-byte prefixes by the whole text (then arrival).
+    /// Orders each run of equal 16-byte prefixes by the whole text (then arrival), in pieces
+    /// that end where a run ends, on two threads.
     fn settle_long_texts(&self, order: &mut [RowIx], keys: &[u128]) {
+        let step = SETTLE_PIECE.max(keys.len() / 16);
+        let mut pieces: Vec<(&mut [RowIx], &[u128])> = Vec::new();
+        let (mut rest_o, mut rest_k) = (order, keys);
+        while !rest_k.is_empty() {
+            let mut end = step.min(rest_k.len());
+            while end < rest_k.len() && rest_k[end] == rest_k[end - 1] {
+                end += 1;
+            }
+            let (o, more_o) = rest_o.split_at_mut(end);
+            let (k, more_k) = rest_k.split_at(end);
+            pieces.push((o, k));
+            (rest_o, rest_k) = (more_o, more_k);
+        }
+        let settle = |(o, k): &mut (&mut [RowIx], &[u128])| self.settle_runs(o, k);
+        if pieces.len() > 1 {
+            par::on_two_threads(&mut pieces, settle);
+        } else {
+            pieces.iter_mut().for_each(settle);
+        }
+    }
+
+    fn settle_runs(&self, order: &mut [RowIx], keys: &[u128]) {
         let mut start = 0;
         while start < keys.len() {
             let mut end = start + 1;
@@ -186,7 +217,10 @@ impl Rows {
 
     /// Sorts all rows by the sort column.
     pub(super) fn resort(&mut self) {
-        let mut order: Vec<RowIx> = (0..self.store.len()).map(ix).collect();
+        // The old order's buffer: no fresh pages to fault in.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend((0..self.store.len()).map(ix));
         self.sort_indices(&mut order);
         self.order = order;
     }
