@@ -119,8 +119,12 @@ impl Rows {
         let s = &self.store;
         // Canonical UUIDs' text order is their numeric order: the packed id is the whole key.
         let whole_ids = self.sort == Column::TokenId && s.all_uuids();
-        // Grown, not cleared: every key is written.
-        scratch.keys.resize(rows.len(), 0);
+        // Every key is written: never cleared; replaced when short (its fresh pages then
+        // faulted in on both threads of the fill).
+        if scratch.keys.len() < rows.len() {
+            scratch.keys = vec![0; rows.len()];
+        }
+        scratch.keys.truncate(rows.len());
         par::map_into(rows, &mut scratch.keys, |i| match s.uuid(i) {
             Some(n) if whole_ids => n,
             _ => self.sort_key(i),

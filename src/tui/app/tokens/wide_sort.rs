@@ -67,11 +67,13 @@ fn can_gather() -> bool {
 fn sort_wide(rows: &mut [u32], s: &mut WideScratch, gather: bool) {
     let n = rows.len();
     assert_eq!(s.keys.len(), n, "one key per row");
-    // Their contents are overwritten before being read: grown, never cleared.
+    // Their contents are overwritten before being read: never cleared, and replaced (not
+    // grown) when short, so fresh pages are faulted in by the scatters on both threads
+    // rather than zeroed first by this one.
     if s.spare_k.len() < n {
-        s.spare_k.resize(n, 0);
-        s.spare_r.resize(n, 0);
-        s.digits.resize(n, 0);
+        s.spare_k = vec![0; n];
+        s.spare_r = vec![0; n];
+        s.digits = vec![0; n];
     }
     let home = Halves {
         k: &mut s.keys,
