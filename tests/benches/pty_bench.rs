@@ -265,6 +265,13 @@ fn main() {
             a.cpu_ticks * 10
         );
     }
+    // The sorts keep their buffers for the next one: what that costs in memory.
+    let after = large_fill::rss_of(tab.pid());
+    println!(
+        "      VmRSS of the tab after the sorts {} MiB ({:.1} B/token)",
+        after >> 20,
+        after as f64 / total as f64
+    );
 
     // Cursor moves: Down from the top, past the window's end (moves that scroll too).
     tab.press(b"g", |_| true);
