@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use super::{Column, RowIx, Rows, ix, par, radix, wide_sort};
 
 /// From this many rows on (a whole list, not a page of it) the sort is by radix: its tables
-/// of 65,536 counters cost more than comparing a few rows.
+/// of counters cost more than comparing a few rows.
 const RADIX_FROM: usize = if cfg!(test) { 8 } else { 1 << 14 };
 
 /// Rows per piece of the settling pass, when it is split (a few in unit tests).
@@ -221,7 +221,8 @@ impl Rows {
 
     /// Sorts all rows by the sort column.
     pub(super) fn resort(&mut self) {
-        // The old order's buffer: no fresh pages to fault in.
+        // The old order's buffer (a text column's sort fills it in place; the counted sorts
+        // make a list of their own).
         let mut order = std::mem::take(&mut self.order);
         order.clear();
         order.extend((0..self.store.len()).map(ix));

@@ -249,13 +249,13 @@ fn sort_into(
     }
     let (digit, more) = Digit::for_range(varying, n, gather);
     digit.write(src.k, digits);
-    let mut at = count(digits);
+    let sizes = count(digits);
+    let mut at = [0usize; MAX_BUCKETS];
     let mut sum = 0;
-    for c in &mut at[..digit.buckets()] {
-        sum += *c;
-        *c = sum - *c;
+    for (a, &size) in at.iter_mut().zip(&sizes[..digit.buckets()]) {
+        *a = sum;
+        sum += size;
     }
-    let starts = at;
     for ((&key, &row), &d) in src.k.iter().zip(src.r.iter()).zip(digits.iter()) {
         let d = usize::from(d);
         dst.k[at[d]] = key;
@@ -263,35 +263,48 @@ fn sort_into(
         at[d] += 1;
     }
     // The data is in `dst` now: each bucket sorts from there, to wherever it must end.
-    let (mut from, mut to, mut scratch) = (dst, src, digits);
-    let mut taken = 0;
-    for b in 0..digit.buckets() {
-        let end = at[b];
-        let len = end - starts[b];
-        if len == 0 {
-            continue;
-        }
-        debug_assert_eq!(starts[b], taken);
+    each_bucket(
+        dst,
+        src,
+        digits,
+        &sizes[..digit.buckets()],
+        |b_from, mut b_to, d| {
+            if more {
+                sort_into(b_from, b_to, d, !to_dst, gather);
+            } else if !to_dst {
+                // The bucket's keys are equal: in order already.
+                b_to.copy_from(&b_from);
+            }
+        },
+    );
+}
+
+/// Calls `each` with every non-empty bucket (of the lengths `sizes`, in order), cut alike from
+/// `from`, `to` and `digits`.
+fn each_bucket<'a>(
+    mut from: Halves<'a>,
+    mut to: Halves<'a>,
+    mut digits: &'a mut [u8],
+    sizes: &[usize],
+    mut each: impl FnMut(Halves<'a>, Halves<'a>, &'a mut [u8]),
+) {
+    for &len in sizes {
         let (b_from, rest_from) = from.split_at(len);
-        let (mut b_to, rest_to) = to.split_at(len);
-        let (b_digits, rest_digits) = std::mem::take(&mut scratch).split_at_mut(len);
-        if more {
-            sort_into(b_from, b_to, b_digits, !to_dst, gather);
-        } else if !to_dst {
-            // The bucket's keys are equal: in order already.
-            b_to.copy_from(&b_from);
+        let (b_to, rest_to) = to.split_at(len);
+        let (b_digits, rest_digits) = std::mem::take(&mut digits).split_at_mut(len);
+        if len > 0 {
+            each(b_from, b_to, b_digits);
         }
-        (from, to, scratch) = (rest_from, rest_to, rest_digits);
-        taken = end;
+        (from, to, digits) = (rest_from, rest_to, rest_digits);
     }
 }
 
 /// One piece of a split scatter: its keys, rows and digits, and its part of each bucket.
 type Scatter<'a> = (&'a [u128], &'a [u32], &'a [u8], Vec<Halves<'a>>);
 
-/// [`sort_into`] for a large range, its first level on two threads: the digits and their counts by pieces, each piece scattered into its own part of
-/// each bucket (pieces in order within a bucket keep the sort stable), then the buckets taken
-/// in turn.
+/// [`sort_into`] for a large range, its first level on two threads: the digits and their
+/// counts by pieces, each piece scattered into its own part of each bucket (pieces in order
+/// within a bucket keep the sort stable), then the buckets taken in turn.
 fn sort_split(src: Halves<'_>, mut dst: Halves<'_>, digits: &mut [u8], to_dst: bool, gather: bool) {
     let n = src.len();
     let piece = n.div_ceil(PIECES);
@@ -350,31 +363,26 @@ fn sort_split(src: Halves<'_>, mut dst: Halves<'_>, digits: &mut [u8], to_dst: b
     drop(scatters);
     // The buckets, from `dst` back into `src`.
     let mut jobs: Vec<(Halves<'_>, Halves<'_>, &mut [u8])> = Vec::new();
-    let (mut from, mut to, mut scratch) = (dst, src, digits);
-    for &len in sizes.iter().take(buckets) {
-        let (mut b_from, rest_from) = from.split_at(len);
-        let (mut b_to, rest_to) = to.split_at(len);
-        let (b_digits, rest_digits) = std::mem::take(&mut scratch).split_at_mut(len);
-        if !more {
-            // The bucket's keys are equal: in order already.
-            if !to_dst {
-                b_to.copy_from(&b_from);
+    each_bucket(
+        dst,
+        src,
+        digits,
+        &sizes[..buckets],
+        |b_from, mut b_to, d| {
+            if !more {
+                // The bucket's keys are equal: in order already.
+                if !to_dst {
+                    b_to.copy_from(&b_from);
+                }
+            } else if b_from.len() >= SPLIT_FROM && b_from.len() > n / 4 {
+                // A bucket holding much of the range (a prefix all but a few rows share) is
+                // split in its turn, not left to one thread.
+                sort_split(b_from, b_to, d, !to_dst, gather);
+            } else {
+                jobs.push((b_from, b_to, d));
             }
-        } else if len >= SPLIT_FROM && len > n / 4 {
-            // A bucket holding much of the range (a prefix all but a few rows share) is
-            // split in its turn, not left to one thread.
-            sort_split(
-                b_from.reborrow(),
-                b_to.reborrow(),
-                b_digits,
-                !to_dst,
-                gather,
-            );
-        } else if len > 0 {
-            jobs.push((b_from, b_to, b_digits));
-        }
-        (from, to, scratch) = (rest_from, rest_to, rest_digits);
-    }
+        },
+    );
     par::on_two_threads(&mut jobs, |(b_from, b_to, d)| {
         sort_into(b_from.reborrow(), b_to.reborrow(), d, !to_dst, gather);
     });
