@@ -12,6 +12,7 @@ mod arena;
 mod delta;
 mod interner;
 mod keys;
+mod pairs;
 mod scan;
 mod uuid_match;
 
@@ -26,6 +27,7 @@ use crate::model::token::{scope_summary, subject_username};
 
 use arena::{push_hay, splice};
 use interner::{Interner, ranks};
+use pairs::PairIndex;
 use scan::byte_mask;
 
 pub use keys::KeyMatcher;
@@ -87,6 +89,8 @@ pub struct RowStore {
     hay_at: Vec<usize>,
     /// Row i's filter text as a set of bytes (see `scan`): a one-letter filter reads only this.
     masks: Vec<u64>,
+    /// Which rows' filter text holds each pair of letters or digits (see `pairs`).
+    pairs: PairIndex,
     subjects: Interner,
     issuers: Interner,
     scopes: Interner,
@@ -179,6 +183,7 @@ impl RowStore {
         self.text_at.push(self.text.len());
         let (hay, mask) = filter_text(&description, &id, uuid.is_some());
         self.masks.push(mask);
+        self.pairs.push(row, &hay);
         self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
         let (subject, issuer, scope) = self.intern(&t);
@@ -378,6 +383,7 @@ impl RowStore {
         );
         let (hay, mask) = filter_text(&description, &id, !self.is_other(row));
         self.masks[row] = mask;
+        self.pairs.replace(row, &hay);
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;
@@ -406,6 +412,7 @@ impl RowStore {
         self.text_at.remove(row + 1);
         splice(&mut self.hay, &mut self.hay_at, row, b"");
         self.hay_at.remove(row + 1);
+        self.pairs.remove(row);
         self.masks.remove(row);
         self.ids.remove(row);
         self.subject.remove(row);
@@ -435,6 +442,7 @@ impl RowStore {
         self.text_at.truncate(n + 1);
         self.hay.truncate(self.hay_at[n]);
         self.hay_at.truncate(n + 1);
+        self.pairs.truncate(n);
         self.masks.truncate(n);
         self.subject.truncate(n);
         self.issuer.truncate(n);

@@ -85,6 +85,12 @@ impl RowStore {
         let (hay, hay_at) = retain_arena(&self.hay, &self.hay_at, &kill);
         self.hay = hay;
         self.hay_at = hay_at;
+        // The rows from the first one gone on have moved: index them again.
+        self.pairs.truncate(first);
+        for row in first..self.hay_at.len() - 1 {
+            self.pairs
+                .push(row, &self.hay[self.hay_at[row]..self.hay_at[row + 1]]);
+        }
         retain_rows(&mut self.ids, &kill);
         retain_rows(&mut self.masks, &kill);
         retain_rows(&mut self.subject, &kill);

@@ -1,13 +1,15 @@
 //! The free-text filter over the store: each row's byte mask answers a one-letter query outright
-//! and rules rows out for longer ones; the text arena is scanned in one pass (split across two
-//! threads on large stores); interned subjects and scopes are decided once per distinct string,
-//! and ids kept as UUIDs from their 16 bytes (`uuid_match`).
+//! and rules rows out for longer ones; the pair index (`pairs`) answers a query of two letters
+//! or digits and narrows longer ones; otherwise the text arena is scanned in one pass (split
+//! across two threads on large stores); interned subjects and scopes are decided once per
+//! distinct string, and ids kept as UUIDs from their 16 bytes (`uuid_match`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 
+use super::pairs::PairAnswer;
 use super::uuid_match::IdQuery;
 use super::{NO_SCOPE, RowStore};
 
@@ -29,6 +31,31 @@ fn bit(b: u8) -> u64 {
     1 << n
 }
 
+/// Candidates over this share of the indexed rows are left to the scan: searching one row
+/// costs about what scanning four does.
+const SEARCH_EACH_UPTO: usize = 2;
+
+fn has(rows: &[u64], row: usize) -> bool {
+    rows.get(row / 64)
+        .is_some_and(|w| w & (1 << (row % 64)) != 0)
+}
+
+/// Calls `f` with every row `from..to` whose bit is set, in order.
+fn for_each_row(rows: &[u64], from: usize, to: usize, mut f: impl FnMut(usize)) {
+    let mut w = from / 64;
+    while w * 64 < to {
+        let mut word = rows.get(w).copied().unwrap_or(0);
+        while word != 0 {
+            let row = w * 64 + word.trailing_zeros() as usize;
+            if (from..to).contains(&row) {
+                f(row);
+            }
+            word &= word - 1;
+        }
+        w += 1;
+    }
+}
+
 /// The bits of every byte in `bytes`.
 pub(super) fn byte_mask(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0, |m, &b| m | bit(b))
@@ -45,6 +72,11 @@ pub struct Matcher<'q> {
     ids: IdQuery,
     subjects: Vec<bool>,
     scopes: Vec<bool>,
+    /// What the pair index says of rows `0..indexed`; the rows after are searched.
+    pairs: PairAnswer,
+    indexed: usize,
+    /// The candidates are few enough that searching each beats scanning the arena.
+    few: bool,
 }
 
 impl RowStore {
@@ -52,11 +84,28 @@ impl RowStore {
     pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
         let finder = Finder::new(query.as_bytes());
         let q = query.as_bytes();
+        let exact = q.len() == 1 && q[0].is_ascii_alphanumeric();
+        let pairs = if exact {
+            PairAnswer::Unknown
+        } else {
+            self.pairs.answer(q)
+        };
+        let indexed = self.pairs.rows();
+        let few = match &pairs {
+            PairAnswer::Candidates(rows) => {
+                let n: u32 = rows.iter().map(|w| w.count_ones()).sum();
+                n as usize <= indexed / SEARCH_EACH_UPTO
+            }
+            _ => false,
+        };
         Matcher {
+            pairs,
+            indexed,
+            few,
             subjects: self.subjects.hits(&finder),
             scopes: self.scopes.hits(&finder),
             need: byte_mask(q),
-            exact: q.len() == 1 && q[0].is_ascii_alphanumeric(),
+            exact,
             ids: IdQuery::new(q),
             finder,
         }
@@ -79,11 +128,22 @@ impl RowStore {
         if mask & m.need != m.need {
             return false;
         }
-        m.exact
-            || m.finder
-                .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
-                .is_some()
-            || self.id_hit(m, row)
+        m.exact || self.arena_hit(m, row) || self.id_hit(m, row)
+    }
+
+    /// Whether the row's filter text holds the query: the pair index's answer, else a search.
+    fn arena_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
+        match &m.pairs {
+            PairAnswer::Exact(rows) if row < m.indexed => has(rows, row),
+            PairAnswer::Candidates(rows) if row < m.indexed && !has(rows, row) => false,
+            _ => self.search(m, row),
+        }
+    }
+
+    fn search(&self, m: &Matcher<'_>, row: usize) -> bool {
+        m.finder
+            .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
+            .is_some()
     }
 
     /// Whether the row's id, kept as a UUID, holds the query (an id kept as text is in the
@@ -121,22 +181,19 @@ impl RowStore {
         hit
     }
 
-    /// Rows `from..from + out.len()`: the masks alone for a one-letter query (they hold the
-    /// id's characters too), else the text arena; then, row by row, the interned subjects and
-    /// scopes and the ids kept as UUIDs.
+    /// Rows `from..from + out.len()` (all false on entry): the interned subjects and scopes;
+    /// the masks alone for a one-letter query (they hold the id's characters too), else the
+    /// pair index and the text arena; then the ids kept as UUIDs.
     fn scan_piece(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
         let ids = !m.exact && m.ids.possible();
+        // Subjects and scopes first: a row they hit needs no search of its text.
+        self.interned_rows(m, from, out);
         if m.exact {
             for (h, &mask) in out.iter_mut().zip(&self.masks[from..]) {
-                *h = mask & m.need != 0;
+                *h |= mask & m.need != 0;
             }
         } else {
-            self.scan_text(m, from, out);
-        }
-        if m.subjects.iter().chain(&m.scopes).any(|&h| h) {
-            for (k, h) in out.iter_mut().enumerate() {
-                *h |= self.interned_hit(m, from + k);
-            }
+            self.text_rows(m, from, out);
         }
         if !ids {
             return;
@@ -149,6 +206,60 @@ impl RowStore {
                 *h = *h || self.id_hit(m, from + k);
             }
         }
+    }
+
+    /// Sets the rows `from..from + out.len()` whose subject or scope holds the query: only the
+    /// columns that can hit are read (a query rarely hits both).
+    fn interned_rows(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
+        let to = from + out.len();
+        let scope_hit = |s: u32| m.scopes.get(s as usize).copied().unwrap_or(false);
+        match (m.subjects.contains(&true), m.scopes.contains(&true)) {
+            (false, false) => {}
+            (false, true) => {
+                for (h, &s) in out.iter_mut().zip(&self.scope[from..to]) {
+                    *h |= scope_hit(s);
+                }
+            }
+            (true, false) => {
+                for (h, &s) in out.iter_mut().zip(&self.subject[from..to]) {
+                    *h |= m.subjects[s as usize];
+                }
+            }
+            (true, true) => {
+                for (k, h) in out.iter_mut().enumerate() {
+                    *h |= self.interned_hit(m, from + k);
+                }
+            }
+        }
+    }
+
+    /// Rows `from..from + out.len()` whose filter text holds the query: those the pair index
+    /// answers for, then the rest by the scan.
+    fn text_rows(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
+        let cut = m.indexed.clamp(from, from + out.len());
+        let (answered, rest) = out.split_at_mut(cut - from);
+        match &m.pairs {
+            PairAnswer::Exact(rows) if from % 64 == 0 => {
+                for (hits, &w) in answered.chunks_mut(64).zip(&rows[from / 64..]) {
+                    for (j, h) in hits.iter_mut().enumerate() {
+                        *h |= (w >> j) & 1 != 0;
+                    }
+                }
+            }
+            PairAnswer::Exact(rows) => {
+                for (k, h) in answered.iter_mut().enumerate() {
+                    *h |= has(rows, from + k);
+                }
+            }
+            PairAnswer::Candidates(rows) if m.few => {
+                for_each_row(rows, from, cut, |row| {
+                    let h = &mut answered[row - from];
+                    *h = *h || self.search(m, row);
+                });
+            }
+            _ => return self.scan_text(m, from, out),
+        }
+        self.scan_text(m, cut, rest);
     }
 
     /// Rows `from..from + out.len()` whose filter text holds the query: the text arena in one

@@ -211,3 +211,73 @@ proptest! {
         }
     }
 }
+
+#[derive(Debug, Clone)]
+enum Change {
+    Replace(usize, Token),
+    Remove(usize),
+    RemoveRows(Vec<usize>),
+    Append(Vec<Token>),
+}
+
+/// Descriptions over a few letters, so short queries hit them often.
+fn plain_token() -> impl Strategy<Value = Token> {
+    (any_token(), "[abe1 ]{0,10}").prop_map(|(t, description)| Token { description, ..t })
+}
+
+fn any_change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (0usize..40, plain_token()).prop_map(|(r, t)| Change::Replace(r, t)),
+        (0usize..40).prop_map(Change::Remove),
+        proptest::collection::btree_set(0usize..40, 0..6)
+            .prop_map(|s| Change::RemoveRows(s.into_iter().collect())),
+        proptest::collection::vec(plain_token(), 0..6).prop_map(Change::Append),
+    ]
+}
+
+proptest! {
+    /// After rows are replaced, removed and appended (which move the rows the pair index
+    /// holds), the filter still finds exactly what a plain scan finds.
+    #[test]
+    fn filter_after_changes_equals_a_plain_scan(
+        tokens in proptest::collection::vec(plain_token(), 0..40),
+        changes in proptest::collection::vec(any_change(), 0..8),
+        query in prop_oneof!["[abe1]{2,3}", "[a-zA-Z0-9éÖ/:_. -]{2,4}", "[03ae]{2,3}"],
+    ) {
+        let mut s = RowStore::from_tokens(tokens.clone());
+        let mut tokens = tokens;
+        for c in changes {
+            match c {
+                // A replaced token keeps its kind of id (the store rebuilds otherwise).
+                Change::Replace(r, t) if r < tokens.len() => {
+                    s.replace(r, t.clone());
+                    tokens[r] = t;
+                }
+                Change::Remove(r) if r < tokens.len() => {
+                    s.remove(r);
+                    tokens.remove(r);
+                }
+                Change::RemoveRows(dead) => {
+                    let dead: Vec<usize> = dead.into_iter().filter(|&d| d < tokens.len()).collect();
+                    s.remove_rows(&dead);
+                    for &d in dead.iter().rev() {
+                        tokens.remove(d);
+                    }
+                }
+                Change::Append(page) => {
+                    s.extend(page.clone());
+                    tokens.extend(page);
+                }
+                _ => {}
+            }
+        }
+        let q = query.to_lowercase();
+        let m = s.matcher(&q);
+        let plain: Vec<bool> = tokens.iter().map(|t| plain_haystack(t).contains(&q)).collect();
+        prop_assert_eq!(&s.scan(&m, 0), &plain);
+        for (i, t) in tokens.iter().enumerate() {
+            prop_assert_eq!(s.hit(&m, i), plain[i], "row {}", i);
+            prop_assert_eq!(&s.token(i), t);
+        }
+    }
+}

@@ -104,6 +104,10 @@ mod sse2 {
     pub(super) fn mark_pairs(ids: &[u128], pair: u8, out: &mut [bool]) {
         let p = _mm_set1_epi8(pair as i8);
         for (h, &id) in out.iter_mut().zip(ids) {
+            // A row already hit (its text, subject or scope) needs no look at its id.
+            if *h {
+                continue;
+            }
             let v = _mm_set_epi64x((id >> 64) as i64, id as i64);
             let aligned = _mm_movemask_epi8(_mm_cmpeq_epi8(v, p));
             // The id moved up a nibble: each 64-bit half, and the top nibble of the low half
