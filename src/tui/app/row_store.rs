@@ -14,6 +14,7 @@ mod interner;
 mod keys;
 mod pairs;
 mod scan;
+mod short_search;
 mod uuid_match;
 
 use std::borrow::Cow;

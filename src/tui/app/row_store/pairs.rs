@@ -16,18 +16,37 @@ const ABSENT: u16 = u16::MAX;
 /// The pair was seen when no bitmap was left for it.
 const UNINDEXED: u16 = u16::MAX - 1;
 
-fn class(b: u8) -> Option<usize> {
-    match b {
-        b'a'..=b'z' => Some(usize::from(b - b'a')),
-        b'0'..=b'9' => Some(26 + usize::from(b - b'0')),
-        _ => None,
+/// Each byte's class, `NONE` for a byte that is no letter or digit (a table: this runs for
+/// every byte of two million rows as they load).
+const CLASS: [u8; 256] = {
+    let mut t = [NONE; 256];
+    let mut b = 0;
+    while b < 26 {
+        t[b'a' as usize + b] = b as u8;
+        b += 1;
     }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 26 + d as u8;
+        d += 1;
+    }
+    t
+};
+const NONE: u8 = u8::MAX;
+
+fn class(b: u8) -> Option<usize> {
+    let c = CLASS[usize::from(b)];
+    (c != NONE).then_some(usize::from(c))
 }
 
 /// The pairs of adjacent letters or digits in `text`, as numbers.
 fn pairs(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    text.windows(2)
-        .filter_map(|w| Some(class(w[0])? * CLASSES + class(w[1])?))
+    let mut prev = NONE;
+    text.iter().filter_map(move |&b| {
+        let (a, c) = (prev, CLASS[usize::from(b)]);
+        prev = c;
+        (a != NONE && c != NONE).then(|| usize::from(a) * CLASSES + usize::from(c))
+    })
 }
 
 #[derive(Debug, Clone, Default)]

@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 use memchr::memmem::Finder;
 
 use super::pairs::PairAnswer;
+use super::short_search;
 use super::uuid_match::IdQuery;
 use super::{NO_SCOPE, RowStore};
 
@@ -34,6 +35,9 @@ fn bit(b: u8) -> u64 {
 /// Candidates over this share of the indexed rows are left to the scan: searching one row
 /// costs about what scanning four does.
 const SEARCH_EACH_UPTO: usize = 2;
+
+/// How many candidates ahead of its search a row's text is prefetched.
+const PREFETCH_AHEAD: usize = 8;
 
 fn has(rows: &[u64], row: usize) -> bool {
     rows.get(row / 64)
@@ -141,9 +145,12 @@ impl RowStore {
     }
 
     fn search(&self, m: &Matcher<'_>, row: usize) -> bool {
-        m.finder
-            .find(&self.hay[self.hay_at[row]..self.hay_at[row + 1]])
-            .is_some()
+        short_search::holds(
+            &self.hay,
+            self.hay_at[row],
+            self.hay_at[row + 1],
+            m.finder.needle(),
+        )
     }
 
     /// Whether the row's id, kept as a UUID, holds the query (an id kept as text is in the
@@ -252,10 +259,20 @@ impl RowStore {
                 }
             }
             PairAnswer::Candidates(rows) if m.few => {
+                let mut todo = Vec::new();
                 for_each_row(rows, from, cut, |row| {
-                    let h = &mut answered[row - from];
-                    *h = *h || self.search(m, row);
+                    if !answered[row - from] {
+                        todo.push(row);
+                    }
                 });
+                // Each row's text is asked for a few rows ahead of its search: candidates are
+                // scattered, so the memory's own prefetching does not see them coming.
+                for (k, &row) in todo.iter().enumerate() {
+                    if let Some(&ahead) = todo.get(k + PREFETCH_AHEAD) {
+                        short_search::prefetch(&self.hay, self.hay_at[ahead]);
+                    }
+                    answered[row - from] = self.search(m, row);
+                }
             }
             _ => return self.scan_text(m, from, out),
         }
