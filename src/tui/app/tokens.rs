@@ -163,6 +163,8 @@ pub struct Rows {
     pub counts: Counts,
     /// The sort's buffers, kept for the next sort.
     scratch: wide_sort::WideScratch,
+    /// The filter's array of hits, kept for the next key.
+    kept_hits: narrow::Hits,
 }
 
 impl Default for Rows {
@@ -183,6 +185,7 @@ impl Default for Rows {
             marked: HashSet::new(),
             counts: Counts::default(),
             scratch: wide_sort::WideScratch::default(),
+            kept_hits: narrow::Hits::default(),
         }
     }
 }
@@ -230,6 +233,7 @@ impl Rows {
         } else {
             let hit = self.hits(from);
             fresh.retain(|&i| hit[i as usize - from]);
+            self.kept_hits.give_back(hit);
             let old = std::mem::take(&mut self.view);
             self.view = self.merge(&old, &fresh);
             if self.is_plain() {
@@ -430,6 +434,7 @@ impl Rows {
         } else {
             let hit = self.hits(0);
             self.view_of_hits(&hit);
+            self.kept_hits.give_back(hit);
         }
         self.clamp();
     }
@@ -441,22 +446,28 @@ impl Rows {
 
     /// Which rows from `from` on pass the filter (index 0 is row `from`): the free text through
     /// the arena scan, then the key terms on the rows it kept.
+    /// The array is the kept one (`kept_hits`): give it back when done.
     fn hits(&mut self, from: usize) -> Vec<bool> {
         let n = self.store.len().saturating_sub(from);
+        let mut hit = self.kept_hits.take();
         if self.query_error.is_some() {
-            return vec![false; n];
+            hit.clear();
+            hit.resize(n, false);
+            return hit;
         }
         let Some(q) = &self.query else {
             let m = self.store.matcher(&self.filter);
-            return self.store.scan(&m, from);
+            self.store.scan_into(&m, from, &mut hit);
+            return hit;
         };
         // An empty needle matches everywhere; the scan expects a real one.
-        let mut hit = if q.text.is_empty() {
-            vec![true; n]
+        if q.text.is_empty() {
+            hit.clear();
+            hit.resize(n, true);
         } else {
             let m = self.store.matcher(&q.text);
-            self.store.scan(&m, from)
-        };
+            self.store.scan_into(&m, from, &mut hit);
+        }
         let k = self.store.key_matcher(q, self.now);
         for (j, h) in hit.iter_mut().enumerate() {
             *h = *h && self.store.keys_hit(&k, from + j);

@@ -161,9 +161,18 @@ impl RowStore {
 
     /// Which rows from `from` on contain the query (index 0 is row `from`).
     pub fn scan(&self, m: &Matcher<'_>, from: usize) -> Vec<bool> {
+        let mut hit = Vec::new();
+        self.scan_into(m, from, &mut hit);
+        hit
+    }
+
+    /// [`Self::scan`] into `hit`, whose memory is reused: a fresh 2 MB array for every key
+    /// costs ~500 page faults, ~1 ms here.
+    pub fn scan_into(&self, m: &Matcher<'_>, from: usize, hit: &mut Vec<bool>) {
         let n = self.len();
         let from = from.min(n);
-        let mut hit = vec![false; n - from];
+        hit.clear();
+        hit.resize(n - from, false);
         if n - from >= PARALLEL_FROM {
             // Two threads take pieces in turn: one that starts late (a busy machine) leaves
             // the other at most a piece to wait for, not half of the rows.
@@ -183,9 +192,8 @@ impl RowStore {
                 work();
             });
         } else {
-            self.scan_piece(m, from, &mut hit);
+            self.scan_piece(m, from, hit);
         }
-        hit
     }
 
     /// Rows `from..from + out.len()` (all false on entry): the interned subjects and scopes;

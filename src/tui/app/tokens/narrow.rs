@@ -4,6 +4,27 @@
 
 use super::{RowIx, Rows, par};
 
+/// The filter scan's array of hits (one flag per row), kept between keys so a key faults in no
+/// fresh pages. A copy of the rows starts without one.
+#[derive(Debug, Default)]
+pub(super) struct Hits(Vec<bool>);
+
+impl Clone for Hits {
+    fn clone(&self) -> Self {
+        Hits::default()
+    }
+}
+
+impl Hits {
+    pub(super) fn take(&mut self) -> Vec<bool> {
+        std::mem::take(&mut self.0)
+    }
+
+    pub(super) fn give_back(&mut self, hit: Vec<bool>) {
+        self.0 = hit;
+    }
+}
+
 /// One bit per row of the store: the rows of a view, in no order.
 #[derive(Debug, Clone, Default)]
 pub(super) struct RowBits(Vec<u64>);
@@ -69,9 +90,12 @@ impl Rows {
     pub(super) fn narrow(&mut self, query: &str, shown: &RowBits) -> RowBits {
         let m = self.store.matcher(query);
         if self.view.len() > self.store.len() / 8 {
-            let hit = self.store.scan(&m, 0);
+            let mut hit = self.kept_hits.take();
+            self.store.scan_into(&m, 0, &mut hit);
             par::retain(&mut self.view, |i| hit[i]);
-            RowBits::of_hits(&hit).and(shown)
+            let bits = RowBits::of_hits(&hit).and(shown);
+            self.kept_hits.give_back(hit);
+            bits
         } else {
             let store = &self.store;
             par::retain(&mut self.view, |i| store.hit(&m, i));
