@@ -9,10 +9,10 @@ use std::sync::{Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 
+use super::RowStore;
 use super::pairs::PairAnswer;
 use super::short_search;
 use super::uuid_match::IdQuery;
-use super::{NO_SCOPE, RowStore};
 
 /// From this many rows on, a scan of the arena is split between two threads (a few in unit
 /// tests, so the property test checks the split).
@@ -84,6 +84,19 @@ pub struct Matcher<'q> {
     few: bool,
 }
 
+impl Matcher<'_> {
+    #[inline]
+    fn subject_hit(&self, subject: u32) -> bool {
+        self.subjects[subject as usize]
+    }
+
+    /// `NO_SCOPE` (no scope sent) is past the end: no hit.
+    #[inline]
+    fn scope_hit(&self, scope: u32) -> bool {
+        self.scopes.get(scope as usize).copied().unwrap_or(false)
+    }
+}
+
 impl RowStore {
     /// Compiles a lowercased query.
     pub fn matcher<'q>(&self, query: &'q str) -> Matcher<'q> {
@@ -124,8 +137,7 @@ impl RowStore {
     /// Branch-free (`|`): it runs over every row of a scan.
     #[inline]
     fn interned_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
-        let scope = self.scope[row];
-        m.subjects[self.subject[row] as usize] | (scope != NO_SCOPE && m.scopes[scope as usize])
+        m.subject_hit(self.subject[row]) | m.scope_hit(self.scope[row])
     }
 
     fn text_hit(&self, m: &Matcher<'_>, row: usize) -> bool {
@@ -228,17 +240,16 @@ impl RowStore {
     /// columns that can hit are read (a query rarely hits both).
     fn interned_rows(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
         let to = from + out.len();
-        let scope_hit = |s: u32| m.scopes.get(s as usize).copied().unwrap_or(false);
         match (m.subjects.contains(&true), m.scopes.contains(&true)) {
             (false, false) => {}
             (false, true) => {
                 for (h, &s) in out.iter_mut().zip(&self.scope[from..to]) {
-                    *h |= scope_hit(s);
+                    *h |= m.scope_hit(s);
                 }
             }
             (true, false) => {
                 for (h, &s) in out.iter_mut().zip(&self.subject[from..to]) {
-                    *h |= m.subjects[s as usize];
+                    *h |= m.subject_hit(s);
                 }
             }
             (true, true) => {
