@@ -12,6 +12,7 @@ use crate::model::{Token, TokenStatus};
 
 use super::row_store::RowStore;
 use narrow::RowBits;
+use view::View;
 
 mod delta;
 mod narrow;
@@ -20,6 +21,7 @@ mod par;
 mod prop_tests;
 mod radix;
 mod sort;
+mod view;
 mod visible;
 mod wide_sort;
 
@@ -140,7 +142,7 @@ pub struct Rows {
     order: Vec<RowIx>,
     /// `order` filtered: what the table shows (recomputed when the filter changes; never
     /// re-sorted for a filter keystroke).
-    view: Vec<RowIx>,
+    view: View,
     filter: String,
     /// The filter's key terms (`user:`, `status:`…); None when it is plain text.
     query: Option<FilterQuery>,
@@ -172,7 +174,7 @@ impl Default for Rows {
         Rows {
             store: RowStore::default(),
             order: Vec::new(),
-            view: Vec::new(),
+            view: View::default(),
             filter: String::new(),
             query: None,
             query_error: None,
@@ -218,8 +220,10 @@ impl Rows {
         if tokens.is_empty() {
             return;
         }
-        let keep = self.view.get(self.selected).copied();
+        let keep = self.view.get(self.selected, &self.order);
         let on_screen = self.selected.saturating_sub(self.offset);
+        // The old view is merged with the new rows below: list it while its order is here.
+        self.view.list_all(&self.order);
         let from = self.store.len();
         self.store.extend(tokens);
         self.count_rows(from, now);
@@ -229,19 +233,20 @@ impl Rows {
         self.order = self.merge(&old, &fresh);
         self.history.clear();
         if self.filter.is_empty() {
-            self.view.clone_from(&self.order);
+            self.view.set_all(&self.order);
         } else {
             let hit = self.hits(from);
             fresh.retain(|&i| hit[i as usize - from]);
             self.kept_hits.give_back(hit);
-            let old = std::mem::take(&mut self.view);
-            self.view = self.merge(&old, &fresh);
+            let old = self.view.take(&self.order);
+            let merged = self.merge(&old, &fresh);
+            self.view.set(merged);
             if self.is_plain() {
                 self.remember_view();
             }
         }
         if let Some(i) = keep
-            && let Some(pos) = self.view.iter().position(|&v| v == i)
+            && let Some(pos) = self.view.position(&self.order, i)
         {
             self.selected = pos;
             self.offset = pos.saturating_sub(on_screen);
@@ -301,8 +306,8 @@ impl Rows {
     /// The row at a position of the view.
     pub fn at(&self, pos: usize) -> Option<Row> {
         self.view
-            .get(pos)
-            .map(|&i| Row::from_store(&self.store, i as usize))
+            .get(pos, &self.order)
+            .map(|i| Row::from_store(&self.store, i as usize))
     }
 
     pub fn selected_row(&self) -> Option<Row> {
@@ -312,8 +317,8 @@ impl Rows {
     /// The selected token's id.
     pub fn selected_id(&self) -> Option<String> {
         self.view
-            .get(self.selected)
-            .map(|&i| self.store.id(i as usize).into_owned())
+            .get(self.selected, &self.order)
+            .map(|i| self.store.id(i as usize).into_owned())
     }
 
     pub fn find(&self, id: &str) -> Option<Row> {
@@ -324,7 +329,7 @@ impl Rows {
 
     pub fn select_id(&mut self, id: &str) {
         if let Some(i) = self.store.position(id)
-            && let Some(pos) = self.view.iter().position(|&v| v as usize == i)
+            && let Some(pos) = self.view.position(&self.order, ix(i))
         {
             self.selected = pos;
         }
@@ -349,14 +354,16 @@ impl Rows {
         // Indices after the removed row shift down by one; the order stays valid.
         let gone = ix(gone);
         let shift = |i: RowIx| if i > gone { i - 1 } else { i };
-        self.order = self
-            .order
+        let view: Vec<RowIx> = self
+            .view
+            .rows(&self.order)
             .iter()
             .filter(|&&i| i != gone)
             .map(|&i| shift(i))
             .collect();
-        self.view = self
-            .view
+        self.view.set(view);
+        self.order = self
+            .order
             .iter()
             .filter(|&&i| i != gone)
             .map(|&i| shift(i))
@@ -402,7 +409,7 @@ impl Rows {
         match self.history.pop() {
             _ if self.filter.is_empty() => {
                 self.history.clear();
-                self.view.clone_from(&self.order);
+                self.view.set_all(&self.order);
             }
             Some((q, bits)) if q == self.filter => {
                 if !shown {
@@ -430,7 +437,7 @@ impl Rows {
     fn refilter(&mut self) {
         self.history.clear();
         if self.filter.is_empty() {
-            self.view.clone_from(&self.order);
+            self.view.set_all(&self.order);
         } else {
             let hit = self.hits(0);
             self.view_of_hits(&hit);
@@ -520,6 +527,9 @@ impl Rows {
         }
         let max_off = self.view.len().saturating_sub(h);
         self.offset = self.offset.min(max_off);
+        // What the window shows is listed (and a screenful beyond, for the next page key).
+        self.view
+            .list_upto(&self.order, (self.offset + 2 * h).max(self.selected + 1));
     }
 
     pub fn toggle_mark(&mut self) {

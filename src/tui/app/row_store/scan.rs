@@ -38,7 +38,7 @@ fn bit(b: u8) -> u64 {
 const SEARCH_EACH_UPTO: usize = 2;
 
 /// How many candidates ahead of its search a row's text is prefetched.
-const PREFETCH_AHEAD: usize = 8;
+const PREFETCH_AHEAD: usize = 16;
 
 fn has(rows: &[u64], row: usize) -> bool {
     rows.get(row / 64)

@@ -29,6 +29,8 @@ impl Rows {
             return false;
         }
         let keep_id = self.selected_id();
+        // The view is mended below: list it while its order is here.
+        self.view.list_all(&self.order);
         let on_screen = self.selected.saturating_sub(self.offset);
         let changed_ids: Vec<String> = changed.iter().map(|t| clean(&t.token_id)).collect();
         let revoked: Vec<String> = revoked.iter().map(|id| clean(id)).collect();
@@ -65,7 +67,7 @@ impl Rows {
         let kept = |list: &[RowIx]| -> Vec<RowIx> {
             list.iter().copied().filter(|&i| !out[i as usize]).collect()
         };
-        let (mut order, mut view) = (kept(&self.order), kept(&self.view));
+        let (mut order, mut view) = (kept(&self.order), kept(self.view.rows(&self.order)));
 
         // Removing rows renumbers the ones after them.
         if !dead.is_empty() {
@@ -93,7 +95,7 @@ impl Rows {
         self.recount(now);
         self.history.clear();
         if self.filter.is_empty() {
-            self.view.clone_from(&self.order);
+            self.view.set_all(&self.order);
         } else if time_moved && self.query.is_some() {
             self.refilter();
         } else {
@@ -104,10 +106,11 @@ impl Rows {
                 .filter(|(_, p)| *p)
                 .map(|(&i, _)| i)
                 .collect();
-            self.view = self.merge(&view, &shown);
+            let merged = self.merge(&view, &shown);
+            self.view.set(merged);
         }
         match keep_id.and_then(|id| self.store.positions(&[&id])[0]) {
-            Some(i) if let Some(pos) = self.view.iter().position(|&v| v as usize == i) => {
+            Some(i) if let Some(pos) = self.view.position(&self.order, ix(i)) => {
                 self.selected = pos;
                 self.offset = pos.saturating_sub(on_screen);
             }

@@ -68,39 +68,81 @@ impl RowBits {
     pub(super) fn has(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
+
+    /// How many rows.
+    pub(super) fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The rows for which `keep` holds, each asked once, on two threads for many rows.
+    pub(super) fn keep(&self, keep: impl Fn(usize) -> bool + Sync) -> RowBits {
+        let mut out = vec![0u64; self.0.len()];
+        let mut pieces: Vec<(usize, &[u64], &mut [u64])> = self
+            .0
+            .chunks(PIECE_WORDS)
+            .zip(out.chunks_mut(PIECE_WORDS))
+            .enumerate()
+            .map(|(k, (from, to))| (k * PIECE_WORDS, from, to))
+            .collect();
+        let work = |(first, from, to): &mut (usize, &[u64], &mut [u64])| {
+            for (j, (&w, o)) in from.iter().zip(to.iter_mut()).enumerate() {
+                let mut rows = w;
+                while rows != 0 {
+                    let b = rows.trailing_zeros();
+                    if keep((*first + j) * 64 + b as usize) {
+                        *o |= 1 << b;
+                    }
+                    rows &= rows - 1;
+                }
+            }
+        };
+        if pieces.len() < 2 {
+            pieces.iter_mut().for_each(work);
+        } else {
+            par::on_two_threads(&mut pieces, work);
+        }
+        RowBits(out)
+    }
 }
+
+/// Words of bits per piece of [`RowBits::keep`] (32,768 rows; one word in unit tests, so the
+/// split is checked).
+const PIECE_WORDS: usize = if cfg!(test) { 1 } else { 512 };
 
 impl Rows {
     /// The view becomes the rows of `bits`, in sort order.
     pub(super) fn restore(&mut self, bits: &RowBits) {
-        par::filter_into(&self.order, |i| bits.has(i), &mut self.view);
+        self.view.set_bits(&self.order, bits.clone(), bits.count());
     }
 
     /// The view becomes `order` filtered by `hit` (indexed by row); it is remembered.
     pub(super) fn view_of_hits(&mut self, hit: &[bool]) {
-        par::filter_into(&self.order, |i| hit[i], &mut self.view);
+        let bits = RowBits::of_hits(hit);
         if self.is_plain() {
-            self.remember(RowBits::of_hits(hit));
+            self.remember(bits.clone());
         }
+        let n = bits.count();
+        self.view.set_bits(&self.order, bits, n);
     }
 
-    /// Keeps the rows of the view (the rows of `shown`) that contain `query`, a longer form
-    /// of the view's query; the rows kept, to remember: many rows are decided by one
-    /// sequential scan of the store, few by one look each.
+    /// The view becomes the rows of the view (the rows of `shown`) that contain `query`, a
+    /// longer form of the view's query; the rows kept, to remember: many rows are decided by
+    /// one sequential scan of the store, few by one look each.
     pub(super) fn narrow(&mut self, query: &str, shown: &RowBits) -> RowBits {
         let m = self.store.matcher(query);
-        if self.view.len() > self.store.len() / 8 {
+        let bits = if self.view.len() > self.store.len() / 8 {
             let mut hit = self.kept_hits.take();
             self.store.scan_into(&m, 0, &mut hit);
-            par::retain(&mut self.view, |i| hit[i]);
             let bits = RowBits::of_hits(&hit).and(shown);
             self.kept_hits.give_back(hit);
             bits
         } else {
             let store = &self.store;
-            par::retain(&mut self.view, |i| store.hit(&m, i));
-            RowBits::of(self.store.len(), &self.view)
-        }
+            shown.keep(|i| store.hit(&m, i))
+        };
+        let n = bits.count();
+        self.view.set_bits(&self.order, bits.clone(), n);
+        bits
     }
 
     /// Remembers `bits` (the rows of the view) as the current query's, for Backspace and the
@@ -111,7 +153,7 @@ impl Rows {
 
     /// Remembers the view as the current query's.
     pub(super) fn remember_view(&mut self) {
-        let bits = RowBits::of(self.store.len(), &self.view);
+        let bits = self.view.bits(self.store.len());
         self.remember(bits);
     }
 }

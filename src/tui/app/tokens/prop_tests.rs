@@ -55,6 +55,8 @@ enum Op {
     Clear,
     Sort(usize, bool),
     Append(Vec<Token>),
+    /// Moves the selection by this much, then keeps it in a window this high.
+    Move(isize, usize),
 }
 
 fn any_op() -> impl Strategy<Value = Op> {
@@ -64,6 +66,7 @@ fn any_op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Clear),
         2 => (0..Column::ALL.len(), any::<bool>()).prop_map(|(c, d)| Op::Sort(c, d)),
         1 => proptest::collection::vec(any_token(), 0..6).prop_map(Op::Append),
+        2 => (-12isize..12, 1usize..5).prop_map(|(d, h)| Op::Move(d, h)),
     ]
 }
 
@@ -129,10 +132,20 @@ proptest! {
                     tokens.extend(page.iter().cloned());
                     rows.append(page, now());
                 }
+                Op::Move(d, h) => {
+                    rows.move_by(d);
+                    rows.scroll_into_view(h);
+                }
             }
             let want = simple_view(&tokens, rows.sort, rows.descending, &filter);
-            let view: Vec<usize> = rows.view.iter().map(|&i| i as usize).collect();
+            let view: Vec<usize> = rows.view.all(&rows.order).iter().map(|&i| i as usize).collect();
             prop_assert_eq!(&view, &want, "filter {:?} sort {:?} {}", filter, rows.sort, rows.descending);
+            prop_assert_eq!(rows.visible_len(), want.len());
+            // The rows read by position (the window, the selection) whether listed yet or not.
+            for pos in [rows.selected, rows.offset, rows.offset + 3, want.len()] {
+                let got = rows.view.get(pos, &rows.order).map(|i| i as usize);
+                prop_assert_eq!(got, want.get(pos).copied(), "position {}", pos);
+            }
         }
     }
 }

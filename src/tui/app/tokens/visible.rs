@@ -8,6 +8,6 @@ impl Rows {
     pub fn is_visible(&self, id: &str) -> bool {
         self.store
             .position(id)
-            .is_some_and(|i| self.view.contains(&ix(i)))
+            .is_some_and(|i| self.view.contains(ix(i)))
     }
 }
