@@ -210,6 +210,8 @@ where
                     break 'run;
                 }
             }
+            // Last of a biased select: only when nothing else is ready.
+            () = std::future::ready(()), if app.has_idle_work() => app.idle_work(),
         }
     }
     // Quitting earlier than the timed clear: clear now if it is still ours.

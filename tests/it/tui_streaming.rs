@@ -510,3 +510,43 @@ fn a_reload_keeps_the_expiry_notice_of_the_table_shown_until_it_swaps() {
     }
     assert_eq!(app.table.rows.len(), 300);
 }
+
+#[test]
+fn pages_are_indexed_in_idle_time_once_the_list_is_in_and_the_filter_finds_the_same_rows() {
+    let all = tokens("t", 90);
+    let (mut app, list) = loading();
+    for (k, chunk) in all.chunks(30).enumerate() {
+        let more = (k + 1) * 30 < all.len();
+        app.update(reply(
+            Owner::Table,
+            list,
+            Answer::Page(Ok(page(chunk.to_vec(), more, Some(90)))),
+        ));
+        // Pages go first: no idle work while they are still coming.
+        if more {
+            assert!(!app.has_idle_work(), "page {k}");
+        }
+    }
+    // The first page was indexed as it came; the later ones were left to idle time.
+    assert_eq!(app.table.rows.unindexed(), 60);
+    assert!(app.has_idle_work());
+    key(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "b 3");
+    let before = shown_ids(&app);
+    assert!(!before.is_empty());
+    let mut slices = 0;
+    while app.has_idle_work() {
+        app.idle_work();
+        slices += 1;
+        assert!(slices < 100, "the idle work does not end");
+    }
+    assert_eq!(app.table.rows.unindexed(), 0);
+    // The same rows found by the index as by the search, and as after a one-shot load.
+    key(&mut app, KeyCode::Backspace);
+    typing(&mut app, "3");
+    assert_eq!(shown_ids(&app), before);
+    let mut once = loaded_with(cfg(), all, 120, 30);
+    key(&mut once, KeyCode::Char('/'));
+    typing(&mut once, "b 3");
+    assert_eq!(shown_ids(&app), shown_ids(&once));
+}

@@ -70,6 +70,8 @@ pub async fn load(s: &mut Session) -> Step<bool> {
         }
     }
     rows.recount(now);
+    // The pages were added unindexed (the tab indexes them when idle; this mode has no idle).
+    rows.index_some(usize::MAX);
     let c = &rows.counts;
     s.io.say(&format!(
         "Loaded {} tokens: {} expiring soon, {} expired.",

@@ -280,7 +280,7 @@ impl Table {
             }
             match s.incoming.as_mut() {
                 Some(store) => {
-                    store.extend(tokens);
+                    store.extend_unindexed(tokens);
                     done = PageDone::Untouched;
                 }
                 None if started => {

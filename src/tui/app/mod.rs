@@ -20,6 +20,7 @@ pub mod expiry_notice;
 pub mod export;
 pub mod form;
 pub mod help;
+mod idle;
 pub mod list;
 pub mod list_changes;
 mod load;

@@ -225,7 +225,7 @@ impl Rows {
         // The old view is merged with the new rows below: list it while its order is here.
         self.view.list_all(&self.order);
         let from = self.store.len();
-        self.store.extend(tokens);
+        self.store.extend_unindexed(tokens);
         self.count_rows(from, now);
         let mut fresh: Vec<RowIx> = (from..self.store.len()).map(ix).collect();
         self.sort_indices(&mut fresh);
@@ -292,6 +292,16 @@ impl Rows {
 
     pub fn len(&self) -> usize {
         self.store.len()
+    }
+
+    /// Indexes up to `rows` rows the load left unindexed; whether any are left.
+    pub fn index_some(&mut self, rows: usize) -> bool {
+        self.store.index_some(rows)
+    }
+
+    /// Rows the load left unindexed.
+    pub fn unindexed(&self) -> usize {
+        self.store.unindexed()
     }
     pub fn is_empty(&self) -> bool {
         self.store.is_empty()
