@@ -245,10 +245,8 @@ fn show_page(s: &mut Session, page: &mut usize) {
             to
         ));
         let now = Utc::now();
-        for i in from..to {
-            if let Some(row) = rows.at(i) {
-                lines.push(token_line(i + 1, &row.token, &row.scope_summary, now));
-            }
+        for (i, row) in (from..to).zip(rows.shown_from(from)) {
+            lines.push(token_line(i + 1, &row.token, &row.scope_summary, now));
         }
     }
     s.io.say(&lines.join("\n"));

@@ -126,8 +126,5 @@ pub fn default_path(now: DateTime<Utc>) -> String {
 
 /// The rows the table shows, in its order.
 fn shown_tokens(rows: &Rows) -> Vec<Token> {
-    (0..rows.visible_len())
-        .filter_map(|p| rows.at(p))
-        .map(|r| r.token)
-        .collect()
+    rows.shown_from(0).map(|r| r.token).collect()
 }

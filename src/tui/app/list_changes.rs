@@ -37,8 +37,11 @@ impl Table {
             Some(c) => Request::TokenChanges(c.clone()),
             None => {
                 let from = self.rows.offset;
-                let ids = (from..self.rows.visible_len().min(from + VISIBLE_MAX))
-                    .filter_map(|pos| self.rows.at(pos).map(|r| r.token.token_id))
+                let ids = self
+                    .rows
+                    .shown_from(from)
+                    .take(VISIBLE_MAX)
+                    .map(|r| r.token.token_id)
                     .collect();
                 Request::TokensById(ids)
             }

@@ -38,10 +38,7 @@ impl Confirm {
             return Err(NO_FILTER);
         }
         let me = table.me_id.as_deref();
-        let targets: Vec<Target> = (0..rows.visible_len())
-            .filter_map(|pos| rows.at(pos))
-            .map(|r| Target::of(r, me))
-            .collect();
+        let targets: Vec<Target> = rows.shown_from(0).map(|r| Target::of(r, me)).collect();
         if targets.is_empty() {
             return Err(NO_ROWS);
         }

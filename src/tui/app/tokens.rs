@@ -320,6 +320,15 @@ impl Rows {
             .map(|i| Row::from_store(&self.store, i as usize))
     }
 
+    /// The rows of the view from position `from` on, in order: for actions over many shown rows
+    /// (reading each by [`Rows::at`] can walk the sort order once per row).
+    pub fn shown_from(&self, from: usize) -> impl Iterator<Item = Row> + '_ {
+        self.view
+            .iter(&self.order)
+            .skip(from)
+            .map(|i| Row::from_store(&self.store, i as usize))
+    }
+
     pub fn selected_row(&self) -> Option<Row> {
         self.at(self.selected)
     }

@@ -141,6 +141,8 @@ proptest! {
             let view: Vec<usize> = rows.view.all(&rows.order).iter().map(|&i| i as usize).collect();
             prop_assert_eq!(&view, &want, "filter {:?} sort {:?} {}", filter, rows.sort, rows.descending);
             prop_assert_eq!(rows.visible_len(), want.len());
+            let walked: Vec<usize> = rows.view.iter(&rows.order).map(|i| i as usize).collect();
+            prop_assert_eq!(&walked, &want);
             // The rows read by position (the window, the selection) whether listed yet or not.
             for pos in [rows.selected, rows.offset, rows.offset + 3, want.len()] {
                 let got = rows.view.get(pos, &rows.order).map(|i| i as usize);

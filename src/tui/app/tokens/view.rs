@@ -115,6 +115,19 @@ impl View {
             .nth(pos - self.listed.len())
     }
 
+    /// Every row in sort order, the unlisted ones found as the iterator goes (one walk of the
+    /// order, not one per row: reading every row by [`Self::get`] would walk it once per row).
+    pub(super) fn iter<'a>(&'a self, order: &'a [RowIx]) -> impl Iterator<Item = RowIx> + 'a {
+        let rest = self.rest.as_ref();
+        let unlisted = rest.map_or(&order[order.len()..], |r| &order[r.at..]);
+        self.listed.iter().copied().chain(
+            unlisted
+                .iter()
+                .copied()
+                .filter(move |&i| rest.is_some_and(|r| r.bits.has(i as usize))),
+        )
+    }
+
     /// Where row `row` is in the view.
     pub(super) fn position(&mut self, order: &[RowIx], row: RowIx) -> Option<usize> {
         if let Some(pos) = self.listed.iter().position(|&v| v == row) {
@@ -145,7 +158,7 @@ impl View {
         }
     }
 
-    /// Every row in sort order, without listing them in the view (tests).
+    /// Every row in sort order, read by position without listing them (tests).
     #[cfg(test)]
     pub(super) fn all(&self, order: &[RowIx]) -> Vec<RowIx> {
         (0..self.len).map_while(|p| self.get(p, order)).collect()
@@ -174,6 +187,7 @@ mod tests {
             v.list_upto(&order, upto);
             prop_assert_eq!(v.get(probe, &order), want.get(probe).copied());
             prop_assert_eq!(v.all(&order), want.clone());
+            prop_assert_eq!(v.iter(&order).collect::<Vec<_>>(), want.clone());
             for &i in order.iter().take(50) {
                 prop_assert_eq!(v.contains(i), keep[i as usize]);
             }
