@@ -140,8 +140,8 @@ pub struct Rows {
     store: RowStore,
     /// Indices into `store`, all of them, in sort order (recomputed when rows or sort change).
     order: Vec<RowIx>,
-    /// `order` filtered: what the table shows (recomputed when the filter changes; never
-    /// re-sorted for a filter keystroke).
+    /// `order` filtered: what the table shows (recomputed when the filter changes, never
+    /// re-sorted for a filter keystroke, and listed only as far as it is shown: see `view`).
     view: View,
     filter: String,
     /// The filter's key terms (`user:`, `status:`…); None when it is plain text.

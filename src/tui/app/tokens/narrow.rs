@@ -1,6 +1,7 @@
-//! The filter's steps without fresh large buffers: the views of the shorter queries typed on the
-//! way are kept as one bit per row (a 2,000,000-row view is 250 KB, not 16 MB), and the view is
-//! narrowed, restored or rebuilt in its own buffer, so a keystroke touches no new pages.
+//! The filter's steps in bits: the views of the shorter queries typed on the way are kept as one
+//! bit per row (a 2,000,000-row view is 250 KB, not 16 MB), a key's view is made from bits (listed
+//! in sort order only as far as it is shown: `view`), and the scan's array of hits is kept between
+//! keys, so a keystroke faults in no large buffer.
 
 use super::{RowIx, Rows, par};
 
