@@ -164,13 +164,11 @@ fn main() {
     );
     verdict("all loaded (process start -> frame)", 6000.0, ms(all), "ms");
     println!("      header then: {header}");
-    verdict(
-        "resident bytes per token (tab's VmRSS / tokens)",
-        300.0,
-        rss as f64 / total as f64,
-        "B",
+    println!(
+        "      VmRSS of the tab {} MiB ({:.1} B/token; the filter's indexes may still be building)",
+        rss >> 20,
+        rss as f64 / total as f64
     );
-    println!("      VmRSS of the tab {} MiB", rss >> 20);
 
     // Filter keystrokes: a first key scans every row, extending keys narrow, Backspace goes
     // back, a first key that matches nothing scans every row too.
@@ -215,6 +213,15 @@ fn main() {
         tab.press(b"\x7f\x7f", |s| filter_count(s, "").is_some());
     }
     tab.press(b"\x1b", |s| !screen_has(s, "/▏"));
+    // The filter's indexes are built in idle time after the load: by now they are.
+    let rss = large_fill::rss_of(tab.pid());
+    verdict(
+        "resident bytes per token (VmRSS after the filter keys)",
+        300.0,
+        rss as f64 / total as f64,
+        "B",
+    );
+    println!("      VmRSS of the tab {} MiB", rss >> 20);
     println!("  filter keystroke -> frame; load average {}", uptime());
     // The goal holds for each kind on its own: pooling the kinds would let the fast ones
     // hide a slow one.

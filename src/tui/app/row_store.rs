@@ -9,10 +9,13 @@
 //! numbers. Every string is cleaned for display on the way in.
 
 mod arena;
+mod classes;
 mod delta;
+mod grams;
 mod interner;
 mod keys;
 mod pairs;
+mod row_maps;
 mod scan;
 mod short_search;
 mod uuid_match;
@@ -33,6 +36,10 @@ use scan::byte_mask;
 
 pub use keys::KeyMatcher;
 pub use scan::Matcher;
+
+/// From this many rows on the store builds a gram index (`grams`) in idle time: below, a
+/// search of every candidate row is quick (a few in unit tests, so the tests build one).
+const GRAMS_FROM: usize = if cfg!(test) { 8 } else { 65_536 };
 
 /// Marks "no time" in a time column.
 const NO_TIME: i64 = i64::MIN;
@@ -160,20 +167,35 @@ impl RowStore {
         }
     }
 
-    /// Indexes the pairs of up to `rows` more rows; whether rows are left unindexed.
+    /// Indexes up to `rows` more rows: their pairs, then (once every row's pairs are) their
+    /// grams; whether rows are left unindexed.
     pub fn index_some(&mut self, rows: usize) -> bool {
         let from = self.pairs.rows();
         let to = from.saturating_add(rows).min(self.len());
-        for row in from..to {
+        let (hay, at, ids, other) = (&self.hay, &self.hay_at, &self.ids, &self.other);
+        let is_other = |r: usize| other.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
+        self.pairs.push_rows(
+            (from, to, self.ids.len()),
+            |r| &hay[at[r]..at[r + 1]],
+            |r| (!is_other(r)).then(|| ids[r]),
+        );
+        if self.len() >= GRAMS_FROM {
+            let (hay, at) = (&self.hay, &self.hay_at);
             self.pairs
-                .push(row, &self.hay[self.hay_at[row]..self.hay_at[row + 1]]);
+                .index_grams(self.len(), rows, |r| &hay[at[r]..at[r + 1]]);
         }
-        self.pairs.rows() < self.len()
+        self.unindexed() > 0
     }
 
-    /// Rows past the pair index (see [`Self::extend_unindexed`]).
+    /// Rows past the pair index (see [`Self::extend_unindexed`]), or in a store large enough
+    /// to have a gram index, past that (it follows the pairs).
     pub fn unindexed(&self) -> usize {
-        self.len() - self.pairs.rows()
+        let behind = self.len() - self.pairs.rows();
+        if self.len() >= GRAMS_FROM {
+            behind + self.pairs.grams_behind()
+        } else {
+            behind
+        }
     }
 
     fn reserve(&mut self, n: usize) {
@@ -219,7 +241,7 @@ impl RowStore {
         let (hay, mask) = filter_text(&description, &id, uuid.is_some());
         self.masks.push(mask);
         if index {
-            self.pairs.push(row, &hay);
+            self.pairs.push(row, &hay, uuid);
         }
         self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
@@ -420,7 +442,8 @@ impl RowStore {
         );
         let (hay, mask) = filter_text(&description, &id, !self.is_other(row));
         self.masks[row] = mask;
-        self.pairs.replace(row, &hay);
+        let uuid = (!self.is_other(row)).then(|| self.ids[row]);
+        self.pairs.replace(row, &hay, uuid);
         splice(&mut self.hay, &mut self.hay_at, row, &hay);
         let (subject, issuer, scope) = self.intern(&t);
         self.subject[row] = subject;

@@ -85,13 +85,14 @@ impl RowStore {
         let (hay, hay_at) = retain_arena(&self.hay, &self.hay_at, &kill);
         self.hay = hay;
         self.hay_at = hay_at;
-        // The rows from the first one gone on have moved: index them again.
+        retain_rows(&mut self.ids, &kill);
+        // The rows from the first one gone on have moved: index them again (every id is a
+        // UUID here).
         self.pairs.truncate(first);
         for row in first..self.hay_at.len() - 1 {
-            self.pairs
-                .push(row, &self.hay[self.hay_at[row]..self.hay_at[row + 1]]);
+            let text = &self.hay[self.hay_at[row]..self.hay_at[row + 1]];
+            self.pairs.push(row, text, Some(self.ids[row]));
         }
-        retain_rows(&mut self.ids, &kill);
         retain_rows(&mut self.masks, &kill);
         retain_rows(&mut self.subject, &kill);
         retain_rows(&mut self.issuer, &kill);

@@ -12,7 +12,7 @@ use memchr::memmem::Finder;
 use super::RowStore;
 use super::pairs::PairAnswer;
 use super::short_search;
-use super::uuid_match::IdQuery;
+use super::uuid_match::{IdQuery, hex_pairs};
 
 /// From this many rows on, a scan of the arena is split between two threads (a few in unit
 /// tests, so the property test checks the split).
@@ -79,6 +79,9 @@ pub struct Matcher<'q> {
     scopes: Vec<bool>,
     /// What the pair index says of rows `0..indexed`; the rows after are searched.
     pairs: PairAnswer,
+    /// The indexed rows whose id (kept as a UUID) holds every pair of hex digits of the query:
+    /// exactly those holding the query when it is two digits. `None`: no such pair.
+    id_rows: Option<Vec<u64>>,
     indexed: usize,
     /// The candidates are few enough that searching each beats scanning the arena.
     few: bool,
@@ -116,15 +119,22 @@ impl RowStore {
             }
             _ => false,
         };
+        let ids = IdQuery::new(q);
+        let id_rows = if ids.possible() && !exact {
+            self.pairs.id_rows(&hex_pairs(q))
+        } else {
+            None
+        };
         Matcher {
             pairs,
+            id_rows,
             indexed,
             few,
             subjects: self.subjects.hits(&finder),
             scopes: self.scopes.hits(&finder),
             need: byte_mask(q),
             exact,
-            ids: IdQuery::new(q),
+            ids,
             finder,
         }
     }
@@ -226,6 +236,26 @@ impl RowStore {
         if !ids {
             return;
         }
+        let Some(rows) = &m.id_rows else {
+            return self.id_rows_read(m, from, out);
+        };
+        // The indexed rows from the id maps, without reading the ids; the rest read.
+        let cut = m.indexed.clamp(from, from + out.len());
+        let (answered, rest) = out.split_at_mut(cut - from);
+        if m.ids.exact() {
+            for_each_row(rows, from, cut, |row| answered[row - from] = true);
+        } else {
+            for_each_row(rows, from, cut, |row| {
+                let h = &mut answered[row - from];
+                *h = *h || m.ids.hit(self.ids[row], &m.finder);
+            });
+        }
+        self.id_rows_read(m, cut, rest);
+    }
+
+    /// Sets the rows `from..from + out.len()` whose id, kept as a UUID, holds the query: each
+    /// id read.
+    fn id_rows_read(&self, m: &Matcher<'_>, from: usize, out: &mut [bool]) {
         if self.other.is_empty() {
             m.ids
                 .mark(&self.ids[from..from + out.len()], &m.finder, out);
@@ -266,8 +296,11 @@ impl RowStore {
         let cut = m.indexed.clamp(from, from + out.len());
         let (answered, rest) = out.split_at_mut(cut - from);
         match &m.pairs {
+            // A piece past the indexed rows answers nothing here (and its first word is past
+            // the end of `rows`).
             PairAnswer::Exact(rows) if from % 64 == 0 => {
-                for (hits, &w) in answered.chunks_mut(64).zip(&rows[from / 64..]) {
+                let words = rows.get(from / 64..).unwrap_or_default();
+                for (hits, &w) in answered.chunks_mut(64).zip(words) {
                     for (j, h) in hits.iter_mut().enumerate() {
                         *h |= (w >> j) & 1 != 0;
                     }

@@ -299,3 +299,37 @@ proptest! {
         }
     }
 }
+
+/// A query the index answers exactly, typed while most rows are still to be indexed (the first
+/// seconds after a large load): the pieces of the scan past the indexed rows are searched, and
+/// the index's answer, shorter than the store, is not read past its end.
+#[test]
+fn an_exact_answer_over_the_first_rows_leaves_the_rest_to_the_scan() {
+    let page = |from: usize, n: usize| -> Vec<Token> {
+        (from..from + n)
+            .map(|i| {
+                let id = format!("00000000-0000-0000-0000-{i:012}");
+                let words = ["edge gateway", "core ci", "ledger"][i % 3];
+                token(&id, words, "jfac@01abc/users/a", None)
+            })
+            .collect()
+    };
+    let mut s = RowStore::from_tokens(page(0, 64));
+    s.extend_unindexed(page(64, 400));
+    assert!(s.unindexed() >= 400);
+    for q in ["ed", "edg", "edge", "ge", "01", "a"] {
+        let m = s.matcher(q);
+        let want: Vec<bool> = (0..464)
+            .map(|i| plain_haystack(&s.token(i)).contains(q))
+            .collect();
+        assert_eq!(s.scan(&m, 0), want, "{q}");
+    }
+    while s.index_some(100) {}
+    for q in ["ed", "edg", "edge", "ge", "01"] {
+        let m = s.matcher(q);
+        let want: Vec<bool> = (0..464)
+            .map(|i| plain_haystack(&s.token(i)).contains(q))
+            .collect();
+        assert_eq!(s.scan(&m, 0), want, "{q} once indexed");
+    }
+}

@@ -130,6 +130,14 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// The pairs of hex digits side by side in `q` (first digit in the high nibble): in a UUID's
+/// text that holds `q` they are side by side too, so in one group.
+pub(super) fn hex_pairs(q: &[u8]) -> Vec<u8> {
+    q.windows(2)
+        .filter_map(|w| Some((hex_value(w[0])? << 4) | hex_value(w[1])?))
+        .collect()
+}
+
 /// What rules a row out before its text is made.
 #[derive(Debug, Clone, Copy)]
 enum Test {
@@ -156,10 +164,7 @@ impl IdQuery {
             && q.len() <= 36
             && q.iter().all(|&b| b == b'-' || hex_value(b).is_some());
         let digits: Vec<Option<u8>> = q.iter().map(|&b| hex_value(b)).collect();
-        let pairs: Vec<u8> = digits
-            .windows(2)
-            .filter_map(|w| Some((w[0]? << 4) | w[1]?))
-            .collect();
+        let pairs = hex_pairs(q);
         let test = match (pairs.first(), digits.iter().flatten().next()) {
             (Some(&p), _) => Test::Pair(p, pairs.last().copied().filter(|&l| l != p)),
             (None, Some(&d)) => Test::Digit(d),
@@ -175,6 +180,11 @@ impl IdQuery {
             exact,
             possible,
         }
+    }
+
+    /// The test alone decides: the query is one hex digit or two.
+    pub(super) fn exact(&self) -> bool {
+        self.exact
     }
 
     /// Whether any UUID's text may hold the query.
