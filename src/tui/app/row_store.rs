@@ -12,6 +12,7 @@ mod arena;
 mod classes;
 mod delta;
 mod grams;
+mod indexing;
 mod interner;
 mod keys;
 mod pairs;
@@ -36,10 +37,6 @@ use scan::byte_mask;
 
 pub use keys::KeyMatcher;
 pub use scan::Matcher;
-
-/// From this many rows on the store builds a gram index (`grams`) in idle time: below, a
-/// search of every candidate row is quick (a few in unit tests, so the tests build one).
-const GRAMS_FROM: usize = if cfg!(test) { 8 } else { 65_536 };
 
 /// Marks "no time" in a time column.
 const NO_TIME: i64 = i64::MIN;
@@ -151,50 +148,6 @@ impl RowStore {
         self.reserve(n);
         for t in tokens {
             self.push(t);
-        }
-    }
-
-    /// [`Self::extend`] without indexing the new rows' pairs: the load path, where indexing
-    /// (~110 ns a row, 0.22 s at 2,000,000 rows) would be paid on the thread that draws while
-    /// the pages come in. [`Self::index_some`] catches up afterwards; until then the rows past
-    /// the index are searched, not looked up.
-    pub fn extend_unindexed(&mut self, tokens: impl IntoIterator<Item = Token>) {
-        let tokens = tokens.into_iter();
-        let (n, _) = tokens.size_hint();
-        self.reserve(n);
-        for t in tokens {
-            self.push_row(t, false);
-        }
-    }
-
-    /// Indexes up to `rows` more rows: their pairs, then (once every row's pairs are) their
-    /// grams; whether rows are left unindexed.
-    pub fn index_some(&mut self, rows: usize) -> bool {
-        let from = self.pairs.rows();
-        let to = from.saturating_add(rows).min(self.len());
-        let (hay, at, ids, other) = (&self.hay, &self.hay_at, &self.ids, &self.other);
-        let is_other = |r: usize| other.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
-        self.pairs.push_rows(
-            (from, to, self.ids.len()),
-            |r| &hay[at[r]..at[r + 1]],
-            |r| (!is_other(r)).then(|| ids[r]),
-        );
-        if self.len() >= GRAMS_FROM {
-            let (hay, at) = (&self.hay, &self.hay_at);
-            self.pairs
-                .index_grams(self.len(), rows, |r| &hay[at[r]..at[r + 1]]);
-        }
-        self.unindexed() > 0
-    }
-
-    /// Rows past the pair index (see [`Self::extend_unindexed`]), or in a store large enough
-    /// to have a gram index, past that (it follows the pairs).
-    pub fn unindexed(&self) -> usize {
-        let behind = self.len() - self.pairs.rows();
-        if self.len() >= GRAMS_FROM {
-            behind + self.pairs.grams_behind()
-        } else {
-            behind
         }
     }
 
