@@ -219,6 +219,7 @@ impl GramIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::app::row_store::row_maps::ops::{Rows, apply, op};
     use proptest::prelude::*;
 
     fn has(bits: &[u64], row: usize) -> bool {
@@ -231,21 +232,19 @@ mod tests {
         proptest::collection::vec(prop::sample::select(b"abc1 -".to_vec()), 0..14)
     }
 
-    #[derive(Debug, Clone)]
-    enum Op {
-        Push(Vec<u8>),
-        Replace(prop::sample::Index, Vec<u8>),
-        Remove(prop::sample::Index),
-        Truncate(usize),
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            12 => text().prop_map(Op::Push),
-            1 => (any::<prop::sample::Index>(), text()).prop_map(|(r, t)| Op::Replace(r, t)),
-            2 => any::<prop::sample::Index>().prop_map(Op::Remove),
-            1 => (0usize..4).prop_map(Op::Truncate),
-        ]
+    impl Rows<Vec<u8>> for GramIndex {
+        fn push(&mut self, row: usize, t: &Vec<u8>) {
+            GramIndex::push(self, row, t);
+        }
+        fn replace(&mut self, row: usize, t: &Vec<u8>) {
+            GramIndex::replace(self, row, t);
+        }
+        fn remove(&mut self, row: usize) {
+            GramIndex::remove(self, row);
+        }
+        fn truncate(&mut self, n: usize) {
+            GramIndex::truncate(self, n);
+        }
     }
 
     proptest! {
@@ -255,7 +254,7 @@ mod tests {
         #[test]
         fn answers_agree_with_searching_every_text(
             first in proptest::collection::vec(text(), 0..80),
-            ops in proptest::collection::vec(op(), 0..300),
+            ops in proptest::collection::vec(op(text), 0..300),
             queries in proptest::collection::vec(text(), 1..8),
         ) {
             let mut index = GramIndex::default();
@@ -264,30 +263,7 @@ mod tests {
             for (r, t) in texts.iter().enumerate() {
                 index.push(r, t);
             }
-            for op in ops {
-                match op {
-                    Op::Push(t) => {
-                        index.push(texts.len(), &t);
-                        texts.push(t);
-                    }
-                    Op::Replace(r, t) if !texts.is_empty() => {
-                        let r = r.index(texts.len());
-                        index.replace(r, &t);
-                        texts[r] = t;
-                    }
-                    Op::Remove(r) if !texts.is_empty() => {
-                        let r = r.index(texts.len());
-                        index.remove(r);
-                        texts.remove(r);
-                    }
-                    Op::Truncate(k) => {
-                        let n = texts.len().saturating_sub(k);
-                        index.truncate(n);
-                        texts.truncate(n);
-                    }
-                    _ => {}
-                }
-            }
+            apply(&mut index, &mut texts, ops);
             prop_assert_eq!(index.rows(), texts.len());
             prop_assert!(index.maps.len() <= MAX_GRAMS);
             for q in queries.iter().filter(|q| q.len() >= 3) {

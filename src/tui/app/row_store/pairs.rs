@@ -270,6 +270,7 @@ fn is_pair(query: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::app::row_store::row_maps::ops::{Rows, apply, op};
     use proptest::prelude::*;
 
     fn has(bits: &[u64], row: usize) -> bool {
@@ -292,24 +293,21 @@ mod tests {
         }))
     }
 
-    #[derive(Debug, Clone)]
-    enum Op {
-        Push(Vec<u8>, Option<u128>),
-        Replace(prop::sample::Index, Vec<u8>, Option<u128>),
-        Remove(prop::sample::Index),
-        /// Drops this many rows from the end.
-        Truncate(usize),
-    }
+    type Row = (Vec<u8>, Option<u128>);
 
-    /// Mostly pushes, so the rows run over several 64-row words.
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            12 => (text(), id()).prop_map(|(t, i)| Op::Push(t, i)),
-            1 => (any::<prop::sample::Index>(), text(), id())
-                .prop_map(|(r, t, i)| Op::Replace(r, t, i)),
-            2 => any::<prop::sample::Index>().prop_map(Op::Remove),
-            1 => (0usize..4).prop_map(Op::Truncate),
-        ]
+    impl Rows<Row> for PairIndex {
+        fn push(&mut self, row: usize, (t, i): &Row) {
+            PairIndex::push(self, row, t, *i);
+        }
+        fn replace(&mut self, row: usize, (t, i): &Row) {
+            PairIndex::replace(self, row, t, *i);
+        }
+        fn remove(&mut self, row: usize) {
+            PairIndex::remove(self, row);
+        }
+        fn truncate(&mut self, n: usize) {
+            PairIndex::truncate(self, n);
+        }
     }
 
     fn id_text(id: Option<u128>) -> String {
@@ -320,36 +318,13 @@ mod tests {
     proptest! {
         #[test]
         fn answers_agree_with_searching_every_text(
-            ops in proptest::collection::vec(op(), 0..400),
+            ops in proptest::collection::vec(op(|| (text(), id())), 0..400),
             queries in proptest::collection::vec(text(), 1..6),
             id_queries in proptest::collection::vec("[07ef]{2}", 1..4),
         ) {
             let mut index = PairIndex::default();
-            let mut texts: Vec<(Vec<u8>, Option<u128>)> = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Push(t, i) => {
-                        index.push(texts.len(), &t, i);
-                        texts.push((t, i));
-                    }
-                    Op::Replace(r, t, i) if !texts.is_empty() => {
-                        let r = r.index(texts.len());
-                        index.replace(r, &t, i);
-                        texts[r] = (t, i);
-                    }
-                    Op::Remove(r) if !texts.is_empty() => {
-                        let r = r.index(texts.len());
-                        index.remove(r);
-                        texts.remove(r);
-                    }
-                    Op::Truncate(k) => {
-                        let n = texts.len().saturating_sub(k);
-                        index.truncate(n);
-                        texts.truncate(n);
-                    }
-                    _ => {}
-                }
-            }
+            let mut texts: Vec<Row> = Vec::new();
+            apply(&mut index, &mut texts, ops);
             prop_assert_eq!(index.rows(), texts.len());
             for q in queries.iter().filter(|q| q.len() >= 2) {
                 let holds = |t: &Vec<u8>| t.windows(q.len()).any(|w| w == &q[..]);

@@ -121,3 +121,66 @@ impl RowMaps {
         rows
     }
 }
+
+/// What the indexes' property tests do to rows: the same random pushes, replaces, removes and
+/// truncates, applied to an index and to a plain list of its rows.
+#[cfg(test)]
+pub(super) mod ops {
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    pub(in super::super) enum Op<T> {
+        Push(T),
+        Replace(prop::sample::Index, T),
+        Remove(prop::sample::Index),
+        /// Drops this many rows from the end.
+        Truncate(usize),
+    }
+
+    /// Mostly pushes, so the rows run over several 64-row words.
+    pub(in super::super) fn op<T: std::fmt::Debug + Clone, S: Strategy<Value = T> + 'static>(
+        row: impl Fn() -> S,
+    ) -> impl Strategy<Value = Op<T>> {
+        prop_oneof![
+            12 => row().prop_map(Op::Push),
+            1 => (any::<prop::sample::Index>(), row()).prop_map(|(r, t)| Op::Replace(r, t)),
+            2 => any::<prop::sample::Index>().prop_map(Op::Remove),
+            1 => (0usize..4).prop_map(Op::Truncate),
+        ]
+    }
+
+    /// An index the ops are applied to.
+    pub(in super::super) trait Rows<T> {
+        fn push(&mut self, row: usize, t: &T);
+        fn replace(&mut self, row: usize, t: &T);
+        fn remove(&mut self, row: usize);
+        fn truncate(&mut self, n: usize);
+    }
+
+    pub(in super::super) fn apply<T>(index: &mut impl Rows<T>, rows: &mut Vec<T>, ops: Vec<Op<T>>) {
+        for op in ops {
+            match op {
+                Op::Push(t) => {
+                    index.push(rows.len(), &t);
+                    rows.push(t);
+                }
+                Op::Replace(r, t) if !rows.is_empty() => {
+                    let r = r.index(rows.len());
+                    index.replace(r, &t);
+                    rows[r] = t;
+                }
+                Op::Remove(r) if !rows.is_empty() => {
+                    let r = r.index(rows.len());
+                    index.remove(r);
+                    rows.remove(r);
+                }
+                Op::Truncate(k) => {
+                    let n = rows.len().saturating_sub(k);
+                    index.truncate(n);
+                    rows.truncate(n);
+                }
+                _ => {}
+            }
+        }
+    }
+}
