@@ -1,8 +1,10 @@
 //! The free-text filter over the store: each row's byte mask answers a one-letter query outright
 //! and rules rows out for longer ones; the pair index (`pairs`) answers a query of two letters
-//! or digits and narrows longer ones; otherwise the text arena is scanned in one pass (split
-//! across two threads on large stores); interned subjects and scopes are decided once per
-//! distinct string, and ids kept as UUIDs from their 16 bytes (`uuid_match`).
+//! or digits, the gram index (`grams`) one of its common runs of three or four, and both narrow
+//! longer ones; otherwise the text arena is scanned in one pass (split across two threads on
+//! large stores); interned subjects and scopes are decided once per distinct string, and ids
+//! kept as UUIDs by the pair index's maps of their hex pairs, else from their 16 bytes
+//! (`uuid_match`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
