@@ -16,10 +16,17 @@
 //!    reader lock until an event comes; a cursor-position read (`Terminal::clear`, as closing the
 //!    secret view does) needs that lock, and its reply (`ESC [ r ; c R`), read by the waiting
 //!    thread, sits unseen among the skipped events until a key arrives. Here the thread waits in
-//!    `event::poll(POLL)`: it gives the lock back at least every [`POLL`] (the parked cursor read
-//!    is handed the lock at that unlock, parking_lot being fair to a waiter that long), and a
-//!    poll that ends puts any skipped reply back where the cursor read finds it. A cursor read
-//!    therefore waits at most one `POLL`, never for a key.
+//!    `poll(2)` on the tty itself ([`tty_wait`]), outside crossterm, and takes crossterm's lock
+//!    only to ask `event::poll(0)` and to read what is there: a cursor read never waits for it
+//!    longer than that. Keys that the cursor read takes off the tty are left in crossterm's
+//!    queue, where the thread, asleep on a tty that has nothing left, would not see them: the
+//!    loop nudges it after each clear ([`Nudge`]), and a wait lasts at most [`IDLE_CHECK`]
+//!    anyway.
+//!
+//! Idle, the thread sleeps: it wakes for a byte on the tty, a nudge (the loop's, or stopping),
+//! a window size change (`SIGWINCH` writes to the same socket, since crossterm turns it into a
+//! resize event only when asked), and once every [`IDLE_CHECK`]. It used to wake 20 times a
+//! second to give crossterm's lock back.
 //!
 //! Batches: after an event, the thread takes every event crossterm can give at once
 //! (`poll(0)`) and sends them in one message, so a paste typed as keys reaches the loop whole
@@ -38,31 +45,65 @@ use crossterm::event::Event;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
-/// The longest the thread holds crossterm's input lock while nothing comes (and how late it
-/// notices it should stop). Idle, it wakes this often: 20 times a second, microseconds each.
-pub const POLL: Duration = Duration::from_millis(50);
+mod tty_wait;
+
+pub use tty_wait::Nudge;
+
+/// The longest the thread sleeps without asking crossterm whether it holds an event (a safety
+/// net: every way for input to come wakes it sooner).
+pub const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// How long stopping waits for the thread to end (it ends at once when it can: the stop nudges
+/// it).
+const STOP_WAIT: Duration = Duration::from_millis(500);
 
 /// The most events sent in one batch.
 const MAX_BATCH: usize = 1024;
 
 /// Where events come from: crossterm's global reader in the binary, a script in tests.
 pub trait Source {
-    /// Whether an event can be read now, waiting at most `timeout` (holding any lock only that
-    /// long).
+    /// Whether an event can be read now, waiting at most `timeout` for one (or for a nudge,
+    /// when it may say false), holding no lock while it waits.
     fn poll(&mut self, timeout: Duration) -> io::Result<bool>;
     /// The next event (after `poll` said there is one).
     fn read(&mut self) -> io::Result<Event>;
+    /// What wakes a `poll` that waits.
+    fn nudge(&self) -> Nudge;
 }
 
-/// crossterm's `event::poll` / `event::read`.
-pub struct Crossterm;
+/// crossterm's `event::poll(0)` / `event::read`, asked after a wait on the tty.
+pub struct Crossterm {
+    tty: tty_wait::TtyWait,
+}
+
+impl Crossterm {
+    pub fn new() -> io::Result<Crossterm> {
+        Ok(Crossterm {
+            tty: tty_wait::TtyWait::new()?,
+        })
+    }
+}
 
 impl Source for Crossterm {
     fn poll(&mut self, timeout: Duration) -> io::Result<bool> {
-        crossterm::event::poll(timeout)
+        // Events crossterm parsed already (a batch cut at MAX_BATCH, keys a cursor read took)
+        // are not on the tty any more.
+        if crossterm::event::poll(Duration::ZERO)? {
+            return Ok(true);
+        }
+        match self.tty.wait(timeout)? {
+            tty_wait::Woke::Closed => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the terminal closed",
+            )),
+            _ => crossterm::event::poll(Duration::ZERO),
+        }
     }
     fn read(&mut self) -> io::Result<Event> {
         crossterm::event::read()
+    }
+    fn nudge(&self) -> Nudge {
+        self.tty.nudge()
     }
 }
 
@@ -73,6 +114,7 @@ pub struct TermInput {
     rx: mpsc::UnboundedReceiver<Batch>,
     ready: VecDeque<Event>,
     stop: Arc<AtomicBool>,
+    nudge: Nudge,
     thread: Option<JoinHandle<()>>,
     /// Disconnected when the thread ends.
     done: std::sync::mpsc::Receiver<()>,
@@ -81,7 +123,7 @@ pub struct TermInput {
 impl TermInput {
     /// Starts reading the terminal.
     pub fn start() -> io::Result<TermInput> {
-        TermInput::with_source(Crossterm)
+        TermInput::with_source(Crossterm::new()?)
     }
 
     /// Starts reading `source` on a thread of its own.
@@ -90,6 +132,7 @@ impl TermInput {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let (ended, done) = std::sync::mpsc::channel::<()>();
+        let nudge = source.nudge();
         let thread = std::thread::Builder::new()
             .name("tokentab-input".into())
             .spawn(move || {
@@ -100,13 +143,20 @@ impl TermInput {
             rx,
             ready: VecDeque::new(),
             stop,
+            nudge,
             thread: Some(thread),
             done,
         })
     }
 
-    /// Stops the thread and waits for it, a bounded time: normally it ends within one
-    /// [`POLL`], and nothing reads the terminal after this returns. A thread stuck inside
+    /// Wakes the thread to ask crossterm again: after the loop read the terminal itself (the
+    /// cursor read of a clear), which may have left keys in crossterm's queue.
+    pub fn nudge(&self) -> Nudge {
+        self.nudge.clone()
+    }
+
+    /// Stops the thread and waits for it, a bounded time: normally it ends at once (the stop
+    /// wakes it), and nothing reads the terminal after this returns. A thread stuck inside
     /// crossterm is left behind rather than waited for: on a closed terminal (a hang-up; stdin
     /// at end of file) crossterm's reader loops on `read() == 0` and never returns, and joining
     /// it would keep the process alive, spinning, after the tab has quit.
@@ -117,8 +167,9 @@ impl TermInput {
     fn halt(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         self.rx.close();
+        self.nudge.nudge();
         let ended = matches!(
-            self.done.recv_timeout(POLL * 4),
+            self.done.recv_timeout(STOP_WAIT),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
         );
         if let Some(t) = self.thread.take()
@@ -158,7 +209,7 @@ impl Stream for TermInput {
 /// once; ends on `stop`, on a closed channel, or after sending a read error.
 fn pump(source: &mut impl Source, tx: &mpsc::UnboundedSender<Batch>, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) && !tx.is_closed() {
-        match source.poll(POLL) {
+        match source.poll(IDLE_CHECK) {
             Ok(false) => continue,
             Ok(true) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

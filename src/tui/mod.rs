@@ -181,6 +181,7 @@ pub async fn run(opts: TuiOptions) -> color_eyre::Result<()> {
     // Not crossterm's `EventStream`: see `input`'s module doc for the two ways it froze the tab.
     let result = match input::TermInput::start() {
         Ok(mut keys) => {
+            deps.input_nudge = Some(keys.nudge());
             let r = runtime::run(&mut terminal, model, &mut keys, deps).await;
             keys.stop();
             r

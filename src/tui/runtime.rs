@@ -60,6 +60,9 @@ pub struct Deps {
     /// Mouse capture was turned on at start: the loop turns it off while the secret view shows
     /// (so the token can be selected) and back on after.
     pub mouse: bool,
+    /// Called after the loop read the terminal itself (the cursor read of a clear): the input
+    /// thread asks crossterm again for the keys that read may have left in its queue.
+    pub input_nudge: Option<super::input::Nudge>,
 }
 
 impl Deps {
@@ -75,6 +78,7 @@ impl Deps {
             stats: None,
             connector: None,
             mouse: false,
+            input_nudge: None,
         }
     }
 }
@@ -158,6 +162,9 @@ where
             if r.clear_screen {
                 terminal.clear()?;
                 r.clear_screen = false;
+                if let Some(n) = &r.deps.input_nudge {
+                    n.nudge();
+                }
             }
             r.sync(true);
             terminal.draw(|f| ui::draw(f, &app))?;

@@ -130,6 +130,7 @@ fn main() {
     let bin =
         std::env::var("PTY_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tokentab").into());
     println!("  the tab: {bin}");
+    let serve_before = large_fill::cpu_ticks_of(served.pid());
     let mut tab = Tab::start(&bin, &args, &env, 160, 48, &home.path().join("tab.log"));
 
     let first = {
@@ -150,6 +151,11 @@ fn main() {
             header,
         )
     };
+    // Whose CPU the load took: two cores give 2 s of CPU a second.
+    let load_cpu = (
+        tab.cpu_ticks(),
+        large_fill::cpu_ticks_of(served.pid()) - serve_before,
+    );
     tab.settle(Duration::from_millis(500));
     let rss = large_fill::rss_of(tab.pid());
     println!(
@@ -163,6 +169,11 @@ fn main() {
         "ms",
     );
     verdict("all loaded (process start -> frame)", 6000.0, ms(all), "ms");
+    println!(
+        "      CPU time until then: the tab {:.2} s, the serve {:.2} s",
+        load_cpu.0 as f64 / 100.0,
+        load_cpu.1 as f64 / 100.0
+    );
     println!("      header then: {header}");
     println!(
         "      VmRSS of the tab {} MiB ({:.1} B/token; the filter's indexes may still be building)",

@@ -172,16 +172,7 @@ impl Tab {
 
     /// User and system time of the tab, every thread (those ended too), in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // The fields after the command name (which may hold spaces), from the state on.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<u64> = rest
-            .split_whitespace()
-            .map(|v| v.parse().unwrap_or(0))
-            .collect();
-        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-        f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+        super::large_fill::cpu_ticks_of(self.pid())
     }
 
     /// Waits until no byte has come for `quiet` (timers and late pages settled).
