@@ -21,6 +21,7 @@ mod token_changes;
 mod token_config;
 mod token_create;
 mod token_lookup;
+mod token_page_body;
 mod token_refresh;
 pub mod tokens;
 mod user_write;

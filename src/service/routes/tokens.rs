@@ -25,6 +25,7 @@ use super::audit::{Source, by as audit_by, refused};
 use super::body::{fields, take_secret};
 use super::query::Params;
 use super::token_changes::changed_since;
+use super::token_page_body;
 use crate::model::clock::now;
 
 /// `GET /tokens` page size when `limit` is absent; a `cursor` comes back while more remain.
@@ -135,17 +136,13 @@ pub async fn list(
     };
     let cursor = page.next.map(|c| c.encode());
     let link = cursor.as_deref().map(|c| next_link(query.as_deref(), c));
-    let mut resp = Json(TokenList {
+    let envelope = TokenList {
         total,
         cursor,
-        tokens: page
-            .tokens
-            .into_iter()
-            .map(|t| token_info(&state, t))
-            .collect(),
+        tokens: Vec::new(),
         changes_cursor,
-    })
-    .into_response();
+    };
+    let mut resp = token_page_body::streamed(state, &envelope, page.tokens, token_info);
     // The next page's address in a header too (RFC 8288, as GitHub pages): a client can ask
     // for it before this body is read.
     if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {

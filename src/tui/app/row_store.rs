@@ -57,14 +57,13 @@ pub fn unpack_uuid(n: u128) -> String {
     Uuid::from_u128(n).hyphenated().to_string()
 }
 
-/// A row's filter text and its mask (which also holds the bytes of an id kept as a UUID, so a
-/// one-letter query is answered by the mask alone).
-fn filter_text(description: &str, id: &str, uuid: bool) -> (Vec<u8>, u64) {
-    let mut hay = Vec::with_capacity(description.len() + 1);
-    push_hay(&mut hay, description, (!uuid).then_some(id));
+/// Appends a row's filter text to `hay` and gives its mask (which also holds the bytes of an id
+/// kept as a UUID, so a one-letter query is answered by the mask alone).
+fn push_filter_text(hay: &mut Vec<u8>, description: &str, id: &str, uuid: bool) -> u64 {
+    let start = hay.len();
+    push_hay(hay, description, (!uuid).then_some(id));
     let id_bytes = if uuid { id.as_bytes() } else { b"" };
-    let mask = byte_mask(&hay) | byte_mask(id_bytes);
-    (hay, mask)
+    byte_mask(&hay[start..]) | byte_mask(id_bytes)
 }
 
 fn time(t: Option<DateTime<Utc>>) -> i64 {
@@ -178,25 +177,25 @@ impl RowStore {
             self.hay_at.push(0);
         }
         let row = self.ids.len();
-        let id = clean(&t.token_id);
+        let id = sanitize_line(&t.token_id);
         let uuid = pack_uuid(&id);
         match uuid {
             Some(n) => self.ids.push(n),
             None => {
                 self.ids.push(self.other_ids.len() as u128);
-                self.other_ids.push(id.as_str().into());
+                self.other_ids.push(id.as_ref().into());
                 self.set_other(row);
             }
         }
-        let description = clean(&t.description);
+        let description = sanitize_line(&t.description);
         self.text.push_str(&description);
         self.text_at.push(self.text.len());
-        let (hay, mask) = filter_text(&description, &id, uuid.is_some());
+        let start = self.hay.len();
+        let mask = push_filter_text(&mut self.hay, &description, &id, uuid.is_some());
         self.masks.push(mask);
         if index {
-            self.pairs.push(row, &hay, uuid);
+            self.pairs.push(row, &self.hay[start..], uuid);
         }
-        self.hay.extend_from_slice(&hay);
         self.hay_at.push(self.hay.len());
         let (subject, issuer, scope) = self.intern(&t);
         self.subject.push(subject);
@@ -393,7 +392,8 @@ impl RowStore {
             row,
             description.as_bytes(),
         );
-        let (hay, mask) = filter_text(&description, &id, !self.is_other(row));
+        let mut hay = Vec::with_capacity(description.len() + 1);
+        let mask = push_filter_text(&mut hay, &description, &id, !self.is_other(row));
         self.masks[row] = mask;
         let uuid = (!self.is_other(row)).then(|| self.ids[row]);
         self.pairs.replace(row, &hay, uuid);

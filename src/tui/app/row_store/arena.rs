@@ -5,11 +5,20 @@
 /// canonical UUID (those are matched from their 16 bytes, `uuid_match`).
 /// No query contains NUL (sanitised input), so no match spans two fields or rows.
 pub(super) fn push_hay(hay: &mut Vec<u8>, description: &str, other_id: Option<&str>) {
-    hay.extend_from_slice(description.to_lowercase().as_bytes());
+    push_lowercase(hay, description);
     hay.push(0);
     if let Some(id) = other_id {
-        hay.extend_from_slice(id.to_lowercase().as_bytes());
+        push_lowercase(hay, id);
         hay.push(0);
+    }
+}
+
+/// ASCII text (nearly all of it) is lowercased in place, without a `String` of its own.
+fn push_lowercase(hay: &mut Vec<u8>, text: &str) {
+    if text.is_ascii() {
+        hay.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+    } else {
+        hay.extend_from_slice(text.to_lowercase().as_bytes());
     }
 }
 

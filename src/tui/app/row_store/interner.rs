@@ -19,7 +19,8 @@ pub(super) struct Entry {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Interner {
     pub(super) entries: Vec<Entry>,
-    index: HashMap<Box<str>, u32>,
+    /// foldhash's randomly seeded hasher: fast, and a hostile server cannot choose collisions.
+    index: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
 }
 
 impl Interner {

@@ -39,6 +39,15 @@ impl RowBits {
         RowBits(words)
     }
 
+    /// Every row of a store of `rows` rows.
+    pub(super) fn all(rows: usize) -> RowBits {
+        let mut words = vec![u64::MAX; rows.div_ceil(64)];
+        if let Some(last) = words.last_mut().filter(|_| rows % 64 != 0) {
+            *last = (1 << (rows % 64)) - 1;
+        }
+        RowBits(words)
+    }
+
     /// The rows whose `hit` is set (`hit` indexed by row).
     pub(super) fn of_hits(hit: &[bool]) -> RowBits {
         // Eight flags (bytes 0 or 1) at a time: the multiply gathers their low bits into the
