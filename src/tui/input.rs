@@ -86,16 +86,18 @@ impl Crossterm {
 
 impl Source for Crossterm {
     fn poll(&mut self, timeout: Duration) -> io::Result<bool> {
+        let closed = || io::Error::new(io::ErrorKind::UnexpectedEof, "the terminal closed");
+        // A hung-up terminal is never handed to crossterm, which would spin on `read() == 0`.
+        if self.tty.wait(Duration::ZERO)? == tty_wait::Woke::Closed {
+            return Err(closed());
+        }
         // Events crossterm parsed already (a batch cut at MAX_BATCH, keys a cursor read took)
         // are not on the tty any more.
         if crossterm::event::poll(Duration::ZERO)? {
             return Ok(true);
         }
         match self.tty.wait(timeout)? {
-            tty_wait::Woke::Closed => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the terminal closed",
-            )),
+            tty_wait::Woke::Closed => Err(closed()),
             _ => crossterm::event::poll(Duration::ZERO),
         }
     }

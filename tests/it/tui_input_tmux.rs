@@ -118,9 +118,10 @@ fn alive(pid: u32) -> Option<char> {
 }
 
 #[test]
-fn a_closed_terminal_ends_the_tab_though_the_input_thread_cannot_stop() {
-    // On a closed terminal crossterm's reader loops on `read() == 0` and never returns; the
-    // tab quits on the hang-up without waiting for that thread (it spun forever, joined).
+fn a_closed_terminal_ends_the_tab() {
+    // On a closed terminal crossterm's reader loops on `read() == 0` and never returns (the tab
+    // once spun forever joining it): the input thread sees the hang-up on the tty itself and
+    // never hands it to crossterm, and the tab quits on the hang-up without waiting for it.
     let home = Home::new();
     let t = start_tab(&home, 100, 30, &[]);
     wait_table(&t);
