@@ -31,7 +31,15 @@ pub fn streamed(
     to_wire: fn(&AppState, TokenRow) -> TokenInfo,
 ) -> Response {
     let (open, close) = split_envelope(envelope);
-    let small = rows.len() <= CHUNK;
+    // A page of one chunk is sent whole, with its length (the default page, and what a client
+    // that reads only `Content-Length` bodies gets unless it asks for big pages).
+    if rows.len() <= CHUNK {
+        let mut buf = Vec::with_capacity(open.len() + rows.len() * TOKEN_JSON + close.len());
+        buf.extend_from_slice(&open);
+        write_tokens(&mut buf, &state, rows, true, to_wire);
+        buf.extend_from_slice(&close);
+        return json_response(Body::from(buf));
+    }
     let mut rows = rows.into_iter();
     let mut next = Some(Bytes::from(open));
     let mut first = true;
@@ -41,31 +49,37 @@ pub fn streamed(
             return Some(open);
         }
         let mut buf = Vec::with_capacity(CHUNK * TOKEN_JSON);
-        for row in rows.by_ref().take(CHUNK) {
-            if !std::mem::take(&mut first) {
-                buf.push(b',');
-            }
-            // A TokenInfo holds only strings, numbers and options of them: it always serializes.
-            serde_json::to_writer(&mut buf, &to_wire(&state, row)).expect("a token serializes");
-        }
+        write_tokens(&mut buf, &state, rows.by_ref().take(CHUNK), first, to_wire);
+        first = false;
         if buf.is_empty() {
             close.take()
         } else {
             Some(Bytes::from(buf))
         }
     });
-    // A page of one chunk is sent whole, with its length (the default page, and what a client
-    // that reads only `Content-Length` bodies gets unless it asks for big pages).
-    let body = if small {
-        Body::from(chunks.fold(Vec::new(), |mut all, c| {
-            all.extend_from_slice(&c);
-            all
-        }))
-    } else {
-        Body::from_stream(futures_util::stream::iter(
-            chunks.map(Ok::<Bytes, Infallible>),
-        ))
-    };
+    json_response(Body::from_stream(futures_util::stream::iter(
+        chunks.map(Ok::<Bytes, Infallible>),
+    )))
+}
+
+/// `rows` as JSON objects, comma-separated (a comma before the first too unless `first`).
+fn write_tokens(
+    buf: &mut Vec<u8>,
+    state: &AppState,
+    rows: impl IntoIterator<Item = TokenRow>,
+    first: bool,
+    to_wire: fn(&AppState, TokenRow) -> TokenInfo,
+) {
+    for (k, row) in rows.into_iter().enumerate() {
+        if k > 0 || !first {
+            buf.push(b',');
+        }
+        // A TokenInfo holds only strings, numbers and options of them: it always serializes.
+        serde_json::to_writer(&mut *buf, &to_wire(state, row)).expect("a token serializes");
+    }
+}
+
+fn json_response(body: Body) -> Response {
     let mut resp = Response::new(body);
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
