@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "proc_cpu.rs"]
+mod proc_cpu;
+
 use sha2::{Digest, Sha256};
 use tokentab::service::store::sqlite::tokens;
 use tokentab::service::store::tokens::NewToken;
@@ -44,24 +47,7 @@ fn uptime() -> String {
 
 /// utime + stime of a process, in seconds.
 fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the command.
-    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
-    let hz = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .unwrap_or(100.0);
-    ticks / hz
+    proc_cpu::ticks_to_s(proc_cpu::ticks(&pid.to_string()).expect("/proc/PID/stat"))
 }
 
 struct Served(Child);

@@ -218,17 +218,3 @@ pub fn rss_of(pid: u32) -> u64 {
         .map(|kb| kb * 1024)
         .expect("VmRSS")
 }
-
-/// User and system time of process `pid`, every thread (those ended too), in clock ticks.
-#[allow(dead_code)] // pty_bench's, not large_bench's
-pub fn cpu_ticks_of(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name (which may hold spaces), from the state on.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .map(|v| v.parse().unwrap_or(0))
-        .collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
-}

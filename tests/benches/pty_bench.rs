@@ -12,6 +12,8 @@
 
 #[path = "large_fill.rs"]
 mod large_fill;
+#[path = "proc_cpu.rs"]
+mod proc_cpu;
 #[path = "../it/common/pty_open.rs"]
 mod pty_open;
 #[path = "pty_bench/term.rs"]
@@ -130,7 +132,7 @@ fn main() {
     let bin =
         std::env::var("PTY_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tokentab").into());
     println!("  the tab: {bin}");
-    let serve_before = large_fill::cpu_ticks_of(served.pid());
+    let serve_before = proc_cpu::ticks(&served.pid().to_string()).unwrap_or(0);
     let mut tab = Tab::start(&bin, &args, &env, 160, 48, &home.path().join("tab.log"));
 
     let first = {
@@ -154,7 +156,7 @@ fn main() {
     // Whose CPU the load took: two cores give 2 s of CPU a second.
     let load_cpu = (
         tab.cpu_ticks(),
-        large_fill::cpu_ticks_of(served.pid()) - serve_before,
+        proc_cpu::ticks(&served.pid().to_string()).unwrap_or(0) - serve_before,
     );
     tab.settle(Duration::from_millis(500));
     let rss = large_fill::rss_of(tab.pid());
@@ -171,8 +173,8 @@ fn main() {
     verdict("all loaded (process start -> frame)", 6000.0, ms(all), "ms");
     println!(
         "      CPU time until then: the tab {:.2} s, the serve {:.2} s",
-        load_cpu.0 as f64 / 100.0,
-        load_cpu.1 as f64 / 100.0
+        proc_cpu::ticks_to_s(load_cpu.0),
+        proc_cpu::ticks_to_s(load_cpu.1)
     );
     println!("      header then: {header}");
     println!(

@@ -60,6 +60,8 @@ mod listing;
 mod load;
 #[path = "service_bench/perf.rs"]
 mod perf;
+#[path = "proc_cpu.rs"]
+mod proc_cpu;
 #[path = "service_bench/revoke.rs"]
 mod revoke;
 #[path = "service_bench/servers.rs"]

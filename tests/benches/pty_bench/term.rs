@@ -172,7 +172,7 @@ impl Tab {
 
     /// User and system time of the tab, every thread (those ended too), in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
-        super::large_fill::cpu_ticks_of(self.pid())
+        super::proc_cpu::ticks(&self.pid().to_string()).unwrap_or(0)
     }
 
     /// Waits until no byte has come for `quiet` (timers and late pages settled).

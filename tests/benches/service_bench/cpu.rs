@@ -6,21 +6,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-/// Linux reports `/proc` times in USER_HZ, 100 on every architecture we run on.
-const USER_HZ: f64 = 100.0;
-
-pub fn ticks_to_s(t: u64) -> f64 {
-    t as f64 / USER_HZ
-}
-
-/// utime + stime of `/proc/<pid>/stat` (`pid` may be `self`).
-pub fn ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces; the fields after it are fixed.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
+pub use crate::proc_cpu::{ticks, ticks_to_s};
 
 /// (busy, total) jiffies of the whole machine.
 fn machine() -> (u64, u64) {
