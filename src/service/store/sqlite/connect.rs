@@ -12,8 +12,12 @@ use super::schema;
 
 /// How long a connection waits for another's lock before SQLITE_BUSY.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// What a restarted WAL file is truncated to (SQLite's `journal_size_limit`).
-pub(super) const WAL_KEEP_BYTES: i64 = 4 * 1024 * 1024;
+/// What a WAL file is truncated to when SQLite starts the WAL over (`journal_size_limit`): no
+/// less than a whole cycle (`wal.rs`), so each cycle writes over the blocks the last one left
+/// instead of growing the file again (cut to 4 MiB at every restart, the creates' p99 at 16
+/// clients was 5.7-6.0 ms in 60 s runs on this machine's ext4; kept, 5.0-5.2 ms, interleaved).
+/// `wal.rs` truncates it once writes pause.
+pub(super) const WAL_FILE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// Page size of new database files. A create dirties a few leaf pages at random places
 /// (the token id, secret hash and audit indexes), and each is a whole page in the WAL: 2 KiB
@@ -31,7 +35,7 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_FILE_LIMIT)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }

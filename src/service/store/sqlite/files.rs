@@ -1,4 +1,5 @@
-//! The database's files on disk: private modes whatever the umask, and the WAL's size.
+//! The database's files on disk: private modes whatever the umask, and the WAL's size; the
+//! threads that work on them.
 //!
 //! SQLite creates a database file with mode 0644 (its `SQLITE_DEFAULT_FILE_PERMISSIONS`, forced
 //! with fchmod, so the umask does not narrow it) and gives the `-wal` and `-shm` files the mode
@@ -20,6 +21,18 @@ fn with_suffix(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// A named thread working on the database file `path` (which its error names).
+pub fn spawn_thread(
+    name: &str,
+    path: &Path,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, StoreError> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(body)
+        .map_err(|source| io(path, source))
 }
 
 pub fn wal_path(db: &Path) -> PathBuf {

@@ -7,9 +7,9 @@
 //! before the transaction began is visible to it, and none can commit while it runs. For the
 //! same reason the primitives need no row locks (`…_for_update` are plain reads here).
 //!
-//! Files: `store.rs` (the writer thread, readers, checkpointer), `readers.rs` (reader
-//! connections), `tx.rs` (the primitives), `tokens.rs`, `entities.rs`, `admin.rs`, `audit.rs`
-//! (their SQL), `schema.rs` (migrations), `files.rs`.
+//! Files: `store.rs` (the writer thread, readers), `wal.rs` (the checkpointer, the WAL's
+//! bounds), `readers.rs` (reader connections), `tx.rs` (the primitives), `tokens.rs`,
+//! `entities.rs`, `admin.rs`, `audit.rs` (their SQL), `schema.rs` (migrations), `files.rs`.
 
 mod admin;
 pub mod audit;
@@ -24,6 +24,7 @@ mod schema;
 pub mod store;
 pub mod tokens;
 mod tx;
+mod wal;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -11,36 +11,23 @@
 //!   alone), and answers every job only after the commit: group commit, so concurrent writers
 //!   do not queue behind one commit each.
 //! - A checkpointer thread copies the WAL into the database file off the request path, and
-//!   the writer keeps the WAL file bounded without stalling commits for long. SQLite starts
-//!   the WAL over (and `journal_size_limit` truncates it) at the first commit after a
-//!   checkpoint copied *every* frame; under a continuous stream of commits a background pass
-//!   never catches up with the end of the WAL, so alone it lets the WAL grow without bound
-//!   (measured: 8 GB in 25 s). So the writer looks at the WAL's size after every commit:
-//!   - past [`WAL_CHECKPOINT_BYTES`] it keeps the checkpointer running PASSIVE passes back to
-//!     back (one nudge per pass): they copy while commits go on, and keep the uncopied tail
-//!     short;
-//!   - past [`WAL_RESTART_BYTES`] the checkpointer starts no new pass and the writer, between
-//!     two batches, runs a PASSIVE pass itself. Nothing commits meanwhile, so it copies every
-//!     frame (only the short tail the checkpointer left) and the next commit starts the WAL
-//!     over. That pause is the only one, once per WAL cycle; past [`WAL_HARD_BYTES`] the
-//!     writer retries until the pass completes (backpressure, so the WAL stays under 64 MiB).
+//!   the writer starts the WAL over once a cycle ([`super::wal`]).
 //! - Files are private: the database file is created 0600 before SQLite opens it, and SQLite
 //!   gives its `-wal` and `-shm` files the database file's mode, whatever the umask.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use rusqlite::Connection;
 
 use crate::service::error::StoreError;
 
-use super::connect::{BUSY_TIMEOUT, WAL_KEEP_BYTES, open_writer};
+use super::connect::open_writer;
 use super::files;
 use super::readers::Readers;
+use super::wal::{self, Checkpointer, WalWatch};
 
 /// Concurrent reads on the blocking pool (and idle reader connections kept for them).
 pub const READERS: usize = 4;
@@ -48,24 +35,6 @@ pub const READERS: usize = 4;
 pub const POINT_READERS: usize = 4;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 256;
-/// How often the background checkpointer looks for new commits.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-/// Checkpoint at least this often while writes never pause.
-const CHECKPOINT_AT_LEAST: Duration = Duration::from_secs(5);
-/// A WAL file larger than this keeps the checkpointer copying (PASSIVE passes back to back).
-pub const WAL_CHECKPOINT_BYTES: u64 = WAL_KEEP_BYTES as u64;
-/// A WAL file larger than this is started over by the writer (its own PASSIVE pass copies
-/// the rest, then its next commit restarts the WAL). The larger, the rarer that pause: at 30 MiB
-/// the pauses (one per cycle, each holding up the writes queued meanwhile) were what kept the
-/// p99 of creates at 16 clients over 5 ms (issue 19); 48 MiB halves how often they come and
-/// leaves [`WAL_HARD_BYTES`] room under the 64 MiB goal.
-pub const WAL_RESTART_BYTES: u64 = 48 * 1024 * 1024;
-/// Past this the writer commits nothing more until its pass completes (backpressure: a slow
-/// PASSIVE pass holding the checkpoint lock, or a long reader, must not let the WAL grow
-/// without bound).
-pub const WAL_HARD_BYTES: u64 = 56 * 1024 * 1024;
-/// How long the writer keeps retrying past [`WAL_HARD_BYTES`] before it commits again anyway.
-const WAL_HARD_WAIT: Duration = Duration::from_secs(5);
 /// Called once the batch's fate is known: None = committed.
 type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 /// Runs on the writer thread (or is told the transaction could not start).
@@ -78,8 +47,8 @@ pub struct Store {
     readers: Readers,
     points: Readers,
     read_slots: tokio::sync::Semaphore,
-    /// Dropping the sender (after the writer's) stops the checkpointer.
-    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    /// Stopped after the writer.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Drop for Store {
@@ -89,126 +58,8 @@ impl Drop for Store {
         if let Some(w) = self.writer.take() {
             let _ = w.join();
         }
-        if let Some((stop, thread)) = self.checkpointer.take() {
-            drop(stop);
-            let _ = thread.join();
-        }
-    }
-}
-
-fn spawn_thread(
-    name: &str,
-    path: &Path,
-    body: impl FnOnce() + Send + 'static,
-) -> Result<JoinHandle<()>, StoreError> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(body)
-        .map_err(|source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        })
-}
-
-/// Copies the WAL back into the database file off the request path, preferably when writes
-/// pause: a checkpoint's fsync then never lands in the middle of a burst of commits. Under
-/// continuous writing it still runs every [`CHECKPOINT_AT_LEAST`], and at once when the writer
-/// sends a nudge (the WAL file outgrew [`WAL_CHECKPOINT_BYTES`]), except while the writer
-/// restarts the WAL. Stops when every sender of `nudges` is gone.
-fn start_checkpointer(
-    path: &Path,
-    flags: Arc<WalFlags>,
-    nudges: mpsc::Receiver<()>,
-) -> Result<JoinHandle<()>, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
-    spawn_thread("tokentab-checkpoint", path, move || {
-        let mut last = std::time::Instant::now();
-        let mut pending = false;
-        loop {
-            let nudged = match nudges.recv_timeout(CHECKPOINT_EVERY) {
-                Ok(()) => true,
-                Err(mpsc::RecvTimeoutError::Timeout) => false,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            // `dirty` set again since the last tick means writes are still going on.
-            let busy = flags.dirty.swap(false, Ordering::AcqRel);
-            pending |= busy;
-            if flags.restarting.load(Ordering::Acquire) {
-                // The writer's own pass needs the checkpoint lock.
-                flags.nudged.store(false, Ordering::Release);
-                continue;
-            }
-            if !nudged && (!pending || (busy && last.elapsed() < CHECKPOINT_AT_LEAST)) {
-                continue;
-            }
-            // From here on a commit nudges again: passes run back to back while writes go on.
-            flags.nudged.store(false, Ordering::Release);
-            checkpoint(&conn, "PASSIVE");
-            pending = false;
-            last = std::time::Instant::now();
-        }
-    })
-}
-
-/// Runs a checkpoint; whether it copied every frame of the WAL (false: another checkpoint was
-/// running, or readers stayed on the frames it left, or it failed).
-fn checkpoint(conn: &Connection, mode: &str) -> bool {
-    let done: rusqlite::Result<(i64, i64, i64)> =
-        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        });
-    match done {
-        Ok((busy, log, copied)) => busy == 0 && log == copied,
-        Err(e) => {
-            tracing::warn!(error = %e, mode, "WAL checkpoint failed");
-            false
-        }
-    }
-}
-
-/// Shared by the writer and the checkpointer.
-#[derive(Default)]
-struct WalFlags {
-    /// Something was committed since the checkpointer last looked.
-    dirty: AtomicBool,
-    /// A nudge is on its way to the checkpointer (one per pass).
-    nudged: AtomicBool,
-    /// The writer is starting the WAL over: the checkpointer starts no pass meanwhile.
-    restarting: AtomicBool,
-}
-
-/// What the writer needs to keep the WAL bounded.
-struct WalWatch {
-    wal: PathBuf,
-    flags: Arc<WalFlags>,
-    nudge: mpsc::Sender<()>,
-}
-
-impl WalWatch {
-    /// After a commit, on the writer's connection (no transaction open): a stat call; a nudge
-    /// to the checkpointer when the WAL is big; when it is too big, a pass of the writer's
-    /// own so that the next commit starts the WAL over.
-    fn committed(&self, conn: &Connection) {
-        let flags = &self.flags;
-        flags.dirty.store(true, Ordering::Release);
-        let size = files::size(&self.wal);
-        if size > WAL_RESTART_BYTES {
-            flags.restarting.store(true, Ordering::Release);
-            // Busy while a pass of the checkpointer's is still running: tried again after the
-            // next commit, or, past the hard limit, until it works.
-            let started = std::time::Instant::now();
-            let mut copied = checkpoint(conn, "PASSIVE");
-            while !copied && size > WAL_HARD_BYTES && started.elapsed() < WAL_HARD_WAIT {
-                std::thread::sleep(Duration::from_millis(1));
-                copied = checkpoint(conn, "PASSIVE");
-            }
-        } else {
-            flags.restarting.store(false, Ordering::Release);
-            if size > WAL_CHECKPOINT_BYTES && !flags.nudged.swap(true, Ordering::AcqRel) {
-                let _ = self.nudge.send(());
-            }
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
         }
     }
 }
@@ -308,19 +159,10 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         files::prepare(path)?;
         let writer = open_writer(path)?;
-        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let flags = Arc::new(WalFlags::default());
-        flags.dirty.store(true, Ordering::Release);
-        let (nudge, nudges) = mpsc::channel::<()>();
-        let checkpoint_thread = start_checkpointer(path, Arc::clone(&flags), nudges)?;
-        let checkpointer = Some((nudge.clone(), checkpoint_thread));
-        let watch = WalWatch {
-            wal: files::wal_path(path),
-            flags,
-            nudge,
-        };
+        let (watch, checkpointer) = wal::start(path, &writer)?;
+        let checkpointer = Some(checkpointer);
         let (jobs, queue) = mpsc::channel::<Job>();
-        let writer = spawn_thread("tokentab-writer", path, move || {
+        let writer = files::spawn_thread("tokentab-writer", path, move || {
             writer_loop(writer, queue, watch)
         })?;
         let points = Readers::new(path, POINT_READERS);
