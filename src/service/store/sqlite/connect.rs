@@ -22,7 +22,7 @@ pub(super) const WAL_FILE_LIMIT: i64 = 64 * 1024 * 1024;
 /// Page size of new database files. A create dirties a few leaf pages at random places
 /// (the token id, secret hash and audit indexes), and each is a whole page in the WAL: 2 KiB
 /// pages instead of SQLite's 4 KiB halve the WAL written per create, so a WAL cycle (and its
-/// one restart pause, see `store.rs`) covers twice as many creates.
+/// one restart pause, see `wal.rs`) covers twice as many creates.
 const PAGE_SIZE: i64 = 2048;
 
 /// Every connection's settings.
