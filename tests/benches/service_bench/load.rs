@@ -22,6 +22,10 @@ pub struct Report {
     pub max_us: u64,
     /// The load generator's own CPU time (user + system) over the run.
     pub cpu_s: f64,
+    /// The latencies cannot be true: they add up to more waiting than the connections had
+    /// (wrk; see `wrk.rs`).
+    #[serde(default)]
+    pub latency_suspect: bool,
 }
 
 impl Report {
@@ -42,6 +46,7 @@ impl Report {
             p99_us: at(0.99),
             max_us: at(1.0),
             cpu_s,
+            latency_suspect: false,
         }
     }
     pub fn rps(&self) -> f64 {
@@ -63,7 +68,11 @@ impl Report {
             } else {
                 String::new()
             }
-        )
+        ) + if self.latency_suspect {
+            "  LATENCIES NOT TRUE: their sum exceeds connections x run (wrk)"
+        } else {
+            ""
+        }
     }
 }
 
