@@ -183,7 +183,8 @@ fn start_checkpointer(
 struct IdleTruncate {
     wal: PathBuf,
     since: Instant,
-    /// Tried since the last write (done, or refused because a reader or writer was busy).
+    /// Looked at since the last write (truncated, small enough, or refused because a reader or
+    /// writer was busy).
     tried: bool,
 }
 
@@ -205,13 +206,14 @@ impl IdleTruncate {
     /// a writer or a reader is using the WAL (and is tried again after the next pause), so it
     /// never holds up a commit for longer than the truncation itself.
     fn maybe_truncate(&mut self, conn: &Connection) {
-        if self.tried
-            || self.since.elapsed() < IDLE_TRUNCATE
-            || files::size(&self.wal) <= WAL_IDLE_BYTES
-        {
+        if self.tried || self.since.elapsed() < IDLE_TRUNCATE {
             return;
         }
+        // Once per pause: an idle checkpointer does not look at the file 10 times a second.
         self.tried = true;
+        if files::size(&self.wal) <= WAL_IDLE_BYTES {
+            return;
+        }
         if conn.busy_timeout(Duration::ZERO).is_ok() {
             checkpoint(conn, "TRUNCATE");
             let _ = conn.busy_timeout(BUSY_TIMEOUT);
